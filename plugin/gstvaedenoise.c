@@ -1,0 +1,1027 @@
+/* vaedenoise: learned patch denoiser for raw video.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-vaedenoise
+ * @title: vaedenoise
+ *
+ * Removes noise from raw video with a denoising autoencoder from gst-vae's
+ * core: every overlapping patch of the luma plane goes through the model and
+ * the patches are averaged back (overlap-add).  The frame is cut into
+ * horizontal bands, one per thread; each band gives exactly the result of a
+ * single-threaded run.
+ *
+ * The noise level σ is given with #GstVaeDenoise:noise-level or estimated
+ * from each frame's luma (noise-conditional models use it).
+ * #GstVaeDenoise:strength blends the result with the input; 0 passes buffers
+ * through untouched.  Chroma is copied, or denoised with the same model
+ * (#GstVaeDenoise:chroma).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \
+ *     vaedenoise ! videoconvert ! avenc_ffv1 ! matroskamux ! \
+ *     filesink location=out.mkv
+ * ]| Denoises a file (pipelines/denoise-file.sh IN OUT).
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=ball ! video/x-raw,format=GRAY8 ! \
+ *     vaenoise sigma=25 ! tee name=t \
+ *     t. ! queue ! compositor name=c sink_1::xpos=320 ! videoconvert ! \
+ *     autovideosink \
+ *     t. ! queue ! vaedenoise ! c.
+ * ]| Noisy and denoised side by side (pipelines/live-compare.sh).
+ * |[
+ * gst-launch-1.0 filesrc location=clean.png ! pngdec ! videoconvert ! \
+ *     video/x-raw,format=GRAY8 ! imagefreeze num-buffers=1 ! \
+ *     vaenoise sigma=25 ! vaedenoise ! videoconvert ! pngenc ! \
+ *     filesink location=denoised.png
+ * ]| One image, noised then denoised (pipelines/compare-headless.sh).
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include "gstvaedenoise.h"
+#include "gstvaecommon.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_vae_denoise_debug);
+#define GST_CAT_DEFAULT gst_vae_denoise_debug
+
+#define MAX_THREADS 64
+#define MAX_JOBS 3
+
+enum
+{
+  PROP_0,
+  PROP_MODEL,
+  PROP_NOISE_LEVEL,
+  PROP_STRENGTH,
+  PROP_STRIDE,
+  PROP_N_THREADS,
+  PROP_CHROMA,
+};
+
+#define DEFAULT_PROP_MODEL "denoise-s.safetensors"
+#define DEFAULT_PROP_NOISE_LEVEL -1.0f
+#define DEFAULT_PROP_STRENGTH 1.0f
+#define DEFAULT_PROP_STRIDE 0
+#define DEFAULT_PROP_N_THREADS 0
+#define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_PASSTHROUGH
+
+#define VIDEO_CAPS \
+    GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
+
+/* Everything that depends on the negotiated size: one denoiser per band and,
+ * for NV12/NV21, the de-interleaved chroma. */
+typedef struct
+{
+  gint n;
+  VaeDenoiser *dn[MAX_THREADS];
+  gint width, height;
+  GstVideoFormat format;
+  gint stride;
+  guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
+  gint cw, ch;
+} GstVaeEngine;
+
+typedef struct
+{
+  const guint8 *src;
+  gint src_stride;
+  guint8 *dst;
+  gint dst_stride;
+  gint width, height;
+} GstVaePlaneJob;
+
+typedef struct
+{
+  GstVaeDenoise *self;
+  GThread *thread;
+  gint index;
+} GstVaeWorker;
+
+struct _GstVaeDenoise
+{
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  gchar *model_name;
+  gfloat noise_level;
+  gfloat strength;
+  gint stride;
+  gint n_threads;
+  GstVaeDenoiseChroma chroma;
+
+  /* load_lock serialises start/stop with model swaps from property setters;
+   * engine_lock guards model, engine and info, and is held for a whole
+   * frame so swaps land between frames.  Order: load_lock, engine_lock,
+   * pool_lock. */
+  GMutex load_lock;
+  gboolean started;
+  GMutex engine_lock;
+  VaeModel *model;
+  GstVaeEngine *engine;
+  GstVideoInfo info;
+  gboolean have_info;
+  guint info_gen;
+  gint n_bands;
+
+  /* worker pool: bands 1..n_bands-1; the streaming thread runs band 0 */
+  GMutex pool_lock;
+  GCond pool_cond, done_cond;
+  guint64 pool_gen;
+  gint pool_busy;
+  gboolean pool_quit;
+  GstVaeWorker workers[MAX_THREADS];
+  gint n_workers;
+
+  /* the current frame's job, written before pool_gen moves */
+  GstVaePlaneJob jobs[MAX_JOBS];
+  gint n_jobs;
+  gfloat sigma;
+  gint blend;                   /* strength in 1/256, 256 = no blending */
+  gint band_status[MAX_THREADS];
+};
+
+G_DEFINE_TYPE (GstVaeDenoise, gst_vae_denoise, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (vaedenoise, "vaedenoise", GST_RANK_NONE,
+    GST_TYPE_VAE_DENOISE);
+
+GType
+gst_vae_denoise_chroma_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_VAE_DENOISE_CHROMA_PASSTHROUGH, "Copy chroma unchanged",
+        "passthrough"},
+    {GST_VAE_DENOISE_CHROMA_DENOISE, "Denoise chroma with the luma model",
+        "denoise"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstVaeDenoiseChroma", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ------------------------------------------------------------------ engine */
+
+static void
+gst_vae_engine_free (GstVaeEngine * e)
+{
+  if (e == NULL)
+    return;
+  for (gint i = 0; i < e->n; i++)
+    vae_denoiser_free (e->dn[i]);
+  g_free (e->uv);
+  g_free (e);
+}
+
+static gboolean
+is_semi_planar (GstVideoFormat f)
+{
+  return f == GST_VIDEO_FORMAT_NV12 || f == GST_VIDEO_FORMAT_NV21;
+}
+
+/* On failure returns NULL and sets *msg. */
+static GstVaeEngine *
+gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
+    gint n, gint stride, gchar ** msg)
+{
+  GstVaeEngine *e = g_new0 (GstVaeEngine, 1);
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeError err;
+  gint w = GST_VIDEO_INFO_WIDTH (info);
+  gint h = GST_VIDEO_INFO_HEIGHT (info);
+
+  e->width = w;
+  e->height = h;
+  e->format = GST_VIDEO_INFO_FORMAT (info);
+  e->stride = stride;
+  o.stride = stride;
+  for (e->n = 0; e->n < n; e->n++) {
+    e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
+    if (e->dn[e->n] == NULL)
+      goto denoiser_failed;
+  }
+  if (is_semi_planar (e->format)) {
+    gsize size;
+    e->cw = GST_VIDEO_INFO_COMP_WIDTH (info, 1);
+    e->ch = GST_VIDEO_INFO_COMP_HEIGHT (info, 1);
+    /* caps bound w and h to G_MAXINT, so only the product can overflow */
+    if (!g_size_checked_mul (&size, (gsize) e->cw, (gsize) e->ch)
+        || !g_size_checked_mul (&size, size, 4))
+      goto too_big;
+    e->uv = g_try_malloc (size);
+    if (e->uv == NULL)
+      goto too_big;
+  }
+  return e;
+
+  /* ERRORS */
+denoiser_failed:
+  {
+    *msg = g_strdup_printf ("cannot denoise %dx%d frames with stride %d: %s",
+        w, h, stride, err.msg);
+    gst_vae_engine_free (e);
+    return NULL;
+  }
+too_big:
+  {
+    *msg = g_strdup_printf ("cannot allocate chroma scratch for %dx%d", w, h);
+    gst_vae_engine_free (e);
+    return NULL;
+  }
+}
+
+/* Loads a model and checks it is a patch denoiser.  On failure returns NULL,
+ * sets *msg to "file: reason" and *not_found when the file does not exist. */
+static VaeModel *
+gst_vae_denoise_load (const gchar * name, gchar ** msg, gboolean * not_found)
+{
+  VaeError err;
+  VaeModel *m;
+  const VaeConfig *c;
+  gchar *path;
+
+  *not_found = FALSE;
+  if (name == NULL || *name == '\0') {
+    *not_found = TRUE;
+    *msg = g_strdup ("no model set");
+    return NULL;
+  }
+  path = gst_vae_find_model (name);
+  m = vae_model_load (path, &err);
+  if (m == NULL) {
+    *not_found = !g_file_test (path, G_FILE_TEST_EXISTS);
+    *msg = g_strdup_printf ("%s: %s", path, *not_found ?
+        "no such file (looked in GST_VAE_MODEL_PATH and the model folders)" :
+        err.msg);
+    g_free (path);
+    return NULL;
+  }
+  c = vae_model_config (m);
+  if (c->kind != VAE_KIND_DAE) {
+    *msg = g_strdup_printf ("%s: a %s model, not a denoising autoencoder "
+        "(dae)", path, vae_kind_name (c->kind));
+    goto bad_model;
+  }
+  if (c->n_in != c->img_w * c->img_h) {
+    *msg = g_strdup_printf ("%s: input size %d is not a %dx%d patch", path,
+        c->n_in, c->img_w, c->img_h);
+    goto bad_model;
+  }
+  g_free (path);
+  return m;
+
+bad_model:
+  vae_model_free (m);
+  g_free (path);
+  return NULL;
+}
+
+/* ------------------------------------------------------------- worker pool */
+
+static void
+gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
+{
+  VaeDenoiser *d = self->engine->dn[band];
+  gint n = self->n_bands;
+  gint status = VAE_OK;
+
+  for (gint j = 0; j < self->n_jobs && status == VAE_OK; j++) {
+    const GstVaePlaneJob *job = &self->jobs[j];
+    gint r0 = (gint) ((gint64) job->height * band / n);
+    gint r1 = (gint) ((gint64) job->height * (band + 1) / n);
+
+    if (r0 >= r1)
+      continue;
+    status = vae_denoiser_run_u8 (d, job->src, job->src_stride, job->dst,
+        job->dst_stride, job->width, job->height, r0, r1, self->sigma);
+    if (status != VAE_OK || self->blend >= 256)
+      continue;
+    /* out = in + strength (denoised - in), in 1/256 steps */
+    for (gint y = r0; y < r1; y++) {
+      const guint8 *s = job->src + (gsize) y * job->src_stride;
+      guint8 *o = job->dst + (gsize) y * job->dst_stride;
+      gint k = self->blend;
+      for (gint x = 0; x < job->width; x++)
+        o[x] = (guint8) ((s[x] * (256 - k) + o[x] * k + 128) >> 8);
+    }
+  }
+  self->band_status[band] = status;
+}
+
+static gpointer
+gst_vae_denoise_worker (gpointer data)
+{
+  GstVaeWorker *w = data;
+  GstVaeDenoise *self = w->self;
+  guint64 seen = 0;
+
+  g_mutex_lock (&self->pool_lock);
+  for (;;) {
+    while (!self->pool_quit && self->pool_gen == seen)
+      g_cond_wait (&self->pool_cond, &self->pool_lock);
+    if (self->pool_quit)
+      break;
+    seen = self->pool_gen;
+    g_mutex_unlock (&self->pool_lock);
+
+    gst_vae_denoise_run_band (self, w->index);
+
+    g_mutex_lock (&self->pool_lock);
+    if (--self->pool_busy == 0)
+      g_cond_signal (&self->done_cond);
+  }
+  g_mutex_unlock (&self->pool_lock);
+  return NULL;
+}
+
+static void
+gst_vae_denoise_pool_stop (GstVaeDenoise * self)
+{
+  g_mutex_lock (&self->pool_lock);
+  self->pool_quit = TRUE;
+  g_cond_broadcast (&self->pool_cond);
+  g_mutex_unlock (&self->pool_lock);
+  for (gint i = 0; i < self->n_workers; i++)
+    g_thread_join (self->workers[i].thread);
+  self->n_workers = 0;
+  self->pool_quit = FALSE;
+  self->pool_gen = 0;
+}
+
+static gboolean
+gst_vae_denoise_pool_start (GstVaeDenoise * self, gint n_bands, GError ** err)
+{
+  self->pool_gen = 0;
+  self->pool_quit = FALSE;
+  for (gint i = 1; i < n_bands; i++) {
+    GstVaeWorker *w = &self->workers[self->n_workers];
+    w->self = self;
+    w->index = i;
+    w->thread = g_thread_try_new ("vaedenoise", gst_vae_denoise_worker, w,
+        err);
+    if (w->thread == NULL) {
+      gst_vae_denoise_pool_stop (self);
+      return FALSE;
+    }
+    self->n_workers++;
+  }
+  return TRUE;
+}
+
+/* Runs the jobs already set up in self on all bands and waits for them. */
+static void
+gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
+    GstVideoFrame * copy_in, gint copy_from)
+{
+  g_mutex_lock (&self->pool_lock);
+  self->pool_busy = self->n_workers;
+  self->pool_gen++;
+  g_cond_broadcast (&self->pool_cond);
+  g_mutex_unlock (&self->pool_lock);
+
+  /* passthrough chroma while the workers start */
+  if (copy_out != NULL) {
+    for (guint p = copy_from; p < GST_VIDEO_FRAME_N_PLANES (copy_in); p++)
+      gst_video_frame_copy_plane (copy_out, copy_in, p);
+  }
+  gst_vae_denoise_run_band (self, 0);
+
+  g_mutex_lock (&self->pool_lock);
+  while (self->pool_busy > 0)
+    g_cond_wait (&self->done_cond, &self->pool_lock);
+  g_mutex_unlock (&self->pool_lock);
+}
+
+/* ------------------------------------------------------------- properties */
+
+static void
+gst_vae_denoise_update_passthrough (GstVaeDenoise * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  gboolean passthrough, current;
+
+  GST_OBJECT_LOCK (self);
+  passthrough = self->strength <= 0.0f;
+  GST_OBJECT_UNLOCK (self);
+  current = gst_base_transform_is_passthrough (trans);
+  if (passthrough != current) {
+    gst_base_transform_reconfigure_src (trans);
+    gst_base_transform_set_passthrough (trans, passthrough);
+  }
+}
+
+/* A model set while running is loaded here, in the caller's thread, and
+ * swapped in between two frames.  A model that fails to load is reported
+ * as a warning and the previous one stays. */
+static void
+gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
+{
+  VaeModel *model, *old_model = NULL;
+  GstVaeEngine *engine = NULL, *old_engine = NULL;
+  gchar *msg = NULL;
+  gboolean not_found;
+
+  g_mutex_lock (&self->load_lock);
+  if (!self->started)
+    goto done;
+
+  model = gst_vae_denoise_load (name, &msg, &not_found);
+  if (model == NULL)
+    goto load_failed;
+
+  for (;;) {
+    GstVideoInfo info;
+    gboolean have_info;
+    guint gen;
+    gint n, stride;
+
+    g_mutex_lock (&self->engine_lock);
+    info = self->info;
+    have_info = self->have_info;
+    gen = self->info_gen;
+    n = self->n_bands;
+    g_mutex_unlock (&self->engine_lock);
+    GST_OBJECT_LOCK (self);
+    stride = self->stride;
+    GST_OBJECT_UNLOCK (self);
+
+    if (have_info) {
+      engine = gst_vae_engine_new (model, &info, n, stride, &msg);
+      if (engine == NULL) {
+        vae_model_free (model);
+        goto load_failed;
+      }
+    }
+    g_mutex_lock (&self->engine_lock);
+    if (gen == self->info_gen) {
+      old_model = self->model;
+      old_engine = self->engine;
+      self->model = model;
+      if (have_info)
+        self->engine = engine;
+      g_mutex_unlock (&self->engine_lock);
+      break;
+    }
+    /* caps changed meanwhile: build again for the new size */
+    g_mutex_unlock (&self->engine_lock);
+    gst_vae_engine_free (engine);
+    engine = NULL;
+  }
+  GST_INFO_OBJECT (self, "switched to model %s", name);
+  gst_vae_engine_free (old_engine);
+  vae_model_free (old_model);
+
+done:
+  g_mutex_unlock (&self->load_lock);
+  return;
+
+  /* ERRORS */
+load_failed:
+  {
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+        ("Cannot switch to model %s, keeping the previous one", msg), (NULL));
+    g_free (msg);
+    goto done;
+  }
+}
+
+static void
+gst_vae_denoise_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (object);
+
+  switch (prop_id) {
+    case PROP_MODEL:{
+      gchar *name = g_value_dup_string (value);
+      GST_OBJECT_LOCK (self);
+      g_free (self->model_name);
+      self->model_name = g_strdup (name);
+      GST_OBJECT_UNLOCK (self);
+      gst_vae_denoise_swap_model (self, name);
+      g_free (name);
+      break;
+    }
+    case PROP_NOISE_LEVEL:
+      GST_OBJECT_LOCK (self);
+      self->noise_level = g_value_get_float (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STRENGTH:
+      GST_OBJECT_LOCK (self);
+      self->strength = g_value_get_float (value);
+      GST_OBJECT_UNLOCK (self);
+      gst_vae_denoise_update_passthrough (self);
+      break;
+    case PROP_STRIDE:
+      GST_OBJECT_LOCK (self);
+      self->stride = g_value_get_int (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_N_THREADS:
+      GST_OBJECT_LOCK (self);
+      self->n_threads = g_value_get_int (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_CHROMA:
+      GST_OBJECT_LOCK (self);
+      self->chroma = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_vae_denoise_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_name);
+      break;
+    case PROP_NOISE_LEVEL:
+      g_value_set_float (value, self->noise_level);
+      break;
+    case PROP_STRENGTH:
+      g_value_set_float (value, self->strength);
+      break;
+    case PROP_STRIDE:
+      g_value_set_int (value, self->stride);
+      break;
+    case PROP_N_THREADS:
+      g_value_set_int (value, self->n_threads);
+      break;
+    case PROP_CHROMA:
+      g_value_set_enum (value, self->chroma);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* --------------------------------------------------------- state changes */
+
+static gboolean
+gst_vae_denoise_start (GstBaseTransform * trans)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (trans);
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiser *probe;
+  VaeError verr;
+  GError *gerr = NULL;
+  VaeModel *model;
+  gchar *name, *msg = NULL;
+  gboolean not_found;
+  gint n, stride;
+
+  GST_OBJECT_LOCK (self);
+  name = g_strdup (self->model_name);
+  n = self->n_threads;
+  stride = self->stride;
+  GST_OBJECT_UNLOCK (self);
+  if (n <= 0)
+    n = (gint) g_get_num_processors ();
+  n = CLAMP (n, 1, MAX_THREADS);
+
+  gst_vae_blas_single_thread ();
+  model = gst_vae_denoise_load (name, &msg, &not_found);
+  if (model == NULL)
+    goto load_failed;
+  /* Catches patch/stride combinations the core refuses before caps come. */
+  o.stride = stride;
+  probe = vae_denoiser_new (model, 1, 1, &o, &verr);
+  if (probe == NULL)
+    goto unusable;
+  vae_denoiser_free (probe);
+
+  g_mutex_lock (&self->load_lock);
+  if (!gst_vae_denoise_pool_start (self, n, &gerr)) {
+    g_mutex_unlock (&self->load_lock);
+    vae_model_free (model);
+    goto no_threads;
+  }
+  g_mutex_lock (&self->engine_lock);
+  self->model = model;
+  self->n_bands = n;
+  self->have_info = FALSE;
+  g_mutex_unlock (&self->engine_lock);
+  self->started = TRUE;
+  g_mutex_unlock (&self->load_lock);
+
+  GST_INFO_OBJECT (self, "model %s, %d band(s)", name, n);
+  g_free (name);
+  return TRUE;
+
+  /* ERRORS */
+load_failed:
+  {
+    if (not_found)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Cannot load denoising model %s", msg), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Cannot load denoising model %s", msg), (NULL));
+    g_free (msg);
+    g_free (name);
+    return FALSE;
+  }
+unusable:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot use denoising model %s: %s", name, verr.msg), (NULL));
+    vae_model_free (model);
+    g_free (name);
+    return FALSE;
+  }
+no_threads:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Cannot start %d worker threads: %s", n - 1, gerr->message), (NULL));
+    g_clear_error (&gerr);
+    g_free (name);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_vae_denoise_stop (GstBaseTransform * trans)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (trans);
+
+  g_mutex_lock (&self->load_lock);
+  self->started = FALSE;
+  gst_vae_denoise_pool_stop (self);
+  g_mutex_lock (&self->engine_lock);
+  gst_vae_engine_free (self->engine);
+  self->engine = NULL;
+  vae_model_free (self->model);
+  self->model = NULL;
+  self->have_info = FALSE;
+  g_mutex_unlock (&self->engine_lock);
+  g_mutex_unlock (&self->load_lock);
+  return TRUE;
+}
+
+static gboolean
+gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
+    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (filter);
+  GstVaeEngine *e;
+  gchar *msg = NULL;
+  gint stride;
+
+  GST_OBJECT_LOCK (self);
+  stride = self->stride;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->engine_lock);
+  if (self->model == NULL) {
+    g_mutex_unlock (&self->engine_lock);
+    goto not_started;
+  }
+  e = self->engine;
+  if (e == NULL || e->width != GST_VIDEO_INFO_WIDTH (in_info)
+      || e->height != GST_VIDEO_INFO_HEIGHT (in_info)
+      || e->format != GST_VIDEO_INFO_FORMAT (in_info) || e->stride != stride
+      || e->n != self->n_bands) {
+    /* free first: the old and new engines need not coexist */
+    gst_vae_engine_free (e);
+    self->engine = gst_vae_engine_new (self->model, in_info, self->n_bands,
+        stride, &msg);
+  }
+  self->info = *in_info;
+  self->have_info = self->engine != NULL;
+  self->info_gen++;
+  g_mutex_unlock (&self->engine_lock);
+  if (msg != NULL)
+    goto engine_failed;
+
+  GST_DEBUG_OBJECT (self, "negotiated %" GST_PTR_FORMAT, incaps);
+  gst_vae_denoise_update_passthrough (self);
+  return TRUE;
+
+  /* ERRORS */
+not_started:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No model loaded"), (NULL));
+    return FALSE;
+  }
+engine_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot set up denoising: %s", msg), (NULL));
+    g_free (msg);
+    return FALSE;
+  }
+}
+
+/* -------------------------------------------------------------- streaming */
+
+static void
+plane_size (const GstVideoFrame * f, guint plane, gint * width_bytes,
+    gint * height)
+{
+  gint comp[GST_VIDEO_MAX_COMPONENTS];
+
+  gst_video_format_info_component (f->info.finfo, plane, comp);
+  *width_bytes = GST_VIDEO_FRAME_COMP_WIDTH (f, comp[0])
+      * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
+  *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
+}
+
+static void
+add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
+    guint8 * dst, gint dst_stride, gint width, gint height)
+{
+  GstVaePlaneJob *j = &self->jobs[self->n_jobs++];
+
+  j->src = src;
+  j->src_stride = src_stride;
+  j->dst = dst;
+  j->dst_stride = dst_stride;
+  j->width = width;
+  j->height = height;
+}
+
+static GstFlowReturn
+gst_vae_denoise_transform_frame (GstVideoFilter * filter,
+    GstVideoFrame * in, GstVideoFrame * out)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (filter);
+  GstVaeEngine *e;
+  GstVaeDenoiseChroma chroma;
+  gfloat level, strength;
+  guint n_planes = GST_VIDEO_FRAME_N_PLANES (in);
+  gboolean semi_denoise = FALSE;
+  gint w, h, status = VAE_OK;
+
+  GST_OBJECT_LOCK (self);
+  level = self->noise_level;
+  strength = self->strength;
+  chroma = self->chroma;
+  GST_OBJECT_UNLOCK (self);
+
+  /* strength went to 0 after this buffer was queued for transforming */
+  if (strength <= 0.0f) {
+    gst_video_frame_copy (out, in);
+    return GST_FLOW_OK;
+  }
+
+  g_mutex_lock (&self->engine_lock);
+  e = self->engine;
+  if (e == NULL || e->width != GST_VIDEO_FRAME_WIDTH (in)
+      || e->height != GST_VIDEO_FRAME_HEIGHT (in)) {
+    g_mutex_unlock (&self->engine_lock);
+    goto not_negotiated;
+  }
+
+  w = GST_VIDEO_FRAME_WIDTH (in);
+  h = GST_VIDEO_FRAME_HEIGHT (in);
+  if (level < 0.0f && vae_model_config (self->model)->noise_input)
+    level = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), w, h);
+  self->sigma = MAX (level, 0.0f);
+  self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
+
+  self->n_jobs = 0;
+  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h);
+
+  if (chroma == GST_VAE_DENOISE_CHROMA_DENOISE && n_planes > 1) {
+    if (e->uv != NULL) {
+      /* NV12/NV21: run U and V as two planes, then interleave again */
+      const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 1);
+      gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 1);
+      gsize sz = (gsize) e->cw * e->ch;
+      guint8 *u = e->uv, *v = e->uv + sz;
+
+      for (gint y = 0; y < e->ch; y++) {
+        const guint8 *row = s + (gsize) y * ss;
+        for (gint x = 0; x < e->cw; x++) {
+          u[(gsize) y * e->cw + x] = row[2 * x];
+          v[(gsize) y * e->cw + x] = row[2 * x + 1];
+        }
+      }
+      add_job (self, u, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
+      add_job (self, v, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
+      semi_denoise = TRUE;
+    } else {
+      for (guint p = 1; p < n_planes; p++) {
+        gint pw, ph;
+        plane_size (in, p, &pw, &ph);
+        add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
+            GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
+            GST_VIDEO_FRAME_PLANE_DATA (out, p),
+            GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
+      }
+    }
+    gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+  } else {
+    gst_vae_denoise_pool_run (self, out, in, 1);
+  }
+
+  if (semi_denoise) {
+    gsize sz = (gsize) e->cw * e->ch;
+    const guint8 *u = e->uv + 2 * sz, *v = e->uv + 3 * sz;
+    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 1);
+    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 1);
+
+    for (gint y = 0; y < e->ch; y++) {
+      guint8 *row = d + (gsize) y * ds;
+      for (gint x = 0; x < e->cw; x++) {
+        row[2 * x] = u[(gsize) y * e->cw + x];
+        row[2 * x + 1] = v[(gsize) y * e->cw + x];
+      }
+    }
+  }
+  for (gint i = 0; i < self->n_bands; i++) {
+    if (self->band_status[i] != VAE_OK)
+      status = self->band_status[i];
+  }
+  g_mutex_unlock (&self->engine_lock);
+
+  if (status != VAE_OK)
+    goto denoise_failed;
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("frame arrived without a denoiser for its size"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+denoise_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Denoising a %dx%d frame failed: %s", w, h,
+            vae_status_string (status)), (NULL));
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* ------------------------------------------------------------------ class */
+
+static void
+gst_vae_denoise_finalize (GObject * object)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (object);
+
+  g_free (self->model_name);
+  g_mutex_clear (&self->load_lock);
+  g_mutex_clear (&self->engine_lock);
+  g_mutex_clear (&self->pool_lock);
+  g_cond_clear (&self->pool_cond);
+  g_cond_clear (&self->done_cond);
+  G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
+}
+
+static void
+gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_vae_denoise_debug, "vaedenoise", 0,
+      "learned video denoiser");
+
+  gobject_class->set_property = gst_vae_denoise_set_property;
+  gobject_class->get_property = gst_vae_denoise_get_property;
+  gobject_class->finalize = gst_vae_denoise_finalize;
+
+  /**
+   * GstVaeDenoise:model:
+   *
+   * Model file: a name looked up in $GST_VAE_MODEL_PATH and the installed
+   * model folder, or a path.  Must be a denoising autoencoder on square or
+   * rectangular patches.  Read when the element starts; set while running,
+   * the new model is loaded in the setting thread and replaces the old one
+   * between two frames (a model that fails to load then only warns).
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Denoising model: file name (searched in GST_VAE_MODEL_PATH and "
+          "the model folders) or path", DEFAULT_PROP_MODEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstVaeDenoise:noise-level:
+   *
+   * Noise standard deviation in 8-bit units given to noise-conditional
+   * models; -1 estimates it from every frame's luma.  Models trained
+   * without a noise input ignore it.
+   */
+  g_object_class_install_property (gobject_class, PROP_NOISE_LEVEL,
+      g_param_spec_float ("noise-level", "Noise level",
+          "Noise sigma in 8-bit units (-1 = estimate per frame)",
+          -1.0f, 255.0f, DEFAULT_PROP_NOISE_LEVEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstVaeDenoise:strength:
+   *
+   * Blend of the denoised frame with the input: 1 is fully denoised, 0
+   * passes buffers through untouched without computing anything.
+   */
+  g_object_class_install_property (gobject_class, PROP_STRENGTH,
+      g_param_spec_float ("strength", "Strength",
+          "Blend with the input (0 = passthrough, 1 = fully denoised)",
+          0.0f, 1.0f, DEFAULT_PROP_STRENGTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstVaeDenoise:stride:
+   *
+   * Step between patches in pixels; 0 uses the model's default (half a
+   * patch).  Smaller is slower and usually a little better.  Takes effect
+   * at the next caps negotiation.
+   */
+  g_object_class_install_property (gobject_class, PROP_STRIDE,
+      g_param_spec_int ("stride", "Stride",
+          "Patch step in pixels (0 = half the patch)", 0, 64,
+          DEFAULT_PROP_STRIDE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstVaeDenoise:n-threads:
+   *
+   * Number of bands computed in parallel; 0 uses one per processor.
+   */
+  g_object_class_install_property (gobject_class, PROP_N_THREADS,
+      g_param_spec_int ("n-threads", "Threads",
+          "Worker threads, one band each (0 = one per processor)", 0,
+          MAX_THREADS, DEFAULT_PROP_N_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstVaeDenoise:chroma:
+   *
+   * What happens to the chroma planes of YUV formats.
+   */
+  g_object_class_install_property (gobject_class, PROP_CHROMA,
+      g_param_spec_enum ("chroma", "Chroma",
+          "Chroma planes: copied or denoised with the luma model",
+          GST_TYPE_VAE_DENOISE_CHROMA, DEFAULT_PROP_CHROMA,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_set_static_metadata (element_class,
+      "VAE denoiser", "Filter/Effect/Video",
+      "Removes noise with a learned patch denoising autoencoder",
+      "gst-vae developers");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_vae_denoise_stop);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_vae_denoise_set_info);
+  filter_class->transform_frame =
+      GST_DEBUG_FUNCPTR (gst_vae_denoise_transform_frame);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_VAE_DENOISE_CHROMA, 0);
+}
+
+static void
+gst_vae_denoise_init (GstVaeDenoise * self)
+{
+  self->model_name = g_strdup (DEFAULT_PROP_MODEL);
+  self->noise_level = DEFAULT_PROP_NOISE_LEVEL;
+  self->strength = DEFAULT_PROP_STRENGTH;
+  self->stride = DEFAULT_PROP_STRIDE;
+  self->n_threads = DEFAULT_PROP_N_THREADS;
+  self->chroma = DEFAULT_PROP_CHROMA;
+  g_mutex_init (&self->load_lock);
+  g_mutex_init (&self->engine_lock);
+  g_mutex_init (&self->pool_lock);
+  g_cond_init (&self->pool_cond);
+  g_cond_init (&self->done_cond);
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
+}

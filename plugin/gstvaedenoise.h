@@ -1,0 +1,34 @@
+/* vaedenoise: learned patch denoiser for raw video. */
+#ifndef GST_VAE_DENOISE_H
+#define GST_VAE_DENOISE_H
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gst/video/gstvideofilter.h>
+
+#include "vae.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_VAE_DENOISE (gst_vae_denoise_get_type ())
+G_DECLARE_FINAL_TYPE (GstVaeDenoise, gst_vae_denoise, GST, VAE_DENOISE,
+    GstVideoFilter)
+
+/**
+ * GstVaeDenoiseChroma:
+ * @GST_VAE_DENOISE_CHROMA_PASSTHROUGH: copy the chroma planes unchanged
+ * @GST_VAE_DENOISE_CHROMA_DENOISE: run the luma model on each chroma plane
+ */
+typedef enum
+{
+  GST_VAE_DENOISE_CHROMA_PASSTHROUGH = 0,
+  GST_VAE_DENOISE_CHROMA_DENOISE = 1,
+} GstVaeDenoiseChroma;
+
+#define GST_TYPE_VAE_DENOISE_CHROMA (gst_vae_denoise_chroma_get_type ())
+GType gst_vae_denoise_chroma_get_type (void);
+
+GST_ELEMENT_REGISTER_DECLARE (vaedenoise);
+
+G_END_DECLS
+#endif /* GST_VAE_DENOISE_H */
