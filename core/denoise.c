@@ -1,0 +1,357 @@
+/* Whole-plane denoising: overlapping patches batched into large GEMMs,
+ * overlap-add with weights. */
+#include "vae_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct VaeDenoiser {
+  const VaeModel *m;
+  VaeWorkspace *ws;
+  VaeDenoiseOpts o;
+  int pw, ph, stride, batch, net_in;
+  int max_w, max_h;
+  float *acc;                 /* (max_h, max_w) weighted sums, network units */
+  float *wsum;                /* (max_h, max_w) summed weights */
+  float *win;                 /* (ph, pw) overlap-add window */
+  int *xs, *ys;               /* patch origins */
+  int *xmap, *ymap;           /* reflected source coordinates */
+  int *pos;                   /* (batch, 2) origins of the patches in flight */
+  float lut[256];             /* u8 → network units */
+};
+
+VaeDenoiseOpts
+vae_denoise_opts_default (void)
+{
+  VaeDenoiseOpts o;
+  o.stride = 0;
+  o.batch = 2048;
+  o.window = VAE_WINDOW_FLAT;
+  return o;
+}
+
+void
+vae_denoiser_free (VaeDenoiser *d)
+{
+  if (d == NULL)
+    return;
+  vae_workspace_free (d->ws);
+  vae_aligned_free (d->acc);
+  vae_aligned_free (d->wsum);
+  free (d->win);
+  free (d->xs);
+  free (d->ys);
+  free (d->xmap);
+  free (d->ymap);
+  free (d->pos);
+  free (d);
+}
+
+VaeDenoiser *
+vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
+    const VaeDenoiseOpts *opts, VaeError *err)
+{
+  const VaeConfig *c = &m->cfg;
+  VaeDenoiser *d;
+  VaeDenoiseOpts o = opts ? *opts : vae_denoise_opts_default ();
+  size_t plane, W, H;
+
+  if (c->kind == VAE_KIND_VAE || c->likelihood != VAE_LIK_GAUSSIAN) {
+    vae_set_error (err, VAE_ERR_KIND,
+        "a %s model with a %s likelihood cannot denoise; a denoising "
+        "autoencoder (dae) is needed", vae_kind_name (c->kind),
+        c->likelihood == VAE_LIK_BERNOULLI ? "Bernoulli" : "Gaussian");
+    return NULL;
+  }
+  if (c->img_w > VAE_MAX_PATCH || c->img_h > VAE_MAX_PATCH) {
+    vae_set_error (err, VAE_ERR_KIND, "patch %dx%d larger than %d",
+        c->img_w, c->img_h, VAE_MAX_PATCH);
+    return NULL;
+  }
+  if (max_w < 1 || max_h < 1 || max_w > 16384 || max_h > 16384) {
+    vae_set_error (err, VAE_ERR_ARG, "plane size %dx%d outside 1..16384",
+        max_w, max_h);
+    return NULL;
+  }
+  if (o.batch < 1 || o.batch > 65536 || o.stride < 0) {
+    vae_set_error (err, VAE_ERR_ARG, "batch %d or stride %d out of range",
+        o.batch, o.stride);
+    return NULL;
+  }
+  d = calloc (1, sizeof *d);
+  if (d == NULL) {
+    vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  d->m = m;
+  d->o = o;
+  d->pw = c->img_w;
+  d->ph = c->img_h;
+  d->stride = o.stride > 0 ? o.stride : (d->pw / 2 > 0 ? d->pw / 2 : 1);
+  if (d->stride > d->pw || d->stride > d->ph)
+    d->stride = d->pw < d->ph ? d->pw : d->ph;
+  d->batch = o.batch;
+  d->net_in = vae_model_net_in (m);
+  d->max_w = max_w;
+  d->max_h = max_h;
+  W = (size_t) (max_w > d->pw ? max_w : d->pw);
+  H = (size_t) (max_h > d->ph ? max_h : d->ph);
+  plane = (size_t) max_w * max_h;
+  d->ws = vae_workspace_new (m, d->batch, 0, err);
+  d->acc = vae_aligned_alloc (plane * sizeof (float));
+  d->wsum = vae_aligned_alloc (plane * sizeof (float));
+  d->win = malloc ((size_t) d->pw * d->ph * sizeof (float));
+  d->xs = malloc ((W + 1) * sizeof (int));
+  d->ys = malloc ((H + 1) * sizeof (int));
+  d->xmap = malloc (W * sizeof (int));
+  d->ymap = malloc (H * sizeof (int));
+  d->pos = malloc ((size_t) d->batch * 2 * sizeof (int));
+  if (!d->ws || !d->acc || !d->wsum || !d->win || !d->xs || !d->ys
+      || !d->xmap || !d->ymap || !d->pos) {
+    if (d->ws)
+      vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
+          max_w, max_h);
+    vae_denoiser_free (d);
+    return NULL;
+  }
+  for (int i = 0; i < d->ph; i++) {
+    for (int j = 0; j < d->pw; j++) {
+      float w = 1.0f;
+      if (o.window == VAE_WINDOW_GAUSS) {
+        float cy = (d->ph - 1) * 0.5f, cx = (d->pw - 1) * 0.5f;
+        float sy = d->ph * 0.25f, sx = d->pw * 0.25f;
+        w = expf (-0.5f * ((i - cy) * (i - cy) / (sy * sy)
+                + (j - cx) * (j - cx) / (sx * sx)));
+      }
+      d->win[i * d->pw + j] = w;
+    }
+  }
+  for (int v = 0; v < 256; v++)
+    d->lut[v] = vae_norm (c, v / 255.0f);
+  return d;
+}
+
+int
+vae_denoiser_patch (const VaeDenoiser *d)
+{
+  return d->pw;
+}
+
+int
+vae_denoiser_stride (const VaeDenoiser *d)
+{
+  return d->stride;
+}
+
+/* Patch origins 0, s, 2s, … plus a last one flush with the far border, over
+ * an extent of max(n, p) pixels. */
+static int
+origins (int *o, int n, int p, int s)
+{
+  int ext = n > p ? n : p, k = 0;
+  for (int x = 0; x + p <= ext; x += s)
+    o[k++] = x;
+  if (o[k - 1] != ext - p)
+    o[k++] = ext - p;
+  return k;
+}
+
+/* Mirror coordinates past the image edge (only when the plane is smaller
+ * than a patch): 0 1 2 | 1 0 1 2 … */
+static void
+reflect_map (int *map, int n, int p)
+{
+  int ext = n > p ? n : p;
+  for (int i = 0; i < ext; i++) {
+    int x = i;
+    if (n == 1) {
+      x = 0;
+    } else {
+      int period = 2 * (n - 1);
+      x %= period;
+      if (x >= n)
+        x = period - x;
+    }
+    map[i] = x;
+  }
+}
+
+static void
+flush (VaeDenoiser *d, int n, int w, int row0, int row1)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  VaeWorkspace *ws = d->ws;
+  int nl = m->n_layers, P = c->n_in;
+  const float *y;
+
+  vae_net_forward (m, ws, ws->x, n, 0, nl);
+  y = ws->act[nl - 1];
+  for (int k = 0; k < n; k++) {
+    int px = d->pos[2 * k], py = d->pos[2 * k + 1];
+    const float *yk = y + (size_t) k * P;
+    const float *xk = ws->x + (size_t) k * d->net_in;
+    int i0 = row0 - py > 0 ? row0 - py : 0;
+    int i1 = row1 - py < d->ph ? row1 - py : d->ph;
+    int j1 = w - px < d->pw ? w - px : d->pw;
+    for (int i = i0; i < i1; i++) {
+      size_t o = (size_t) (py + i - row0) * w + px;
+      float *acc = d->acc + o, *wsum = d->wsum + o;
+      const float *yr = yk + i * d->pw, *xr = xk + i * d->pw;
+      const float *wr = d->win + i * d->pw;
+      if (c->residual) {
+        for (int j = 0; j < j1; j++) {
+          acc[j] += wr[j] * (xr[j] - yr[j]);
+          wsum[j] += wr[j];
+        }
+      } else {
+        for (int j = 0; j < j1; j++) {
+          acc[j] += wr[j] * yr[j];
+          wsum[j] += wr[j];
+        }
+      }
+    }
+  }
+}
+
+static int
+run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
+    uint8_t *dst8, float *dstf, int dst_stride, int w, int h, int row0,
+    int row1, float sigma)
+{
+  const VaeConfig *c = &d->m->cfg;
+  int nx, ny, n = 0;
+  float feat = sigma / 255.0f / c->norm_scale;
+
+  if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || row0 < 0
+      || row1 > h || row0 >= row1 || !isfinite (sigma))
+    return VAE_ERR_ARG;
+  nx = origins (d->xs, w, d->pw, d->stride);
+  ny = origins (d->ys, h, d->ph, d->stride);
+  reflect_map (d->xmap, w, d->pw);
+  reflect_map (d->ymap, h, d->ph);
+  memset (d->acc, 0, (size_t) (row1 - row0) * w * sizeof (float));
+  memset (d->wsum, 0, (size_t) (row1 - row0) * w * sizeof (float));
+
+  for (int iy = 0; iy < ny; iy++) {
+    int py = d->ys[iy];
+    if (py >= row1 || py + d->ph <= row0)
+      continue;
+    for (int ix = 0; ix < nx; ix++) {
+      int px = d->xs[ix];
+      float *x = d->ws->x + (size_t) n * d->net_in;
+      for (int i = 0; i < d->ph; i++) {
+        int sy = d->ymap[py + i];
+        float *xr = x + i * d->pw;
+        const int *xm = d->xmap + px;
+        if (src8) {
+          const uint8_t *s = src8 + (size_t) sy * src_stride;
+          if (px + d->pw <= w)
+            for (int j = 0; j < d->pw; j++)
+              xr[j] = d->lut[s[px + j]];
+          else
+            for (int j = 0; j < d->pw; j++)
+              xr[j] = d->lut[s[xm[j]]];
+        } else {
+          const float *s = srcf + (size_t) sy * src_stride;
+          for (int j = 0; j < d->pw; j++)
+            xr[j] = vae_norm (c, s[xm[j]]);
+        }
+      }
+      if (c->noise_input)
+        x[c->n_in] = feat;
+      d->pos[2 * n] = px;
+      d->pos[2 * n + 1] = py;
+      if (++n == d->batch) {
+        flush (d, n, w, row0, row1);
+        n = 0;
+      }
+    }
+  }
+  if (n > 0)
+    flush (d, n, w, row0, row1);
+
+  for (int yy = row0; yy < row1; yy++) {
+    const float *acc = d->acc + (size_t) (yy - row0) * w;
+    const float *ws = d->wsum + (size_t) (yy - row0) * w;
+    if (dst8) {
+      uint8_t *o = dst8 + (size_t) yy * dst_stride;
+      float k = 255.0f * c->norm_scale, b = 255.0f * c->norm_mean;
+      for (int x = 0; x < w; x++) {
+        float v = acc[x] / ws[x] * k + b;
+        v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+        o[x] = (uint8_t) (v + 0.5f);
+      }
+    } else {
+      float *o = dstf + (size_t) yy * dst_stride;
+      for (int x = 0; x < w; x++)
+        o[x] = acc[x] / ws[x] * c->norm_scale + c->norm_mean;
+    }
+  }
+  return VAE_OK;
+}
+
+int
+vae_denoiser_run_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
+    uint8_t *dst, int dst_stride, int w, int h, int row0, int row1,
+    float sigma)
+{
+  if (src_stride < w || dst_stride < w)
+    return VAE_ERR_ARG;
+  return run (d, src, NULL, src_stride, dst, NULL, dst_stride, w, h, row0,
+      row1, sigma);
+}
+
+int
+vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
+    float *dst, int dst_stride, int w, int h, int row0, int row1,
+    float sigma)
+{
+  if (src_stride < w || dst_stride < w)
+    return VAE_ERR_ARG;
+  return run (d, NULL, src, src_stride, NULL, dst, dst_stride, w, h, row0,
+      row1, sigma);
+}
+
+double
+vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
+{
+  const VaeModel *m = d->m;
+  int ext_w = w > d->pw ? w : d->pw, ext_h = h > d->ph ? h : d->ph;
+  double per = 0.0;
+  long nx = (ext_w - d->pw) / d->stride + 1, ny = (ext_h - d->ph) / d->stride + 1;
+  if ((nx - 1) * d->stride != ext_w - d->pw)
+    nx++;
+  if ((ny - 1) * d->stride != ext_h - d->ph)
+    ny++;
+  for (int l = 0; l < m->n_layers; l++)
+    per += 2.0 * m->layers[l].n_in * m->layers[l].n_out;
+  return per * nx * ny;
+}
+
+float
+vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
+{
+  /* |HH| = |a − b − c + d| / 2 on 2×2 blocks: integers 0..510 in half-steps */
+  uint32_t hist[511];
+  uint64_t n = 0, half, cum = 0;
+  memset (hist, 0, sizeof hist);
+  for (int y = 0; y + 1 < h; y += 2) {
+    const uint8_t *r0 = src + (size_t) y * stride, *r1 = r0 + stride;
+    for (int x = 0; x + 1 < w; x += 2) {
+      int v = (int) r0[x] - r0[x + 1] - r1[x] + r1[x + 1];
+      hist[v < 0 ? -v : v]++;
+      n++;
+    }
+  }
+  if (n == 0)
+    return 0.0f;
+  half = (n + 1) / 2;
+  for (int i = 0; i < 511; i++) {
+    cum += hist[i];
+    if (cum >= half)
+      return (float) (i * 0.5 / 0.6745);
+  }
+  return 0.0f;
+}

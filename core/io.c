@@ -1,0 +1,695 @@
+/* Model files in the safetensors layout, parsed with json-glib. */
+#include "vae_private.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VAE_FILE_MAX_BYTES ((size_t) 1 << 30)
+
+/* ---------------------------------------------------------------- save */
+
+static void
+add_int_array (JsonBuilder *b, const char *key, const int *v, int n)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_array (b);
+  for (int i = 0; i < n; i++)
+    json_builder_add_int_value (b, v[i]);
+  json_builder_end_array (b);
+}
+
+static char *
+config_to_json (const VaeConfig *c)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *g;
+  JsonNode *root;
+  char *s;
+
+  json_builder_begin_object (b);
+#define S(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
+#define I(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
+#define D(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
+  S ("kind", vae_kind_name (c->kind));
+  S ("likelihood", c->likelihood == VAE_LIK_BERNOULLI ? "bernoulli" : "gaussian");
+  I ("img_w", c->img_w);
+  I ("img_h", c->img_h);
+  add_int_array (b, "enc", c->enc, c->n_enc);
+  I ("latent", c->n_latent);
+  add_int_array (b, "dec", c->dec, c->n_dec);
+  S ("act", vae_act_name (c->act));
+  S ("code_act", vae_act_name (c->code_act));
+  D ("obs_sigma", c->obs_sigma);
+  D ("sparse_rho", c->sparse_rho);
+  D ("sparse_beta", c->sparse_beta);
+  S ("noise", vae_noise_name (c->noise));
+  D ("noise_min", c->noise_min);
+  D ("noise_max", c->noise_max);
+  I ("residual", c->residual);
+  I ("noise_input", c->noise_input);
+  D ("norm_mean", c->norm_mean);
+  D ("norm_scale", c->norm_scale);
+#undef S
+#undef I
+#undef D
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  g = json_generator_new ();
+  json_generator_set_root (g, root);
+  s = json_generator_to_data (g, NULL);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+  return s;
+}
+
+int
+vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
+    VaeError *err)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *g;
+  JsonNode *root;
+  char *cfg = config_to_json (&m->cfg);
+  char *hdr;
+  size_t hlen, padded, dsize = 0, off = 0;
+  uint8_t *buf;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "__metadata__");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, VAE_FILE_FORMAT);
+  json_builder_set_member_name (b, "config");
+  json_builder_add_string_value (b, cfg);
+  for (int i = 0; i < m->n_meta; i++) {
+    if (strcmp (m->meta_key[i], "format") == 0
+        || strcmp (m->meta_key[i], "config") == 0)
+      continue;
+    json_builder_set_member_name (b, m->meta_key[i]);
+    json_builder_add_string_value (b, m->meta_val[i]);
+  }
+  json_builder_end_object (b);
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    for (int t = 0; t < 2; t++) {
+      char name[64];
+      size_t n = t == 0 ? (size_t) L->n_out * L->n_in : (size_t) L->n_out;
+      snprintf (name, sizeof name, "layers.%d.%s", l, t == 0 ? "weight" : "bias");
+      json_builder_set_member_name (b, name);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "dtype");
+      json_builder_add_string_value (b, "F32");
+      json_builder_set_member_name (b, "shape");
+      json_builder_begin_array (b);
+      json_builder_add_int_value (b, L->n_out);
+      if (t == 0)
+        json_builder_add_int_value (b, L->n_in);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "data_offsets");
+      json_builder_begin_array (b);
+      json_builder_add_int_value (b, (gint64) dsize);
+      json_builder_add_int_value (b, (gint64) (dsize + n * 4));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      dsize += n * 4;
+    }
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  g = json_generator_new ();
+  json_generator_set_root (g, root);
+  hdr = json_generator_to_data (g, NULL);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+  g_free (cfg);
+
+  hlen = strlen (hdr);
+  padded = (hlen + VAE_FILE_ALIGN - 1) / VAE_FILE_ALIGN * VAE_FILE_ALIGN;
+  *size = 8 + padded + dsize;
+  buf = malloc (*size);
+  if (buf == NULL) {
+    g_free (hdr);
+    return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+  }
+  for (int i = 0; i < 8; i++)
+    buf[i] = (uint8_t) ((uint64_t) padded >> (8 * i));
+  memcpy (buf + 8, hdr, hlen);
+  memset (buf + 8 + hlen, ' ', padded - hlen);
+  g_free (hdr);
+  off = 8 + padded;
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    const float *src[2] = { m->params + L->w_off, m->params + L->b_off };
+    size_t n[2] = { (size_t) L->n_out * L->n_in, (size_t) L->n_out };
+    for (int t = 0; t < 2; t++) {
+      for (size_t i = 0; i < n[t]; i++) {
+        guint32 u;
+        memcpy (&u, &src[t][i], 4);
+        u = GUINT32_TO_LE (u);
+        memcpy (buf + off, &u, 4);
+        off += 4;
+      }
+    }
+  }
+  *data = buf;
+  return VAE_OK;
+}
+
+int
+vae_model_save (const VaeModel *m, const char *path, VaeError *err)
+{
+  void *data;
+  size_t size;
+  char *tmp;
+  FILE *f;
+  int rc = vae_model_save_to_memory (m, &data, &size, err);
+  if (rc != VAE_OK)
+    return rc;
+  tmp = g_strdup_printf ("%s.tmp", path);
+  f = fopen (tmp, "wb");
+  if (f == NULL) {
+    rc = vae_set_error (err, VAE_ERR_IO, "cannot create %s: %s", tmp,
+        strerror (errno));
+    goto out;
+  }
+  if (fwrite (data, 1, size, f) != size || fflush (f) != 0
+      || fsync (fileno (f)) != 0) {
+    rc = vae_set_error (err, VAE_ERR_IO, "cannot write %s: %s", tmp,
+        strerror (errno));
+    fclose (f);
+    unlink (tmp);
+    goto out;
+  }
+  if (fclose (f) != 0 || rename (tmp, path) != 0) {
+    rc = vae_set_error (err, VAE_ERR_IO, "cannot write %s: %s", path,
+        strerror (errno));
+    unlink (tmp);
+    goto out;
+  }
+out:
+  g_free (tmp);
+  free (data);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- load */
+
+static int
+get_int (JsonObject *o, const char *key, long lo, long hi, int *out,
+    VaeError *err)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  gint64 v;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_INT64)
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" missing or not an integer", key);
+  v = json_node_get_int (n);
+  if (v < lo || v > hi)
+    return vae_set_error (err, VAE_ERR_DIMS,
+        "config field \"%s\" = %" G_GINT64_FORMAT " outside %ld..%ld", key, v,
+        lo, hi);
+  *out = (int) v;
+  return VAE_OK;
+}
+
+static int
+get_float (JsonObject *o, const char *key, float *out, VaeError *err)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  GType t;
+  double v;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" missing or not a number", key);
+  t = json_node_get_value_type (n);
+  if (t == G_TYPE_DOUBLE)
+    v = json_node_get_double (n);
+  else if (t == G_TYPE_INT64)
+    v = (double) json_node_get_int (n);
+  else
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" is not a number", key);
+  if (!isfinite (v) || fabs (v) > 1e30)
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" is not a finite number", key);
+  *out = (float) v;
+  return VAE_OK;
+}
+
+static int
+get_enum (JsonObject *o, const char *key, int (*from_name) (const char *),
+    int *out, VaeError *err)
+{
+  JsonNode *n = json_object_get_member (o, key);
+  int v;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" missing or not a string", key);
+  v = from_name (json_node_get_string (n));
+  if (v < 0)
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" has unknown value \"%s\"", key,
+        json_node_get_string (n));
+  *out = v;
+  return VAE_OK;
+}
+
+static int
+lik_from_name (const char *s)
+{
+  return strcmp (s, "gaussian") == 0 ? VAE_LIK_GAUSSIAN
+      : strcmp (s, "bernoulli") == 0 ? VAE_LIK_BERNOULLI : -1;
+}
+
+static int
+get_int_array (JsonObject *o, const char *key, int *v, int *n, VaeError *err)
+{
+  JsonNode *node = json_object_get_member (o, key);
+  JsonArray *a;
+  guint len;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "config field \"%s\" missing or not an array", key);
+  a = json_node_get_array (node);
+  len = json_array_get_length (a);
+  if (len > VAE_MAX_HIDDEN)
+    return vae_set_error (err, VAE_ERR_DIMS,
+        "config field \"%s\" has %u layers, at most %d allowed", key, len,
+        VAE_MAX_HIDDEN);
+  for (guint i = 0; i < len; i++) {
+    JsonNode *e = json_array_get_element (a, i);
+    gint64 x;
+    if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64)
+      return vae_set_error (err, VAE_ERR_CONFIG,
+          "config field \"%s\"[%u] is not an integer", key, i);
+    x = json_node_get_int (e);
+    if (x < 1 || x > VAE_MAX_DIM)
+      return vae_set_error (err, VAE_ERR_DIMS,
+          "config field \"%s\"[%u] = %" G_GINT64_FORMAT " outside 1..%d", key,
+          i, x, VAE_MAX_DIM);
+    v[i] = (int) x;
+  }
+  *n = (int) len;
+  return VAE_OK;
+}
+
+static int
+parse_config (const char *text, VaeConfig *c, VaeError *err)
+{
+  JsonParser *p = json_parser_new ();
+  JsonNode *root;
+  JsonObject *o;
+  int rc, v;
+
+  *c = vae_config_default ();
+  if (!json_parser_load_from_data (p, text, -1, NULL)
+      || (root = json_parser_get_root (p)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_object_unref (p);
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "metadata \"config\" is not a JSON object");
+  }
+  o = json_node_get_object (root);
+#define TRY(x) if ((rc = (x)) != VAE_OK) goto out
+  TRY (get_enum (o, "kind", vae_kind_from_name, &v, err));
+  c->kind = v;
+  TRY (get_enum (o, "likelihood", lik_from_name, &v, err));
+  c->likelihood = v;
+  TRY (get_int (o, "img_w", 1, 4096, &c->img_w, err));
+  TRY (get_int (o, "img_h", 1, 4096, &c->img_h, err));
+  TRY (get_int_array (o, "enc", c->enc, &c->n_enc, err));
+  TRY (get_int (o, "latent", 1, VAE_MAX_DIM, &c->n_latent, err));
+  TRY (get_int_array (o, "dec", c->dec, &c->n_dec, err));
+  TRY (get_enum (o, "act", vae_act_from_name, &v, err));
+  c->act = v;
+  TRY (get_enum (o, "code_act", vae_act_from_name, &v, err));
+  c->code_act = v;
+  TRY (get_float (o, "obs_sigma", &c->obs_sigma, err));
+  TRY (get_float (o, "sparse_rho", &c->sparse_rho, err));
+  TRY (get_float (o, "sparse_beta", &c->sparse_beta, err));
+  TRY (get_enum (o, "noise", vae_noise_from_name, &v, err));
+  c->noise = v;
+  TRY (get_float (o, "noise_min", &c->noise_min, err));
+  TRY (get_float (o, "noise_max", &c->noise_max, err));
+  TRY (get_int (o, "residual", 0, 1, &c->residual, err));
+  TRY (get_int (o, "noise_input", 0, 1, &c->noise_input, err));
+  TRY (get_float (o, "norm_mean", &c->norm_mean, err));
+  TRY (get_float (o, "norm_scale", &c->norm_scale, err));
+#undef TRY
+  if ((long) c->img_w * c->img_h > VAE_MAX_DIM) {
+    rc = vae_set_error (err, VAE_ERR_DIMS, "input %dx%d exceeds %d values",
+        c->img_w, c->img_h, VAE_MAX_DIM);
+    goto out;
+  }
+  c->n_in = c->img_w * c->img_h;
+  rc = vae_config_validate (c, err);
+out:
+  g_object_unref (p);
+  return rc;
+}
+
+typedef struct {
+  size_t begin, end;
+  const char *name;
+} Span;
+
+static int
+span_cmp (const void *a, const void *b)
+{
+  const Span *x = a, *y = b;
+  return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* Parses "layers.L.weight" / "layers.L.bias". */
+static int
+tensor_id (const char *name, int n_layers, int *layer, int *is_bias)
+{
+  char *end;
+  long l;
+  if (strncmp (name, "layers.", 7) != 0)
+    return 0;
+  l = strtol (name + 7, &end, 10);
+  if (end == name + 7 || l < 0 || l >= n_layers)
+    return 0;
+  if (strcmp (end, ".weight") == 0)
+    *is_bias = 0;
+  else if (strcmp (end, ".bias") == 0)
+    *is_bias = 1;
+  else
+    return 0;
+  *layer = (int) l;
+  return 1;
+}
+
+VaeModel *
+vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
+{
+  const uint8_t *bytes = data;
+  uint64_t hlen = 0;
+  size_t data_size, need = 0;
+  JsonParser *parser = NULL;
+  JsonNode *root, *metan;
+  JsonObject *obj, *meta;
+  JsonObjectIter it;
+  const char *key;
+  JsonNode *val;
+  VaeConfig cfg;
+  VaeModel *m = NULL;
+  Span spans[2 * VAE_MAX_LAYERS];
+  int n_spans = 0, seen[2 * VAE_MAX_LAYERS] = { 0 };
+  const char *s;
+
+  if (size < 8) {
+    vae_set_error (err, VAE_ERR_TRUNCATED,
+        "file is %zu bytes, shorter than the 8-byte header length", size);
+    return NULL;
+  }
+  for (int i = 0; i < 8; i++)
+    hlen |= (uint64_t) bytes[i] << (8 * i);
+  if (hlen > VAE_FILE_MAX_HEADER) {
+    vae_set_error (err, VAE_ERR_HEADER,
+        "header length %" G_GUINT64_FORMAT " exceeds the %u-byte limit", hlen,
+        VAE_FILE_MAX_HEADER);
+    return NULL;
+  }
+  if (hlen > size - 8) {
+    vae_set_error (err, VAE_ERR_HEADER,
+        "header length %" G_GUINT64_FORMAT " exceeds the %zu bytes that follow",
+        hlen, size - 8);
+    return NULL;
+  }
+  if (hlen < 2) {
+    vae_set_error (err, VAE_ERR_HEADER, "header length %" G_GUINT64_FORMAT
+        " is too short for a JSON object", hlen);
+    return NULL;
+  }
+  data_size = size - 8 - (size_t) hlen;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, (const char *) bytes + 8,
+          (gssize) hlen, NULL)
+      || (root = json_parser_get_root (parser)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root)) {
+    vae_set_error (err, VAE_ERR_JSON, "header is not a JSON object");
+    goto fail;
+  }
+  obj = json_node_get_object (root);
+  metan = json_object_get_member (obj, "__metadata__");
+  if (metan == NULL || !JSON_NODE_HOLDS_OBJECT (metan)) {
+    vae_set_error (err, VAE_ERR_JSON, "header has no __metadata__ object");
+    goto fail;
+  }
+  meta = json_node_get_object (metan);
+  json_object_iter_init (&it, meta);
+  while (json_object_iter_next (&it, &key, &val)) {
+    if (!JSON_NODE_HOLDS_VALUE (val)
+        || json_node_get_value_type (val) != G_TYPE_STRING) {
+      vae_set_error (err, VAE_ERR_JSON,
+          "__metadata__ value \"%.64s\" is not a string", key);
+      goto fail;
+    }
+  }
+  s = json_object_has_member (meta, "format")
+      ? json_object_get_string_member (meta, "format") : NULL;
+  if (s == NULL || strcmp (s, VAE_FILE_FORMAT) != 0) {
+    vae_set_error (err, VAE_ERR_CONFIG,
+        "not a gst-vae model (format \"%.32s\", expected \"%s\")",
+        s ? s : "(none)", VAE_FILE_FORMAT);
+    goto fail;
+  }
+  s = json_object_has_member (meta, "config")
+      ? json_object_get_string_member (meta, "config") : NULL;
+  if (s == NULL) {
+    vae_set_error (err, VAE_ERR_CONFIG, "metadata has no \"config\"");
+    goto fail;
+  }
+  if (parse_config (s, &cfg, err) != VAE_OK)
+    goto fail;
+
+  /* What the architecture needs, overflow-checked, against the data area
+   * before anything is allocated. */
+  {
+    int widths[VAE_MAX_LAYERS + 1], n = 0;
+    widths[n++] = cfg.n_in + (cfg.noise_input ? 1 : 0);
+    for (int i = 0; i < cfg.n_enc; i++) widths[n++] = cfg.enc[i];
+    widths[n++] = cfg.kind == VAE_KIND_VAE ? 2 * cfg.n_latent : cfg.n_latent;
+    for (int i = 0; i < cfg.n_dec; i++) widths[n++] = cfg.dec[i];
+    widths[n++] = cfg.n_in;
+    for (int l = 0; l + 1 < n; l++) {
+      size_t w;
+      if (!vae_mul_ok ((size_t) widths[l], (size_t) widths[l + 1], &w)
+          || !vae_mul_ok (w + widths[l + 1], 4, &w) || need + w < need) {
+        vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
+        goto fail;
+      }
+      need += w;
+    }
+    if (need > VAE_FILE_MAX_BYTES) {
+      vae_set_error (err, VAE_ERR_DIMS,
+          "architecture needs %zu bytes of weights, more than the %zu limit",
+          need, VAE_FILE_MAX_BYTES);
+      goto fail;
+    }
+    if (need > data_size) {
+      vae_set_error (err, VAE_ERR_TRUNCATED,
+          "file truncated: the architecture needs %zu bytes of weights, "
+          "the file holds %zu", need, data_size);
+      goto fail;
+    }
+  }
+
+  m = vae_model_new (&cfg, 0, err);
+  if (m == NULL)
+    goto fail;
+
+  json_object_iter_init (&it, obj);
+  while (json_object_iter_next (&it, &key, &val)) {
+    JsonObject *t;
+    JsonNode *dn, *sn, *on;
+    JsonArray *shape, *offs;
+    int layer, is_bias, id;
+    const VaeLayer *L;
+    gint64 b0, b1;
+    size_t count;
+
+    if (strcmp (key, "__metadata__") == 0)
+      continue;
+    if (!tensor_id (key, m->n_layers, &layer, &is_bias)) {
+      vae_set_error (err, VAE_ERR_JSON, "unexpected tensor \"%.64s\"", key);
+      goto fail;
+    }
+    id = 2 * layer + is_bias;
+    L = &m->layers[layer];
+    if (!JSON_NODE_HOLDS_OBJECT (val)) {
+      vae_set_error (err, VAE_ERR_JSON, "tensor %s is not an object", key);
+      goto fail;
+    }
+    t = json_node_get_object (val);
+    dn = json_object_get_member (t, "dtype");
+    sn = json_object_get_member (t, "shape");
+    on = json_object_get_member (t, "data_offsets");
+    if (dn == NULL || sn == NULL || on == NULL || !JSON_NODE_HOLDS_VALUE (dn)
+        || json_node_get_value_type (dn) != G_TYPE_STRING
+        || !JSON_NODE_HOLDS_ARRAY (sn) || !JSON_NODE_HOLDS_ARRAY (on)) {
+      vae_set_error (err, VAE_ERR_JSON,
+          "tensor %s needs dtype, shape and data_offsets", key);
+      goto fail;
+    }
+    if (strcmp (json_node_get_string (dn), "F32") != 0) {
+      vae_set_error (err, VAE_ERR_DTYPE, "tensor %s has dtype %.16s, expected F32",
+          key, json_node_get_string (dn));
+      goto fail;
+    }
+    shape = json_node_get_array (sn);
+    {
+      guint rank = json_array_get_length (shape);
+      gint64 want[2] = { L->n_out, L->n_in };
+      guint want_rank = is_bias ? 1 : 2;
+      int ok = rank == want_rank;
+      for (guint i = 0; ok && i < rank; i++) {
+        JsonNode *e = json_array_get_element (shape, i);
+        ok = JSON_NODE_HOLDS_VALUE (e)
+            && json_node_get_value_type (e) == G_TYPE_INT64
+            && json_node_get_int (e) == want[i];
+      }
+      if (!ok) {
+        if (is_bias)
+          vae_set_error (err, VAE_ERR_SHAPE,
+              "tensor %s: shape does not match the architecture's [%d]", key,
+              L->n_out);
+        else
+          vae_set_error (err, VAE_ERR_SHAPE,
+              "tensor %s: shape does not match the architecture's [%d, %d]",
+              key, L->n_out, L->n_in);
+        goto fail;
+      }
+    }
+    offs = json_node_get_array (on);
+    if (json_array_get_length (offs) != 2
+        || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 0))
+        || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 1))
+        || json_node_get_value_type (json_array_get_element (offs, 0)) != G_TYPE_INT64
+        || json_node_get_value_type (json_array_get_element (offs, 1)) != G_TYPE_INT64) {
+      vae_set_error (err, VAE_ERR_JSON, "tensor %s: data_offsets is not [begin, end]",
+          key);
+      goto fail;
+    }
+    b0 = json_array_get_int_element (offs, 0);
+    b1 = json_array_get_int_element (offs, 1);
+    count = is_bias ? (size_t) L->n_out : (size_t) L->n_out * L->n_in;
+    if (b0 < 0 || b1 < b0 || (uint64_t) b1 > data_size) {
+      vae_set_error (err, VAE_ERR_OFFSET,
+          "tensor %s: offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+          "] outside the %zu-byte data area", key, b0, b1, data_size);
+      goto fail;
+    }
+    if ((uint64_t) (b1 - b0) != count * 4) {
+      vae_set_error (err, VAE_ERR_OFFSET,
+          "tensor %s: offsets span %" G_GINT64_FORMAT " bytes, its shape needs %zu",
+          key, b1 - b0, count * 4);
+      goto fail;
+    }
+    if (seen[id]++) {
+      vae_set_error (err, VAE_ERR_JSON, "tensor %s appears twice", key);
+      goto fail;
+    }
+    spans[n_spans].begin = (size_t) b0;
+    spans[n_spans].end = (size_t) b1;
+    spans[n_spans].name = key;
+    n_spans++;
+    {
+      const uint8_t *src = bytes + 8 + hlen + b0;
+      float *dst = m->params + (is_bias ? L->b_off : L->w_off);
+      for (size_t i = 0; i < count; i++) {
+        guint32 u;
+        memcpy (&u, src + 4 * i, 4);
+        u = GUINT32_FROM_LE (u);
+        memcpy (&dst[i], &u, 4);
+        if (!isfinite (dst[i])) {
+          vae_set_error (err, VAE_ERR_NONFINITE,
+              "tensor %s: element %zu is %s", key, i,
+              isnan (dst[i]) ? "NaN" : "infinite");
+          goto fail;
+        }
+      }
+    }
+  }
+  for (int id = 0; id < 2 * m->n_layers; id++) {
+    if (!seen[id]) {
+      vae_set_error (err, VAE_ERR_MISSING, "tensor layers.%d.%s is missing",
+          id / 2, id % 2 ? "bias" : "weight");
+      goto fail;
+    }
+  }
+  /* safetensors: the data area is covered exactly, without overlaps. */
+  qsort (spans, n_spans, sizeof spans[0], span_cmp);
+  for (int i = 0; i < n_spans; i++) {
+    size_t prev = i == 0 ? 0 : spans[i - 1].end;
+    if (spans[i].begin < prev) {
+      vae_set_error (err, VAE_ERR_OFFSET, "tensors %s and %s overlap",
+          spans[i - 1].name, spans[i].name);
+      goto fail;
+    }
+    if (spans[i].begin > prev) {
+      vae_set_error (err, VAE_ERR_OFFSET, "gap of %zu bytes before tensor %s",
+          spans[i].begin - prev, spans[i].name);
+      goto fail;
+    }
+  }
+  if (n_spans > 0 && spans[n_spans - 1].end != data_size) {
+    vae_set_error (err, VAE_ERR_OFFSET,
+        "%zu bytes after the last tensor", data_size - spans[n_spans - 1].end);
+    goto fail;
+  }
+
+  json_object_iter_init (&it, meta);
+  while (json_object_iter_next (&it, &key, &val)) {
+    if (strcmp (key, "format") == 0 || strcmp (key, "config") == 0)
+      continue;
+    if (vae_model_set_meta (m, key, json_node_get_string (val)) != VAE_OK) {
+      vae_set_error (err, VAE_ERR_JSON, "too many metadata entries (max %d)",
+          VAE_MAX_META);
+      goto fail;
+    }
+  }
+  g_object_unref (parser);
+  return m;
+
+fail:
+  vae_model_free (m);
+  if (parser)
+    g_object_unref (parser);
+  return NULL;
+}
+
+VaeModel *
+vae_model_load (const char *path, VaeError *err)
+{
+  gchar *contents = NULL;
+  gsize len = 0;
+  GError *gerr = NULL;
+  VaeModel *m;
+
+  if (path == NULL) {
+    vae_set_error (err, VAE_ERR_ARG, "no model path");
+    return NULL;
+  }
+  if (!g_file_get_contents (path, &contents, &len, &gerr)) {
+    vae_set_error (err, VAE_ERR_IO, "%s", gerr->message);
+    g_error_free (gerr);
+    return NULL;
+  }
+  m = vae_model_load_from_memory (contents, len, err);
+  g_free (contents);
+  return m;
+}

@@ -1,0 +1,109 @@
+/* Dense layers and activations: forward and backward side by side. */
+#include "vae_private.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static const char *act_names[] = { "identity", "relu", "lrelu", "sigmoid",
+  "tanh" };
+
+const char *
+vae_act_name (VaeAct a)
+{
+  return (unsigned) a < 5 ? act_names[a] : "unknown";
+}
+
+int
+vae_act_from_name (const char *name)
+{
+  for (int i = 0; i < 5; i++)
+    if (strcmp (name, act_names[i]) == 0)
+      return i;
+  if (strcmp (name, "leaky-relu") == 0 || strcmp (name, "leaky_relu") == 0)
+    return VAE_ACT_LRELU;
+  return -1;
+}
+
+void
+vae_act_forward (float *y, size_t n, VaeAct act)
+{
+  switch (act) {
+    case VAE_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+      break;
+    case VAE_ACT_LRELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = y[i] > 0.0f ? y[i] : VAE_LRELU_SLOPE * y[i];
+      break;
+    case VAE_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        y[i] = 1.0f / (1.0f + expf (-y[i]));
+      break;
+    case VAE_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        y[i] = tanhf (y[i]);
+      break;
+    default:
+      break;
+  }
+}
+
+/* dy ← dy · act'(pre), with act' written through the output y. */
+void
+vae_act_backward (float *dy, const float *y, size_t n, VaeAct act)
+{
+  switch (act) {
+    case VAE_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+      break;
+    case VAE_ACT_LRELU:
+      for (size_t i = 0; i < n; i++)
+        dy[i] = y[i] > 0.0f ? dy[i] : VAE_LRELU_SLOPE * dy[i];
+      break;
+    case VAE_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        dy[i] *= y[i] * (1.0f - y[i]);
+      break;
+    case VAE_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        dy[i] *= 1.0f - y[i] * y[i];
+      break;
+    default:
+      break;
+  }
+}
+
+void
+vae_dense_forward (float *y, const float *x, const float *w, const float *b,
+    int batch, int n_in, int n_out, VaeAct act)
+{
+  /* y (B, n_out) = b broadcast, then += x (B, n_in) · W^T (n_in, n_out). */
+  for (int i = 0; i < batch; i++)
+    memcpy (y + (size_t) i * n_out, b, (size_t) n_out * sizeof *y);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, batch, n_out, n_in,
+      1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
+  vae_act_forward (y, (size_t) batch * n_out, act);
+}
+
+void
+vae_dense_backward (float *dx, float *dw, float *db, float *dy,
+    const float *y, const float *x, const float *w, int batch, int n_in,
+    int n_out, VaeAct act)
+{
+  vae_act_backward (dy, y, (size_t) batch * n_out, act);
+  /* dW (n_out, n_in) += dy^T (n_out, B) · x (B, n_in) */
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, batch,
+      1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
+  for (int i = 0; i < batch; i++) {
+    const float *row = dy + (size_t) i * n_out;
+    for (int j = 0; j < n_out; j++)
+      db[j] += row[j];
+  }
+  /* dx (B, n_in) = dy (B, n_out) · W (n_out, n_in) */
+  if (dx != NULL)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, n_in,
+        n_out, 1.0f, dy, n_out, w, n_in, 0.0f, dx, n_in);
+}

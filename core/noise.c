@@ -1,0 +1,85 @@
+/* The three corruption models of the denoising autoencoder. */
+#include "vae_private.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *noise_names[] = { "none", "gaussian", "salt-and-pepper",
+  "masking" };
+
+const char *
+vae_noise_name (VaeNoise n)
+{
+  return (unsigned) n < 4 ? noise_names[n] : "unknown";
+}
+
+int
+vae_noise_from_name (const char *name)
+{
+  for (int i = 0; i < 4; i++)
+    if (strcmp (name, noise_names[i]) == 0)
+      return i;
+  if (strcmp (name, "salt-pepper") == 0 || strcmp (name, "sp") == 0)
+    return VAE_NOISE_SALT_PEPPER;
+  if (strcmp (name, "mask") == 0)
+    return VAE_NOISE_MASK;
+  return -1;
+}
+
+void
+vae_noise_apply_f32 (VaeNoise type, float level, float lo, float hi,
+    const float *x, float *y, size_t n, VaeRng *rng)
+{
+  switch (type) {
+    case VAE_NOISE_GAUSSIAN:
+      for (size_t i = 0; i < n; i++)
+        y[i] = x[i] + level * vae_rng_normal (rng);
+      break;
+    case VAE_NOISE_SALT_PEPPER:
+      for (size_t i = 0; i < n; i++) {
+        float u = vae_rng_uniform (rng);
+        y[i] = u < 0.5f * level ? lo : (u < level ? hi : x[i]);
+      }
+      break;
+    case VAE_NOISE_MASK:
+      for (size_t i = 0; i < n; i++)
+        y[i] = vae_rng_uniform (rng) < level ? 0.0f : x[i];
+      break;
+    default:
+      if (y != x)
+        memmove (y, x, n * sizeof *y);
+      break;
+  }
+}
+
+void
+vae_noise_apply_u8 (VaeNoise type, float level, uint8_t *plane, int stride,
+    int width, int height, VaeRng *rng)
+{
+  for (int yy = 0; yy < height; yy++) {
+    uint8_t *row = plane + (size_t) yy * stride;
+    switch (type) {
+      case VAE_NOISE_GAUSSIAN:
+        for (int x = 0; x < width; x++) {
+          float v = row[x] + level * vae_rng_normal (rng);
+          v = roundf (v);
+          row[x] = (uint8_t) (v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v);
+        }
+        break;
+      case VAE_NOISE_SALT_PEPPER:
+        for (int x = 0; x < width; x++) {
+          float u = vae_rng_uniform (rng);
+          if (u < level)
+            row[x] = u < 0.5f * level ? 0 : 255;
+        }
+        break;
+      case VAE_NOISE_MASK:
+        for (int x = 0; x < width; x++)
+          if (vae_rng_uniform (rng) < level)
+            row[x] = 0;
+        break;
+      default:
+        return;
+    }
+  }
+}

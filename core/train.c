@@ -1,0 +1,266 @@
+/* Losses, exact gradients and Adam. */
+#include "vae_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+VaeTrainOpts
+vae_train_opts_default (void)
+{
+  VaeTrainOpts o;
+  memset (&o, 0, sizeof o);
+  o.lr = 1e-3f;
+  o.beta1 = 0.9f;
+  o.beta2 = 0.999f;
+  o.eps = 1e-8f;
+  o.weight_decay = 0.0f;
+  o.kl_beta = 1.0f;
+  o.kl_anneal_steps = 0;
+  o.lr_final = -1.0f;
+  o.total_steps = 0;
+  return o;
+}
+
+int
+vae_model_prepare_training (VaeModel *m, VaeError *err)
+{
+  size_t bytes = m->n_params * sizeof (float);
+  if (m->grads != NULL)
+    return VAE_OK;
+  m->grads = vae_aligned_alloc (bytes);
+  m->adam_m = vae_aligned_alloc (bytes);
+  m->adam_v = vae_aligned_alloc (bytes);
+  if (!m->grads || !m->adam_m || !m->adam_v) {
+    vae_aligned_free (m->grads);
+    vae_aligned_free (m->adam_m);
+    vae_aligned_free (m->adam_v);
+    m->grads = m->adam_m = m->adam_v = NULL;
+    return vae_set_error (err, VAE_ERR_NOMEM,
+        "cannot allocate training state for %zu parameters", m->n_params);
+  }
+  memset (m->grads, 0, bytes);
+  memset (m->adam_m, 0, bytes);
+  memset (m->adam_v, 0, bytes);
+  return VAE_OK;
+}
+
+/* dL/dy for the output layer, scaled by 1/B; returns the summed NLL. */
+static double
+output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
+    int batch)
+{
+  const VaeConfig *c = &m->cfg;
+  int nl = m->n_layers, D = c->n_in, ni = ws->net_in;
+  const float *y = ws->act[nl - 1];
+  float *dy = ws->dact[nl - 1];
+  float invb = 1.0f / batch;
+  double total = 0.0;
+
+  for (int i = 0; i < batch; i++) {
+    const float *yr = y + (size_t) i * D;
+    const float *xr = x_target + (size_t) i * D;
+    float *d = dy + (size_t) i * D;
+    total += vae_rec_nll (m, yr, xr, ws->x + (size_t) i * ni, ni);
+    if (c->likelihood == VAE_LIK_BERNOULLI) {
+      for (int j = 0; j < D; j++)
+        d[j] = (1.0f / (1.0f + expf (-yr[j])) - xr[j]) * invb;
+    } else if (c->kind == VAE_KIND_VAE) {
+      float k = c->norm_scale / (c->obs_sigma * c->obs_sigma) * invb;
+      for (int j = 0; j < D; j++)
+        d[j] = (yr[j] * c->norm_scale + c->norm_mean - xr[j]) * k;
+    } else {
+      const float *xin = ws->x + (size_t) i * ni;
+      for (int j = 0; j < D; j++) {
+        float t = vae_norm (c, xr[j]);
+        if (c->residual)
+          t = xin[j] - t;
+        d[j] = (yr[j] - t) * invb;
+      }
+    }
+  }
+  return total;
+}
+
+static void
+layer_backward (VaeModel *m, VaeWorkspace *ws, int l, const float *x,
+    float *dx, int batch)
+{
+  const VaeLayer *L = &m->layers[l];
+  vae_dense_backward (dx, m->grads + L->w_off, m->grads + L->b_off,
+      ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
+      L->n_out, L->act);
+}
+
+int
+vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+    const float *x_target, const float *level, int batch, const float *eps,
+    float beta, VaeRng *rng, VaeLoss *out)
+{
+  const VaeConfig *c = &m->cfg;
+  int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
+  int ni = ws->net_in;
+  float invb;
+  double rec, reg = 0.0;
+  const float *dec_in;
+
+  if (m->grads == NULL || !ws->training)
+    return VAE_ERR_ARG;
+  if (batch < 1 || batch > ws->max_batch)
+    return VAE_ERR_ARG;
+  invb = 1.0f / batch;
+  memset (m->grads, 0, m->n_params * sizeof (float));
+
+  /* forward: encoder */
+  for (int i = 0; i < batch; i++) {
+    float *dst = ws->x + (size_t) i * ni;
+    const float *src = x_in + (size_t) i * c->n_in;
+    for (int j = 0; j < c->n_in; j++)
+      dst[j] = vae_norm (c, src[j]);
+    if (c->noise_input)
+      dst[c->n_in] = (level ? level[i] : 0.0f) / c->norm_scale;
+  }
+  vae_net_forward (m, ws, ws->x, batch, 0, ne);
+
+  /* reparameterisation: z = μ + exp(½ log σ²) ⊙ ε */
+  if (c->kind == VAE_KIND_VAE) {
+    const float *h = ws->act[ne - 1];
+    for (int i = 0; i < batch; i++) {
+      for (int j = 0; j < K; j++) {
+        size_t ij = (size_t) i * K + j;
+        float e = eps ? eps[ij] : vae_rng_normal (rng);
+        ws->eps[ij] = e;
+        ws->z[ij] = h[(size_t) i * 2 * K + j]
+            + expf (0.5f * h[(size_t) i * 2 * K + K + j]) * e;
+      }
+    }
+    dec_in = ws->z;
+  } else {
+    dec_in = ws->act[ne - 1];
+  }
+  vae_net_forward (m, ws, dec_in, batch, ne, nl);
+
+  /* loss and backward: decoder */
+  rec = output_grad (m, ws, x_target, batch);
+  for (int l = nl - 1; l >= ne; l--) {
+    const float *x = l == ne ? dec_in : ws->act[l - 1];
+    float *dx = l == ne ? (c->kind == VAE_KIND_VAE ? ws->dz : ws->dact[ne - 1])
+        : ws->dact[l - 1];
+    layer_backward (m, ws, l, x, dx, batch);
+  }
+
+  /* code-layer terms */
+  if (c->kind == VAE_KIND_VAE) {
+    const float *h = ws->act[ne - 1];
+    float *dh = ws->dact[ne - 1];
+    for (int i = 0; i < batch; i++) {
+      const float *mu = h + (size_t) i * 2 * K, *lv = mu + K;
+      float *dmu = dh + (size_t) i * 2 * K, *dlv = dmu + K;
+      for (int j = 0; j < K; j++) {
+        size_t ij = (size_t) i * K + j;
+        float s = expf (0.5f * lv[j]);
+        dmu[j] = ws->dz[ij] + beta * mu[j] * invb;
+        dlv[j] = ws->dz[ij] * ws->eps[ij] * 0.5f * s
+            + beta * 0.5f * (s * s - 1.0f) * invb;
+      }
+      reg += vae_gaussian_kl (mu, lv, K);
+    }
+  } else if (c->kind == VAE_KIND_SPARSE_AE) {
+    /* β·Σⱼ KL(ρ ‖ ρ̂ⱼ), ρ̂ⱼ = mean over the batch of code unit j */
+    const float *a = ws->act[ne - 1];
+    float *da = ws->dact[ne - 1];
+    float rho = c->sparse_rho;
+    for (int j = 0; j < K; j++) {
+      double mean = 0.0;
+      float rh, g;
+      for (int i = 0; i < batch; i++)
+        mean += a[(size_t) i * K + j];
+      rh = (float) (mean * invb);
+      rh = fminf (fmaxf (rh, 1e-6f), 1.0f - 1e-6f);
+      reg += rho * log (rho / rh) + (1.0 - rho) * log ((1.0 - rho) / (1.0 - rh));
+      g = c->sparse_beta * (-rho / rh + (1.0f - rho) / (1.0f - rh)) * invb;
+      for (int i = 0; i < batch; i++)
+        da[(size_t) i * K + j] += g;
+    }
+    reg *= c->sparse_beta;
+  }
+
+  /* backward: encoder */
+  for (int l = ne - 1; l >= 0; l--) {
+    const float *x = l == 0 ? ws->x : ws->act[l - 1];
+    layer_backward (m, ws, l, x, l == 0 ? NULL : ws->dact[l - 1], batch);
+  }
+
+  if (out != NULL) {
+    out->rec = (float) (rec * invb);
+    out->beta = beta;
+    if (c->kind == VAE_KIND_VAE) {
+      out->kl = (float) (reg * invb);
+      out->loss = out->rec + beta * out->kl;
+    } else {
+      out->kl = (float) reg;
+      out->loss = out->rec + out->kl;
+    }
+  }
+  return VAE_OK;
+}
+
+void
+vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
+{
+  double t = (double) step + 1.0;
+  float lr = o->lr;
+  float bc1, bc2;
+  if (o->lr_final >= 0.0f && o->total_steps > 0) {
+    double f = fmin (1.0, (double) step / (double) o->total_steps);
+    lr = (float) (o->lr_final + 0.5 * (o->lr - o->lr_final)
+        * (1.0 + cos (M_PI * f)));
+  }
+  bc1 = (float) (1.0 - pow (o->beta1, t));
+  bc2 = (float) (1.0 - pow (o->beta2, t));
+  for (size_t i = 0; i < m->n_params; i++) {
+    float g = m->grads[i];
+    float mm = m->adam_m[i] = o->beta1 * m->adam_m[i] + (1.0f - o->beta1) * g;
+    float vv = m->adam_v[i] = o->beta2 * m->adam_v[i]
+        + (1.0f - o->beta2) * g * g;
+    m->params[i] -= lr * ((mm / bc1) / (sqrtf (vv / bc2) + o->eps)
+        + o->weight_decay * m->params[i]);
+  }
+}
+
+int
+vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
+    int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+{
+  const VaeConfig *c = &m->cfg;
+  const float *x_in = x_clean;
+  const float *levels = NULL;
+  float beta = 0.0f;
+  int rc;
+
+  if (batch < 1 || batch > ws->max_batch)
+    return VAE_ERR_ARG;
+  if (c->noise != VAE_NOISE_NONE) {
+    float *lv = ws->tmp2;
+    for (int i = 0; i < batch; i++) {
+      size_t off = (size_t) i * c->n_in;
+      lv[i] = c->noise_min + (c->noise_max - c->noise_min)
+          * vae_rng_uniform (rng);
+      vae_noise_apply_f32 (c->noise, lv[i], 0.0f, 1.0f, x_clean + off,
+          ws->tmp + off, c->n_in, rng);
+    }
+    x_in = ws->tmp;
+    levels = lv;
+  }
+  if (c->kind == VAE_KIND_VAE) {
+    beta = o->kl_beta;
+    if (o->kl_anneal_steps > 0 && step < o->kl_anneal_steps)
+      beta = o->kl_beta * (float) step / (float) o->kl_anneal_steps;
+  }
+  rc = vae_model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL, beta,
+      rng, out);
+  if (rc != VAE_OK)
+    return rc;
+  vae_model_adam_step (m, o, step);
+  return VAE_OK;
+}

@@ -1,0 +1,402 @@
+/* gst-vae core: autoencoders in plain C11 on OpenBLAS.
+ *
+ * A model is a stack of dense layers split into an encoder and a decoder:
+ *
+ *   AE         z = F(x|Θ), x̂ = G(z|Φ), loss = reconstruction NLL
+ *   sparse AE  AE + β·Σⱼ KL(ρ‖ρ̂ⱼ) on the mean sigmoid code activations
+ *   DAE        AE trained on corrupted inputs (Gaussian, salt-and-pepper,
+ *              masking); optionally residual (predicts the noise) and
+ *              noise-conditional (σ appended to the input)
+ *   VAE        encoder heads μ, log σ²; z = μ + σ⊙ε; loss = −ELBO =
+ *              NLL + β·KL(q(z|x) ‖ N(0, I))
+ *
+ * Parameters live in one aligned arena; gradients and Adam moments share its
+ * layout.  Activations live in a VaeWorkspace sized once for the largest
+ * batch, so after preparation inference allocates nothing.  A model is
+ * read-only during inference: several threads may share one model, each with
+ * its own workspace.
+ *
+ * Example: denoise an 8-bit plane.
+ *
+ *   VaeError err;
+ *   VaeModel *m = vae_model_load ("models/dn-s.safetensors", &err);
+ *   if (!m) { fprintf (stderr, "%s\n", err.msg); return 1; }
+ *   VaeDenoiseOpts o = vae_denoise_opts_default ();
+ *   o.sigma = 25.0f;
+ *   VaeDenoiser *d = vae_denoiser_new (m, width, height, &o, &err);
+ *   vae_denoiser_run_u8 (d, src, src_stride, dst, dst_stride, width, height,
+ *                        0, height, o.sigma);
+ *   vae_denoiser_free (d);
+ *   vae_model_free (m);
+ *
+ * Errors: functions return VAE_OK (0) or a negative VaeStatus and, when given
+ * a VaeError, fill it with the status and a precise message.  The core never
+ * prints, exits or aborts on bad data.
+ */
+#ifndef VAE_H
+#define VAE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  VAE_OK = 0,
+  VAE_ERR_ARG = -1,           /* invalid argument or option */
+  VAE_ERR_NOMEM = -2,
+  VAE_ERR_IO = -3,            /* cannot open, read or write a file */
+  VAE_ERR_TRUNCATED = -4,     /* file shorter than its header needs */
+  VAE_ERR_HEADER = -5,        /* header length field impossible */
+  VAE_ERR_JSON = -6,          /* header is not valid JSON of the right shape */
+  VAE_ERR_DTYPE = -7,         /* tensor dtype other than F32 */
+  VAE_ERR_SHAPE = -8,         /* tensor shape does not match the architecture */
+  VAE_ERR_OFFSET = -9,        /* data offsets outside the data area or overlapping */
+  VAE_ERR_NONFINITE = -10,    /* NaN or infinite weight */
+  VAE_ERR_DIMS = -11,         /* absurd or out-of-range dimensions */
+  VAE_ERR_CONFIG = -12,       /* model configuration missing or inconsistent */
+  VAE_ERR_MISSING = -13,      /* a required tensor is missing */
+  VAE_ERR_KIND = -14,         /* model of the wrong kind for this use */
+  VAE_ERR_DATA = -15,         /* training or evaluation data malformed */
+} VaeStatus;
+
+#define VAE_ERROR_MSG_LEN 256
+
+typedef struct {
+  int status;
+  char msg[VAE_ERROR_MSG_LEN];
+} VaeError;
+
+const char *vae_status_string (int status);
+
+/* ------------------------------------------------------------------ PRNG */
+
+/* xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64.  Normals
+ * come from the Marsaglia polar method. */
+typedef struct {
+  uint64_t s[4];
+  int has_spare;
+  float spare;
+} VaeRng;
+
+void vae_rng_seed (VaeRng *r, uint64_t seed);
+uint64_t vae_rng_u64 (VaeRng *r);
+float vae_rng_uniform (VaeRng *r);     /* [0, 1) */
+float vae_rng_normal (VaeRng *r);      /* N(0, 1) */
+uint32_t vae_rng_below (VaeRng *r, uint32_t n); /* [0, n) */
+
+/* ---------------------------------------------------------------- noise */
+
+typedef enum {
+  VAE_NOISE_NONE = 0,
+  VAE_NOISE_GAUSSIAN = 1,     /* x + ε, ε ~ N(0, σ²) */
+  VAE_NOISE_SALT_PEPPER = 2,  /* each value → lo or hi with probability p/2 each */
+  VAE_NOISE_MASK = 3,         /* x · m, m ~ Bernoulli(1 − p) */
+} VaeNoise;
+
+const char *vae_noise_name (VaeNoise n);
+int vae_noise_from_name (const char *name); /* -1 when unknown */
+
+/* Corrupts n floats from x into y (may alias).  level is σ for Gaussian, p
+ * otherwise; lo/hi are the salt-and-pepper values. */
+void vae_noise_apply_f32 (VaeNoise type, float level, float lo, float hi,
+    const float *x, float *y, size_t n, VaeRng *rng);
+
+/* Same for an 8-bit plane with stride; Gaussian noise is rounded and clipped
+ * to [0, 255]; salt-and-pepper uses 0 and 255. */
+void vae_noise_apply_u8 (VaeNoise type, float level, uint8_t *plane,
+    int stride, int width, int height, VaeRng *rng);
+
+/* --------------------------------------------------------------- layers */
+
+typedef enum {
+  VAE_ACT_IDENTITY = 0,
+  VAE_ACT_RELU = 1,
+  VAE_ACT_LRELU = 2,          /* slope 0.01 below zero */
+  VAE_ACT_SIGMOID = 3,
+  VAE_ACT_TANH = 4,
+} VaeAct;
+
+#define VAE_LRELU_SLOPE 0.01f
+
+const char *vae_act_name (VaeAct a);
+int vae_act_from_name (const char *name);
+
+/* y = act(x W^T + b).  W is (n_out, n_in) row-major as in PyTorch's Linear. */
+void vae_dense_forward (float *y, const float *x, const float *w,
+    const float *b, int batch, int n_in, int n_out, VaeAct act);
+/* Given y (the forward output) and dy (dL/dy, overwritten with dL/d(pre)),
+ * adds dL/dW into dw and dL/db into db, and writes dL/dx into dx when dx is
+ * not NULL. */
+void vae_dense_backward (float *dx, float *dw, float *db, float *dy,
+    const float *y, const float *x, const float *w, int batch, int n_in,
+    int n_out, VaeAct act);
+
+/* In-place activation, and its derivative expressed through the output. */
+void vae_act_forward (float *y, size_t n, VaeAct act);
+void vae_act_backward (float *dy, const float *y, size_t n, VaeAct act);
+
+/* ---------------------------------------------------------------- models */
+
+typedef enum {
+  VAE_KIND_AE = 0,
+  VAE_KIND_SPARSE_AE = 1,
+  VAE_KIND_DAE = 2,
+  VAE_KIND_VAE = 3,
+} VaeKind;
+
+typedef enum {
+  VAE_LIK_GAUSSIAN = 0,       /* ½‖x − x̂‖²/σₓ² (+ const for the VAE) */
+  VAE_LIK_BERNOULLI = 1,      /* binary cross-entropy from logits */
+} VaeLikelihood;
+
+const char *vae_kind_name (VaeKind k);
+int vae_kind_from_name (const char *name);
+
+#define VAE_MAX_HIDDEN 8      /* hidden layers per side */
+#define VAE_MAX_DIM 65536     /* any layer width */
+#define VAE_MAX_PATCH 64
+
+typedef struct {
+  VaeKind kind;
+  VaeLikelihood likelihood;
+  int n_in;                   /* data dimension = img_w · img_h */
+  int img_w, img_h;           /* input geometry (a patch for denoisers) */
+  int n_enc;                  /* encoder hidden layers */
+  int enc[VAE_MAX_HIDDEN];
+  int n_latent;               /* code / latent size K */
+  int n_dec;                  /* decoder hidden layers */
+  int dec[VAE_MAX_HIDDEN];
+  VaeAct act;                 /* hidden activation */
+  VaeAct code_act;            /* AE code activation (sigmoid for sparse AE) */
+  float obs_sigma;            /* Gaussian likelihood σₓ (data units) */
+  float sparse_rho, sparse_beta;
+  /* denoising */
+  VaeNoise noise;
+  float noise_min, noise_max; /* training level range (σ in data units, or p) */
+  int residual;               /* decoder predicts the noise */
+  int noise_input;            /* σ appended as an extra input */
+  /* data normalisation: network input = (x − norm_mean) / norm_scale, x in [0, 1] */
+  float norm_mean, norm_scale;
+} VaeConfig;
+
+VaeConfig vae_config_default (void);
+/* Checks a configuration; fills err with what is wrong. */
+int vae_config_validate (const VaeConfig *c, VaeError *err);
+
+typedef struct VaeModel VaeModel;
+
+/* Creates a model with weights initialised (He/Xavier uniform) from seed. */
+VaeModel *vae_model_new (const VaeConfig *c, uint64_t seed, VaeError *err);
+void vae_model_free (VaeModel *m);
+const VaeConfig *vae_model_config (const VaeModel *m);
+size_t vae_model_n_params (const VaeModel *m);
+float *vae_model_params (VaeModel *m);
+float *vae_model_grads (VaeModel *m);      /* NULL until training is prepared */
+int vae_model_n_layers (const VaeModel *m);
+/* Layer l: its dims and views into the parameter/gradient arenas. */
+void vae_model_layer (VaeModel *m, int l, int *n_in, int *n_out, VaeAct *act,
+    float **w, float **b, float **dw, float **db);
+int vae_model_n_encoder_layers (const VaeModel *m);
+/* Network input width (n_in, plus one when noise-conditional). */
+int vae_model_net_in (const VaeModel *m);
+
+/* String metadata carried in the file (training data, seed, metrics ...). */
+int vae_model_set_meta (VaeModel *m, const char *key, const char *value);
+const char *vae_model_get_meta (const VaeModel *m, const char *key);
+int vae_model_n_meta (const VaeModel *m);
+void vae_model_meta_at (const VaeModel *m, int i, const char **key,
+    const char **value);
+
+/* ------------------------------------------------------------- workspace */
+
+typedef struct VaeWorkspace VaeWorkspace;
+
+/* Activation memory for batches up to max_batch; training also keeps deltas. */
+VaeWorkspace *vae_workspace_new (const VaeModel *m, int max_batch,
+    int training, VaeError *err);
+void vae_workspace_free (VaeWorkspace *ws);
+int vae_workspace_max_batch (const VaeWorkspace *ws);
+
+/* ------------------------------------------------------------- inference */
+
+/* Network-space helpers: x in data units [0, 1]. */
+/* μ and log σ² (VAE), or the code z (AE: logvar may be NULL and is ignored). */
+int vae_encode (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
+    float *mu, float *logvar);
+/* x̂ in data units (sigmoid of the logits for Bernoulli). */
+int vae_decode (const VaeModel *m, VaeWorkspace *ws, const float *z, int batch,
+    float *xhat);
+/* x̂ = G(μ(x)), or for a DAE the denoised x given its level (data units). */
+int vae_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
+    int batch, float level, float *xhat);
+/* z ~ N(0, t² I), decoded. */
+int vae_sample (const VaeModel *m, VaeWorkspace *ws, int batch,
+    float temperature, VaeRng *rng, float *xhat);
+/* Per-sample reconstruction error (the likelihood's NLL at z = μ) and
+ * negative ELBO with one ε draw (VAE; for other kinds equals rec). */
+int vae_score (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
+    VaeRng *rng, float *rec, float *neg_elbo);
+/* Importance-weighted log-likelihood estimate log p(x) ≥ IWAE_k, per sample. */
+int vae_iwae (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
+    int k, VaeRng *rng, float *log_px);
+
+/* -------------------------------------------------------------- training */
+
+typedef struct {
+  float lr;                   /* Adam step size */
+  float beta1, beta2, eps;
+  float weight_decay;         /* decoupled (AdamW) */
+  float kl_beta;              /* β_max for the VAE */
+  long kl_anneal_steps;       /* β rises linearly 0 → β_max over these; 0 = constant */
+  float lr_final;             /* cosine decay to this at total_steps; <0 = constant */
+  long total_steps;
+} VaeTrainOpts;
+
+VaeTrainOpts vae_train_opts_default (void);
+
+typedef struct {
+  float loss;                 /* total minimised loss, mean per sample */
+  float rec;                  /* reconstruction NLL per sample */
+  float kl;                   /* VAE KL per sample, or sparse KL penalty */
+  float beta;                 /* β used */
+} VaeLoss;
+
+/* Prepares gradient and Adam memory. */
+int vae_model_prepare_training (VaeModel *m, VaeError *err);
+
+/* Loss and gradients (zeroed first) for one batch.
+ *   x_in:     network input in data units (corrupted for a DAE), (batch, n_in)
+ *   x_target: clean data, (batch, n_in)
+ *   level:    per-sample noise level for noise-conditional DAEs (or NULL)
+ *   eps:      fixed VAE noise (batch, K) or NULL to draw from rng */
+int vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+    const float *x_target, const float *level, int batch, const float *eps,
+    float beta, VaeRng *rng, VaeLoss *out);
+
+/* One Adam step on the current gradients. */
+void vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step);
+
+/* One full training step on clean data: corrupts (DAE, level drawn per
+ * sample from [noise_min, noise_max]), computes loss and gradients, steps
+ * Adam.  step counts from 0. */
+int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
+    int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
+
+/* Closed-form KL(N(μ, σ²) ‖ N(0, 1)) summed over K. */
+float vae_gaussian_kl (const float *mu, const float *logvar, int k);
+
+/* --------------------------------------------------------------- file I/O */
+
+/* safetensors layout: u64 LE header length, JSON header, raw F32 LE tensors.
+ * Tensors "layers.L.weight" (n_out, n_in) and "layers.L.bias" (n_out).
+ * __metadata__ holds "format" = VAE_FILE_FORMAT, "config" (JSON) and any
+ * user metadata. */
+#define VAE_FILE_FORMAT "gst-vae/1"
+#define VAE_FILE_MAX_HEADER (1u << 20)
+#define VAE_FILE_ALIGN 8
+
+int vae_model_save (const VaeModel *m, const char *path, VaeError *err);
+/* Atomic: writes path.tmp, fsyncs, renames. */
+VaeModel *vae_model_load (const char *path, VaeError *err);
+VaeModel *vae_model_load_from_memory (const void *data, size_t size,
+    VaeError *err);
+/* Serialises into a newly allocated buffer (free()). */
+int vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
+    VaeError *err);
+
+/* ------------------------------------------------------------- denoising */
+
+typedef enum {
+  VAE_WINDOW_FLAT = 0,
+  VAE_WINDOW_GAUSS = 1,       /* overlap-add weights exp(−d²/(2(P/4)²)) */
+} VaeWindow;
+
+typedef struct {
+  int stride;                 /* patch step in pixels; 0 = patch/2 */
+  int batch;                  /* patches per GEMM */
+  VaeWindow window;
+} VaeDenoiseOpts;
+
+VaeDenoiseOpts vae_denoise_opts_default (void);
+
+typedef struct VaeDenoiser VaeDenoiser;
+
+/* A denoiser for planes up to max_w × max_h (all memory allocated here). */
+VaeDenoiser *vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
+    const VaeDenoiseOpts *o, VaeError *err);
+void vae_denoiser_free (VaeDenoiser *d);
+int vae_denoiser_patch (const VaeDenoiser *d);
+int vae_denoiser_stride (const VaeDenoiser *d);
+
+/* Denoises rows [row0, row1) of the output from the whole source plane
+ * (w × h).  Bands computed separately give exactly the single-band result,
+ * so bands may run on several threads with one denoiser each.  sigma is the
+ * noise level in 8-bit units (used by noise-conditional models). */
+int vae_denoiser_run_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
+    uint8_t *dst, int dst_stride, int w, int h, int row0, int row1,
+    float sigma);
+/* Float plane in [0, 1]. */
+int vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
+    float *dst, int dst_stride, int w, int h, int row0, int row1,
+    float sigma);
+
+/* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
+ * absolute deviation of the finest diagonal Haar detail (Donoho). */
+float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
+
+/* Number of multiply-adds per denoised frame, for GFLOPS figures. */
+double vae_denoiser_flops (const VaeDenoiser *d, int w, int h);
+
+/* ------------------------------------------------------------------ data */
+
+typedef struct {
+  int n, w, h;
+  uint8_t *pixels;            /* (n, h, w) */
+} VaeImages;
+
+/* MNIST-style IDX3 file, gzip or not. */
+int vae_images_load_idx (const char *path, VaeImages *out, VaeError *err);
+/* Frey Face .mat (uint8 560 × N at offset 184). */
+int vae_images_load_frey (const char *path, VaeImages *out, VaeError *err);
+void vae_images_clear (VaeImages *im);
+
+/* An 8-bit grayscale image of any size. */
+typedef struct {
+  int w, h;
+  uint8_t *pixels;            /* (h, w) */
+} VaeImage;
+
+/* PNG (libpng, converted to 8-bit gray) or binary PGM. */
+int vae_image_load (const char *path, VaeImage *out, VaeError *err);
+int vae_image_save_png (const char *path, const uint8_t *pixels, int w,
+    int h, int stride, VaeError *err);
+void vae_image_clear (VaeImage *im);
+
+/* Sorted list of the PNG/PGM files in a folder, loaded. */
+typedef struct {
+  int n;
+  VaeImage *images;
+  char **names;
+} VaeImageSet;
+
+int vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err);
+void vae_image_set_clear (VaeImageSet *s);
+
+/* Random pw × ph patch, with a random flip/rotation when augment, as floats
+ * in [0, 1]. */
+void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
+    int augment, VaeRng *rng, float *out);
+
+double vae_psnr_u8 (const uint8_t *a, int a_stride, const uint8_t *b,
+    int b_stride, int w, int h);
+double vae_psnr_f32 (const float *a, const float *b, size_t n, float peak);
+double vae_ssim_f32 (const float *a, const float *b, int w, int h,
+    float peak);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VAE_H */

@@ -1,0 +1,74 @@
+/* Internals shared by the core's files; not installed. */
+#ifndef VAE_PRIVATE_H
+#define VAE_PRIVATE_H
+
+#include "vae.h"
+
+#include <stdarg.h>
+
+#define VAE_ALIGN 64
+#define VAE_MAX_LAYERS (2 * VAE_MAX_HIDDEN + 2)
+#define VAE_MAX_META 64
+
+typedef struct {
+  int n_in, n_out;
+  VaeAct act;
+  size_t w_off, b_off;        /* offsets into the parameter arena */
+} VaeLayer;
+
+struct VaeModel {
+  VaeConfig cfg;
+  int n_layers;
+  int n_enc_layers;           /* layers up to and including the code layer */
+  VaeLayer layers[VAE_MAX_LAYERS];
+  size_t n_params;
+  float *params;              /* arena; all four share its layout */
+  float *grads;
+  float *adam_m;
+  float *adam_v;
+  int n_meta;
+  char *meta_key[VAE_MAX_META];
+  char *meta_val[VAE_MAX_META];
+};
+
+struct VaeWorkspace {
+  int max_batch;
+  int training;
+  int net_in;
+  float *x;                   /* (B, net_in) network input */
+  float *act[VAE_MAX_LAYERS]; /* (B, n_out) outputs of each layer */
+  float *dact[VAE_MAX_LAYERS];/* (B, n_out) gradients, training only */
+  float *dx;                  /* (B, max width) scratch for dL/dx */
+  float *z;                   /* (B, K) sampled latent (VAE) */
+  float *dz;                  /* (B, K) */
+  float *eps;                 /* (B, K) */
+  float *tmp;                 /* (B, n_in) */
+  float *tmp2;                /* (B, max(n_in, K)) */
+  void *block;
+};
+
+int vae_set_error (VaeError *err, int status, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+void *vae_aligned_alloc (size_t bytes);
+void vae_aligned_free (void *p);
+
+/* size_t multiply with overflow check; returns 0 on overflow. */
+int vae_mul_ok (size_t a, size_t b, size_t *out);
+
+/* Runs the network from ws->x through layers [l0, l1), writing ws->act. */
+void vae_net_forward (const VaeModel *m, VaeWorkspace *ws, const float *in,
+    int batch, int l0, int l1);
+
+/* Per-sample reconstruction NLL of one network output row. */
+float vae_rec_nll (const VaeModel *m, const float *y, const float *x_target,
+    const float *x_norm_in, int net_in);
+
+/* Normalisation between data units [0,1] and network units. */
+static inline float
+vae_norm (const VaeConfig *c, float x)
+{
+  return (x - c->norm_mean) / c->norm_scale;
+}
+
+#endif

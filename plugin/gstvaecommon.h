@@ -1,0 +1,24 @@
+/* Helpers shared by the gst-vae elements. */
+#ifndef GST_VAE_COMMON_H
+#define GST_VAE_COMMON_H
+
+#include <gst/gst.h>
+#include "vae.h"
+
+G_BEGIN_DECLS
+
+/* Resolves a model name or path: an existing path is used as is; a bare
+ * file name is looked up in $GST_VAE_MODEL_PATH (colon separated), the
+ * installed model folder, then the source tree's models/ (uninstalled use).
+ * Returns a newly allocated path, or NULL. */
+gchar *gst_vae_find_model (const gchar * name_or_path);
+
+/* Loads a model, turning a failure into a GError-free message:
+ * on failure returns NULL and sets *msg (g_free) to "file: reason". */
+VaeModel *gst_vae_load_model (const gchar * name_or_path, gchar ** msg);
+
+/* OpenBLAS's own threads would oversubscribe the cores our bands use. */
+void gst_vae_blas_single_thread (void);
+
+G_END_DECLS
+#endif
