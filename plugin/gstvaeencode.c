@@ -378,6 +378,11 @@ gst_vae_encode_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   c = vae_model_config (self->model);
   gst_video_info_set_format (&self->small_info, GST_VIDEO_FORMAT_GRAY8,
       c->img_w, c->img_h);
+  /* GstVideoConverter converts pictures, not rates or field layouts. */
+  GST_VIDEO_INFO_FPS_N (&self->small_info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
+  GST_VIDEO_INFO_FPS_D (&self->small_info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
+  GST_VIDEO_INFO_INTERLACE_MODE (&self->small_info) =
+      GST_VIDEO_INFO_INTERLACE_MODE (&self->in_info);
   opts = gst_structure_new ("GstVideoConverter",
       GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
       GST_VIDEO_DITHER_NONE, NULL);
@@ -493,7 +498,7 @@ gst_vae_encode_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   p = GST_VIDEO_FRAME_PLANE_DATA (&self->small, 0);
   for (gint y = 0; y < h; y++)
     for (gint x = 0; x < w; x++)
-      self->x[y * w + x] = p[y * stride + x] * (1.0f / 255.0f);
+      self->x[y * w + x] = p[y * stride + x] / 255.0f;
 
   ret = vae_encode (self->model, self->ws, self->x, 1, self->mu,
       self->is_vae ? self->logvar : NULL);

@@ -509,6 +509,11 @@ gst_vae_sample_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
   gst_vae_sample_clear_converter (self);
   gst_video_info_set_format (&self->tile_info, GST_VIDEO_FORMAT_GRAY8,
       self->img_w * self->cols, self->img_h * self->rows);
+  /* GstVideoConverter converts pictures, not rates or field layouts. */
+  GST_VIDEO_INFO_FPS_N (&self->tile_info) = GST_VIDEO_INFO_FPS_N (&self->info);
+  GST_VIDEO_INFO_FPS_D (&self->tile_info) = GST_VIDEO_INFO_FPS_D (&self->info);
+  GST_VIDEO_INFO_INTERLACE_MODE (&self->tile_info) =
+      GST_VIDEO_INFO_INTERLACE_MODE (&self->info);
   opts = gst_structure_new ("GstVideoConverter",
       GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
       GST_VIDEO_DITHER_NONE, NULL);
