@@ -840,7 +840,7 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
   else if (strcmp (k, "--sigma") == 0) a->sigma = atof (argv[++*i]);
   else if (strcmp (k, "--level") == 0) a->level = atof (argv[++*i]);
   else if (strcmp (k, "--seed") == 0) a->seed = g_ascii_strtoull (argv[++*i], NULL, 10);
-  else if (strcmp (k, "--window") == 0) a->window = strcmp (argv[++*i], "gauss") == 0;
+  else if (strcmp (k, "--window") == 0) a->window = strcmp (argv[++*i], "flat") == 0 ? 0 : 1;
   else if (strcmp (k, "--protocol") == 0) {
     const char *p = argv[++*i];
     if (strcmp (p, "paper") == 0) a->clip = 0;
@@ -861,7 +861,7 @@ denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
 static int
 cmd_eval_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 0 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1 };
   const char *set = NULL;
   VaeError err;
   VaeModel *m;
@@ -956,7 +956,7 @@ cmd_eval_denoise (int argc, char **argv)
 static int
 cmd_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 0 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1 };
   const char *files[2] = { NULL, NULL };
   int nf = 0;
   VaeError err;
