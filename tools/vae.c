@@ -831,6 +831,8 @@ static int
 parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
 {
   const char *k = argv[*i];
+  if (k[0] != '-' || k[1] != '-')
+    return 0;
   if (*i + 1 >= argc)
     return -1;
   if (strcmp (k, "--model") == 0) a->model = argv[++*i];
@@ -1072,11 +1074,181 @@ cmd_psnr (int argc, char **argv)
   return 0;
 }
 
+/* Inverse of the standard normal CDF (Acklam's rational approximation,
+ * refined by one Newton step on erfc). */
+static double
+probit (double p)
+{
+  static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+    -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
+    2.506628277459239e+00 };
+  static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+    -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01 };
+  static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+    -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
+    2.938163982698783e+00 };
+  static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+    2.445134137142996e+00, 3.754408661907416e+00 };
+  double q, r, x;
+  if (p < 0.02425) {
+    q = sqrt (-2 * log (p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+        / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p > 1 - 0.02425) {
+    q = sqrt (-2 * log (1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+        / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else {
+    q = p - 0.5;
+    r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+        / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  {
+    double e = 0.5 * erfc (-x / sqrt (2)) - p;
+    double u = e * sqrt (2 * M_PI) * exp (x * x / 2);
+    x = x - u / (1 + x * u / 2);
+  }
+  return x;
+}
+
+/* First-layer weights as a tiled picture (UFLDL's filter display). */
+static int
+cmd_filters (int argc, char **argv)
+{
+  const char *model = NULL, *out = NULL;
+  int scale = 3, n_show = 0;
+  VaeError err;
+  VaeModel *m;
+  const VaeConfig *c;
+  float *w;
+  int n_in, n_out, cols, rows, W, H, pw, ph;
+  uint8_t *img;
+  for (int i = 0; i < argc; i++) {
+    if (i + 1 >= argc) return fail ("filters: %s needs a value", argv[i]);
+    if (strcmp (argv[i], "--model") == 0) model = argv[++i];
+    else if (strcmp (argv[i], "--out") == 0) out = argv[++i];
+    else if (strcmp (argv[i], "--scale") == 0) scale = atoi (argv[++i]);
+    else if (strcmp (argv[i], "--count") == 0) n_show = atoi (argv[++i]);
+    else return fail ("filters: unknown option %s", argv[i]);
+  }
+  if (!model || !out || scale < 1 || scale > 16)
+    return fail ("usage: vae filters --model M --out F.png [--scale 3] [--count N]");
+  m = vae_model_load (model, &err);
+  if (m == NULL)
+    return fail ("%s: %s", model, err.msg);
+  c = vae_model_config (m);
+  vae_model_layer (m, 0, &n_in, &n_out, NULL, &w, NULL, NULL, NULL);
+  if (n_show <= 0 || n_show > n_out)
+    n_show = n_out;
+  pw = c->img_w;
+  ph = c->img_h;
+  cols = (int) ceil (sqrt ((double) n_show));
+  rows = (n_show + cols - 1) / cols;
+  W = cols * (pw * scale + 1) + 1;
+  H = rows * (ph * scale + 1) + 1;
+  img = malloc ((size_t) W * H);
+  memset (img, 0, (size_t) W * H);
+  for (int k = 0; k < n_show; k++) {
+    const float *f = w + (size_t) k * n_in;
+    float mx = 1e-12f;
+    for (int j = 0; j < pw * ph; j++)
+      mx = fmaxf (mx, fabsf (f[j]));
+    for (int i = 0; i < ph * scale; i++)
+      for (int j = 0; j < pw * scale; j++) {
+        float v = 127.5f + 127.5f * f[(i / scale) * pw + j / scale] / mx;
+        img[(size_t) ((k / cols) * (ph * scale + 1) + 1 + i) * W
+            + (k % cols) * (pw * scale + 1) + 1 + j] = (uint8_t) v;
+      }
+  }
+  if (vae_image_save_png (out, img, W, H, W, &err) != VAE_OK)
+    fail ("%s", err.msg);
+  free (img);
+  vae_model_free (m);
+  return 0;
+}
+
+/* clean | noisy | denoised crop of one image, with PSNRs. */
+static int
+cmd_compare (int argc, char **argv)
+{
+  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1 };
+  const char *in = NULL, *out = NULL;
+  int cx = 0, cy = 0, cw = 0, ch = 0;
+  VaeError err;
+  VaeModel *m;
+  VaeImage im;
+  VaeDenoiser *d;
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeRng r;
+  uint8_t *noisy, *den, *strip;
+  for (int i = 0; i < argc; i++) {
+    int rr = parse_denoise_opt (&a, &i, argc, argv);
+    if (rr == 1)
+      continue;
+    if (rr == 0 && strcmp (argv[i], "--out") == 0 && i + 1 < argc) out = argv[++i];
+    else if (rr == 0 && strcmp (argv[i], "--crop") == 0 && i + 1 < argc) {
+      if (sscanf (argv[++i], "%dx%d+%d+%d", &cw, &ch, &cx, &cy) != 4)
+        return fail ("compare: --crop WxH+X+Y");
+    } else if (rr == 0 && argv[i][0] != '-' && !in) in = argv[i];
+    else return fail ("compare: bad option %s", argv[i]);
+  }
+  if (!a.model || !in || !out)
+    return fail ("usage: vae compare --model M [--sigma 25] [--crop WxH+X+Y] --out F.png IMAGE");
+  m = vae_model_load (a.model, &err);
+  if (m == NULL)
+    return fail ("%s: %s", a.model, err.msg);
+  if (vae_image_load (in, &im, &err) != VAE_OK) {
+    vae_model_free (m);
+    return fail ("%s", err.msg);
+  }
+  o.stride = a.stride;
+  o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  d = vae_denoiser_new (m, im.w, im.h, &o, &err);
+  if (d == NULL) {
+    vae_image_clear (&im);
+    vae_model_free (m);
+    return fail ("%s", err.msg);
+  }
+  noisy = malloc ((size_t) im.w * im.h);
+  den = malloc ((size_t) im.w * im.h);
+  memcpy (noisy, im.pixels, (size_t) im.w * im.h);
+  vae_rng_seed (&r, a.seed);
+  vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, (float) a.sigma, noisy, im.w, im.w, im.h, &r);
+  vae_denoiser_run_u8 (d, noisy, im.w, den, im.w, im.w, im.h, 0, im.h,
+      (float) (a.level >= 0 ? a.level : a.sigma));
+  printf ("noisy    %.2f dB\ndenoised %.2f dB\n",
+      vae_psnr_u8 (noisy, im.w, im.pixels, im.w, im.w, im.h),
+      vae_psnr_u8 (den, im.w, im.pixels, im.w, im.w, im.h));
+  if (cw <= 0 || ch <= 0 || cx < 0 || cy < 0 || cx + cw > im.w || cy + ch > im.h) {
+    cx = cy = 0;
+    cw = im.w;
+    ch = im.h;
+  }
+  strip = malloc ((size_t) (3 * cw + 4) * ch);
+  memset (strip, 255, (size_t) (3 * cw + 4) * ch);
+  for (int y = 0; y < ch; y++) {
+    uint8_t *row = strip + (size_t) y * (3 * cw + 4);
+    const uint8_t *src[3] = { im.pixels, noisy, den };
+    for (int k = 0; k < 3; k++)
+      memcpy (row + k * (cw + 2), src[k] + (size_t) (cy + y) * im.w + cx, cw);
+  }
+  if (vae_image_save_png (out, strip, 3 * cw + 4, ch, 3 * cw + 4, &err) != VAE_OK)
+    fail ("%s", err.msg);
+  free (strip);
+  free (noisy);
+  free (den);
+  vae_denoiser_free (d);
+  vae_image_clear (&im);
+  vae_model_free (m);
+  return 0;
+}
+
 static int
 cmd_sample (int argc, char **argv)
 {
   const char *model = NULL, *out = NULL;
-  int cols = 8, rows = 8;
+  int cols = 8, rows = 8, manifold = 0;
   double temp = 1.0;
   guint64 seed = 1;
   VaeError err;
@@ -1113,7 +1285,20 @@ cmd_sample (int argc, char **argv)
   H = rows * c->img_h;
   img = malloc ((size_t) W * H);
   vae_rng_seed (&r, seed);
-  vae_sample (m, ws, cols * rows, (float) temp, &r, x);
+  if (manifold && c->n_latent == 2) {
+    /* the prior's quantiles on a regular grid, as in Kingma & Welling's
+     * figures: z = Φ⁻¹(u), u in (0, 1) */
+    float *z = malloc ((size_t) cols * rows * 2 * sizeof (float));
+    for (int i = 0; i < rows; i++)
+      for (int j = 0; j < cols; j++) {
+        z[(i * cols + j) * 2] = probit ((j + 0.5) / cols);
+        z[(i * cols + j) * 2 + 1] = probit (1.0 - (i + 0.5) / rows);
+      }
+    vae_decode (m, ws, z, cols * rows, x);
+    free (z);
+  } else {
+    vae_sample (m, ws, cols * rows, (float) temp, &r, x);
+  }
   for (int k = 0; k < cols * rows; k++)
     for (int i = 0; i < c->img_h; i++)
       for (int j = 0; j < c->img_w; j++) {
@@ -1142,7 +1327,9 @@ usage (void)
       "  denoise       denoise one image\n"
       "  noise         corrupt one image (gaussian, salt-and-pepper, masking)\n"
       "  psnr          PSNR between two images\n"
-      "  sample        a grid of samples from a VAE's prior\n");
+      "  sample        a grid of samples from a VAE's prior (--manifold 1 for 2-D)\n"
+      "  filters       first-layer weights as a picture\n"
+      "  compare       clean | noisy | denoised strip of one image, with PSNRs\n");
 }
 
 int
@@ -1162,6 +1349,8 @@ main (int argc, char **argv)
   if (strcmp (cmd, "noise") == 0) return cmd_noise (argc - 2, argv + 2);
   if (strcmp (cmd, "psnr") == 0) return cmd_psnr (argc - 2, argv + 2);
   if (strcmp (cmd, "sample") == 0) return cmd_sample (argc - 2, argv + 2);
+  if (strcmp (cmd, "filters") == 0) return cmd_filters (argc - 2, argv + 2);
+  if (strcmp (cmd, "compare") == 0) return cmd_compare (argc - 2, argv + 2);
   if (strcmp (cmd, "-h") == 0 || strcmp (cmd, "--help") == 0) {
     usage ();
     return 0;
