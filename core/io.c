@@ -486,8 +486,10 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
     for (int i = 0; i < cfg.n_dec; i++) widths[n++] = cfg.dec[i];
     widths[n++] = cfg.n_in;
     for (int l = 0; l + 1 < n; l++) {
-      size_t w;
-      if (!vae_mul_ok ((size_t) widths[l], (size_t) widths[l + 1], &w)
+      size_t w, ni = (size_t) widths[l];
+      if (cfg.kind == VAE_KIND_VAE && l == cfg.n_enc + 1)
+        ni = (size_t) cfg.n_latent;     /* the decoder reads z, not (μ, log σ²) */
+      if (!vae_mul_ok (ni, (size_t) widths[l + 1], &w)
           || !vae_mul_ok (w + widths[l + 1], 4, &w) || need + w < need) {
         vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
         goto fail;

@@ -169,6 +169,9 @@ vae_model_new (const VaeConfig *c, uint64_t seed, VaeError *err)
     VaeLayer *L = &m->layers[l];
     L->n_in = widths[l];
     L->n_out = widths[l + 1];
+    /* A VAE's encoder emits μ and log σ² (2K) but its decoder reads z (K). */
+    if (l == m->n_enc_layers && c->kind == VAE_KIND_VAE)
+      L->n_in = c->n_latent;
     if (l == m->n_layers - 1)
       L->act = VAE_ACT_IDENTITY;
     else if (l == m->n_enc_layers - 1)
