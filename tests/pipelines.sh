@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs every pipelines/*.sh headless with a few buffers, as CI does: each
+# must exit 0; compare-headless.sh must also write its PNG and raise PSNR.
+#
+# Env (meson's test environment sets them): GST_PLUGIN_PATH_1_0,
+# GST_REGISTRY, GST_VAE_MODEL_PATH, VAE_TOOL, VAE_SHARED_DATA.
+# PIPELINES_NUM_BUFFERS (5) and PIPELINES_TIMEOUT (300 s per script).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+NB=${PIPELINES_NUM_BUFFERS:-5}
+TIMEOUT=${PIPELINES_TIMEOUT:-300}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vae-pipelines-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# Without the shipped default model (models/ not trained yet), train a
+# small stand-in so the scripts still run end to end.
+if [[ -z ${MODEL:-} ]]; then
+  found=""
+  IFS=: read -ra dirs <<< "${GST_VAE_MODEL_PATH:-$ROOT/models}"
+  for d in "${dirs[@]}"; do
+    [[ -f $d/denoise-s.safetensors ]] && found=$d/denoise-s.safetensors
+  done
+  data=${VAE_SHARED_DATA:-$ROOT/../shared/data}/denoise/train400
+  if [[ -z $found && -x ${VAE_TOOL:-} && -d $data ]]; then
+    echo "# no denoise-s.safetensors: training a small stand-in model"
+    if "$VAE_TOOL" train --kind dae --data "images:$data" --patch 8 \
+        --enc none --latent 256 --code-act relu --dec none \
+        --noise gaussian --noise-min 0 --noise-max 50 --residual \
+        --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment \
+        --batch 128 --steps 1500 --out "$WORK/standin.safetensors" \
+        > "$WORK/train.log" 2>&1; then
+      export MODEL=$WORK/standin.safetensors
+    else
+      cat "$WORK/train.log"
+    fi
+  fi
+fi
+
+pass=0
+fail=0
+n=0
+for script in "$ROOT"/pipelines/*.sh; do
+  name=$(basename "$script" .sh)
+  out=$WORK/$name
+  mkdir -p "$out"
+  n=$((n + 1))
+  start=$(date +%s.%N)
+  HEADLESS=1 NUM_BUFFERS=$NB OUT_DIR=$out \
+    timeout "$TIMEOUT" bash "$script" > "$out/log" 2>&1
+  rc=$?
+  secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  why=""
+  if ((rc != 0)); then
+    why="exit $rc"
+  elif [[ $name == compare-headless ]]; then
+    noisy=$(sed -n 's/^PSNR noisy *vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
+    denoised=$(sed -n 's/^PSNR denoised vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
+    if [[ ! -s $out/compare.png ]]; then
+      why="no compare.png"
+    elif [[ -z $noisy || -z $denoised ]]; then
+      why="no PSNR printed"
+    elif ! awk -v a="$noisy" -v b="$denoised" 'BEGIN { exit !(b > a + 1) }'; then
+      why="PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
+    else
+      echo "# $name: PSNR noisy $noisy dB -> denoised $denoised dB"
+    fi
+  fi
+  if [[ -z $why ]]; then
+    echo "ok $n - $name (${secs}s)"
+    pass=$((pass + 1))
+  else
+    echo "not ok $n - $name: $why (${secs}s)"
+    sed 's/^/#   /' "$out/log" | tail -n 40
+    fail=$((fail + 1))
+  fi
+done
+echo "1..$n"
+echo "$pass passed, $fail failed"
+((fail == 0))
