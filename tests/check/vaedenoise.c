@@ -251,11 +251,16 @@ static GstHarness *
 new_harness (const gchar * model, gint n_threads)
 {
   GstElement *e = gst_element_factory_make ("vaedenoise", NULL);
+  GstHarness *h;
 
   fail_unless (e != NULL, "vaedenoise not found (GST_PLUGIN_PATH?)");
   g_object_set (e, "model", model, "n-threads", n_threads,
       "noise-level", 25.0f, NULL);
-  return gst_harness_new_with_element (e, "sink", "src");
+  /* the harness takes its own reference */
+  gst_object_ref_sink (e);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
 }
 
 static void

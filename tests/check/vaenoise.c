@@ -14,6 +14,7 @@ static GstHarness *
 new_harness (const gchar * props)
 {
   GstElement *e = gst_element_factory_make ("vaenoise", NULL);
+  GstHarness *h;
   gchar **kv = g_strsplit (props ? props : "", " ", -1);
 
   fail_unless (e != NULL, "vaenoise not found (GST_PLUGIN_PATH?)");
@@ -24,7 +25,11 @@ new_harness (const gchar * props)
     g_strfreev (pair);
   }
   g_strfreev (kv);
-  return gst_harness_new_with_element (e, "sink", "src");
+  /* the harness takes its own reference */
+  gst_object_ref_sink (e);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
 }
 
 static void
