@@ -644,8 +644,13 @@ gst_vae_sample_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
 
   segment->time = segment->start;
   if (fps_n > 0) {
+    /* The frame showing at position; frame times are rounded down to whole
+     * nanoseconds, so a seek to a frame's own start lands on that frame. */
     self->n_frames = gst_util_uint64_scale (segment->position, fps_n,
         (guint64) fps_d * GST_SECOND);
+    if (gst_util_uint64_scale (self->n_frames + 1,
+            (guint64) fps_d * GST_SECOND, fps_n) <= segment->position)
+      self->n_frames++;
     self->running_time = gst_util_uint64_scale (self->n_frames,
         (guint64) fps_d * GST_SECOND, fps_n);
   } else {
