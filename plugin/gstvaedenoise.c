@@ -647,9 +647,11 @@ load_failed:
   }
 unusable:
   {
+    gchar *path = gst_vae_find_model (name);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot use denoising model %s: %s", name, verr.msg), (NULL));
+        ("Cannot use denoising model %s: %s", path, verr.msg), (NULL));
     vae_model_free (model);
+    g_free (path);
     g_free (name);
     return FALSE;
   }

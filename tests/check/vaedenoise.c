@@ -807,6 +807,7 @@ GST_START_TEST (test_wrong_kind_model)
   fail_unless (vae_model_save (m, p, &err) == VAE_OK);
   vae_model_free (m);
   expect_model_error (p, "not a denoising autoencoder");
+
   g_free (p);
 }
 
