@@ -39,6 +39,8 @@ struct _GstVaeEncode {
   GstVideoInfo in_info;
   GstVideoInfo small_info;      /* GRAY8 at the model's img_w x img_h */
   GstVideoConverter *convert;
+  gboolean luma_only;           /* YUV with its own 8-bit luma plane: scale that */
+  GstVideoInfo luma_info;       /* GRAY8 view of that plane */
   GstBuffer *small_buf;
   GstVideoFrame small;          /* small_buf, mapped while small_mapped */
   gboolean small_mapped;

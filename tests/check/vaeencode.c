@@ -206,17 +206,35 @@ GST_START_TEST (test_meta_scaled_formats)
     gst_video_converter_free (up);
     GST_BUFFER_PTS (inbuf) = 0;
 
-    /* What the element should see. */
+    /* What the element should see: the picture scaled to 28x28 gray by
+     * GstVideoConverter; for planar YUV, from the luma plane alone. */
     gst_video_info_set_format (&small, GST_VIDEO_FORMAT_GRAY8, W, H);
     GST_VIDEO_INFO_FPS_N (&small) = 30;
-    down = gst_video_converter_new (&in, &small,
-        gst_structure_new ("GstVideoConverter",
-            GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
-            GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, NULL));
     sbuf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&small), NULL);
     fail_unless (gst_video_frame_map (&inf, &in, inbuf, GST_MAP_READ));
     fail_unless (gst_video_frame_map (&sf, &small, sbuf, GST_MAP_WRITE));
-    gst_video_converter_frame (down, &inf, &sf);
+    if (GST_VIDEO_INFO_IS_YUV (&in) && GST_VIDEO_INFO_N_PLANES (&in) > 1) {
+      GstVideoInfo luma;
+      GstVideoFrame lf = inf;
+
+      gst_video_info_set_format (&luma, GST_VIDEO_FORMAT_GRAY8, 84, 56);
+      luma.colorimetry.range = in.colorimetry.range;
+      GST_VIDEO_INFO_FPS_N (&luma) = 30;
+      lf.info = luma;
+      GST_VIDEO_INFO_PLANE_STRIDE (&lf.info, 0) =
+          GST_VIDEO_FRAME_PLANE_STRIDE (&inf, 0);
+      down = gst_video_converter_new (&luma, &small,
+          gst_structure_new ("GstVideoConverter",
+              GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
+              GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, NULL));
+      gst_video_converter_frame (down, &lf, &sf);
+    } else {
+      down = gst_video_converter_new (&in, &small,
+          gst_structure_new ("GstVideoConverter",
+              GST_VIDEO_CONVERTER_OPT_DITHER_METHOD,
+              GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, NULL));
+      gst_video_converter_frame (down, &inf, &sf);
+    }
     gst_video_frame_unmap (&inf);
 
     caps = g_strdup_printf ("video/x-raw,format=%s,width=84,height=56,"
