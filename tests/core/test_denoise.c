@@ -1,0 +1,430 @@
+/* The patch denoiser: odd sizes, bands, strides, an exact identity, the
+ * noise estimator, argument errors, and (when the shipped model exists) a
+ * real PSNR gain on a Set12 image. */
+#include "vae.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond, ...) do { \
+    if (!(cond)) { \
+      failures++; \
+      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
+      printf (__VA_ARGS__); \
+      printf ("\n"); \
+    } \
+  } while (0)
+
+/* An 8×8 residual, noise-conditional DAE with small random weights (or
+ * all-zero ones), normalised like the shipped denoisers. */
+static VaeModel *
+make_dae (int zero, int residual, uint64_t seed)
+{
+  VaeError err;
+  VaeConfig c = vae_config_default ();
+  VaeModel *m;
+  c.kind = VAE_KIND_DAE;
+  c.img_w = c.img_h = 8;
+  c.n_in = 64;
+  c.n_enc = 1;
+  c.enc[0] = 48;
+  c.n_latent = 32;
+  c.n_dec = 1;
+  c.dec[0] = 48;
+  c.act = VAE_ACT_RELU;
+  c.code_act = VAE_ACT_RELU;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_min = 0.0f;
+  c.noise_max = 50.0f / 255;
+  c.residual = residual;
+  c.noise_input = residual;
+  c.norm_mean = 0.45f;
+  c.norm_scale = 0.25f;
+  m = vae_model_new (&c, seed, &err);
+  if (m == NULL) {
+    printf ("vae_model_new: %s\n", err.msg);
+    exit (1);
+  }
+  if (zero) {
+    memset (vae_model_params (m), 0, vae_model_n_params (m) * sizeof (float));
+  } else {
+    VaeRng r;
+    vae_rng_seed (&r, seed);
+    for (int l = 0; l < vae_model_n_layers (m); l++) {
+      int no;
+      float *b;
+      vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
+      for (int j = 0; j < no; j++)
+        b[j] = 0.1f * (vae_rng_uniform (&r) - 0.5f);
+    }
+  }
+  return m;
+}
+
+/* A textured test plane: gradients, a disc, noise. */
+static uint8_t *
+make_plane (int w, int h, int stride, uint64_t seed)
+{
+  uint8_t *p = malloc ((size_t) stride * h);
+  VaeRng r;
+  vae_rng_seed (&r, seed);
+  memset (p, 0xAA, (size_t) stride * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float v = 40 + 150.0f * x / (w > 1 ? w - 1 : 1)
+          + ((x - w / 2) * (x - w / 2) + (y - h / 3) * (y - h / 3)
+              < (w * w) / 16 ? 50 : 0) + 12 * vae_rng_normal (&r);
+      p[(size_t) y * stride + x] = (uint8_t) fminf (fmaxf (v, 0), 255);
+    }
+  return p;
+}
+
+static int
+padding_intact (const uint8_t *p, int w, int h, int stride)
+{
+  for (int y = 0; y < h; y++)
+    for (int x = w; x < stride; x++)
+      if (p[(size_t) y * stride + x] != 0xAA)
+        return 0;
+  return 1;
+}
+
+static void
+test_sizes (void)
+{
+  static const int sizes[][2] = { { 1, 1 }, { 3, 5 }, { 7, 7 }, { 8, 8 },
+    { 33, 17 }, { 200, 150 }, { 1, 40 }, { 40, 1 }, { 9, 8 } };
+  VaeModel *m = make_dae (0, 1, 7);
+  VaeError err;
+
+  printf ("sizes, bands, strides (random 8x8 residual DAE):\n");
+  for (int win = 0; win < 2; win++)
+    for (int bs = 0; bs < 2; bs++)
+      for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int w = sizes[s][0], h = sizes[s][1];
+        VaeDenoiseOpts o = vae_denoise_opts_default ();
+        VaeDenoiser *d, *d2;
+        uint8_t *src = make_plane (w, h, w, 100 + s);
+        uint8_t *full = malloc ((size_t) w * h), *band = malloc ((size_t) w * h);
+        float *fsrc = malloc (sizeof (float) * w * h);
+        float *fout = malloc (sizeof (float) * w * h);
+        int rc, finite = 1, f_vs_u8 = 0, same_bands, same_strided;
+        const char *what = win ? "gauss" : "flat";
+
+        o.window = win ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+        o.batch = bs ? 7 : 2048;  /* a batch of 7 splits flushes oddly */
+        d = vae_denoiser_new (m, w, h, &o, &err);
+        d2 = vae_denoiser_new (m, w, h, &o, &err);
+        CHECK (d && d2, "%dx%d: vae_denoiser_new: %s", w, h, err.msg);
+        if (!d || !d2)
+          continue;
+        memset (full, 0, (size_t) w * h);
+        rc = vae_denoiser_run_u8 (d, src, w, full, w, w, h, 0, h, 25.0f);
+        CHECK (rc == VAE_OK, "%dx%d: run_u8 status %d", w, h, rc);
+        if (w * h >= 1000) {
+          /* the comparisons below mean something only if the output is
+           * neither the input nor saturated */
+          int changed = 0, mid = 0;
+          for (int i = 0; i < w * h; i++) {
+            changed += full[i] != src[i];
+            mid += full[i] > 0 && full[i] < 255;
+          }
+          CHECK (changed > w * h / 2 && mid > w * h * 9 / 10,
+              "%dx%d: trivial output (%d changed, %d unsaturated)", w, h,
+              changed, mid);
+        }
+
+        /* float path: finite, and the u8 path is its rounding */
+        for (int i = 0; i < w * h; i++)
+          fsrc[i] = src[i] / 255.0f;
+        rc = vae_denoiser_run_f32 (d, fsrc, w, fout, w, w, h, 0, h, 25.0f);
+        CHECK (rc == VAE_OK, "%dx%d: run_f32 status %d", w, h, rc);
+        for (int i = 0; i < w * h; i++) {
+          float v = fminf (fmaxf (fout[i] * 255.0f, 0.0f), 255.0f);
+          if (!isfinite (fout[i]))
+            finite = 0;
+          else if (fabsf (v - full[i]) > 0.51f)
+            f_vs_u8++;
+        }
+        CHECK (finite, "%dx%d: non-finite float output", w, h);
+        CHECK (f_vs_u8 == 0, "%dx%d: %d u8 pixels are not the rounded float "
+            "output", w, h, f_vs_u8);
+
+        /* bands [0, h/3), [h/3, h) and three uneven ones, on two
+         * denoisers as two threads would */
+        memset (band, 0x55, (size_t) w * h);
+        if (h / 3 > 0)
+          vae_denoiser_run_u8 (d2, src, w, band, w, w, h, 0, h / 3, 25.0f);
+        vae_denoiser_run_u8 (d, src, w, band, w, w, h, h / 3, h, 25.0f);
+        same_bands = memcmp (band, full, (size_t) w * h) == 0;
+        if (h >= 3) {
+          int a = 1 + h / 5, b = a + 1 + h / 2 > h - 1 ? h - 1 : a + 1 + h / 2;
+          memset (band, 0x55, (size_t) w * h);
+          vae_denoiser_run_u8 (d, src, w, band, w, w, h, 0, a, 25.0f);
+          vae_denoiser_run_u8 (d2, src, w, band, w, w, h, b, h, 25.0f);
+          vae_denoiser_run_u8 (d, src, w, band, w, w, h, a, b, 25.0f);
+          same_bands &= memcmp (band, full, (size_t) w * h) == 0;
+        }
+        /* one band per row */
+        memset (band, 0x55, (size_t) w * h);
+        for (int y = h - 1; y >= 0; y--)
+          vae_denoiser_run_u8 (d2, src, w, band, w, w, h, y, y + 1, 25.0f);
+        same_bands &= memcmp (band, full, (size_t) w * h) == 0;
+        CHECK (same_bands, "%dx%d %s batch %d: bands differ from one pass",
+            w, h, what, o.batch);
+
+        /* strided source and destination */
+        {
+          int ss = w + 7, ds = w + 5;
+          uint8_t *ssrc = make_plane (w, h, ss, 100 + s);
+          uint8_t *sdst = malloc ((size_t) ds * h);
+          memset (sdst, 0xAA, (size_t) ds * h);
+          vae_denoiser_run_u8 (d, ssrc, ss, sdst, ds, w, h, 0, h, 25.0f);
+          same_strided = padding_intact (sdst, w, h, ds);
+          for (int y = 0; y < h; y++)
+            same_strided &= memcmp (sdst + (size_t) y * ds,
+                full + (size_t) y * w, w) == 0;
+          CHECK (same_strided, "%dx%d: strided result differs or padding "
+              "written", w, h);
+          free (ssrc);
+          free (sdst);
+        }
+        if (bs == 0)
+          printf ("  %3dx%-3d %-5s  ok (bands %s, strides %s)\n", w, h, what,
+              same_bands ? "exact" : "DIFFER", same_strided ? "exact"
+              : "DIFFER");
+        vae_denoiser_free (d);
+        vae_denoiser_free (d2);
+        free (src);
+        free (full);
+        free (band);
+        free (fsrc);
+        free (fout);
+      }
+  /* a plane smaller than the denoiser was made for */
+  {
+    VaeDenoiser *d = vae_denoiser_new (m, 64, 64, NULL, &err);
+    VaeDenoiser *d2 = vae_denoiser_new (m, 20, 10, NULL, &err);
+    uint8_t *src = make_plane (20, 10, 20, 5);
+    uint8_t a[200], b[200];
+    vae_denoiser_run_u8 (d, src, 20, a, 20, 20, 10, 0, 10, 15.0f);
+    vae_denoiser_run_u8 (d2, src, 20, b, 20, 20, 10, 0, 10, 15.0f);
+    CHECK (memcmp (a, b, 200) == 0, "a larger denoiser gives another result");
+    vae_denoiser_free (d);
+    vae_denoiser_free (d2);
+    free (src);
+  }
+  vae_model_free (m);
+}
+
+/* A residual DAE that predicts zero noise returns its input exactly. */
+static void
+test_identity (void)
+{
+  VaeModel *m = make_dae (1, 1, 3);
+  VaeError err;
+  const int w = 77, h = 45;
+  uint8_t *src = make_plane (w, h, w, 9), *dst = malloc ((size_t) w * h);
+  for (int i = 0; i < 256 && i < w * h; i++)
+    src[i] = (uint8_t) i;       /* every value once */
+  for (int win = 0; win < 2; win++) {
+    VaeDenoiseOpts o = vae_denoise_opts_default ();
+    VaeDenoiser *d;
+    int diff = 0;
+    o.window = win ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+    o.stride = win ? 3 : 0;
+    d = vae_denoiser_new (m, w, h, &o, &err);
+    vae_denoiser_run_u8 (d, src, w, dst, w, w, h, 0, h, 25.0f);
+    for (int i = 0; i < w * h; i++)
+      diff += dst[i] != src[i];
+    printf ("identity (zero residual, %s window): %d of %d pixels changed\n",
+        win ? "gauss" : "flat", diff, w * h);
+    CHECK (diff == 0, "the identity denoiser changed %d pixels", diff);
+    vae_denoiser_free (d);
+  }
+  free (src);
+  free (dst);
+  vae_model_free (m);
+}
+
+static void
+test_estimate (void)
+{
+  const int w = 512, h = 512;
+  uint8_t *p = malloc ((size_t) w * h);
+  static const float sigmas[] = { 5.0f, 10.0f, 25.0f };
+  VaeRng r;
+
+  memset (p, 128, (size_t) w * h);
+  CHECK (vae_estimate_noise_u8 (p, w, w, h) == 0.0f,
+      "a flat plane has noise %g", vae_estimate_noise_u8 (p, w, w, h));
+  CHECK (vae_estimate_noise_u8 (p, w, 1, 1) == 0.0f, "1x1 plane");
+  for (int k = 0; k < 3; k++) {
+    float est;
+    memset (p, 128, (size_t) w * h);
+    vae_rng_seed (&r, 40 + k);
+    vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, sigmas[k], p, w, w, h, &r);
+    est = vae_estimate_noise_u8 (p, w, w, h);
+    printf ("noise estimate on flat grey + sigma %.0f: %.2f (%+.1f%%)\n",
+        sigmas[k], est, 100 * (est / sigmas[k] - 1));
+    CHECK (fabsf (est / sigmas[k] - 1) < 0.10f,
+        "sigma %g estimated as %g", sigmas[k], est);
+  }
+  /* the estimate looks only at its w × h: padding does not count */
+  {
+    uint8_t *q = malloc ((size_t) 300 * 200);
+    float a, b;
+    memset (q, 0, (size_t) 300 * 200);
+    vae_rng_seed (&r, 3);
+    for (int y = 0; y < 200; y++)
+      for (int x = 0; x < 300; x++)
+        q[y * 300 + x] = x < 200 ? 128 : (uint8_t) vae_rng_below (&r, 256);
+    for (int y = 0; y < 200; y++)
+      for (int x = 0; x < 200; x++)
+        q[y * 300 + x] = (uint8_t) (128 + (int) roundf (10 * vae_rng_normal (&r)));
+    a = vae_estimate_noise_u8 (q, 300, 200, 200);
+    for (int y = 0; y < 200; y++)
+      memmove (q + y * 200, q + y * 300, 200);
+    b = vae_estimate_noise_u8 (q, 200, 200, 200);
+    CHECK (a == b, "strided estimate %g differs from packed %g", a, b);
+    free (q);
+  }
+  free (p);
+}
+
+static void
+test_errors (void)
+{
+  VaeError err;
+  VaeModel *dae = make_dae (0, 1, 1);
+  VaeDenoiser *d;
+  uint8_t buf[64 * 64];
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+
+  /* a VAE cannot denoise */
+  {
+    VaeConfig c = vae_config_default ();
+    VaeModel *v;
+    c.kind = VAE_KIND_VAE;
+    v = vae_model_new (&c, 1, &err);
+    d = vae_denoiser_new (v, 32, 32, NULL, &err);
+    CHECK (d == NULL && err.status == VAE_ERR_KIND && strstr (err.msg, "dae"),
+        "VAE accepted as a denoiser: %d %s", err.status, err.msg);
+    vae_model_free (v);
+    c.kind = VAE_KIND_DAE;
+    c.img_w = c.img_h = 65;
+    c.n_in = 65 * 65;
+    c.n_latent = 4;
+    v = vae_model_new (&c, 1, &err);
+    d = vae_denoiser_new (v, 100, 100, NULL, &err);
+    CHECK (d == NULL && err.status == VAE_ERR_KIND && strstr (err.msg, "65"),
+        "65x65 patch accepted: %d %s", err.status, err.msg);
+    vae_model_free (v);
+  }
+  d = vae_denoiser_new (dae, 0, 10, NULL, &err);
+  CHECK (d == NULL && err.status == VAE_ERR_ARG, "0-wide denoiser: %d",
+      err.status);
+  o.batch = 0;
+  d = vae_denoiser_new (dae, 10, 10, &o, &err);
+  CHECK (d == NULL && err.status == VAE_ERR_ARG, "batch 0: %d", err.status);
+
+  d = vae_denoiser_new (dae, 32, 32, NULL, &err);
+  memset (buf, 100, sizeof buf);
+  CHECK (vae_denoiser_run_u8 (d, buf, 64, buf, 64, 33, 32, 0, 32, 25)
+      == VAE_ERR_ARG, "wider than the denoiser accepted");
+  CHECK (vae_denoiser_run_u8 (d, buf, 32, buf, 32, 32, 32, 5, 5, 25)
+      == VAE_ERR_ARG, "empty band accepted");
+  CHECK (vae_denoiser_run_u8 (d, buf, 32, buf, 32, 32, 32, 0, 33, 25)
+      == VAE_ERR_ARG, "band past the end accepted");
+  CHECK (vae_denoiser_run_u8 (d, buf, 31, buf, 32, 32, 32, 0, 32, 25)
+      == VAE_ERR_ARG, "source stride < width accepted");
+  CHECK (vae_denoiser_run_u8 (d, buf, 32, buf, 32, 32, 32, 0, 32, NAN)
+      == VAE_ERR_ARG, "NaN sigma accepted");
+  CHECK (vae_denoiser_patch (d) == 8 && vae_denoiser_stride (d) >= 1
+      && vae_denoiser_flops (d, 32, 32) > 0, "patch/stride/flops");
+  vae_denoiser_free (d);
+  vae_denoiser_free (NULL);
+  vae_model_free (dae);
+  printf ("argument errors: ok\n");
+}
+
+/* The shipped small denoiser on a Set12 image at σ = 25. */
+static void
+test_trained_model (void)
+{
+  const char *root = getenv ("VAE_SOURCE_ROOT");
+  const char *shared = getenv ("VAE_SHARED_DATA");
+  char mpath[1024], ipath[1024];
+  VaeError err;
+  VaeModel *m;
+  VaeImage im;
+  VaeDenoiser *d;
+  uint8_t *noisy, *out;
+  double p_in, p_out;
+  VaeRng r;
+  FILE *f;
+
+  snprintf (mpath, sizeof mpath, "%s/models/denoise-s.safetensors",
+      root ? root : ".");
+  if ((f = fopen (mpath, "rb")) == NULL) {
+    printf ("SKIP trained-model PSNR check: %s does not exist (train it "
+        "with models/train-all.sh)\n", mpath);
+    return;
+  }
+  fclose (f);
+  snprintf (ipath, sizeof ipath, "%s/denoise/set12/05.png",
+      shared ? shared : "(VAE_SHARED_DATA unset)");
+  m = vae_model_load (mpath, &err);
+  CHECK (m != NULL, "%s: %s", mpath, err.msg);
+  if (m == NULL)
+    return;
+  if (vae_image_load (ipath, &im, &err) != VAE_OK) {
+    printf ("SKIP trained-model PSNR check: %s\n", err.msg);
+    vae_model_free (m);
+    return;
+  }
+  noisy = malloc ((size_t) im.w * im.h);
+  out = malloc ((size_t) im.w * im.h);
+  memcpy (noisy, im.pixels, (size_t) im.w * im.h);
+  vae_rng_seed (&r, 25);
+  vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, 25.0f, noisy, im.w, im.w, im.h, &r);
+  d = vae_denoiser_new (m, im.w, im.h, NULL, &err);
+  CHECK (d != NULL, "denoiser: %s", err.msg);
+  if (d) {
+    vae_denoiser_run_u8 (d, noisy, im.w, out, im.w, im.w, im.h, 0, im.h,
+        25.0f);
+    p_in = vae_psnr_u8 (noisy, im.w, im.pixels, im.w, im.w, im.h);
+    p_out = vae_psnr_u8 (out, im.w, im.pixels, im.w, im.w, im.h);
+    printf ("%s on Set12 05.png, sigma 25: PSNR %.2f -> %.2f dB (%+.2f)\n",
+        mpath, p_in, p_out, p_out - p_in);
+    CHECK (p_out - p_in > 5.0, "the trained denoiser gains only %.2f dB",
+        p_out - p_in);
+    vae_denoiser_free (d);
+  }
+  free (noisy);
+  free (out);
+  vae_image_clear (&im);
+  vae_model_free (m);
+}
+
+int
+main (void)
+{
+  openblas_set_num_threads (1);
+  test_sizes ();
+  test_identity ();
+  test_estimate ();
+  test_errors ();
+  test_trained_model ();
+  if (failures) {
+    printf ("%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf ("all denoiser checks passed\n");
+  return 0;
+}
