@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Retrains every shipped model from scratch with the project's own tool, on
+# the data in ../shared/data (see models/README.md for each model's card).
+#   models/train-all.sh [NAME ...]      default: all
+# Env: VAE (tool path, default build/tools/vae), DATA (default ../shared/data),
+#      OUT (default models/), THREADS (OpenBLAS threads per run, default 1).
+# Same seed, data and build → the same model file.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VAE=${VAE:-$ROOT/build/tools/vae}
+DATA=${DATA:-$ROOT/../shared/data}
+OUT=${OUT:-$ROOT/models}
+T=${THREADS:-1}
+[[ -x $VAE ]] || { echo "build the tool first (meson setup build && ninja -C build)" >&2; exit 1; }
+[[ -d $DATA/denoise/train400 ]] || { echo "training data not found in $DATA" >&2; exit 1; }
+
+train() {  # name, args...
+  local name=$1; shift
+  echo "== $name"
+  "$VAE" train "$@" --threads "$T" --log "$OUT/$name.csv" --out "$OUT/$name.safetensors"
+}
+
+DENOISE_COMMON=(--kind dae --data "images:$DATA/denoise/train400" --act relu
+  --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256
+  --lr 1e-3 --lr-final 1e-5 --seed 1)
+
+all=(denoise-s denoise-l denoise-sp denoise-mask mnist-vae mnist-vae2d mnist-vae-deep frey-vae sparse-ae)
+names=("$@")
+((${#names[@]})) || names=("${all[@]}")
+for n in "${names[@]}"; do
+  case $n in
+  denoise-s)     # real-time default: 8x8 patches, 65-512-64, σ 0..55
+    train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
+      --noise-min 0 --noise-max 55 --steps 300000 --val-every 5000 --checkpoint-every 10000 ;;
+  denoise-l)     # quality: 13x13 patches, 170-512-512-169
+    train $n "${DENOISE_COMMON[@]}" --patch 13 --enc 512 --latent 512 --noise gaussian \
+      --noise-min 0 --noise-max 55 --steps 150000 --val-every 5000 --checkpoint-every 5000 ;;
+  denoise-sp)    # salt-and-pepper, p 0..0.3
+    train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise salt-and-pepper \
+      --noise-min 0 --noise-max 0.3 --steps 100000 --val-every 5000 --checkpoint-every 10000 ;;
+  denoise-mask)  # dead pixels (masking), p 0..0.3
+    train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise masking \
+      --noise-min 0 --noise-max 0.3 --steps 100000 --val-every 5000 --checkpoint-every 10000 ;;
+  mnist-vae)     # pytorch/examples protocol: 784-400-20, Bernoulli, Adam 1e-3, batch 128, 10 epochs
+    train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
+      --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 400 --latent 20 --dec 400 \
+      --likelihood bernoulli --batch 128 --epochs 10 --lr 1e-3 --seed 1 ;;
+  mnist-vae2d)   # 2-D latent for the manifold grid
+    train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
+      --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 500 --latent 2 --dec 500 \
+      --likelihood bernoulli --batch 128 --epochs 30 --lr 1e-3 --seed 1 ;;
+  mnist-vae-deep) # stronger VAE: dynamically binarised, two hidden layers each side
+    train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
+      --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 500,500 --latent 50 --dec 500,500 \
+      --act tanh --likelihood bernoulli --binarize --batch 100 --epochs 100 --lr 1e-3 --lr-final 1e-5 \
+      --kl-anneal 20000 --seed 1 ;;
+  frey-vae)      # Frey Face 20x28, Gaussian likelihood, 10% held out
+    train $n --kind vae --data "frey:$DATA/faces/frey/frey_rawface.mat" --val-fraction 0.1 \
+      --enc 200 --latent 10 --dec 200 --act tanh --likelihood gaussian --obs-sigma 0.1 \
+      --batch 100 --epochs 1000 --lr 1e-3 --seed 1 ;;
+  sparse-ae)     # UFLDL-style sparse AE on 8x8 natural-image patches
+    train $n --kind sparse-ae --data "images:$DATA/denoise/train400" --patch 8 --latent 100 \
+      --norm-mean 0.5 --norm-scale 0.2 --rho 0.035 --sparse-beta 3 --wd 1e-4 --augment \
+      --batch 256 --steps 50000 --lr 1e-3 --seed 1 ;;
+  *) echo "unknown model $n (${all[*]})" >&2; exit 1 ;;
+  esac
+done
