@@ -1,0 +1,141 @@
+/* libFuzzer target: the 8-bit frame paths on fuzzed geometry.
+ *
+ * From the input: plane width/height, source and destination strides, a band
+ * [row0, row1), denoiser stride, batch and window, sigma, a noise model and
+ * level; the rest fills the pixels.  Planes are allocated to exactly the
+ * bytes the geometry allows (the last row is w bytes, not stride), so ASan
+ * sees any read or write past the end. */
+#include "vae.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+typedef struct {
+  const uint8_t *p;
+  size_t n;
+} Reader;
+
+static unsigned
+take (Reader *r, unsigned bits)
+{
+  unsigned v = 0;
+  for (unsigned i = 0; i < (bits + 7) / 8; i++) {
+    v = (v << 8) | (r->n ? *r->p : 0);
+    if (r->n) {
+      r->p++;
+      r->n--;
+    }
+  }
+  return bits < 32 ? v & ((1u << bits) - 1) : v;
+}
+
+static VaeModel *models[4];   /* patch 4x4: plain, residual, noise-input, 3x5 */
+
+static VaeModel *
+tiny_model (int pw, int ph, int residual, int noise_input)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  c.kind = VAE_KIND_DAE;
+  c.img_w = pw;
+  c.img_h = ph;
+  c.n_in = pw * ph;
+  c.n_enc = 1;
+  c.enc[0] = 8;
+  c.n_latent = 6;
+  c.n_dec = 0;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_min = 0.0f;
+  c.noise_max = 0.2f;
+  c.residual = residual;
+  c.noise_input = noise_input;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  VaeModel *m = vae_model_new (&c, 1, &err);
+  if (m == NULL)
+    abort ();
+  return m;
+}
+
+static size_t
+plane_bytes (int stride, int w, int h)
+{
+  return (size_t) stride * (h - 1) + w;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  Reader r = { data, size };
+  int w, h, ss, ds, row0, row1, which, max_w, max_h;
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiser *d;
+  VaeError err;
+  uint8_t *src, *dst;
+  float sigma;
+  VaeRng rng;
+
+  if (models[0] == NULL) {
+    models[0] = tiny_model (4, 4, 0, 0);
+    models[1] = tiny_model (4, 4, 1, 0);
+    models[2] = tiny_model (4, 4, 1, 1);
+    models[3] = tiny_model (3, 5, 0, 1);
+  }
+  which = take (&r, 2);
+  w = 1 + take (&r, 7);         /* 1..128 */
+  h = 1 + take (&r, 7);
+  ss = w + take (&r, 5);        /* stride >= w, up to +31 */
+  ds = w + take (&r, 5);
+  max_w = w + (take (&r, 1) ? take (&r, 4) : 0);
+  max_h = h + (take (&r, 1) ? take (&r, 4) : 0);
+  row0 = take (&r, 8) % h;
+  row1 = row0 + 1 + take (&r, 8) % (h - row0);
+  o.stride = take (&r, 3);      /* 0 = default, may exceed the patch */
+  o.batch = 1 + take (&r, 6);
+  o.window = take (&r, 1) ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  sigma = (float) take (&r, 8);
+
+  d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);
+  if (d == NULL)
+    abort ();
+  src = malloc (plane_bytes (ss, w, h));
+  dst = malloc (plane_bytes (ds, w, h));
+  for (size_t i = 0; i < plane_bytes (ss, w, h); i++)
+    src[i] = (uint8_t) take (&r, 8);
+  memset (dst, 0xAA, plane_bytes (ds, w, h));
+
+  if (vae_denoiser_run_u8 (d, src, ss, dst, ds, w, h, row0, row1, sigma)
+      != VAE_OK)
+    abort ();
+  /* Rows outside the band and the stride padding stay untouched. */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < (y == h - 1 ? w : ds); x++)
+      if ((y < row0 || y >= row1 || x >= w) && dst[(size_t) y * ds + x] != 0xAA)
+        abort ();
+  /* Arguments out of range are refused, never run. */
+  if (vae_denoiser_run_u8 (d, src, ss, dst, ds, max_w + 1, h, 0, h, sigma)
+      != VAE_ERR_ARG
+      || vae_denoiser_run_u8 (d, src, ss, dst, ds, w, h, row0, h + 1, sigma)
+      != VAE_ERR_ARG
+      || vae_denoiser_run_u8 (d, src, ss, dst, ds, w, h, 0, h, NAN)
+      != VAE_ERR_ARG)
+    abort ();
+
+  {
+    float est = vae_estimate_noise_u8 (src, ss, w, h);
+    if (!(est >= 0.0f) || !isfinite (est))
+      abort ();
+  }
+  vae_rng_seed (&rng, size);
+  vae_noise_apply_u8 ((VaeNoise) take (&r, 2), take (&r, 8) / 100.0f, src,
+      ss, w, h, &rng);
+
+  free (src);
+  free (dst);
+  vae_denoiser_free (d);
+  return 0;
+}
