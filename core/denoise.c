@@ -269,9 +269,14 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
         n = 0;
       }
     }
+    /* Batches never span patch rows: sgemm may round a row differently by
+     * its position in the batch, and a band must give the full frame's
+     * bytes whatever rows it starts at. */
+    if (n > 0) {
+      flush (d, n, w, row0, row1);
+      n = 0;
+    }
   }
-  if (n > 0)
-    flush (d, n, w, row0, row1);
 
   for (int yy = row0; yy < row1; yy++) {
     const float *acc = d->acc + (size_t) (yy - row0) * w;
