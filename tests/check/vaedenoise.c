@@ -154,12 +154,10 @@ reference_plane (const VaeModel * m, const guint8 * src, gint stride, gint w,
   return out;
 }
 
-/* The core promises that bands give exactly the single-band result, but
- * today a band's GEMM batches hold other patches than the whole frame's and
- * OpenBLAS rounds a row differently depending on the batch it sits in: a few
- * pixels in a million come out 1 apart.  One band must match exactly; with
- * several, allow that until the core batches independently of the band. */
-#define BAND_TOLERANCE 1
+/* The core promises that bands give exactly the single-band result (its
+ * GEMM batches never span patch rows), so every band count must match the
+ * core's full-frame output byte for byte. */
+#define BAND_TOLERANCE 0
 
 static void
 assert_plane_equal (const guint8 * a, gint as, const guint8 * b, gint bs,
