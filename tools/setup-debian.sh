@@ -12,6 +12,7 @@ PKGS=(
   libpng-dev zlib1g-dev                             # PNG images, gzip'd MNIST IDX files
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev  # the elements
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-libav                                # FFV1/H.264 in the file pipelines and the camera clip
   python3-numpy python3-scipy                       # demo photo (scipy's ascent) and reference checks
   python3-torch                                     # PyTorch reference test of the gradients
   dataset-fashion-mnist                             # real training data on a fresh machine
