@@ -69,3 +69,23 @@ gst_vae_blas_single_thread (void)
 {
   openblas_set_num_threads (1);
 }
+
+gboolean
+gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf)
+{
+  GstVideoFrame f;
+
+  if (!filter->negotiated)
+    return TRUE;                /* the base class reports that itself */
+  if (gst_video_frame_map (&f, &filter->in_info, buf, GST_MAP_READ)) {
+    gst_video_frame_unmap (&f);
+    return TRUE;
+  }
+  GST_ELEMENT_ERROR (filter, STREAM, FORMAT,
+      ("A buffer of %" G_GSIZE_FORMAT " bytes does not hold a %dx%d %s frame",
+          gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&filter->in_info),
+          GST_VIDEO_INFO_HEIGHT (&filter->in_info),
+          GST_VIDEO_INFO_NAME (&filter->in_info)),
+      ("could not map the input frame"));
+  return FALSE;
+}

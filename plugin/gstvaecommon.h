@@ -3,6 +3,7 @@
 #define GST_VAE_COMMON_H
 
 #include <gst/gst.h>
+#include <gst/video/gstvideofilter.h>
 #include "vae.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,12 @@ VaeModel *gst_vae_load_model (const gchar * name_or_path, gchar ** msg);
 
 /* OpenBLAS's own threads would oversubscribe the cores our bands use. */
 void gst_vae_blas_single_thread (void);
+
+/* GstVideoFilter only posts a WARNING when a buffer is smaller than its
+ * caps say, and then passes on an unfilled output buffer.  Called first by
+ * the filters' transform: posts an ERROR and returns FALSE for such a
+ * buffer. */
+gboolean gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf);
 
 G_END_DECLS
 #endif

@@ -900,6 +900,16 @@ gst_vae_denoise_finalize (GObject * object)
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
 
+static GstFlowReturn
+gst_vae_denoise_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  if (!gst_vae_frame_fits (GST_VIDEO_FILTER (trans), inbuf))
+    return GST_FLOW_ERROR;
+  return GST_BASE_TRANSFORM_CLASS (gst_vae_denoise_parent_class)->transform
+      (trans, inbuf, outbuf);
+}
+
 static void
 gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
 {
@@ -1004,6 +1014,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_vae_denoise_stop);
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_vae_denoise_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_vae_denoise_set_info);
   filter_class->transform_frame =
       GST_DEBUG_FUNCPTR (gst_vae_denoise_transform_frame);

@@ -36,6 +36,7 @@
 #endif
 
 #include "gstvaenoise.h"
+#include "gstvaecommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vae_noise_debug);
 #define GST_CAT_DEFAULT gst_vae_noise_debug
@@ -238,6 +239,15 @@ gst_vae_noise_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
+static GstFlowReturn
+gst_vae_noise_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  if (!gst_vae_frame_fits (GST_VIDEO_FILTER (trans), buf))
+    return GST_FLOW_ERROR;
+  return GST_BASE_TRANSFORM_CLASS (gst_vae_noise_parent_class)->transform_ip
+      (trans, buf);
+}
+
 static void
 gst_vae_noise_class_init (GstVaeNoiseClass * klass)
 {
@@ -319,6 +329,7 @@ gst_vae_noise_class_init (GstVaeNoiseClass * klass)
       "gst-vae developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_noise_start);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_vae_noise_transform_ip);
   filter_class->transform_frame_ip =
       GST_DEBUG_FUNCPTR (gst_vae_noise_transform_frame_ip);
 
