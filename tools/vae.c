@@ -48,7 +48,7 @@ typedef struct {
   const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
       *code_act, *noise, *enc, *dec, *init;
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
-  long steps, epochs, ckpt_every, val_every, kl_anneal;
+  long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
       obs_sigma, norm_mean, norm_scale, val_fraction;
   guint64 seed;
@@ -300,6 +300,7 @@ train_usage (void)
       "  --rho R --sparse-beta B   sparse AE\n"
       "  --kl-beta B --kl-anneal STEPS   VAE\n"
       "  --batch N [128] --epochs N | --steps N  --lr 1e-3 --lr-final F --wd W\n"
+      "  --stop-after N         stop (and save) after N steps of the schedule\n"
       "  --binarize             dynamic binarisation (Bernoulli data)\n"
       "  --augment              random flips/rotations of patches\n"
       "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
@@ -363,6 +364,7 @@ cmd_train (int argc, char **argv)
     NUM ("--threads", threads, (int) strtol (v, &e, 10))
     NUM ("--steps", steps, strtol (v, &e, 10))
     NUM ("--epochs", epochs, strtol (v, &e, 10))
+    NUM ("--stop-after", stop_after, strtol (v, &e, 10))
     NUM ("--checkpoint-every", ckpt_every, strtol (v, &e, 10))
     NUM ("--val-every", val_every, strtol (v, &e, 10))
     NUM ("--kl-anneal", kl_anneal, strtol (v, &e, 10))
@@ -572,6 +574,8 @@ cmd_train (int argc, char **argv)
   vae_model_set_meta (m, "train.command", cmdline);
   g_free (cmdline);
   vae_model_set_meta (m, "train.data", a.data);
+  if (a.init)
+    vae_model_set_meta (m, "train.init", a.init);
   vae_model_set_meta (m, "train.data_sha256", train.sha);
   {
     char s[64];
@@ -598,7 +602,8 @@ cmd_train (int argc, char **argv)
     double run_loss = 0.0, last_val = NAN;
     long run_n = 0;
     long step;
-    for (step = 0; step < total && !stop_requested; step++) {
+    long last = a.stop_after > 0 && a.stop_after < total ? a.stop_after : total;
+    for (step = 0; step < last && !stop_requested; step++) {
       VaeLoss L;
       long pos = 0;
       if (train.n > 0) {
