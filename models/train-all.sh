@@ -44,10 +44,10 @@ for n in "${names[@]}"; do
     rm -f "$OUT/$n-phase1.safetensors" ;;
   denoise-sp)    # salt-and-pepper, p 0..0.3
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise salt-and-pepper \
-      --noise-min 0 --noise-max 0.3 --steps 100000 --val-every 5000 --checkpoint-every 10000 ;;
+      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000 ;;
   denoise-mask)  # dead pixels (masking), p 0..0.3
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise masking \
-      --noise-min 0 --noise-max 0.3 --steps 100000 --val-every 5000 --checkpoint-every 10000 ;;
+      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000 ;;
   mnist-vae)     # pytorch/examples protocol: 784-400-20, Bernoulli, Adam 1e-3, batch 128, 10 epochs
     train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
       --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 400 --latent 20 --dec 400 \
