@@ -286,7 +286,9 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
       float k = 255.0f * c->norm_scale, b = 255.0f * c->norm_mean;
       for (int x = 0; x < w; x++) {
         float v = acc[x] / ws[x] * k + b;
-        v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+        /* NaN (huge but finite weights overflow to inf − inf) goes to 0:
+         * converting it to uint8_t would be undefined. */
+        v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
         o[x] = (uint8_t) (v + 0.5f);
       }
     } else {
