@@ -2,7 +2,8 @@
  *
  * A file that loads is also saved again and reloaded (the round trip must
  * succeed and give the same bytes), and, when small, run once through the
- * network so weights that parse but misbehave (huge values) are exercised. */
+ * network (and a DAE through the 8-bit denoiser) so weights that parse but
+ * misbehave (huge values) are exercised. */
 #include "vae.h"
 
 #include <stdint.h>
@@ -48,6 +49,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     free (x);
     free (y);
     vae_workspace_free (ws);
+    /* A denoiser runs the weights through the 8-bit output path too. */
+    if (c->kind == VAE_KIND_DAE && c->likelihood == VAE_LIK_GAUSSIAN
+        && c->img_w <= 16 && c->img_h <= 16) {
+      VaeDenoiseOpts o = vae_denoise_opts_default ();
+      VaeDenoiser *d;
+      uint8_t src[9 * 7], dst[9 * 7];
+      o.batch = 4;
+      d = vae_denoiser_new (m, 9, 7, &o, &err);
+      for (int i = 0; i < 9 * 7; i++)
+        src[i] = (uint8_t) (i * 37);
+      if (d == NULL
+          || vae_denoiser_run_u8 (d, src, 9, dst, 9, 9, 7, 0, 7, 25.0f)
+          != VAE_OK)
+        abort ();
+      vae_denoiser_free (d);
+    }
   }
   free (out);
   free (out2);
