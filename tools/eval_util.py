@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""Helpers for models/evaluate.sh and models/render-pictures.sh (numpy + PIL).
+
+  eval_util.py metrics CLEAN_DIR DIR [DIR ...]
+      Mean PSNR and SSIM of DIR/<name>.png against CLEAN_DIR/<name>.png for
+      every clean image that has a counterpart in DIR; prints one line per DIR:
+      "DIR n mean_psnr mean_ssim".  PSNR as `vae psnr` (8-bit, peak 255, per
+      image, then averaged); SSIM as the core's vae_ssim_f32: Wang et al. 2004,
+      11x11 Gaussian window with sigma 1.5, K1 0.01, K2 0.03, valid windows only,
+      mean over the image, then averaged over images.
+  eval_util.py ssim A.png B.png
+      SSIM of one pair.
+  eval_util.py frey-idx FREY.mat OUT.idx --val-fraction 0.1
+      Writes the images that `vae train --data frey:… --val-fraction F` holds
+      out (the last floor(n*F) of the file) as an IDX3 ubyte file (28 rows x 20).
+  eval_util.py binarize-idx IN.idx[.gz] OUT.idx [--seed 1]
+      Stochastic binarisation, drawn once: each pixel becomes 255 with
+      probability value/255, else 0 (numpy default_rng(seed)).
+  eval_util.py curves OUT.png CSV [CSV ...]
+      Training curves (loss and val_loss against step) from `vae train --log`
+      CSV files; needs matplotlib.
+"""
+import csv
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+
+
+def load_gray(path):
+    from PIL import Image
+    im = Image.open(path)
+    if im.mode not in ("L", "I;16", "I"):
+        im = im.convert("L")
+    a = np.asarray(im)
+    if a.dtype != np.uint8:
+        raise SystemExit(f"{path}: not an 8-bit gray image ({im.mode})")
+    return a
+
+
+def psnr(a, b):
+    d = a.astype(np.float64) - b.astype(np.float64)
+    se = float(np.sum(d * d))
+    if se == 0.0:
+        return math.inf
+    return 10.0 * math.log10(255.0 * 255.0 * a.size / se)
+
+
+_R = 5
+_g = np.exp(-(np.arange(-_R, _R + 1) ** 2) / (2 * 1.5 * 1.5))
+_g /= _g.sum()
+
+
+def _filt_valid(x):
+    """Separable 11x11 Gaussian, 'valid' output (h-10, w-10)."""
+    h, w = x.shape
+    t = np.zeros((h, w - 2 * _R))
+    for k in range(2 * _R + 1):
+        t += _g[k] * x[:, k:k + w - 2 * _R]
+    o = np.zeros((h - 2 * _R, w - 2 * _R))
+    for k in range(2 * _R + 1):
+        o += _g[k] * t[k:k + h - 2 * _R, :]
+    return o
+
+
+def ssim(a, b):
+    a = a.astype(np.float64) / 255.0
+    b = b.astype(np.float64) / 255.0
+    if min(a.shape) <= 2 * _R:
+        return 1.0
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    ma, mb = _filt_valid(a), _filt_valid(b)
+    saa = _filt_valid(a * a) - ma * ma
+    sbb = _filt_valid(b * b) - mb * mb
+    sab = _filt_valid(a * b) - ma * mb
+    m = ((2 * ma * mb + c1) * (2 * sab + c2)) / ((ma * ma + mb * mb + c1) * (saa + sbb + c2))
+    return float(m.mean())
+
+
+def cmd_metrics(args):
+    clean_dir, dirs = args[0], args[1:]
+    names = sorted(f for f in os.listdir(clean_dir) if f.endswith(".png"))
+    clean = {}
+    for d in dirs:
+        ps, ss = [], []
+        for n in names:
+            p = os.path.join(d, n)
+            if not os.path.exists(p):
+                continue
+            if n not in clean:
+                clean[n] = load_gray(os.path.join(clean_dir, n))
+            x = load_gray(p)
+            if x.shape != clean[n].shape:
+                raise SystemExit(f"{p}: {x.shape} vs clean {clean[n].shape}")
+            ps.append(psnr(x, clean[n]))
+            ss.append(ssim(x, clean[n]))
+        if ps:
+            print(f"{d} {len(ps)} {sum(ps) / len(ps):.4f} {sum(ss) / len(ss):.5f}")
+        else:
+            print(f"{d} 0 nan nan")
+
+
+def cmd_frey_idx(args):
+    src, out = args[0], args[1]
+    frac = 0.1
+    if len(args) >= 4 and args[2] == "--val-fraction":
+        frac = float(args[3])
+    data = open(src, "rb").read()
+    off, img = 184, 560
+    if data[:6] != b"MATLAB" or (len(data) - off) % img:
+        raise SystemExit(f"{src}: not the Frey Face .mat")
+    n = (len(data) - off) // img
+    hold = int(n * frac)          # as tools/vae.c: (int) (train.n * a.val_fraction)
+    first = n - hold
+    body = data[off + first * img:]
+    with open(out, "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, hold, 28, 20))
+        f.write(body)
+    print(f"{out}: Frey images {first}..{n - 1} ({hold} of {n})")
+
+
+def cmd_binarize_idx(args):
+    import gzip
+    src, out = args[0], args[1]
+    seed = int(args[3]) if len(args) >= 4 and args[2] == "--seed" else 1
+    op = gzip.open if src.endswith(".gz") else open
+    with op(src, "rb") as f:
+        data = f.read()
+    magic, n, h, w = struct.unpack(">IIII", data[:16])
+    if magic != 0x803:
+        raise SystemExit(f"{src}: not an IDX3 ubyte file")
+    x = np.frombuffer(data, dtype=np.uint8, count=n * h * w, offset=16)
+    rng = np.random.default_rng(seed)
+    b = np.where(rng.random(x.shape) < x / 255.0, 255, 0).astype(np.uint8)
+    with open(out, "wb") as f:
+        f.write(data[:16])
+        f.write(b.tobytes())
+    print(f"{out}: {n} images binarized (seed {seed})")
+
+
+def cmd_curves(args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    out, files = args[0], args[1:]
+    n = len(files)
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), dpi=80,
+                             squeeze=False)
+    for ax, path in zip(axes.flat, files):
+        steps, loss, vsteps, vloss = [], [], [], []
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                try:
+                    s = float(r["step"])
+                except (KeyError, ValueError):
+                    continue
+                if r.get("loss") not in (None, "", "nan"):
+                    steps.append(s)
+                    loss.append(float(r["loss"]))
+                if r.get("val_loss") not in (None, "", "nan"):
+                    try:
+                        v = float(r["val_loss"])
+                    except ValueError:
+                        continue
+                    if math.isfinite(v):
+                        vsteps.append(s)
+                        vloss.append(v)
+        ax.plot(steps, loss, lw=1, label="train")
+        if vloss:
+            ax.plot(vsteps, vloss, lw=1, label="validation")
+        lo = min(loss + vloss) if (loss or vloss) else 0
+        if lo > 0 and max(loss + vloss) / lo > 20:
+            ax.set_yscale("log")
+        ax.set_title(os.path.basename(path)[:-4], fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(out)
+    print(out)
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "metrics" and len(args) >= 2:
+        cmd_metrics(args)
+    elif cmd == "ssim" and len(args) == 2:
+        a, b = load_gray(args[0]), load_gray(args[1])
+        print(f"{psnr(a, b):.4f} {ssim(a, b):.5f}")
+    elif cmd == "frey-idx" and len(args) >= 2:
+        cmd_frey_idx(args)
+    elif cmd == "binarize-idx" and len(args) >= 2:
+        cmd_binarize_idx(args)
+    elif cmd == "curves" and len(args) >= 2:
+        cmd_curves(args)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
