@@ -16,6 +16,12 @@
   eval_util.py binarize-idx IN.idx[.gz] OUT.idx [--seed 1]
       Stochastic binarisation, drawn once: each pixel becomes 255 with
       probability value/255, else 0 (numpy default_rng(seed)).
+  eval_util.py strip OUT.png WxH+X+Y A.png B.png [C.png ...]
+      The same crop of each image side by side with 2-pixel white gaps (the
+      layout of `vae compare`).
+  eval_util.py shrink PNG [MAX_BYTES]
+      When an 8-bit gray PNG is over MAX_BYTES (100 KiB), re-encodes it with
+      fewer grey levels (128, 64, 32, 16) until it fits; prints what it did.
   eval_util.py curves OUT.png CSV [CSV ...]
       Training curves (loss and val_loss against step) from `vae train --log`
       CSV files; needs matplotlib.
@@ -140,6 +146,38 @@ def cmd_binarize_idx(args):
     print(f"{out}: {n} images binarized (seed {seed})")
 
 
+def cmd_strip(args):
+    from PIL import Image
+    out, crop, files = args[0], args[1], args[2:]
+    wh, x, y = crop.split("+")
+    w, h = (int(v) for v in wh.split("x"))
+    x, y = int(x), int(y)
+    ims = [load_gray(f)[y:y + h, x:x + w] for f in files]
+    gap = np.full((ims[0].shape[0], 2), 255, np.uint8)
+    row = [ims[0]]
+    for im in ims[1:]:
+        row += [gap, im]
+    Image.fromarray(np.hstack(row)).save(out, optimize=True)
+
+
+def cmd_shrink(args):
+    from PIL import Image
+    path = args[0]
+    limit = int(args[1]) if len(args) > 1 else 100 * 1024
+    if os.path.getsize(path) <= limit:
+        return
+    a = load_gray(path).astype(np.int32)
+    Image.fromarray(a.astype(np.uint8)).save(path, optimize=True)
+    for levels in (None, 128, 64, 32, 16):
+        if levels:
+            q = ((a * (levels - 1) + 127) // 255) * 255 // (levels - 1)
+            Image.fromarray(q.astype(np.uint8)).save(path, optimize=True)
+        if os.path.getsize(path) <= limit:
+            break
+    print(f"{os.path.basename(path)}: {os.path.getsize(path) // 1024} KB"
+          + (f" with {levels} grey levels" if levels else ", re-encoded"))
+
+
 def cmd_curves(args):
     import matplotlib
     matplotlib.use("Agg")
@@ -177,6 +215,7 @@ def cmd_curves(args):
             ax.set_yscale("log")
         ax.set_title(os.path.basename(path)[:-4], fontsize=9)
         ax.set_xlabel("step", fontsize=8)
+        ax.set_ylabel("loss per sample", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[n:]:
@@ -199,6 +238,10 @@ def main():
         cmd_frey_idx(args)
     elif cmd == "binarize-idx" and len(args) >= 2:
         cmd_binarize_idx(args)
+    elif cmd == "strip" and len(args) >= 4:
+        cmd_strip(args)
+    elif cmd == "shrink" and len(args) >= 1:
+        cmd_shrink(args)
     elif cmd == "curves" and len(args) >= 2:
         cmd_curves(args)
     else:
