@@ -24,9 +24,10 @@ candidates() {  # family sigma
   nlmeans)
     for k in ${NLMEANS_K:-0.35 0.45 0.55 0.7}; do
       for pr in "p=5:r=21" "p=7:r=15"; do
-        printf 'nlmeans=s=%s:%s\n' "$(awk -v k=$k -v s=$s 'BEGIN{printf "%.1f", k*s}')" "$pr"
+        # ffmpeg's nlmeans takes s in [1, 30]
+        printf 'nlmeans=s=%s:%s\n' "$(awk -v k=$k -v s=$s 'BEGIN{v=k*s; if (v>30) v=30; printf "%.1f", v}')" "$pr"
       done
-    done ;;
+    done | awk '!seen[$0]++' ;;
   hqdn3d)
     for ls in 8 16 32 64 128 255; do
       echo "format=yuvj444p,hqdn3d=luma_spatial=$ls:chroma_spatial=0:luma_tmp=0:chroma_tmp=0"
@@ -57,7 +58,10 @@ for s in $SIGMAS; do
       sum=0; i=0
       for f in "${imgs[@]}"; do
         i=$((i + 1))
-        ffmpeg -nostdin -v error -y -i "$W/n$i.png" -vf "format=gray,$flt,format=gray" "$W/o.png"
+        rm -f "$W/o.png"
+        if ! ffmpeg -nostdin -v error -y -i "$W/n$i.png" -vf "format=gray,$flt,format=gray" "$W/o.png"; then
+          sum=-1e9; break
+        fi
         sum=$(awk -v a="$sum" -v b="$("$VAE" psnr "$f" "$W/o.png")" 'BEGIN{print a+b}')
       done
       p=$(awk -v a="$sum" -v n="$i" 'BEGIN{printf "%.2f", a/n}')
