@@ -1272,10 +1272,11 @@ cmd_sample (int argc, char **argv)
       if (sscanf (argv[++i], "%dx%d", &cols, &rows) != 2) return fail ("sample: --grid CxR");
     } else if (strcmp (argv[i], "--temperature") == 0) temp = atof (argv[++i]);
     else if (strcmp (argv[i], "--seed") == 0) seed = g_ascii_strtoull (argv[++i], NULL, 10);
+    else if (strcmp (argv[i], "--manifold") == 0) manifold = atoi (argv[++i]);
     else return fail ("sample: unknown option %s", argv[i]);
   }
   if (!model || !out || cols < 1 || rows < 1 || cols > 64 || rows > 64)
-    return fail ("usage: vae sample --model M --out GRID.png [--grid 8x8] [--temperature T] [--seed N]");
+    return fail ("usage: vae sample --model M --out GRID.png [--grid 8x8] [--temperature T] [--seed N] [--manifold 1]");
   m = vae_model_load (model, &err);
   if (m == NULL)
     return fail ("%s: %s", model, err.msg);
