@@ -140,17 +140,22 @@ fmt() {  # "psnr ssim" -> cell
 }
 
 # ffmpeg peers: name sigma -> -vf chain (gray in, gray out).  Settings from
-# tools/eval_tune_peers.sh (a PSNR sweep on Train400 images, not the test sets);
-# other σ scale the σ=25 setting.
+# tools/eval_tune_peers.sh: a PSNR sweep per σ on 3-6 Train400 images (training
+# data, so the test sets are not used for tuning); σ outside 15/25/50 scale the
+# nearest.  ffmpeg's nlmeans caps s at 30; its bm3d sigma is not in pixel units
+# and not proportional to σ.
 peer_filter() {
   local p=$1 s=$2
   case $p:$s in
   nlmeans:15) echo "nlmeans=s=8.2:p=5:r=21" ;;
-  nlmeans:25) echo "nlmeans=s=12:p=5:r=21" ;;
-  nlmeans:50) echo "nlmeans=s=24:p=5:r=21" ;;
-  nlmeans:*) echo "nlmeans=s=$(awk -v s="$s" 'BEGIN{printf "%.1f", 0.5*s}'):p=5:r=21" ;;
-  hqdn3d:*) echo "format=yuvj444p,hqdn3d=luma_spatial=$(awk -v s="$s" 'BEGIN{v=int(2.6*s); print (v>255?255:v)}'):chroma_spatial=0:luma_tmp=0:chroma_tmp=0" ;;
-  vaguedenoiser:*) echo "vaguedenoiser=threshold=$(awk -v s="$s" 'BEGIN{printf "%.1f", 2*s}'):method=garrote:percent=100" ;;
+  nlmeans:25) echo "nlmeans=s=11.2:p=5:r=21" ;;
+  nlmeans:50) echo "nlmeans=s=30:p=7:r=15" ;;
+  nlmeans:*) echo "nlmeans=s=$(awk -v s="$s" 'BEGIN{v=0.45*s; if (v>30) v=30; if (v<1) v=1; printf "%.1f", v}'):p=5:r=21" ;;
+  hqdn3d:*) echo "format=yuvj444p,hqdn3d=luma_spatial=$(awk -v s="$s" 'BEGIN{print (s>37 ? 128 : 64)}'):chroma_spatial=0:luma_tmp=0:chroma_tmp=0" ;;
+  vaguedenoiser:*) echo "vaguedenoiser=threshold=$(awk -v s="$s" 'BEGIN{printf "%g", 2*s}'):method=garrote:percent=100" ;;
+  bm3d:15) echo "bm3d=sigma=375:group=16:bstep=2:estim=basic" ;;
+  bm3d:25) echo "bm3d=sigma=1000:group=16:bstep=2:estim=basic" ;;
+  bm3d:50) echo "bm3d=sigma=3000:group=16:bstep=2:estim=basic" ;;
   bm3d:*) echo "bm3d=sigma=$((40 * s)):group=16:bstep=2:estim=basic" ;;
   median1:*) echo "median=radius=1" ;;
   median2:*) echo "median=radius=2" ;;
