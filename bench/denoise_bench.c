@@ -1,0 +1,389 @@
+/* denoise_bench: where a vaedenoise frame's time goes.
+ *
+ * Times vae_denoiser_run_u8 on one plane per frame, split into bands on T
+ * threads with OpenBLAS single-threaded (as the element does), then replays
+ * the same GEMM sequence alone (same shapes, same batch sizes, same bands)
+ * with cblas_sgemm, and again through vae_dense_forward (bias broadcast and
+ * activation added).  frame − dense = patch gather, overlap-add and output;
+ * dense − gemm = bias and activation.  With -p it first measures the sgemm
+ * peak (square 2048) with 1 and 2 OpenBLAS threads.
+ *
+ *   denoise_bench [-W 1280] [-H 720] [-f noisy.gray] [-s 25] [-n frames]
+ *                 [-t 1,2] [-b batch] [-S stride] [-p] [-o out.gray] MODEL
+ *
+ * Prints one "key=value ..." line per measurement.  When run under the
+ * malloc-counting shim (bench/malloc_count.c, LD_PRELOAD) it also prints the
+ * allocations made while the timed frames ran. */
+#include "vae.h"
+
+#include <cblas.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern void openblas_set_num_threads (int);
+
+#define MAX_T 8
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+cmp_d (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, cmp_d);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ------------------------------------------------------------ the plane */
+
+static int W = 1280, H = 720, T_list[MAX_T], n_T, frames = 20, batch = 2048,
+    stride = 0, peak = 0;
+static float sigma = 25.0f;
+static uint8_t *src, *dst;
+static VaeModel *model;
+static int n_layers, l_in[16], l_out[16];
+static VaeAct l_act[16];
+static float *l_w[16], *l_b[16];
+
+/* ------------------------------------------------------------ the bands */
+
+typedef enum { JOB_FRAME, JOB_GEMM, JOB_DENSE, JOB_QUIT } Job;
+
+typedef struct {
+  int index, T;
+  VaeDenoiser *d;
+  int row0, row1;
+  int *bsz, n_b;              /* batch sizes of this band's GEMM sequence */
+  float *buf[17];             /* (batch, widest) inputs/outputs per layer */
+  int status;
+  pthread_t th;
+} Band;
+
+static Band bands[MAX_T];
+static pthread_barrier_t go, done;
+static Job job;
+
+/* Patch origins along one axis, as core/denoise.c makes them. */
+static int
+origins (int *o, int n, int p, int s)
+{
+  int ext = n > p ? n : p, k = 0;
+  for (int x = 0; x + p <= ext; x += s)
+    o[k++] = x;
+  if (o[k - 1] != ext - p)
+    o[k++] = ext - p;
+  return k;
+}
+
+static void
+band_work (Band *b)
+{
+  switch (job) {
+    case JOB_FRAME:
+      b->status = vae_denoiser_run_u8 (b->d, src, W, dst, W, W, H, b->row0,
+          b->row1, sigma);
+      break;
+    case JOB_GEMM:
+      for (int k = 0; k < b->n_b; k++)
+        for (int l = 0; l < n_layers; l++)
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, b->bsz[k],
+              l_out[l], l_in[l], 1.0f, b->buf[l], l_in[l], l_w[l], l_in[l],
+              1.0f, b->buf[l + 1], l_out[l]);
+      break;
+    case JOB_DENSE:
+      for (int k = 0; k < b->n_b; k++)
+        for (int l = 0; l < n_layers; l++)
+          vae_dense_forward (b->buf[l + 1], b->buf[l], l_w[l], l_b[l],
+              b->bsz[k], l_in[l], l_out[l], l_act[l]);
+      break;
+    default:
+      break;
+  }
+}
+
+static void *
+worker (void *p)
+{
+  Band *b = p;
+  for (;;) {
+    pthread_barrier_wait (&go);
+    if (job == JOB_QUIT)
+      return NULL;
+    band_work (b);
+    pthread_barrier_wait (&done);
+  }
+}
+
+static double
+run_job (Job j)
+{
+  double t0 = now ();
+  job = j;
+  pthread_barrier_wait (&go);
+  band_work (&bands[0]);
+  pthread_barrier_wait (&done);
+  return now () - t0;
+}
+
+typedef struct {
+  double min, med;
+} Stat;
+
+static Stat
+time_job (Job j, int n)
+{
+  double t[1024];
+  Stat s;
+  if (n > 1024)
+    n = 1024;
+  run_job (j);                  /* warm-up */
+  for (int i = 0; i < n; i++)
+    t[i] = run_job (j);
+  s.min = t[0];
+  for (int i = 1; i < n; i++)
+    s.min = t[i] < s.min ? t[i] : s.min;
+  s.med = median (t, n);
+  return s;
+}
+
+/* ------------------------------------------------------------ sgemm peak */
+
+static void
+sgemm_peak (void)
+{
+  int n = 2048;
+  float *a = malloc (sizeof (float) * n * n), *b = malloc (sizeof (float) * n * n),
+      *c = calloc ((size_t) n * n, sizeof (float));
+  for (long i = 0; i < (long) n * n; i++) {
+    a[i] = (float) ((i * 7) % 13) * 0.01f;
+    b[i] = (float) ((i * 5) % 11) * 0.01f;
+  }
+  for (int t = 1; t <= 2; t++) {
+    openblas_set_num_threads (t);
+    double best = 1e9;
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n,
+        b, n, 0.0f, c, n);
+    for (int r = 0; r < 5; r++) {
+      double t0 = now ();
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a,
+          n, b, n, 0.0f, c, n);
+      double dt = now () - t0;
+      best = dt < best ? dt : best;
+    }
+    printf ("peak threads=%d shape=2048x2048x2048 gflops=%.1f\n", t,
+        2.0 * n * n * n / best / 1e9);
+  }
+  free (a);
+  free (b);
+  free (c);
+}
+
+/* ------------------------------------------------------------ allocations */
+
+static long
+allocs_now (void)
+{
+  long (*f) (void) = (long (*) (void)) dlsym (RTLD_DEFAULT, "malloc_count_total");
+  return f ? f () : -1;
+}
+
+static void
+usage (void)
+{
+  fprintf (stderr, "usage: denoise_bench [-W w] [-H h] [-f noisy.gray] [-s sigma] "
+      "[-n frames] [-t 1,2] [-b batch] [-S stride] [-p] [-o out.gray] MODEL\n");
+  exit (2);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *file = NULL, *out = NULL;
+  char tl[64] = "1,2";
+  int c;
+  VaeError err;
+
+  while ((c = getopt (argc, argv, "W:H:f:s:n:t:b:S:po:")) != -1) {
+    switch (c) {
+      case 'W': W = atoi (optarg); break;
+      case 'H': H = atoi (optarg); break;
+      case 'f': file = optarg; break;
+      case 's': sigma = (float) atof (optarg); break;
+      case 'n': frames = atoi (optarg); break;
+      case 't': snprintf (tl, sizeof tl, "%s", optarg); break;
+      case 'b': batch = atoi (optarg); break;
+      case 'S': stride = atoi (optarg); break;
+      case 'p': peak = 1; break;
+      case 'o': out = optarg; break;
+      default: usage ();
+    }
+  }
+  if (optind != argc - 1 || W < 1 || H < 1 || frames < 1)
+    usage ();
+  for (char *p = strtok (tl, ","); p && n_T < MAX_T; p = strtok (NULL, ","))
+    T_list[n_T++] = atoi (p);
+
+  if (peak)
+    sgemm_peak ();
+  openblas_set_num_threads (1);
+
+  model = vae_model_load (argv[optind], &err);
+  if (!model) {
+    fprintf (stderr, "%s\n", err.msg);
+    return 1;
+  }
+  n_layers = vae_model_n_layers (model);
+  int widest = vae_model_net_in (model);
+  char shape[128] = "";
+  for (int l = 0; l < n_layers; l++) {
+    vae_model_layer (model, l, &l_in[l], &l_out[l], &l_act[l], &l_w[l],
+        &l_b[l], NULL, NULL);
+    widest = l_out[l] > widest ? l_out[l] : widest;
+    snprintf (shape + strlen (shape), sizeof shape - strlen (shape), "%s%d",
+        l ? "-" : "", l_in[l]);
+  }
+  snprintf (shape + strlen (shape), sizeof shape - strlen (shape), "-%d",
+      l_out[n_layers - 1]);
+
+  src = malloc ((size_t) W * H);
+  dst = malloc ((size_t) W * H);
+  if (file) {
+    FILE *f = fopen (file, "rb");
+    if (!f || fread (src, 1, (size_t) W * H, f) != (size_t) W * H) {
+      fprintf (stderr, "cannot read a %dx%d frame from %s\n", W, H, file);
+      return 1;
+    }
+    fclose (f);
+  } else {
+    VaeRng rng;
+    vae_rng_seed (&rng, 1);
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++)
+        src[(size_t) y * W + x] = (uint8_t) (128 + 60 * ((x / 37 + y / 23) % 3 - 1));
+    vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, sigma, src, W, W, H, &rng);
+  }
+
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.batch = batch;
+  o.stride = stride;
+
+  for (int ti = 0; ti < n_T; ti++) {
+    int T = T_list[ti];
+    if (T < 1 || T > MAX_T)
+      continue;
+    pthread_barrier_init (&go, NULL, T);
+    pthread_barrier_init (&done, NULL, T);
+    int s = 0, pw = 0, *xs = malloc ((W + 2) * sizeof (int)),
+        *ys = malloc ((H + 2) * sizeof (int));
+    long patches = 0;
+    for (int i = 0; i < T; i++) {
+      Band *b = &bands[i];
+      b->index = i;
+      b->T = T;
+      b->d = vae_denoiser_new (model, W, H, &o, &err);
+      if (!b->d) {
+        fprintf (stderr, "%s\n", err.msg);
+        return 1;
+      }
+      s = vae_denoiser_stride (b->d);
+      pw = vae_denoiser_patch (b->d);
+      b->row0 = (int) ((long) H * i / T);
+      b->row1 = (int) ((long) H * (i + 1) / T);
+      /* patches this band computes: the rows of origins that touch it */
+      int nx = origins (xs, W, pw, s), ny = origins (ys, H, pw, s), np = 0;
+      for (int iy = 0; iy < ny; iy++)
+        if (!(ys[iy] >= b->row1 || ys[iy] + pw <= b->row0))
+          np += nx;
+      patches += np;
+      b->n_b = (np + batch - 1) / batch;
+      b->bsz = malloc (b->n_b * sizeof (int));
+      for (int k = 0; k < b->n_b; k++)
+        b->bsz[k] = np - k * batch < batch ? np - k * batch : batch;
+      for (int l = 0; l <= n_layers; l++) {
+        size_t n = (size_t) batch * widest;
+        b->buf[l] = malloc (n * sizeof (float));
+        for (size_t q = 0; q < n; q++)
+          b->buf[l][q] = (float) ((q * 2654435761u) % 1000) * 1e-4f - 0.05f;
+      }
+      if (i > 0)
+        pthread_create (&b->th, NULL, worker, b);
+    }
+    double flops = vae_denoiser_flops (bands[0].d, W, H);
+    double per_patch = 0;
+    for (int l = 0; l < n_layers; l++)
+      per_patch += 2.0 * l_in[l] * l_out[l];
+    double band_flops = per_patch * patches;    /* with the band overlaps */
+    if (ti == 0)
+      printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
+          "gflop_per_frame=%.3f\n", shape, pw, s, batch, W, H, flops / 1e9);
+
+    long a0 = allocs_now ();
+    Stat fr = time_job (JOB_FRAME, frames);
+    long a1 = allocs_now ();
+    for (int i = 0; i < T; i++)
+      if (bands[i].status != VAE_OK) {
+        fprintf (stderr, "run failed: %s\n", vae_status_string (bands[i].status));
+        return 1;
+      }
+    Stat ge = time_job (JOB_GEMM, frames);
+    Stat de = time_job (JOB_DENSE, frames);
+    printf ("frame threads=%d min_ms=%.2f med_ms=%.2f fps=%.2f ns_per_px=%.2f "
+        "gflops=%.1f\n", T, fr.min * 1e3, fr.med * 1e3, 1.0 / fr.med,
+        fr.med * 1e9 / ((double) W * H), flops / fr.med / 1e9);
+    printf ("gemm threads=%d min_ms=%.2f med_ms=%.2f gflops=%.1f patches=%ld "
+        "band_overlap=%.3f\n", T, ge.min * 1e3, ge.med * 1e3,
+        band_flops / ge.med / 1e9, patches, band_flops / flops);
+    printf ("dense threads=%d min_ms=%.2f med_ms=%.2f\n", T, de.min * 1e3,
+        de.med * 1e3);
+    printf ("split threads=%d frame_over_gemm=%.3f outside_gemm=%.3f "
+        "bias_act=%.3f gather_oadd=%.3f\n", T, fr.med / ge.med,
+        1.0 - ge.med / fr.med, (de.med - ge.med) / fr.med,
+        (fr.med - de.med) / fr.med);
+    if (a0 >= 0)
+      printf ("allocs threads=%d frames=%d count=%ld\n", T, frames + 1, a1 - a0);
+
+    job = JOB_QUIT;
+    if (T > 1)
+      pthread_barrier_wait (&go);
+    for (int i = 0; i < T; i++) {
+      Band *b = &bands[i];
+      if (i > 0)
+        pthread_join (b->th, NULL);
+      vae_denoiser_free (b->d);
+      free (b->bsz);
+      for (int l = 0; l <= n_layers; l++)
+        free (b->buf[l]);
+    }
+    free (xs);
+    free (ys);
+    pthread_barrier_destroy (&go);
+    pthread_barrier_destroy (&done);
+  }
+  if (out) {
+    FILE *f = fopen (out, "wb");
+    if (!f || fwrite (dst, 1, (size_t) W * H, f) != (size_t) W * H)
+      return 1;
+    fclose (f);
+  }
+  free (src);
+  free (dst);
+  vae_model_free (model);
+  return 0;
+}
