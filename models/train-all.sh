@@ -67,7 +67,7 @@ for n in "${names[@]}"; do
       --batch 100 --epochs 1000 --lr 1e-3 --seed 1 ;;
   sparse-ae)     # UFLDL-style sparse AE on 8x8 natural-image patches
     train $n --kind sparse-ae --data "images:$DATA/denoise/train400" --patch 8 --latent 100 \
-      --norm-mean 0.5 --norm-scale 0.2 --rho 0.035 --sparse-beta 3 --wd 1e-4 --augment \
+      --norm-mean 0.5 --norm-scale 0.2 --rho 0.01 --sparse-beta 3 --wd 0.3 --augment \
       --batch 256 --steps 50000 --lr 1e-3 --seed 1 ;;
   *) echo "unknown model $n (${all[*]})" >&2; exit 1 ;;
   esac
