@@ -59,8 +59,8 @@ for n in "${names[@]}"; do
   mnist-vae-deep) # stronger VAE: dynamically binarised, two hidden layers each side
     train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
       --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 500,500 --latent 50 --dec 500,500 \
-      --act tanh --likelihood bernoulli --binarize --batch 100 --epochs 40 --lr 1e-3 --lr-final 1e-5 \
-      --kl-anneal 10000 --seed 1 ;;
+      --act tanh --likelihood bernoulli --binarize --batch 100 --epochs 20 --lr 1e-3 --lr-final 1e-5 \
+      --kl-anneal 5000 --seed 1 ;;
   frey-vae)      # Frey Face 20x28, Gaussian likelihood, 10% held out
     train $n --kind vae --data "frey:$DATA/faces/frey/frey_rawface.mat" --val-fraction 0.1 \
       --enc 200 --latent 10 --dec 200 --act tanh --likelihood gaussian --obs-sigma 0.1 \
