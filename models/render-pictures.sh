@@ -10,12 +10,13 @@
 # and prints a caption line per picture (whole-image PSNRs for the crops) to
 # stdout and to models/pictures/captions.md.  Missing models are skipped with a
 # message.
-# Env: BUILD [build]  VAE [$BUILD/tools/vae]  DATA [../shared/data]
+# Env: BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]  DATA [../shared/data]
 #      MODELS_DIR [models]  PICTURES [models/pictures]  PYTHON [/usr/bin/python3]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 VAE=${VAE:-$BUILD/tools/vae}
+PLUGIN_DIR=${PLUGIN_DIR:-$BUILD/plugin}
 DATA=${DATA:-$ROOT/../shared/data}
 MODELS_DIR=${MODELS_DIR:-$ROOT/models}
 PICTURES=${PICTURES:-$ROOT/models/pictures}
@@ -68,12 +69,16 @@ for m in mnist-vae mnist-vae-deep frey-vae; do
 done
 
 if have mnist-vae2d; then
-  if "$VAE" sample --model "$(M mnist-vae2d)" --grid 20x20 --manifold 1 --out "$PICTURES/mnist-vae2d-manifold.png" 2>"$TMP/err"; then
-    cap "- \`mnist-vae2d-manifold.png\`: decoder means on a 20x20 grid of the 2-D latent, z = Φ⁻¹ of evenly spaced quantiles (Kingma & Welling's Fig. 4)"
+  man=$PICTURES/mnist-vae2d-manifold.png
+  mcap="decoder means of mnist-vae2d on a 20x20 grid of the 2-D latent, z = Φ⁻¹ of evenly spaced quantiles (Kingma & Welling's Fig. 4)"
+  if "$VAE" sample --model "$(M mnist-vae2d)" --grid 20x20 --manifold 1 --out "$man" 2>"$TMP/err"; then
+    cap "- \`$(basename "$man")\`: $mcap; \`vae sample --manifold 1\`"
+  elif GST_PLUGIN_PATH=$PLUGIN_DIR GST_REGISTRY=$TMP/registry.bin gst-launch-1.0 -q vaesample \
+      "model=$(M mnist-vae2d)" mode=grid grid-cols=20 grid-rows=20 scale=1 num-buffers=1 \
+      ! video/x-raw,format=GRAY8 ! pngenc ! filesink "location=$man" >/dev/null 2>>"$TMP/err"; then
+    cap "- \`$(basename "$man")\`: $mcap; rendered by the element: \`vaesample mode=grid grid-cols=20 grid-rows=20 scale=1\`"
   else
-    note "mnist-vae2d manifold: $(cat "$TMP/err") — needs \`vae sample --manifold 1\`; plain samples instead"
-    "$VAE" sample --model "$(M mnist-vae2d)" --grid 10x10 --seed 1 --out "$PICTURES/mnist-vae2d-samples.png"
-    cap "- \`mnist-vae2d-samples.png\`: 100 samples of mnist-vae2d's prior, seed 1 (the manifold grid needs \`vae sample --manifold 1\`)"
+    note "mnist-vae2d manifold: neither \`vae sample --manifold 1\` nor vaesample worked: $(cat "$TMP/err")"
   fi
 fi
 

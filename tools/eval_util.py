@@ -210,9 +210,13 @@ def cmd_curves(args):
         ax.plot(steps, loss, lw=1, label="train")
         if vloss:
             ax.plot(vsteps, vloss, lw=1, label="validation")
-        lo = min(loss + vloss) if (loss or vloss) else 0
-        if lo > 0 and max(loss + vloss) / lo > 20:
-            ax.set_yscale("log")
+        # the first steps' loss would flatten the rest: scale to what follows them
+        tail = [v for st, v in zip(steps + vsteps, loss + vloss)
+                if steps and st >= steps[0] + 0.03 * (steps[-1] - steps[0])]
+        if tail:
+            lo, hi = min(tail), max(tail)
+            pad = 0.08 * (hi - lo or abs(hi) or 1.0)
+            ax.set_ylim(lo - pad, hi + pad)
         ax.set_title(os.path.basename(path)[:-4], fontsize=9)
         ax.set_xlabel("step", fontsize=8)
         ax.set_ylabel("loss per sample", fontsize=8)
