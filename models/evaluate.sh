@@ -77,7 +77,7 @@ note() { echo "evaluate.sh: $*" >&2; }
 mkdir -p "$WORK" "$OUT"
 START=$SECONDS
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-SETTINGS="SETS=\"$SETS\" SIGMAS=\"$SIGMAS\" LIMIT=$LIMIT QUICK=$QUICK THREADS=$THREADS"
+SETTINGS="SETS=\"$SETS\" SIGMAS=\"$SIGMAS\" PS=\"$PS\" LIMIT=$LIMIT QUICK=$QUICK THREADS=$THREADS PARTS=\"$PARTS\""
 
 declare -A R          # results: key -> "psnr ssim"
 set_label() { case $1 in set12) echo Set12 ;; bsd68) echo BSD68 ;; *) echo "$1" ;; esac; }
@@ -265,7 +265,7 @@ part_paper() {
   done
   {
     header "Gaussian denoising, papers' protocol (PSNR dB / SSIM)" \
-      "Noise: float Gaussian N(0, σ²) added to the 0..255 image, no rounding or clipping, seed $SEED (image i of a set uses seed ${SEED}·1000003+i); the denoiser is given the true σ; PSNR/SSIM of the float output (not clipped or rounded) against the clean image, averaged over images; SSIM: 11×11 Gaussian window σ=1.5, valid windows. Command: \`vae eval-denoise --model M --set DIR --sigma S --protocol paper --seed $SEED\`." \
+      "Noise: float Gaussian N(0, σ²) added to the 0..255 image, no rounding or clipping, seed $SEED (image i of a set uses seed ${SEED}·1000003+i); the denoiser is given the true σ; PSNR/SSIM of the float output (not clipped or rounded) against the clean image, averaged over images; SSIM: 11×11 Gaussian window σ=1.5, valid windows. Command: \`vae eval-denoise --model M --set DIR --sigma S --protocol paper --seed $SEED\`. (DnCNN's MATLAB test code scores im2uint8(output), rounded and clipped: rounding changes PSNR by under 0.01 dB at these levels and clipping can only raise it.)" \
       "Published rows: average PSNR from the papers under this protocol (BSD68 σ=15/25/50: BM3D, MLP (Burger et al. 2012), TNRD, DnCNN-S as tabulated in Zhang et al., TIP 2017; Set12 σ=25 from the same paper); – = not given here." \
       "" "Data: $(sets_desc)"
     echo "Models:"
