@@ -16,6 +16,10 @@
   eval_util.py binarize-idx IN.idx[.gz] OUT.idx [--seed 1]
       Stochastic binarisation, drawn once: each pixel becomes 255 with
       probability value/255, else 0 (numpy default_rng(seed)).
+  eval_util.py subset-idx IN.idx[.gz] OUT.idx N
+      Every (n/N)-th image (0, k, 2k, …; k = n // N), N images in all, as an
+      IDX3 file: a subset spread over the whole file (MNIST's test file puts
+      its easier half first, so the first N would be biased).
   eval_util.py strip OUT.png WxH+X+Y A.png B.png [C.png ...]
       The same crop of each image side by side with 2-pixel white gaps (the
       layout of `vae compare`).
@@ -125,6 +129,32 @@ def cmd_frey_idx(args):
         f.write(struct.pack(">IIII", 0x803, hold, 28, 20))
         f.write(body)
     print(f"{out}: Frey images {first}..{n - 1} ({hold} of {n})")
+
+
+def read_idx(src):
+    import gzip
+    op = gzip.open if src.endswith(".gz") else open
+    with op(src, "rb") as f:
+        data = f.read()
+    magic, n, h, w = struct.unpack(">IIII", data[:16])
+    if magic != 0x803:
+        raise SystemExit(f"{src}: not an IDX3 ubyte file")
+    return np.frombuffer(data, dtype=np.uint8, count=n * h * w, offset=16).reshape(n, h, w)
+
+
+def write_idx(out, x):
+    with open(out, "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, *x.shape))
+        f.write(np.ascontiguousarray(x, dtype=np.uint8).tobytes())
+
+
+def cmd_subset_idx(args):
+    x = read_idx(args[0])
+    want = int(args[2])
+    k = max(1, x.shape[0] // max(1, want))
+    sub = x[::k][:want]
+    write_idx(args[1], sub)
+    print(f"{args[1]}: {sub.shape[0]} of {x.shape[0]} images (every {k}th from 0)")
 
 
 def cmd_binarize_idx(args):
@@ -242,6 +272,8 @@ def main():
         cmd_frey_idx(args)
     elif cmd == "binarize-idx" and len(args) >= 2:
         cmd_binarize_idx(args)
+    elif cmd == "subset-idx" and len(args) == 3:
+        cmd_subset_idx(args)
     elif cmd == "strip" and len(args) >= 4:
         cmd_strip(args)
     elif cmd == "shrink" and len(args) >= 1:
