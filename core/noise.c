@@ -56,6 +56,8 @@ void
 vae_noise_apply_u8 (VaeNoise type, float level, uint8_t *plane, int stride,
     int width, int height, VaeRng *rng)
 {
+  if (!isfinite (level) || level < 0.0f)
+    return;                     /* nothing sensible to add */
   for (int yy = 0; yy < height; yy++) {
     uint8_t *row = plane + (size_t) yy * stride;
     switch (type) {
