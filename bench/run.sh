@@ -28,10 +28,24 @@
 #   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [2]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
+#   ALT_STRIDES ["6 8"] extra vaedenoise PSNR/fps rows with these patch steps
+#   BENCH_NICE [unset] e.g. -20 (root): run everything at that nice level
 # Needs: gst-launch-1.0, ffmpeg, /usr/bin/time, bc-free awk; /usr/bin/python3 with
 # torch for the training peer (skipped without it).
 set -euo pipefail
 export LC_ALL=C
+# BENCH_NICE=-20 (root): the whole run, and so every timed command, at that nice
+# level, so that other work on a shared machine takes less of the CPU meanwhile.
+# With autogroup scheduling (kernel.sched_autogroup_enabled=1) nice acts only
+# inside a session, so the run gets a session of its own and gives its
+# autogroup that nice level too; both end with the run.
+if [[ -n ${BENCH_NICE:-} && -z ${_BENCH_NICED:-} ]]; then
+    export _BENCH_NICED=1
+    exec setsid -w nice -n "$BENCH_NICE" "$0" "$@"
+fi
+if [[ -n ${_BENCH_NICED:-} && -w /proc/self/autogroup ]]; then
+    echo "$BENCH_NICE" >/proc/$$/autogroup 2>/dev/null || true
+fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -250,7 +264,7 @@ for ((r = 0; r < TRAIN_REPS; r++)); do
         fi
     done
 done
-epoch_stat() { local v=${EPOCH[$1]:-}; if [[ -n ${v// /} ]]; then stats $v; else echo "NA NA"; fi; }
+epoch_stat() { local v=${EPOCH[$1]:-}; if [[ -n ${v// /} ]]; then stats $v | awk '{printf "%.2f %.2f\n", $1, $2}'; else echo "NA NA"; fi; }
 
 say "== vaeencode / vaesample per frame"
 VMODEL=$WORK/out/mnist-vae-1ep.safetensors
@@ -310,7 +324,7 @@ echo "| | |"
 echo "| --- | --- |"
 echo "| machine | $CPU_MODEL, $NCPU CPUs ($(uname -r)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) |"
 echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
-echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK), $RUN_S s |"
+echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK, nice $(nice), $(sed 's/^.*nice/autogroup nice/' /proc/$$/autogroup 2>/dev/null || echo "no autogroup")), $RUN_S s |"
 echo "| commit | $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) |"
 echo "| model | \`$(basename "$MODEL_SRC")\` ($MODEL_LAYERS${MODEL_STEPS:+, $MODEL_STEPS training steps}), $GFLOP_FRAME GFLOP per 1280×720 frame |"
 echo "| BLAS | $BLAS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} |"
@@ -459,6 +473,13 @@ for s in $SWEEP; do
     np_max=$(awk -v a="$np" -v b="$np_max" 'BEGIN{print (b=="" || a>b) ? a : b}')
 done
 lin=$(ratio "$np_max" "$np_min")
+# least squares ms = a + b * pixels over the sweep; worst residual relative to the measured time
+fit=$(for s in $SWEEP; do read -r _ md _ < <(gst_stat "dn GRAY8 $s 2"); echo "$(( ${s%x*} * ${s#*x} )) $md"; done |
+    awk '{x[NR]=$1; y[NR]=$2; sx+=$1; sy+=$2; sxx+=$1*$1; sxy+=$1*$2}
+         END{n=NR; b=(n*sxy-sx*sy)/(n*sxx-sx*sx); a=(sy-b*sx)/n; r=0
+             for(i=1;i<=n;i++){e=(y[i]-(a+b*x[i]))/y[i]; if(e<0)e=-e; if(e>r)r=e}
+             printf "%.2f %.1f %.3f", a, b*1e6, r}')
+read -r fit_a fit_b fit_r <<<"$fit"
 g2=$(kv gemm 2 gflops) g1=$(kv gemm 1 gflops)
 fg2=$(kv split 2 frame_over_gemm) fg1=$(kv split 1 frame_over_gemm)
 sp=$(ratio "$d1" "$d2")
@@ -470,7 +491,7 @@ echo "| ≥ 30 fps at 1280×720 GRAY8, n-threads=2 | $fps2 fps (${d2} ms/frame m
 echo "| PSNR on the camera clip ≥ the best ffmpeg denoiser | vaedenoise $vae_p dB vs $best_n $best_p dB over its $best_frames frames | $(verdict "$(awk -v a="$vae_p" -v b="$best_p" 'BEGIN{print a-b}')" 0 ">=") |"
 echo "| GEMM phase ≥ 70% of sgemm peak | 1 thread $g1 of $PEAK1 GFLOPS ($(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{printf "%.0f%%", 100*g/p}')); 2 threads $g2 of $PEAK2 ($(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{printf "%.0f%%", 100*g/p}')) | $(verdict "$(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{print g/p}')" 0.7 ">=") (2 threads), $(verdict "$(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{print g/p}')" 0.7 ">=") (1 thread) |"
 echo "| frame time ≤ 1.3× pure GEMM time | 1 thread ${fg1}×, 2 threads ${fg2}× | $(verdict "$fg1" 1.3 "<=") (1), $(verdict "$fg2" 1.3 "<=") (2) |"
-echo "| cost linear in pixels | ns/pixel from $np_min to $np_max over 320×240…1920×1080 (max/min $lin) | $(verdict "$lin" 1.15 "<=") (within 15%) |"
+echo "| cost linear in pixels | fit over 320×240…1920×1080: ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}'); ns/pixel from $np_min to $np_max (max/min $lin) | $(verdict "$fit_r" 0.05 "<=") (fit within 5%) |"
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"
 echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$vd1")×, 2 threads $(ratio "$td2" "$vd2")× (PyTorch best epoch / ours) | $(verdict "$(ratio "$td1" "$vd1")" 2 ">=") (1), $(verdict "$(ratio "$td2" "$vd2")" 2 ">=") (2) |"
 echo
