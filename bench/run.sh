@@ -495,7 +495,7 @@ echo "| cost linear in pixels | fit over 320×240…1920×1080: ${fit_a} ms per 
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"
 echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$vd1")×, 2 threads $(ratio "$td2" "$vd2")× (PyTorch best epoch / ours) | $(verdict "$(ratio "$td1" "$vd1")" 2 ">=") (1), $(verdict "$(ratio "$td2" "$vd2")" 2 ">=") (2) |"
 echo
-echo "Log of this run: \`$LOG\`."
+echo "Log of this run: \`$LOG\`." >&2
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 cat "$OUT"
