@@ -467,7 +467,7 @@ part_generative() {
         # a subset spread over the file: MNIST's test file has its easier half first
         sub=idx:$WORK/gen/$(model_label "$p")-subset$n.idx
         "$PY" "$UTIL" subset-idx "${spec#*:}" "${sub#idx:}" "$n" >&2
-        subdesc="$n (every $((total / n))th)"
+        subdesc="$n evenly spaced"
       fi
       # time 10 samples first, tell the estimate
       t_probe=$(date +%s.%N)

@@ -17,9 +17,9 @@
       Stochastic binarisation, drawn once: each pixel becomes 255 with
       probability value/255, else 0 (numpy default_rng(seed)).
   eval_util.py subset-idx IN.idx[.gz] OUT.idx N
-      Every (n/N)-th image (0, k, 2k, …; k = n // N), N images in all, as an
-      IDX3 file: a subset spread over the whole file (MNIST's test file puts
-      its easier half first, so the first N would be biased).
+      N images evenly spaced over the file (indices i*n//N), as an IDX3 file:
+      MNIST's test file puts its easier half first, so the first N would be
+      biased.
   eval_util.py strip OUT.png WxH+X+Y A.png B.png [C.png ...]
       The same crop of each image side by side with 2-pixel white gaps (the
       layout of `vae compare`).
@@ -151,10 +151,11 @@ def write_idx(out, x):
 def cmd_subset_idx(args):
     x = read_idx(args[0])
     want = int(args[2])
-    k = max(1, x.shape[0] // max(1, want))
-    sub = x[::k][:want]
-    write_idx(args[1], sub)
-    print(f"{args[1]}: {sub.shape[0]} of {x.shape[0]} images (every {k}th from 0)")
+    n = x.shape[0]
+    want = max(1, min(want, n))
+    idx = (np.arange(want) * n) // want       # evenly spaced, from 0
+    write_idx(args[1], x[idx])
+    print(f"{args[1]}: {want} of {n} images, evenly spaced (indices i*{n}//{want})")
 
 
 def cmd_binarize_idx(args):
