@@ -1001,7 +1001,7 @@ cmd_denoise (int argc, char **argv)
     vae_model_free (m);
     return fail ("%s", err.msg);
   }
-  sigma = (float) a.sigma;
+  sigma = (float) (a.level >= 0 ? a.level : a.sigma);
   if (sigma < 0) {
     sigma = vae_estimate_noise_u8 (im.pixels, im.w, im.w, im.h);
     fprintf (stderr, "vae: estimated sigma %.2f\n", sigma);
