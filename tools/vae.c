@@ -46,7 +46,7 @@ fail (const char *fmt, ...)
 
 typedef struct {
   const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
-      *code_act, *noise, *enc, *dec, *init;
+      *code_act, *noise, *enc, *dec, *init, *init_style;
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
@@ -304,7 +304,9 @@ train_usage (void)
       "  --binarize             dynamic binarisation (Bernoulli data)\n"
       "  --augment              random flips/rotations of patches\n"
       "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
-      "  --init FILE            start from a model's weights\n");
+      "  --init FILE            start from a model's weights\n"
+      "  --init-style he|torch  fresh weights: He/Glorot uniform (default), or\n"
+      "                         PyTorch's nn.Linear default U(+-1/sqrt(n_in)) for W and b\n");
 }
 
 static int
@@ -358,6 +360,7 @@ cmd_train (int argc, char **argv)
     STR ("--out", out) STR ("--log", log) STR ("--likelihood", likelihood)
     STR ("--act", act) STR ("--code-act", code_act) STR ("--noise", noise)
     STR ("--enc", enc) STR ("--dec", dec) STR ("--init", init)
+    STR ("--init-style", init_style)
     NUM ("--latent", latent, (int) strtol (v, &e, 10))
     NUM ("--patch", patch, (int) strtol (v, &e, 10))
     NUM ("--batch", batch, (int) strtol (v, &e, 10))
@@ -531,6 +534,25 @@ cmd_train (int argc, char **argv)
       fprintf (stderr, "vae: note: using the architecture of %s\n", a.init);
   } else {
     m = vae_model_new (&c, a.seed, &err);
+    if (m != NULL && a.init_style != NULL) {
+      if (strcmp (a.init_style, "torch") == 0) {
+        VaeRng ir;
+        vae_rng_seed (&ir, a.seed ^ 0x5eedu);
+        for (int l = 0; l < vae_model_n_layers (m); l++) {
+          int ni, no;
+          float *w, *b;
+          vae_model_layer (m, l, &ni, &no, NULL, &w, &b, NULL, NULL);
+          float bound = 1.0f / sqrtf ((float) ni);
+          for (size_t i = 0; i < (size_t) ni * no; i++)
+            w[i] = bound * (2.0f * vae_rng_uniform (&ir) - 1.0f);
+          for (int i = 0; i < no; i++)
+            b[i] = bound * (2.0f * vae_rng_uniform (&ir) - 1.0f);
+        }
+      } else if (strcmp (a.init_style, "he") != 0) {
+        fail ("train: unknown --init-style \"%s\" (he, torch)", a.init_style);
+        goto out;
+      }
+    }
   }
   if (m == NULL || vae_model_prepare_training (m, &err) != VAE_OK) {
     fail ("train: %s", err.msg);
