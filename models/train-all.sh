@@ -6,10 +6,12 @@
 #      OUT (default models/), THREADS (OpenBLAS threads per run, default 1).
 # Same seed, data and build → the same model file.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VAE=${VAE:-$ROOT/build/tools/vae}
-DATA=${DATA:-$ROOT/../shared/data}
-OUT=${OUT:-$ROOT/models}
+# Run from the repository root with relative paths, so the commands that
+# the model files record (train.command, train.data) name no machine's paths.
+cd "$(dirname "$0")/.."
+VAE=${VAE:-build/tools/vae}
+DATA=${DATA:-../shared/data}
+OUT=${OUT:-models}
 T=${THREADS:-1}
 [[ -x $VAE ]] || { echo "build the tool first (meson setup build && ninja -C build)" >&2; exit 1; }
 [[ -d $DATA/denoise/train400 ]] || { echo "training data not found in $DATA" >&2; exit 1; }
