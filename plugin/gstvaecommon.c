@@ -3,6 +3,9 @@
 
 #include <cblas.h>
 
+GST_DEBUG_CATEGORY_STATIC (vae_common_debug);
+#define GST_CAT_DEFAULT vae_common_debug
+
 static gchar *
 try_dir (const gchar * dir, const gchar * name)
 {
@@ -46,21 +49,61 @@ gst_vae_find_model (const gchar * name)
 }
 
 VaeModel *
-gst_vae_load_model (const gchar * name, gchar ** msg)
+gst_vae_load_model (const gchar * name, gchar ** path_out, gchar ** msg,
+    gboolean * not_found)
 {
   VaeError err;
   gchar *path;
   VaeModel *m;
 
+  *not_found = FALSE;
   if (name == NULL || *name == '\0') {
+    *not_found = TRUE;
     *msg = g_strdup ("no model set");
     return NULL;
   }
   path = gst_vae_find_model (name);
   m = vae_model_load (path, &err);
-  if (m == NULL)
-    *msg = g_strdup_printf ("%s: %s", path, err.msg);
-  g_free (path);
+  if (m == NULL) {
+    *not_found = !g_file_test (path, G_FILE_TEST_EXISTS);
+    *msg = g_strdup_printf ("%s: %s", path, *not_found ?
+        "no such file (looked in GST_VAE_MODEL_PATH and the model folders)" :
+        err.msg);
+    g_free (path);
+    return NULL;
+  }
+  if (path_out != NULL)
+    *path_out = path;
+  else
+    g_free (path);
+  return m;
+}
+
+VaeModel *
+gst_vae_element_load_model (GstElement * element, const gchar * name,
+    gchar ** path)
+{
+  static gsize debug_once = 0;
+  gchar *msg = NULL;
+  gboolean not_found;
+  VaeModel *m;
+
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (vae_common_debug, "vaecommon", 0,
+        "gst-vae model loading");
+    g_once_init_leave (&debug_once, 1);
+  }
+  m = gst_vae_load_model (name, path, &msg, &not_found);
+
+  if (m == NULL) {
+    if (not_found)
+      GST_ELEMENT_ERROR (element, RESOURCE, NOT_FOUND,
+          ("Cannot load model %s", msg), (NULL));
+    else
+      GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+          ("Cannot load model %s", msg), (NULL));
+    g_free (msg);
+  }
   return m;
 }
 

@@ -14,9 +14,17 @@ G_BEGIN_DECLS
  * Returns a newly allocated path, or NULL. */
 gchar *gst_vae_find_model (const gchar * name_or_path);
 
-/* Loads a model, turning a failure into a GError-free message:
- * on failure returns NULL and sets *msg (g_free) to "file: reason". */
-VaeModel *gst_vae_load_model (const gchar * name_or_path, gchar ** msg);
+/* Resolves and loads a model.  On failure returns NULL, sets *msg (g_free)
+ * to "file: reason" and *not_found when no such file exists.  On success
+ * *path (g_free; may be NULL) holds the resolved path. */
+VaeModel *gst_vae_load_model (const gchar * name_or_path, gchar ** path,
+    gchar ** msg, gboolean * not_found);
+
+/* The same for an element's start(): a failure is posted as an ERROR
+ * naming the file and the reason (RESOURCE/NOT_FOUND when there is no such
+ * file or no model set, RESOURCE/OPEN_READ when the file is bad). */
+VaeModel *gst_vae_element_load_model (GstElement * element,
+    const gchar * name_or_path, gchar ** path);
 
 /* OpenBLAS's own threads would oversubscribe the cores our bands use. */
 void gst_vae_blas_single_thread (void);

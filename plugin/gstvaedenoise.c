@@ -247,27 +247,13 @@ too_big:
 static VaeModel *
 gst_vae_denoise_load (const gchar * name, gchar ** msg, gboolean * not_found)
 {
-  VaeError err;
   VaeModel *m;
   const VaeConfig *c;
-  gchar *path;
+  gchar *path = NULL;
 
-  *not_found = FALSE;
-  if (name == NULL || *name == '\0') {
-    *not_found = TRUE;
-    *msg = g_strdup ("no model set");
+  m = gst_vae_load_model (name, &path, msg, not_found);
+  if (m == NULL)
     return NULL;
-  }
-  path = gst_vae_find_model (name);
-  m = vae_model_load (path, &err);
-  if (m == NULL) {
-    *not_found = !g_file_test (path, G_FILE_TEST_EXISTS);
-    *msg = g_strdup_printf ("%s: %s", path, *not_found ?
-        "no such file (looked in GST_VAE_MODEL_PATH and the model folders)" :
-        err.msg);
-    g_free (path);
-    return NULL;
-  }
   c = vae_model_config (m);
   if (c->kind != VAE_KIND_DAE) {
     *msg = g_strdup_printf ("%s: a %s model, not a denoising autoencoder "

@@ -259,7 +259,7 @@ gst_vae_encode_start (GstBaseTransform * trans)
 {
   GstVaeEncode *self = GST_VAE_ENCODE (trans);
   const VaeConfig *c;
-  gchar *name, *path, *msg = NULL, *id;
+  gchar *name, *path = NULL, *id;
   VaeError err;
 
   GST_OBJECT_LOCK (self);
@@ -267,10 +267,7 @@ gst_vae_encode_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   gst_vae_blas_single_thread ();
-  path = gst_vae_find_model (name);
-  if (path == NULL)
-    goto no_model;
-  self->model = gst_vae_load_model (path, &msg);
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
   if (self->model == NULL)
     goto load_failed;
 
@@ -300,18 +297,8 @@ gst_vae_encode_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
-no_model:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."), (NULL));
-    g_free (name);
-    return FALSE;
-  }
 load_failed:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not load model %s", msg), (NULL));
-    g_free (msg);
-    g_free (path);
     g_free (name);
     return FALSE;
   }

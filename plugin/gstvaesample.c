@@ -355,7 +355,7 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
 {
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
   const VaeConfig *c;
-  gchar *name, *path, *msg = NULL;
+  gchar *name, *path = NULL;
   VaeError err;
   guint tiles;
 
@@ -367,10 +367,7 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
 
   gst_vae_blas_single_thread ();
-  path = gst_vae_find_model (name);
-  if (path == NULL)
-    goto no_model;
-  self->model = gst_vae_load_model (path, &msg);
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
   if (self->model == NULL)
     goto load_failed;
   c = vae_model_config (self->model);
@@ -400,18 +397,8 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   return TRUE;
 
   /* ERRORS */
-no_model:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."), (NULL));
-    g_free (name);
-    return FALSE;
-  }
 load_failed:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not load model %s", msg), (NULL));
-    g_free (msg);
-    g_free (path);
     g_free (name);
     return FALSE;
   }
