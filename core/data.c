@@ -1,6 +1,8 @@
 /* Training and evaluation data: IDX (gzip or not), Frey Face, PNG/PGM. */
 #include "vae_private.h"
 
+#include <math.h>
+
 #include <errno.h>
 #include <glib.h>
 #include <png.h>
@@ -301,6 +303,13 @@ void
 vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph, int augment,
     VaeRng *rng, float *out)
 {
+  vae_image_set_sample_patch_zoom (s, pw, ph, augment, 1.0f, rng, out);
+}
+
+void
+vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
+    int augment, float zoom, VaeRng *rng, float *out)
+{
   const VaeImage *im;
   int x0, y0, t = 0, tries = 0;
 
@@ -309,6 +318,31 @@ vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph, int augment,
   } while ((im->w < pw || im->h < ph) && ++tries < 100);
   if (augment && pw == ph)
     t = (int) vae_rng_below (rng, 8);
+  if (zoom > 1.0f && isfinite (zoom)) {
+    /* The patch covers (p − 1)/zoom source pixels, sampled bilinearly: the
+     * same scene at a higher resolution, smoother per pixel. */
+    float ew = (pw - 1) / zoom, eh = (ph - 1) / zoom;
+    float fx0 = im->w - 1 > ew ? vae_rng_uniform (rng) * (im->w - 1 - ew) : 0;
+    float fy0 = im->h - 1 > eh ? vae_rng_uniform (rng) * (im->h - 1 - eh) : 0;
+    for (int i = 0; i < ph; i++) {
+      for (int j = 0; j < pw; j++) {
+        int a = i, b = j;
+        if (t & 1) { a = j; b = i; }
+        if (t & 2) a = ph - 1 - a;
+        if (t & 4) b = pw - 1 - b;
+        float fy = fy0 + a / zoom, fx = fx0 + b / zoom;
+        int yy = (int) fy, xx = (int) fx;
+        float wy = fy - yy, wx = fx - xx;
+        int yy1 = yy + 1 < im->h ? yy + 1 : yy, xx1 = xx + 1 < im->w ? xx + 1 : xx;
+        const uint8_t *r0 = im->pixels + (size_t) yy * im->w;
+        const uint8_t *r1 = im->pixels + (size_t) yy1 * im->w;
+        float v = (1.0f - wy) * ((1.0f - wx) * r0[xx] + wx * r0[xx1])
+            + wy * ((1.0f - wx) * r1[xx] + wx * r1[xx1]);
+        out[i * pw + j] = v / 255.0f;
+      }
+    }
+    return;
+  }
   x0 = im->w > pw ? (int) vae_rng_below (rng, (uint32_t) (im->w - pw + 1)) : 0;
   y0 = im->h > ph ? (int) vae_rng_below (rng, (uint32_t) (im->h - ph + 1)) : 0;
   for (int i = 0; i < ph; i++) {

@@ -228,6 +228,28 @@ vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
   }
 }
 
+void
+vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
+    const float *x_clean, int batch, VaeRng *rng, float *x_noisy,
+    float *levels)
+{
+  for (int i = 0; i < batch; i++) {
+    size_t off = (size_t) i * c->n_in;
+    float *t = x_noisy + off;
+    levels[i] = c->noise_min + (c->noise_max - c->noise_min)
+        * vae_rng_uniform (rng);
+    vae_noise_apply_f32 (c->noise, levels[i], 0.0f, 1.0f, x_clean + off, t,
+        c->n_in, rng);
+    if (o->u8_fraction > 0.0f && c->noise == VAE_NOISE_GAUSSIAN
+        && vae_rng_uniform (rng) < o->u8_fraction) {
+      for (int j = 0; j < c->n_in; j++) {
+        float v = roundf (t[j] * 255.0f);
+        t[j] = (v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v) / 255.0f;
+      }
+    }
+  }
+}
+
 int
 vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
@@ -241,16 +263,9 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
   if (c->noise != VAE_NOISE_NONE) {
-    float *lv = ws->tmp2;
-    for (int i = 0; i < batch; i++) {
-      size_t off = (size_t) i * c->n_in;
-      lv[i] = c->noise_min + (c->noise_max - c->noise_min)
-          * vae_rng_uniform (rng);
-      vae_noise_apply_f32 (c->noise, lv[i], 0.0f, 1.0f, x_clean + off,
-          ws->tmp + off, c->n_in, rng);
-    }
+    vae_corrupt_batch (c, o, x_clean, batch, rng, ws->tmp, ws->tmp2);
     x_in = ws->tmp;
-    levels = lv;
+    levels = ws->tmp2;
   }
   if (c->kind == VAE_KIND_VAE) {
     beta = o->kl_beta;

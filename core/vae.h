@@ -253,6 +253,10 @@ typedef struct {
   long kl_anneal_steps;       /* β rises linearly 0 → β_max over these; 0 = constant */
   float lr_final;             /* cosine decay to this at total_steps; <0 = constant */
   long total_steps;
+  /* Share of Gaussian-noise samples rounded to 8 bits and clipped to [0, 1]
+   * after corruption, as a GRAY8 video pipeline delivers them; 0 keeps the
+   * papers' unclipped float noise (and draws no extra random numbers). */
+  float u8_fraction;
 } VaeTrainOpts;
 
 VaeTrainOpts vae_train_opts_default (void);
@@ -278,6 +282,13 @@ int vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
 
 /* One Adam step on the current gradients. */
 void vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step);
+
+/* The DAE's corruption of a batch: per sample a level drawn uniformly from
+ * [noise_min, noise_max] (into levels), the noise model applied, and for a
+ * u8_fraction share of Gaussian samples rounding to 8 bits and clipping. */
+void vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
+    const float *x_clean, int batch, VaeRng *rng, float *x_noisy,
+    float *levels);
 
 /* One full training step on clean data: corrupts (DAE, level drawn per
  * sample from [noise_min, noise_max]), computes loss and gradients, steps
@@ -389,6 +400,11 @@ void vae_image_set_clear (VaeImageSet *s);
  * in [0, 1]. */
 void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
     int augment, VaeRng *rng, float *out);
+/* The same from the image enlarged zoom (≥ 1) times, bilinearly: content
+ * as smooth per pixel as high-resolution video.  zoom = 1 is the plain
+ * patch, drawing the same random numbers. */
+void vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
+    int augment, float zoom, VaeRng *rng, float *out);
 
 double vae_psnr_u8 (const uint8_t *a, int a_stride, const uint8_t *b,
     int b_stride, int w, int h);

@@ -50,7 +50,8 @@ typedef struct {
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
-      obs_sigma, norm_mean, norm_scale, val_fraction;
+      obs_sigma, norm_mean, norm_scale, val_fraction, zoom_max, zoom_prob,
+      u8_fraction;
   guint64 seed;
 } TrainArgs;
 
@@ -214,7 +215,8 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
 /* Fills a batch: rows from a shuffled order, or random patches. */
 static void
 dataset_batch (const Dataset *d, const int *order, long pos, int batch,
-    int pw, int ph, int augment, int binarize, VaeRng *rng, float *out)
+    int pw, int ph, int augment, int binarize, double zoom_max,
+    double zoom_prob, VaeRng *rng, float *out)
 {
   if (d->n > 0) {
     for (int i = 0; i < batch; i++) {
@@ -230,9 +232,15 @@ dataset_batch (const Dataset *d, const int *order, long pos, int batch,
     VaeImageSet sub = d->images;
     sub.images += d->img_lo;
     sub.n = d->img_hi - d->img_lo;
-    for (int i = 0; i < batch; i++)
-      vae_image_set_sample_patch (&sub, pw, ph, augment, rng,
+    for (int i = 0; i < batch; i++) {
+      float zoom = 1.0f;
+      /* log-uniform in [1, zoom_max] for a zoom_prob share of the patches */
+      if (zoom_prob > 0.0 && zoom_max > 1.0
+          && vae_rng_uniform (rng) < zoom_prob)
+        zoom = (float) exp (vae_rng_uniform (rng) * log (zoom_max));
+      vae_image_set_sample_patch_zoom (&sub, pw, ph, augment, zoom, rng,
           out + (size_t) i * pw * ph);
+    }
   }
 }
 
@@ -303,6 +311,10 @@ train_usage (void)
       "  --stop-after N         stop (and save) after N steps of the schedule\n"
       "  --binarize             dynamic binarisation (Bernoulli data)\n"
       "  --augment              random flips/rotations of patches\n"
+      "  --zoom-max Z --zoom-prob P  a P share of patches from images enlarged\n"
+      "                         1..Z times (log-uniform, bilinear): HD-video smoothness\n"
+      "  --u8-fraction F        a F share of Gaussian-noise inputs rounded and\n"
+      "                         clipped to 8 bits, as GRAY8 video delivers them\n"
       "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
       "  --init FILE            start from a model's weights\n"
       "  --init-style he|torch  fresh weights: He/Glorot uniform (default), or\n"
@@ -381,6 +393,9 @@ cmd_train (int argc, char **argv)
     NUM ("--norm-mean", norm_mean, strtod (v, &e))
     NUM ("--norm-scale", norm_scale, strtod (v, &e))
     NUM ("--val-fraction", val_fraction, strtod (v, &e))
+    NUM ("--zoom-max", zoom_max, strtod (v, &e))
+    NUM ("--zoom-prob", zoom_prob, strtod (v, &e))
+    NUM ("--u8-fraction", u8_fraction, strtod (v, &e))
     NUM ("--seed", seed, g_ascii_strtoull (v, &e, 10))
     FLAG ("--residual", residual) FLAG ("--noise-input", noise_input)
     FLAG ("--binarize", binarize) FLAG ("--augment", augment)
@@ -406,6 +421,11 @@ cmd_train (int argc, char **argv)
       || a.patch < 1 || a.patch > VAE_MAX_PATCH || a.steps < 0 || a.epochs < 0
       || !(a.lr > 0) || a.val_fraction < 0 || a.val_fraction >= 1)
     return fail ("train: batch, threads, patch, steps, lr or val-fraction out of range");
+  if (!(a.zoom_prob >= 0 && a.zoom_prob <= 1) || !(a.u8_fraction >= 0
+          && a.u8_fraction <= 1) || (a.zoom_prob > 0 && !(a.zoom_max >= 1
+              && a.zoom_max <= 16)))
+    return fail ("train: --zoom-prob and --u8-fraction must lie in [0, 1], "
+        "--zoom-max in [1, 16]");
   openblas_set_num_threads (a.threads);
 
   /* configuration */
@@ -581,6 +601,7 @@ cmd_train (int argc, char **argv)
   o.weight_decay = (float) a.wd;
   o.kl_beta = (float) a.kl_beta;
   o.kl_anneal_steps = a.kl_anneal;
+  o.u8_fraction = (float) a.u8_fraction;
   if (a.val_every <= 0)
     a.val_every = steps_per_epoch;
 
@@ -638,7 +659,7 @@ cmd_train (int argc, char **argv)
       if (train.n > 0 && pos + b > train.n)
         b = (int) (train.n - pos);
       dataset_batch (&train, order, pos, b, c.img_w, c.img_h, a.augment,
-          a.binarize, &rng, batch);
+          a.binarize, a.zoom_max, a.zoom_prob, &rng, batch);
       if (vae_model_train_step (m, ws, batch, b, &o, step, &rng, &L) != VAE_OK) {
         fail ("train: step %ld failed", step);
         goto out;

@@ -119,6 +119,12 @@ expect_error "missing --out" "--data and --out are required" \
   "$VAE" train --kind ae --data synthetic
 expect_error "option without its value" "--steps needs a value" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --steps
+expect_error "zoom probability above 1" "--zoom-prob and --u8-fraction must lie in [0, 1]" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --zoom-prob 1.5 --zoom-max 2
+expect_error "absurd zoom" "--zoom-max in [1, 16]" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --zoom-prob 0.5 --zoom-max 1e9
+expect_error "negative u8 share" "--u8-fraction must lie in [0, 1]" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --u8-fraction -0.1
 expect_error "non-numeric value" "\"ten\" is not a number" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --steps ten
 expect_error "missing data file" "$TMP/nope.gz" \

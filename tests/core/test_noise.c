@@ -439,6 +439,161 @@ test_noise_u8 (void)
   }
 }
 
+/* ------------------------------------------- 8-bit training corruption */
+
+/* vae_corrupt_batch with u8_fraction: rounded and clipped samples lie on
+ * the 8-bit grid inside [0, 1]; at the white point the clipped noise has the
+ * closed-form mean E[min(ε, 0)] = −σ/√(2π); u8_fraction = 0 is the plain
+ * float corruption, drawing the same random numbers. */
+static void
+test_corrupt_u8 (void)
+{
+  VaeConfig c = vae_config_default ();
+  VaeTrainOpts o = vae_train_opts_default ();
+  int n_in = 64, batch = N / 64;
+  float *x = malloc ((size_t) N * sizeof (float));
+  float *y = malloc ((size_t) N * sizeof (float));
+  float *z = malloc ((size_t) N * sizeof (float));
+  float *lv = malloc ((size_t) batch * sizeof (float));
+  float sigma = 25.0f / 255.0f;
+  VaeRng r1, r2;
+
+  c.kind = VAE_KIND_DAE;
+  c.n_in = n_in;
+  c.img_w = c.img_h = 8;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_min = c.noise_max = sigma;
+  for (size_t i = 0; i < N; i++)
+    x[i] = 1.0f;
+
+  /* u8_fraction = 0: exactly vae_noise_apply_f32 after the level draw */
+  vae_rng_seed (&r1, 5);
+  vae_rng_seed (&r2, 5);
+  vae_corrupt_batch (&c, &o, x, batch, &r1, y, lv);
+  for (int b = 0; b < batch; b++) {
+    (void) vae_rng_uniform (&r2);
+    vae_noise_apply_f32 (c.noise, sigma, 0.0f, 1.0f, x + (size_t) b * n_in,
+        z + (size_t) b * n_in, n_in, &r2);
+  }
+  CHECK (memcmp (y, z, (size_t) N * sizeof (float)) == 0,
+      "u8_fraction 0 is not the plain float corruption");
+  CHECK (vae_rng_u64 (&r1) == vae_rng_u64 (&r2),
+      "u8_fraction 0 drew extra random numbers");
+
+  /* u8_fraction = 1 at the white point */
+  o.u8_fraction = 1.0f;
+  vae_rng_seed (&r1, 6);
+  vae_corrupt_batch (&c, &o, x, batch, &r1, y, lv);
+  {
+    double sum = 0.0, sum2 = 0.0;
+    long off_grid = 0, out_of_range = 0;
+    for (size_t i = 0; i < N; i++) {
+      double d = y[i] - 1.0, k = y[i] * 255.0;
+      sum += d;
+      sum2 += d * d;
+      off_grid += fabs (k - rint (k)) > 1e-3;
+      out_of_range += y[i] < 0.0f || y[i] > 1.0f;
+    }
+    double mean = sum / N, var = sum2 / N - mean * mean;
+    double want = -sigma / sqrt (2 * M_PI);
+    CHECK (off_grid == 0 && out_of_range == 0,
+        "%ld values off the 8-bit grid, %ld outside [0, 1]", off_grid,
+        out_of_range);
+    CHECK (within_se (mean, want, sqrt (var / N), 5),
+        "clipped white-point bias %g, want %g", mean, want);
+  }
+
+  /* u8_fraction = 0.5 at mid-grey: about half the samples on the grid */
+  o.u8_fraction = 0.5f;
+  for (size_t i = 0; i < N; i++)
+    x[i] = 0.5f;
+  vae_rng_seed (&r1, 7);
+  vae_corrupt_batch (&c, &o, x, batch, &r1, y, lv);
+  {
+    long on = 0;
+    for (int b = 0; b < batch; b++) {
+      int grid = 1;
+      for (int j = 0; j < n_in; j++) {
+        double k = y[(size_t) b * n_in + j] * 255.0;
+        grid &= fabs (k - rint (k)) < 1e-3;
+      }
+      on += grid;
+    }
+    CHECK (within_se ((double) on / batch, 0.5, sqrt (0.25 / batch), 5),
+        "%ld of %d samples on the 8-bit grid, want half", on, batch);
+  }
+  free (x);
+  free (y);
+  free (z);
+  free (lv);
+}
+
+/* ------------------------------------------------- zoomed patch sampling */
+
+/* Bilinear sampling is exact on a linear image: a patch of the ramp
+ * x + 2y enlarged z times steps by 1/z and 2/z per pixel; zoom 1 is the
+ * plain sampler, random numbers included. */
+static void
+test_zoom_patch (void)
+{
+  enum { W = 90, H = 70, P = 12 };
+  VaeImage im;
+  VaeImageSet set;
+  float a[P * P], b[P * P];
+  VaeRng r1, r2;
+
+  im.w = W;
+  im.h = H;
+  im.pixels = malloc (W * H);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      im.pixels[y * W + x] = (uint8_t) (x + 2 * y);
+  memset (&set, 0, sizeof set);
+  set.n = 1;
+  set.images = &im;
+
+  vae_rng_seed (&r1, 3);
+  vae_rng_seed (&r2, 3);
+  for (int k = 0; k < 100; k++) {
+    vae_image_set_sample_patch (&set, P, P, 1, &r1, a);
+    vae_image_set_sample_patch_zoom (&set, P, P, 1, 1.0f, &r2, b);
+    if (memcmp (a, b, sizeof a) != 0) {
+      CHECK (0, "zoom 1 differs from the plain patch at draw %d", k);
+      break;
+    }
+  }
+  CHECK (vae_rng_u64 (&r1) == vae_rng_u64 (&r2),
+      "zoom 1 drew other random numbers");
+
+  for (float zoom = 1.25f; zoom <= 4.0f; zoom *= 1.6f) {
+    double worst = 0.0;
+    float lo = 1.0f, hi = 0.0f;
+    vae_rng_seed (&r1, 4);
+    for (int k = 0; k < 200; k++) {
+      vae_image_set_sample_patch_zoom (&set, P, P, 0, zoom, &r1, a);
+      for (int i = 0; i < P; i++) {
+        for (int j = 0; j < P; j++) {
+          float v = a[i * P + j];
+          lo = v < lo ? v : lo;
+          hi = v > hi ? v : hi;
+          if (j + 1 < P) {
+            double d = (a[i * P + j + 1] - v) * 255.0 - 1.0 / zoom;
+            worst = fabs (d) > worst ? fabs (d) : worst;
+          }
+          if (i + 1 < P) {
+            double d = (a[(i + 1) * P + j] - v) * 255.0 - 2.0 / zoom;
+            worst = fabs (d) > worst ? fabs (d) : worst;
+          }
+        }
+      }
+    }
+    CHECK (worst < 1e-3, "zoom %.2f: steps off the ramp by %g", zoom, worst);
+    CHECK (lo >= 0.0f && hi <= (W - 1 + 2 * (H - 1)) / 255.0f + 1e-6f,
+        "zoom %.2f: values %g..%g outside the image", zoom, lo, hi);
+  }
+  free (im.pixels);
+}
+
 int
 main (void)
 {
@@ -446,6 +601,8 @@ main (void)
   test_rng ();
   test_noise_f32 ();
   test_noise_u8 ();
+  test_corrupt_u8 ();
+  test_zoom_patch ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
