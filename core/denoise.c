@@ -89,7 +89,22 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->o = o;
   d->pw = c->img_w;
   d->ph = c->img_h;
-  d->stride = o.stride > 0 ? o.stride : (d->pw / 2 > 0 ? d->pw / 2 : 1);
+  d->stride = o.stride;
+  if (d->stride == 0 && vae_model_get_meta (m, "denoise.stride")) {
+    /* the model's own operating point, chosen when it was trained */
+    const char *v = vae_model_get_meta (m, "denoise.stride");
+    char *end;
+    long s = strtol (v, &end, 10);
+    if (end == v || *end != '\0' || s < 1 || s > d->pw || s > d->ph) {
+      vae_set_error (err, VAE_ERR_CONFIG, "model metadata denoise.stride "
+          "\"%s\" is not a stride in 1..%d", v, d->pw < d->ph ? d->pw : d->ph);
+      vae_denoiser_free (d);
+      return NULL;
+    }
+    d->stride = (int) s;
+  }
+  if (d->stride == 0)
+    d->stride = d->pw / 2 > 0 ? d->pw / 2 : 1;
   if (d->stride > d->pw || d->stride > d->ph)
     d->stride = d->pw < d->ph ? d->pw : d->ph;
   d->batch = o.batch;

@@ -326,7 +326,8 @@ typedef enum {
 } VaeWindow;
 
 typedef struct {
-  int stride;                 /* patch step in pixels; 0 = patch/2 */
+  int stride;                 /* patch step in pixels; 0 = the model's
+                               * denoise.stride metadata, else patch/2 */
   int batch;                  /* patches per GEMM */
   VaeWindow window;
 } VaeDenoiseOpts;

@@ -954,13 +954,14 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   /**
    * GstVaeDenoise:stride:
    *
-   * Step between patches in pixels; 0 uses the model's default (half a
-   * patch).  Smaller is slower and usually a little better.  Takes effect
-   * at the next caps negotiation.
+   * Step between patches in pixels; 0 uses the model's own operating
+   * point (its denoise.stride metadata, else half a patch: 6 for the
+   * default model).  Smaller is slower and usually a little better.  Takes
+   * effect at the next caps negotiation.
    */
   g_object_class_install_property (gobject_class, PROP_STRIDE,
       g_param_spec_int ("stride", "Stride",
-          "Patch step in pixels (0 = half the patch)", 0, 64,
+          "Patch step in pixels (0 = the model's own stride, else half the patch)", 0, 64,
           DEFAULT_PROP_STRIDE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

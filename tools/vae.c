@@ -53,6 +53,8 @@ typedef struct {
       obs_sigma, norm_mean, norm_scale, val_fraction, zoom_max, zoom_prob,
       u8_fraction;
   guint64 seed;
+  const char *meta[32];       /* "KEY=VALUE" from --meta */
+  int n_meta;
 } TrainArgs;
 
 static int
@@ -317,6 +319,8 @@ train_usage (void)
       "                         clipped to 8 bits, as GRAY8 video delivers them\n"
       "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
       "  --init FILE            start from a model's weights\n"
+      "  --meta KEY=VALUE       extra metadata (repeatable), e.g. denoise.stride=6:\n"
+      "                         the stride vaedenoise uses by default\n"
       "  --init-style he|torch  fresh weights: He/Glorot uniform (default), or\n"
       "                         PyTorch's nn.Linear default U(+-1/sqrt(n_in)) for W and b\n");
 }
@@ -373,6 +377,17 @@ cmd_train (int argc, char **argv)
     STR ("--act", act) STR ("--code-act", code_act) STR ("--noise", noise)
     STR ("--enc", enc) STR ("--dec", dec) STR ("--init", init)
     STR ("--init-style", init_style)
+    if (strcmp (k, "--meta") == 0) {
+      if (!v)
+        goto missing;
+      if (strchr (v, '=') == NULL || v[0] == '=')
+        return fail ("train: --meta wants KEY=VALUE, not \"%s\"", v);
+      if (a.n_meta == (int) G_N_ELEMENTS (a.meta))
+        return fail ("train: more than %d --meta", (int) G_N_ELEMENTS (a.meta));
+      a.meta[a.n_meta++] = v;
+      i++;
+      continue;
+    }
     NUM ("--latent", latent, (int) strtol (v, &e, 10))
     NUM ("--patch", patch, (int) strtol (v, &e, 10))
     NUM ("--batch", batch, (int) strtol (v, &e, 10))
@@ -619,6 +634,12 @@ cmd_train (int argc, char **argv)
   vae_model_set_meta (m, "train.data", a.data);
   if (a.init)
     vae_model_set_meta (m, "train.init", a.init);
+  for (int i = 0; i < a.n_meta; i++) {
+    const char *kv = a.meta[i];
+    char *key = g_strndup (kv, strchr (kv, '=') - kv);
+    vae_model_set_meta (m, key, strchr (kv, '=') + 1);
+    g_free (key);
+  }
   vae_model_set_meta (m, "train.data_sha256", train.sha);
   {
     char s[64];
@@ -784,6 +805,54 @@ cmd_info (int argc, char **argv)
   }
   vae_model_free (m);
   return 0;
+}
+
+/* ----------------------------------------------------------------- meta */
+
+static int
+cmd_meta (int argc, char **argv)
+{
+  VaeError err;
+  VaeModel *m;
+  const char *out = NULL;
+  int rc = 0;
+  if (argc < 2)
+    return fail ("usage: vae meta MODEL KEY=VALUE... [--out FILE]");
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--out") == 0) {
+      if (i + 1 >= argc)
+        return fail ("meta: --out needs a value");
+      out = argv[i + 1];
+    }
+  m = vae_model_load (argv[0], &err);
+  if (m == NULL)
+    return fail ("%s: %s", argv[0], err.msg);
+  for (int i = 1; i < argc && rc == 0; i++) {
+    const char *eq = strchr (argv[i], '=');
+    char *key;
+    if (strcmp (argv[i], "--out") == 0) {
+      i++;
+      continue;
+    }
+    if (eq == NULL || eq == argv[i]) {
+      rc = fail ("meta: \"%s\" is not KEY=VALUE", argv[i]);
+      break;
+    }
+    if (strncmp (argv[i], "format=", 7) == 0
+        || strncmp (argv[i], "config=", 7) == 0) {
+      rc = fail ("meta: %.*s is the file's own, not metadata to set",
+          (int) (eq - argv[i]), argv[i]);
+      break;
+    }
+    key = g_strndup (argv[i], eq - argv[i]);
+    if (vae_model_set_meta (m, key, eq + 1) != VAE_OK)
+      rc = fail ("meta: cannot set %s", key);
+    g_free (key);
+  }
+  if (rc == 0 && vae_model_save (m, out ? out : argv[0], &err) != VAE_OK)
+    rc = fail ("%s: %s", out ? out : argv[0], err.msg);
+  vae_model_free (m);
+  return rc;
 }
 
 /* ----------------------------------------------------------------- eval */
@@ -1371,6 +1440,7 @@ usage (void)
       "usage: vae COMMAND [options]\n"
       "  train         train a model (vae train --help)\n"
       "  info          print a model's architecture and metadata\n"
+      "  meta          set metadata in a model file (KEY=VALUE...)\n"
       "  eval          reconstruction NLL, ELBO and IWAE bound on a dataset\n"
       "  eval-denoise  PSNR/SSIM of a denoiser on a folder of images\n"
       "  denoise       denoise one image\n"
@@ -1392,6 +1462,7 @@ main (int argc, char **argv)
   cmd = argv[1];
   if (strcmp (cmd, "train") == 0) return cmd_train (argc - 2, argv + 2);
   if (strcmp (cmd, "info") == 0) return cmd_info (argc - 2, argv + 2);
+  if (strcmp (cmd, "meta") == 0) return cmd_meta (argc - 2, argv + 2);
   if (strcmp (cmd, "eval") == 0) return cmd_eval (argc - 2, argv + 2);
   if (strcmp (cmd, "eval-denoise") == 0) return cmd_eval_denoise (argc - 2, argv + 2);
   if (strcmp (cmd, "denoise") == 0) return cmd_denoise (argc - 2, argv + 2);

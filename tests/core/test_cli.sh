@@ -119,6 +119,19 @@ expect_error "missing --out" "--data and --out are required" \
   "$VAE" train --kind ae --data synthetic
 expect_error "option without its value" "--steps needs a value" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --steps
+if "$VAE" meta "$M" denoise.stride=3 note=hello --out "$TMP/meta.safetensors" 2>"$TMP/meta.err" \
+    && INFO=$("$VAE" info "$TMP/meta.safetensors" 2>&1) \
+    && grep -q '^denoise.stride 3$' <<<"$INFO" && grep -q '^note  *hello$' <<<"$INFO" \
+    && grep -q 'train.steps *300' <<<"$INFO"; then
+  pass "vae meta adds keys and keeps the training record"
+else
+  fail "vae meta: $(cat "$TMP/meta.err") $INFO"
+fi
+expect_error "meta without KEY=VALUE" "is not KEY=VALUE" "$VAE" meta "$M" nokey
+expect_error "meta on the config" "is the file's own" "$VAE" meta "$M" config={}
+expect_error "meta on a missing file" "none.safetensors" "$VAE" meta "$TMP/none.safetensors" a=b
+expect_error "train --meta without =" "--meta wants KEY=VALUE" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --meta novalue
 expect_error "zoom probability above 1" "--zoom-prob and --u8-fraction must lie in [0, 1]" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --zoom-prob 1.5 --zoom-max 2
 expect_error "absurd zoom" "--zoom-max in [1, 16]" \

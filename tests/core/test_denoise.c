@@ -412,6 +412,44 @@ test_trained_model (void)
   vae_model_free (m);
 }
 
+/* stride 0 takes the model's denoise.stride metadata, an explicit stride
+ * wins over it, and a stride the patch cannot have is refused clearly. */
+static void
+test_model_stride (void)
+{
+  VaeModel *m = make_dae (0, 1, 11);
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiser *d;
+  VaeError err;
+  const char *bad[] = { "0", "9", "-2", "6x", "", "four" };
+
+  d = vae_denoiser_new (m, 64, 48, &o, &err);
+  CHECK (d && vae_denoiser_stride (d) == 4, "no metadata: stride %d, want 4",
+      d ? vae_denoiser_stride (d) : -1);
+  vae_denoiser_free (d);
+  vae_model_set_meta (m, "denoise.stride", "6");
+  d = vae_denoiser_new (m, 64, 48, &o, &err);
+  CHECK (d && vae_denoiser_stride (d) == 6, "denoise.stride 6: stride %d",
+      d ? vae_denoiser_stride (d) : -1);
+  vae_denoiser_free (d);
+  o.stride = 3;
+  d = vae_denoiser_new (m, 64, 48, &o, &err);
+  CHECK (d && vae_denoiser_stride (d) == 3, "explicit 3 over metadata: %d",
+      d ? vae_denoiser_stride (d) : -1);
+  vae_denoiser_free (d);
+  o.stride = 0;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    vae_model_set_meta (m, "denoise.stride", bad[i]);
+    d = vae_denoiser_new (m, 64, 48, &o, &err);
+    CHECK (d == NULL && err.status == VAE_ERR_CONFIG
+        && strstr (err.msg, "denoise.stride") != NULL,
+        "denoise.stride \"%s\" accepted or unclear: %s", bad[i],
+        d ? "accepted" : err.msg);
+    vae_denoiser_free (d);
+  }
+  vae_model_free (m);
+}
+
 int
 main (void)
 {
@@ -420,6 +458,7 @@ main (void)
   test_identity ();
   test_estimate ();
   test_errors ();
+  test_model_stride ();
   test_trained_model ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
