@@ -337,6 +337,55 @@ vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
       row1, sigma);
 }
 
+/* Source coordinates of pixel (i, j) of symmetry t of a w × h plane; the
+ * transformed plane is th × tw. */
+static inline void
+sym_src (int t, int w, int h, int i, int j, int *sy, int *sx)
+{
+  int th = t & 1 ? w : h, tw = t & 1 ? h : w;
+  int u = t & 2 ? th - 1 - i : i, v = t & 4 ? tw - 1 - j : j;
+  if (t & 1) {
+    *sy = v;
+    *sx = u;
+  } else {
+    *sy = u;
+    *sx = v;
+  }
+}
+
+int
+vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
+    float *dst, int dst_stride, int w, int h, float sigma, float *work)
+{
+  size_t n = (size_t) w * h;
+  float *tin = work, *tout = work + n, *acc = work + 2 * n;
+
+  if (w < 1 || h < 1 || src_stride < w || dst_stride < w || work == NULL
+      || (w > d->max_w || h > d->max_h) || (h > d->max_w || w > d->max_h))
+    return VAE_ERR_ARG;
+  memset (acc, 0, n * sizeof (float));
+  for (int t = 0; t < 8; t++) {
+    int th = t & 1 ? w : h, tw = t & 1 ? h : w, sy, sx, rc;
+    for (int i = 0; i < th; i++)
+      for (int j = 0; j < tw; j++) {
+        sym_src (t, w, h, i, j, &sy, &sx);
+        tin[(size_t) i * tw + j] = src[(size_t) sy * src_stride + sx];
+      }
+    rc = vae_denoiser_run_f32 (d, tin, tw, tout, tw, tw, th, 0, th, sigma);
+    if (rc != VAE_OK)
+      return rc;
+    for (int i = 0; i < th; i++)
+      for (int j = 0; j < tw; j++) {
+        sym_src (t, w, h, i, j, &sy, &sx);
+        acc[(size_t) sy * w + sx] += tout[(size_t) i * tw + j];
+      }
+  }
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      dst[(size_t) y * dst_stride + x] = acc[(size_t) y * w + x] * 0.125f;
+  return VAE_OK;
+}
+
 double
 vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
 {

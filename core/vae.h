@@ -355,6 +355,13 @@ int vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
     float *dst, int dst_stride, int w, int h, int row0, int row1,
     float sigma);
 
+/* Geometric self-ensemble for offline quality: the mean of the denoised
+ * plane over its 8 flips and rotations, each undone; 8× the compute.  The
+ * denoiser must take both w × h and h × w planes; work holds 3·w·h floats.
+ * Whole planes only (no bands). */
+int vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
+    float *dst, int dst_stride, int w, int h, float sigma, float *work);
+
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */
 float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);

@@ -942,6 +942,7 @@ typedef struct {
   double sigma, level;
   guint64 seed;
   int window;
+  int ensemble;               /* 1, or 8: geometric self-ensemble */
 } DenoiseArgs;
 
 static int
@@ -959,6 +960,11 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
   else if (strcmp (k, "--sigma") == 0) a->sigma = atof (argv[++*i]);
   else if (strcmp (k, "--level") == 0) a->level = atof (argv[++*i]);
   else if (strcmp (k, "--seed") == 0) a->seed = g_ascii_strtoull (argv[++*i], NULL, 10);
+  else if (strcmp (k, "--ensemble") == 0) {
+    a->ensemble = atoi (argv[++*i]);
+    if (a->ensemble != 1 && a->ensemble != 8)
+      return -1;
+  }
   else if (strcmp (k, "--window") == 0) a->window = strcmp (argv[++*i], "flat") == 0 ? 0 : 1;
   else if (strcmp (k, "--protocol") == 0) {
     const char *p = argv[++*i];
@@ -972,15 +978,22 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
 /* Denoises a float image [0,1] (h rows of w) into out. */
 static int
 denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
-    float level)
+    float level, int ensemble)
 {
+  if (ensemble == 8) {
+    float *work = malloc ((size_t) 3 * w * h * sizeof (float));
+    int rc = work ? vae_denoiser_run_f32_x8 (d, in, w, out, w, w, h, level,
+        work) : VAE_ERR_NOMEM;
+    free (work);
+    return rc;
+  }
   return vae_denoiser_run_f32 (d, in, w, out, w, w, h, 0, h, level);
 }
 
 static int
 cmd_eval_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1 };
   const char *set = NULL;
   VaeError err;
   VaeModel *m;
@@ -1002,7 +1015,8 @@ cmd_eval_denoise (int argc, char **argv)
   }
   if (!a.model || !set)
     return fail ("usage: vae eval-denoise --model M --set DIR [--sigma 25] "
-        "[--protocol paper|pipeline] [--stride S] [--seed N] [--threads N]");
+        "[--protocol paper|pipeline] [--stride S] [--ensemble 1|8] [--seed N] "
+        "[--threads N]");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1023,7 +1037,9 @@ cmd_eval_denoise (int argc, char **argv)
     float *clean = malloc (n * sizeof (float));
     float *noisy = malloc (n * sizeof (float));
     float *out = malloc (n * sizeof (float));
-    VaeDenoiser *d = vae_denoiser_new (m, im->w, im->h, &o, &err);
+    int side = im->w > im->h ? im->w : im->h;
+    VaeDenoiser *d = a.ensemble == 8 ? vae_denoiser_new (m, side, side, &o, &err)
+        : vae_denoiser_new (m, im->w, im->h, &o, &err);
     VaeRng r;
     double pin, pout, ss;
     float level;
@@ -1045,7 +1061,7 @@ cmd_eval_denoise (int argc, char **argv)
     }
     level = (float) (a.level >= 0 ? a.level : a.sigma);
     t0 = g_get_monotonic_time ();
-    denoise_float (d, noisy, out, im->w, im->h, level);
+    denoise_float (d, noisy, out, im->w, im->h, level, a.ensemble);
     secs += (g_get_monotonic_time () - t0) / 1e6;
     pixels += (double) n;
     if (a.clip)
@@ -1075,7 +1091,7 @@ cmd_eval_denoise (int argc, char **argv)
 static int
 cmd_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1 };
   const char *files[2] = { NULL, NULL };
   int nf = 0;
   VaeError err;
@@ -1096,7 +1112,8 @@ cmd_denoise (int argc, char **argv)
     return fail ("denoise: bad option %s", argv[i]);
   }
   if (!a.model || nf != 2)
-    return fail ("usage: vae denoise --model M [--sigma S|-1] IN OUT.png");
+    return fail ("usage: vae denoise --model M [--sigma S|-1] [--stride S] "
+        "[--ensemble 1|8] IN OUT.png");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1107,7 +1124,11 @@ cmd_denoise (int argc, char **argv)
   }
   o.stride = a.stride;
   o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
-  d = vae_denoiser_new (m, im.w, im.h, &o, &err);
+  {
+    int side = im.w > im.h ? im.w : im.h;
+    d = a.ensemble == 8 ? vae_denoiser_new (m, side, side, &o, &err)
+        : vae_denoiser_new (m, im.w, im.h, &o, &err);
+  }
   if (d == NULL) {
     vae_image_clear (&im);
     vae_model_free (m);
@@ -1119,7 +1140,21 @@ cmd_denoise (int argc, char **argv)
     fprintf (stderr, "vae: estimated sigma %.2f\n", sigma);
   }
   out = malloc ((size_t) im.w * im.h);
-  vae_denoiser_run_u8 (d, im.pixels, im.w, out, im.w, im.w, im.h, 0, im.h, sigma);
+  if (a.ensemble == 8) {
+    size_t n = (size_t) im.w * im.h;
+    float *fi = malloc (n * sizeof (float)), *fo = malloc (n * sizeof (float));
+    for (size_t k = 0; k < n; k++)
+      fi[k] = im.pixels[k] / 255.0f;
+    if (denoise_float (d, fi, fo, im.w, im.h, sigma, 8) != VAE_OK)
+      fail ("denoise: the self-ensemble failed");
+    for (size_t k = 0; k < n; k++)
+      out[k] = (uint8_t) fminf (fmaxf (roundf (fo[k] * 255.0f), 0.0f), 255.0f);
+    free (fi);
+    free (fo);
+  } else {
+    vae_denoiser_run_u8 (d, im.pixels, im.w, out, im.w, im.w, im.h, 0, im.h,
+        sigma);
+  }
   if (vae_image_save_png (files[1], out, im.w, im.h, im.w, &err) != VAE_OK)
     fail ("%s", err.msg);
   free (out);
@@ -1289,7 +1324,7 @@ cmd_filters (int argc, char **argv)
 static int
 cmd_compare (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1, 1 };
   const char *in = NULL, *out = NULL;
   int cx = 0, cy = 0, cw = 0, ch = 0;
   VaeError err;

@@ -450,6 +450,76 @@ test_model_stride (void)
   vae_model_free (m);
 }
 
+/* The geometric self-ensemble commutes with the symmetries it averages
+ * over (transpose, mirror), is the identity for the identity denoiser,
+ * differs from one pass for a real one, and refuses what it cannot do. */
+static void
+test_ensemble (void)
+{
+  const int w = 37, h = 23, n = w * h;
+  VaeModel *m = make_dae (0, 1, 21), *id = make_dae (1, 1, 3);
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeError err;
+  VaeDenoiser *d = vae_denoiser_new (m, w, w, &o, &err);
+  VaeDenoiser *di = vae_denoiser_new (id, w, w, &o, &err);
+  VaeDenoiser *small = vae_denoiser_new (m, w, h, &o, &err);
+  uint8_t *p8 = make_plane (w, h, w, 5);
+  float *x = malloc (n * sizeof (float)), *xt = malloc (n * sizeof (float));
+  float *y = malloc (n * sizeof (float)), *yt = malloc (n * sizeof (float));
+  float *one = malloc (n * sizeof (float));
+  float *work = malloc ((size_t) 3 * n * sizeof (float));
+  double e_t = 0, e_m = 0, e_id = 0, d_one = 0;
+
+  for (int i = 0; i < n; i++)
+    x[i] = p8[i] / 255.0f;
+  CHECK (vae_denoiser_run_f32_x8 (d, x, w, y, w, w, h, 25.0f, work) == VAE_OK,
+      "x8 failed");
+  /* transpose: x8(xᵀ) = x8(x)ᵀ */
+  for (int i = 0; i < h; i++)
+    for (int j = 0; j < w; j++)
+      xt[j * h + i] = x[i * w + j];
+  CHECK (vae_denoiser_run_f32_x8 (d, xt, h, yt, h, h, w, 25.0f, work) == VAE_OK,
+      "x8 of the transpose failed");
+  for (int i = 0; i < h; i++)
+    for (int j = 0; j < w; j++)
+      e_t = fmax (e_t, fabs (yt[j * h + i] - y[i * w + j]));
+  /* mirror: x8(flip x) = flip x8(x) */
+  for (int i = 0; i < h; i++)
+    for (int j = 0; j < w; j++)
+      xt[i * w + j] = x[i * w + (w - 1 - j)];
+  vae_denoiser_run_f32_x8 (d, xt, w, yt, w, w, h, 25.0f, work);
+  for (int i = 0; i < h; i++)
+    for (int j = 0; j < w; j++)
+      e_m = fmax (e_m, fabs (yt[i * w + (w - 1 - j)] - y[i * w + j]));
+  vae_denoiser_run_f32 (d, x, w, one, w, w, h, 0, h, 25.0f);
+  for (int i = 0; i < n; i++)
+    d_one = fmax (d_one, fabs (one[i] - y[i]));
+  vae_denoiser_run_f32_x8 (di, x, w, yt, w, w, h, 25.0f, work);
+  for (int i = 0; i < n; i++)
+    e_id = fmax (e_id, fabs (yt[i] - x[i]));
+  printf ("self-ensemble: transpose %.2g, mirror %.2g, identity %.2g, "
+      "vs one pass %.3g\n", e_t, e_m, e_id, d_one);
+  CHECK (e_t < 1e-5 && e_m < 1e-5, "x8 not equivariant: %g %g", e_t, e_m);
+  CHECK (e_id < 1e-6, "x8 of the identity denoiser moved a pixel by %g", e_id);
+  CHECK (d_one > 1e-3, "x8 equals one pass (%g): nothing averaged", d_one);
+  CHECK (vae_denoiser_run_f32_x8 (small, x, w, y, w, w, h, 25.0f, work)
+      == VAE_ERR_ARG, "a denoiser too small for the transpose was used");
+  CHECK (vae_denoiser_run_f32_x8 (d, x, w, y, w, w, h, 25.0f, NULL)
+      == VAE_ERR_ARG, "no work memory accepted");
+  vae_denoiser_free (d);
+  vae_denoiser_free (di);
+  vae_denoiser_free (small);
+  vae_model_free (m);
+  vae_model_free (id);
+  free (p8);
+  free (x);
+  free (xt);
+  free (y);
+  free (yt);
+  free (one);
+  free (work);
+}
+
 int
 main (void)
 {
@@ -459,6 +529,7 @@ main (void)
   test_estimate ();
   test_errors ();
   test_model_stride ();
+  test_ensemble ();
   test_trained_model ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
