@@ -199,14 +199,22 @@ need_gst() {
   done
 }
 
-declare -a DMODELS=()
+declare -a DMODELS=() DSTRIDE=() DENS=() DLABEL=()
+# MODELS entries: NAME, NAME@S (stride S), NAME+x8 (geometric self-ensemble,
+# papers' protocol only), or both: NAME@3+x8.
 resolve_denoisers() {
-  DMODELS=()
-  local m p
+  DMODELS=(); DSTRIDE=(); DENS=(); DLABEL=()
+  local m p base st ens lab
   for m in $MODELS; do
-    p=$(model_path "$m")
-    if [[ -z $p ]]; then note "model $m not found in $MODELS_DIR: skipped"; continue; fi
-    DMODELS+=("$p")
+    base=${m%%[@+]*}; st=0; ens=1
+    [[ $m == *@* ]] && { st=${m#*@}; st=${st%%+*}; }
+    [[ $m == *+x8 ]] && ens=8
+    p=$(model_path "$base")
+    if [[ -z $p ]]; then note "model $base not found in $MODELS_DIR: skipped"; continue; fi
+    lab=$(model_label "$p")
+    ((st > 0)) && lab+=" stride $st"
+    ((ens == 8)) && lab+=" ×8 ensemble"
+    DMODELS+=("$p"); DSTRIDE+=("$st"); DENS+=("$ens"); DLABEL+=("$lab")
   done
 }
 
@@ -244,22 +252,24 @@ table_row() {  # label prefix(key before set|sigma)
 
 # ------------------------------------------------------------------ paper
 part_paper() {
-  local t0=$SECONDS p s g dir f line
+  local t0=$SECONDS p s g dir f line k
   resolve_denoisers
   ((${#DMODELS[@]})) || { note "paper: no denoiser found, skipped"; return; }
   mkdir -p "$WORK/paper"
   for s in $SETS; do
     dir=$(set_dir "$s")
     for g in $SIGMAS; do
-      for p in "${DMODELS[@]}"; do
-        f=$WORK/paper/$(model_label "$p")-$s-$g.txt
-        note "paper: $(model_label "$p") on $s σ=$g"
+      for k in "${!DMODELS[@]}"; do
+        p=${DMODELS[$k]}
+        f=$WORK/paper/$(model_label "$p")-st${DSTRIDE[$k]}-x${DENS[$k]}-$s-$g.txt
+        note "paper: ${DLABEL[$k]} on $s σ=$g"
         "$VAE" eval-denoise --model "$p" --set "$dir" --sigma "$g" --protocol paper \
+          --stride "${DSTRIDE[$k]}" --ensemble "${DENS[$k]}" \
           --seed "$SEED" --threads "$THREADS" > "$f"
         line=$(awk '$1=="MEAN"' "$f")
         [[ -n $line ]] || die "no MEAN row in $f"
         R[paper|noisy|$s|$g]="$(echo "$line" | awk '{print $2}') -"
-        R[paper|$(model_label "$p")|$s|$g]=$(echo "$line" | awk '{print $3, $4}')
+        R[paper|${DLABEL[$k]}|$s|$g]=$(echo "$line" | awk '{print $3, $4}')
       done
     done
   done
@@ -270,11 +280,13 @@ part_paper() {
       "" "Data: $(sets_desc)"
     echo "Models:"
     echo
-    for p in "${DMODELS[@]}"; do echo "- $(model_desc "$p")"; done
+    for p in $(printf '%s\n' "${DMODELS[@]}" | sort -u); do echo "- $(model_desc "$p")"; done
+    echo
+    echo "Stride: the model's own (its denoise.stride metadata, else half a patch) unless the row names one; ×8 ensemble: the mean over the 8 flips and rotations (\`--ensemble 8\`)."
     echo
     table_head method
     table_row "noisy input" "paper|noisy"
-    for p in "${DMODELS[@]}"; do table_row "\`$(model_label "$p")\`" "paper|$(model_label "$p")"; done
+    for k in "${!DMODELS[@]}"; do table_row "\`${DLABEL[$k]}\`" "paper|${DLABEL[$k]}"; done
     anchor_rows
     echo
     echo "Time: $((SECONDS - t0)) s with THREADS=$THREADS."
@@ -284,7 +296,7 @@ part_paper() {
 
 # --------------------------------------------------------------- pipeline
 part_pipeline() {
-  local t0=$SECONDS p s g dir w i f name pipe peer dirs line peers_run=() tp
+  local t0=$SECONDS p s g dir w i f name pipe peer dirs line peers_run=() tp k
   resolve_denoisers
   need_gst
   declare -A peer_time=()
@@ -293,7 +305,7 @@ part_pipeline() {
     for g in $SIGMAS; do
       w=$WORK/pipeline/$s/s$g
       rm -rf "$w"; mkdir -p "$w/noisy"
-      for p in "${DMODELS[@]}"; do mkdir -p "$w/$(model_label "$p")"; done
+      for k in "${!DMODELS[@]}"; do ((DENS[k] == 1)) && mkdir -p "$w/pipe$k"; done
       note "pipeline: $s σ=$g: vaenoise and vaedenoise ($(ls "$dir"/*.png | wc -l) images)"
       tp=$SECONDS
       i=0
@@ -302,16 +314,17 @@ part_pipeline() {
         pipe=(filesrc "location=$f" ! pngdec ! videoconvert ! video/x-raw,format=GRAY8
           ! vaenoise type=gaussian "sigma=$g" "seed=$i" ! tee name=t
           t. ! queue ! pngenc ! filesink "location=$w/noisy/$name")
-        for p in "${DMODELS[@]}"; do
-          pipe+=(t. ! queue ! vaedenoise "model=$p" "noise-level=$g" "n-threads=$THREADS"
-            ! pngenc ! filesink "location=$w/$(model_label "$p")/$name")
+        for k in "${!DMODELS[@]}"; do
+          ((DENS[k] == 1)) || continue   # the element has no self-ensemble
+          pipe+=(t. ! queue ! vaedenoise "model=${DMODELS[$k]}" "noise-level=$g" "n-threads=$THREADS"
+            "stride=${DSTRIDE[$k]}" ! pngenc ! filesink "location=$w/pipe$k/$name")
         done
         gst-launch-1.0 -q "${pipe[@]}" >/dev/null || die "pipeline failed on $f"
       done
       peer_time[elements]=$(( ${peer_time[elements]:-0} + SECONDS - tp ))
       check_psnr "$f" "$w/noisy/$name"
       dirs=("$w/noisy")
-      for p in "${DMODELS[@]}"; do dirs+=("$w/$(model_label "$p")"); done
+      for k in "${!DMODELS[@]}"; do ((DENS[k] == 1)) && dirs+=("$w/pipe$k"); done
       for peer in $PEERS; do
         if [[ $peer == bm3d && " $BM3D_SETS " != *" $s "* ]]; then continue; fi
         note "pipeline: $s σ=$g: ffmpeg $peer"
@@ -335,11 +348,13 @@ part_pipeline() {
       "" "Data: $(sets_desc)"
     echo "Models:"
     echo
-    for p in "${DMODELS[@]}"; do echo "- $(model_desc "$p")"; done
+    for p in $(printf '%s\n' "${DMODELS[@]}" | sort -u); do echo "- $(model_desc "$p")"; done
     echo
     table_head method
     table_row "noisy input" "pipe|noisy"
-    for p in "${DMODELS[@]}"; do table_row "\`$(model_label "$p")\` (vaedenoise)" "pipe|$(model_label "$p")"; done
+    for k in "${!DMODELS[@]}"; do
+      ((DENS[k] == 1)) && table_row "\`${DLABEL[$k]}\` (vaedenoise)" "pipe|pipe$k"
+    done
     for peer in $PEERS; do
       local row="| ffmpeg $peer$([[ $peer == bm3d ]] && echo " (basic estimate)") |"
       for s in $SETS; do for g in $SIGMAS; do row+=" $(fmt "${R[pipe|$peer|$s|$g]:-}") |"; done; done
