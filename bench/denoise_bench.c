@@ -1,7 +1,9 @@
 /* denoise_bench: where a vaedenoise frame's time goes.
  *
- * Times vae_denoiser_run_u8 on one plane per frame, split into bands on T
- * threads with OpenBLAS single-threaded (as the element does), then replays
+ * Times one plane per frame on T threads with OpenBLAS single-threaded, as
+ * the element does: the plane's GEMM tiles shared out (vae_denoiser_tile_u8),
+ * a barrier, then each thread's band of rows blended
+ * (vae_denoiser_blend_u8).  It then replays
  * the same GEMM sequence alone (same shapes, same batch sizes, same bands)
  * with cblas_sgemm, and again through vae_dense_forward (bias broadcast and
  * activation added).  frame − dense = patch gather, overlap-add and output;
@@ -77,8 +79,10 @@ typedef struct {
 } Band;
 
 static Band bands[MAX_T];
-static pthread_barrier_t go, done;
+static pthread_barrier_t go, done, mid;
 static Job job;
+static float *store;            /* the plane's denoised patches */
+static int n_tiles;
 
 /* Patch origins along one axis, as core/denoise.c makes them. */
 static int
@@ -97,8 +101,13 @@ band_work (Band *b)
 {
   switch (job) {
     case JOB_FRAME:
-      b->status = vae_denoiser_run_u8 (b->d, src, W, dst, W, W, H, b->row0,
-          b->row1, sigma);
+      b->status = VAE_OK;
+      for (int t = b->index; t < n_tiles && b->status == VAE_OK; t += b->T)
+        b->status = vae_denoiser_tile_u8 (b->d, src, W, W, H, t, sigma, store);
+      pthread_barrier_wait (&mid);
+      if (b->status == VAE_OK && b->row0 < b->row1)
+        b->status = vae_denoiser_blend_u8 (b->d, store, dst, W, W, H, b->row0,
+            b->row1);
       break;
     case JOB_GEMM:
       for (int k = 0; k < b->n_b; k++)
@@ -290,6 +299,7 @@ main (int argc, char **argv)
       continue;
     pthread_barrier_init (&go, NULL, T);
     pthread_barrier_init (&done, NULL, T);
+    pthread_barrier_init (&mid, NULL, T);
     int s = 0, pw = 0, *xs = malloc ((W + 2) * sizeof (int)),
         *ys = malloc ((H + 2) * sizeof (int));
     long patches = 0;
@@ -306,16 +316,27 @@ main (int argc, char **argv)
       pw = vae_denoiser_patch (b->d);
       b->row0 = (int) ((long) H * i / T);
       b->row1 = (int) ((long) H * (i + 1) / T);
-      /* patches this band computes: the rows of origins that touch it */
-      int nx = origins (xs, W, pw, s), ny = origins (ys, H, pw, s), np = 0;
-      for (int iy = 0; iy < ny; iy++)
-        if (!(ys[iy] >= b->row1 || ys[iy] + pw <= b->row0))
-          np += nx;
-      patches += np;
-      b->n_b = (np + batch - 1) / batch;
-      b->bsz = malloc (b->n_b * sizeof (int));
-      for (int k = 0; k < b->n_b; k++)
-        b->bsz[k] = np - k * batch < batch ? np - k * batch : batch;
+      /* this thread's tiles: i, i + T, … of the plane's canonical split */
+      int nx = origins (xs, W, pw, s), ny = origins (ys, H, pw, s);
+      long np = (long) nx * ny;
+      n_tiles = vae_denoiser_n_tiles (b->d, W, H);
+      long tile = (np + n_tiles - 1) / n_tiles;
+      b->n_b = 0;
+      b->bsz = malloc (((n_tiles + T - 1) / T + 1) * sizeof (int));
+      for (int t = i; t < n_tiles; t += T) {
+        long k0 = (long) t * tile, k1 = k0 + tile < np ? k0 + tile : np;
+        if (k1 > k0) {
+          b->bsz[b->n_b++] = (int) (k1 - k0);
+          patches += k1 - k0;
+        }
+      }
+      if (i == 0) {
+        store = malloc (vae_denoiser_store_floats (b->d) * sizeof (float));
+        if (!store) {
+          fprintf (stderr, "cannot allocate the patch store\n");
+          return 1;
+        }
+      }
       for (int l = 0; l <= n_layers; l++) {
         size_t n = (size_t) batch * widest;
         b->buf[l] = malloc (n * sizeof (float));
@@ -329,7 +350,7 @@ main (int argc, char **argv)
     double per_patch = 0;
     for (int l = 0; l < n_layers; l++)
       per_patch += 2.0 * l_in[l] * l_out[l];
-    double band_flops = per_patch * patches;    /* with the band overlaps */
+    double band_flops = per_patch * patches;    /* every patch once */
     if (ti == 0)
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
           "gflop_per_frame=%.3f\n", shape, pw, s, batch, W, H, flops / 1e9);
@@ -375,6 +396,9 @@ main (int argc, char **argv)
     free (ys);
     pthread_barrier_destroy (&go);
     pthread_barrier_destroy (&done);
+    pthread_barrier_destroy (&mid);
+    free (store);
+    store = NULL;
   }
   if (out) {
     FILE *f = fopen (out, "wb");

@@ -17,9 +17,16 @@ struct VaeDenoiser {
   float *win;                 /* (ph, pw) overlap-add window */
   int *xs, *ys;               /* patch origins */
   int *xmap, *ymap;           /* reflected source coordinates */
-  int *pos;                   /* (batch, 2) origins of the patches in flight */
+  int grid_w, grid_h, nx, ny; /* the grid xs/ys/xmap/ymap were made for */
+  float *z;                   /* patch store of the one-call path, lazily */
+  size_t z_floats;            /* patches of the largest plane × patch size */
   float lut[256];             /* u8 → network units */
 };
+
+typedef struct {
+  int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
+  long n;
+} Grid;
 
 VaeDenoiseOpts
 vae_denoise_opts_default (void)
@@ -45,7 +52,7 @@ vae_denoiser_free (VaeDenoiser *d)
   free (d->ys);
   free (d->xmap);
   free (d->ymap);
-  free (d->pos);
+  vae_aligned_free (d->z);
   free (d);
 }
 
@@ -113,6 +120,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->max_h = max_h;
   W = (size_t) (max_w > d->pw ? max_w : d->pw);
   H = (size_t) (max_h > d->ph ? max_h : d->ph);
+  d->z_floats = ((W - d->pw) / d->stride + 2) * ((H - d->ph) / d->stride + 2)
+      * (size_t) c->n_in;
   plane = (size_t) max_w * max_h;
   d->ws = vae_workspace_new (m, d->batch, 0, err);
   d->acc = vae_aligned_alloc (plane * sizeof (float));
@@ -122,9 +131,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->ys = malloc ((H + 1) * sizeof (int));
   d->xmap = malloc (W * sizeof (int));
   d->ymap = malloc (H * sizeof (int));
-  d->pos = malloc ((size_t) d->batch * 2 * sizeof (int));
   if (!d->ws || !d->acc || !d->wsum || !d->win || !d->xs || !d->ys
-      || !d->xmap || !d->ymap || !d->pos) {
+      || !d->xmap || !d->ymap) {
     if (d->ws)
       vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
           max_w, max_h);
@@ -193,106 +201,119 @@ reflect_map (int *map, int n, int p)
   }
 }
 
+/* The plane's patch grid: origins and reflection maps, and its canonical
+ * split into tiles, which depends on the plane size alone.  sgemm may round
+ * a row differently by the batch it sits in, so every caller (whole frame,
+ * bands, any thread count) computes the same tiles and gets the same bytes.
+ * An even number of tiles of at most `batch` patches keeps two workers
+ * balanced. */
+static int
+grid (VaeDenoiser *d, int w, int h, Grid *g)
+{
+  if (w < 1 || h < 1 || w > d->max_w || h > d->max_h)
+    return VAE_ERR_ARG;
+  if (d->grid_w != w || d->grid_h != h) {
+    d->nx = origins (d->xs, w, d->pw, d->stride);
+    d->ny = origins (d->ys, h, d->ph, d->stride);
+    reflect_map (d->xmap, w, d->pw);
+    reflect_map (d->ymap, h, d->ph);
+    d->grid_w = w;
+    d->grid_h = h;
+  }
+  g->nx = d->nx;
+  g->ny = d->ny;
+  g->n = (long) d->nx * d->ny;
+  g->n_tiles = (int) ((g->n + d->batch - 1) / d->batch);
+  if (g->n_tiles > 1 && (g->n_tiles & 1))
+    g->n_tiles++;
+  g->tile = (int) ((g->n + g->n_tiles - 1) / g->n_tiles);
+  return VAE_OK;
+}
+
+/* Computes patches [k0, k1) of the grid into z (network units, the
+ * denoised patch: x − ŷ for residual models). */
 static void
-flush (VaeDenoiser *d, int n, int w, int row0, int row1)
+tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
+    const float *srcf, int src_stride, int w, long k0, long k1, float sigma,
+    float *z)
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
   VaeWorkspace *ws = d->ws;
-  int nl = m->n_layers, P = c->n_in;
+  int nl = m->n_layers, P = c->n_in, n = (int) (k1 - k0);
+  float feat = sigma / 255.0f / c->norm_scale;
   const float *y;
 
+  for (long k = k0; k < k1; k++) {
+    int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
+    float *x = ws->x + (size_t) (k - k0) * d->net_in;
+    for (int i = 0; i < d->ph; i++) {
+      int sy = d->ymap[py + i];
+      float *xr = x + i * d->pw;
+      const int *xm = d->xmap + px;
+      if (src8) {
+        const uint8_t *sr = src8 + (size_t) sy * src_stride;
+        if (px + d->pw <= w)
+          for (int j = 0; j < d->pw; j++)
+            xr[j] = d->lut[sr[px + j]];
+        else
+          for (int j = 0; j < d->pw; j++)
+            xr[j] = d->lut[sr[xm[j]]];
+      } else {
+        const float *sr = srcf + (size_t) sy * src_stride;
+        for (int j = 0; j < d->pw; j++)
+          xr[j] = vae_norm (c, sr[xm[j]]);
+      }
+    }
+    if (c->noise_input)
+      x[c->n_in] = feat;
+  }
   vae_net_forward (m, ws, ws->x, n, 0, nl);
   y = ws->act[nl - 1];
   for (int k = 0; k < n; k++) {
-    int px = d->pos[2 * k], py = d->pos[2 * k + 1];
-    const float *yk = y + (size_t) k * P;
-    const float *xk = ws->x + (size_t) k * d->net_in;
-    int i0 = row0 - py > 0 ? row0 - py : 0;
-    int i1 = row1 - py < d->ph ? row1 - py : d->ph;
-    int j1 = w - px < d->pw ? w - px : d->pw;
-    for (int i = i0; i < i1; i++) {
-      size_t o = (size_t) (py + i - row0) * w + px;
-      float *acc = d->acc + o, *wsum = d->wsum + o;
-      const float *yr = yk + i * d->pw, *xr = xk + i * d->pw;
-      const float *wr = d->win + i * d->pw;
-      if (c->residual) {
-        for (int j = 0; j < j1; j++) {
-          acc[j] += wr[j] * (xr[j] - yr[j]);
-          wsum[j] += wr[j];
-        }
-      } else {
-        for (int j = 0; j < j1; j++) {
-          acc[j] += wr[j] * yr[j];
-          wsum[j] += wr[j];
-        }
-      }
-    }
+    const float *yk = y + (size_t) k * P, *xk = ws->x + (size_t) k * d->net_in;
+    float *zk = z + (size_t) (k0 + k) * P;
+    if (c->residual)
+      for (int i = 0; i < P; i++)
+        zk[i] = xk[i] - yk[i];
+    else
+      memcpy (zk, yk, (size_t) P * sizeof (float));
   }
 }
 
-static int
-run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
-    uint8_t *dst8, float *dstf, int dst_stride, int w, int h, int row0,
-    int row1, float sigma)
+/* Overlap-adds the patches covering rows [row0, row1) from z, in the grid's
+ * order whatever the band, and writes those rows. */
+static void
+blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
+    float *dstf, int dst_stride, int w, int row0, int row1)
 {
   const VaeConfig *c = &d->m->cfg;
-  int nx, ny, n = 0;
-  float feat = sigma / 255.0f / c->norm_scale;
+  int P = c->n_in;
 
-  if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || row0 < 0
-      || row1 > h || row0 >= row1 || !isfinite (sigma))
-    return VAE_ERR_ARG;
-  nx = origins (d->xs, w, d->pw, d->stride);
-  ny = origins (d->ys, h, d->ph, d->stride);
-  reflect_map (d->xmap, w, d->pw);
-  reflect_map (d->ymap, h, d->ph);
   memset (d->acc, 0, (size_t) (row1 - row0) * w * sizeof (float));
   memset (d->wsum, 0, (size_t) (row1 - row0) * w * sizeof (float));
-
-  for (int iy = 0; iy < ny; iy++) {
+  for (int iy = 0; iy < g->ny; iy++) {
     int py = d->ys[iy];
+    int i0, i1;
     if (py >= row1 || py + d->ph <= row0)
       continue;
-    for (int ix = 0; ix < nx; ix++) {
+    i0 = row0 - py > 0 ? row0 - py : 0;
+    i1 = row1 - py < d->ph ? row1 - py : d->ph;
+    for (int ix = 0; ix < g->nx; ix++) {
       int px = d->xs[ix];
-      float *x = d->ws->x + (size_t) n * d->net_in;
-      for (int i = 0; i < d->ph; i++) {
-        int sy = d->ymap[py + i];
-        float *xr = x + i * d->pw;
-        const int *xm = d->xmap + px;
-        if (src8) {
-          const uint8_t *s = src8 + (size_t) sy * src_stride;
-          if (px + d->pw <= w)
-            for (int j = 0; j < d->pw; j++)
-              xr[j] = d->lut[s[px + j]];
-          else
-            for (int j = 0; j < d->pw; j++)
-              xr[j] = d->lut[s[xm[j]]];
-        } else {
-          const float *s = srcf + (size_t) sy * src_stride;
-          for (int j = 0; j < d->pw; j++)
-            xr[j] = vae_norm (c, s[xm[j]]);
+      int j1 = w - px < d->pw ? w - px : d->pw;
+      const float *zk = z + ((size_t) iy * g->nx + ix) * P;
+      for (int i = i0; i < i1; i++) {
+        size_t o = (size_t) (py + i - row0) * w + px;
+        float *acc = d->acc + o, *wsum = d->wsum + o;
+        const float *zr = zk + i * d->pw, *wr = d->win + i * d->pw;
+        for (int j = 0; j < j1; j++) {
+          acc[j] += wr[j] * zr[j];
+          wsum[j] += wr[j];
         }
       }
-      if (c->noise_input)
-        x[c->n_in] = feat;
-      d->pos[2 * n] = px;
-      d->pos[2 * n + 1] = py;
-      if (++n == d->batch) {
-        flush (d, n, w, row0, row1);
-        n = 0;
-      }
-    }
-    /* Batches never span patch rows: sgemm may round a row differently by
-     * its position in the batch, and a band must give the full frame's
-     * bytes whatever rows it starts at. */
-    if (n > 0) {
-      flush (d, n, w, row0, row1);
-      n = 0;
     }
   }
-
   for (int yy = row0; yy < row1; yy++) {
     const float *acc = d->acc + (size_t) (yy - row0) * w;
     const float *ws = d->wsum + (size_t) (yy - row0) * w;
@@ -312,6 +333,85 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
         o[x] = acc[x] / ws[x] * c->norm_scale + c->norm_mean;
     }
   }
+}
+
+static int
+run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
+    uint8_t *dst8, float *dstf, int dst_stride, int w, int h, int row0,
+    int row1, float sigma)
+{
+  Grid g;
+  long k0, k1;
+  int iy0 = -1, iy1 = -1;
+
+  if (grid (d, w, h, &g) != VAE_OK || row0 < 0 || row1 > h || row0 >= row1
+      || !isfinite (sigma))
+    return VAE_ERR_ARG;
+  if (d->z == NULL) {
+    /* the one-call path keeps its own patch store, made on first use */
+    d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
+    if (d->z == NULL)
+      return VAE_ERR_NOMEM;
+  }
+  /* the patch rows this band needs, widened to whole tiles */
+  for (int iy = 0; iy < g.ny; iy++) {
+    int py = d->ys[iy];
+    if (py >= row1 || py + d->ph <= row0)
+      continue;
+    if (iy0 < 0)
+      iy0 = iy;
+    iy1 = iy;
+  }
+  k0 = (long) iy0 * g.nx / g.tile * g.tile;
+  k1 = ((long) (iy1 + 1) * g.nx + g.tile - 1) / g.tile * g.tile;
+  k1 = k1 < g.n ? k1 : g.n;
+  for (long k = k0; k < k1; k += g.tile)
+    tile_compute (d, &g, src8, srcf, src_stride, w, k,
+        k + g.tile < k1 ? k + g.tile : k1, sigma, d->z);
+  blend (d, &g, d->z, dst8, dstf, dst_stride, w, row0, row1);
+  return VAE_OK;
+}
+
+/* ------------------------------------------------- two-phase, for pools */
+
+size_t
+vae_denoiser_store_floats (const VaeDenoiser *d)
+{
+  return d->z_floats;
+}
+
+int
+vae_denoiser_n_tiles (VaeDenoiser *d, int w, int h)
+{
+  Grid g;
+  return grid (d, w, h, &g) == VAE_OK ? g.n_tiles : 0;
+}
+
+int
+vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
+    int w, int h, int tile, float sigma, float *store)
+{
+  Grid g;
+  long k0;
+  if (grid (d, w, h, &g) != VAE_OK || src_stride < w || tile < 0
+      || tile >= g.n_tiles || store == NULL || !isfinite (sigma))
+    return VAE_ERR_ARG;
+  k0 = (long) tile * g.tile;
+  if (k0 < g.n)
+    tile_compute (d, &g, src, NULL, src_stride, w, k0,
+        k0 + g.tile < g.n ? k0 + g.tile : g.n, sigma, store);
+  return VAE_OK;
+}
+
+int
+vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
+    int dst_stride, int w, int h, int row0, int row1)
+{
+  Grid g;
+  if (grid (d, w, h, &g) != VAE_OK || dst_stride < w || row0 < 0 || row1 > h
+      || row0 >= row1 || store == NULL)
+    return VAE_ERR_ARG;
+  blend (d, &g, store, dst, NULL, dst_stride, w, row0, row1);
   return VAE_OK;
 }
 

@@ -88,6 +88,7 @@ typedef struct
   gint stride;
   guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
   gint cw, ch;
+  gfloat *store;                /* denoised patches of the plane in flight */
 } GstVaeEngine;
 
 typedef struct
@@ -137,6 +138,9 @@ struct _GstVaeDenoise
   GCond pool_cond, done_cond;
   guint64 pool_gen;
   gint pool_busy;
+  GCond barrier_cond;           /* bands meeting between the two phases */
+  guint64 barrier_gen;
+  gint barrier_count;
   gboolean pool_quit;
   GstVaeWorker workers[MAX_THREADS];
   gint n_workers;
@@ -182,6 +186,7 @@ gst_vae_engine_free (GstVaeEngine * e)
   for (gint i = 0; i < e->n; i++)
     vae_denoiser_free (e->dn[i]);
   g_free (e->uv);
+  g_free (e->store);
   g_free (e);
 }
 
@@ -212,6 +217,11 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     if (e->dn[e->n] == NULL)
       goto denoiser_failed;
   }
+  /* the luma plane is the largest, so its store serves the chroma too */
+  e->store = g_try_malloc (vae_denoiser_store_floats (e->dn[0])
+      * sizeof (gfloat));
+  if (e->store == NULL)
+    goto too_big;
   if (is_semi_planar (e->format)) {
     gsize size;
     e->cw = GST_VIDEO_INFO_COMP_WIDTH (info, 1);
@@ -236,7 +246,8 @@ denoiser_failed:
   }
 too_big:
   {
-    *msg = g_strdup_printf ("cannot allocate chroma scratch for %dx%d", w, h);
+    *msg = g_strdup_printf ("cannot allocate the patch store or chroma "
+        "scratch for %dx%d frames", w, h);
     gst_vae_engine_free (e);
     return NULL;
   }
@@ -276,32 +287,67 @@ bad_model:
 
 /* ------------------------------------------------------------- worker pool */
 
+/* All bands meet here before going on. */
+static void
+gst_vae_denoise_band_barrier (GstVaeDenoise * self)
+{
+  guint64 gen;
+
+  if (self->n_bands < 2)
+    return;
+  g_mutex_lock (&self->pool_lock);
+  gen = self->barrier_gen;
+  if (++self->barrier_count == self->n_bands) {
+    self->barrier_count = 0;
+    self->barrier_gen++;
+    g_cond_broadcast (&self->barrier_cond);
+  } else {
+    while (gen == self->barrier_gen)
+      g_cond_wait (&self->barrier_cond, &self->pool_lock);
+  }
+  g_mutex_unlock (&self->pool_lock);
+}
+
+/* Each plane in two phases: the bands share its GEMM tiles, then blend
+ * their own rows from the common patch store.  No patch is computed twice
+ * and the bytes do not depend on the number of bands.  Every band reaches
+ * every barrier, failed or not. */
 static void
 gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
 {
   VaeDenoiser *d = self->engine->dn[band];
+  gfloat *store = self->engine->store;
   gint n = self->n_bands;
   gint status = VAE_OK;
 
-  for (gint j = 0; j < self->n_jobs && status == VAE_OK; j++) {
+  for (gint j = 0; j < self->n_jobs; j++) {
     const GstVaePlaneJob *job = &self->jobs[j];
     gint r0 = (gint) ((gint64) job->height * band / n);
     gint r1 = (gint) ((gint64) job->height * (band + 1) / n);
+    gint n_tiles = vae_denoiser_n_tiles (d, job->width, job->height);
 
-    if (r0 >= r1)
-      continue;
-    status = vae_denoiser_run_u8 (d, job->src, job->src_stride, job->dst,
-        job->dst_stride, job->width, job->height, r0, r1, self->sigma);
-    if (status != VAE_OK || self->blend >= 256)
-      continue;
-    /* out = in + strength (denoised - in), in 1/256 steps */
-    for (gint y = r0; y < r1; y++) {
-      const guint8 *s = job->src + (gsize) y * job->src_stride;
-      guint8 *o = job->dst + (gsize) y * job->dst_stride;
-      gint k = self->blend;
-      for (gint x = 0; x < job->width; x++)
-        o[x] = (guint8) ((s[x] * (256 - k) + o[x] * k + 128) >> 8);
+    if (n_tiles < 1)
+      status = VAE_ERR_ARG;
+    for (gint t = band; t < n_tiles && status == VAE_OK; t += n)
+      status = vae_denoiser_tile_u8 (d, job->src, job->src_stride,
+          job->width, job->height, t, self->sigma, store);
+    gst_vae_denoise_band_barrier (self);
+    if (status == VAE_OK && r0 < r1)
+      status = vae_denoiser_blend_u8 (d, store, job->dst, job->dst_stride,
+          job->width, job->height, r0, r1);
+    if (status == VAE_OK && r0 < r1 && self->blend < 256) {
+      /* out = in + strength (denoised - in), in 1/256 steps */
+      for (gint y = r0; y < r1; y++) {
+        const guint8 *s = job->src + (gsize) y * job->src_stride;
+        guint8 *o = job->dst + (gsize) y * job->dst_stride;
+        gint k = self->blend;
+        for (gint x = 0; x < job->width; x++)
+          o[x] = (guint8) ((s[x] * (256 - k) + o[x] * k + 128) >> 8);
+      }
     }
+    /* the next plane's tiles overwrite the store */
+    if (j + 1 < self->n_jobs)
+      gst_vae_denoise_band_barrier (self);
   }
   self->band_status[band] = status;
 }
@@ -883,6 +929,7 @@ gst_vae_denoise_finalize (GObject * object)
   g_mutex_clear (&self->pool_lock);
   g_cond_clear (&self->pool_cond);
   g_cond_clear (&self->done_cond);
+  g_cond_clear (&self->barrier_cond);
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
 
@@ -1022,6 +1069,7 @@ gst_vae_denoise_init (GstVaeDenoise * self)
   g_mutex_init (&self->engine_lock);
   g_mutex_init (&self->pool_lock);
   g_cond_init (&self->pool_cond);
+  g_cond_init (&self->barrier_cond);
   g_cond_init (&self->done_cond);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -155,8 +155,8 @@ reference_plane (const VaeModel * m, const guint8 * src, gint stride, gint w,
 }
 
 /* The core promises that bands give exactly the single-band result (its
- * GEMM batches never span patch rows), so every band count must match the
- * core's full-frame output byte for byte. */
+ * GEMM tiles depend on the plane size alone), so every band count must
+ * match the core's full-frame output byte for byte. */
 #define BAND_TOLERANCE 0
 
 static void

@@ -520,6 +520,68 @@ test_ensemble (void)
   free (work);
 }
 
+/* The two-phase API: tiles in any order on any of several denoisers, then
+ * any band split, give vae_denoiser_run_u8's bytes; tiles are even in
+ * number and out-of-range calls are refused. */
+static void
+test_two_phase (void)
+{
+  static const int sizes[][2] = { { 200, 150 }, { 33, 17 }, { 1, 40 },
+    { 640, 48 }, { 8, 8 } };
+  VaeModel *m = make_dae (0, 1, 13);
+  VaeError err;
+
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    int w = sizes[s][0], h = sizes[s][1];
+    VaeDenoiseOpts o = vae_denoise_opts_default ();
+    VaeDenoiser *d[3];
+    uint8_t *src = make_plane (w, h, w, 300 + s);
+    uint8_t *full = malloc ((size_t) w * h), *two = malloc ((size_t) w * h);
+    float *store;
+    int n, same = 1;
+
+    o.batch = 64;
+    for (int k = 0; k < 3; k++)
+      d[k] = vae_denoiser_new (m, w, h, &o, &err);
+    store = malloc (vae_denoiser_store_floats (d[0]) * sizeof (float));
+    vae_denoiser_run_u8 (d[0], src, w, full, w, w, h, 0, h, 25.0f);
+    n = vae_denoiser_n_tiles (d[1], w, h);
+    CHECK (n >= 1 && (n == 1 || n % 2 == 0), "%dx%d: %d tiles", w, h, n);
+    for (int workers = 1; workers <= 3; workers++) {
+      memset (two, 0, (size_t) w * h);
+      for (int t = n - 1; t >= 0; t--)
+        CHECK (vae_denoiser_tile_u8 (d[t % workers], src, w, w, h, t, 25.0f,
+                store) == VAE_OK, "tile %d refused", t);
+      for (int b = 0; b < workers; b++) {
+        int r0 = h * b * b / (workers * workers);
+        int r1 = h * (b + 1) * (b + 1) / (workers * workers);
+        if (r0 < r1)
+          CHECK (vae_denoiser_blend_u8 (d[(b + 1) % workers], store, two, w,
+                  w, h, r0, r1) == VAE_OK, "blend %d..%d refused", r0, r1);
+      }
+      same &= memcmp (full, two, (size_t) w * h) == 0;
+    }
+    printf ("two-phase %dx%d: %d tiles, %s\n", w, h, n,
+        same ? "bytes equal run_u8 for 1-3 workers" : "DIFFERENT");
+    CHECK (same, "%dx%d: two-phase output differs from run_u8", w, h);
+    CHECK (vae_denoiser_tile_u8 (d[0], src, w, w, h, n, 25.0f, store)
+        == VAE_ERR_ARG, "tile %d of %d accepted", n, n);
+    CHECK (vae_denoiser_tile_u8 (d[0], src, w, w, h, 0, 25.0f, NULL)
+        == VAE_ERR_ARG, "no store accepted");
+    CHECK (vae_denoiser_blend_u8 (d[0], store, two, w, w, h, 0, h + 1)
+        == VAE_ERR_ARG, "rows past the plane accepted");
+    CHECK (vae_denoiser_n_tiles (d[0], w + 1, h) == 0,
+        "a plane larger than the denoiser has tiles");
+    for (int k = 0; k < 3; k++)
+      vae_denoiser_free (d[k]);
+    free (store);
+    free (src);
+    free (full);
+    free (two);
+  }
+  vae_model_free (m);
+}
+
 int
 main (void)
 {
@@ -530,6 +592,7 @@ main (void)
   test_errors ();
   test_model_stride ();
   test_ensemble ();
+  test_two_phase ();
   test_trained_model ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
