@@ -55,7 +55,7 @@ median (double *v, int n)
 
 /* ------------------------------------------------------------ the plane */
 
-static int W = 1280, H = 720, T_list[MAX_T], n_T, frames = 20, batch = 2048,
+static int W = 1280, H = 720, T_list[MAX_T], n_T, frames = 20, batch = 1024,
     stride = 0, peak = 0;
 static float sigma = 25.0f;
 static uint8_t *src, *dst;

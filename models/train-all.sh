@@ -26,14 +26,33 @@ DENOISE_COMMON=(--kind dae --data "images:$DATA/denoise/train400" --act relu
   --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256
   --lr 1e-3 --lr-final 1e-5 --seed 1)
 
-all=(denoise-s denoise-sp denoise-mask mnist-vae mnist-vae2d mnist-vae-deep frey-vae sparse-ae)
+all=(denoise-s denoise-q denoise-sp denoise-mask mnist-vae mnist-vae2d mnist-vae-deep frey-vae sparse-ae)
 names=("$@")
 ((${#names[@]})) || names=("${all[@]}")
 for n in "${names[@]}"; do
   case $n in
-  denoise-s)     # real-time default: 8x8 patches, 65-512-64, σ 0..55
+  denoise-s)     # real-time default: 8x8 patches, 65-512-64, σ 0..55; half the
+                 # patches from images enlarged up to 3x (HD-video smoothness), half
+                 # the inputs rounded and clipped to 8 bits; used at stride 6
+    train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
+      --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
+      --meta denoise.stride=6 --steps 300000 --val-every 5000 --checkpoint-every 10000 ;;
+  denoise-s-photo) # the previous default, NOT shipped: the same network on
+                 # plain Train400 patches (no zoom, float noise only)
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
       --noise-min 0 --noise-max 55 --steps 300000 --val-every 5000 --checkpoint-every 10000 ;;
+  denoise-q)     # quality model for offline use: 17x17 patches, 290-1024-1024-289,
+                 # PyTorch-style initialisation; two stages: the first 10,000 steps of
+                 # a 120,000-step schedule, then 45,000 steps with a shorter one
+    train $n "${DENOISE_COMMON[@]}" --patch 17 --enc 1024 --latent 1024 --noise gaussian \
+      --noise-min 0 --noise-max 55 --steps 120000 --stop-after 10000 --val-every 2000 \
+      --checkpoint-every 5000 --init-style torch
+    "$VAE" train --kind dae --data "images:$DATA/denoise/train400" --act relu --residual \
+      --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256 --lr 7e-4 \
+      --lr-final 1e-5 --seed 2 --patch 17 --enc 1024 --latent 1024 --noise gaussian \
+      --noise-min 0 --noise-max 55 --steps 45000 --val-every 2500 --checkpoint-every 2500 \
+      --init "$OUT/$n.safetensors" --meta denoise.stride=3 --threads "$T" \
+      --log "$OUT/$n.csv" --out "$OUT/$n.safetensors" ;;
   denoise-l)     # candidate quality model, NOT shipped: 13x13 patches,
                  # 170-1024-169 reached 27.95 dB on BSD68 at sigma 25, below
                  # denoise-s (28.03); a two-hidden-layer 170-512-512-169
