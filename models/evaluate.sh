@@ -26,7 +26,8 @@
 #   WORK [${TMPDIR:-/tmp}/vae_evaluate]  (noisy and denoised PNGs stay there)
 #   THREADS [2]  OpenBLAS threads of the tool, n-threads of vaedenoise, parallel ffmpeg jobs
 #   SETS ["set12 bsd68"]  SIGMAS ["15 25 50"]  LIMIT [all] images per set
-#   MODELS ["denoise-s denoise-l"]   names in MODELS_DIR or paths to .safetensors
+#   MODELS ["denoise-s denoise-s@4 denoise-q"]   names in MODELS_DIR or paths (NAME@S: stride S;
+#              NAME+x8: self-ensemble, papers' protocol only)  PAPER_FILE [denoise-paper.md]
 #   PEERS ["nlmeans hqdn3d vaguedenoiser bm3d"]  BM3D_SETS ["set12"] (bm3d is slow)
 #   IMPULSE_MODELS ["denoise-sp denoise-mask"]  PS ["0.1 0.2"]
 #   IMPULSE_TYPES ["salt-and-pepper masking"]  (baselines run even without a model)
@@ -53,7 +54,8 @@ if [[ $QUICK == 1 ]]; then
 fi
 SETS=${SETS:-"set12 bsd68"}
 SIGMAS=${SIGMAS:-"15 25 50"}
-MODELS=${MODELS:-"denoise-s denoise-l"}
+MODELS=${MODELS:-"denoise-s denoise-s@4 denoise-q"}
+PAPER_FILE=${PAPER_FILE:-denoise-paper.md}
 PEERS=${PEERS:-"nlmeans hqdn3d vaguedenoiser bm3d"}
 BM3D_SETS=${BM3D_SETS:-"set12"}
 IMPULSE_MODELS=${IMPULSE_MODELS:-"denoise-sp denoise-mask"}
@@ -77,7 +79,7 @@ note() { echo "evaluate.sh: $*" >&2; }
 mkdir -p "$WORK" "$OUT"
 START=$SECONDS
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-SETTINGS="SETS=\"$SETS\" SIGMAS=\"$SIGMAS\" PS=\"$PS\" LIMIT=$LIMIT QUICK=$QUICK THREADS=$THREADS PARTS=\"$PARTS\""
+SETTINGS="SETS=\"$SETS\" SIGMAS=\"$SIGMAS\" PS=\"$PS\" LIMIT=$LIMIT QUICK=$QUICK THREADS=$THREADS PARTS=\"$PARTS\" MODELS=\"$MODELS\" PEERS=\"$PEERS\" PAPER_FILE=$PAPER_FILE"
 
 declare -A R          # results: key -> "psnr ssim"
 set_label() { case $1 in set12) echo Set12 ;; bsd68) echo BSD68 ;; *) echo "$1" ;; esac; }
@@ -290,8 +292,8 @@ part_paper() {
     anchor_rows
     echo
     echo "Time: $((SECONDS - t0)) s with THREADS=$THREADS."
-  } > "$OUT/denoise-paper.md"
-  cat "$OUT/denoise-paper.md"; echo
+  } > "$OUT/$PAPER_FILE"
+  cat "$OUT/$PAPER_FILE"; echo
 }
 
 # --------------------------------------------------------------- pipeline

@@ -314,6 +314,66 @@ GST_START_TEST (test_formats_and_sizes)
 
 GST_END_TEST;
 
+/* stride=0 (the default) runs at the model's own denoise.stride, and an
+ * explicit stride still wins. */
+GST_START_TEST (test_model_stride)
+{
+  VaeModel *m = load (tiny_model);
+  VaeError err;
+  gchar *path = g_build_filename (tmp_dir, "strided.safetensors", NULL);
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  GstVideoInfo info;
+  GstBuffer *in, *out;
+  GstVideoFrame fi, fo;
+  GstHarness *h;
+  gint w = 64, hh = 40, st;
+
+  vae_model_set_meta (m, "denoise.stride", "6");
+  fail_unless (vae_model_save (m, path, &err) == VAE_OK, "%s", err.msg);
+  for (gint explicit = 0; explicit <= 1; explicit++) {
+    guint8 *ref, *other;
+    VaeDenoiser *d;
+    h = new_harness (path, 2);
+    if (explicit)
+      g_object_set (h->element, "stride", 3, NULL);
+    set_caps (h, &info, "GRAY8", w, hh);
+    in = make_buffer (&info, 11);
+    out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (out != NULL);
+    fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
+    fail_unless (gst_video_frame_map (&fo, &info, out, GST_MAP_READ));
+    st = explicit ? 3 : 6;
+    ref = g_malloc ((gsize) w * hh);
+    other = g_malloc ((gsize) w * hh);
+    o.stride = st;
+    d = vae_denoiser_new (m, w, hh, &o, &err);
+    fail_unless (d != NULL, "%s", err.msg);
+    vae_denoiser_run_u8 (d, GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0), ref, w, w, hh, 0, hh, 25.0f);
+    vae_denoiser_free (d);
+    o.stride = 4;
+    d = vae_denoiser_new (m, w, hh, &o, &err);
+    vae_denoiser_run_u8 (d, GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0), other, w, w, hh, 0, hh, 25.0f);
+    vae_denoiser_free (d);
+    assert_plane_equal (GST_VIDEO_FRAME_PLANE_DATA (&fo, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fo, 0), ref, w, w, hh, "stride", 0);
+    fail_if (memcmp (ref, other, (gsize) w * hh) == 0,
+        "stride %d and 4 gave the same plane: the test shows nothing", st);
+    gst_video_frame_unmap (&fi);
+    gst_video_frame_unmap (&fo);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    g_free (ref);
+    g_free (other);
+    gst_harness_teardown (h);
+  }
+  vae_model_free (m);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_full_hd)
 {
   VaeModel *m = load (tiny_model);
@@ -821,6 +881,7 @@ vaedenoise_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_formats_and_sizes);
   tcase_add_test (tc, test_full_hd);
+  tcase_add_test (tc, test_model_stride);
   tcase_add_test (tc, test_chroma_denoise);
   tcase_add_test (tc, test_resolution_change);
   tcase_add_test (tc, test_padded_strides);
