@@ -18,6 +18,8 @@
 #              (vaenoise type=… probability=p; vaedenoise noise-level=255·p) vs GStreamer
 #              videomedian and ffmpeg median on the same noisy images.
 #   generative VAEs: test −ELBO, IWAE bound on a subset, Frey held-out ELBO.
+#   video      real camera clips (Foreman CIF, the 720p flower clip) through
+#              vaenoise ! vaedenoise, mean PSNR over frames.
 #
 # Env (defaults in brackets):
 #   BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]
@@ -66,7 +68,7 @@ IWAE_MODELS=${IWAE_MODELS:-"mnist-vae mnist-vae-deep frey-vae"}
 IWAE_K=${IWAE_K:-5000}
 IWAE_N=${IWAE_N:-1000}
 SEED=${SEED:-1}
-PARTS=${PARTS:-"paper pipeline impulse generative"}
+PARTS=${PARTS:-"paper pipeline impulse generative video"}
 if [[ $QUICK == 1 || $LIMIT != 0 ]]; then OUT=${OUT:-$WORK/out}; else OUT=${OUT:-$ROOT/models/eval}; fi
 
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # the tool sets its own; GStreamer threads must not spin
@@ -535,13 +537,81 @@ part_generative() {
   cat "$OUT/generative.md"; echo
 }
 
+# ------------------------------------------------------------------ video
+# Real camera clips (../shared/data/video) through the elements: decoded to
+# GRAY8, Gaussian noise by vaenoise (seed 1, rounded and clipped), denoised by
+# vaedenoise with the true σ; mean per-frame PSNR against the decoded clip.
+# Foreman (CIF) is the validation clip of the zoom/8-bit training choices;
+# the 1280×720 flower clip is the camera clip of the speed benchmark.
+part_video() {
+  local t0=$SECONDS k clip name frames w h g=${VIDEO_SIGMA:-25} raw row
+  resolve_denoisers
+  need_gst
+  mkdir -p "$WORK/video"
+  declare -A VR=()
+  local clips=("BA1_FT_C.264 foreman 60 352 288" "VID_1280x720_cabac_temporal_direct.264 camera 30 1280 720")
+  for clip in "${clips[@]}"; do
+    set -- $clip; name=$2 frames=$3 w=$4 h=$5
+    raw=$WORK/video/$name
+    [[ -f $DATA/video/$1 ]] || { note "video: $1 missing, skipped"; continue; }
+    note "video: $name ($frames frames) decode and noise"
+    command -v ffmpeg >/dev/null || die "video: ffmpeg is needed to decode the clips"
+    ffmpeg -loglevel error -y -i "$DATA/video/$1" -frames:v "$frames" -pix_fmt gray \
+      -f rawvideo "$raw.clean" || die "cannot decode $1"
+    gst-launch-1.0 -q filesrc "location=$raw.clean" blocksize=$((w * h)) \
+      ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
+      ! vaenoise type=gaussian "sigma=$g" seed=1 ! filesink "location=$raw.noisy" >/dev/null \
+      || die "vaenoise failed on $name"
+    VR[noisy|$name]=$("$PY" - "$raw.noisy" "$raw.clean" "$w" "$h" <<'PY'
+import sys, numpy as np
+w, h = int(sys.argv[3]), int(sys.argv[4])
+a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
+c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
+print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
+PY
+)
+    for k in "${!DMODELS[@]}"; do
+      ((DENS[k] == 1)) || continue
+      note "video: $name ${DLABEL[$k]}"
+      gst-launch-1.0 -q filesrc "location=$raw.noisy" blocksize=$((w * h)) \
+        ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
+        ! vaedenoise "model=${DMODELS[$k]}" "noise-level=$g" "stride=${DSTRIDE[$k]}" "n-threads=$THREADS" \
+        ! filesink "location=$raw.out$k" >/dev/null || die "vaedenoise failed on $name"
+      VR[$k|$name]=$("$PY" - "$raw.out$k" "$raw.clean" "$w" "$h" <<'PY'
+import sys, numpy as np
+w, h = int(sys.argv[3]), int(sys.argv[4])
+a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
+c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
+print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
+PY
+)
+    done
+  done
+  {
+    header "Real camera clips through the elements (mean PSNR dB over frames)" \
+      "Clips from \`../shared/data/video\` decoded to GRAY8 by ffmpeg (\`ffmpeg -i CLIP -frames:v N -pix_fmt gray -f rawvideo\`), first N frames; noise: \`vaenoise sigma=$g seed=1\` (rounded and clipped to 8 bits); denoised by \`vaedenoise model=M noise-level=$g\` at the row's stride (0 = the model's own); PSNR per frame against the decoded clip, averaged." \
+      "Foreman (352×288, 60 frames) is the clip the zoom and 8-bit training choices were judged on; the flower clip (1280×720, 30 frames) is the speed benchmark's camera clip, where bench/run.sh also runs ffmpeg's denoisers."
+    echo "| method | Foreman 352×288 | flower 1280×720 |"
+    echo "| --- | --- | --- |"
+    echo "| noisy input | ${VR[noisy|foreman]:-–} | ${VR[noisy|camera]:-–} |"
+    for k in "${!DMODELS[@]}"; do
+      ((DENS[k] == 1)) || continue
+      echo "| \`${DLABEL[$k]}\` (vaedenoise) | ${VR[$k|foreman]:-–} | ${VR[$k|camera]:-–} |"
+    done
+    echo
+    echo "Time: $((SECONDS - t0)) s with THREADS=$THREADS."
+  } > "$OUT/${VIDEO_FILE:-video.md}"
+  cat "$OUT/${VIDEO_FILE:-video.md}"; echo
+}
+
 for part in $PARTS; do
   case $part in
   paper) part_paper ;;
   pipeline) part_pipeline ;;
   impulse) part_impulse ;;
   generative) part_generative ;;
-  *) die "unknown part $part (paper pipeline impulse generative)" ;;
+  video) part_video ;;
+  *) die "unknown part $part (paper pipeline impulse generative video)" ;;
   esac
 done
 note "done in $((SECONDS - START)) s; tables in $OUT"
