@@ -431,6 +431,19 @@ void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
 void vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
     int augment, float zoom, VaeRng *rng, float *out);
 
+/* ZCA whitening: from n samples of dim values, their mean and W = U (Λ +
+ * eps)^(−1/2) Uᵀ (and its inverse), so that W (x − mean) has nearly unit
+ * covariance; LAPACK's dsyev does the eigen-decomposition. */
+int vae_zca_fit (const float *x, size_t n, int dim, float eps, float *mean,
+    float *w, float *w_inv, VaeError *err);
+/* x (n, dim) ← W (x − mean) row by row; tmp holds n·dim floats. */
+void vae_zca_apply (const float *mean, const float *w, int dim, float *x,
+    size_t n, float *tmp);
+/* Folds whitening into an AE trained on whitened data (its first layer and
+ * linear output), so it takes and returns raw data. */
+int vae_model_fold_whitening (VaeModel *m, const float *mean, const float *w,
+    const float *w_inv, VaeError *err);
+
 double vae_psnr_u8 (const uint8_t *a, int a_stride, const uint8_t *b,
     int b_stride, int w, int h);
 double vae_psnr_f32 (const float *a, const float *b, size_t n, float peak);

@@ -54,6 +54,8 @@ typedef struct {
       u8_fraction;
   guint64 seed;
   const char *meta[32];       /* "KEY=VALUE" from --meta */
+  const char *whiten;         /* "zca" */
+  double whiten_eps;
   int n_meta;
 } TrainArgs;
 
@@ -319,10 +321,45 @@ train_usage (void)
       "                         clipped to 8 bits, as GRAY8 video delivers them\n"
       "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
       "  --init FILE            start from a model's weights\n"
+      "  --whiten zca [--whiten-eps E]  ZCA-whiten patch data (fitted on 100,000\n"
+      "                         training patches, eigenvalues + E [1e-4]); the saved\n"
+      "                         model has the whitening folded in and takes raw data\n"
       "  --meta KEY=VALUE       extra metadata (repeatable), e.g. denoise.stride=6:\n"
       "                         the stride vaedenoise uses by default\n"
       "  --init-style he|torch  fresh weights: He/Glorot uniform (default), or\n"
       "                         PyTorch's nn.Linear default U(+-1/sqrt(n_in)) for W and b\n");
+}
+
+/* ZCA whitening of the training data, folded into the model when saved. */
+typedef struct {
+  int on, dim;
+  float *mean, *w, *w_inv, *tmp;
+} Whitening;
+
+/* Saves m, or with whitening a copy with it folded into the first and last
+ * layers, so the file takes raw data like any other. */
+static int
+save_model (const VaeModel *m, const Whitening *wh, const char *path,
+    VaeError *err)
+{
+  void *data;
+  size_t size;
+  VaeModel *copy;
+  int rc;
+  if (!wh->on)
+    return vae_model_save (m, path, err);
+  rc = vae_model_save_to_memory (m, &data, &size, err);
+  if (rc != VAE_OK)
+    return rc;
+  copy = vae_model_load_from_memory (data, size, err);
+  free (data);
+  if (copy == NULL)
+    return err->status;
+  rc = vae_model_fold_whitening (copy, wh->mean, wh->w, wh->w_inv, err);
+  if (rc == VAE_OK)
+    rc = vae_model_save (copy, path, err);
+  vae_model_free (copy);
+  return rc;
 }
 
 static int
@@ -343,6 +380,7 @@ cmd_train (int argc, char **argv)
   gint64 t0, tlast;
   char *cmdline;
   int have_val = 0;
+  Whitening wh = { 0, 0, NULL, NULL, NULL, NULL };
 
   memset (&a, 0, sizeof a);
   memset (&val, 0, sizeof val);
@@ -365,6 +403,7 @@ cmd_train (int argc, char **argv)
   a.seed = 1;
   a.ckpt_every = 1000;
   a.val_every = 0;
+  a.whiten_eps = 1e-4;
 
   for (int i = 0; i < argc; i++) {
     const char *k = argv[i];
@@ -376,7 +415,8 @@ cmd_train (int argc, char **argv)
     STR ("--out", out) STR ("--log", log) STR ("--likelihood", likelihood)
     STR ("--act", act) STR ("--code-act", code_act) STR ("--noise", noise)
     STR ("--enc", enc) STR ("--dec", dec) STR ("--init", init)
-    STR ("--init-style", init_style)
+    STR ("--init-style", init_style) STR ("--whiten", whiten)
+    NUM ("--whiten-eps", whiten_eps, strtod (v, &e))
     if (strcmp (k, "--meta") == 0) {
       if (!v)
         goto missing;
@@ -559,6 +599,48 @@ cmd_train (int argc, char **argv)
     }
   }
 
+  if (a.whiten) {
+    size_t nfit = 100000;
+    float *fx;
+    VaeRng fr;
+    if (strcmp (a.whiten, "zca") != 0 || train.n > 0 || a.init
+        || !(a.whiten_eps > 0) || c.noise_input || c.residual)
+      {
+        fail ("train: --whiten zca is for images: patch data, a fresh "
+            "non-residual model without --noise-input, and --whiten-eps > 0");
+        goto out;
+      }
+    wh.on = 1;
+    wh.dim = c.n_in;
+    wh.mean = malloc ((size_t) c.n_in * sizeof (float));
+    wh.w = malloc ((size_t) c.n_in * c.n_in * sizeof (float));
+    wh.w_inv = malloc ((size_t) c.n_in * c.n_in * sizeof (float));
+    wh.tmp = malloc ((size_t) (a.batch > vn ? a.batch : vn) * c.n_in
+        * sizeof (float));
+    fx = malloc (nfit * c.n_in * sizeof (float));
+    vae_rng_seed (&fr, a.seed ^ 0x2ca);
+    {
+      VaeImageSet sub = train.images;
+      sub.images += train.img_lo;
+      sub.n = train.img_hi - train.img_lo;
+      for (size_t i = 0; i < nfit; i++)
+        vae_image_set_sample_patch (&sub, c.img_w, c.img_h, a.augment, &fr,
+            fx + i * c.n_in);
+    }
+    if (vae_zca_fit (fx, nfit, c.n_in, (float) a.whiten_eps, wh.mean, wh.w,
+            wh.w_inv, &err) != VAE_OK) {
+      free (fx);
+      fail ("train: %s", err.msg);
+      goto out;
+    }
+    free (fx);
+    /* the network sees whitened data as is */
+    c.norm_mean = 0.0f;
+    c.norm_scale = 1.0f;
+    if (vn > 0)
+      vae_zca_apply (wh.mean, wh.w, c.n_in, vx, (size_t) vn, wh.tmp);
+  }
+
   if (a.init) {
     m = vae_model_load (a.init, &err);
     if (m == NULL) {
@@ -681,6 +763,8 @@ cmd_train (int argc, char **argv)
         b = (int) (train.n - pos);
       dataset_batch (&train, order, pos, b, c.img_w, c.img_h, a.augment,
           a.binarize, a.zoom_max, a.zoom_prob, &rng, batch);
+      if (wh.on)
+        vae_zca_apply (wh.mean, wh.w, c.n_in, batch, (size_t) b, wh.tmp);
       if (vae_model_train_step (m, ws, batch, b, &o, step, &rng, &L) != VAE_OK) {
         fail ("train: step %ld failed", step);
         goto out;
@@ -718,7 +802,7 @@ cmd_train (int argc, char **argv)
         char s[64];
         g_snprintf (s, sizeof s, "%ld", step + 1);
         vae_model_set_meta (m, "train.steps", s);
-        if (vae_model_save (m, a.out, &err) != VAE_OK) {
+        if (save_model (m, &wh, a.out, &err) != VAE_OK) {
           fail ("train: checkpoint: %s", err.msg);
           goto out;
         }
@@ -739,7 +823,7 @@ cmd_train (int argc, char **argv)
         g_snprintf (s, sizeof s, "%.6f", last_val);
         vae_model_set_meta (m, "metrics.val_loss", s);
       }
-      if (vae_model_save (m, a.out, &err) != VAE_OK) {
+      if (save_model (m, &wh, a.out, &err) != VAE_OK) {
         fail ("train: %s", err.msg);
         goto out;
       }
@@ -750,6 +834,10 @@ cmd_train (int argc, char **argv)
   }
   rc = stop_requested ? 130 : 0;
 out:
+  free (wh.mean);
+  free (wh.w);
+  free (wh.w_inv);
+  free (wh.tmp);
   if (logf)
     fclose (logf);
   free (batch);
