@@ -51,7 +51,7 @@ typedef struct {
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
       obs_sigma, norm_mean, norm_scale, val_fraction, zoom_max, zoom_prob,
-      u8_fraction;
+      u8_fraction, adam_eps;
   guint64 seed;
   const char *meta[32];       /* "KEY=VALUE" from --meta */
   const char *whiten;         /* "zca" */
@@ -312,6 +312,8 @@ train_usage (void)
       "  --rho R --sparse-beta B   sparse AE\n"
       "  --kl-beta B --kl-anneal STEPS   VAE\n"
       "  --batch N [128] --epochs N | --steps N  --lr 1e-3 --lr-final F --wd W\n"
+      "  --adam-eps E [1e-8]    Adam's ε; the loss is a batch mean, so a summed-loss\n"
+      "                         recipe's ε is matched by ε / batch\n"
       "  --stop-after N         stop (and save) after N steps of the schedule\n"
       "  --binarize             dynamic binarisation (Bernoulli data)\n"
       "  --augment              random flips/rotations of patches\n"
@@ -404,6 +406,7 @@ cmd_train (int argc, char **argv)
   a.ckpt_every = 1000;
   a.val_every = 0;
   a.whiten_eps = 1e-4;
+  a.adam_eps = 1e-8;
 
   for (int i = 0; i < argc; i++) {
     const char *k = argv[i];
@@ -451,6 +454,7 @@ cmd_train (int argc, char **argv)
     NUM ("--zoom-max", zoom_max, strtod (v, &e))
     NUM ("--zoom-prob", zoom_prob, strtod (v, &e))
     NUM ("--u8-fraction", u8_fraction, strtod (v, &e))
+    NUM ("--adam-eps", adam_eps, strtod (v, &e))
     NUM ("--seed", seed, g_ascii_strtoull (v, &e, 10))
     FLAG ("--residual", residual) FLAG ("--noise-input", noise_input)
     FLAG ("--binarize", binarize) FLAG ("--augment", augment)
@@ -474,8 +478,9 @@ cmd_train (int argc, char **argv)
   }
   if (a.batch < 1 || a.batch > 65536 || a.threads < 1 || a.threads > 256
       || a.patch < 1 || a.patch > VAE_MAX_PATCH || a.steps < 0 || a.epochs < 0
-      || !(a.lr > 0) || a.val_fraction < 0 || a.val_fraction >= 1)
-    return fail ("train: batch, threads, patch, steps, lr or val-fraction out of range");
+      || !(a.lr > 0) || a.val_fraction < 0 || a.val_fraction >= 1
+      || !(a.adam_eps > 0 && a.adam_eps < 1))
+    return fail ("train: batch, threads, patch, steps, lr, val-fraction or adam-eps out of range");
   if (!(a.zoom_prob >= 0 && a.zoom_prob <= 1) || !(a.u8_fraction >= 0
           && a.u8_fraction <= 1) || (a.zoom_prob > 0 && !(a.zoom_max >= 1
               && a.zoom_max <= 16)))
@@ -699,6 +704,7 @@ cmd_train (int argc, char **argv)
   o.kl_beta = (float) a.kl_beta;
   o.kl_anneal_steps = a.kl_anneal;
   o.u8_fraction = (float) a.u8_fraction;
+  o.eps = (float) a.adam_eps;
   if (a.val_every <= 0)
     a.val_every = steps_per_epoch;
 

@@ -159,6 +159,8 @@ expect_error "noise on a non-DAE" "--noise needs --kind dae" \
 expect_error "Bernoulli with normalisation" "Bernoulli" \
   "$VAE" train --kind vae --likelihood bernoulli --norm-scale 0.5 \
   --data synthetic --out "$TMP/x.safetensors"
+expect_error "Adam epsilon of zero" "adam-eps out of range" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --adam-eps 0
 expect_error "batch out of range" "out of range" \
   "$VAE" train --batch 0 --data synthetic --out "$TMP/x.safetensors"
 expect_error "unwritable output" "no-such-dir" \
