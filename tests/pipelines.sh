@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every pipelines/*.sh headless with a few buffers, as CI does: each
-# must exit 0; compare-headless.sh must also write its PNG and raise PSNR.
+# must exit 0; compare-headless.sh and demo-video.sh must also write their
+# PNG and raise PSNR.
 #
 # Env (meson's test environment sets them): GST_PLUGIN_PATH_1_0,
 # GST_REGISTRY, GST_VAE_MODEL_PATH, VAE_TOOL, VAE_SHARED_DATA.
@@ -64,6 +65,18 @@ for script in "$ROOT"/pipelines/*.sh; do
       why="PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
     else
       echo "# $name: PSNR noisy $noisy dB -> denoised $denoised dB"
+    fi
+  elif [[ $name == demo-video ]]; then
+    noisy=$(sed -n 's/^mean PSNR noisy *vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
+    denoised=$(sed -n 's/^mean PSNR denoised vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
+    if [[ ! -s $out/video-frame.png || ! -s $out/video-compare.mkv ]]; then
+      why="no video-frame.png or video-compare.mkv"
+    elif [[ -z $noisy || -z $denoised ]]; then
+      why="no PSNR printed"
+    elif ! awk -v a="$noisy" -v b="$denoised" 'BEGIN { exit !(b > a + 1) }'; then
+      why="PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
+    else
+      echo "# $name: mean PSNR noisy $noisy dB -> denoised $denoised dB"
     fi
   fi
   if [[ -z $why ]]; then
