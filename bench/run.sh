@@ -366,7 +366,7 @@ for s in $SWEEP; do
     echo "| ${s/x/×} | $px | $(fmt "$mn") | $(fmt "$md") | $np | $(ratio "$np" "$refnp") |"
 done
 echo
-echo "## Where a 1280×720 frame goes (bench/denoise_bench: vae_denoiser_run_u8 on one camera frame, bands as in the element)"
+echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it)"
 echo
 echo "sgemm peak (square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2."
 echo
