@@ -21,11 +21,11 @@
  *   VaeError err;
  *   VaeModel *m = vae_model_load ("models/dn-s.safetensors", &err);
  *   if (!m) { fprintf (stderr, "%s\n", err.msg); return 1; }
- *   VaeDenoiseOpts o = vae_denoise_opts_default ();
- *   o.sigma = 25.0f;
+ *   VaeDenoiseOpts o = vae_denoise_opts_default ();   // the model's stride
+ *   float sigma = 25.0f;                              // noise level, 8-bit units
  *   VaeDenoiser *d = vae_denoiser_new (m, width, height, &o, &err);
  *   vae_denoiser_run_u8 (d, src, src_stride, dst, dst_stride, width, height,
- *                        0, height, o.sigma);
+ *                        0, height, sigma);
  *   vae_denoiser_free (d);
  *   vae_model_free (m);
  *
@@ -328,7 +328,7 @@ typedef enum {
 typedef struct {
   int stride;                 /* patch step in pixels; 0 = the model's
                                * denoise.stride metadata, else patch/2 */
-  int batch;                  /* patches per GEMM */
+  int batch;                  /* patches per GEMM tile, at most [1024] */
   VaeWindow window;
 } VaeDenoiseOpts;
 
