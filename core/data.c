@@ -326,10 +326,8 @@ vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
     float fy0 = im->h - 1 > eh ? vae_rng_uniform (rng) * (im->h - 1 - eh) : 0;
     for (int i = 0; i < ph; i++) {
       for (int j = 0; j < pw; j++) {
-        int a = i, b = j;
-        if (t & 1) { a = j; b = i; }
-        if (t & 2) a = ph - 1 - a;
-        if (t & 4) b = pw - 1 - b;
+        int a, b;
+        vae_sym_src (t, ph, pw, i, j, &a, &b);
         float fy = fy0 + a / zoom, fx = fx0 + b / zoom;
         int yy = (int) fy, xx = (int) fx;
         float wy = fy - yy, wx = fx - xx;
@@ -347,11 +345,8 @@ vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
   y0 = im->h > ph ? (int) vae_rng_below (rng, (uint32_t) (im->h - ph + 1)) : 0;
   for (int i = 0; i < ph; i++) {
     for (int j = 0; j < pw; j++) {
-      /* one of the 8 symmetries of the square */
-      int a = i, b = j;
-      if (t & 1) { a = j; b = i; }
-      if (t & 2) a = ph - 1 - a;
-      if (t & 4) b = pw - 1 - b;
+      int a, b;
+      vae_sym_src (t, ph, pw, i, j, &a, &b);
       int yy = y0 + (a < im->h ? a : im->h - 1);
       int xx = x0 + (b < im->w ? b : im->w - 1);
       out[i * pw + j] = im->pixels[(size_t) yy * im->w + xx] / 255.0f;

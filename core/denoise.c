@@ -437,22 +437,6 @@ vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
       row1, sigma);
 }
 
-/* Source coordinates of pixel (i, j) of symmetry t of a w × h plane; the
- * transformed plane is th × tw. */
-static inline void
-sym_src (int t, int w, int h, int i, int j, int *sy, int *sx)
-{
-  int th = t & 1 ? w : h, tw = t & 1 ? h : w;
-  int u = t & 2 ? th - 1 - i : i, v = t & 4 ? tw - 1 - j : j;
-  if (t & 1) {
-    *sy = v;
-    *sx = u;
-  } else {
-    *sy = u;
-    *sx = v;
-  }
-}
-
 int
 vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
     float *dst, int dst_stride, int w, int h, float sigma, float *work)
@@ -468,7 +452,7 @@ vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
     int th = t & 1 ? w : h, tw = t & 1 ? h : w, sy, sx, rc;
     for (int i = 0; i < th; i++)
       for (int j = 0; j < tw; j++) {
-        sym_src (t, w, h, i, j, &sy, &sx);
+        vae_sym_src (t, h, w, i, j, &sy, &sx);
         tin[(size_t) i * tw + j] = src[(size_t) sy * src_stride + sx];
       }
     rc = vae_denoiser_run_f32 (d, tin, tw, tout, tw, tw, th, 0, th, sigma);
@@ -476,7 +460,7 @@ vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
       return rc;
     for (int i = 0; i < th; i++)
       for (int j = 0; j < tw; j++) {
-        sym_src (t, w, h, i, j, &sy, &sx);
+        vae_sym_src (t, h, w, i, j, &sy, &sx);
         acc[(size_t) sy * w + sx] += tout[(size_t) i * tw + j];
       }
   }

@@ -71,4 +71,24 @@ vae_norm (const VaeConfig *c, float x)
   return (x - c->norm_mean) / c->norm_scale;
 }
 
+/* One of the 8 symmetries of an h × w grid (t: bit 0 transposes, bit 1
+ * flips rows, bit 2 flips columns): the source cell (*sy, *sx) of cell
+ * (i, j) of the transformed grid, which is w × h when t transposes.  Used
+ * for patch augmentation and the denoiser's self-ensemble. */
+static inline void
+vae_sym_src (int t, int h, int w, int i, int j, int *sy, int *sx)
+{
+  int a = i, b = j;
+  if (t & 1) {
+    a = j;
+    b = i;
+  }
+  if (t & 2)
+    a = h - 1 - a;
+  if (t & 4)
+    b = w - 1 - b;
+  *sy = a;
+  *sx = b;
+}
+
 #endif

@@ -543,6 +543,16 @@ part_generative() {
 # vaedenoise with the true σ; mean per-frame PSNR against the decoded clip.
 # Foreman (CIF) is the validation clip of the zoom/8-bit training choices;
 # the 1280×720 flower clip is the camera clip of the speed benchmark.
+# clip_psnr A B W H: mean per-frame PSNR of two raw GRAY8 clips
+clip_psnr() {
+  "$PY" - "$@" <<'PY'
+import sys, numpy as np
+w, h = int(sys.argv[3]), int(sys.argv[4])
+a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
+c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
+print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
+PY
+}
 part_video() {
   local t0=$SECONDS k clip name frames w h g=${VIDEO_SIGMA:-25} raw row
   resolve_denoisers
@@ -562,14 +572,7 @@ part_video() {
       ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
       ! vaenoise type=gaussian "sigma=$g" seed=1 ! filesink "location=$raw.noisy" >/dev/null \
       || die "vaenoise failed on $name"
-    VR[noisy|$name]=$("$PY" - "$raw.noisy" "$raw.clean" "$w" "$h" <<'PY'
-import sys, numpy as np
-w, h = int(sys.argv[3]), int(sys.argv[4])
-a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
-c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
-print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
-PY
-)
+    VR[noisy|$name]=$(clip_psnr "$raw.noisy" "$raw.clean" "$w" "$h")
     for k in "${!DMODELS[@]}"; do
       ((DENS[k] == 1)) || continue
       note "video: $name ${DLABEL[$k]}"
@@ -577,14 +580,7 @@ PY
         ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
         ! vaedenoise "model=${DMODELS[$k]}" "noise-level=$g" "stride=${DSTRIDE[$k]}" "n-threads=$THREADS" \
         ! filesink "location=$raw.out$k" >/dev/null || die "vaedenoise failed on $name"
-      VR[$k|$name]=$("$PY" - "$raw.out$k" "$raw.clean" "$w" "$h" <<'PY'
-import sys, numpy as np
-w, h = int(sys.argv[3]), int(sys.argv[4])
-a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
-c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
-print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
-PY
-)
+      VR[$k|$name]=$(clip_psnr "$raw.out$k" "$raw.clean" "$w" "$h")
     done
   done
   {

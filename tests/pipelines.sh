@@ -38,6 +38,27 @@ if [[ -z ${MODEL:-} ]]; then
   fi
 fi
 
+# psnr_raised LOG LABEL FILE...: empty when the script wrote every FILE (in
+# the log's folder) and its "LABEL noisy/denoised vs clean: X dB" lines show
+# a gain of over 1 dB (the gain goes to stdout as a comment); else why not.
+psnr_raised () {
+  local log=$1 label=$2 dir noisy denoised f
+  dir=$(dirname "$log")
+  shift 2
+  for f in "$@"; do
+    [[ -s $dir/$f ]] || { echo "no $f"; return; }
+  done
+  noisy=$(sed -n "s/^$label noisy *vs clean: \([0-9.]*\) dB/\1/p" "$log")
+  denoised=$(sed -n "s/^$label denoised vs clean: \([0-9.]*\) dB/\1/p" "$log")
+  if [[ -z $noisy || -z $denoised ]]; then
+    echo "no PSNR printed"
+  elif ! awk -v a="$noisy" -v b="$denoised" 'BEGIN { exit !(b > a + 1) }'; then
+    echo "PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
+  else
+    echo "# $(basename "$dir"): $label noisy $noisy dB -> denoised $denoised dB" >&2
+  fi
+}
+
 pass=0
 fail=0
 n=0
@@ -55,29 +76,9 @@ for script in "$ROOT"/pipelines/*.sh; do
   if ((rc != 0)); then
     why="exit $rc"
   elif [[ $name == compare-headless ]]; then
-    noisy=$(sed -n 's/^PSNR noisy *vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
-    denoised=$(sed -n 's/^PSNR denoised vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
-    if [[ ! -s $out/compare.png ]]; then
-      why="no compare.png"
-    elif [[ -z $noisy || -z $denoised ]]; then
-      why="no PSNR printed"
-    elif ! awk -v a="$noisy" -v b="$denoised" 'BEGIN { exit !(b > a + 1) }'; then
-      why="PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
-    else
-      echo "# $name: PSNR noisy $noisy dB -> denoised $denoised dB"
-    fi
+    why=$(psnr_raised "$out/log" "PSNR" compare.png)
   elif [[ $name == demo-video ]]; then
-    noisy=$(sed -n 's/^mean PSNR noisy *vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
-    denoised=$(sed -n 's/^mean PSNR denoised vs clean: \([0-9.]*\) dB/\1/p' "$out/log")
-    if [[ ! -s $out/video-frame.png || ! -s $out/video-compare.mkv ]]; then
-      why="no video-frame.png or video-compare.mkv"
-    elif [[ -z $noisy || -z $denoised ]]; then
-      why="no PSNR printed"
-    elif ! awk -v a="$noisy" -v b="$denoised" 'BEGIN { exit !(b > a + 1) }'; then
-      why="PSNR did not improve: noisy $noisy dB, denoised $denoised dB"
-    else
-      echo "# $name: mean PSNR noisy $noisy dB -> denoised $denoised dB"
-    fi
+    why=$(psnr_raised "$out/log" "mean PSNR" video-frame.png video-compare.mkv)
   fi
   if [[ -z $why ]]; then
     echo "ok $n - $name (${secs}s)"

@@ -1070,6 +1070,17 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
 }
 
 /* Denoises a float image [0,1] (h rows of w) into out. */
+/* A denoiser for w × h planes, or for both orientations when the
+ * self-ensemble will transpose them. */
+static VaeDenoiser *
+new_denoiser (const VaeModel *m, int w, int h, const VaeDenoiseOpts *o,
+    int ensemble, VaeError *err)
+{
+  int side = w > h ? w : h;
+  return ensemble == 8 ? vae_denoiser_new (m, side, side, o, err)
+      : vae_denoiser_new (m, w, h, o, err);
+}
+
 static int
 denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
     float level, int ensemble)
@@ -1131,9 +1142,7 @@ cmd_eval_denoise (int argc, char **argv)
     float *clean = malloc (n * sizeof (float));
     float *noisy = malloc (n * sizeof (float));
     float *out = malloc (n * sizeof (float));
-    int side = im->w > im->h ? im->w : im->h;
-    VaeDenoiser *d = a.ensemble == 8 ? vae_denoiser_new (m, side, side, &o, &err)
-        : vae_denoiser_new (m, im->w, im->h, &o, &err);
+    VaeDenoiser *d = new_denoiser (m, im->w, im->h, &o, a.ensemble, &err);
     VaeRng r;
     double pin, pout, ss;
     float level;
@@ -1218,11 +1227,7 @@ cmd_denoise (int argc, char **argv)
   }
   o.stride = a.stride;
   o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
-  {
-    int side = im.w > im.h ? im.w : im.h;
-    d = a.ensemble == 8 ? vae_denoiser_new (m, side, side, &o, &err)
-        : vae_denoiser_new (m, im.w, im.h, &o, &err);
-  }
+  d = new_denoiser (m, im.w, im.h, &o, a.ensemble, &err);
   if (d == NULL) {
     vae_image_clear (&im);
     vae_model_free (m);

@@ -22,16 +22,7 @@
 #define TOL64 1e-3
 #define FLOOR_F64 1e-4        /* models, double reference loss */
 
-static int failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
+#include "check.h"
 
 static double
 rel_err_f (double a, double n, double floor_)

@@ -13,16 +13,7 @@
 
 #define N (1 << 20)
 
-static int failures = 0;
-
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
+#include "check.h"
 
 /* |got − want| within k standard errors. */
 static int

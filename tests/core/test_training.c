@@ -13,16 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0, skipped = 0;
+#include "check.h"
 
-#define CHECK(cond, ...) do { \
-    if (!(cond)) { \
-      failures++; \
-      printf ("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf (__VA_ARGS__); \
-      printf ("\n"); \
-    } \
-  } while (0)
+static int skipped = 0;
+
 
 /* ------------------------------------------------------------------ data */
 
