@@ -650,12 +650,55 @@ test_terms_contribute (void)
   }
 }
 
+/* The Bernoulli loss the training step reports (a product-of-factors sum,
+ * core/train.c) against the double reference, over many 64-pixel blocks and
+ * a remainder, with logits from −120 to +120: saturated units, exp(−a)
+ * overflowing to inf and underflowing to 0. */
+static void
+test_bernoulli_extremes (void)
+{
+  enum { B = 3 };
+  VaeConfig c = base (VAE_KIND_AE, VAE_LIK_BERNOULLI, 15, 13, 4);
+  VaeError err = { 0 };
+  VaeRng rng;
+  VaeModel *m;
+  VaeWorkspace *ws;
+  VaeLoss L;
+  int D = 15 * 13, no;
+  float *x = malloc (sizeof (float) * B * D), *b;
+  double ref, e;
+
+  c.act = VAE_ACT_IDENTITY;
+  m = vae_model_new (&c, 5, &err);
+  CHECK (m != NULL && vae_model_prepare_training (m, &err) == VAE_OK,
+      "model: %s", err.msg);
+  ws = vae_workspace_new (m, B, 1, &err);
+  vae_rng_seed (&rng, 11);
+  for (int i = 0; i < B * D; i++)
+    x[i] = (float) (vae_rng_uniform (&rng) < 0.5f);
+  vae_model_layer (m, vae_model_n_layers (m) - 1, NULL, &no, NULL, NULL, &b,
+      NULL, NULL);
+  for (int j = 0; j < no; j++)
+    b[j] = -120.0f + 240.0f * j / (no - 1);
+  model_loss (m, ws, x, x, NULL, B, NULL, 0.0f, &L);
+  ref = ref_loss (m, x, x, NULL, B, NULL, 0.0f);
+  e = fabs (L.rec - ref) / fmax (1.0, fabs (ref));
+  printf ("bernoulli loss, %d pixels, logits ±120: %.6f (reference %.6f, "
+      "rel diff %.1e)\n", D, L.rec, ref, e);
+  CHECK (isfinite (L.rec) && e < 1e-6, "bernoulli loss %.9g, reference %.9g",
+      L.rec, ref);
+  vae_workspace_free (ws);
+  vae_model_free (m);
+  free (x);
+}
+
 int
 main (void)
 {
   test_dense ();
   test_models ();
   test_terms_contribute ();
+  test_bernoulli_extremes ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
