@@ -2,6 +2,7 @@
  * overlap-add with weights. */
 #include "vae_private.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,13 @@ struct VaeDenoiser {
   int pw, ph, stride, batch, net_in;
   int max_w, max_h;
   float *acc;                 /* (max_h, max_w) weighted sums, network units */
-  float *wsum;                /* (max_h, max_w) summed weights */
-  float *win;                 /* (ph, pw) overlap-add window */
+  float *win;                 /* (ph, pw) overlap-add window, wy[i]·wx[j] */
+  float *wx, *wy;             /* its separable factors (pw), (ph) */
+  float *iwx, *iwy;           /* 1 / summed window weights per column, row */
   int *xs, *ys;               /* patch origins */
   int *xmap, *ymap;           /* reflected source coordinates */
   int grid_w, grid_h, nx, ny; /* the grid xs/ys/xmap/ymap were made for */
+  float *bias0;               /* layer 0's bias with the level input folded in */
   float *z;                   /* patch store of the one-call path, lazily */
   size_t z_floats;            /* patches of the largest plane × patch size */
   float lut[256];             /* u8 → network units */
@@ -27,6 +30,31 @@ typedef struct {
   int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
   long n;
 } Grid;
+
+/* One factor of the overlap-add window: flat, or a Gaussian with σ a
+ * quarter of the patch. */
+static void
+window_1d (float *w, int p, VaeWindow kind)
+{
+  float c = (p - 1) * 0.5f, s = p * 0.25f;
+  for (int i = 0; i < p; i++)
+    w[i] = kind == VAE_WINDOW_GAUSS
+        ? expf (-0.5f * (i - c) * (i - c) / (s * s)) : 1.0f;
+}
+
+/* 1 / Σ of the window factors w covering each of n pixels, patches of p at
+ * the k origins o. */
+static void
+inverse_weights (float *iw, int n, const int *o, int k, const float *w, int p)
+{
+  for (int x = 0; x < n; x++)
+    iw[x] = 0.0f;
+  for (int i = 0; i < k; i++)
+    for (int j = 0; j < p && o[i] + j < n; j++)
+      iw[o[i] + j] += w[j];
+  for (int x = 0; x < n; x++)
+    iw[x] = 1.0f / iw[x];
+}
 
 VaeDenoiseOpts
 vae_denoise_opts_default (void)
@@ -46,13 +74,17 @@ vae_denoiser_free (VaeDenoiser *d)
     return;
   vae_workspace_free (d->ws);
   vae_aligned_free (d->acc);
-  vae_aligned_free (d->wsum);
   free (d->win);
+  free (d->wx);
+  free (d->wy);
+  free (d->iwx);
+  free (d->iwy);
   free (d->xs);
   free (d->ys);
   free (d->xmap);
   free (d->ymap);
   vae_aligned_free (d->z);
+  free (d->bias0);
   free (d);
 }
 
@@ -125,32 +157,32 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   plane = (size_t) max_w * max_h;
   d->ws = vae_workspace_new (m, d->batch, 0, err);
   d->acc = vae_aligned_alloc (plane * sizeof (float));
-  d->wsum = vae_aligned_alloc (plane * sizeof (float));
   d->win = malloc ((size_t) d->pw * d->ph * sizeof (float));
+  d->wx = malloc ((size_t) d->pw * sizeof (float));
+  d->wy = malloc ((size_t) d->ph * sizeof (float));
+  d->iwx = malloc (W * sizeof (float));
+  d->iwy = malloc (H * sizeof (float));
   d->xs = malloc ((W + 1) * sizeof (int));
   d->ys = malloc ((H + 1) * sizeof (int));
   d->xmap = malloc (W * sizeof (int));
   d->ymap = malloc (H * sizeof (int));
-  if (!d->ws || !d->acc || !d->wsum || !d->win || !d->xs || !d->ys
-      || !d->xmap || !d->ymap) {
+  d->bias0 = malloc ((size_t) m->layers[0].n_out * sizeof (float));
+  if (!d->ws || !d->acc || !d->win || !d->wx || !d->wy || !d->iwx
+      || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0) {
     if (d->ws)
       vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
           max_w, max_h);
     vae_denoiser_free (d);
     return NULL;
   }
-  for (int i = 0; i < d->ph; i++) {
-    for (int j = 0; j < d->pw; j++) {
-      float w = 1.0f;
-      if (o.window == VAE_WINDOW_GAUSS) {
-        float cy = (d->ph - 1) * 0.5f, cx = (d->pw - 1) * 0.5f;
-        float sy = d->ph * 0.25f, sx = d->pw * 0.25f;
-        w = expf (-0.5f * ((i - cy) * (i - cy) / (sy * sy)
-                + (j - cx) * (j - cx) / (sx * sx)));
-      }
-      d->win[i * d->pw + j] = w;
-    }
-  }
+  /* The window is separable, and so, on the grid of origins xs × ys, is
+   * the sum of the windows covering a pixel: Σ = Wy[y] · Wx[x].  Blending
+   * then needs no per-pixel weight plane, only 1/Wx and 1/Wy (grid()). */
+  window_1d (d->wx, d->pw, o.window);
+  window_1d (d->wy, d->ph, o.window);
+  for (int i = 0; i < d->ph; i++)
+    for (int j = 0; j < d->pw; j++)
+      d->win[i * d->pw + j] = d->wy[i] * d->wx[j];
   for (int v = 0; v < 256; v++)
     d->lut[v] = vae_norm (c, v / 255.0f);
   return d;
@@ -217,6 +249,8 @@ grid (VaeDenoiser *d, int w, int h, Grid *g)
     d->ny = origins (d->ys, h, d->ph, d->stride);
     reflect_map (d->xmap, w, d->pw);
     reflect_map (d->ymap, h, d->ph);
+    inverse_weights (d->iwx, w, d->xs, d->nx, d->wx, d->pw);
+    inverse_weights (d->iwy, h, d->ys, d->ny, d->wy, d->ph);
     d->grid_w = w;
     d->grid_h = h;
   }
@@ -230,6 +264,51 @@ grid (VaeDenoiser *d, int w, int h, Grid *g)
   return VAE_OK;
 }
 
+/* The network on the n patches gathered in ws->x, each patch's denoised
+ * values (network units: x − ŷ for residual models) written to z.  Two
+ * rewrites of vae_net_forward, exact up to float rounding: the level input
+ * of a noise-conditional model is the same for every patch of the plane, so
+ * it folds into layer 0's bias and that GEMM's inner dimension is the patch
+ * alone; and the output layer accumulates straight into z, which starts as
+ * x − b (residual, with α = −1) or b, so no output rows are copied. */
+static void
+tile_forward (VaeDenoiser *d, int n, float feat, float *z)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  VaeWorkspace *ws = d->ws;
+  const VaeLayer *L0 = &m->layers[0], *Lo = &m->layers[m->n_layers - 1];
+  const float *w0 = m->params + L0->w_off, *b0 = m->params + L0->b_off;
+  const float *bo = m->params + Lo->b_off;
+  int nl = m->n_layers, P = c->n_in, ni = d->net_in, h0 = L0->n_out;
+
+  for (int j = 0; j < h0; j++)
+    d->bias0[j] = b0[j] + (c->noise_input ? feat * w0[(size_t) j * ni + P]
+        : 0.0f);
+  for (int k = 0; k < n; k++)
+    memcpy (ws->act[0] + (size_t) k * h0, d->bias0, (size_t) h0 * sizeof (float));
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, h0, P, 1.0f,
+      ws->x, ni, w0, ni, 1.0f, ws->act[0], h0);
+  vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
+  for (int l = 1; l < nl - 1; l++) {
+    const VaeLayer *L = &m->layers[l];
+    vae_dense_forward (ws->act[l], ws->act[l - 1], m->params + L->w_off,
+        m->params + L->b_off, n, L->n_in, L->n_out, L->act);
+  }
+  for (int k = 0; k < n; k++) {
+    const float *xk = ws->x + (size_t) k * ni;
+    float *zk = z + (size_t) k * P;
+    if (c->residual)
+      for (int i = 0; i < P; i++)
+        zk[i] = xk[i] - bo[i];
+    else
+      memcpy (zk, bo, (size_t) P * sizeof (float));
+  }
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, P, Lo->n_in,
+      c->residual ? -1.0f : 1.0f, ws->act[nl - 2], Lo->n_in,
+      m->params + Lo->w_off, Lo->n_in, 1.0f, z, P);
+}
+
 /* Computes patches [k0, k1) of the grid into z (network units, the
  * denoised patch: x − ŷ for residual models). */
 static void
@@ -240,9 +319,8 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
   VaeWorkspace *ws = d->ws;
-  int nl = m->n_layers, P = c->n_in, n = (int) (k1 - k0);
+  int n = (int) (k1 - k0);
   float feat = sigma / 255.0f / c->norm_scale;
-  const float *y;
 
   for (long k = k0; k < k1; k++) {
     int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
@@ -265,20 +343,8 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
           xr[j] = vae_norm (c, sr[xm[j]]);
       }
     }
-    if (c->noise_input)
-      x[c->n_in] = feat;
   }
-  vae_net_forward (m, ws, ws->x, n, 0, nl);
-  y = ws->act[nl - 1];
-  for (int k = 0; k < n; k++) {
-    const float *yk = y + (size_t) k * P, *xk = ws->x + (size_t) k * d->net_in;
-    float *zk = z + (size_t) (k0 + k) * P;
-    if (c->residual)
-      for (int i = 0; i < P; i++)
-        zk[i] = xk[i] - yk[i];
-    else
-      memcpy (zk, yk, (size_t) P * sizeof (float));
-  }
+  tile_forward (d, n, feat, z + (size_t) k0 * c->n_in);
 }
 
 /* Overlap-adds the patches covering rows [row0, row1) from z, in the grid's
@@ -291,7 +357,6 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
   int P = c->n_in;
 
   memset (d->acc, 0, (size_t) (row1 - row0) * w * sizeof (float));
-  memset (d->wsum, 0, (size_t) (row1 - row0) * w * sizeof (float));
   for (int iy = 0; iy < g->ny; iy++) {
     int py = d->ys[iy];
     int i0, i1;
@@ -305,23 +370,21 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
       const float *zk = z + ((size_t) iy * g->nx + ix) * P;
       for (int i = i0; i < i1; i++) {
         size_t o = (size_t) (py + i - row0) * w + px;
-        float *acc = d->acc + o, *wsum = d->wsum + o;
+        float *acc = d->acc + o;
         const float *zr = zk + i * d->pw, *wr = d->win + i * d->pw;
-        for (int j = 0; j < j1; j++) {
+        for (int j = 0; j < j1; j++)
           acc[j] += wr[j] * zr[j];
-          wsum[j] += wr[j];
-        }
       }
     }
   }
   for (int yy = row0; yy < row1; yy++) {
     const float *acc = d->acc + (size_t) (yy - row0) * w;
-    const float *ws = d->wsum + (size_t) (yy - row0) * w;
+    const float *iwx = d->iwx;
     if (dst8) {
       uint8_t *o = dst8 + (size_t) yy * dst_stride;
-      float k = 255.0f * c->norm_scale, b = 255.0f * c->norm_mean;
+      float k = 255.0f * c->norm_scale * d->iwy[yy], b = 255.0f * c->norm_mean;
       for (int x = 0; x < w; x++) {
-        float v = acc[x] / ws[x] * k + b;
+        float v = acc[x] * iwx[x] * k + b;
         /* NaN (huge but finite weights overflow to inf − inf) goes to 0:
          * converting it to uint8_t would be undefined. */
         v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
@@ -329,8 +392,9 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
       }
     } else {
       float *o = dstf + (size_t) yy * dst_stride;
+      float k = c->norm_scale * d->iwy[yy];
       for (int x = 0; x < w; x++)
-        o[x] = acc[x] / ws[x] * c->norm_scale + c->norm_mean;
+        o[x] = acc[x] * iwx[x] * k + c->norm_mean;
     }
   }
 }

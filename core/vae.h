@@ -220,6 +220,17 @@ VaeWorkspace *vae_workspace_new (const VaeModel *m, int max_batch,
 void vae_workspace_free (VaeWorkspace *ws);
 int vae_workspace_max_batch (const VaeWorkspace *ws);
 
+/* Pruning hidden units (any hidden layer but a VAE's code layer).
+ * vae_model_unit_scores adds, for each unit j of layer `layer`, the sum over
+ * the batch of |a_j| · ‖column j of the next layer's weights‖₂ to acc[j]
+ * (x in data units, levels the noise levels of noise-conditional models or
+ * NULL).  vae_model_prune returns a copy of m without the units whose keep[j]
+ * is 0 (metadata copied), or NULL with err set. */
+int vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
+    const float *x, const float *levels, int batch, double *acc);
+VaeModel *vae_model_prune (const VaeModel *m, int layer,
+    const unsigned char *keep, VaeError *err);
+
 /* ------------------------------------------------------------- inference */
 
 /* Network-space helpers: x in data units [0, 1]. */

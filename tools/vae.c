@@ -949,6 +949,184 @@ cmd_meta (int argc, char **argv)
   return rc;
 }
 
+/* ---------------------------------------------------------------- prune */
+
+static int
+cmp_score_desc (const void *pa, const void *pb, void *ud)
+{
+  const double *sc = ud;
+  int a = *(const int *) pa, b = *(const int *) pb;
+  if (sc[a] != sc[b])
+    return sc[a] > sc[b] ? -1 : 1;
+  return a - b;
+}
+
+static int
+cmd_prune (int argc, char **argv)
+{
+  const char *data = NULL, *out = NULL;
+  long samples = 65536, seed = 1;
+  int keep_n = 0, layer = -1, augment = 0;
+  double zoom_max = 1.0, zoom_prob = 0.0, u8 = 0.0;
+  VaeError err;
+  VaeModel *m = NULL, *p = NULL;
+  VaeWorkspace *ws = NULL;
+  VaeTrainOpts o = vae_train_opts_default ();
+  const VaeConfig *c;
+  Dataset d;
+  VaeRng rng;
+  float *clean = NULL, *noisy = NULL, *lv = NULL;
+  double *score = NULL;
+  int *order = NULL, *rank = NULL, n_units = 0, rc = 1;
+  unsigned char *keep = NULL;
+  enum { B = 256 };
+
+  memset (&d, 0, sizeof d);
+  if (argc < 1 || argv[0][0] == '-')
+    return fail ("usage: vae prune MODEL --data SPEC --keep N --out FILE "
+        "[--layer L] [--samples N] [--seed S] [--augment] [--zoom-max Z "
+        "--zoom-prob P] [--u8-fraction F]");
+  for (int i = 1; i < argc; i++) {
+    const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    char *e = NULL;
+    if (strcmp (k, "--augment") == 0) {
+      augment = 1;
+      continue;
+    }
+    if (v == NULL)
+      return fail ("prune: %s needs a value", k);
+    i++;
+    if (strcmp (k, "--data") == 0) data = v;
+    else if (strcmp (k, "--out") == 0) out = v;
+    else if (strcmp (k, "--keep") == 0) keep_n = (int) strtol (v, &e, 10);
+    else if (strcmp (k, "--layer") == 0) layer = (int) strtol (v, &e, 10);
+    else if (strcmp (k, "--samples") == 0) samples = strtol (v, &e, 10);
+    else if (strcmp (k, "--seed") == 0) seed = strtol (v, &e, 10);
+    else if (strcmp (k, "--zoom-max") == 0) zoom_max = strtod (v, &e);
+    else if (strcmp (k, "--zoom-prob") == 0) zoom_prob = strtod (v, &e);
+    else if (strcmp (k, "--u8-fraction") == 0) u8 = strtod (v, &e);
+    else
+      return fail ("prune: unknown option %s", k);
+    if (e != NULL && (*e != '\0' || e == v))
+      return fail ("prune: %s: \"%s\" is not a number", k, v);
+  }
+  if (data == NULL || out == NULL || keep_n < 1)
+    return fail ("prune: --data, --out and --keep N (N ≥ 1) are required");
+  if (samples < 1 || samples > 100000000 || !(zoom_max >= 1.0 && zoom_max <= 8.0)
+      || !(zoom_prob >= 0.0 && zoom_prob <= 1.0) || !(u8 >= 0.0 && u8 <= 1.0))
+    return fail ("prune: --samples 1..1e8, --zoom-max 1..8, --zoom-prob and "
+        "--u8-fraction 0..1");
+  m = vae_model_load (argv[0], &err);
+  if (m == NULL)
+    return fail ("%s: %s", argv[0], err.msg);
+  c = vae_model_config (m);
+  if (layer < 0)
+    layer = vae_model_n_encoder_layers (m) - 1;   /* the code layer */
+  if (layer >= vae_model_n_layers (m) - 1) {
+    fail ("prune: layer %d is the output layer; hidden layers are 0..%d",
+        layer, vae_model_n_layers (m) - 2);
+    goto out;
+  }
+  vae_model_layer (m, layer, NULL, &n_units, NULL, NULL, NULL, NULL, NULL);
+  if (keep_n > n_units) {
+    fail ("prune: --keep %d, but layer %d has %d units", keep_n, layer,
+        n_units);
+    goto out;
+  }
+  if (dataset_load (data, &d, &err) != VAE_OK) {
+    fail ("prune: %s: %s", data, err.msg[0] ? err.msg : "cannot load");
+    goto out;
+  }
+  if (d.n > 0 && d.dim != c->n_in) {
+    fail ("prune: %s has %d values per sample, the model reads %d", data,
+        d.dim, c->n_in);
+    goto out;
+  }
+  ws = vae_workspace_new (m, B, 0, &err);
+  clean = malloc ((size_t) B * c->n_in * sizeof (float));
+  noisy = malloc ((size_t) B * c->n_in * sizeof (float));
+  lv = malloc (B * sizeof (float));
+  score = calloc ((size_t) n_units, sizeof (double));
+  rank = malloc ((size_t) n_units * sizeof (int));
+  keep = calloc ((size_t) n_units, 1);
+  if (d.n > 0)
+    order = malloc ((size_t) d.n * sizeof (int));
+  if (ws == NULL || !clean || !noisy || !lv || !score || !rank || !keep
+      || (d.n > 0 && order == NULL)) {
+    fail ("prune: out of memory");
+    goto out;
+  }
+  vae_rng_seed (&rng, (uint64_t) seed);
+  for (int i = 0; i < d.n; i++)
+    order[i] = i;
+  if (d.n > 0)
+    shuffle (order, d.n, &rng);
+  o.u8_fraction = (float) u8;
+  for (long done = 0; done < samples; done += B) {
+    int b = samples - done < B ? (int) (samples - done) : B;
+    const float *x = clean, *levels = NULL;
+    dataset_batch (&d, order, done, b, c->img_w, c->img_h, augment, 0,
+        zoom_max, zoom_prob, &rng, clean);
+    if (c->noise != VAE_NOISE_NONE) {
+      vae_corrupt_batch (c, &o, clean, b, &rng, noisy, lv);
+      x = noisy;
+      levels = lv;
+    }
+    if (vae_model_unit_scores (m, ws, layer, x, levels, b, score) != VAE_OK) {
+      fail ("prune: scoring failed");
+      goto out;
+    }
+  }
+  for (int j = 0; j < n_units; j++)
+    rank[j] = j;
+  g_qsort_with_data (rank, n_units, sizeof (int), cmp_score_desc, score);
+  for (int k = 0; k < keep_n; k++)
+    keep[rank[k]] = 1;
+  {
+    int dead = 0;
+    for (int j = 0; j < n_units; j++)
+      dead += score[j] == 0.0;
+    fprintf (stderr, "vae: layer %d: %d units, %d never active on %ld "
+        "samples; keeping %d (lowest kept score %.3g, highest dropped %.3g, "
+        "median %.3g)\n", layer, n_units, dead, samples, keep_n,
+        score[rank[keep_n - 1]] / samples,
+        keep_n < n_units ? score[rank[keep_n]] / samples : 0.0,
+        score[rank[n_units / 2]] / samples);
+  }
+  p = vae_model_prune (m, layer, keep, &err);
+  if (p == NULL) {
+    fail ("prune: %s", err.msg);
+    goto out;
+  }
+  {
+    char s[512];
+    g_snprintf (s, sizeof s, "layer %d, %d of %d units kept by mean |a|·‖w‖ "
+        "on %ld samples of %s, seed %ld", layer, keep_n, n_units, samples,
+        data, seed);
+    vae_model_set_meta (p, "prune", s);
+  }
+  if (vae_model_save (p, out, &err) != VAE_OK) {
+    fail ("%s: %s", out, err.msg);
+    goto out;
+  }
+  fprintf (stderr, "vae: saved %s (%zu parameters, was %zu)\n", out,
+      vae_model_n_params (p), vae_model_n_params (m));
+  rc = 0;
+out:
+  vae_model_free (p);
+  vae_workspace_free (ws);
+  vae_model_free (m);
+  dataset_clear (&d);
+  free (clean);
+  free (noisy);
+  free (lv);
+  free (score);
+  free (rank);
+  free (keep);
+  free (order);
+  return rc;
+}
+
 /* ----------------------------------------------------------------- eval */
 
 static int
@@ -1575,6 +1753,7 @@ usage (void)
       "  train         train a model (vae train --help)\n"
       "  info          print a model's architecture and metadata\n"
       "  meta          set metadata in a model file (KEY=VALUE...)\n"
+      "  prune         drop the hidden units that matter least on data\n"
       "  eval          reconstruction NLL, ELBO and IWAE bound on a dataset\n"
       "  eval-denoise  PSNR/SSIM of a denoiser on a folder of images\n"
       "  denoise       denoise one image\n"
@@ -1597,6 +1776,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "train") == 0) return cmd_train (argc - 2, argv + 2);
   if (strcmp (cmd, "info") == 0) return cmd_info (argc - 2, argv + 2);
   if (strcmp (cmd, "meta") == 0) return cmd_meta (argc - 2, argv + 2);
+  if (strcmp (cmd, "prune") == 0) return cmd_prune (argc - 2, argv + 2);
   if (strcmp (cmd, "eval") == 0) return cmd_eval (argc - 2, argv + 2);
   if (strcmp (cmd, "eval-denoise") == 0) return cmd_eval_denoise (argc - 2, argv + 2);
   if (strcmp (cmd, "denoise") == 0) return cmd_denoise (argc - 2, argv + 2);

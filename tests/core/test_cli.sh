@@ -132,6 +132,24 @@ expect_error "meta on the config" "is the file's own" "$VAE" meta "$M" config={}
 expect_error "meta on a missing file" "none.safetensors" "$VAE" meta "$TMP/none.safetensors" a=b
 expect_error "train --meta without =" "--meta wants KEY=VALUE" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --meta novalue
+
+# ------------------------------------------------------------ prune
+# the ae above is 32-24-4-24-32 (layers 0..3): its first encoder layer to 16
+if "$VAE" prune "$M" --data synthetic:1024 --layer 0 --keep 16 --samples 2000 \
+    --out "$TMP/pruned.safetensors" 2>"$TMP/prune.err" \
+    && INFO=$("$VAE" info "$TMP/pruned.safetensors" 2>&1) \
+    && grep -q -- '32->16 ' <<<"$INFO" && grep -q '^prune .*16 of 24 units' <<<"$INFO" \
+    && grep -q '^train.command' <<<"$INFO"; then
+  pass "vae prune: $(tail -n 2 "$TMP/prune.err" | head -n 1)"
+else
+  fail "vae prune: $(cat "$TMP/prune.err") $INFO"
+fi
+expect_error "prune more units than the layer has" "has 24 units" \
+  "$VAE" prune "$M" --data synthetic --layer 0 --keep 25 --out "$TMP/p.safetensors"
+expect_error "prune the output layer" "is the output layer" \
+  "$VAE" prune "$M" --data synthetic --layer 3 --keep 5 --out "$TMP/p.safetensors"
+expect_error "prune without --keep" "--keep N" \
+  "$VAE" prune "$M" --data synthetic --out "$TMP/p.safetensors"
 expect_error "zoom probability above 1" "--zoom-prob and --u8-fraction must lie in [0, 1]" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --zoom-prob 1.5 --zoom-max 2
 expect_error "absurd zoom" "--zoom-max in [1, 16]" \

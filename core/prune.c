@@ -1,0 +1,141 @@
+/* Pruning hidden units: scores from data, and the narrower model.
+ *
+ * A hidden unit j of layer l reaches the output only through column j of
+ * layer l + 1's weights, so its share of the output is about
+ * E|a_j| · ‖W_{l+1}[:, j]‖₂.  A unit that is never active on the data scores
+ * 0, and removing it changes no output at all.  Trained denoisers carry such
+ * units (dead rectifiers); removing the lowest scoring ones makes every
+ * frame cheaper at the cost the scores predict. */
+#include "vae_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether layer l's outputs are hidden units that can be removed. */
+static int
+prunable (const VaeModel *m, int l)
+{
+  if (l < 0 || l >= m->n_layers - 1)
+    return 0;
+  /* a VAE's code layer emits (μ, log σ²) pairs the decoder reads as z */
+  return !(m->cfg.kind == VAE_KIND_VAE && l == m->n_enc_layers - 1);
+}
+
+int
+vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
+    const float *x, const float *levels, int batch, double *acc)
+{
+  const VaeConfig *c = &m->cfg;
+  const VaeLayer *L, *N;
+  int ni = ws->net_in;
+
+  if (!prunable (m, layer) || batch < 1 || batch > ws->max_batch)
+    return VAE_ERR_ARG;
+  for (int i = 0; i < batch; i++) {
+    float *dst = ws->x + (size_t) i * ni;
+    const float *src = x + (size_t) i * c->n_in;
+    for (int j = 0; j < c->n_in; j++)
+      dst[j] = vae_norm (c, src[j]);
+    if (c->noise_input)
+      dst[c->n_in] = (levels ? levels[i] : 0.0f) / c->norm_scale;
+  }
+  if (c->kind == VAE_KIND_VAE && layer >= m->n_enc_layers) {
+    /* the decoder at z = μ */
+    int K = c->n_latent, ne = m->n_enc_layers;
+    vae_net_forward (m, ws, ws->x, batch, 0, ne);
+    for (int i = 0; i < batch; i++)
+      memcpy (ws->z + (size_t) i * K, ws->act[ne - 1] + (size_t) i * 2 * K,
+          (size_t) K * sizeof (float));
+    vae_net_forward (m, ws, ws->z, batch, ne, layer + 1);
+  } else {
+    vae_net_forward (m, ws, ws->x, batch, 0, layer + 1);
+  }
+  L = &m->layers[layer];
+  N = &m->layers[layer + 1];
+  for (int j = 0; j < L->n_out; j++) {
+    const float *w = m->params + N->w_off;
+    double s = 0.0, norm = 0.0;
+    for (int i = 0; i < batch; i++)
+      s += fabsf (ws->act[layer][(size_t) i * L->n_out + j]);
+    for (int o = 0; o < N->n_out; o++)
+      norm += (double) w[(size_t) o * N->n_in + j] * w[(size_t) o * N->n_in + j];
+    acc[j] += s * sqrt (norm);
+  }
+  return VAE_OK;
+}
+
+VaeModel *
+vae_model_prune (const VaeModel *m, int layer, const unsigned char *keep,
+    VaeError *err)
+{
+  VaeConfig c = m->cfg;
+  VaeModel *p;
+  const VaeLayer *L;
+  int kept = 0, *idx;
+
+  if (!prunable (m, layer)) {
+    vae_set_error (err, VAE_ERR_ARG, "layer %d has no prunable units (the "
+        "hidden layers are 0..%d%s)", layer, m->n_layers - 2,
+        m->cfg.kind == VAE_KIND_VAE ? ", not the VAE's code layer" : "");
+    return NULL;
+  }
+  L = &m->layers[layer];
+  for (int j = 0; j < L->n_out; j++)
+    kept += keep[j] != 0;
+  if (kept < 1) {
+    vae_set_error (err, VAE_ERR_ARG, "pruning would leave no unit");
+    return NULL;
+  }
+  if (layer < c.n_enc)
+    c.enc[layer] = kept;
+  else if (layer == m->n_enc_layers - 1)
+    c.n_latent = kept;
+  else
+    c.dec[layer - m->n_enc_layers] = kept;
+  p = vae_model_new (&c, 0, err);
+  if (p == NULL)
+    return NULL;
+  idx = malloc ((size_t) kept * sizeof *idx);
+  if (idx == NULL) {
+    vae_model_free (p);
+    vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  kept = 0;
+  for (int j = 0; j < L->n_out; j++)
+    if (keep[j])
+      idx[kept++] = j;
+
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *S = &m->layers[l];
+    const VaeLayer *D = &p->layers[l];
+    const float *sw = m->params + S->w_off, *sb = m->params + S->b_off;
+    float *dw = p->params + D->w_off, *db = p->params + D->b_off;
+    if (l == layer) {
+      /* rows (units) of the pruned layer */
+      for (int k = 0; k < kept; k++) {
+        memcpy (dw + (size_t) k * S->n_in, sw + (size_t) idx[k] * S->n_in,
+            (size_t) S->n_in * sizeof (float));
+        db[k] = sb[idx[k]];
+      }
+    } else if (l == layer + 1) {
+      /* columns (inputs) of the next layer */
+      for (int o = 0; o < S->n_out; o++)
+        for (int k = 0; k < kept; k++)
+          dw[(size_t) o * kept + k] = sw[(size_t) o * S->n_in + idx[k]];
+      memcpy (db, sb, (size_t) S->n_out * sizeof (float));
+    } else {
+      memcpy (dw, sw, (size_t) S->n_in * S->n_out * sizeof (float));
+      memcpy (db, sb, (size_t) S->n_out * sizeof (float));
+    }
+  }
+  free (idx);
+  for (int i = 0; i < m->n_meta; i++)
+    if (vae_model_set_meta (p, m->meta_key[i], m->meta_val[i]) != VAE_OK) {
+      vae_model_free (p);
+      vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  return p;
+}
