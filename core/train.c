@@ -1,6 +1,8 @@
 /* Losses, exact gradients and Adam. */
 #include "vae_private.h"
 
+#include <cblas.h>
+#include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +84,15 @@ bernoulli_grad (const float *restrict a, const float *restrict x,
   return total;
 }
 
-/* dL/dy for the output layer, scaled by 1/B; returns the summed NLL. */
+/* dL/dy for the output layer, scaled by invb; returns the summed NLL. */
 static double
 output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
-    int batch)
+    int batch, float invb)
 {
   const VaeConfig *c = &m->cfg;
   int nl = m->n_layers, D = c->n_in, ni = ws->net_in;
   const float *y = ws->act[nl - 1];
   float *dy = ws->dact[nl - 1];
-  float invb = 1.0f / batch;
   double total = 0.0;
 
   if (c->likelihood == VAE_LIK_BERNOULLI) {
@@ -123,33 +124,33 @@ output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
 }
 
 static void
-layer_backward (VaeModel *m, VaeWorkspace *ws, int l, const float *x,
-    float *dx, int batch)
+layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
+    const float *x, float *dx, int batch)
 {
   const VaeLayer *L = &m->layers[l];
-  vae_dense_backward (dx, m->grads + L->w_off, m->grads + L->b_off,
+  vae_dense_backward (dx, grads + L->w_off, grads + L->b_off,
       ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
       L->n_out, L->act);
 }
 
-int
-vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
-    const float *x_target, const float *level, int batch, const float *eps,
-    float beta, VaeRng *rng, VaeLoss *out)
+/* Loss and gradients of `batch` samples into grads (zeroed first), every
+ * term divided by norm_batch: the whole batch's size when these samples are
+ * one shard of it.  *rec gets the summed NLL, *reg the summed KL (VAE) or
+ * the sparsity penalty (sparse AE, whose batch must be whole). */
+static void
+loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
+    const float *x_target, const float *level, int batch, int norm_batch,
+    const float *eps, float beta, VaeRng *rng, double *rec_out,
+    double *reg_out)
 {
   const VaeConfig *c = &m->cfg;
   int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
   int ni = ws->net_in;
-  float invb;
+  float invb = 1.0f / norm_batch;
   double rec, reg = 0.0;
   const float *dec_in;
 
-  if (m->grads == NULL || !ws->training)
-    return VAE_ERR_ARG;
-  if (batch < 1 || batch > ws->max_batch)
-    return VAE_ERR_ARG;
-  invb = 1.0f / batch;
-  memset (m->grads, 0, m->n_params * sizeof (float));
+  memset (grads, 0, m->n_params * sizeof (float));
 
   /* forward: encoder */
   for (int i = 0; i < batch; i++) {
@@ -181,12 +182,12 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
   vae_net_forward (m, ws, dec_in, batch, ne, nl);
 
   /* loss and backward: decoder */
-  rec = output_grad (m, ws, x_target, batch);
+  rec = output_grad (m, ws, x_target, batch, invb);
   for (int l = nl - 1; l >= ne; l--) {
     const float *x = l == ne ? dec_in : ws->act[l - 1];
     float *dx = l == ne ? (c->kind == VAE_KIND_VAE ? ws->dz : ws->dact[ne - 1])
         : ws->dact[l - 1];
-    layer_backward (m, ws, l, x, dx, batch);
+    layer_backward (m, ws, grads, l, x, dx, batch);
   }
 
   /* code-layer terms */
@@ -228,9 +229,29 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
   /* backward: encoder */
   for (int l = ne - 1; l >= 0; l--) {
     const float *x = l == 0 ? ws->x : ws->act[l - 1];
-    layer_backward (m, ws, l, x, l == 0 ? NULL : ws->dact[l - 1], batch);
+    layer_backward (m, ws, grads, l, x, l == 0 ? NULL : ws->dact[l - 1],
+        batch);
   }
+  *rec_out = rec;
+  *reg_out = reg;
+}
 
+int
+vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+    const float *x_target, const float *level, int batch, const float *eps,
+    float beta, VaeRng *rng, VaeLoss *out)
+{
+  const VaeConfig *c = &m->cfg;
+  float invb;
+  double rec, reg;
+
+  if (m->grads == NULL || !ws->training)
+    return VAE_ERR_ARG;
+  if (batch < 1 || batch > ws->max_batch)
+    return VAE_ERR_ARG;
+  invb = 1.0f / batch;
+  loss_grad (m, ws, m->grads, x_in, x_target, level, batch, batch, eps, beta,
+      rng, &rec, &reg);
   if (out != NULL) {
     out->rec = (float) (rec * invb);
     out->beta = beta;
@@ -245,8 +266,10 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
   return VAE_OK;
 }
 
-void
-vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
+/* Adam on parameters [i0, i1) with the gradients in m->grads. */
+static void
+adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
+    size_t i1)
 {
   double t = (double) step + 1.0;
   float lr = o->lr;
@@ -266,14 +289,19 @@ vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
     float *restrict p = m->params, *restrict am = m->adam_m;
     float *restrict av = m->adam_v;
     const float *restrict gr = m->grads;
-    size_t n = m->n_params;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = i0; i < i1; i++) {
       float g = gr[i];
       float mm = am[i] = b1 * am[i] + c1 * g;
       float vv = av[i] = b2 * av[i] + c2 * g * g;
       p[i] -= lr * ((mm / bc1) / (sqrtf (vv / bc2) + eps) + wd * p[i]);
     }
   }
+}
+
+void
+vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
+{
+  adam_range (m, o, step, 0, m->n_params);
 }
 
 void
@@ -325,5 +353,253 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
   if (rc != VAE_OK)
     return rc;
   vae_model_adam_step (m, o, step);
+  return VAE_OK;
+}
+
+/* ------------------------------------------------ data-parallel training */
+
+struct VaeTrainPool {
+  VaeModel *m;
+  int n;                      /* threads = shards; 1: vae_model_train_step */
+  int max_batch;
+  VaeWorkspace *ws[VAE_MAX_THREADS];
+  float *grads[VAE_MAX_THREADS]; /* [0] is the model's own */
+  double rec[VAE_MAX_THREADS], reg[VAE_MAX_THREADS];
+  float *x_noisy, *levels, *eps;
+  GThread *th[VAE_MAX_THREADS];
+  GMutex mu;
+  GCond start, done;
+  long gen;                   /* bumped for every phase run */
+  int pending, quit;
+  /* the phase being run */
+  int phase, batch, shard, n_shards;
+  const float *x_in, *x_clean, *lv;
+  const VaeTrainOpts *o;
+  long step;
+  float beta;
+};
+
+/* Phase 0: shard i's loss and gradients.  Phase 1: the shards' gradients
+ * summed into the model's (in shard order, so the sum is the same on every
+ * run) and Adam, each thread on its own slice of the parameters. */
+static void
+pool_phase (VaeTrainPool *p, int i)
+{
+  VaeModel *m = p->m;
+  const VaeConfig *c = &m->cfg;
+  if (p->phase == 0) {
+    int s0 = i * p->shard, n = p->batch - s0 < p->shard ? p->batch - s0
+        : p->shard;
+    if (i >= p->n_shards)
+      return;
+    loss_grad (m, p->ws[i], p->grads[i], p->x_in + (size_t) s0 * c->n_in,
+        p->x_clean + (size_t) s0 * c->n_in, p->lv ? p->lv + s0 : NULL, n,
+        p->batch, c->kind == VAE_KIND_VAE ? p->eps + (size_t) s0 * c->n_latent
+        : NULL, p->beta, NULL, &p->rec[i], &p->reg[i]);
+  } else {
+    /* slices of whole cache lines */
+    size_t per = (m->n_params / p->n + 15) / 16 * 16;
+    size_t i0 = per * i, i1 = i0 + per < m->n_params ? i0 + per : m->n_params;
+    float *restrict g = m->grads;
+    if (i0 >= i1)
+      return;
+    for (int k = 1; k < p->n_shards; k++) {
+      const float *restrict h = p->grads[k];
+      for (size_t j = i0; j < i1; j++)
+        g[j] += h[j];
+    }
+    adam_range (m, p->o, p->step, i0, i1);
+  }
+}
+
+static gpointer
+pool_worker (gpointer data)
+{
+  VaeTrainPool *p = ((void **) data)[0];
+  int i = GPOINTER_TO_INT (((void **) data)[1]);
+  long seen = 0;
+  g_free (data);
+  for (;;) {
+    g_mutex_lock (&p->mu);
+    while (p->gen == seen && !p->quit)
+      g_cond_wait (&p->start, &p->mu);
+    if (p->quit) {
+      g_mutex_unlock (&p->mu);
+      return NULL;
+    }
+    seen = p->gen;
+    g_mutex_unlock (&p->mu);
+    pool_phase (p, i);
+    g_mutex_lock (&p->mu);
+    if (--p->pending == 0)
+      g_cond_signal (&p->done);
+    g_mutex_unlock (&p->mu);
+  }
+}
+
+/* Runs a phase on every thread, the caller being thread 0. */
+static void
+pool_run (VaeTrainPool *p, int phase)
+{
+  g_mutex_lock (&p->mu);
+  p->phase = phase;
+  p->pending = p->n - 1;
+  p->gen++;
+  g_cond_broadcast (&p->start);
+  g_mutex_unlock (&p->mu);
+  pool_phase (p, 0);
+  g_mutex_lock (&p->mu);
+  while (p->pending > 0)
+    g_cond_wait (&p->done, &p->mu);
+  g_mutex_unlock (&p->mu);
+}
+
+void
+vae_train_pool_free (VaeTrainPool *p)
+{
+  if (p == NULL)
+    return;
+  g_mutex_lock (&p->mu);
+  p->quit = 1;
+  g_cond_broadcast (&p->start);
+  g_mutex_unlock (&p->mu);
+  for (int i = 1; i < p->n; i++)
+    if (p->th[i])
+      g_thread_join (p->th[i]);
+  for (int i = 0; i < p->n; i++) {
+    vae_workspace_free (p->ws[i]);
+    if (i > 0)
+      vae_aligned_free (p->grads[i]);
+  }
+  vae_aligned_free (p->x_noisy);
+  vae_aligned_free (p->levels);
+  vae_aligned_free (p->eps);
+  g_mutex_clear (&p->mu);
+  g_cond_clear (&p->start);
+  g_cond_clear (&p->done);
+  g_free (p);
+}
+
+VaeTrainPool *
+vae_train_pool_new (VaeModel *m, int max_batch, int threads, VaeError *err)
+{
+  const VaeConfig *c = &m->cfg;
+  VaeTrainPool *p;
+  int shard;
+
+  if (max_batch < 1 || threads < 1 || threads > VAE_MAX_THREADS) {
+    vae_set_error (err, VAE_ERR_ARG, "batch %d or threads %d out of range "
+        "(threads 1..%d)", max_batch, threads, VAE_MAX_THREADS);
+    return NULL;
+  }
+  if (vae_model_prepare_training (m, err) != VAE_OK)
+    return NULL;
+  /* the sparsity penalty needs the whole batch's mean activations */
+  if (c->kind == VAE_KIND_SPARSE_AE || threads > max_batch)
+    threads = 1;
+  p = g_new0 (VaeTrainPool, 1);
+  g_mutex_init (&p->mu);
+  g_cond_init (&p->start);
+  g_cond_init (&p->done);
+  p->m = m;
+  p->n = threads;
+  p->max_batch = max_batch;
+  shard = (max_batch + threads - 1) / threads;
+  p->grads[0] = m->grads;
+  for (int i = 0; i < threads; i++) {
+    p->ws[i] = vae_workspace_new (m, i == 0 && threads == 1 ? max_batch
+        : shard, 1, err);
+    if (p->ws[i] == NULL)
+      goto fail;
+    if (i > 0 && !(p->grads[i] = vae_aligned_alloc (m->n_params
+                * sizeof (float))))
+      goto nomem;
+  }
+  p->x_noisy = vae_aligned_alloc ((size_t) max_batch * c->n_in * sizeof (float));
+  p->levels = vae_aligned_alloc ((size_t) max_batch * sizeof (float));
+  p->eps = vae_aligned_alloc ((size_t) max_batch * c->n_latent * sizeof (float));
+  if (!p->x_noisy || !p->levels || !p->eps)
+    goto nomem;
+  for (int i = 1; i < threads; i++) {
+    void **arg = g_new (void *, 2);
+    arg[0] = p;
+    arg[1] = GINT_TO_POINTER (i);
+    p->th[i] = g_thread_try_new ("vae-train", pool_worker, arg, NULL);
+    if (p->th[i] == NULL) {
+      g_free (arg);
+      p->n = i;               /* join the ones started */
+      vae_set_error (err, VAE_ERR_NOMEM, "cannot start training thread %d", i);
+      vae_train_pool_free (p);
+      return NULL;
+    }
+  }
+  /* every shard's GEMMs on its own thread */
+  if (threads > 1)
+    openblas_set_num_threads (1);
+  return p;
+nomem:
+  vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate training state for %d "
+      "threads", threads);
+fail:
+  vae_train_pool_free (p);
+  return NULL;
+}
+
+int
+vae_train_pool_threads (const VaeTrainPool *p)
+{
+  return p->n;
+}
+
+int
+vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+{
+  VaeModel *m = p->m;
+  const VaeConfig *c = &m->cfg;
+  double rec = 0.0, reg = 0.0;
+  float invb;
+
+  if (batch < 1 || batch > p->max_batch)
+    return VAE_ERR_ARG;
+  if (p->n == 1)
+    return vae_model_train_step (m, p->ws[0], x_clean, batch, o, step, rng,
+        out);
+  /* the random numbers in vae_model_train_step's order: the corruption,
+   * then ε sample by sample */
+  p->x_in = x_clean;
+  p->lv = NULL;
+  if (c->noise != VAE_NOISE_NONE) {
+    vae_corrupt_batch (c, o, x_clean, batch, rng, p->x_noisy, p->levels);
+    p->x_in = p->x_noisy;
+    p->lv = p->levels;
+  }
+  p->beta = 0.0f;
+  if (c->kind == VAE_KIND_VAE) {
+    p->beta = o->kl_beta;
+    if (o->kl_anneal_steps > 0 && step < o->kl_anneal_steps)
+      p->beta = o->kl_beta * (float) step / (float) o->kl_anneal_steps;
+    for (size_t i = 0; i < (size_t) batch * c->n_latent; i++)
+      p->eps[i] = vae_rng_normal (rng);
+  }
+  p->x_clean = x_clean;
+  p->batch = batch;
+  p->shard = (batch + p->n - 1) / p->n;
+  p->n_shards = (batch + p->shard - 1) / p->shard;
+  p->o = o;
+  p->step = step;
+  pool_run (p, 0);
+  pool_run (p, 1);
+  for (int i = 0; i < p->n_shards; i++) {
+    rec += p->rec[i];
+    reg += p->reg[i];
+  }
+  if (out != NULL) {
+    invb = 1.0f / batch;
+    out->rec = (float) (rec * invb);
+    out->beta = p->beta;
+    out->kl = c->kind == VAE_KIND_VAE ? (float) (reg * invb) : (float) reg;
+    out->loss = out->rec + (c->kind == VAE_KIND_VAE ? p->beta : 1.0f) * out->kl;
+  }
   return VAE_OK;
 }

@@ -307,6 +307,24 @@ void vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
 int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
 
+/* Data-parallel training on `threads` threads: each batch is cut into as
+ * many shards, whose losses and gradients are computed at once (a
+ * workspace and a gradient arena each, OpenBLAS on one thread in each: the
+ * pool sets that), summed in shard order, and applied by Adam sliced over
+ * the threads.  The random numbers are drawn in vae_model_train_step's
+ * order, and the result is the same on every run with the same thread
+ * count; with one thread (and for sparse AEs, whose penalty needs the whole
+ * batch) a step is vae_model_train_step itself. */
+#define VAE_MAX_THREADS 64
+typedef struct VaeTrainPool VaeTrainPool;
+VaeTrainPool *vae_train_pool_new (VaeModel *m, int max_batch, int threads,
+    VaeError *err);
+void vae_train_pool_free (VaeTrainPool *p);
+/* Threads actually used (1 for sparse AEs or batches smaller than threads). */
+int vae_train_pool_threads (const VaeTrainPool *p);
+int vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
+
 /* Closed-form KL(N(μ, σ²) ‖ N(0, 1)) summed over K. */
 float vae_gaussian_kl (const float *mu, const float *logvar, int k);
 

@@ -321,7 +321,9 @@ train_usage (void)
       "                         1..Z times (log-uniform, bilinear): HD-video smoothness\n"
       "  --u8-fraction F        a F share of Gaussian-noise inputs rounded and\n"
       "                         clipped to 8 bits, as GRAY8 video delivers them\n"
-      "  --seed N [1] --threads N [1] --log FILE.csv --checkpoint-every N\n"
+      "  --seed N [1] --log FILE.csv --checkpoint-every N\n"
+      "  --threads N [1]        each batch split over N threads (deterministic for a\n"
+      "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"
       "  --init FILE            start from a model's weights\n"
       "  --whiten zca [--whiten-eps E]  ZCA-whiten patch data (fitted on 100,000\n"
       "                         training patches, eigenvalues + E [1e-4]); the saved\n"
@@ -373,6 +375,7 @@ cmd_train (int argc, char **argv)
   Dataset train, val;
   VaeModel *m = NULL;
   VaeWorkspace *ws = NULL;
+  VaeTrainPool *pool = NULL;
   VaeTrainOpts o = vae_train_opts_default ();
   VaeRng rng;
   float *batch = NULL, *vx = NULL;
@@ -686,6 +689,11 @@ cmd_train (int argc, char **argv)
     fail ("train: %s", err.msg);
     goto out;
   }
+  if (a.threads > 1 && !(pool = vae_train_pool_new (m, a.batch, a.threads,
+              &err))) {
+    fail ("train: %s", err.msg);
+    goto out;
+  }
   batch = malloc ((size_t) a.batch * c.n_in * sizeof (float));
   if (train.n > 0) {
     order = malloc ((size_t) train.n * sizeof (int));
@@ -771,7 +779,9 @@ cmd_train (int argc, char **argv)
           a.binarize, a.zoom_max, a.zoom_prob, &rng, batch);
       if (wh.on)
         vae_zca_apply (wh.mean, wh.w, c.n_in, batch, (size_t) b, wh.tmp);
-      if (vae_model_train_step (m, ws, batch, b, &o, step, &rng, &L) != VAE_OK) {
+      if ((pool ? vae_train_pool_step (pool, batch, b, &o, step, &rng, &L)
+              : vae_model_train_step (m, ws, batch, b, &o, step, &rng, &L))
+          != VAE_OK) {
         fail ("train: step %ld failed", step);
         goto out;
       }
@@ -849,6 +859,7 @@ out:
   free (batch);
   free (order);
   free (vx);
+  vae_train_pool_free (pool);
   vae_workspace_free (ws);
   vae_model_free (m);
   dataset_clear (&train);

@@ -501,6 +501,113 @@ test_vae_images (void)
   vae_model_free (m);
 }
 
+/* ------------------------------------------------ data-parallel pool */
+
+/* A pool of N threads against the one-thread step from the same model and
+ * random state: the same parameters up to the float rounding of summing the
+ * shards (batches that split evenly, unevenly and into fewer shards than
+ * threads), the same bytes on a second run, and the sparse AE kept whole. */
+static void
+test_pool (void)
+{
+  static const VaeKind kinds[] = { VAE_KIND_AE, VAE_KIND_DAE, VAE_KIND_VAE,
+    VAE_KIND_SPARSE_AE };
+  static const int batches[] = { 32, 7, 32, 1, 32 };
+  float *x = low_rank (1024, 24, 3, 5);
+  for (int k = 0; k < 4; k++)
+    for (int threads = 2; threads <= 3; threads++) {
+      VaeConfig c = ae_config ();
+      VaeModel *m[3];
+      VaeWorkspace *ws[3];
+      VaeTrainPool *pool[2];
+      VaeTrainOpts o = vae_train_opts_default ();
+      VaeError err;
+      VaeRng r[3];
+      VaeLoss L[3];
+      double worst = 0.0, lworst = 0.0, moved = 0.0, gworst = 0.0;
+      size_t n;
+      c.kind = kinds[k];
+      if (c.kind == VAE_KIND_DAE) {
+        c.noise = VAE_NOISE_GAUSSIAN;
+        c.noise_min = 0.02f;
+        c.noise_max = 0.1f;
+        c.residual = 1;
+        c.noise_input = 1;
+      }
+      if (c.kind == VAE_KIND_SPARSE_AE)
+        c.code_act = VAE_ACT_SIGMOID;
+      o.kl_anneal_steps = 3;
+      o.u8_fraction = 0.5f;
+      for (int i = 0; i < 3; i++) {
+        m[i] = new_model (&c, 42, 32, &ws[i]);
+        vae_rng_seed (&r[i], 7);
+      }
+      for (int i = 0; i < 2; i++) {
+        pool[i] = vae_train_pool_new (m[i + 1], 32, threads, &err);
+        CHECK (pool[i] != NULL, "pool: %s", err.msg);
+      }
+      CHECK (vae_train_pool_threads (pool[0])
+          == (c.kind == VAE_KIND_SPARSE_AE ? 1 : threads),
+          "%s: %d threads in a pool of %d", vae_kind_name (c.kind),
+          vae_train_pool_threads (pool[0]), threads);
+      for (int s = 0; s < 5; s++) {
+        const float *xb = x + (size_t) s * 100 * 24;
+        vae_model_train_step (m[0], ws[0], xb, batches[s], &o, s, &r[0], &L[0]);
+        for (int i = 0; i < 2; i++)
+          CHECK (vae_train_pool_step (pool[i], xb, batches[s], &o, s, &r[i + 1],
+                  &L[i + 1]) == VAE_OK, "pool step %d refused", s);
+        lworst = fmax (lworst, fabs (L[0].loss - L[1].loss)
+            / fmax (1.0, fabs (L[0].loss)));
+        if (s <= 1) {
+          /* the gradients themselves (Adam would hide a scale error) */
+          double gd = 0.0, gmax = 0.0;
+          for (size_t j = 0; j < vae_model_n_params (m[0]); j++) {
+            gd = fmax (gd, fabs (vae_model_grads (m[0])[j]
+                    - vae_model_grads (m[1])[j]));
+            gmax = fmax (gmax, fabs (vae_model_grads (m[0])[j]));
+          }
+          gworst = fmax (gworst, gd / gmax);
+        }
+      }
+      n = vae_model_n_params (m[0]);
+      {
+        VaeModel *m0 = new_model (&c, 42, 1, &ws[0]);
+        for (size_t j = 0; j < n; j++) {
+          float a = vae_model_params (m[0])[j], b = vae_model_params (m[1])[j];
+          worst = fmax (worst, fabs (a - b));
+          moved = fmax (moved, fabs (a - vae_model_params (m0)[j]));
+        }
+        vae_model_free (m0);
+        vae_workspace_free (ws[0]);
+        ws[0] = NULL;
+      }
+      printf ("%-9s pool of %d, 5 steps (batches 32, 7, 32, 1, 32): params "
+          "within %.1g of one thread (moved %.1g), gradients %.1g, loss %.1g, "
+          "rerun %s\n", vae_kind_name (c.kind), threads, worst, moved, gworst,
+          lworst,
+          memcmp (vae_model_params (m[1]), vae_model_params (m[2]),
+              n * sizeof (float)) == 0 ? "bit-identical" : "DIFFERENT");
+      CHECK (worst < 2e-5 && moved > 1e-3, "%s: pool of %d ends %g from the "
+          "one-thread step (moved %g)", vae_kind_name (c.kind), threads, worst,
+          moved);
+      CHECK (gworst < 1e-5, "%s: pool gradients differ by %g of the largest",
+          vae_kind_name (c.kind), gworst);
+      CHECK (lworst < 1e-5, "%s: pool loss differs by %g",
+          vae_kind_name (c.kind), lworst);
+      CHECK (memcmp (vae_model_params (m[1]), vae_model_params (m[2]),
+              n * sizeof (float)) == 0, "%s: two pool runs differ",
+          vae_kind_name (c.kind));
+      for (int i = 0; i < 2; i++)
+        vae_train_pool_free (pool[i]);
+      for (int i = 0; i < 3; i++) {
+        vae_workspace_free (ws[i]);
+        vae_model_free (m[i]);
+      }
+    }
+  free (x);
+  openblas_set_num_threads (1);
+}
+
 int
 main (void)
 {
@@ -511,6 +618,7 @@ main (void)
   test_sparse ();
   test_dae ();
   test_vae_images ();
+  test_pool ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
