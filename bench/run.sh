@@ -423,7 +423,8 @@ echo
 echo "## Training: one epoch of the 784-400-20 MNIST VAE (60000 images, batch 128), seconds"
 echo
 echo "\`vae train --kind vae --enc 400 --latent 20 --dec 400 --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads N\`"
-echo "(its own training time, data loading excluded) against \`torch_vae_peer.py --threads N --epochs 2\`"
+echo "(its own training time, data loading excluded; with N = 2 each batch is split into 2 shards trained at once, one OpenBLAS"
+echo "thread each) against \`torch_vae_peer.py --threads N --epochs 2\`"
 echo "(OPENBLAS_NUM_THREADS=1; first epoch and best epoch)."
 echo
 echo "| threads | vae train min / median | PyTorch 1st epoch min / median | PyTorch best epoch min / median | PyTorch best / vae (median) |"

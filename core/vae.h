@@ -222,7 +222,7 @@ int vae_workspace_max_batch (const VaeWorkspace *ws);
 
 /* Pruning hidden units (any hidden layer but a VAE's code layer).
  * vae_model_unit_scores adds, for each unit j of layer `layer`, the sum over
- * the batch of |a_j| · ‖column j of the next layer's weights‖₂ to acc[j]
+ * the batch of a_j² · ‖column j of the next layer's weights‖² to acc[j]
  * (x in data units, levels the noise levels of noise-conditional models or
  * NULL).  vae_model_prune returns a copy of m without the units whose keep[j]
  * is 0 (metadata copied), or NULL with err set. */

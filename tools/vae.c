@@ -1111,7 +1111,7 @@ cmd_prune (int argc, char **argv)
   }
   {
     char s[512];
-    g_snprintf (s, sizeof s, "layer %d, %d of %d units kept by mean |a|·‖w‖ "
+    g_snprintf (s, sizeof s, "layer %d, %d of %d units kept by E[a²]·‖w‖² "
         "on %ld samples of %s, seed %ld", layer, keep_n, n_units, samples,
         data, seed);
     vae_model_set_meta (p, "prune", s);

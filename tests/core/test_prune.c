@@ -75,7 +75,7 @@ max_diff (const float *a, const float *b, size_t n)
   return d;
 }
 
-/* Scores by their definition, in double: Σ_batch |a_j| · ‖W_{l+1}[:, j]‖. */
+/* Scores by their definition, in double: Σ_batch a_j² · ‖W_{l+1}[:, j]‖². */
 static void
 ref_scores (VaeModel *m, int layer, const float *x, int n, double *s)
 {
@@ -113,10 +113,10 @@ ref_scores (VaeModel *m, int layer, const float *x, int n, double *s)
   for (int j = 0; j < width; j++) {
     double sa = 0.0, norm = 0.0;
     for (int i = 0; i < n; i++)
-      sa += fabs (in[i * 64 + j]);
+      sa += in[i * 64 + j] * in[i * 64 + j];
     for (int o = 0; o < no; o++)
       norm += (double) wn[o * nx + j] * wn[o * nx + j];
-    s[j] = sa * sqrt (norm);
+    s[j] = sa * norm;
   }
   free (in);
   free (out);

@@ -571,15 +571,15 @@ test_pool (void)
       }
       n = vae_model_n_params (m[0]);
       {
-        VaeModel *m0 = new_model (&c, 42, 1, &ws[0]);
+        VaeWorkspace *ws0;
+        VaeModel *m0 = new_model (&c, 42, 1, &ws0);
         for (size_t j = 0; j < n; j++) {
           float a = vae_model_params (m[0])[j], b = vae_model_params (m[1])[j];
           worst = fmax (worst, fabs (a - b));
           moved = fmax (moved, fabs (a - vae_model_params (m0)[j]));
         }
         vae_model_free (m0);
-        vae_workspace_free (ws[0]);
-        ws[0] = NULL;
+        vae_workspace_free (ws0);
       }
       printf ("%-9s pool of %d, 5 steps (batches 32, 7, 32, 1, 32): params "
           "within %.1g of one thread (moved %.1g), gradients %.1g, loss %.1g, "
