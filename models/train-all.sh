@@ -33,10 +33,23 @@ for n in "${names[@]}"; do
   case $n in
   denoise-s)     # real-time default: 8x8 patches, 65-512-64, σ 0..55; half the
                  # patches from images enlarged up to 3x (HD-video smoothness), half
-                 # the inputs rounded and clipped to 8 bits; used at stride 6
+                 # the inputs rounded and clipped to 8 bits; used at stride 6.
+                 # Then pruned in place to the 448 hidden units of largest output
+                 # energy E[a²]·‖w‖² on the same kind of patches (21 of the 512 are
+                 # never active), and fine-tuned 150,000 steps at a low rate:
+                 # 12.5% less work per frame for the same PSNR (models/README.md)
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
       --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
-      --meta denoise.stride=6 --steps 300000 --val-every 5000 --checkpoint-every 10000 ;;
+      --meta denoise.stride=6 --steps 300000 --val-every 5000 --checkpoint-every 10000
+    "$VAE" prune "$OUT/$n.safetensors" --data "images:$DATA/denoise/train400" --keep 448 \
+      --augment --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --samples 262144 --seed 1 \
+      --out "$OUT/$n.safetensors"
+    "$VAE" train --kind dae --data "images:$DATA/denoise/train400" --act relu --residual \
+      --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256 --lr 5e-5 \
+      --lr-final 1e-5 --seed 3 --patch 8 --latent 448 --noise gaussian --noise-min 0 \
+      --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --meta denoise.stride=6 \
+      --steps 150000 --val-every 10000 --checkpoint-every 10000 --init "$OUT/$n.safetensors" \
+      --threads "$T" --log "$OUT/$n-finetune.csv" --out "$OUT/$n.safetensors" ;;
   denoise-s-photo) # the previous default, NOT shipped: the same network on
                  # plain Train400 patches (no zoom, float noise only)
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \

@@ -1115,6 +1115,17 @@ cmd_prune (int argc, char **argv)
         "on %ld samples of %s, seed %ld", layer, keep_n, n_units, samples,
         data, seed);
     vae_model_set_meta (p, "prune", s);
+    /* the training that made the unpruned model, which a later fine-tune
+     * (train --init) would otherwise overwrite */
+    for (int i = 0; i < vae_model_n_meta (m); i++) {
+      const char *k, *v;
+      vae_model_meta_at (m, i, &k, &v);
+      if (g_str_has_prefix (k, "train.")) {
+        char *pk = g_strconcat ("pretrain.", k + 6, NULL);
+        vae_model_set_meta (p, pk, v);
+        g_free (pk);
+      }
+    }
   }
   if (vae_model_save (p, out, &err) != VAE_OK) {
     fail ("%s: %s", out, err.msg);

@@ -139,7 +139,7 @@ if "$VAE" prune "$M" --data synthetic:1024 --layer 0 --keep 16 --samples 2000 \
     --out "$TMP/pruned.safetensors" 2>"$TMP/prune.err" \
     && INFO=$("$VAE" info "$TMP/pruned.safetensors" 2>&1) \
     && grep -q -- '32->16 ' <<<"$INFO" && grep -q '^prune .*16 of 24 units' <<<"$INFO" \
-    && grep -q '^train.command' <<<"$INFO"; then
+    && grep -q '^train.command' <<<"$INFO" && grep -q '^pretrain.command' <<<"$INFO"; then
   pass "vae prune: $(tail -n 2 "$TMP/prune.err" | head -n 1)"
 else
   fail "vae prune: $(cat "$TMP/prune.err") $INFO"
