@@ -83,6 +83,7 @@ static pthread_barrier_t go, done, mid;
 static Job job;
 static float *store;            /* the plane's denoised patches */
 static int n_tiles;
+static int next_tile;           /* tiles are claimed in turn, as the element does */
 
 /* Patch origins along one axis, as core/denoise.c makes them. */
 static int
@@ -102,8 +103,12 @@ band_work (Band *b)
   switch (job) {
     case JOB_FRAME:
       b->status = VAE_OK;
-      for (int t = b->index; t < n_tiles && b->status == VAE_OK; t += b->T)
+      while (b->status == VAE_OK) {
+        int t = __atomic_fetch_add (&next_tile, 1, __ATOMIC_RELAXED);
+        if (t >= n_tiles)
+          break;
         b->status = vae_denoiser_tile_u8 (b->d, src, W, W, H, t, sigma, store);
+      }
       pthread_barrier_wait (&mid);
       if (b->status == VAE_OK && b->row0 < b->row1)
         b->status = vae_denoiser_blend_u8 (b->d, store, dst, W, W, H, b->row0,
@@ -145,6 +150,7 @@ run_job (Job j)
 {
   double t0 = now ();
   job = j;
+  next_tile = 0;
   pthread_barrier_wait (&go);
   band_work (&bands[0]);
   pthread_barrier_wait (&done);

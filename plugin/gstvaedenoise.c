@@ -98,6 +98,7 @@ typedef struct
   guint8 *dst;
   gint dst_stride;
   gint width, height;
+  gint next_tile;               /* the plane's next unclaimed GEMM tile */
 } GstVaePlaneJob;
 
 typedef struct
@@ -309,9 +310,12 @@ gst_vae_denoise_band_barrier (GstVaeDenoise * self)
 }
 
 /* Each plane in two phases: the bands share its GEMM tiles, then blend
- * their own rows from the common patch store.  No patch is computed twice
- * and the bytes do not depend on the number of bands.  Every band reaches
- * every barrier, failed or not. */
+ * their own rows from the common patch store.  A band claims the next tile
+ * until none is left, so a band slowed down (another process on its core)
+ * leaves its share to the others instead of holding them at the barrier.
+ * No patch is computed twice and the bytes depend neither on the number of
+ * bands nor on who computed which tile.  Every band reaches every barrier,
+ * failed or not. */
 static void
 gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
 {
@@ -321,16 +325,20 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
   gint status = VAE_OK;
 
   for (gint j = 0; j < self->n_jobs; j++) {
-    const GstVaePlaneJob *job = &self->jobs[j];
+    GstVaePlaneJob *job = &self->jobs[j];
     gint r0 = (gint) ((gint64) job->height * band / n);
     gint r1 = (gint) ((gint64) job->height * (band + 1) / n);
     gint n_tiles = vae_denoiser_n_tiles (d, job->width, job->height);
 
     if (n_tiles < 1)
       status = VAE_ERR_ARG;
-    for (gint t = band; t < n_tiles && status == VAE_OK; t += n)
+    while (status == VAE_OK) {
+      gint t = g_atomic_int_add (&job->next_tile, 1);
+      if (t >= n_tiles)
+        break;
       status = vae_denoiser_tile_u8 (d, job->src, job->src_stride,
           job->width, job->height, t, self->sigma, store);
+    }
     gst_vae_denoise_band_barrier (self);
     if (status == VAE_OK && r0 < r1)
       status = vae_denoiser_blend_u8 (d, store, job->dst, job->dst_stride,
@@ -796,6 +804,7 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->dst_stride = dst_stride;
   j->width = width;
   j->height = height;
+  j->next_tile = 0;
 }
 
 static GstFlowReturn
