@@ -349,7 +349,7 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
 
 /* Overlap-adds the patches covering rows [row0, row1) from z, in the grid's
  * order whatever the band, and writes those rows. */
-static void
+VAE_AVX2_CLONE static void
 blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
     float *dstf, int dst_stride, int w, int row0, int row1)
 {

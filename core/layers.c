@@ -25,7 +25,7 @@ vae_act_from_name (const char *name)
   return -1;
 }
 
-void
+VAE_AVX2_CLONE void
 vae_act_forward (float *y, size_t n, VaeAct act)
 {
   switch (act) {

@@ -267,13 +267,9 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
 }
 
 /* Adam on parameters [i0, i1) with the gradients in m->grads.  Its cost is
- * the two divisions and the square root per parameter, so an AVX2 clone
- * (8 lanes) is picked where the CPU has it; ISO C mode keeps FMA
- * contraction off, so both clones round alike and give the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__ ((target_clones ("avx2", "default")))
-#endif
-static void
+ * the divisions and the square root per parameter: 8 lanes where the CPU
+ * has AVX2, with the same bits (VAE_AVX2_CLONE). */
+VAE_AVX2_CLONE static void
 adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
     size_t i1)
 {
