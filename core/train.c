@@ -54,31 +54,45 @@ vae_model_prepare_training (VaeModel *m, VaeError *err)
  * log of a product in double, one log per 64 factors (each in [1, 2]), so
  * the loss costs no transcendental per pixel beyond the gradient's exp: the
  * per-pixel log1pf was a sixth of a VAE training step. */
-static double
+VAE_AVX2_CLONE static double
 bernoulli_grad (const float *restrict a, const float *restrict x,
     float *restrict d, int n, float invb)
 {
   enum { BLOCK = 64, LANES = 8 };
-  float t[BLOCK];
+  float e[BLOCK], t[BLOCK];
   double total = 0.0;
 
   for (int j0 = 0; j0 < n; j0 += BLOCK) {
-    int nb = n - j0 < BLOCK ? n - j0 : BLOCK, j = 0;
+    int nb = n - j0 < BLOCK ? n - j0 : BLOCK, k;
+    const float *restrict ab = a + j0, *restrict xb = x + j0;
+    float *restrict db = d + j0;
     double prod[LANES] = { 1, 1, 1, 1, 1, 1, 1, 1 }, p = 1.0;
-    float l = 0.0f;
-    for (int k = 0; k < nb; k++) {
-      float ak = a[j0 + k], e = expf (-ak);
-      d[j0 + k] = (1.0f / (1.0f + e) - x[j0 + k]) * invb;
-      t[k] = ak > 0.0f ? e : 1.0f / e;
-      l += (ak > 0.0f ? ak : 0.0f) - ak * x[j0 + k];
+    float lin[LANES] = { 0 }, l = 0.0f;
+    for (k = 0; k < nb; k++)
+      e[k] = expf (-ab[k]);
+    /* lanes the compiler can vectorise: no call, no branch */
+    for (k = 0; k + LANES <= nb; k += LANES)
+      for (int q = 0; q < LANES; q++) {
+        float ak = ab[k + q], ek = e[k + q], xk = xb[k + q], r = 1.0f / ek;
+        db[k + q] = (1.0f / (1.0f + ek) - xk) * invb;
+        t[k + q] = ak > 0.0f ? ek : r;
+        lin[q] += (ak > 0.0f ? ak : 0.0f) - ak * xk;
+      }
+    for (; k < nb; k++) {
+      float ak = ab[k], ek = e[k], r = 1.0f / ek;
+      db[k] = (1.0f / (1.0f + ek) - xb[k]) * invb;
+      t[k] = ak > 0.0f ? ek : r;
+      l += (ak > 0.0f ? ak : 0.0f) - ak * xb[k];
     }
-    for (; j + LANES <= nb; j += LANES)
-      for (int k = 0; k < LANES; k++)
-        prod[k] *= 1.0 + (double) t[j + k];
-    for (; j < nb; j++)
-      p *= 1.0 + (double) t[j];
-    for (int k = 0; k < LANES; k++)
-      p *= prod[k];
+    for (k = 0; k + LANES <= nb; k += LANES)
+      for (int q = 0; q < LANES; q++)
+        prod[q] *= 1.0 + (double) t[k + q];
+    for (; k < nb; k++)
+      p *= 1.0 + (double) t[k];
+    for (int q = 0; q < LANES; q++) {
+      p *= prod[q];
+      l += lin[q];
+    }
     total += log (p) + l;
   }
   return total;
