@@ -419,9 +419,9 @@ vae_net_forward (const VaeModel *m, VaeWorkspace *ws, const float *in,
 
 /* Fills ws->x with the normalised input and, for noise-conditional models,
  * the level feature (the noise σ in network units). */
-static void
-load_input (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
-    const float *levels, float level)
+void
+vae_load_input (const VaeModel *m, VaeWorkspace *ws, const float *x,
+    int batch, const float *levels, float level)
 {
   const VaeConfig *c = &m->cfg;
   int ni = ws->net_in;
@@ -449,7 +449,7 @@ vae_encode (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
   const float *h;
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
-  load_input (m, ws, x, batch, NULL, 0.0f);
+  vae_load_input (m, ws, x, batch, NULL, 0.0f);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
   h = ws->act[ne - 1];
   for (int i = 0; i < batch; i++) {
@@ -510,7 +510,7 @@ vae_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
   int K = m->cfg.n_latent, ne = m->n_enc_layers;
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
-  load_input (m, ws, x, batch, NULL, level);
+  vae_load_input (m, ws, x, batch, NULL, level);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
   if (m->cfg.kind == VAE_KIND_VAE) {
     const float *h = ws->act[ne - 1];
@@ -586,7 +586,7 @@ vae_score (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
   int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
-  load_input (m, ws, x, batch, NULL, 0.0f);
+  vae_load_input (m, ws, x, batch, NULL, 0.0f);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
   if (c->kind != VAE_KIND_VAE) {
     vae_net_forward (m, ws, ws->act[ne - 1], batch, ne, nl);
@@ -643,7 +643,7 @@ vae_iwae (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
   for (int i = 0; i < batch; i++) {
     const float *xi = x + (size_t) i * c->n_in;
     double mx = -INFINITY, acc = 0.0;
-    load_input (m, ws, xi, 1, NULL, 0.0f);
+    vae_load_input (m, ws, xi, 1, NULL, 0.0f);
     vae_net_forward (m, ws, ws->x, 1, 0, ne);
     memcpy (h, ws->act[ne - 1], 2 * K * sizeof (float));
     for (int done = 0; done < k; done += chunk) {

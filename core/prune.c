@@ -30,18 +30,10 @@ vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
 {
   const VaeConfig *c = &m->cfg;
   const VaeLayer *L, *N;
-  int ni = ws->net_in;
 
   if (!prunable (m, layer) || batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
-  for (int i = 0; i < batch; i++) {
-    float *dst = ws->x + (size_t) i * ni;
-    const float *src = x + (size_t) i * c->n_in;
-    for (int j = 0; j < c->n_in; j++)
-      dst[j] = vae_norm (c, src[j]);
-    if (c->noise_input)
-      dst[c->n_in] = (levels ? levels[i] : 0.0f) / c->norm_scale;
-  }
+  vae_load_input (m, ws, x, batch, levels, 0.0f);
   if (c->kind == VAE_KIND_VAE && layer >= m->n_enc_layers) {
     /* the decoder at z = μ */
     int K = c->n_latent, ne = m->n_enc_layers;

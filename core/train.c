@@ -159,7 +159,6 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
 {
   const VaeConfig *c = &m->cfg;
   int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
-  int ni = ws->net_in;
   float invb = 1.0f / norm_batch;
   double rec, reg = 0.0;
   const float *dec_in;
@@ -167,14 +166,7 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
   memset (grads, 0, m->n_params * sizeof (float));
 
   /* forward: encoder */
-  for (int i = 0; i < batch; i++) {
-    float *dst = ws->x + (size_t) i * ni;
-    const float *src = x_in + (size_t) i * c->n_in;
-    for (int j = 0; j < c->n_in; j++)
-      dst[j] = vae_norm (c, src[j]);
-    if (c->noise_input)
-      dst[c->n_in] = (level ? level[i] : 0.0f) / c->norm_scale;
-  }
+  vae_load_input (m, ws, x_in, batch, level, 0.0f);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
 
   /* reparameterisation: z = μ + exp(½ log σ²) ⊙ ε */

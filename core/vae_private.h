@@ -69,6 +69,12 @@ int vae_mul_ok (size_t a, size_t b, size_t *out);
 void vae_net_forward (const VaeModel *m, VaeWorkspace *ws, const float *in,
     int batch, int l0, int l1);
 
+/* Fills ws->x with x normalised and, for noise-conditional models, the
+ * level feature: levels[i] (data units) per sample, or `level` when levels
+ * is NULL. */
+void vae_load_input (const VaeModel *m, VaeWorkspace *ws, const float *x,
+    int batch, const float *levels, float level);
+
 /* Per-sample reconstruction NLL of one network output row. */
 float vae_rec_nll (const VaeModel *m, const float *y, const float *x_target,
     const float *x_norm_in, int net_in);

@@ -180,25 +180,33 @@ test_low_rank (void)
 
 /* ------------------------------------------------------- reproducibility */
 
+/* ae_config () as `kind`; a DAE gets Gaussian noise and the level input. */
+static VaeConfig
+kind_config (VaeKind kind)
+{
+  VaeConfig c = ae_config ();
+  c.kind = kind;
+  if (c.kind == VAE_KIND_DAE) {
+    c.noise = VAE_NOISE_GAUSSIAN;
+    c.noise_min = 0.02f;
+    c.noise_max = 0.1f;
+    c.residual = 1;
+    c.noise_input = 1;
+  }
+  return c;
+}
+
 static void
 test_reproducible (void)
 {
   static const VaeKind kinds[] = { VAE_KIND_AE, VAE_KIND_DAE, VAE_KIND_VAE };
   float *x = low_rank (1024, 24, 3, 5);
   for (int k = 0; k < 3; k++) {
-    VaeConfig c = ae_config ();
+    VaeConfig c = kind_config (kinds[k]);
     VaeModel *m[3];
     VaeWorkspace *ws[3];
     VaeTrainOpts o = vae_train_opts_default ();
     VaeLoss L;
-    c.kind = kinds[k];
-    if (c.kind == VAE_KIND_DAE) {
-      c.noise = VAE_NOISE_GAUSSIAN;
-      c.noise_min = 0.02f;
-      c.noise_max = 0.1f;
-      c.residual = 1;
-      c.noise_input = 1;
-    }
     o.kl_anneal_steps = 50;
     for (int i = 0; i < 3; i++) {
       m[i] = new_model (&c, i == 2 ? 43 : 42, 32, &ws[i]);
@@ -516,7 +524,7 @@ test_pool (void)
   float *x = low_rank (1024, 24, 3, 5);
   for (int k = 0; k < 4; k++)
     for (int threads = 2; threads <= 3; threads++) {
-      VaeConfig c = ae_config ();
+      VaeConfig c = kind_config (kinds[k]);
       VaeModel *m[3];
       VaeWorkspace *ws[3];
       VaeTrainPool *pool[2];
@@ -526,14 +534,6 @@ test_pool (void)
       VaeLoss L[3];
       double worst = 0.0, lworst = 0.0, moved = 0.0, gworst = 0.0;
       size_t n;
-      c.kind = kinds[k];
-      if (c.kind == VAE_KIND_DAE) {
-        c.noise = VAE_NOISE_GAUSSIAN;
-        c.noise_min = 0.02f;
-        c.noise_max = 0.1f;
-        c.residual = 1;
-        c.noise_input = 1;
-      }
       if (c.kind == VAE_KIND_SPARSE_AE)
         c.code_act = VAE_ACT_SIGMOID;
       o.kl_anneal_steps = 3;
