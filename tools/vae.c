@@ -1038,6 +1038,12 @@ cmd_prune (int argc, char **argv)
         layer, vae_model_n_layers (m) - 2);
     goto out;
   }
+  if (c->kind == VAE_KIND_VAE && layer == vae_model_n_encoder_layers (m) - 1) {
+    fail ("prune: layer %d is the VAE's code layer (its μ and log σ² heads), "
+        "which cannot be pruned; pass --layer with another hidden layer "
+        "(0..%d)", layer, vae_model_n_layers (m) - 2);
+    goto out;
+  }
   vae_model_layer (m, layer, NULL, &n_units, NULL, NULL, NULL, NULL, NULL);
   if (keep_n > n_units) {
     fail ("prune: --keep %d, but layer %d has %d units", keep_n, layer,

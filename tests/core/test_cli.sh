@@ -148,6 +148,14 @@ expect_error "prune more units than the layer has" "has 24 units" \
   "$VAE" prune "$M" --data synthetic --layer 0 --keep 25 --out "$TMP/p.safetensors"
 expect_error "prune the output layer" "is the output layer" \
   "$VAE" prune "$M" --data synthetic --layer 3 --keep 5 --out "$TMP/p.safetensors"
+VM=$TMP/vae.safetensors
+if timeout 120 "$VAE" train --kind vae --data synthetic:512 --enc 16 --latent 3 --dec 16 \
+    --steps 20 --batch 32 --out "$VM" 2>/dev/null; then
+  expect_error "prune a VAE's code layer" "code layer" \
+    "$VAE" prune "$VM" --data synthetic --keep 2 --out "$TMP/p.safetensors"
+else
+  fail "vae train (vae, synthetic) for the prune check"
+fi
 expect_error "prune without --keep" "--keep N" \
   "$VAE" prune "$M" --data synthetic --out "$TMP/p.safetensors"
 expect_error "zoom probability above 1" "--zoom-prob and --u8-fraction must lie in [0, 1]" \
