@@ -242,33 +242,49 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
   *reg_out = reg;
 }
 
+/* The per-sample loss of a batch from loss_grad's sums. */
+static void
+loss_summary (const VaeConfig *c, double rec, double reg, int batch,
+    float beta, VaeLoss *out)
+{
+  float invb = 1.0f / batch;
+  out->rec = (float) (rec * invb);
+  out->beta = beta;
+  if (c->kind == VAE_KIND_VAE) {
+    out->kl = (float) (reg * invb);
+    out->loss = out->rec + beta * out->kl;
+  } else {
+    out->kl = (float) reg;
+    out->loss = out->rec + out->kl;
+  }
+}
+
+/* The VAE's β at `step`: kl_beta, reached linearly over kl_anneal_steps. */
+static float
+kl_beta_at (const VaeConfig *c, const VaeTrainOpts *o, long step)
+{
+  if (c->kind != VAE_KIND_VAE)
+    return 0.0f;
+  if (o->kl_anneal_steps > 0 && step < o->kl_anneal_steps)
+    return o->kl_beta * (float) step / (float) o->kl_anneal_steps;
+  return o->kl_beta;
+}
+
 int
 vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
     const float *x_target, const float *level, int batch, const float *eps,
     float beta, VaeRng *rng, VaeLoss *out)
 {
-  const VaeConfig *c = &m->cfg;
-  float invb;
   double rec, reg;
 
   if (m->grads == NULL || !ws->training)
     return VAE_ERR_ARG;
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
-  invb = 1.0f / batch;
   loss_grad (m, ws, m->grads, x_in, x_target, level, batch, batch, eps, beta,
       rng, &rec, &reg);
-  if (out != NULL) {
-    out->rec = (float) (rec * invb);
-    out->beta = beta;
-    if (c->kind == VAE_KIND_VAE) {
-      out->kl = (float) (reg * invb);
-      out->loss = out->rec + beta * out->kl;
-    } else {
-      out->kl = (float) reg;
-      out->loss = out->rec + out->kl;
-    }
-  }
+  if (out != NULL)
+    loss_summary (&m->cfg, rec, reg, batch, beta, out);
   return VAE_OK;
 }
 
@@ -341,7 +357,6 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
   const VaeConfig *c = &m->cfg;
   const float *x_in = x_clean;
   const float *levels = NULL;
-  float beta = 0.0f;
   int rc;
 
   if (batch < 1 || batch > ws->max_batch)
@@ -351,13 +366,8 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     x_in = ws->tmp;
     levels = ws->tmp2;
   }
-  if (c->kind == VAE_KIND_VAE) {
-    beta = o->kl_beta;
-    if (o->kl_anneal_steps > 0 && step < o->kl_anneal_steps)
-      beta = o->kl_beta * (float) step / (float) o->kl_anneal_steps;
-  }
-  rc = vae_model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL, beta,
-      rng, out);
+  rc = vae_model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL,
+      kl_beta_at (c, o, step), rng, out);
   if (rc != VAE_OK)
     return rc;
   vae_model_adam_step (m, o, step);
@@ -375,6 +385,10 @@ struct VaeTrainPool {
   double rec[VAE_MAX_THREADS], reg[VAE_MAX_THREADS];
   float *x_noisy, *levels, *eps;
   GThread *th[VAE_MAX_THREADS];
+  struct PoolSlot {
+    struct VaeTrainPool *p;
+    int i;
+  } slot[VAE_MAX_THREADS];      /* each worker's argument */
   GMutex mu;
   GCond start, done;
   long gen;                   /* bumped for every phase run */
@@ -423,10 +437,10 @@ pool_phase (VaeTrainPool *p, int i)
 static gpointer
 pool_worker (gpointer data)
 {
-  VaeTrainPool *p = ((void **) data)[0];
-  int i = GPOINTER_TO_INT (((void **) data)[1]);
+  const struct PoolSlot *s = data;
+  VaeTrainPool *p = s->p;
+  int i = s->i;
   long seen = 0;
-  g_free (data);
   for (;;) {
     g_mutex_lock (&p->mu);
     while (p->gen == seen && !p->quit)
@@ -529,12 +543,10 @@ vae_train_pool_new (VaeModel *m, int max_batch, int threads, VaeError *err)
   if (!p->x_noisy || !p->levels || !p->eps)
     goto nomem;
   for (int i = 1; i < threads; i++) {
-    void **arg = g_new (void *, 2);
-    arg[0] = p;
-    arg[1] = GINT_TO_POINTER (i);
-    p->th[i] = g_thread_try_new ("vae-train", pool_worker, arg, NULL);
+    p->slot[i].p = p;
+    p->slot[i].i = i;
+    p->th[i] = g_thread_try_new ("vae-train", pool_worker, &p->slot[i], NULL);
     if (p->th[i] == NULL) {
-      g_free (arg);
       p->n = i;               /* join the ones started */
       vae_set_error (err, VAE_ERR_NOMEM, "cannot start training thread %d", i);
       vae_train_pool_free (p);
@@ -566,7 +578,6 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
   VaeModel *m = p->m;
   const VaeConfig *c = &m->cfg;
   double rec = 0.0, reg = 0.0;
-  float invb;
 
   if (batch < 1 || batch > p->max_batch)
     return VAE_ERR_ARG;
@@ -582,14 +593,10 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
     p->x_in = p->x_noisy;
     p->lv = p->levels;
   }
-  p->beta = 0.0f;
-  if (c->kind == VAE_KIND_VAE) {
-    p->beta = o->kl_beta;
-    if (o->kl_anneal_steps > 0 && step < o->kl_anneal_steps)
-      p->beta = o->kl_beta * (float) step / (float) o->kl_anneal_steps;
+  p->beta = kl_beta_at (c, o, step);
+  if (c->kind == VAE_KIND_VAE)
     for (size_t i = 0; i < (size_t) batch * c->n_latent; i++)
       p->eps[i] = vae_rng_normal (rng);
-  }
   p->x_clean = x_clean;
   p->batch = batch;
   p->shard = (batch + p->n - 1) / p->n;
@@ -602,12 +609,7 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
     rec += p->rec[i];
     reg += p->reg[i];
   }
-  if (out != NULL) {
-    invb = 1.0f / batch;
-    out->rec = (float) (rec * invb);
-    out->beta = p->beta;
-    out->kl = c->kind == VAE_KIND_VAE ? (float) (reg * invb) : (float) reg;
-    out->loss = out->rec + (c->kind == VAE_KIND_VAE ? p->beta : 1.0f) * out->kl;
-  }
+  if (out != NULL)
+    loss_summary (c, rec, reg, batch, p->beta, out);
   return VAE_OK;
 }
