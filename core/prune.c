@@ -14,14 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether layer l's outputs are hidden units that can be removed. */
-static int
-prunable (const VaeModel *m, int l)
+int
+vae_model_check_prunable (const VaeModel *m, int l, VaeError *err)
 {
   if (l < 0 || l >= m->n_layers - 1)
-    return 0;
+    return vae_set_error (err, VAE_ERR_ARG, "layer %d is not a hidden layer: "
+        "they are 0..%d (layer %d is the output)", l, m->n_layers - 2,
+        m->n_layers - 1);
   /* a VAE's code layer emits (μ, log σ²) pairs the decoder reads as z */
-  return !(m->cfg.kind == VAE_KIND_VAE && l == m->n_enc_layers - 1);
+  if (m->cfg.kind == VAE_KIND_VAE && l == m->n_enc_layers - 1)
+    return vae_set_error (err, VAE_ERR_ARG, "layer %d is the VAE's code "
+        "layer (its μ and log σ² heads), which cannot be pruned; the other "
+        "hidden layers of 0..%d can", l, m->n_layers - 2);
+  return VAE_OK;
 }
 
 int
@@ -31,7 +36,8 @@ vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
   const VaeConfig *c = &m->cfg;
   const VaeLayer *L, *N;
 
-  if (!prunable (m, layer) || batch < 1 || batch > ws->max_batch)
+  if (vae_model_check_prunable (m, layer, NULL) != VAE_OK || batch < 1
+      || batch > ws->max_batch)
     return VAE_ERR_ARG;
   vae_load_input (m, ws, x, batch, levels, 0.0f);
   if (c->kind == VAE_KIND_VAE && layer >= m->n_enc_layers) {
@@ -70,12 +76,8 @@ vae_model_prune (const VaeModel *m, int layer, const unsigned char *keep,
   const VaeLayer *L;
   int kept = 0, *idx;
 
-  if (!prunable (m, layer)) {
-    vae_set_error (err, VAE_ERR_ARG, "layer %d has no prunable units (the "
-        "hidden layers are 0..%d%s)", layer, m->n_layers - 2,
-        m->cfg.kind == VAE_KIND_VAE ? ", not the VAE's code layer" : "");
+  if (vae_model_check_prunable (m, layer, err) != VAE_OK)
     return NULL;
-  }
   L = &m->layers[layer];
   for (int j = 0; j < L->n_out; j++)
     kept += keep[j] != 0;

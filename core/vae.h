@@ -226,6 +226,8 @@ int vae_workspace_max_batch (const VaeWorkspace *ws);
  * (x in data units, levels the noise levels of noise-conditional models or
  * NULL).  vae_model_prune returns a copy of m without the units whose keep[j]
  * is 0 (metadata copied), or NULL with err set. */
+/* VAE_OK if layer `layer` can be pruned, else an error saying why. */
+int vae_model_check_prunable (const VaeModel *m, int layer, VaeError *err);
 int vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
     const float *x, const float *levels, int batch, double *acc);
 VaeModel *vae_model_prune (const VaeModel *m, int layer,

@@ -1033,15 +1033,8 @@ cmd_prune (int argc, char **argv)
   c = vae_model_config (m);
   if (layer < 0)
     layer = vae_model_n_encoder_layers (m) - 1;   /* the code layer */
-  if (layer >= vae_model_n_layers (m) - 1) {
-    fail ("prune: layer %d is the output layer; hidden layers are 0..%d",
-        layer, vae_model_n_layers (m) - 2);
-    goto out;
-  }
-  if (c->kind == VAE_KIND_VAE && layer == vae_model_n_encoder_layers (m) - 1) {
-    fail ("prune: layer %d is the VAE's code layer (its μ and log σ² heads), "
-        "which cannot be pruned; pass --layer with another hidden layer "
-        "(0..%d)", layer, vae_model_n_layers (m) - 2);
+  if (vae_model_check_prunable (m, layer, &err) != VAE_OK) {
+    fail ("prune: %s", err.msg);
     goto out;
   }
   vae_model_layer (m, layer, NULL, &n_units, NULL, NULL, NULL, NULL, NULL);

@@ -146,7 +146,7 @@ else
 fi
 expect_error "prune more units than the layer has" "has 24 units" \
   "$VAE" prune "$M" --data synthetic --layer 0 --keep 25 --out "$TMP/p.safetensors"
-expect_error "prune the output layer" "is the output layer" \
+expect_error "prune the output layer" "is not a hidden layer" \
   "$VAE" prune "$M" --data synthetic --layer 3 --keep 5 --out "$TMP/p.safetensors"
 VM=$TMP/vae.safetensors
 if timeout 120 "$VAE" train --kind vae --data synthetic:512 --enc 16 --latent 3 --dec 16 \
