@@ -39,7 +39,10 @@ vae_act_forward (float *y, size_t n, VaeAct act)
       break;
     case VAE_ACT_SIGMOID:
       for (size_t i = 0; i < n; i++)
-        y[i] = 1.0f / (1.0f + expf (-y[i]));
+        y[i] = -y[i];
+      vae_expf_n (y, y, n);
+      for (size_t i = 0; i < n; i++)
+        y[i] = 1.0f / (1.0f + y[i]);
       break;
     case VAE_ACT_TANH:
       for (size_t i = 0; i < n; i++)

@@ -69,7 +69,8 @@ bernoulli_grad (const float *restrict a, const float *restrict x,
     double prod[LANES] = { 1, 1, 1, 1, 1, 1, 1, 1 }, p = 1.0;
     float lin[LANES] = { 0 }, l = 0.0f;
     for (k = 0; k < nb; k++)
-      e[k] = expf (-ab[k]);
+      e[k] = -ab[k];
+    vae_expf_n (e, e, (size_t) nb);
     /* lanes the compiler can vectorise: no call, no branch */
     for (k = 0; k + LANES <= nb; k += LANES)
       for (int q = 0; q < LANES; q++) {

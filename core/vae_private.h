@@ -56,6 +56,12 @@ struct VaeWorkspace {
 #define VAE_AVX2_CLONE
 #endif
 
+/* y[i] = expf (x[i]), bit for bit, 8 lanes where the CPU has AVX2 and FMA
+ * (vmath.c); y may be x. */
+void vae_expf_n (float *y, const float *x, size_t n);
+int vae_vec_fma_available (void);
+
+
 int vae_set_error (VaeError *err, int status, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
