@@ -138,14 +138,32 @@ output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
   return total;
 }
 
+static void adam_range (VaeModel *m, const VaeTrainOpts *o, long step,
+    size_t i0, size_t i1);
+
+/* Adam run inside the backward pass: on each layer as soon as its gradients
+ * are whole (its backward has read its weights for the last time), while
+ * they and the weights are still in cache.  The update is the same per
+ * parameter, so are the bits; only where the gradients are not summed
+ * after the pass (one thread). */
+typedef struct {
+  const VaeTrainOpts *o;
+  long step;
+} AdamInPass;
+
 static void
 layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
-    const float *x, float *dx, int batch)
+    const float *x, float *dx, int batch, const AdamInPass *adam)
 {
   const VaeLayer *L = &m->layers[l];
   vae_dense_backward (dx, grads + L->w_off, grads + L->b_off,
       ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
       L->n_out, L->act);
+  if (adam != NULL) {
+    /* the layer's slice with its padding: the slices tile n_params */
+    size_t end = l + 1 < m->n_layers ? m->layers[l + 1].w_off : m->n_params;
+    adam_range (m, adam->o, adam->step, L->w_off, end);
+  }
 }
 
 /* Loss and gradients of `batch` samples into grads (zeroed first), every
@@ -155,8 +173,8 @@ layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
 static void
 loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
     const float *x_target, const float *level, int batch, int norm_batch,
-    const float *eps, float beta, VaeRng *rng, double *rec_out,
-    double *reg_out)
+    const float *eps, float beta, VaeRng *rng, const AdamInPass *adam,
+    double *rec_out, double *reg_out)
 {
   const VaeConfig *c = &m->cfg;
   int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
@@ -194,7 +212,7 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
     const float *x = l == ne ? dec_in : ws->act[l - 1];
     float *dx = l == ne ? (c->kind == VAE_KIND_VAE ? ws->dz : ws->dact[ne - 1])
         : ws->dact[l - 1];
-    layer_backward (m, ws, grads, l, x, dx, batch);
+    layer_backward (m, ws, grads, l, x, dx, batch, adam);
   }
 
   /* code-layer terms */
@@ -237,7 +255,7 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
   for (int l = ne - 1; l >= 0; l--) {
     const float *x = l == 0 ? ws->x : ws->act[l - 1];
     layer_backward (m, ws, grads, l, x, l == 0 ? NULL : ws->dact[l - 1],
-        batch);
+        batch, adam);
   }
   *rec_out = rec;
   *reg_out = reg;
@@ -283,15 +301,17 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
   loss_grad (m, ws, m->grads, x_in, x_target, level, batch, batch, eps, beta,
-      rng, &rec, &reg);
+      rng, NULL, &rec, &reg);
   if (out != NULL)
     loss_summary (&m->cfg, rec, reg, batch, beta, out);
   return VAE_OK;
 }
 
-/* Adam on parameters [i0, i1) with the gradients in m->grads.  Its cost is
- * the divisions and the square root per parameter: 8 lanes where the CPU
- * has AVX2, with the same bits (VAE_AVX2_CLONE). */
+/* Adam on parameters [i0, i1) with the gradients in m->grads: 8 lanes where
+ * the CPU has AVX2, with the same bits (VAE_AVX2_CLONE).  It reads and
+ * writes four floats per parameter and is bound by memory, not by its
+ * divisions (an FMA-corrected reciprocal in their place, the same bits,
+ * measured no faster); hence AdamInPass. */
 VAE_AVX2_CLONE static void
 adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
     size_t i1)
@@ -358,7 +378,6 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
   const VaeConfig *c = &m->cfg;
   const float *x_in = x_clean;
   const float *levels = NULL;
-  int rc;
 
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
@@ -367,11 +386,17 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     x_in = ws->tmp;
     levels = ws->tmp2;
   }
-  rc = vae_model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL,
-      kl_beta_at (c, o, step), rng, out);
-  if (rc != VAE_OK)
-    return rc;
-  vae_model_adam_step (m, o, step);
+  {
+    AdamInPass adam = { o, step };
+    float beta = kl_beta_at (c, o, step);
+    double rec, reg;
+    if (m->grads == NULL || !ws->training)
+      return VAE_ERR_ARG;
+    loss_grad (m, ws, m->grads, x_in, x_clean, levels, batch, batch, NULL,
+        beta, rng, &adam, &rec, &reg);
+    if (out != NULL)
+      loss_summary (c, rec, reg, batch, beta, out);
+  }
   return VAE_OK;
 }
 
@@ -418,7 +443,7 @@ pool_phase (VaeTrainPool *p, int i)
     loss_grad (m, p->ws[i], p->grads[i], p->x_in + (size_t) s0 * c->n_in,
         p->x_clean + (size_t) s0 * c->n_in, p->lv ? p->lv + s0 : NULL, n,
         p->batch, c->kind == VAE_KIND_VAE ? p->eps + (size_t) s0 * c->n_latent
-        : NULL, p->beta, NULL, &p->rec[i], &p->reg[i]);
+        : NULL, p->beta, NULL, NULL, &p->rec[i], &p->reg[i]);
   } else {
     /* slices of whole cache lines */
     size_t per = (m->n_params / p->n + 15) / 16 * 16;
