@@ -138,10 +138,10 @@ struct _GstVaeDenoise
   GMutex pool_lock;
   GCond pool_cond, done_cond;
   guint64 pool_gen;
-  gint pool_busy;
+  gint pool_busy;               /* atomic: workers still on this frame */
   GCond barrier_cond;           /* bands meeting between the two phases */
-  guint64 barrier_gen;
-  gint barrier_count;
+  gint barrier_gen;             /* atomic, moves when all bands have met */
+  gint barrier_count;           /* atomic */
   gboolean pool_quit;
   GstVaeWorker workers[MAX_THREADS];
   gint n_workers;
@@ -288,24 +288,55 @@ bad_model:
 
 /* ------------------------------------------------------------- worker pool */
 
-/* All bands meet here before going on. */
+/* A band that has to wait for the others first spins this many pauses
+ * (some tens of microseconds) before it sleeps on a condition: the bands
+ * claim tiles in turn, so they arrive within about a tile of each other,
+ * and a sleep and wake-up costs more than that on a virtual machine. */
+#define SPIN_PAUSES 2000
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#endif
+}
+
+/* Spins until *v differs from old (TRUE) or the spin is over (FALSE). */
+static gboolean
+spin_while_equal (gint * v, gint old)
+{
+  for (gint i = 0; i < SPIN_PAUSES; i++) {
+    if (g_atomic_int_get (v) != old)
+      return TRUE;
+    cpu_relax ();
+  }
+  return FALSE;
+}
+
+/* All bands meet here before going on.  The last to arrive resets the
+ * count and moves the generation, under pool_lock for the sleepers. */
 static void
 gst_vae_denoise_band_barrier (GstVaeDenoise * self)
 {
-  guint64 gen;
+  gint gen;
 
   if (self->n_bands < 2)
     return;
-  g_mutex_lock (&self->pool_lock);
-  gen = self->barrier_gen;
-  if (++self->barrier_count == self->n_bands) {
-    self->barrier_count = 0;
-    self->barrier_gen++;
+  gen = g_atomic_int_get (&self->barrier_gen);
+  if (g_atomic_int_add (&self->barrier_count, 1) == self->n_bands - 1) {
+    g_atomic_int_set (&self->barrier_count, 0);
+    g_mutex_lock (&self->pool_lock);
+    g_atomic_int_inc (&self->barrier_gen);
     g_cond_broadcast (&self->barrier_cond);
-  } else {
-    while (gen == self->barrier_gen)
-      g_cond_wait (&self->barrier_cond, &self->pool_lock);
+    g_mutex_unlock (&self->pool_lock);
+    return;
   }
+  if (spin_while_equal (&self->barrier_gen, gen))
+    return;
+  g_mutex_lock (&self->pool_lock);
+  while (g_atomic_int_get (&self->barrier_gen) == gen)
+    g_cond_wait (&self->barrier_cond, &self->pool_lock);
   g_mutex_unlock (&self->pool_lock);
 }
 
@@ -367,22 +398,25 @@ gst_vae_denoise_worker (gpointer data)
   GstVaeDenoise *self = w->self;
   guint64 seen = 0;
 
-  g_mutex_lock (&self->pool_lock);
   for (;;) {
+    gboolean quit;
+    g_mutex_lock (&self->pool_lock);
     while (!self->pool_quit && self->pool_gen == seen)
       g_cond_wait (&self->pool_cond, &self->pool_lock);
-    if (self->pool_quit)
-      break;
+    quit = self->pool_quit;
     seen = self->pool_gen;
     g_mutex_unlock (&self->pool_lock);
+    if (quit)
+      break;
 
     gst_vae_denoise_run_band (self, w->index);
 
-    g_mutex_lock (&self->pool_lock);
-    if (--self->pool_busy == 0)
+    if (g_atomic_int_dec_and_test (&self->pool_busy)) {
+      g_mutex_lock (&self->pool_lock);
       g_cond_signal (&self->done_cond);
+      g_mutex_unlock (&self->pool_lock);
+    }
   }
-  g_mutex_unlock (&self->pool_lock);
   return NULL;
 }
 
@@ -426,7 +460,7 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
     GstVideoFrame * copy_in, gint copy_from)
 {
   g_mutex_lock (&self->pool_lock);
-  self->pool_busy = self->n_workers;
+  g_atomic_int_set (&self->pool_busy, self->n_workers);
   self->pool_gen++;
   g_cond_broadcast (&self->pool_cond);
   g_mutex_unlock (&self->pool_lock);
@@ -438,8 +472,13 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
   }
   gst_vae_denoise_run_band (self, 0);
 
+  for (gint i = 0; i < SPIN_PAUSES && g_atomic_int_get (&self->pool_busy) > 0;
+      i++)
+    cpu_relax ();
+  if (g_atomic_int_get (&self->pool_busy) == 0)
+    return;
   g_mutex_lock (&self->pool_lock);
-  while (self->pool_busy > 0)
+  while (g_atomic_int_get (&self->pool_busy) > 0)
     g_cond_wait (&self->done_cond, &self->pool_lock);
   g_mutex_unlock (&self->pool_lock);
 }
