@@ -38,9 +38,11 @@ for n in "${names[@]}"; do
                  # energy E[a²]·‖w‖² on the same kind of patches (21 of the 512 are
                  # never active), and fine-tuned 150,000 steps at a low rate:
                  # 12.5% less work per frame for the same PSNR (models/README.md)
-    train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
+                 # Trained with --threads 2 (data-parallel, reproducible for that
+                 # N), whatever THREADS says: 900,000 + 150,000 steps, ~35 min.
+    T=2 train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
       --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
-      --meta denoise.stride=6 --steps 300000 --val-every 5000 --checkpoint-every 10000
+      --meta denoise.stride=6 --steps 900000 --val-every 5000 --checkpoint-every 10000
     "$VAE" prune "$OUT/$n.safetensors" --data "images:$DATA/denoise/train400" --keep 448 \
       --augment --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --samples 262144 --seed 1 \
       --out "$OUT/$n.safetensors"
@@ -49,7 +51,7 @@ for n in "${names[@]}"; do
       --lr-final 1e-5 --seed 3 --patch 8 --latent 448 --noise gaussian --noise-min 0 \
       --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --meta denoise.stride=6 \
       --steps 150000 --val-every 10000 --checkpoint-every 10000 --init "$OUT/$n.safetensors" \
-      --threads "$T" --log "$OUT/$n-finetune.csv" --out "$OUT/$n.safetensors" ;;
+      --threads 2 --log "$OUT/$n-finetune.csv" --out "$OUT/$n.safetensors" ;;
   denoise-m)     # candidate, NOT shipped: 10x10 patches, 101-512-100, at stride 8:
                  # the same 2.96 GFLOP per 1280x720 frame as denoise-s at stride 6.
                  # On the 20 held-out Train400 images (papers' protocol) it scored
