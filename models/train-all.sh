@@ -35,7 +35,7 @@ for n in "${names[@]}"; do
                  # patches from images enlarged up to 3x (HD-video smoothness), half
                  # the inputs rounded and clipped to 8 bits; used at stride 6.
                  # Then pruned in place to the 448 hidden units of largest output
-                 # energy E[a²]·‖w‖² on the same kind of patches (21 of the 512 are
+                 # energy E[a²]·‖w‖² on the same kind of patches (40 of the 512 are
                  # never active), and fine-tuned 150,000 steps at a low rate:
                  # 12.5% less work per frame for the same PSNR (models/README.md)
                  # Trained with --threads 2 (data-parallel, reproducible for that
