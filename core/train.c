@@ -289,10 +289,12 @@ kl_beta_at (const VaeConfig *c, const VaeTrainOpts *o, long step)
   return o->kl_beta;
 }
 
-int
-vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+/* One whole batch into m->grads, checked, with its per-sample loss; Adam
+ * inside the pass when adam is set. */
+static int
+model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
     const float *x_target, const float *level, int batch, const float *eps,
-    float beta, VaeRng *rng, VaeLoss *out)
+    float beta, VaeRng *rng, const AdamInPass *adam, VaeLoss *out)
 {
   double rec, reg;
 
@@ -301,10 +303,19 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
   loss_grad (m, ws, m->grads, x_in, x_target, level, batch, batch, eps, beta,
-      rng, NULL, &rec, &reg);
+      rng, adam, &rec, &reg);
   if (out != NULL)
     loss_summary (&m->cfg, rec, reg, batch, beta, out);
   return VAE_OK;
+}
+
+int
+vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+    const float *x_target, const float *level, int batch, const float *eps,
+    float beta, VaeRng *rng, VaeLoss *out)
+{
+  return model_loss_grad (m, ws, x_in, x_target, level, batch, eps, beta,
+      rng, NULL, out);
 }
 
 /* Adam on parameters [i0, i1) with the gradients in m->grads: 8 lanes where
@@ -378,6 +389,7 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
   const VaeConfig *c = &m->cfg;
   const float *x_in = x_clean;
   const float *levels = NULL;
+  const AdamInPass adam = { o, step };
 
   if (batch < 1 || batch > ws->max_batch)
     return VAE_ERR_ARG;
@@ -386,18 +398,8 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     x_in = ws->tmp;
     levels = ws->tmp2;
   }
-  {
-    AdamInPass adam = { o, step };
-    float beta = kl_beta_at (c, o, step);
-    double rec, reg;
-    if (m->grads == NULL || !ws->training)
-      return VAE_ERR_ARG;
-    loss_grad (m, ws, m->grads, x_in, x_clean, levels, batch, batch, NULL,
-        beta, rng, &adam, &rec, &reg);
-    if (out != NULL)
-      loss_summary (c, rec, reg, batch, beta, out);
-  }
-  return VAE_OK;
+  return model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL,
+      kl_beta_at (c, o, step), rng, &adam, out);
 }
 
 /* ------------------------------------------------ data-parallel training */

@@ -136,9 +136,8 @@ struct _GstVaeDenoise
 
   /* worker pool: bands 1..n_bands-1; the streaming thread runs band 0 */
   GMutex pool_lock;
-  GCond pool_cond, done_cond;
+  GCond pool_cond;
   guint64 pool_gen;
-  gint pool_busy;               /* atomic: workers still on this frame */
   GCond barrier_cond;           /* bands meeting between the two phases */
   gint barrier_gen;             /* atomic, moves when all bands have met */
   gint barrier_count;           /* atomic */
@@ -302,20 +301,9 @@ cpu_relax (void)
 #endif
 }
 
-/* Spins until *v differs from old (TRUE) or the spin is over (FALSE). */
-static gboolean
-spin_while_equal (gint * v, gint old)
-{
-  for (gint i = 0; i < SPIN_PAUSES; i++) {
-    if (g_atomic_int_get (v) != old)
-      return TRUE;
-    cpu_relax ();
-  }
-  return FALSE;
-}
-
-/* All bands meet here before going on.  The last to arrive resets the
- * count and moves the generation, under pool_lock for the sleepers. */
+/* All bands meet here before going on (between a plane's phases, between
+ * planes, and at the end of the frame).  The last to arrive resets the count
+ * and moves the generation, under pool_lock for the sleepers. */
 static void
 gst_vae_denoise_band_barrier (GstVaeDenoise * self)
 {
@@ -332,8 +320,11 @@ gst_vae_denoise_band_barrier (GstVaeDenoise * self)
     g_mutex_unlock (&self->pool_lock);
     return;
   }
-  if (spin_while_equal (&self->barrier_gen, gen))
-    return;
+  for (gint i = 0; i < SPIN_PAUSES; i++) {
+    if (g_atomic_int_get (&self->barrier_gen) != gen)
+      return;
+    cpu_relax ();
+  }
   g_mutex_lock (&self->pool_lock);
   while (g_atomic_int_get (&self->barrier_gen) == gen)
     g_cond_wait (&self->barrier_cond, &self->pool_lock);
@@ -389,6 +380,8 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
       gst_vae_denoise_band_barrier (self);
   }
   self->band_status[band] = status;
+  /* the end of the frame: band 0 leaves once every band is done */
+  gst_vae_denoise_band_barrier (self);
 }
 
 static gpointer
@@ -410,12 +403,6 @@ gst_vae_denoise_worker (gpointer data)
       break;
 
     gst_vae_denoise_run_band (self, w->index);
-
-    if (g_atomic_int_dec_and_test (&self->pool_busy)) {
-      g_mutex_lock (&self->pool_lock);
-      g_cond_signal (&self->done_cond);
-      g_mutex_unlock (&self->pool_lock);
-    }
   }
   return NULL;
 }
@@ -460,7 +447,6 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
     GstVideoFrame * copy_in, gint copy_from)
 {
   g_mutex_lock (&self->pool_lock);
-  g_atomic_int_set (&self->pool_busy, self->n_workers);
   self->pool_gen++;
   g_cond_broadcast (&self->pool_cond);
   g_mutex_unlock (&self->pool_lock);
@@ -470,17 +456,8 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
     for (guint p = copy_from; p < GST_VIDEO_FRAME_N_PLANES (copy_in); p++)
       gst_video_frame_copy_plane (copy_out, copy_in, p);
   }
+  /* its last barrier waits for every band */
   gst_vae_denoise_run_band (self, 0);
-
-  for (gint i = 0; i < SPIN_PAUSES && g_atomic_int_get (&self->pool_busy) > 0;
-      i++)
-    cpu_relax ();
-  if (g_atomic_int_get (&self->pool_busy) == 0)
-    return;
-  g_mutex_lock (&self->pool_lock);
-  while (g_atomic_int_get (&self->pool_busy) > 0)
-    g_cond_wait (&self->done_cond, &self->pool_lock);
-  g_mutex_unlock (&self->pool_lock);
 }
 
 /* ------------------------------------------------------------- properties */
@@ -976,7 +953,6 @@ gst_vae_denoise_finalize (GObject * object)
   g_mutex_clear (&self->engine_lock);
   g_mutex_clear (&self->pool_lock);
   g_cond_clear (&self->pool_cond);
-  g_cond_clear (&self->done_cond);
   g_cond_clear (&self->barrier_cond);
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
@@ -1118,6 +1094,5 @@ gst_vae_denoise_init (GstVaeDenoise * self)
   g_mutex_init (&self->pool_lock);
   g_cond_init (&self->pool_cond);
   g_cond_init (&self->barrier_cond);
-  g_cond_init (&self->done_cond);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }
