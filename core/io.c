@@ -55,6 +55,11 @@ config_to_json (const VaeConfig *c)
   I ("noise_input", c->noise_input);
   D ("norm_mean", c->norm_mean);
   D ("norm_scale", c->norm_scale);
+  if (c->conv_depth > 0) {    /* absent from dense models' files */
+    I ("conv_depth", c->conv_depth);
+    I ("conv_width", c->conv_width);
+    I ("conv_kernel", c->conv_kernel);
+  }
 #undef S
 #undef I
 #undef D
@@ -345,6 +350,12 @@ parse_config (const char *text, VaeConfig *c, VaeError *err)
   TRY (get_int (o, "noise_input", 0, 1, &c->noise_input, err));
   TRY (get_float (o, "norm_mean", &c->norm_mean, err));
   TRY (get_float (o, "norm_scale", &c->norm_scale, err));
+  if (json_object_has_member (o, "conv_depth")) {
+    TRY (get_int (o, "conv_depth", 1, VAE_MAX_CONV_DEPTH, &c->conv_depth, err));
+    TRY (get_int (o, "conv_width", 1, VAE_MAX_CONV_WIDTH, &c->conv_width, err));
+    TRY (get_int (o, "conv_kernel", 1, VAE_MAX_CONV_KERNEL, &c->conv_kernel,
+            err));
+  }
 #undef TRY
   if ((long) c->img_w * c->img_h > VAE_MAX_DIM) {
     rc = vae_set_error (err, VAE_ERR_DIMS, "input %dx%d exceeds %d values",
@@ -479,18 +490,12 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
   /* What the architecture needs, overflow-checked, against the data area
    * before anything is allocated. */
   {
-    int widths[VAE_MAX_LAYERS + 1], n = 0;
-    widths[n++] = cfg.n_in + (cfg.noise_input ? 1 : 0);
-    for (int i = 0; i < cfg.n_enc; i++) widths[n++] = cfg.enc[i];
-    widths[n++] = cfg.kind == VAE_KIND_VAE ? 2 * cfg.n_latent : cfg.n_latent;
-    for (int i = 0; i < cfg.n_dec; i++) widths[n++] = cfg.dec[i];
-    widths[n++] = cfg.n_in;
-    for (int l = 0; l + 1 < n; l++) {
-      size_t w, ni = (size_t) widths[l];
-      if (cfg.kind == VAE_KIND_VAE && l == cfg.n_enc + 1)
-        ni = (size_t) cfg.n_latent;     /* the decoder reads z, not (μ, log σ²) */
-      if (!vae_mul_ok (ni, (size_t) widths[l + 1], &w)
-          || !vae_mul_ok (w + widths[l + 1], 4, &w) || need + w < need) {
+    int n_in[VAE_MAX_LAYERS], n_out[VAE_MAX_LAYERS], n;
+    n = vae_config_layer_dims (&cfg, n_in, n_out, NULL);
+    for (int l = 0; l < n; l++) {
+      size_t w;
+      if (!vae_mul_ok ((size_t) n_in[l], (size_t) n_out[l], &w)
+          || !vae_mul_ok (w + n_out[l], 4, &w) || need + w < need) {
         vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
         goto fail;
       }

@@ -123,7 +123,61 @@ vae_config_validate (const VaeConfig *c, VaeError *err)
   if (c->kind == VAE_KIND_DAE && c->likelihood != VAE_LIK_GAUSSIAN)
     return vae_set_error (err, VAE_ERR_CONFIG,
         "denoising AEs use the Gaussian (MSE) loss");
+  if (c->conv_depth != 0) {
+    if (c->kind != VAE_KIND_DAE)
+      return vae_set_error (err, VAE_ERR_CONFIG,
+          "convolutional models are denoising AEs (dae)");
+    if (c->conv_depth < 2 || c->conv_depth > VAE_MAX_CONV_DEPTH
+        || c->conv_width < 1 || c->conv_width > VAE_MAX_CONV_WIDTH
+        || c->conv_kernel < 1 || c->conv_kernel > VAE_MAX_CONV_KERNEL
+        || !(c->conv_kernel & 1))
+      return vae_set_error (err, VAE_ERR_DIMS, "convolution depth %d, width "
+          "%d or kernel %d outside 2..%d, 1..%d, odd 1..%d", c->conv_depth,
+          c->conv_width, c->conv_kernel, VAE_MAX_CONV_DEPTH,
+          VAE_MAX_CONV_WIDTH, VAE_MAX_CONV_KERNEL);
+    if (c->n_enc != 0 || c->n_dec != 0 || c->n_latent != c->conv_width)
+      return vae_set_error (err, VAE_ERR_CONFIG, "a convolutional model has "
+          "no enc/dec layers and its latent size is its width");
+  }
   return VAE_OK;
+}
+
+/* Layer l's n_in and n_out for configuration c (validated); returns the
+ * number of layers, and in *n_enc those up to the code layer. */
+int
+vae_config_layer_dims (const VaeConfig *c, int *n_in, int *n_out, int *n_enc)
+{
+  int widths[VAE_MAX_LAYERS + 1];
+  int n = 0, ne;
+
+  if (c->conv_depth > 0) {
+    int kk = c->conv_kernel * c->conv_kernel;
+    for (int l = 0; l < c->conv_depth; l++) {
+      n_in[l] = kk * (l == 0 ? 1 + (c->noise_input ? 1 : 0) : c->conv_width);
+      n_out[l] = l + 1 == c->conv_depth ? 1 : c->conv_width;
+    }
+    if (n_enc)
+      *n_enc = c->conv_depth - 1;
+    return c->conv_depth;
+  }
+  widths[n++] = c->n_in + (c->noise_input ? 1 : 0);
+  for (int i = 0; i < c->n_enc; i++)
+    widths[n++] = c->enc[i];
+  widths[n++] = c->kind == VAE_KIND_VAE ? 2 * c->n_latent : c->n_latent;
+  ne = n - 1;
+  for (int i = 0; i < c->n_dec; i++)
+    widths[n++] = c->dec[i];
+  widths[n++] = c->n_in;
+  for (int l = 0; l + 1 < n; l++) {
+    n_in[l] = widths[l];
+    n_out[l] = widths[l + 1];
+  }
+  /* A VAE's encoder emits μ and log σ² (2K) but its decoder reads z (K). */
+  if (c->kind == VAE_KIND_VAE)
+    n_in[ne] = c->n_latent;
+  if (n_enc)
+    *n_enc = ne;
+  return n - 1;
 }
 
 int
@@ -142,8 +196,7 @@ VaeModel *
 vae_model_new (const VaeConfig *c, uint64_t seed, VaeError *err)
 {
   VaeModel *m;
-  int widths[VAE_MAX_LAYERS + 1];
-  int n = 0;
+  int n_in[VAE_MAX_LAYERS], n_out[VAE_MAX_LAYERS];
   size_t off = 0;
   VaeRng rng;
 
@@ -155,26 +208,15 @@ vae_model_new (const VaeConfig *c, uint64_t seed, VaeError *err)
     return NULL;
   }
   m->cfg = *c;
-  widths[n++] = c->n_in + (c->noise_input ? 1 : 0);
-  for (int i = 0; i < c->n_enc; i++)
-    widths[n++] = c->enc[i];
-  widths[n++] = c->kind == VAE_KIND_VAE ? 2 * c->n_latent : c->n_latent;
-  m->n_enc_layers = n - 1;
-  for (int i = 0; i < c->n_dec; i++)
-    widths[n++] = c->dec[i];
-  widths[n++] = c->n_in;
-  m->n_layers = n - 1;
+  m->n_layers = vae_config_layer_dims (c, n_in, n_out, &m->n_enc_layers);
 
   for (int l = 0; l < m->n_layers; l++) {
     VaeLayer *L = &m->layers[l];
-    L->n_in = widths[l];
-    L->n_out = widths[l + 1];
-    /* A VAE's encoder emits μ and log σ² (2K) but its decoder reads z (K). */
-    if (l == m->n_enc_layers && c->kind == VAE_KIND_VAE)
-      L->n_in = c->n_latent;
+    L->n_in = n_in[l];
+    L->n_out = n_out[l];
     if (l == m->n_layers - 1)
       L->act = VAE_ACT_IDENTITY;
-    else if (l == m->n_enc_layers - 1)
+    else if (l == m->n_enc_layers - 1 && c->conv_depth == 0)
       L->act = c->kind == VAE_KIND_VAE ? VAE_ACT_IDENTITY : c->code_act;
     else
       L->act = c->act;
@@ -327,8 +369,8 @@ vae_workspace_new (const VaeModel *m, int max_batch, int training,
     VaeError *err)
 {
   VaeWorkspace *ws;
-  size_t total = 0, B, maxw;
-  int K = m->cfg.n_latent;
+  size_t total = 0, B, maxw, rows, maxin = 0, crow = 0;
+  int K = m->cfg.n_latent, conv;
   float *p;
 
   if (max_batch < 1 || max_batch > (1 << 20)) {
@@ -349,19 +391,34 @@ vae_workspace_new (const VaeModel *m, int max_batch, int training,
   for (int l = 0; l < m->n_layers; l++)
     if ((size_t) m->layers[l].n_out > maxw)
       maxw = m->layers[l].n_out;
+  /* A convolutional model's matrices have a row per pixel of the batch's
+   * patches, and im2col needs a (rows, k·k·c_in) buffer. */
+  conv = m->cfg.conv_depth > 0;
+  rows = conv ? B * m->cfg.n_in : B;
+  if (conv) {
+    ws->net_in = m->layers[0].n_in / (m->cfg.conv_kernel * m->cfg.conv_kernel);
+    crow = (size_t) m->cfg.n_in * (B < (size_t) vae_conv_chunk (m->cfg.n_in)
+        ? B : (size_t) vae_conv_chunk (m->cfg.n_in));
+    maxin = 0;
+    for (int l = 0; l < m->n_layers; l++)
+      if ((size_t) m->layers[l].n_in > maxin)
+        maxin = m->layers[l].n_in;
+  }
 
   /* One block; each view rounded to 16 floats so rows stay aligned. */
 #define WS_VIEWS(X) \
-  X (x, B * ws->net_in) \
-  X (dx, training ? B * maxw : 0) \
-  X (z, B * K) X (dz, B * K) X (eps, B * K) \
-  X (tmp, B * maxw) X (tmp2, B * maxw)
+  X (x, rows * ws->net_in) \
+  X (dx, training && !conv ? B * maxw : 0) \
+  X (z, conv ? 0 : B * K) X (dz, conv ? 0 : B * K) X (eps, conv ? 0 : B * K) \
+  X (tmp, conv ? rows : B * maxw) X (tmp2, conv ? rows : B * maxw) \
+  X (col, conv ? crow * maxin : 0) \
+  X (wflip, conv && training ? maxin * m->cfg.conv_width : 0)
 #define COUNT(name, n) total += round_up (n);
   WS_VIEWS (COUNT);
   for (int l = 0; l < m->n_layers; l++) {
-    total += round_up (B * m->layers[l].n_out);
+    total += round_up (rows * m->layers[l].n_out);
     if (training)
-      total += round_up (B * m->layers[l].n_out);
+      total += round_up (rows * m->layers[l].n_out);
   }
   ws->block = vae_aligned_alloc (total * sizeof (float));
   if (ws->block == NULL) {
@@ -376,10 +433,10 @@ vae_workspace_new (const VaeModel *m, int max_batch, int training,
   WS_VIEWS (POINT);
   for (int l = 0; l < m->n_layers; l++) {
     ws->act[l] = p;
-    p += round_up (B * m->layers[l].n_out);
+    p += round_up (rows * m->layers[l].n_out);
     if (training) {
       ws->dact[l] = p;
-      p += round_up (B * m->layers[l].n_out);
+      p += round_up (rows * m->layers[l].n_out);
     }
   }
 #undef COUNT

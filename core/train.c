@@ -182,6 +182,14 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
   double rec, reg = 0.0;
   const float *dec_in;
 
+  if (c->conv_depth > 0) {
+    *rec_out = vae_conv_loss_grad (m, ws, grads, x_in, x_target, level,
+        batch, norm_batch);
+    *reg_out = 0.0;
+    if (adam != NULL)
+      adam_range (m, adam->o, adam->step, 0, m->n_params);
+    return;
+  }
   memset (grads, 0, m->n_params * sizeof (float));
 
   /* forward: encoder */

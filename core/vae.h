@@ -158,6 +158,9 @@ int vae_kind_from_name (const char *name);
 #define VAE_MAX_HIDDEN 8      /* hidden layers per side */
 #define VAE_MAX_DIM 65536     /* any layer width */
 #define VAE_MAX_PATCH 64
+#define VAE_MAX_CONV_DEPTH 18  /* = VAE_MAX_LAYERS */
+#define VAE_MAX_CONV_WIDTH 512
+#define VAE_MAX_CONV_KERNEL 7
 
 typedef struct {
   VaeKind kind;
@@ -180,6 +183,15 @@ typedef struct {
   int noise_input;            /* σ appended as an extra input */
   /* data normalisation: network input = (x − norm_mean) / norm_scale, x in [0, 1] */
   float norm_mean, norm_scale;
+  /* Convolutional DAE when conv_depth > 0: conv_depth 'same' (zero-padded)
+   * conv_kernel × conv_kernel convolutions with conv_width channels (the
+   * last gives one), `act` between them, on a plane of any size; its input
+   * channels are the plane and, when noise_input, the level map.  img_w ×
+   * img_h is then the training patch.  Layer L's weight is (c_out, k, k,
+   * c_in) row-major, i.e. (n_out, n_in) with n_in = k·k·c_in, taps in raster
+   * order and channels innermost; enc/dec and n_latent are unused (n_latent
+   * holds conv_width). */
+  int conv_depth, conv_width, conv_kernel;
 } VaeConfig;
 
 VaeConfig vae_config_default (void);

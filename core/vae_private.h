@@ -44,6 +44,9 @@ struct VaeWorkspace {
   float *eps;                 /* (B, K) */
   float *tmp;                 /* (B, n_in) */
   float *tmp2;                /* (B, max(n_in, K)) */
+  /* convolutional models: every matrix has a row per patch pixel */
+  float *col;                 /* (rows of a chunk, max k·k·c_in) im2col */
+  float *wflip;               /* a layer's flipped kernel (training) */
   void *block;
 };
 
@@ -68,6 +71,11 @@ int vae_set_error (VaeError *err, int status, const char *fmt, ...)
 void *vae_aligned_alloc (size_t bytes);
 void vae_aligned_free (void *p);
 
+/* Layer l's n_in and n_out for a validated configuration; returns the
+ * number of layers, and in *n_enc (may be NULL) those up to the code layer. */
+int vae_config_layer_dims (const VaeConfig *c, int *n_in, int *n_out,
+    int *n_enc);
+
 /* size_t multiply with overflow check; returns 0 on overflow. */
 int vae_mul_ok (size_t a, size_t b, size_t *out);
 
@@ -84,6 +92,38 @@ void vae_load_input (const VaeModel *m, VaeWorkspace *ws, const float *x,
 /* Per-sample reconstruction NLL of one network output row. */
 float vae_rec_nll (const VaeModel *m, const float *y, const float *x_target,
     const float *x_norm_in, int net_in);
+
+/* Rows of im2col per GEMM in convolutional training (a block of a few MiB,
+ * still in cache when its GEMM reads it): whole patches, at least one. */
+#define VAE_CONV_CHUNK_ROWS 4096
+static inline int
+vae_conv_chunk (int patch_pixels)
+{
+  return VAE_CONV_CHUNK_ROWS / patch_pixels > 1
+      ? VAE_CONV_CHUNK_ROWS / patch_pixels : 1;
+}
+
+/* Convolutional models (conv.c), NHWC maps: im2col rows (n·h·w, k·k·c)
+ * of 'same' zero-padded k×k neighbourhoods. */
+void vae_im2col (const float *x, int n, int h, int w, int c, int k,
+    float *col);
+/* The kernel of the adjoint convolution: w (c_out, k, k, c_in) flipped in
+ * space, channels swapped, into wt (c_in, k, k, c_out). */
+void vae_conv_flip_weights (const float *w, int k, int c_in, int c_out,
+    float *wt);
+/* Layer l on n maps h × w: y (n·h·w, n_out) from x (n·h·w, c_in). */
+void vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
+    int h, int w, float *col, float *y);
+/* The input channels of n planes of `per` pixels (data units): the
+ * normalised plane, then the level (levels[i], or level) when
+ * noise-conditional. */
+void vae_conv_load_input (const VaeModel *m, const float *x, int n, int per,
+    const float *levels, float level, float *dst);
+/* loss_grad for a convolutional model: gradients into grads (zeroed
+ * first), each divided by norm_batch; returns the summed NLL. */
+double vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
+    const float *x_in, const float *x_target, const float *level, int batch,
+    int norm_batch);
 
 /* Normalisation between data units [0,1] and network units. */
 static inline float

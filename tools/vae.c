@@ -48,6 +48,7 @@ typedef struct {
   const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
       *code_act, *noise, *enc, *dec, *init, *init_style;
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
+  int conv_depth, conv_width, conv_kernel;
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
       obs_sigma, norm_mean, norm_scale, val_fraction, zoom_max, zoom_prob,
@@ -306,6 +307,9 @@ train_usage (void)
       "  --act relu|lrelu|sigmoid|tanh|identity  --code-act ...\n"
       "  --likelihood bernoulli|gaussian  --obs-sigma S (Gaussian VAE)\n"
       "  --patch P              patch side for images: data [8]\n"
+      "  --conv-depth D [--conv-width C [32] --conv-kernel K [3]]  a convolutional\n"
+      "                         DAE of D 'same' KxK convolutions with C channels\n"
+      "                         (--patch is then the training patch)\n"
       "  --noise gaussian|salt-and-pepper|masking --noise-min A --noise-max B\n"
       "                         (Gaussian σ in 8-bit units; probabilities otherwise)\n"
       "  --residual --noise-input --norm-mean M --norm-scale S\n"
@@ -394,6 +398,8 @@ cmd_train (int argc, char **argv)
   a.act = "relu";
   a.latent = 16;
   a.patch = 8;
+  a.conv_width = 32;
+  a.conv_kernel = 3;
   a.batch = 128;
   a.threads = 1;
   a.lr = 1e-3;
@@ -436,6 +442,9 @@ cmd_train (int argc, char **argv)
     }
     NUM ("--latent", latent, (int) strtol (v, &e, 10))
     NUM ("--patch", patch, (int) strtol (v, &e, 10))
+    NUM ("--conv-depth", conv_depth, (int) strtol (v, &e, 10))
+    NUM ("--conv-width", conv_width, (int) strtol (v, &e, 10))
+    NUM ("--conv-kernel", conv_kernel, (int) strtol (v, &e, 10))
     NUM ("--batch", batch, (int) strtol (v, &e, 10))
     NUM ("--threads", threads, (int) strtol (v, &e, 10))
     NUM ("--steps", steps, strtol (v, &e, 10))
@@ -518,6 +527,13 @@ cmd_train (int argc, char **argv)
     return fail ("train: --enc/--dec take up to %d comma-separated widths",
         VAE_MAX_HIDDEN);
   c.n_latent = a.latent;
+  if (a.conv_depth > 0) {
+    c.conv_depth = a.conv_depth;
+    c.conv_width = a.conv_width;
+    c.conv_kernel = a.conv_kernel;
+    c.n_latent = a.conv_width;
+    c.n_enc = c.n_dec = 0;
+  }
   c.obs_sigma = (float) a.obs_sigma;
   c.sparse_rho = (float) a.rho;
   c.sparse_beta = (float) a.sparse_beta;
@@ -598,7 +614,10 @@ cmd_train (int argc, char **argv)
         sub.images += train.img_hi;
         sub.n = train.images.n - train.img_hi;
       }
-      vn = 4096;
+      /* 4096 patches; as many pixels for a convolutional model's large
+       * patches, at least 64 of them */
+      vn = c.conv_depth > 0 ? 4096 * 64 / c.n_in : 4096;
+      vn = vn < 64 ? 64 : vn;
       vx = malloc ((size_t) vn * c.n_in * sizeof (float));
       vae_rng_seed (&vr, 4242);
       for (int i = 0; i < vn; i++)

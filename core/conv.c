@@ -1,0 +1,193 @@
+/* Convolutional denoisers: 'same' k×k convolutions as im2col + sgemm.
+ *
+ * Feature maps are NHWC: (n, h, w, c) row-major, so a layer's output is the
+ * (n·h·w, c_out) matrix of a dense layer whose input rows are the im2col
+ * rows (n·h·w, k·k·c_in): for pixel p, tap by tap in raster order and the
+ * channels innermost, its neighbourhood, zero outside its image.  A layer
+ * is then a GEMM on those rows, and its input gradient the convolution of
+ * the output gradient with the flipped kernel (its adjoint), again im2col
+ * and a GEMM. */
+#include "vae_private.h"
+
+#include <cblas.h>
+#include <string.h>
+
+void
+vae_im2col (const float *restrict x, int n, int h, int w, int c, int k,
+    float *restrict col)
+{
+  int r = k / 2;
+  size_t kc = (size_t) k * c, row = (size_t) k * kc;
+
+  for (int i = 0; i < n; i++) {
+    const float *img = x + (size_t) i * h * w * c;
+    for (int y = 0; y < h; y++) {
+      float *o = col + ((size_t) i * h + y) * w * row;
+      for (int xx = 0; xx < w; xx++, o += row) {
+        int x0 = xx - r, x1 = xx + r + 1;     /* source columns [x0, x1) */
+        for (int dy = 0; dy < k; dy++) {
+          int sy = y + dy - r;
+          float *t = o + dy * kc;
+          if (sy < 0 || sy >= h) {
+            memset (t, 0, kc * sizeof (float));
+          } else if (x0 >= 0 && x1 <= w) {
+            memcpy (t, img + ((size_t) sy * w + x0) * c, kc * sizeof (float));
+          } else {
+            for (int sx = x0; sx < x1; sx++, t += c)
+              if (sx < 0 || sx >= w)
+                memset (t, 0, (size_t) c * sizeof (float));
+              else
+                memcpy (t, img + ((size_t) sy * w + sx) * c,
+                    (size_t) c * sizeof (float));
+          }
+        }
+      }
+    }
+  }
+}
+
+/* y = act(col · Wᵀ + b): the GEMM overwrites y, bias and activation follow
+ * in one pass (no per-row bias copies). */
+VAE_AVX2_CLONE static void
+bias_act (float *restrict y, const float *restrict b, size_t rows, int n,
+    VaeAct act)
+{
+  if (act == VAE_ACT_RELU) {
+    for (size_t i = 0; i < rows; i++, y += n)
+      for (int j = 0; j < n; j++) {
+        float v = y[j] + b[j];
+        y[j] = v > 0.0f ? v : 0.0f;
+      }
+    return;
+  }
+  for (size_t i = 0; i < rows; i++)
+    for (int j = 0; j < n; j++)
+      y[i * n + j] += b[j];
+  vae_act_forward (y, rows * n, act);
+}
+
+void
+vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
+    int h, int w, float *col, float *y)
+{
+  const VaeLayer *L = &m->layers[l];
+  int k = m->cfg.conv_kernel, rows = n * h * w;
+  vae_im2col (x, n, h, w, L->n_in / (k * k), k, col);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, L->n_out,
+      L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f, y,
+      L->n_out);
+  bias_act (y, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
+}
+
+/* The adjoint of a 'same' convolution is the 'same' convolution with the
+ * kernel flipped and its channels swapped: wt (c_in, k, k, c_out) with
+ * wt[ci][dy][dx][co] = w[co][k−1−dy][k−1−dx][ci]. */
+void
+vae_conv_flip_weights (const float *w, int k, int c_in, int c_out, float *wt)
+{
+  for (int co = 0; co < c_out; co++)
+    for (int dy = 0; dy < k; dy++)
+      for (int dx = 0; dx < k; dx++)
+        for (int ci = 0; ci < c_in; ci++)
+          wt[(((size_t) ci * k + (k - 1 - dy)) * k + (k - 1 - dx)) * c_out + co]
+              = w[(((size_t) co * k + dy) * k + dx) * c_in + ci];
+}
+
+void
+vae_conv_load_input (const VaeModel *m, const float *x, int n, int per,
+    const float *levels, float level, float *dst)
+{
+  const VaeConfig *c = &m->cfg;
+  for (int i = 0; i < n; i++) {
+    const float *s = x + (size_t) i * per;
+    if (c->noise_input) {
+      float *d = dst + (size_t) i * per * 2;
+      float f = (levels ? levels[i] : level) / c->norm_scale;
+      for (int p = 0; p < per; p++) {
+        d[2 * p] = vae_norm (c, s[p]);
+        d[2 * p + 1] = f;
+      }
+    } else {
+      float *d = dst + (size_t) i * per;
+      for (int p = 0; p < per; p++)
+        d[p] = vae_norm (c, s[p]);
+    }
+  }
+}
+
+double
+vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
+    const float *x_in, const float *x_target, const float *level, int batch,
+    int norm_batch)
+{
+  const VaeConfig *c = &m->cfg;
+  int nl = m->n_layers, P = c->n_in, h = c->img_h, w = c->img_w;
+  int ci = ws->net_in, k = c->conv_kernel;
+  size_t n_pix = (size_t) batch * P;
+  float invb = 1.0f / norm_batch;
+  double total = 0.0;
+  int cs;
+  const float *y;
+  float *dy;
+
+  memset (grads, 0, m->n_params * sizeof (float));
+  vae_conv_load_input (m, x_in, batch, P, level, 0.0f, ws->x);
+  /* a few patches at a time, so that each im2col block is still in cache
+   * when its GEMM reads it */
+  cs = vae_conv_chunk (P);
+  for (int l = 0; l < nl; l++) {
+    const VaeLayer *L = &m->layers[l];
+    const float *x = l == 0 ? ws->x : ws->act[l - 1];
+    int ci_l = L->n_in / (k * k);
+    for (int i = 0; i < batch; i += cs) {
+      int n = batch - i < cs ? batch - i : cs;
+      vae_conv_layer_forward (m, l, x + (size_t) i * P * ci_l, n, h, w,
+          ws->col, ws->act[l] + (size_t) i * P * L->n_out);
+    }
+  }
+
+  /* the residual's loss: ½‖ŷ − (x̃ − x)‖² per patch, network units */
+  y = ws->act[nl - 1];
+  dy = ws->dact[nl - 1];
+  for (size_t p = 0; p < n_pix; p++) {
+    float t = ws->x[p * ci] - vae_norm (c, x_target[p]);
+    float d;
+    if (!c->residual)
+      t = vae_norm (c, x_target[p]);
+    d = y[p] - t;
+    total += 0.5 * (double) d * d;
+    dy[p] = d * invb;
+  }
+
+  for (int l = nl - 1; l >= 0; l--) {
+    const VaeLayer *L = &m->layers[l];
+    const float *x = l == 0 ? ws->x : ws->act[l - 1];
+    int ci_l = L->n_in / (k * k), co = L->n_out;
+    float *wt = ws->wflip;
+    if (l > 0)
+      vae_conv_flip_weights (m->params + L->w_off, k, ci_l, co, wt);
+    for (int i = 0; i < batch; i += cs) {
+      int n = batch - i < cs ? batch - i : cs;
+      size_t r0 = (size_t) i * P;
+      float *d = ws->dact[l] + r0 * co;
+      /* dL/dpre, then dW += dpreᵀ · im2col(x) (the forward pass's im2col,
+       * recomputed: one block instead of one per layer), db += Σ dpre */
+      vae_act_backward (d, ws->act[l] + r0 * co, (size_t) n * P * co, L->act);
+      vae_im2col (x + r0 * ci_l, n, h, w, ci_l, k, ws->col);
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, co, L->n_in,
+          n * P, 1.0f, d, co, ws->col, L->n_in, 1.0f, grads + L->w_off,
+          L->n_in);
+      for (size_t r = 0; r < (size_t) n * P; r++)
+        for (int j = 0; j < co; j++)
+          grads[L->b_off + j] += d[r * co + j];
+      /* dL/dx: the flipped convolution of dpre, straight into dact[l − 1] */
+      if (l > 0) {
+        vae_im2col (d, n, h, w, co, k, ws->col);
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n * P, ci_l,
+            k * k * co, 1.0f, ws->col, k * k * co, wt, k * k * co, 0.0f,
+            ws->dact[l - 1] + r0 * ci_l, ci_l);
+      }
+    }
+  }
+  return total;
+}

@@ -1,0 +1,256 @@
+/* Convolutional DAEs against a direct double-precision convolution written
+ * here from vae.h's conventions (weights (c_out, k, k, c_in), 'same' zero
+ * padding, NHWC): the loss value, every parameter's gradient by central
+ * differences, the file round trip, and the denoiser (tiles and bands against
+ * the whole-plane reference, any plane size). */
+#include "vae.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define MAXV (1 << 16)
+
+static float
+urand (VaeRng *r, float lo, float hi)
+{
+  return lo + (hi - lo) * vae_rng_uniform (r);
+}
+
+static double
+act_d (double v, VaeAct a)
+{
+  switch (a) {
+    case VAE_ACT_RELU: return v > 0 ? v : 0;
+    case VAE_ACT_LRELU: return v > 0 ? v : VAE_LRELU_SLOPE * v;
+    case VAE_ACT_SIGMOID: return 1.0 / (1.0 + exp (-v));
+    case VAE_ACT_TANH: return tanh (v);
+    default: return v;
+  }
+}
+
+/* pre-activation signs of the last forward, to spot kink crossings */
+static unsigned char side[1 << 20];
+static int n_side;
+
+/* The network on one h × w plane (data units) at level lv; out gets the
+ * network's output (h·w), network units. */
+static void
+ref_forward (VaeModel *m, const float *x, int h, int w, float lv, double *out)
+{
+  const VaeConfig *c = vae_model_config (m);
+  int k = c->conv_kernel, r = k / 2, cin = c->noise_input ? 2 : 1;
+  static double a[MAXV], b[MAXV];
+  double *cur = a, *nxt = b;
+
+  for (int p = 0; p < h * w; p++) {
+    cur[p * cin] = ((double) x[p] - c->norm_mean) / c->norm_scale;
+    if (c->noise_input)
+      cur[p * cin + 1] = (double) lv / c->norm_scale;
+  }
+  for (int l = 0; l < vae_model_n_layers (m); l++) {
+    int ni, no;
+    VaeAct act;
+    float *wt, *bs;
+    vae_model_layer (m, l, &ni, &no, &act, &wt, &bs, NULL, NULL);
+    for (int y = 0; y < h; y++)
+      for (int xx = 0; xx < w; xx++)
+        for (int o = 0; o < no; o++) {
+          double s = bs[o];
+          for (int dy = 0; dy < k; dy++)
+            for (int dx = 0; dx < k; dx++) {
+              int sy = y + dy - r, sx = xx + dx - r;
+              if (sy < 0 || sy >= h || sx < 0 || sx >= w)
+                continue;
+              for (int ci = 0; ci < cin; ci++)
+                s += (double) wt[(((size_t) o * k + dy) * k + dx) * cin + ci]
+                    * cur[((size_t) sy * w + sx) * cin + ci];
+            }
+          if ((act == VAE_ACT_RELU || act == VAE_ACT_LRELU)
+              && n_side < (int) sizeof side)
+            side[n_side++] = s > 0;
+          nxt[((size_t) y * w + xx) * no + o] = act_d (s, act);
+        }
+    cin = no;
+    double *t = cur;
+    cur = nxt;
+    nxt = t;
+  }
+  memcpy (out, cur, (size_t) h * w * sizeof (double));
+}
+
+/* vae.h's DAE loss: mean over the batch of ½‖ŷ − t‖², t the noise x̃ − x
+ * (residual) or x, in network units. */
+static double
+ref_loss (VaeModel *m, const float *x_in, const float *x_t, const float *lv,
+    int batch)
+{
+  const VaeConfig *c = vae_model_config (m);
+  int P = c->n_in;
+  static double y[MAXV];
+  double total = 0.0;
+  n_side = 0;
+  for (int i = 0; i < batch; i++) {
+    ref_forward (m, x_in + (size_t) i * P, c->img_h, c->img_w,
+        lv ? lv[i] : 0.0f, y);
+    for (int p = 0; p < P; p++) {
+      double xn = ((double) x_in[i * P + p] - c->norm_mean) / c->norm_scale;
+      double tn = ((double) x_t[i * P + p] - c->norm_mean) / c->norm_scale;
+      double t = c->residual ? xn - tn : tn;
+      total += 0.5 * (y[p] - t) * (y[p] - t);
+    }
+  }
+  return total / batch;
+}
+
+static int
+crosses (VaeModel *m, float *v, float vp, float vm, const float *x_in,
+    const float *x_t, const float *lv, int batch)
+{
+  static unsigned char sp[sizeof side];
+  float v0 = *v;
+  int n, crossed;
+  *v = vp;
+  ref_loss (m, x_in, x_t, lv, batch);
+  n = n_side;
+  memcpy (sp, side, n);
+  *v = vm;
+  ref_loss (m, x_in, x_t, lv, batch);
+  *v = v0;
+  crossed = n != n_side || memcmp (sp, side, n) != 0;
+  return crossed;
+}
+
+static VaeConfig
+conv_cfg (int depth, int width, int k, int pw, int ph, VaeAct act,
+    int residual, int noise_input)
+{
+  VaeConfig c = vae_config_default ();
+  c.kind = VAE_KIND_DAE;
+  c.conv_depth = depth;
+  c.conv_width = width;
+  c.conv_kernel = k;
+  c.n_latent = width;
+  c.img_w = pw;
+  c.img_h = ph;
+  c.n_in = pw * ph;
+  c.act = act;
+  c.residual = residual;
+  c.noise_input = noise_input;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 0.2f;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  return c;
+}
+
+static void
+test_gradients (const char *name, VaeConfig cfg, int B, uint64_t seed)
+{
+  VaeError err;
+  VaeModel *m = vae_model_new (&cfg, seed, &err);
+  VaeWorkspace *ws;
+  VaeRng rng, dummy;
+  VaeLoss L;
+  int P = cfg.n_in, skipped = 0, total = 0;
+  float *x_in, *x_t, *lv, *g, *p;
+  size_t np;
+  double worst = 0.0, ref;
+  const float h = 1.0f / 4096;
+
+  CHECK (m != NULL, "%s: %s", name, m ? "" : err.msg);
+  if (m == NULL)
+    return;
+  CHECK (vae_model_prepare_training (m, &err) == VAE_OK, "prepare");
+  ws = vae_workspace_new (m, B, 1, &err);
+  np = vae_model_n_params (m);
+  p = vae_model_params (m);
+  x_in = malloc (sizeof (float) * B * P);
+  x_t = malloc (sizeof (float) * B * P);
+  lv = malloc (sizeof (float) * B);
+  g = malloc (sizeof (float) * np);
+  vae_rng_seed (&rng, seed + 11);
+  for (int l = 0; l < vae_model_n_layers (m); l++) {
+    int no;
+    float *b;
+    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
+    for (int j = 0; j < no; j++)
+      b[j] = urand (&rng, -0.3f, 0.3f);
+  }
+  for (int i = 0; i < B * P; i++) {
+    x_t[i] = urand (&rng, 0.05f, 0.95f);
+    x_in[i] = x_t[i] + 0.1f * vae_rng_normal (&rng);
+  }
+  for (int i = 0; i < B; i++)
+    lv[i] = urand (&rng, 0.02f, 0.2f);
+
+  vae_rng_seed (&dummy, 1);
+  CHECK (vae_model_loss_grad (m, ws, x_in, x_t, lv, B, NULL, 0, &dummy, &L)
+      == VAE_OK, "%s: loss_grad", name);
+  memcpy (g, vae_model_grads (m), sizeof (float) * np);
+  ref = ref_loss (m, x_in, x_t, lv, B);
+  printf ("  %-34s loss %.6f (reference %.6f)\n", name, L.loss, ref);
+  CHECK (fabs (L.loss - ref) <= 1e-5 * fmax (1.0, fabs (ref)),
+      "%s: loss %.7g, reference %.7g", name, L.loss, ref);
+
+  for (int l = 0; l < vae_model_n_layers (m); l++) {
+    int ni, no;
+    float *w, *b;
+    vae_model_layer (m, l, &ni, &no, NULL, &w, &b, NULL, NULL);
+    for (int t = 0; t < 2; t++) {
+      float *v = t == 0 ? w : b;
+      int n = t == 0 ? ni * no : no;
+      for (int i = 0; i < n; i++) {
+        float v0 = v[i], vp = v0 + h, vm = v0 - h;
+        double lp, lm, num, e, an = g[(v - p) + i];
+        total++;
+        if (crosses (m, v + i, vp, vm, x_in, x_t, lv, B)) {
+          skipped++;
+          continue;
+        }
+        v[i] = vp;
+        lp = ref_loss (m, x_in, x_t, lv, B);
+        v[i] = vm;
+        lm = ref_loss (m, x_in, x_t, lv, B);
+        v[i] = v0;
+        num = (lp - lm) / ((double) vp - (double) vm);
+        e = fabs (an - num) / fmax (fmax (fabs (an), fabs (num)), 1e-4);
+        if (e >= 1e-3)
+          printf ("    layer %d %s[%d]: analytic %.7g numeric %.7g\n", l,
+              t ? "bias" : "weight", i, an, num);
+        worst = fmax (worst, e);
+      }
+    }
+  }
+  printf ("  %-34s %d parameters, max rel err %.2e (%d at a kink skipped)\n",
+      name, total, worst, skipped);
+  CHECK (worst < 1e-3, "%s: gradient error %.2e", name, worst);
+  CHECK (skipped * 10 < total, "%s: too many kink skips", name);
+  free (x_in); free (x_t); free (lv); free (g);
+  vae_workspace_free (ws);
+  vae_model_free (m);
+}
+
+int
+main (void)
+{
+  printf ("convolutional DAE gradients against a double-precision direct "
+      "convolution (step 2^-12):\n");
+  test_gradients ("3x3, depth 3, residual, level map",
+      conv_cfg (3, 3, 3, 5, 4, VAE_ACT_RELU, 1, 1), 2, 1);
+  test_gradients ("5x5 on 3x6 patches, depth 2, tanh",
+      conv_cfg (2, 2, 5, 3, 6, VAE_ACT_TANH, 0, 0), 3, 2);
+  test_gradients ("3x3, depth 4, lrelu, residual",
+      conv_cfg (4, 4, 3, 6, 6, VAE_ACT_LRELU, 1, 0), 2, 3);
+  test_gradients ("1x1 kernel, depth 2",
+      conv_cfg (2, 3, 1, 4, 3, VAE_ACT_SIGMOID, 1, 1), 2, 4);
+  /* 64x64 patches: one patch per im2col block, so the batch is chunked */
+  test_gradients ("64x64 patches (chunked batch)",
+      conv_cfg (2, 2, 3, 64, 64, VAE_ACT_TANH, 1, 1), 2, 5);
+  if (failures)
+    printf ("%d failures\n", failures);
+  return failures != 0;
+}
