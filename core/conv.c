@@ -12,38 +12,44 @@
 #include <cblas.h>
 #include <string.h>
 
-void
-vae_im2col (const float *restrict x, int n, int h, int w, int c, int k,
-    float *restrict col)
+/* im2col rows of output rows [y0, y1) of one h × w map. */
+static void
+im2col_rows (const float *restrict img, int h, int w, int c, int k, int y0,
+    int y1, float *restrict col)
 {
   int r = k / 2;
   size_t kc = (size_t) k * c, row = (size_t) k * kc;
 
-  for (int i = 0; i < n; i++) {
-    const float *img = x + (size_t) i * h * w * c;
-    for (int y = 0; y < h; y++) {
-      float *o = col + ((size_t) i * h + y) * w * row;
-      for (int xx = 0; xx < w; xx++, o += row) {
-        int x0 = xx - r, x1 = xx + r + 1;     /* source columns [x0, x1) */
-        for (int dy = 0; dy < k; dy++) {
-          int sy = y + dy - r;
-          float *t = o + dy * kc;
-          if (sy < 0 || sy >= h) {
-            memset (t, 0, kc * sizeof (float));
-          } else if (x0 >= 0 && x1 <= w) {
-            memcpy (t, img + ((size_t) sy * w + x0) * c, kc * sizeof (float));
-          } else {
-            for (int sx = x0; sx < x1; sx++, t += c)
-              if (sx < 0 || sx >= w)
-                memset (t, 0, (size_t) c * sizeof (float));
-              else
-                memcpy (t, img + ((size_t) sy * w + sx) * c,
-                    (size_t) c * sizeof (float));
-          }
+  for (int y = y0; y < y1; y++) {
+    float *o = col + (size_t) (y - y0) * w * row;
+    for (int xx = 0; xx < w; xx++, o += row) {
+      int x0 = xx - r, x1 = xx + r + 1;       /* source columns [x0, x1) */
+      for (int dy = 0; dy < k; dy++) {
+        int sy = y + dy - r;
+        float *t = o + dy * kc;
+        if (sy < 0 || sy >= h) {
+          memset (t, 0, kc * sizeof (float));
+        } else if (x0 >= 0 && x1 <= w) {
+          memcpy (t, img + ((size_t) sy * w + x0) * c, kc * sizeof (float));
+        } else {
+          for (int sx = x0; sx < x1; sx++, t += c)
+            if (sx < 0 || sx >= w)
+              memset (t, 0, (size_t) c * sizeof (float));
+            else
+              memcpy (t, img + ((size_t) sy * w + sx) * c,
+                  (size_t) c * sizeof (float));
         }
       }
     }
   }
+}
+
+void
+vae_im2col (const float *x, int n, int h, int w, int c, int k, float *col)
+{
+  for (int i = 0; i < n; i++)
+    im2col_rows (x + (size_t) i * h * w * c, h, w, c, k, 0, h,
+        col + (size_t) i * h * w * k * k * c);
 }
 
 /* y = act(col · Wᵀ + b): the GEMM overwrites y, bias and activation follow
@@ -77,6 +83,33 @@ vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
       L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f, y,
       L->n_out);
   bias_act (y, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
+}
+
+void
+vae_conv_plane_forward (const VaeModel *m, const float *in, int h, int w,
+    float *a, float *b, float *col, int col_rows, float **out)
+{
+  int k = m->cfg.conv_kernel;
+  int band = col_rows / w > 1 ? col_rows / w : 1;
+  const float *x = in;
+  float *y = a;
+
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    int ci = L->n_in / (k * k);
+    for (int y0 = 0; y0 < h; y0 += band) {
+      int y1 = y0 + band < h ? y0 + band : h, rows = (y1 - y0) * w;
+      float *yo = y + (size_t) y0 * w * L->n_out;
+      im2col_rows (x, h, w, ci, k, y0, y1, col);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, L->n_out,
+          L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f,
+          yo, L->n_out);
+      bias_act (yo, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
+    }
+    x = y;
+    y = y == a ? b : a;
+  }
+  *out = (float *) x;
 }
 
 /* The adjoint of a 'same' convolution is the 'same' convolution with the

@@ -24,7 +24,14 @@ struct VaeDenoiser {
   float *z;                   /* patch store of the one-call path, lazily */
   size_t z_floats;            /* patches of the largest plane × patch size */
   float lut[256];             /* u8 → network units */
+  /* convolutional models: square tiles of `tile` output pixels, each
+   * computed on itself plus a halo of the receptive field's radius */
+  int conv, tile, halo, conv_w;
+  float *cin, *ca, *cb, *ccol;
 };
+
+#define CONV_TILE 128
+#define CONV_COL_ROWS 4096
 
 typedef struct {
   int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
@@ -85,7 +92,157 @@ vae_denoiser_free (VaeDenoiser *d)
   free (d->ymap);
   vae_aligned_free (d->z);
   free (d->bias0);
+  vae_aligned_free (d->cin);
+  vae_aligned_free (d->ca);
+  vae_aligned_free (d->cb);
+  vae_aligned_free (d->ccol);
   free (d);
+}
+
+/* ------------------------------------------------- convolutional models */
+
+/* A convolutional denoiser: tiles of CONV_TILE × CONV_TILE output pixels;
+ * each runs the network on the tile and a halo of R = depth · (k/2) pixels
+ * (clipped at the plane's border, where the network's zero padding is the
+ * real one), which gives its pixels exactly the whole-plane values: a
+ * pixel's output depends on the input within R of it and nothing else.
+ * The store is a plane of denoised values, network units. */
+static VaeDenoiser *
+conv_new (VaeDenoiser *d, int max_w, int max_h, VaeError *err)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  int k = c->conv_kernel, ci = c->noise_input ? 2 : 1, maxin = 0;
+  size_t ew, eh, ext;
+
+  d->conv = 1;
+  d->halo = c->conv_depth * (k / 2);
+  d->tile = CONV_TILE;
+  d->pw = d->ph = 2 * d->halo + 1;     /* the receptive field */
+  d->stride = 1;
+  d->max_w = max_w;
+  d->max_h = max_h;
+  ew = (size_t) (max_w < d->tile ? max_w : d->tile) + 2 * d->halo;
+  eh = (size_t) (max_h < d->tile ? max_h : d->tile) + 2 * d->halo;
+  ew = ew < (size_t) max_w ? ew : (size_t) max_w;
+  eh = eh < (size_t) max_h ? eh : (size_t) max_h;
+  ext = ew * eh;
+  d->conv_w = (int) ew;
+  for (int l = 0; l < m->n_layers; l++)
+    maxin = m->layers[l].n_in > maxin ? m->layers[l].n_in : maxin;
+  d->z_floats = (size_t) max_w * max_h;
+  d->cin = vae_aligned_alloc (ext * ci * sizeof (float));
+  d->ca = vae_aligned_alloc (ext * c->conv_width * sizeof (float));
+  d->cb = vae_aligned_alloc (ext * c->conv_width * sizeof (float));
+  /* im2col bands of whole rows: at least one row of the widest tile */
+  d->ccol = vae_aligned_alloc ((CONV_COL_ROWS > ew ? CONV_COL_ROWS : ew)
+      * (size_t) maxin * sizeof (float));
+  if (!d->cin || !d->ca || !d->cb || !d->ccol) {
+    vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
+        max_w, max_h);
+    vae_denoiser_free (d);
+    return NULL;
+  }
+  for (int v = 0; v < 256; v++)
+    d->lut[v] = vae_norm (c, v / 255.0f);
+  return d;
+}
+
+static int
+conv_tiles_x (const VaeDenoiser *d, int w)
+{
+  return (w + d->tile - 1) / d->tile;
+}
+
+/* Tile t of a w × h plane into the store (network units). */
+static void
+conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
+    int src_stride, int w, int h, int t, float sigma, float *store)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  int ntx = conv_tiles_x (d, w), R = d->halo, ci = c->noise_input ? 2 : 1;
+  int x0 = t % ntx * d->tile, y0 = t / ntx * d->tile;
+  int x1 = x0 + d->tile < w ? x0 + d->tile : w;
+  int y1 = y0 + d->tile < h ? y0 + d->tile : h;
+  int ex0 = x0 - R > 0 ? x0 - R : 0, ey0 = y0 - R > 0 ? y0 - R : 0;
+  int ex1 = x1 + R < w ? x1 + R : w, ey1 = y1 + R < h ? y1 + R : h;
+  int ew = ex1 - ex0, eh = ey1 - ey0;
+  float feat = sigma / 255.0f / c->norm_scale, *out;
+
+  for (int y = 0; y < eh; y++) {
+    float *dst = d->cin + (size_t) y * ew * ci;
+    if (src8) {
+      const uint8_t *sr = src8 + (size_t) (ey0 + y) * src_stride + ex0;
+      for (int x = 0; x < ew; x++)
+        dst[x * ci] = d->lut[sr[x]];
+    } else {
+      const float *sr = srcf + (size_t) (ey0 + y) * src_stride + ex0;
+      for (int x = 0; x < ew; x++)
+        dst[x * ci] = vae_norm (c, sr[x]);
+    }
+    if (ci == 2)
+      for (int x = 0; x < ew; x++)
+        dst[x * 2 + 1] = feat;
+  }
+  vae_conv_plane_forward (m, d->cin, eh, ew, d->ca, d->cb, d->ccol,
+      CONV_COL_ROWS > d->conv_w ? CONV_COL_ROWS : d->conv_w, &out);
+  for (int y = y0; y < y1; y++) {
+    const float *o = out + (size_t) (y - ey0) * ew + (x0 - ex0);
+    const float *xi = d->cin + ((size_t) (y - ey0) * ew + (x0 - ex0)) * ci;
+    float *z = store + (size_t) y * w + x0;
+    if (c->residual)
+      for (int x = 0; x < x1 - x0; x++)
+        z[x] = xi[x * ci] - o[x];
+    else
+      memcpy (z, o, (size_t) (x1 - x0) * sizeof (float));
+  }
+}
+
+/* Rows [row0, row1) of the store to the output. */
+static void
+conv_blend (const VaeDenoiser *d, const float *store, uint8_t *dst8,
+    float *dstf, int dst_stride, int w, int row0, int row1)
+{
+  const VaeConfig *c = &d->m->cfg;
+  for (int y = row0; y < row1; y++) {
+    const float *z = store + (size_t) y * w;
+    if (dst8) {
+      uint8_t *o = dst8 + (size_t) y * dst_stride;
+      float k = 255.0f * c->norm_scale, b = 255.0f * c->norm_mean;
+      for (int x = 0; x < w; x++) {
+        float v = z[x] * k + b;
+        v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
+        o[x] = (uint8_t) (v + 0.5f);
+      }
+    } else {
+      float *o = dstf + (size_t) y * dst_stride;
+      for (int x = 0; x < w; x++)
+        o[x] = z[x] * c->norm_scale + c->norm_mean;
+    }
+  }
+}
+
+static int
+conv_run (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
+    int src_stride, uint8_t *dst8, float *dstf, int dst_stride, int w, int h,
+    int row0, int row1, float sigma)
+{
+  int ntx;
+  if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || row0 < 0
+      || row1 > h || row0 >= row1 || !isfinite (sigma))
+    return VAE_ERR_ARG;
+  if (d->z == NULL) {
+    d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
+    if (d->z == NULL)
+      return VAE_ERR_NOMEM;
+  }
+  ntx = conv_tiles_x (d, w);
+  for (int ty = row0 / d->tile; ty * d->tile < row1; ty++)
+    for (int tx = 0; tx < ntx; tx++)
+      conv_tile (d, src8, srcf, src_stride, w, h, ty * ntx + tx, sigma, d->z);
+  conv_blend (d, d->z, dst8, dstf, dst_stride, w, row0, row1);
+  return VAE_OK;
 }
 
 VaeDenoiser *
@@ -104,7 +261,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
         c->likelihood == VAE_LIK_BERNOULLI ? "Bernoulli" : "Gaussian");
     return NULL;
   }
-  if (c->img_w > VAE_MAX_PATCH || c->img_h > VAE_MAX_PATCH) {
+  if (c->conv_depth == 0 && (c->img_w > VAE_MAX_PATCH
+          || c->img_h > VAE_MAX_PATCH)) {
     vae_set_error (err, VAE_ERR_KIND, "patch %dx%d larger than %d",
         c->img_w, c->img_h, VAE_MAX_PATCH);
     return NULL;
@@ -126,6 +284,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   }
   d->m = m;
   d->o = o;
+  if (c->conv_depth > 0)
+    return conv_new (d, max_w, max_h, err);
   d->pw = c->img_w;
   d->ph = c->img_h;
   d->stride = o.stride;
@@ -408,6 +568,9 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
   long k0, k1;
   int iy0 = -1, iy1 = -1;
 
+  if (d->conv)
+    return conv_run (d, src8, srcf, src_stride, dst8, dstf, dst_stride, w, h,
+        row0, row1, sigma);
   if (grid (d, w, h, &g) != VAE_OK || row0 < 0 || row1 > h || row0 >= row1
       || !isfinite (sigma))
     return VAE_ERR_ARG;
@@ -448,6 +611,9 @@ int
 vae_denoiser_n_tiles (VaeDenoiser *d, int w, int h)
 {
   Grid g;
+  if (d->conv)
+    return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h
+        ? conv_tiles_x (d, w) * ((h + d->tile - 1) / d->tile) : 0;
   return grid (d, w, h, &g) == VAE_OK ? g.n_tiles : 0;
 }
 
@@ -457,6 +623,13 @@ vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
 {
   Grid g;
   long k0;
+  if (d->conv) {
+    if (src_stride < w || tile < 0 || tile >= vae_denoiser_n_tiles (d, w, h)
+        || store == NULL || !isfinite (sigma))
+      return VAE_ERR_ARG;
+    conv_tile (d, src, NULL, src_stride, w, h, tile, sigma, store);
+    return VAE_OK;
+  }
   if (grid (d, w, h, &g) != VAE_OK || src_stride < w || tile < 0
       || tile >= g.n_tiles || store == NULL || !isfinite (sigma))
     return VAE_ERR_ARG;
@@ -472,6 +645,13 @@ vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
     int dst_stride, int w, int h, int row0, int row1)
 {
   Grid g;
+  if (d->conv) {
+    if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || dst_stride < w
+        || row0 < 0 || row1 > h || row0 >= row1 || store == NULL)
+      return VAE_ERR_ARG;
+    conv_blend (d, store, dst, NULL, dst_stride, w, row0, row1);
+    return VAE_OK;
+  }
   if (grid (d, w, h, &g) != VAE_OK || dst_stride < w || row0 < 0 || row1 > h
       || row0 >= row1 || store == NULL)
     return VAE_ERR_ARG;
@@ -540,7 +720,26 @@ vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
   const VaeModel *m = d->m;
   int ext_w = w > d->pw ? w : d->pw, ext_h = h > d->ph ? h : d->ph;
   double per = 0.0;
-  long nx = (ext_w - d->pw) / d->stride + 1, ny = (ext_h - d->ph) / d->stride + 1;
+  long nx, ny;
+  if (d->conv) {
+    /* every tile's pixels and halo */
+    double pix = 0.0;
+    for (int l = 0; l < m->n_layers; l++)
+      per += 2.0 * m->layers[l].n_in * m->layers[l].n_out;
+    for (int y0 = 0; y0 < h; y0 += d->tile)
+      for (int x0 = 0; x0 < w; x0 += d->tile) {
+        int x1 = x0 + d->tile < w ? x0 + d->tile : w;
+        int y1 = y0 + d->tile < h ? y0 + d->tile : h;
+        int ex = (x1 + d->halo < w ? x1 + d->halo : w)
+            - (x0 - d->halo > 0 ? x0 - d->halo : 0);
+        int ey = (y1 + d->halo < h ? y1 + d->halo : h)
+            - (y0 - d->halo > 0 ? y0 - d->halo : 0);
+        pix += (double) ex * ey;
+      }
+    return per * pix;
+  }
+  nx = (ext_w - d->pw) / d->stride + 1;
+  ny = (ext_h - d->ph) / d->stride + 1;
   if ((nx - 1) * d->stride != ext_w - d->pw)
     nx++;
   if ((ny - 1) * d->stride != ext_h - d->ph)

@@ -504,6 +504,8 @@ vae_encode (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
 {
   int K = m->cfg.n_latent, ne = m->n_enc_layers;
   const float *h;
+  if (m->cfg.conv_depth > 0)
+    return VAE_ERR_KIND;          /* no code to return */
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
   vae_load_input (m, ws, x, batch, NULL, 0.0f);
@@ -553,10 +555,37 @@ vae_decode (const VaeModel *m, VaeWorkspace *ws, const float *z, int batch,
 {
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
-  if (m->cfg.residual)
+  if (m->cfg.residual || m->cfg.conv_depth > 0)
     return VAE_ERR_KIND;
   vae_net_forward (m, ws, z, batch, m->n_enc_layers, m->n_layers);
   output_to_data (m, ws->act[m->n_layers - 1], NULL, 0, batch, xhat);
+  return VAE_OK;
+}
+
+/* A convolutional DAE on a batch of img_w × img_h planes. */
+static int
+conv_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
+    int batch, float level, float *xhat)
+{
+  const VaeConfig *c = &m->cfg;
+  int P = c->n_in, cs = vae_conv_chunk (P), ci = ws->net_in;
+  const float *y;
+
+  vae_conv_load_input (m, x, batch, P, NULL, level, ws->x);
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    int cl = l == 0 ? ci : m->layers[l - 1].n_out;
+    const float *in = l == 0 ? ws->x : ws->act[l - 1];
+    for (int i = 0; i < batch; i += cs)
+      vae_conv_layer_forward (m, l, in + (size_t) i * P * cl,
+          batch - i < cs ? batch - i : cs, c->img_h, c->img_w, ws->col,
+          ws->act[l] + (size_t) i * P * L->n_out);
+  }
+  y = ws->act[m->n_layers - 1];
+  for (size_t p = 0; p < (size_t) batch * P; p++) {
+    float v = c->residual ? ws->x[p * ci] - y[p] : y[p];
+    xhat[p] = v * c->norm_scale + c->norm_mean;
+  }
   return VAE_OK;
 }
 
@@ -567,6 +596,8 @@ vae_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
   int K = m->cfg.n_latent, ne = m->n_enc_layers;
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
+  if (m->cfg.conv_depth > 0)
+    return conv_reconstruct (m, ws, x, batch, level, xhat);
   vae_load_input (m, ws, x, batch, NULL, level);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
   if (m->cfg.kind == VAE_KIND_VAE) {
@@ -643,6 +674,8 @@ vae_score (const VaeModel *m, VaeWorkspace *ws, const float *x, int batch,
   int K = c->n_latent, ne = m->n_enc_layers, nl = m->n_layers;
   if (!check_batch (ws, batch))
     return VAE_ERR_ARG;
+  if (c->conv_depth > 0)
+    return VAE_ERR_KIND;
   vae_load_input (m, ws, x, batch, NULL, 0.0f);
   vae_net_forward (m, ws, ws->x, batch, 0, ne);
   if (c->kind != VAE_KIND_VAE) {

@@ -17,6 +17,9 @@
 int
 vae_model_check_prunable (const VaeModel *m, int l, VaeError *err)
 {
+  if (m->cfg.conv_depth > 0)
+    return vae_set_error (err, VAE_ERR_KIND, "a convolutional model's "
+        "channels cannot be pruned (patch models only)");
   if (l < 0 || l >= m->n_layers - 1)
     return vae_set_error (err, VAE_ERR_ARG, "layer %d is not a hidden layer: "
         "they are 0..%d (layer %d is the output)", l, m->n_layers - 2,

@@ -986,8 +986,10 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * GstVaeDenoise:model:
    *
    * Model file: a name looked up in $GST_VAE_MODEL_PATH and the installed
-   * model folder, or a path.  Must be a denoising autoencoder on square or
-   * rectangular patches.  Read when the element starts; set while running,
+   * model folder, or a path.  Must be a denoising autoencoder: a patch
+   * network like the real-time default, or a convolutional one like
+   * denoise-cnn.safetensors (the quality model: better, about 20 times the
+   * compute per pixel, for offline and low-resolution use).  Read when the element starts; set while running,
    * the new model is loaded in the setting thread and replaces the old one
    * between two frames (a model that fails to load then only warns).
    */
@@ -1028,7 +1030,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * Step between patches in pixels; 0 uses the model's own operating
    * point (its denoise.stride metadata, else half a patch: 6 for the
    * default model).  Smaller is slower and usually a little better.  Takes
-   * effect at the next caps negotiation.
+   * effect at the next caps negotiation.  Convolutional models compute
+   * every pixel once and ignore it.
    */
   g_object_class_install_property (gobject_class, PROP_STRIDE,
       g_param_spec_int ("stride", "Stride",
@@ -1067,7 +1070,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           gst_caps_from_string (VIDEO_CAPS)));
   gst_element_class_set_static_metadata (element_class,
       "VAE denoiser", "Filter/Effect/Video",
-      "Removes noise with a learned patch denoising autoencoder",
+      "Removes noise with a learned denoising autoencoder (patch or convolutional)",
       "gst-vae developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);

@@ -903,8 +903,17 @@ cmd_info (int argc, char **argv)
   printf ("file:        %s\n", argv[0]);
   printf ("kind:        %s (%s likelihood)\n", vae_kind_name (c->kind),
       c->likelihood == VAE_LIK_BERNOULLI ? "Bernoulli" : "Gaussian");
-  printf ("input:       %dx%d%s\n", c->img_w, c->img_h,
-      c->noise_input ? " + noise level" : "");
+  if (c->conv_depth > 0) {
+    printf ("network:     convolutional, %d layers of %dx%d convolutions, "
+        "%d channels, receptive field %dx%d\n", c->conv_depth, c->conv_kernel,
+        c->conv_kernel, c->conv_width, 2 * c->conv_depth * (c->conv_kernel / 2)
+        + 1, 2 * c->conv_depth * (c->conv_kernel / 2) + 1);
+    printf ("input:       any plane%s (trained on %dx%d patches)\n",
+        c->noise_input ? " + noise level map" : "", c->img_w, c->img_h);
+  } else {
+    printf ("input:       %dx%d%s\n", c->img_w, c->img_h,
+        c->noise_input ? " + noise level" : "");
+  }
   printf ("layers:      ");
   for (int l = 0; l < vae_model_n_layers (m); l++) {
     int ni, no;
@@ -912,7 +921,9 @@ cmd_info (int argc, char **argv)
     vae_model_layer (m, l, &ni, &no, &act, NULL, NULL, NULL, NULL);
     printf ("%s%d->%d %s", l ? ", " : "", ni, no, vae_act_name (act));
   }
-  printf ("\nlatent:      %d\n", c->n_latent);
+  if (c->conv_depth == 0)
+    printf ("\nlatent:      %d", c->n_latent);
+  printf ("\n");
   printf ("parameters:  %zu\n", vae_model_n_params (m));
   if (c->kind == VAE_KIND_DAE)
     printf ("noise:       %s %g..%g%s%s\n", vae_noise_name (c->noise),

@@ -17,6 +17,7 @@
 static gchar *tmp_dir;
 static gchar *tiny_model;       /* residual, noise-conditional, 8x8 */
 static gchar *other_model;      /* 6x6, a different one for swapping */
+static gchar *cnn_model;        /* convolutional, 3 layers of 3x3, 4 channels */
 
 static const gchar *formats[] = {
   "GRAY8", "I420", "YV12", "NV12", "NV21", "Y42B", "Y444"
@@ -46,6 +47,34 @@ write_dae (const gchar * name, gint patch, guint64 seed)
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
   /* runs outside any test, where fail_unless cannot report */
+  m = vae_model_new (&c, seed, &err);
+  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
+    g_error ("cannot write %s: %s", path, err.msg);
+  vae_model_free (m);
+  return path;
+}
+
+static gchar *
+write_cnn (const gchar * name, guint64 seed)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+
+  c.kind = VAE_KIND_DAE;
+  c.img_w = c.img_h = 16;
+  c.n_in = 256;
+  c.conv_depth = 3;
+  c.conv_width = 4;
+  c.conv_kernel = 3;
+  c.n_latent = 4;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 50.0f / 255.0f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
   m = vae_model_new (&c, seed, &err);
   if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
     g_error ("cannot write %s: %s", path, err.msg);
@@ -400,6 +429,26 @@ GST_START_TEST (test_chroma_denoise)
     g_object_set (h->element, "chroma", 1, NULL);
     run_one (h, m, formats[f], 37, 23, TRUE);
     run_one (h, m, formats[f], 3, 5, TRUE);
+    gst_harness_teardown (h);
+  }
+  vae_model_free (m);
+}
+
+GST_END_TEST;
+
+/* A convolutional model through the element: every format and size
+ * (frames of several tiles among them), chroma denoised too, with 1 to 3
+ * bands, byte for byte the core's single call; stride is ignored. */
+GST_START_TEST (test_conv_model)
+{
+  static const gint sizes[][2] = { {1, 1}, {3, 5}, {301, 157}, {17, 8} };
+  VaeModel *m = load (cnn_model);
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    GstHarness *h = new_harness (cnn_model, 1 + f % 3);
+    g_object_set (h->element, "chroma", f % 2, "stride", 3, NULL);
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      run_one (h, m, formats[f], sizes[s][0], sizes[s][1], f % 2);
     gst_harness_teardown (h);
   }
   vae_model_free (m);
@@ -883,6 +932,7 @@ vaedenoise_suite (void)
   tcase_add_test (tc, test_full_hd);
   tcase_add_test (tc, test_model_stride);
   tcase_add_test (tc, test_chroma_denoise);
+  tcase_add_test (tc, test_conv_model);
   tcase_add_test (tc, test_resolution_change);
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_strength);
@@ -924,11 +974,13 @@ main (int argc, char **argv)
   g_assert (tmp_dir != NULL);
   tiny_model = write_dae ("tiny.safetensors", 8, 1);
   other_model = write_dae ("other.safetensors", 6, 2);
+  cnn_model = write_cnn ("cnn.safetensors", 3);
   n_failed = gst_check_run_suite (vaedenoise_suite (), "vaedenoise",
       __FILE__);
   remove_tmp_dir ();
   g_free (tiny_model);
   g_free (other_model);
+  g_free (cnn_model);
   g_free (tmp_dir);
   return n_failed;
 }

@@ -12,7 +12,7 @@
 
 #include "check.h"
 
-#define MAXV (1 << 16)
+#define MAXV (1 << 20)
 
 static float
 urand (VaeRng *r, float lo, float hi)
@@ -234,6 +234,137 @@ test_gradients (const char *name, VaeConfig cfg, int B, uint64_t seed)
   vae_model_free (m);
 }
 
+/* The denoiser against the direct convolution on whole planes of several
+ * sizes (tiles, halos, borders), bands and the two-phase API against one
+ * call, and a file round trip. */
+static void
+test_denoiser (void)
+{
+  static const int sizes[][2] = { { 300, 200 }, { 1, 1 }, { 7, 5 },
+    { 129, 3 }, { 2, 260 }, { 256, 128 } };
+  VaeConfig cfg = conv_cfg (4, 5, 3, 8, 8, VAE_ACT_RELU, 1, 1);
+  VaeError err;
+  VaeModel *m = vae_model_new (&cfg, 9, &err), *m2;
+  VaeRng rng;
+  void *buf;
+  size_t len;
+
+  CHECK (m != NULL, "model: %s", m ? "" : err.msg);
+  if (m == NULL)
+    return;
+  vae_rng_seed (&rng, 99);
+  for (int l = 0; l < vae_model_n_layers (m); l++) {
+    int no;
+    float *b;
+    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
+    for (int j = 0; j < no; j++)
+      b[j] = urand (&rng, -0.2f, 0.2f);
+  }
+  CHECK (vae_model_save_to_memory (m, &buf, &len, &err) == VAE_OK, "save");
+  m2 = vae_model_load_from_memory (buf, len, &err);
+  CHECK (m2 != NULL && memcmp (vae_model_config (m2), vae_model_config (m),
+          sizeof cfg) == 0, "round trip: %s", m2 ? "config differs" : err.msg);
+  /* every truncation of the file is refused */
+  for (size_t cut = 0; cut < len; cut += 1 + cut / 7) {
+    VaeModel *t = vae_model_load_from_memory (buf, cut, &err);
+    CHECK (t == NULL, "a file cut to %zu of %zu bytes loaded", cut, len);
+    vae_model_free (t);
+  }
+  free (buf);
+
+  printf ("denoiser against the direct convolution (σ = 20):\n");
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    int w = sizes[s][0], h = sizes[s][1], n_tiles;
+    size_t n = (size_t) w * h;
+    float *x = malloc (n * sizeof (float)), *y = malloc (n * sizeof (float));
+    uint8_t *x8 = malloc (n), *a8 = malloc (n), *b8 = malloc (n);
+    double *ref = malloc (n * sizeof (double)), worst = 0.0;
+    float *store;
+    VaeDenoiser *d = vae_denoiser_new (m, w, h, NULL, &err);
+    VaeDenoiser *d2 = vae_denoiser_new (m2, w + 3, h + 2, NULL, &err);
+    const VaeConfig *c = vae_model_config (m);
+    CHECK (d != NULL && d2 != NULL, "denoiser %dx%d: %s", w, h, err.msg);
+    if (d == NULL || d2 == NULL)
+      return;
+    for (size_t i = 0; i < n; i++) {
+      x8[i] = (uint8_t) vae_rng_below (&rng, 256);
+      x[i] = x8[i] / 255.0f;
+    }
+    CHECK (vae_denoiser_run_f32 (d, x, w, y, w, w, h, 0, h, 20.0f) == VAE_OK,
+        "run_f32 %dx%d", w, h);
+    ref_forward (m, x, h, w, 20.0f / 255.0f, ref);
+    for (size_t i = 0; i < n; i++) {
+      double xn = ((double) x[i] - c->norm_mean) / c->norm_scale;
+      double v = (xn - ref[i]) * c->norm_scale + c->norm_mean;
+      worst = fmax (worst, fabs (v - y[i]));
+    }
+    printf ("  %3dx%-3d  max |difference| %.2e\n", w, h, worst);
+    CHECK (worst < 1e-5, "%dx%d: denoised plane differs from the direct "
+        "convolution by %.2e", w, h, worst);
+
+    /* bands, and the two-phase API in reverse tile order, on the loaded
+     * copy (in a larger denoiser), give the bytes of one call */
+    CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w, h, 0, h, 20.0f) == VAE_OK,
+        "run_u8");
+    memset (b8, 0, n);
+    for (int r0 = 0; r0 < h; r0 += 37)
+      CHECK (vae_denoiser_run_u8 (d, x8, w, b8, w, w, h, r0,
+              r0 + 37 < h ? r0 + 37 : h, 20.0f) == VAE_OK, "band");
+    CHECK (memcmp (a8, b8, n) == 0, "%dx%d: bands differ", w, h);
+    n_tiles = vae_denoiser_n_tiles (d2, w, h);
+    store = malloc (vae_denoiser_store_floats (d2) * sizeof (float));
+    CHECK (n_tiles >= 1, "n_tiles");
+    for (int t = n_tiles - 1; t >= 0; t--)
+      CHECK (vae_denoiser_tile_u8 (d2, x8, w, w, h, t, 20.0f, store)
+          == VAE_OK, "tile %d", t);
+    memset (b8, 0, n);
+    CHECK (vae_denoiser_blend_u8 (d2, store, b8, w, w, h, 0, h) == VAE_OK,
+        "blend");
+    CHECK (memcmp (a8, b8, n) == 0, "%dx%d: two-phase bytes differ", w, h);
+    CHECK (vae_denoiser_tile_u8 (d2, x8, w, w, h, n_tiles, 20.0f, store)
+        == VAE_ERR_ARG, "tile past the end accepted");
+    CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w + 1, h, 0, h, 20.0f)
+        == VAE_ERR_ARG, "plane wider than the denoiser accepted");
+    CHECK (vae_denoiser_flops (d, w, h) >= 2.0 * n * (2 * 9 * 5),
+        "flops %g", vae_denoiser_flops (d, w, h));
+    free (store);
+    vae_denoiser_free (d);
+    vae_denoiser_free (d2);
+    free (x); free (y); free (x8); free (a8); free (b8); free (ref);
+  }
+  /* the batch API: vae_reconstruct on patches equals the denoiser on each
+   * patch as a plane; what a conv model cannot do is refused */
+  {
+    int P = cfg.n_in, B = 5;
+    VaeWorkspace *ws = vae_workspace_new (m, B, 0, &err);
+    VaeDenoiser *d = vae_denoiser_new (m, cfg.img_w, cfg.img_h, NULL, &err);
+    float *x = malloc (sizeof (float) * B * P), *y = malloc (sizeof (float)
+        * B * P), one[64], mu[8];
+    double worst = 0.0;
+    for (int i = 0; i < B * P; i++)
+      x[i] = urand (&rng, 0.0f, 1.0f);
+    CHECK (vae_reconstruct (m, ws, x, B, 0.1f, y) == VAE_OK, "reconstruct");
+    for (int i = 0; i < B; i++) {
+      vae_denoiser_run_f32 (d, x + i * P, cfg.img_w, one, cfg.img_w,
+          cfg.img_w, cfg.img_h, 0, cfg.img_h, 0.1f * 255.0f);
+      for (int p = 0; p < P; p++)
+        worst = fmax (worst, fabs (one[p] - y[i * P + p]));
+    }
+    CHECK (worst < 1e-5, "vae_reconstruct differs from the denoiser by %.2e",
+        worst);
+    CHECK (vae_encode (m, ws, x, 1, mu, NULL) == VAE_ERR_KIND, "encode");
+    CHECK (vae_decode (m, ws, mu, 1, y) == VAE_ERR_KIND, "decode");
+    CHECK (vae_score (m, ws, x, 1, &rng, mu, mu) == VAE_ERR_KIND, "score");
+    CHECK (vae_model_check_prunable (m, 0, &err) == VAE_ERR_KIND, "prune");
+    free (x);
+    free (y);
+    vae_denoiser_free (d);
+    vae_workspace_free (ws);
+  }
+  vae_model_free (m);
+  vae_model_free (m2);
+}
+
 int
 main (void)
 {
@@ -250,6 +381,29 @@ main (void)
   /* 64x64 patches: one patch per im2col block, so the batch is chunked */
   test_gradients ("64x64 patches (chunked batch)",
       conv_cfg (2, 2, 3, 64, 64, VAE_ACT_TANH, 1, 1), 2, 5);
+  test_denoiser ();
+  {
+    /* configurations the core must refuse */
+    VaeConfig bad[6];
+    VaeError err;
+    for (int i = 0; i < 6; i++)
+      bad[i] = conv_cfg (3, 4, 3, 8, 8, VAE_ACT_RELU, 1, 1);
+    bad[0].conv_depth = 1;
+    bad[1].conv_kernel = 4;
+    bad[2].conv_width = VAE_MAX_CONV_WIDTH + 1;
+    bad[2].n_latent = bad[2].conv_width;
+    bad[3].kind = VAE_KIND_AE;
+    bad[3].residual = bad[3].noise_input = 0;
+    bad[3].noise = VAE_NOISE_NONE;
+    bad[4].n_enc = 1;
+    bad[4].enc[0] = 8;
+    bad[5].conv_depth = VAE_MAX_CONV_DEPTH + 1;
+    for (int i = 0; i < 6; i++) {
+      VaeModel *m = vae_model_new (&bad[i], 1, &err);
+      CHECK (m == NULL, "bad configuration %d accepted", i);
+      vae_model_free (m);
+    }
+  }
   if (failures)
     printf ("%d failures\n", failures);
   return failures != 0;
