@@ -29,6 +29,8 @@
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
 #   ALT_STRIDES ["4 8"] extra vaedenoise PSNR/fps rows with these patch steps
+#   ALT_MODELS [models/denoise-cnn.safetensors when present] extra vaedenoise rows
+#              with these models, over the first MID_FRAMES frames
 #   BENCH_NICE [unset] e.g. -20 (root): run everything at that nice level
 # Needs: gst-launch-1.0, ffmpeg, /usr/bin/time, bc-free awk; /usr/bin/python3 with
 # torch for the training peer (skipped without it).
@@ -218,6 +220,16 @@ for st in $ALT_STRIDES; do
         "$TOOLS/peer_bench.sh" >"$WORK/out/peers_stride$st.txt" 2>>"$LOG"
     cat "$WORK/out/peers_stride$st.txt" >>"$LOG"
 done
+# Other models on the same clip, over the first MID_FRAMES frames: the
+# convolutional quality model is about 20x the compute per pixel.
+ALT_MODELS=${ALT_MODELS-$( [[ -f $ROOT/models/denoise-cnn.safetensors ]] && echo "$ROOT/models/denoise-cnn.safetensors")}
+for mdl in $ALT_MODELS; do
+    BENCH_WORK=$PEER_WORK SIZES=1280x720 CONTENTS=camera FRAMES=$MID_FRAMES MID_FRAMES=$MID_FRAMES \
+        SLOW_FRAMES=$SLOW_FRAMES THREADS=2 PEERS=vaedenoise VAE_PLUGIN_DIR=$BUILD/plugin \
+        VAE_PROPS="model=$mdl noise-level=$SIGMA n-threads=2" RESULTS=$PEER_WORK/results.tsv \
+        "$TOOLS/peer_bench.sh" >"$WORK/out/peers_model_$(basename "$mdl" .safetensors).txt" 2>>"$LOG"
+    cat "$WORK/out/peers_model_$(basename "$mdl" .safetensors).txt" >>"$LOG"
+done
 # vaguedenoiser is not in peer_bench's table: the same clip, flags and PSNR here.
 # threshold=60 (garrote) from a sweep 10..110 (soft, hard, garrote) on 10 frames.
 VAGUE="vaguedenoiser=threshold=60"
@@ -402,6 +414,10 @@ awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$PEERS_OUT" | while read -r n fps 
 for st in $ALT_STRIDES; do
     awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$WORK/out/peers_stride$st.txt" | while read -r n fps pm oth; do
         echo "| vaedenoise noise-level=$SIGMA n-threads=2 **stride=$st** | $n | $fps | $pm | | $oth |"; done
+done
+for mdl in $ALT_MODELS; do
+    awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$WORK/out/peers_model_$(basename "$mdl" .safetensors).txt" | while read -r n fps pm oth; do
+        echo "| vaedenoise **model=$(basename "$mdl")** noise-level=$SIGMA n-threads=2 | $n | $fps | $pm | $(vae_first "$n") | $oth |"; done
 done
 echo
 echo "## Other elements (gst-launch, per frame, model: mnist-vae 784-400-20 trained one epoch in this run)"

@@ -85,31 +85,183 @@ vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
   bias_act (y, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
 }
 
-void
-vae_conv_plane_forward (const VaeModel *m, const float *in, int h, int w,
-    float *a, float *b, float *col, int col_rows, float **out)
-{
-  int k = m->cfg.conv_kernel;
-  int band = col_rows / w > 1 ? col_rows / w : 1;
-  const float *x = in;
-  float *y = a;
+/* ------------------------------------------------------------ inference
+ *
+ * On planes, maps are kept zero-padded by each layer's k/2 (row stride
+ * (w + 2r)·c), so neither im2col nor the direct kernel below checks
+ * bounds.  A layer whose output width is a multiple of 16, with a rectifier
+ * or no activation, runs a direct convolution (AVX2 and FMA): 6 pixels × 16
+ * channels of accumulators in registers, the input broadcast, the kernel
+ * streamed from cache.  im2col + sgemm spends as long packing the im2col
+ * rows (used by only c_out outputs each) as multiplying; the direct kernel
+ * reads each input value from cache k·k times instead.  Other layers (the
+ * 1-channel output) use im2col + sgemm, a row at a time. */
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CONV_DIRECT 1
+#include <immintrin.h>
+
+#define PX 6                  /* pixels per register block */
+
+__attribute__ ((target ("avx2,fma"))) static void
+direct_row (const float *restrict in, size_t in_row, int w, int ci, int k,
+    const float *restrict wr, const float *restrict bias, int co,
+    VaeAct act, float *restrict out)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  const __m256 slope = _mm256_set1_ps (act == VAE_ACT_LRELU
+      ? VAE_LRELU_SLOPE : act == VAE_ACT_RELU ? 0.0f : 1.0f);
+  size_t kc = (size_t) k * ci;
+
+  for (int cb = 0; cb < co; cb += 16) {
+    const __m256 b0 = _mm256_loadu_ps (bias + cb);
+    const __m256 b1 = _mm256_loadu_ps (bias + cb + 8);
+    int x = 0;
+    for (; x + PX <= w; x += PX) {
+      __m256 a[PX][2];
+      for (int p = 0; p < PX; p++)
+        a[p][0] = a[p][1] = zero;
+      for (int dy = 0; dy < k; dy++) {
+        const float *ir = in + dy * in_row + (size_t) x * ci;
+        const float *wk = wr + (size_t) dy * kc * co + cb;
+        /* the k taps of a row are kc contiguous inputs per pixel */
+        for (size_t j = 0; j < kc; j++) {
+          __m256 w0 = _mm256_loadu_ps (wk + j * co);
+          __m256 w1 = _mm256_loadu_ps (wk + j * co + 8);
+          for (int p = 0; p < PX; p++) {
+            __m256 v = _mm256_broadcast_ss (ir + (size_t) p * ci + j);
+            a[p][0] = _mm256_fmadd_ps (v, w0, a[p][0]);
+            a[p][1] = _mm256_fmadd_ps (v, w1, a[p][1]);
+          }
+        }
+      }
+      for (int p = 0; p < PX; p++) {
+        float *o = out + (size_t) (x + p) * co + cb;
+        __m256 v0 = _mm256_add_ps (a[p][0], b0);
+        __m256 v1 = _mm256_add_ps (a[p][1], b1);
+        if (act != VAE_ACT_IDENTITY) {
+          v0 = _mm256_max_ps (v0, _mm256_mul_ps (v0, slope));
+          v1 = _mm256_max_ps (v1, _mm256_mul_ps (v1, slope));
+        }
+        _mm256_storeu_ps (o, v0);
+        _mm256_storeu_ps (o + 8, v1);
+      }
+    }
+    for (; x < w; x++) {
+      __m256 a0 = zero, a1 = zero;
+      for (int dy = 0; dy < k; dy++) {
+        const float *ir = in + dy * in_row + (size_t) x * ci;
+        const float *wk = wr + (size_t) dy * kc * co + cb;
+        for (size_t j = 0; j < kc; j++) {
+          __m256 v = _mm256_broadcast_ss (ir + j);
+          a0 = _mm256_fmadd_ps (v, _mm256_loadu_ps (wk + j * co), a0);
+          a1 = _mm256_fmadd_ps (v, _mm256_loadu_ps (wk + j * co + 8), a1);
+        }
+      }
+      a0 = _mm256_add_ps (a0, b0);
+      a1 = _mm256_add_ps (a1, b1);
+      if (act != VAE_ACT_IDENTITY) {
+        a0 = _mm256_max_ps (a0, _mm256_mul_ps (a0, slope));
+        a1 = _mm256_max_ps (a1, _mm256_mul_ps (a1, slope));
+      }
+      _mm256_storeu_ps (out + (size_t) x * co + cb, a0);
+      _mm256_storeu_ps (out + (size_t) x * co + cb + 8, a1);
+    }
+  }
+}
+#endif
+
+static int
+use_direct (const VaeLayer *L)
+{
+#ifdef CONV_DIRECT
+  return L->n_out % 16 == 0 && (L->act == VAE_ACT_RELU
+      || L->act == VAE_ACT_LRELU || L->act == VAE_ACT_IDENTITY)
+      && vae_vec_fma_available ();
+#else
+  (void) L;
+  return 0;
+#endif
+}
+
+size_t
+vae_conv_repack_floats (const VaeModel *m)
+{
+  size_t n = 0;
+  for (int l = 0; l < m->n_layers; l++)
+    n += (size_t) m->layers[l].n_in * m->layers[l].n_out;
+  return n;
+}
+
+void
+vae_conv_repack (const VaeModel *m, float *wr)
+{
   for (int l = 0; l < m->n_layers; l++) {
     const VaeLayer *L = &m->layers[l];
-    int ci = L->n_in / (k * k);
-    for (int y0 = 0; y0 < h; y0 += band) {
-      int y1 = y0 + band < h ? y0 + band : h, rows = (y1 - y0) * w;
-      float *yo = y + (size_t) y0 * w * L->n_out;
-      im2col_rows (x, h, w, ci, k, y0, y1, col);
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, L->n_out,
-          L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f,
-          yo, L->n_out);
-      bias_act (yo, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
+    const float *w = m->params + L->w_off;
+    for (int o = 0; o < L->n_out; o++)
+      for (int i = 0; i < L->n_in; i++)
+        wr[(size_t) i * L->n_out + o] = w[(size_t) o * L->n_in + i];
+    wr += (size_t) L->n_in * L->n_out;
+  }
+}
+
+/* Zeroes the border ring of a padded (h + 2r) × (w + 2r) × c map. */
+static void
+zero_border (float *x, int h, int w, int c, int r)
+{
+  size_t row = (size_t) (w + 2 * r) * c;
+  if (r == 0)
+    return;
+  memset (x, 0, row * r * sizeof (float));
+  memset (x + row * (h + r), 0, row * r * sizeof (float));
+  for (int y = r; y < h + r; y++) {
+    memset (x + row * y, 0, (size_t) r * c * sizeof (float));
+    memset (x + row * y + (size_t) (w + r) * c, 0, (size_t) r * c
+        * sizeof (float));
+  }
+}
+
+void
+vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in, int h,
+    int w, float *a, float *b, float *col, float *out)
+{
+  int k = m->cfg.conv_kernel, r = k / 2;
+  size_t row_pix = (size_t) w + 2 * r;
+  float *x = in, *y = a;
+
+  zero_border (in, h, w, m->layers[0].n_in / (k * k), r);
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    int ci = L->n_in / (k * k), co = L->n_out, last = l + 1 == m->n_layers;
+    size_t in_row = row_pix * ci;
+    if (!last)
+      zero_border (y, h, w, co, r);
+    for (int yy = 0; yy < h; yy++) {
+      const float *ir = x + yy * in_row;       /* padded row yy − r + r */
+      float *orow = last ? out + (size_t) yy * w * co
+          : y + ((yy + r) * row_pix + r) * co;
+#ifdef CONV_DIRECT
+      if (use_direct (L)) {
+        direct_row (ir, in_row, w, ci, k, wr, m->params + L->b_off, co,
+            L->act, orow);
+        continue;
+      }
+#endif
+      /* im2col of one row: k rows of k·c_in contiguous floats per pixel */
+      for (int xx = 0; xx < w; xx++)
+        for (int dy = 0; dy < k; dy++)
+          memcpy (col + ((size_t) xx * k + dy) * k * ci,
+              ir + dy * in_row + (size_t) xx * ci,
+              (size_t) k * ci * sizeof (float));
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, w, co, L->n_in,
+          1.0f, col, L->n_in, wr, co, 0.0f, orow, co);
+      bias_act (orow, m->params + L->b_off, (size_t) w, co, L->act);
     }
+    wr += (size_t) L->n_in * co;
     x = y;
     y = y == a ? b : a;
   }
-  *out = (float *) x;
 }
 
 /* The adjoint of a 'same' convolution is the 'same' convolution with the

@@ -26,12 +26,12 @@ struct VaeDenoiser {
   float lut[256];             /* u8 → network units */
   /* convolutional models: square tiles of `tile` output pixels, each
    * computed on itself plus a halo of the receptive field's radius */
-  int conv, tile, halo, conv_w;
-  float *cin, *ca, *cb, *ccol;
+  int conv, tile, halo;
+  float *cin, *ca, *cb, *ccol, *cout;   /* maps padded by k/2 but cout */
+  float *wr;                  /* the weights repacked for the plane path */
 };
 
 #define CONV_TILE 128
-#define CONV_COL_ROWS 4096
 
 typedef struct {
   int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
@@ -96,6 +96,8 @@ vae_denoiser_free (VaeDenoiser *d)
   vae_aligned_free (d->ca);
   vae_aligned_free (d->cb);
   vae_aligned_free (d->ccol);
+  vae_aligned_free (d->cout);
+  vae_aligned_free (d->wr);
   free (d);
 }
 
@@ -113,7 +115,7 @@ conv_new (VaeDenoiser *d, int max_w, int max_h, VaeError *err)
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
   int k = c->conv_kernel, ci = c->noise_input ? 2 : 1, maxin = 0;
-  size_t ew, eh, ext;
+  size_t ew, eh, pad;
 
   d->conv = 1;
   d->halo = c->conv_depth * (k / 2);
@@ -122,27 +124,28 @@ conv_new (VaeDenoiser *d, int max_w, int max_h, VaeError *err)
   d->stride = 1;
   d->max_w = max_w;
   d->max_h = max_h;
+  /* the largest tile with its halo, and with the layers' padding */
   ew = (size_t) (max_w < d->tile ? max_w : d->tile) + 2 * d->halo;
   eh = (size_t) (max_h < d->tile ? max_h : d->tile) + 2 * d->halo;
   ew = ew < (size_t) max_w ? ew : (size_t) max_w;
   eh = eh < (size_t) max_h ? eh : (size_t) max_h;
-  ext = ew * eh;
-  d->conv_w = (int) ew;
+  pad = (ew + k - 1) * (eh + k - 1);
   for (int l = 0; l < m->n_layers; l++)
     maxin = m->layers[l].n_in > maxin ? m->layers[l].n_in : maxin;
   d->z_floats = (size_t) max_w * max_h;
-  d->cin = vae_aligned_alloc (ext * ci * sizeof (float));
-  d->ca = vae_aligned_alloc (ext * c->conv_width * sizeof (float));
-  d->cb = vae_aligned_alloc (ext * c->conv_width * sizeof (float));
-  /* im2col bands of whole rows: at least one row of the widest tile */
-  d->ccol = vae_aligned_alloc ((CONV_COL_ROWS > ew ? CONV_COL_ROWS : ew)
-      * (size_t) maxin * sizeof (float));
-  if (!d->cin || !d->ca || !d->cb || !d->ccol) {
+  d->cin = vae_aligned_alloc (pad * ci * sizeof (float));
+  d->ca = vae_aligned_alloc (pad * c->conv_width * sizeof (float));
+  d->cb = vae_aligned_alloc (pad * c->conv_width * sizeof (float));
+  d->ccol = vae_aligned_alloc (ew * (size_t) maxin * sizeof (float));
+  d->cout = vae_aligned_alloc (ew * eh * sizeof (float));
+  d->wr = vae_aligned_alloc (vae_conv_repack_floats (m) * sizeof (float));
+  if (!d->cin || !d->ca || !d->cb || !d->ccol || !d->cout || !d->wr) {
     vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
         max_w, max_h);
     vae_denoiser_free (d);
     return NULL;
   }
+  vae_conv_repack (m, d->wr);
   for (int v = 0; v < 256; v++)
     d->lut[v] = vae_norm (c, v / 255.0f);
   return d;
@@ -167,11 +170,12 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
   int y1 = y0 + d->tile < h ? y0 + d->tile : h;
   int ex0 = x0 - R > 0 ? x0 - R : 0, ey0 = y0 - R > 0 ? y0 - R : 0;
   int ex1 = x1 + R < w ? x1 + R : w, ey1 = y1 + R < h ? y1 + R : h;
-  int ew = ex1 - ex0, eh = ey1 - ey0;
-  float feat = sigma / 255.0f / c->norm_scale, *out;
+  int ew = ex1 - ex0, eh = ey1 - ey0, r = c->conv_kernel / 2;
+  size_t prow = (size_t) (ew + 2 * r) * ci;
+  float feat = sigma / 255.0f / c->norm_scale;
 
   for (int y = 0; y < eh; y++) {
-    float *dst = d->cin + (size_t) y * ew * ci;
+    float *dst = d->cin + (y + r) * prow + (size_t) r * ci;
     if (src8) {
       const uint8_t *sr = src8 + (size_t) (ey0 + y) * src_stride + ex0;
       for (int x = 0; x < ew; x++)
@@ -185,11 +189,12 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
       for (int x = 0; x < ew; x++)
         dst[x * 2 + 1] = feat;
   }
-  vae_conv_plane_forward (m, d->cin, eh, ew, d->ca, d->cb, d->ccol,
-      CONV_COL_ROWS > d->conv_w ? CONV_COL_ROWS : d->conv_w, &out);
+  vae_conv_plane_forward (m, d->wr, d->cin, eh, ew, d->ca, d->cb, d->ccol,
+      d->cout);
   for (int y = y0; y < y1; y++) {
-    const float *o = out + (size_t) (y - ey0) * ew + (x0 - ex0);
-    const float *xi = d->cin + ((size_t) (y - ey0) * ew + (x0 - ex0)) * ci;
+    const float *o = d->cout + (size_t) (y - ey0) * ew + (x0 - ex0);
+    const float *xi = d->cin + (y - ey0 + r) * prow
+        + (size_t) (x0 - ex0 + r) * ci;
     float *z = store + (size_t) y * w + x0;
     if (c->residual)
       for (int x = 0; x < x1 - x0; x++)

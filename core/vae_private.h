@@ -107,11 +107,16 @@ vae_conv_chunk (int patch_pixels)
  * of 'same' zero-padded k×k neighbourhoods. */
 void vae_im2col (const float *x, int n, int h, int w, int c, int k,
     float *col);
-/* The network on one h × w map of input channels `in`, ping-ponging
- * between a and b (h·w·width floats each), im2col a band of at most
- * col_rows pixels (≥ w) at a time; *out points at the (h·w) output. */
-void vae_conv_plane_forward (const VaeModel *m, const float *in, int h,
-    int w, float *a, float *b, float *col, int col_rows, float **out);
+/* Inference on one plane.  The layers' weights repacked as (k·k·c_in,
+ * c_out) each, one after the other (vae_conv_repack_floats () floats);
+ * then the network on one h × w map: `in` holds the input channels with a
+ * border of k/2 (its interior filled, the border is zeroed here), a and b
+ * are scratch maps of (h + k − 1)(w + k − 1) · width floats, col holds
+ * (w, k·k·width) im2col rows, out gets the (h · w) output. */
+size_t vae_conv_repack_floats (const VaeModel *m);
+void vae_conv_repack (const VaeModel *m, float *wr);
+void vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in,
+    int h, int w, float *a, float *b, float *col, float *out);
 /* The kernel of the adjoint convolution: w (c_out, k, k, c_in) flipped in
  * space, channels swapped, into wt (c_in, k, k, c_out). */
 void vae_conv_flip_weights (const float *w, int k, int c_in, int c_out,

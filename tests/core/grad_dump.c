@@ -7,7 +7,10 @@
  * and .bias.f32 for every layer, and the forward outputs through the public
  * inference API: code.f32 (vae_encode: the code, or μ) and logvar.f32,
  * xhat.f32 (vae_reconstruct, per sample at its level), and for a VAE
- * xhat_eps.f32 (vae_decode of z = μ + exp(½ log σ²) ε). */
+ * xhat_eps.f32 (vae_decode of z = μ + exp(½ log σ²) ε).  A convolutional
+ * model has no code (vae_encode gives VAE_ERR_KIND): no code.f32, but
+ * xhat_batch.f32, one vae_reconstruct of the whole batch at the first
+ * sample's level (the core's patch chunking). */
 #include "vae.h"
 
 #include <cblas.h>
@@ -128,14 +131,32 @@ main (int argc, char **argv)
     float *code = malloc (sizeof (float) * B * K);
     float *lv = malloc (sizeof (float) * B * K);
     float *xhat = malloc (sizeof (float) * B * D);
-    vae_encode (m, wsi, x_in, B, code, lv);
-    write_f32 (argv[4], "code", code, (size_t) B * K);
-    if (c->kind == VAE_KIND_VAE)
-      write_f32 (argv[4], "logvar", lv, (size_t) B * K);
-    for (int i = 0; i < B; i++)
-      vae_reconstruct (m, wsi, x_in + (size_t) i * D, 1,
+    rc = vae_encode (m, wsi, x_in, B, code, lv);
+    if (rc == VAE_OK) {
+      write_f32 (argv[4], "code", code, (size_t) B * K);
+      if (c->kind == VAE_KIND_VAE)
+        write_f32 (argv[4], "logvar", lv, (size_t) B * K);
+    } else if (!(rc == VAE_ERR_KIND && c->conv_depth > 0)) {
+      fprintf (stderr, "grad_dump: vae_encode: status %d\n", rc);
+      return 1;
+    }
+    for (int i = 0; i < B; i++) {
+      rc = vae_reconstruct (m, wsi, x_in + (size_t) i * D, 1,
           level ? level[i] : 0.0f, xhat + (size_t) i * D);
+      if (rc != VAE_OK) {
+        fprintf (stderr, "grad_dump: vae_reconstruct: status %d\n", rc);
+        return 1;
+      }
+    }
     write_f32 (argv[4], "xhat", xhat, (size_t) B * D);
+    if (c->conv_depth > 0) {
+      rc = vae_reconstruct (m, wsi, x_in, B, level ? level[0] : 0.0f, xhat);
+      if (rc != VAE_OK) {
+        fprintf (stderr, "grad_dump: vae_reconstruct: status %d\n", rc);
+        return 1;
+      }
+      write_f32 (argv[4], "xhat_batch", xhat, (size_t) B * D);
+    }
     if (c->kind == VAE_KIND_VAE && eps) {
       for (int i = 0; i < B * K; i++)
         code[i] += expf (0.5f * lv[i]) * eps[i];

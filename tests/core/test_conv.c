@@ -12,7 +12,7 @@
 
 #include "check.h"
 
-#define MAXV (1 << 20)
+#define MAXV (1 << 21)
 
 static float
 urand (VaeRng *r, float lo, float hi)
@@ -46,6 +46,10 @@ ref_forward (VaeModel *m, const float *x, int h, int w, float lv, double *out)
   static double a[MAXV], b[MAXV];
   double *cur = a, *nxt = b;
 
+  if ((size_t) h * w * (c->conv_width > 2 ? c->conv_width : 2) > MAXV) {
+    CHECK (0, "reference plane %dx%d too large", w, h);
+    return;
+  }
   for (int p = 0; p < h * w; p++) {
     cur[p * cin] = ((double) x[p] - c->norm_mean) / c->norm_scale;
     if (c->noise_input)
@@ -238,11 +242,11 @@ test_gradients (const char *name, VaeConfig cfg, int B, uint64_t seed)
  * sizes (tiles, halos, borders), bands and the two-phase API against one
  * call, and a file round trip. */
 static void
-test_denoiser (void)
+test_denoiser (VaeConfig cfg, const char *name)
 {
   static const int sizes[][2] = { { 300, 200 }, { 1, 1 }, { 7, 5 },
-    { 129, 3 }, { 2, 260 }, { 256, 128 } };
-  VaeConfig cfg = conv_cfg (4, 5, 3, 8, 8, VAE_ACT_RELU, 1, 1);
+    { 129, 3 }, { 2, 260 }, { 256, 128 }, { 145, 20 }, { 20, 145 },
+    { 137, 130 } };
   VaeError err;
   VaeModel *m = vae_model_new (&cfg, 9, &err), *m2;
   VaeRng rng;
@@ -272,7 +276,7 @@ test_denoiser (void)
   }
   free (buf);
 
-  printf ("denoiser against the direct convolution (σ = 20):\n");
+  printf ("%s: denoiser against the direct convolution (σ = 20):\n", name);
   for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
     int w = sizes[s][0], h = sizes[s][1], n_tiles;
     size_t n = (size_t) w * h;
@@ -295,7 +299,8 @@ test_denoiser (void)
     ref_forward (m, x, h, w, 20.0f / 255.0f, ref);
     for (size_t i = 0; i < n; i++) {
       double xn = ((double) x[i] - c->norm_mean) / c->norm_scale;
-      double v = (xn - ref[i]) * c->norm_scale + c->norm_mean;
+      double v = (c->residual ? xn - ref[i] : ref[i]) * c->norm_scale
+          + c->norm_mean;
       worst = fmax (worst, fabs (v - y[i]));
     }
     printf ("  %3dx%-3d  max |difference| %.2e\n", w, h, worst);
@@ -325,7 +330,7 @@ test_denoiser (void)
         == VAE_ERR_ARG, "tile past the end accepted");
     CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w + 1, h, 0, h, 20.0f)
         == VAE_ERR_ARG, "plane wider than the denoiser accepted");
-    CHECK (vae_denoiser_flops (d, w, h) >= 2.0 * n * (2 * 9 * 5),
+    CHECK (vae_denoiser_flops (d, w, h) >= 2.0 * n * (2 * 9 * cfg.conv_width),
         "flops %g", vae_denoiser_flops (d, w, h));
     free (store);
     vae_denoiser_free (d);
@@ -381,7 +386,15 @@ main (void)
   /* 64x64 patches: one patch per im2col block, so the batch is chunked */
   test_gradients ("64x64 patches (chunked batch)",
       conv_cfg (2, 2, 3, 64, 64, VAE_ACT_TANH, 1, 1), 2, 5);
-  test_denoiser ();
+  /* the im2col + sgemm path (5 channels), the direct kernel (16 and 32
+   * channels: 3x3 with ReLU, 5x5 with leaky ReLU, the 1-channel output
+   * through sgemm), and neither (tanh) */
+  test_denoiser (conv_cfg (4, 5, 3, 8, 8, VAE_ACT_RELU, 1, 1), "width 5");
+  test_denoiser (conv_cfg (3, 32, 3, 8, 8, VAE_ACT_RELU, 1, 1), "width 32");
+  test_denoiser (conv_cfg (3, 16, 5, 8, 8, VAE_ACT_LRELU, 0, 0),
+      "width 16, 5x5, lrelu");
+  test_denoiser (conv_cfg (2, 16, 3, 8, 8, VAE_ACT_TANH, 1, 0),
+      "width 16, tanh");
   {
     /* configurations the core must refuse */
     VaeConfig bad[6];

@@ -7,9 +7,10 @@ On identical weights and inputs, compares the C library's forward outputs,
 loss and every parameter gradient (one vae_model_loss_grad call, dumped by
 GRAD_DUMP) with PyTorch autograd in float64, for a 784-400-20-400-784
 Bernoulli VAE with fixed eps (beta 1 and 0.5), a Gaussian VAE, a sparse AE,
-a residual noise-conditional DAE, a deep Bernoulli AE, and a DAE trained and
+a residual noise-conditional DAE, a deep Bernoulli AE, a DAE trained and
 written by `vae train` (so the Python reader is checked against the C
-writer, as the C reader is checked against the Python writer here).
+writer, as the C reader is checked against the Python writer here), and
+convolutional DAEs against F.conv2d (one trained by `vae train` too).
 
 Loss conventions (vae.h, core/train.c): per-sample sums averaged over the
 batch; AE/DAE Gaussian loss 1/2 |y - t|^2 in normalised units
@@ -17,8 +18,18 @@ batch; AE/DAE Gaussian loss 1/2 |y - t|^2 in normalised units
 Gaussian NLL in data units with obs_sigma, plus 1/2 D log(2 pi sigma^2);
 Bernoulli BCE from logits; sparse penalty beta * sum KL(rho || rho_hat)
 with rho_hat clamped to [1e-6, 1 - 1e-6]; the noise-conditional input
-feature is level / norm_scale.  Prints the max difference per tensor; fails
-when any exceeds TOL relative to the tensor's largest reference value.
+feature is level / norm_scale.
+
+Convolutional DAEs (conv_depth > 0, vae.h): conv_depth 'same' zero-padded
+k x k convolutions, stride 1, `act` after all but the last (one channel);
+input channels the normalised patch and, when noise_input, the constant
+map level / norm_scale (zero-padded like any channel).  Layer L's weight is
+(c_out, k*k*c_in), the row-major (c_out, k, k, c_in): a conv2d weight W_t
+(c_out, c_in, k, k) is W_t.permute(0, 2, 3, 1).reshape(c_out, -1).  Loss
+as for the dense DAE, per patch summed over its pixels.
+
+Prints the max difference per tensor; fails when any exceeds TOL relative
+to the tensor's largest reference value.
 """
 import json
 import os
@@ -50,6 +61,16 @@ def f32(v):
 
 def layer_shapes(cfg):
     """(n_out, n_in, act) per layer, as core/model.c builds them."""
+    if cfg.get("conv_depth", 0) > 0:
+        depth, width = cfg["conv_depth"], cfg["conv_width"]
+        kk = cfg["conv_kernel"] ** 2
+        shapes = []
+        for l in range(depth):
+            ci = (2 if cfg["noise_input"] else 1) if l == 0 else width
+            last = l == depth - 1
+            shapes.append((1 if last else width, kk * ci,
+                           "identity" if last else cfg["act"]))
+        return shapes, depth - 1
     n_in = cfg["img_w"] * cfg["img_h"]
     K = cfg["latent"]
     vae = cfg["kind"] == "vae"
@@ -71,12 +92,16 @@ def layer_shapes(cfg):
 
 
 def full_config(**kw):
+    """conv_depth, conv_width, conv_kernel only when given (dense files have
+    none of them)."""
     cfg = dict(kind="ae", likelihood="gaussian", img_w=8, img_h=8, enc=[],
                latent=16, dec=[], act="relu", code_act="identity",
                obs_sigma=0.1, sparse_rho=0.05, sparse_beta=3.0, noise="none",
                noise_min=0.0, noise_max=0.0, residual=0, noise_input=0,
                norm_mean=0.0, norm_scale=1.0)
     cfg.update(kw)
+    if cfg.get("conv_depth", 0) > 0:
+        cfg["latent"] = cfg["conv_width"]
     for k in ("obs_sigma", "sparse_rho", "sparse_beta", "noise_min",
               "noise_max", "norm_mean", "norm_scale"):
         cfg[k] = f32(cfg[k])
@@ -154,6 +179,8 @@ def act_fn(name, h):
 
 def reference(cfg, params, x_in, x_t, level, eps, beta):
     """Loss, gradients and forward outputs in float64."""
+    if cfg.get("conv_depth", 0) > 0:
+        return reference_conv(cfg, params, x_in, x_t, level)
     shapes, n_enc = layer_shapes(cfg)
     K, D = cfg["latent"], cfg["img_w"] * cfg["img_h"]
     mean, scale = cfg["norm_mean"], cfg["norm_scale"]
@@ -237,6 +264,59 @@ def reference(cfg, params, x_in, x_t, level, eps, beta):
             out["xhat_eps"] = to_data(y, xn).numpy()
         else:
             out["xhat"] = to_data(y, xn).numpy()
+    return out
+
+
+def reference_conv(cfg, params, x_in, x_t, level):
+    """The same for a convolutional DAE, through F.conv2d (NCHW)."""
+    shapes, _ = layer_shapes(cfg)
+    k, H, W = cfg["conv_kernel"], cfg["img_h"], cfg["img_w"]
+    mean, scale = cfg["norm_mean"], cfg["norm_scale"]
+    # leaves in our layout (c_out, k*k*c_in), so their .grad is too
+    Ws = [torch.tensor(w, dtype=torch.float64, requires_grad=True)
+          for w, _ in params]
+    bs = [torch.tensor(b, dtype=torch.float64, requires_grad=True)
+          for _, b in params]
+    X = torch.tensor(x_in, dtype=torch.float64)
+    T = torch.tensor(x_t, dtype=torch.float64)
+    B = X.shape[0]
+
+    def net_input(lv):
+        xn = ((X - mean) / scale).reshape(B, 1, H, W)
+        if cfg["noise_input"]:
+            lm = torch.tensor(lv, dtype=torch.float64) / scale
+            xn = torch.cat([xn, lm[:, None, None, None].expand(B, 1, H, W)], 1)
+        return xn
+
+    def run(h):
+        for l, (no, ni, act) in enumerate(shapes):
+            wt = Ws[l].reshape(no, k, k, ni // (k * k)).permute(0, 3, 1, 2)
+            h = act_fn(act, F.conv2d(h, wt, bs[l], padding=k // 2))
+        return h.reshape(B, H * W)
+
+    def to_data(y, xn):
+        if cfg["residual"]:
+            return (xn[:, 0].reshape(B, H * W) - y) * scale + mean
+        return y * scale + mean
+
+    lv_in = level if level is not None else np.zeros(B, np.float32)
+    xn = net_input(lv_in)
+    y = run(xn)
+    t = (T - mean) / scale
+    if cfg["residual"]:
+        t = xn[:, 0].reshape(B, H * W) - t
+    rec = (0.5 * ((y - t) ** 2).sum(1)).mean()
+    loss = rec
+    loss.backward()
+
+    out = {"loss": np.array([loss.item(), rec.item(), 0.0])}
+    for l in range(len(shapes)):
+        out[f"grad.layers.{l}.weight"] = Ws[l].grad.numpy()
+        out[f"grad.layers.{l}.bias"] = bs[l].grad.numpy()
+    with torch.no_grad():
+        out["xhat"] = to_data(y, xn).numpy()
+        xn1 = net_input(np.full(B, lv_in[0], np.float32))  # one level
+        out["xhat_batch"] = to_data(run(xn1), xn1).numpy()
     return out
 
 
@@ -401,6 +481,59 @@ def main():
             noisy = (clean + level[:, None] * rng.standard_normal((B, D))).astype(np.float32)
             run_case("DAE written by `vae train` (32-24-12-24-32)", cfg,
                      params, noisy, clean, level, None, 0.0, tool, dump, tmp,
+                     model_path=path)
+
+        # 7-9. convolutional DAEs against F.conv2d: (depth, width, kernel,
+        # act, residual, noise_input, w x h, batch); 40x40 patches make the
+        # core's 4096-row chunks split the batch of 4 in two
+        for depth, width, k, act, res, ni, (pw, ph), B in (
+                (3, 4, 3, "relu", 1, 1, (9, 7), 3),
+                (2, 3, 5, "tanh", 0, 0, (6, 6), 2),
+                (4, 5, 3, "lrelu", 1, 1, (40, 40), 4)):
+            cfg = full_config(kind="dae", img_w=pw, img_h=ph, act=act,
+                              noise="gaussian", noise_min=0.0, noise_max=0.2,
+                              residual=res, noise_input=ni, norm_mean=0.45,
+                              norm_scale=0.25, conv_depth=depth,
+                              conv_width=width, conv_kernel=k)
+            params = random_params(cfg, rng)
+            D = pw * ph
+            clean = rng.uniform(0, 1, (B, D)).astype(np.float32)
+            level = rng.uniform(0.02, 0.2, B).astype(np.float32)
+            noisy = (clean + level[:, None] * rng.standard_normal((B, D))).astype(np.float32)
+            run_case(f"conv DAE {depth}x{k}x{k}x{width} {act}"
+                     f"{', residual' if res else ''}"
+                     f"{', noise-conditional' if ni else ''}, {pw}x{ph}",
+                     cfg, params, noisy, clean, level if ni else None, None,
+                     0.0, tool, dump, tmp)
+
+        # 10. a convolutional DAE trained and written by the vae tool (its
+        # conv_* keys read here); synthetic data are 32x1 planes
+        path = os.path.join(tmp, "trained-conv.safetensors")
+        r = subprocess.run([tool, "train", "--kind", "dae", "--data",
+                            "synthetic:256", "--conv-depth", "2",
+                            "--conv-width", "4", "--conv-kernel", "3",
+                            "--act", "tanh", "--noise", "gaussian",
+                            "--noise-min", "5", "--noise-max", "40",
+                            "--residual", "--noise-input", "--norm-mean", "0.5",
+                            "--norm-scale", "0.2", "--steps", "20", "--batch",
+                            "16", "--out", path], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            failures.append(f"vae train --conv-depth failed: {r.stderr.strip()}")
+            print(r.stderr)
+        else:
+            cfg, params = read_model(path)
+            for k in ("obs_sigma", "sparse_rho", "sparse_beta", "noise_min",
+                      "noise_max", "norm_mean", "norm_scale"):
+                cfg[k] = f32(cfg[k])
+            B = 5
+            D = cfg["img_w"] * cfg["img_h"]
+            clean = rng.uniform(0.2, 0.8, (B, D)).astype(np.float32)
+            level = rng.uniform(0.02, 0.15, B).astype(np.float32)
+            noisy = (clean + level[:, None] * rng.standard_normal((B, D))).astype(np.float32)
+            run_case(f"conv DAE written by `vae train` (2x3x3x4, "
+                     f"{cfg['img_w']}x{cfg['img_h']})", cfg, params, noisy,
+                     clean, level, None, 0.0, tool, dump, tmp,
                      model_path=path)
 
     if failures:
