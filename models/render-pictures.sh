@@ -38,7 +38,7 @@ export OPENBLAS_NUM_THREADS=1
 CROPS=("$DATA/denoise/set12/05.png 160x160+60+40 set12-05"
   "$DATA/denoise/bsd68/test003.png 160x160+120+80 bsd68-test003")
 
-for m in denoise-s denoise-l; do
+for m in denoise-s denoise-cnn; do
   have $m || continue
   for c in "${CROPS[@]}"; do
     set -- $c
