@@ -62,13 +62,20 @@ psnr_raised () {
 pass=0
 fail=0
 n=0
-for script in "$ROOT"/pipelines/*.sh; do
+# every script with the default model, and the main demo with the quality model
+runs=("$ROOT"/pipelines/*.sh)
+[[ -f $ROOT/models/denoise-cnn.safetensors ]] \
+  && runs+=("$ROOT/pipelines/compare-headless.sh:denoise-cnn.safetensors")
+for run in "${runs[@]}"; do
+  script=${run%%:*}
+  model=${run#"$script"}
+  model=${model#:}
   name=$(basename "$script" .sh)
-  out=$WORK/$name
+  out=$WORK/$name${model:+-${model%.safetensors}}
   mkdir -p "$out"
   n=$((n + 1))
   start=$(date +%s.%N)
-  HEADLESS=1 NUM_BUFFERS=$NB OUT_DIR=$out \
+  HEADLESS=1 NUM_BUFFERS=$NB OUT_DIR=$out MODEL=$model \
     timeout "$TIMEOUT" bash "$script" > "$out/log" 2>&1
   rc=$?
   secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
@@ -81,10 +88,10 @@ for script in "$ROOT"/pipelines/*.sh; do
     why=$(psnr_raised "$out/log" "mean PSNR" video-frame.png video-compare.mkv)
   fi
   if [[ -z $why ]]; then
-    echo "ok $n - $name (${secs}s)"
+    echo "ok $n - $name${model:+ model=$model} (${secs}s)"
     pass=$((pass + 1))
   else
-    echo "not ok $n - $name: $why (${secs}s)"
+    echo "not ok $n - $name${model:+ model=$model}: $why (${secs}s)"
     sed 's/^/#   /' "$out/log" | tail -n 40
     fail=$((fail + 1))
   fi
