@@ -33,7 +33,8 @@ take (Reader *r, unsigned bits)
   return bits < 32 ? v & ((1u << bits) - 1) : v;
 }
 
-static VaeModel *models[4];   /* patch 4x4: plain, residual, noise-input, 3x5 */
+static VaeModel *models[5];   /* patch 4x4: plain, residual, noise-input, 3x5;
+                               * convolutional (2 layers of 3x3, 16 channels) */
 
 static VaeModel *
 tiny_model (int pw, int ph, int residual, int noise_input)
@@ -56,6 +57,31 @@ tiny_model (int pw, int ph, int residual, int noise_input)
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
   VaeModel *m = vae_model_new (&c, 1, &err);
+  if (m == NULL)
+    abort ();
+  return m;
+}
+
+static VaeModel *
+tiny_conv_model (void)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  c.kind = VAE_KIND_DAE;
+  c.img_w = c.img_h = 8;
+  c.n_in = 64;
+  c.conv_depth = 2;
+  c.conv_width = 16;
+  c.conv_kernel = 3;
+  c.n_latent = 16;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 0.2f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  m = vae_model_new (&c, 1, &err);
   if (m == NULL)
     abort ();
   return m;
@@ -84,6 +110,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     models[1] = tiny_model (4, 4, 1, 0);
     models[2] = tiny_model (4, 4, 1, 1);
     models[3] = tiny_model (3, 5, 0, 1);
+    models[4] = tiny_conv_model ();
   }
   which = take (&r, 2);
   w = 1 + take (&r, 7);         /* 1..128 */
@@ -98,6 +125,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   o.batch = 1 + take (&r, 6);
   o.window = take (&r, 1) ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
   sigma = (float) take (&r, 8);
+  if (take (&r, 1))           /* read last, so older inputs keep their geometry */
+    which = 4;
 
   d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);
   if (d == NULL)

@@ -47,6 +47,13 @@ model (VaeKind kind, int pw, int ph, int hidden, int latent)
   }
   if (kind == VAE_KIND_VAE)
     c.likelihood = VAE_LIK_BERNOULLI;
+  if (kind == VAE_KIND_DAE && hidden < 0) {
+    /* convolutional: -hidden layers of 3x3 convolutions, latent channels */
+    c.n_enc = c.n_dec = 0;
+    c.conv_depth = -hidden;
+    c.conv_width = latent;
+    c.conv_kernel = 3;
+  }
   m = vae_model_new (&c, 7, &err);
   if (m == NULL) {
     fprintf (stderr, "make-corpus: %s\n", err.msg);
@@ -110,6 +117,7 @@ main (int argc, char **argv)
     { "ok-sparse-ae.safetensors", VAE_KIND_SPARSE_AE, 3, 3, 0, 4 },
     { "ok-dae.safetensors", VAE_KIND_DAE, 4, 4, 8, 6 },
     { "ok-vae.safetensors", VAE_KIND_VAE, 2, 5, 6, 2 },
+    { "ok-conv-dae.safetensors", VAE_KIND_DAE, 6, 6, -3, 4 },
   };
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     VaeModel *m = model (ok[i].kind, ok[i].pw, ok[i].ph, ok[i].hidden,
@@ -163,6 +171,20 @@ main (int argc, char **argv)
   put_edited ("bad-config-json", b, size, "\"config\":\"{", "\"config\":\"[");
   put_edited ("bad-negative-offset", b, size, "\"data_offsets\":[0,", "\"data_offsets\":[-8,");
   put_edited ("bad-meta-type", b, size, "\"trained_on\":\"nothing\"", "\"trained_on\":1");
+  free (data);
+
+  /* Broken variants of the convolutional DAE. */
+  {
+    VaeModel *m = model (VAE_KIND_DAE, 6, 6, -3, 4);
+    vae_model_save_to_memory (m, &data, &size, &err);
+    vae_model_free (m);
+  }
+  put_edited ("bad-conv-depth", data, size, "\\\"conv_depth\\\":3",
+      "\\\"conv_depth\\\":9");
+  put_edited ("bad-conv-kernel", data, size, "\\\"conv_kernel\\\":3",
+      "\\\"conv_kernel\\\":4");
+  put_edited ("bad-conv-width", data, size, "\\\"conv_width\\\":4",
+      "\\\"conv_width\\\":5");
   free (data);
   return 0;
 }
