@@ -221,7 +221,7 @@ for st in $ALT_STRIDES; do
     cat "$WORK/out/peers_stride$st.txt" >>"$LOG"
 done
 # Other models on the same clip, over the first MID_FRAMES frames: the
-# convolutional quality model is about 20x the compute per pixel.
+# convolutional quality model costs about 40x the default per pixel.
 ALT_MODELS=${ALT_MODELS-$( [[ -f $ROOT/models/denoise-cnn.safetensors ]] && echo "$ROOT/models/denoise-cnn.safetensors")}
 for mdl in $ALT_MODELS; do
     BENCH_WORK=$PEER_WORK SIZES=1280x720 CONTENTS=camera FRAMES=$MID_FRAMES MID_FRAMES=$MID_FRAMES \

@@ -988,9 +988,10 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * Model file: a name looked up in $GST_VAE_MODEL_PATH and the installed
    * model folder, or a path.  Must be a denoising autoencoder: a patch
    * network like the real-time default, or a convolutional one like
-   * denoise-cnn.safetensors (the quality model: better, about 20 times the
-   * compute per pixel, for offline and low-resolution use).  Read when the element starts; set while running,
-   * the new model is loaded in the setting thread and replaces the old one
+   * denoise-cnn.safetensors (the quality model: better, about 40 times the
+   * compute per pixel, for offline and low-resolution use).  Read when the
+   * element starts; set while running, the new model is loaded in the
+   * setting thread and replaces the old one
    * between two frames (a model that fails to load then only warns).
    */
   g_object_class_install_property (gobject_class, PROP_MODEL,
