@@ -17,4 +17,26 @@ static int failures = 0;
     } \
   } while (0)
 
+/* Helpers of the reference computations (need vae.h and math.h first). */
+#ifdef VAE_H
+static inline float
+urand (VaeRng *r, float lo, float hi)
+{
+  return lo + (hi - lo) * vae_rng_uniform (r);
+}
+
+/* An activation in double precision, from its definition. */
+static inline double
+act_d (double v, VaeAct a)
+{
+  switch (a) {
+    case VAE_ACT_RELU: return v > 0 ? v : 0;
+    case VAE_ACT_LRELU: return v > 0 ? v : VAE_LRELU_SLOPE * v;
+    case VAE_ACT_SIGMOID: return 1.0 / (1.0 + exp (-v));
+    case VAE_ACT_TANH: return tanh (v);
+    default: return v;
+  }
+}
+#endif
+
 #endif

@@ -14,24 +14,6 @@
 
 #define MAXV (1 << 21)
 
-static float
-urand (VaeRng *r, float lo, float hi)
-{
-  return lo + (hi - lo) * vae_rng_uniform (r);
-}
-
-static double
-act_d (double v, VaeAct a)
-{
-  switch (a) {
-    case VAE_ACT_RELU: return v > 0 ? v : 0;
-    case VAE_ACT_LRELU: return v > 0 ? v : VAE_LRELU_SLOPE * v;
-    case VAE_ACT_SIGMOID: return 1.0 / (1.0 + exp (-v));
-    case VAE_ACT_TANH: return tanh (v);
-    default: return v;
-  }
-}
-
 /* pre-activation signs of the last forward, to spot kink crossings */
 static unsigned char side[1 << 20];
 static int n_side;

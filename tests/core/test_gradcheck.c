@@ -36,12 +36,6 @@ rel_err (double a, double n)
   return rel_err_f (a, n, FLOOR);
 }
 
-static float
-urand (VaeRng *r, float lo, float hi)
-{
-  return lo + (hi - lo) * vae_rng_uniform (r);
-}
-
 /* ------------------------------------------------------------- dense */
 
 /* L = Σ r ⊙ y, accumulated in double. */
@@ -165,18 +159,6 @@ test_dense (void)
 }
 
 /* ------------------------------------------------ reference loss (double) */
-
-static double
-act_d (double v, VaeAct a)
-{
-  switch (a) {
-    case VAE_ACT_RELU: return v > 0 ? v : 0;
-    case VAE_ACT_LRELU: return v > 0 ? v : VAE_LRELU_SLOPE * v;
-    case VAE_ACT_SIGMOID: return 1.0 / (1.0 + exp (-v));
-    case VAE_ACT_TANH: return tanh (v);
-    default: return v;
-  }
-}
 
 /* Which side of the kink each rectifier pre-activation of the last
  * ref_loss call was on, to tell whether a perturbation crossed one. */
