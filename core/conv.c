@@ -72,9 +72,10 @@ bias_act (float *restrict y, const float *restrict b, size_t rows, int n,
   vae_act_forward (y, rows * n, act);
 }
 
-void
-vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
-    int h, int w, float *col, float *y)
+/* Layer l on n maps h × w: y (n·h·w, n_out) from x (n·h·w, c_in). */
+static void
+layer_forward (const VaeModel *m, int l, const float *x, int n, int h, int w,
+    float *col, float *y)
 {
   const VaeLayer *L = &m->layers[l];
   int k = m->cfg.conv_kernel, rows = n * h * w;
@@ -83,6 +84,25 @@ vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
       L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f, y,
       L->n_out);
   bias_act (y, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
+}
+
+void
+vae_conv_forward (const VaeModel *m, VaeWorkspace *ws, int batch)
+{
+  const VaeConfig *c = &m->cfg;
+  int P = c->n_in, k = c->conv_kernel, cs = vae_conv_chunk (P);
+
+  /* a few patches at a time, so that each im2col block is still in cache
+   * when its GEMM reads it */
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    const float *x = l == 0 ? ws->x : ws->act[l - 1];
+    int ci = L->n_in / (k * k);
+    for (int i = 0; i < batch; i += cs)
+      layer_forward (m, l, x + (size_t) i * P * ci,
+          batch - i < cs ? batch - i : cs, c->img_h, c->img_w, ws->col,
+          ws->act[l] + (size_t) i * P * L->n_out);
+  }
 }
 
 /* ------------------------------------------------------------ inference
@@ -235,6 +255,7 @@ vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in, int h,
     const VaeLayer *L = &m->layers[l];
     int ci = L->n_in / (k * k), co = L->n_out, last = l + 1 == m->n_layers;
     size_t in_row = row_pix * ci;
+    int direct = use_direct (L);
     if (!last)
       zero_border (y, h, w, co, r);
     for (int yy = 0; yy < h; yy++) {
@@ -242,7 +263,7 @@ vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in, int h,
       float *orow = last ? out + (size_t) yy * w * co
           : y + ((yy + r) * row_pix + r) * co;
 #ifdef CONV_DIRECT
-      if (use_direct (L)) {
+      if (direct) {
         direct_row (ir, in_row, w, ci, k, wr, m->params + L->b_off, co,
             L->act, orow);
         continue;
@@ -317,19 +338,8 @@ vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
 
   memset (grads, 0, m->n_params * sizeof (float));
   vae_conv_load_input (m, x_in, batch, P, level, 0.0f, ws->x);
-  /* a few patches at a time, so that each im2col block is still in cache
-   * when its GEMM reads it */
+  vae_conv_forward (m, ws, batch);
   cs = vae_conv_chunk (P);
-  for (int l = 0; l < nl; l++) {
-    const VaeLayer *L = &m->layers[l];
-    const float *x = l == 0 ? ws->x : ws->act[l - 1];
-    int ci_l = L->n_in / (k * k);
-    for (int i = 0; i < batch; i += cs) {
-      int n = batch - i < cs ? batch - i : cs;
-      vae_conv_layer_forward (m, l, x + (size_t) i * P * ci_l, n, h, w,
-          ws->col, ws->act[l] + (size_t) i * P * L->n_out);
-    }
-  }
 
   /* the residual's loss: ½‖ŷ − (x̃ − x)‖² per patch, network units */
   y = ws->act[nl - 1];

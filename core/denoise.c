@@ -33,6 +33,16 @@ struct VaeDenoiser {
 
 #define CONV_TILE 128
 
+/* An 8-bit value, rounded and clipped; NaN (huge but finite weights
+ * overflow to inf − inf) goes to 0: converting it to uint8_t would be
+ * undefined. */
+static inline uint8_t
+to_u8 (float v)
+{
+  v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
+  return (uint8_t) (v + 0.5f);
+}
+
 typedef struct {
   int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
   long n;
@@ -146,8 +156,6 @@ conv_new (VaeDenoiser *d, int max_w, int max_h, VaeError *err)
     return NULL;
   }
   vae_conv_repack (m, d->wr);
-  for (int v = 0; v < 256; v++)
-    d->lut[v] = vae_norm (c, v / 255.0f);
   return d;
 }
 
@@ -157,6 +165,35 @@ conv_tiles_x (const VaeDenoiser *d, int w)
   return (w + d->tile - 1) / d->tile;
 }
 
+/* Whether a w × h plane fits the denoiser. */
+static int
+conv_plane_ok (const VaeDenoiser *d, int w, int h)
+{
+  return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h;
+}
+
+/* Tile t of a w × h plane: its output pixels [x0, x1) × [y0, y1), and
+ * with its halo, clipped to the plane, [ex0, ex1) × [ey0, ey1). */
+typedef struct {
+  int x0, y0, x1, y1, ex0, ey0, ex1, ey1;
+} ConvTile;
+
+static ConvTile
+conv_tile_rect (const VaeDenoiser *d, int w, int h, int t)
+{
+  int ntx = conv_tiles_x (d, w), R = d->halo;
+  ConvTile r;
+  r.x0 = t % ntx * d->tile;
+  r.y0 = t / ntx * d->tile;
+  r.x1 = r.x0 + d->tile < w ? r.x0 + d->tile : w;
+  r.y1 = r.y0 + d->tile < h ? r.y0 + d->tile : h;
+  r.ex0 = r.x0 - R > 0 ? r.x0 - R : 0;
+  r.ey0 = r.y0 - R > 0 ? r.y0 - R : 0;
+  r.ex1 = r.x1 + R < w ? r.x1 + R : w;
+  r.ey1 = r.y1 + R < h ? r.y1 + R : h;
+  return r;
+}
+
 /* Tile t of a w × h plane into the store (network units). */
 static void
 conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
@@ -164,13 +201,10 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
-  int ntx = conv_tiles_x (d, w), R = d->halo, ci = c->noise_input ? 2 : 1;
-  int x0 = t % ntx * d->tile, y0 = t / ntx * d->tile;
-  int x1 = x0 + d->tile < w ? x0 + d->tile : w;
-  int y1 = y0 + d->tile < h ? y0 + d->tile : h;
-  int ex0 = x0 - R > 0 ? x0 - R : 0, ey0 = y0 - R > 0 ? y0 - R : 0;
-  int ex1 = x1 + R < w ? x1 + R : w, ey1 = y1 + R < h ? y1 + R : h;
-  int ew = ex1 - ex0, eh = ey1 - ey0, r = c->conv_kernel / 2;
+  const ConvTile tr = conv_tile_rect (d, w, h, t);
+  int x0 = tr.x0, y0 = tr.y0, x1 = tr.x1, y1 = tr.y1, ex0 = tr.ex0;
+  int ey0 = tr.ey0, ci = c->noise_input ? 2 : 1;
+  int ew = tr.ex1 - ex0, eh = tr.ey1 - ey0, r = c->conv_kernel / 2;
   size_t prow = (size_t) (ew + 2 * r) * ci;
   float feat = sigma / 255.0f / c->norm_scale;
 
@@ -215,11 +249,8 @@ conv_blend (const VaeDenoiser *d, const float *store, uint8_t *dst8,
     if (dst8) {
       uint8_t *o = dst8 + (size_t) y * dst_stride;
       float k = 255.0f * c->norm_scale, b = 255.0f * c->norm_mean;
-      for (int x = 0; x < w; x++) {
-        float v = z[x] * k + b;
-        v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
-        o[x] = (uint8_t) (v + 0.5f);
-      }
+      for (int x = 0; x < w; x++)
+        o[x] = to_u8 (z[x] * k + b);
     } else {
       float *o = dstf + (size_t) y * dst_stride;
       for (int x = 0; x < w; x++)
@@ -234,8 +265,8 @@ conv_run (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
     int row0, int row1, float sigma)
 {
   int ntx;
-  if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || row0 < 0
-      || row1 > h || row0 >= row1 || !isfinite (sigma))
+  if (!conv_plane_ok (d, w, h) || row0 < 0 || row1 > h || row0 >= row1
+      || !isfinite (sigma))
     return VAE_ERR_ARG;
   if (d->z == NULL) {
     d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
@@ -289,6 +320,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   }
   d->m = m;
   d->o = o;
+  for (int v = 0; v < 256; v++)
+    d->lut[v] = vae_norm (c, v / 255.0f);
   if (c->conv_depth > 0)
     return conv_new (d, max_w, max_h, err);
   d->pw = c->img_w;
@@ -348,8 +381,6 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   for (int i = 0; i < d->ph; i++)
     for (int j = 0; j < d->pw; j++)
       d->win[i * d->pw + j] = d->wy[i] * d->wx[j];
-  for (int v = 0; v < 256; v++)
-    d->lut[v] = vae_norm (c, v / 255.0f);
   return d;
 }
 
@@ -549,11 +580,7 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
       uint8_t *o = dst8 + (size_t) yy * dst_stride;
       float k = 255.0f * c->norm_scale * d->iwy[yy], b = 255.0f * c->norm_mean;
       for (int x = 0; x < w; x++) {
-        float v = acc[x] * iwx[x] * k + b;
-        /* NaN (huge but finite weights overflow to inf − inf) goes to 0:
-         * converting it to uint8_t would be undefined. */
-        v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
-        o[x] = (uint8_t) (v + 0.5f);
+        o[x] = to_u8 (acc[x] * iwx[x] * k + b);
       }
     } else {
       float *o = dstf + (size_t) yy * dst_stride;
@@ -617,7 +644,7 @@ vae_denoiser_n_tiles (VaeDenoiser *d, int w, int h)
 {
   Grid g;
   if (d->conv)
-    return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h
+    return conv_plane_ok (d, w, h)
         ? conv_tiles_x (d, w) * ((h + d->tile - 1) / d->tile) : 0;
   return grid (d, w, h, &g) == VAE_OK ? g.n_tiles : 0;
 }
@@ -651,8 +678,8 @@ vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
 {
   Grid g;
   if (d->conv) {
-    if (w < 1 || h < 1 || w > d->max_w || h > d->max_h || dst_stride < w
-        || row0 < 0 || row1 > h || row0 >= row1 || store == NULL)
+    if (!conv_plane_ok (d, w, h) || dst_stride < w || row0 < 0 || row1 > h
+        || row0 >= row1 || store == NULL)
       return VAE_ERR_ARG;
     conv_blend (d, store, dst, NULL, dst_stride, w, row0, row1);
     return VAE_OK;
@@ -729,18 +756,13 @@ vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
   if (d->conv) {
     /* every tile's pixels and halo */
     double pix = 0.0;
+    int n = vae_denoiser_n_tiles ((VaeDenoiser *) d, w, h);
     for (int l = 0; l < m->n_layers; l++)
       per += 2.0 * m->layers[l].n_in * m->layers[l].n_out;
-    for (int y0 = 0; y0 < h; y0 += d->tile)
-      for (int x0 = 0; x0 < w; x0 += d->tile) {
-        int x1 = x0 + d->tile < w ? x0 + d->tile : w;
-        int y1 = y0 + d->tile < h ? y0 + d->tile : h;
-        int ex = (x1 + d->halo < w ? x1 + d->halo : w)
-            - (x0 - d->halo > 0 ? x0 - d->halo : 0);
-        int ey = (y1 + d->halo < h ? y1 + d->halo : h)
-            - (y0 - d->halo > 0 ? y0 - d->halo : 0);
-        pix += (double) ex * ey;
-      }
+    for (int t = 0; t < n; t++) {
+      ConvTile r = conv_tile_rect (d, w, h, t);
+      pix += (double) (r.ex1 - r.ex0) * (r.ey1 - r.ey0);
+    }
     return per * pix;
   }
   nx = (ext_w - d->pw) / d->stride + 1;

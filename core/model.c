@@ -568,19 +568,11 @@ conv_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
     int batch, float level, float *xhat)
 {
   const VaeConfig *c = &m->cfg;
-  int P = c->n_in, cs = vae_conv_chunk (P), ci = ws->net_in;
+  int P = c->n_in, ci = ws->net_in;
   const float *y;
 
   vae_conv_load_input (m, x, batch, P, NULL, level, ws->x);
-  for (int l = 0; l < m->n_layers; l++) {
-    const VaeLayer *L = &m->layers[l];
-    int cl = l == 0 ? ci : m->layers[l - 1].n_out;
-    const float *in = l == 0 ? ws->x : ws->act[l - 1];
-    for (int i = 0; i < batch; i += cs)
-      vae_conv_layer_forward (m, l, in + (size_t) i * P * cl,
-          batch - i < cs ? batch - i : cs, c->img_h, c->img_w, ws->col,
-          ws->act[l] + (size_t) i * P * L->n_out);
-  }
+  vae_conv_forward (m, ws, batch);
   y = ws->act[m->n_layers - 1];
   for (size_t p = 0; p < (size_t) batch * P; p++) {
     float v = c->residual ? ws->x[p * ci] - y[p] : y[p];

@@ -121,9 +121,9 @@ void vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in,
  * space, channels swapped, into wt (c_in, k, k, c_out). */
 void vae_conv_flip_weights (const float *w, int k, int c_in, int c_out,
     float *wt);
-/* Layer l on n maps h × w: y (n·h·w, n_out) from x (n·h·w, c_in). */
-void vae_conv_layer_forward (const VaeModel *m, int l, const float *x, int n,
-    int h, int w, float *col, float *y);
+/* The network on the batch's input channels in ws->x, every layer's
+ * output into ws->act. */
+void vae_conv_forward (const VaeModel *m, VaeWorkspace *ws, int batch);
 /* The input channels of n planes of `per` pixels (data units): the
  * normalised plane, then the level (levels[i], or level) when
  * noise-conditional. */
