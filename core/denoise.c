@@ -73,6 +73,37 @@ inverse_weights (float *iw, int n, const int *o, int k, const float *w, int p)
     iw[x] = 1.0f / iw[x];
 }
 
+/* a(i) for a patch of p at this stride: g(i) / Σₖ g(i + k·stride), over
+ * the k (of either sign) that keep i + k·stride inside the patch */
+static void
+overlap_shares (float *a, int p, int stride, VaeWindow kind)
+{
+  float g[VAE_MAX_PATCH];
+  window_1d (g, p, kind);
+  for (int i = 0; i < p; i++) {
+    double s = 0.0;
+    for (int j = i % stride; j < p; j += stride)
+      s += g[j];
+    a[i] = (float) (g[i] / s);
+  }
+}
+
+int
+vae_denoise_loss_weights (int pw, int ph, int stride, VaeWindow window,
+    float *w)
+{
+  float ax[VAE_MAX_PATCH], ay[VAE_MAX_PATCH];
+  if (stride < 1 || pw < 1 || ph < 1 || pw > VAE_MAX_PATCH
+      || ph > VAE_MAX_PATCH)
+    return VAE_ERR_ARG;
+  overlap_shares (ax, pw, stride, window);
+  overlap_shares (ay, ph, stride, window);
+  for (int i = 0; i < ph; i++)
+    for (int j = 0; j < pw; j++)
+      w[i * pw + j] = ay[i] * ax[j];
+  return VAE_OK;
+}
+
 VaeDenoiseOpts
 vae_denoise_opts_default (void)
 {

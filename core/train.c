@@ -2,6 +2,7 @@
 #include "vae_private.h"
 
 #include <cblas.h>
+#include <float.h>
 #include <glib.h>
 #include <math.h>
 #include <stdlib.h>
@@ -44,6 +45,34 @@ vae_model_prepare_training (VaeModel *m, VaeError *err)
   memset (m->grads, 0, bytes);
   memset (m->adam_m, 0, bytes);
   memset (m->adam_v, 0, bytes);
+  return VAE_OK;
+}
+
+int
+vae_model_set_loss_weights (VaeModel *m, const float *w, VaeError *err)
+{
+  const VaeConfig *c = &m->cfg;
+  float *copy;
+
+  if (w == NULL) {
+    free (m->loss_w);
+    m->loss_w = NULL;
+    return VAE_OK;
+  }
+  if (c->kind == VAE_KIND_VAE || c->likelihood != VAE_LIK_GAUSSIAN
+      || c->conv_depth > 0)
+    return vae_set_error (err, VAE_ERR_KIND,
+        "loss weights are for dense Gaussian (DAE, AE) models");
+  for (int j = 0; j < c->n_in; j++)
+    if (!(w[j] >= 0.0f && w[j] <= FLT_MAX))
+      return vae_set_error (err, VAE_ERR_ARG,
+          "loss weight %d is %g: it must be finite and >= 0", j, w[j]);
+  copy = malloc (c->n_in * sizeof (float));
+  if (copy == NULL)
+    return vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate loss weights");
+  memcpy (copy, w, c->n_in * sizeof (float));
+  free (m->loss_w);
+  m->loss_w = copy;
   return VAE_OK;
 }
 
@@ -120,19 +149,33 @@ output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
     const float *yr = y + (size_t) i * D;
     const float *xr = x_target + (size_t) i * D;
     float *d = dy + (size_t) i * D;
-    total += vae_rec_nll (m, yr, xr, ws->x + (size_t) i * ni, ni);
     if (c->kind == VAE_KIND_VAE) {
       float k = c->norm_scale / (c->obs_sigma * c->obs_sigma) * invb;
+      total += vae_rec_nll (m, yr, xr, NULL, ni);
       for (int j = 0; j < D; j++)
         d[j] = (yr[j] * c->norm_scale + c->norm_mean - xr[j]) * k;
-    } else {
+    } else if (m->loss_w == NULL) {
       const float *xin = ws->x + (size_t) i * ni;
+      total += vae_rec_nll (m, yr, xr, xin, ni);
       for (int j = 0; j < D; j++) {
         float t = vae_norm (c, xr[j]);
         if (c->residual)
           t = xin[j] - t;
         d[j] = (yr[j] - t) * invb;
       }
+    } else {
+      /* the weighted loss Σ w·½(y − t)² (vae_model_set_loss_weights) */
+      const float *xin = ws->x + (size_t) i * ni, *lw = m->loss_w;
+      double s = 0.0;
+      for (int j = 0; j < D; j++) {
+        float t = vae_norm (c, xr[j]);
+        if (c->residual)
+          t = xin[j] - t;
+        float e = yr[j] - t;
+        s += 0.5 * lw[j] * e * e;
+        d[j] = lw[j] * e * invb;
+      }
+      total += s;
     }
   }
   return total;

@@ -296,6 +296,14 @@ typedef struct {
 /* Prepares gradient and Adam memory. */
 int vae_model_prepare_training (VaeModel *m, VaeError *err);
 
+/* Weights w (n_in, finite, ≥ 0, copied) on the squared error of each
+ * output pixel of a dense Gaussian DAE: the training loss becomes
+ * Σⱼ wⱼ·½(yⱼ − tⱼ)², in vae_model_loss_grad and the train steps (so
+ * also in the tool's val_loss); vae_rec_nll and vae_score stay
+ * unweighted.  NULL restores the plain loss.  See
+ * vae_denoise_loss_weights() for the weights that match a stride. */
+int vae_model_set_loss_weights (VaeModel *m, const float *w, VaeError *err);
+
 /* Loss and gradients (zeroed first) for one batch.
  *   x_in:     network input in data units (corrupted for a DAE), (batch, n_in)
  *   x_target: clean data, (batch, n_in)
@@ -376,6 +384,16 @@ typedef struct {
 } VaeDenoiseOpts;
 
 VaeDenoiseOpts vae_denoise_opts_default (void);
+
+/* The share of each pixel of a pw×ph patch in the overlap-add output at
+ * this stride with this window, away from the plane's borders:
+ * w[i·pw + j] = a(i)·a(j), a(i) = g(i) / Σₖ g(i + k·stride) over the
+ * patches covering that pixel.  Every output pixel's shares sum to 1, so
+ * with these as training loss weights a patch's loss is its part of the
+ * plane's squared error.  0 on success, VAE_ERR_ARG for a stride < 1 or
+ * a patch outside [1, VAE_MAX_PATCH]. */
+int vae_denoise_loss_weights (int pw, int ph, int stride, VaeWindow window,
+    float *w);
 
 typedef struct VaeDenoiser VaeDenoiser;
 

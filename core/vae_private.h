@@ -26,6 +26,7 @@ struct VaeModel {
   float *grads;
   float *adam_m;
   float *adam_v;
+  float *loss_w;              /* (n_in) per-pixel loss weights, or NULL */
   int n_meta;
   char *meta_key[VAE_MAX_META];
   char *meta_val[VAE_MAX_META];

@@ -48,6 +48,7 @@ typedef struct {
   const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
       *code_act, *noise, *enc, *dec, *init, *init_style;
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
+  int loss_stride;
   int conv_depth, conv_width, conv_kernel;
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
@@ -325,6 +326,9 @@ train_usage (void)
       "                         1..Z times (log-uniform, bilinear): HD-video smoothness\n"
       "  --u8-fraction F        a F share of Gaussian-noise inputs rounded and\n"
       "                         clipped to 8 bits, as GRAY8 video delivers them\n"
+      "  --loss-stride S        weight each output pixel's squared error by its\n"
+      "                         share of the Gaussian overlap-add at patch stride S\n"
+      "                         (the denoiser's output); dense DAE on images only\n"
       "  --seed N [1] --log FILE.csv --checkpoint-every N\n"
       "  --threads N [1]        each batch split over N threads (deterministic for a\n"
       "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"
@@ -442,6 +446,7 @@ cmd_train (int argc, char **argv)
     }
     NUM ("--latent", latent, (int) strtol (v, &e, 10))
     NUM ("--patch", patch, (int) strtol (v, &e, 10))
+    NUM ("--loss-stride", loss_stride, (int) strtol (v, &e, 10))
     NUM ("--conv-depth", conv_depth, (int) strtol (v, &e, 10))
     NUM ("--conv-width", conv_width, (int) strtol (v, &e, 10))
     NUM ("--conv-kernel", conv_kernel, (int) strtol (v, &e, 10))
@@ -703,6 +708,24 @@ cmd_train (int argc, char **argv)
     goto out;
   }
   c = *vae_model_config (m);
+  if (a.loss_stride != 0) {
+    float *lw = malloc ((size_t) c.n_in * sizeof (float));
+    int st = lw == NULL || a.loss_stride < 0 || c.img_w * c.img_h != c.n_in
+        ? VAE_ERR_ARG : vae_denoise_loss_weights (c.img_w, c.img_h,
+        a.loss_stride, VAE_WINDOW_GAUSS, lw);
+    if (st != VAE_OK) {
+      free (lw);
+      fail ("train: --loss-stride %d does not suit %dx%d patches",
+          a.loss_stride, c.img_w, c.img_h);
+      goto out;
+    }
+    st = vae_model_set_loss_weights (m, lw, &err);
+    free (lw);
+    if (st != VAE_OK) {
+      fail ("train: --loss-stride: %s", err.msg);
+      goto out;
+    }
+  }
   ws = vae_workspace_new (m, a.batch, 1, &err);
   if (ws == NULL) {
     fail ("train: %s", err.msg);

@@ -162,6 +162,9 @@ test_dense (void)
 
 /* Which side of the kink each rectifier pre-activation of the last
  * ref_loss call was on, to tell whether a perturbation crossed one. */
+/* per-pixel loss weights of the model under test, or NULL */
+static const float *ref_loss_w;
+
 static unsigned char kink_side[1 << 16];
 static int kink_n;
 
@@ -250,7 +253,7 @@ ref_loss (VaeModel *m, const float *x_in, const float *x_t, const float *lvl,
         double tn = (t - c->norm_mean) / c->norm_scale;
         if (c->residual)
           tn = in[i * ni + j] - tn;
-        total += 0.5 * (a - tn) * (a - tn);
+        total += 0.5 * (ref_loss_w ? ref_loss_w[j] : 1.0) * (a - tn) * (a - tn);
       }
     }
   return total / batch + reg;
@@ -265,6 +268,7 @@ typedef struct {
   float beta;
   float h;                    /* perturbation step */
   int kinks;                  /* piecewise-linear units: skip kink crossings */
+  const float *loss_w;        /* vae_model_set_loss_weights, or NULL */
 } Case;
 
 static float
@@ -335,6 +339,9 @@ check_model (const Case *cs, uint64_t seed, Result *res)
   }
   CHECK (vae_model_prepare_training (m, &err) == VAE_OK, "prepare: %s",
       err.msg);
+  ref_loss_w = cs->loss_w;
+  CHECK (vae_model_set_loss_weights (m, cs->loss_w, &err) == VAE_OK,
+      "loss weights: %s", err.msg);
   ws = vae_workspace_new (m, B, 1, &err);
   c = vae_model_config (m);
   D = c->n_in;
@@ -471,30 +478,30 @@ test_models (void)
   c = base (VAE_KIND_AE, VAE_LIK_GAUSSIAN, 4, 3, 4);
   c.n_enc = 1; c.enc[0] = 7; c.n_dec = 1; c.dec[0] = 6;
   c.norm_mean = 0.45f; c.norm_scale = 0.3f;
-  cases[n++] = (Case) { "ae gaussian (tanh)", c, 3, 0.0f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "ae gaussian (tanh)", c, 3, 0.0f, 1.0f / 128, 0, NULL };
 
   /* AE, Bernoulli, leaky ReLU hidden, tanh code */
   c = base (VAE_KIND_AE, VAE_LIK_BERNOULLI, 3, 3, 3);
   c.n_enc = 1; c.enc[0] = 8; c.n_dec = 1; c.dec[0] = 5;
   c.act = VAE_ACT_LRELU; c.code_act = VAE_ACT_TANH;
-  cases[n++] = (Case) { "ae bernoulli (lrelu)", c, 4, 0.0f, 1.0f / 256, 1 };
+  cases[n++] = (Case) { "ae bernoulli (lrelu)", c, 4, 0.0f, 1.0f / 256, 1, NULL };
 
   /* AE without hidden layers */
   c = base (VAE_KIND_AE, VAE_LIK_GAUSSIAN, 5, 2, 3);
-  cases[n++] = (Case) { "ae linear (no hidden)", c, 3, 0.0f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "ae linear (no hidden)", c, 3, 0.0f, 1.0f / 128, 0, NULL };
 
   /* deep AE: three hidden layers per side, sigmoid code */
   c = base (VAE_KIND_AE, VAE_LIK_GAUSSIAN, 3, 3, 3);
   c.n_enc = 3; c.enc[0] = 8; c.enc[1] = 7; c.enc[2] = 5;
   c.n_dec = 3; c.dec[0] = 5; c.dec[1] = 6; c.dec[2] = 8;
   c.code_act = VAE_ACT_SIGMOID;
-  cases[n++] = (Case) { "deep ae (3+3 hidden)", c, 3, 0.0f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "deep ae (3+3 hidden)", c, 3, 0.0f, 1.0f / 128, 0, NULL };
 
   /* sparse AE: the KL sparsity penalty dominates with beta 3 */
   c = base (VAE_KIND_SPARSE_AE, VAE_LIK_GAUSSIAN, 3, 2, 5);
   c.n_enc = 1; c.enc[0] = 6; c.n_dec = 1; c.dec[0] = 6;
   c.code_act = VAE_ACT_SIGMOID; c.sparse_rho = 0.1f; c.sparse_beta = 3.0f;
-  cases[n++] = (Case) { "sparse ae (beta 3)", c, 4, 0.0f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "sparse ae (beta 3)", c, 4, 0.0f, 1.0f / 128, 0, NULL };
 
   /* DAE: residual + noise-conditional, normalised */
   c = base (VAE_KIND_DAE, VAE_LIK_GAUSSIAN, 3, 3, 6);
@@ -502,27 +509,30 @@ test_models (void)
   c.code_act = VAE_ACT_TANH; c.residual = 1; c.noise_input = 1;
   c.noise = VAE_NOISE_GAUSSIAN; c.noise_min = 0.02f; c.noise_max = 0.2f;
   c.norm_mean = 0.5f; c.norm_scale = 0.25f;
-  cases[n++] = (Case) { "dae residual+noise_input", c, 3, 0.0f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "dae residual+noise_input", c, 3, 0.0f, 1.0f / 128, 0, NULL };
+  /* the same with uneven per-pixel loss weights (one of them 0) */
+  static const float lw9[9] = { 0.3f, 1.7f, 0.0f, 1.0f, 2.5f, 0.6f, 0.9f, 1.2f, 0.1f };
+  cases[n++] = (Case) { "dae residual, loss weights", c, 3, 0.0f, 1.0f / 128, 0, lw9 };
 
   /* DAE: plain (predicts the clean patch), ReLU code kinks skipped */
   c = base (VAE_KIND_DAE, VAE_LIK_GAUSSIAN, 2, 3, 5);
   c.n_enc = 1; c.enc[0] = 7; c.n_dec = 0;
   c.act = VAE_ACT_LRELU; c.code_act = VAE_ACT_LRELU;
   c.noise = VAE_NOISE_MASK; c.noise_max = 0.3f;
-  cases[n++] = (Case) { "dae plain (lrelu)", c, 3, 0.0f, 1.0f / 256, 1 };
+  cases[n++] = (Case) { "dae plain (lrelu)", c, 3, 0.0f, 1.0f / 256, 1, NULL };
 
   /* VAE, Bernoulli, β = 1 and ½ */
   c = base (VAE_KIND_VAE, VAE_LIK_BERNOULLI, 3, 3, 3);
   c.n_enc = 1; c.enc[0] = 7; c.n_dec = 1; c.dec[0] = 6;
-  cases[n++] = (Case) { "vae bernoulli beta 1", c, 3, 1.0f, 1.0f / 128, 0 };
-  cases[n++] = (Case) { "vae bernoulli beta 0.5", c, 3, 0.5f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "vae bernoulli beta 1", c, 3, 1.0f, 1.0f / 128, 0, NULL };
+  cases[n++] = (Case) { "vae bernoulli beta 0.5", c, 3, 0.5f, 1.0f / 128, 0, NULL };
 
   /* VAE, Gaussian (obs_sigma, normalised data), β = 1 and ½ */
   c = base (VAE_KIND_VAE, VAE_LIK_GAUSSIAN, 2, 3, 2);
   c.n_enc = 2; c.enc[0] = 7; c.enc[1] = 5; c.n_dec = 1; c.dec[0] = 6;
   c.obs_sigma = 0.5f; c.norm_mean = 0.4f; c.norm_scale = 0.6f;
-  cases[n++] = (Case) { "vae gaussian beta 1", c, 3, 1.0f, 1.0f / 128, 0 };
-  cases[n++] = (Case) { "vae gaussian beta 0.5", c, 3, 0.5f, 1.0f / 128, 0 };
+  cases[n++] = (Case) { "vae gaussian beta 1", c, 3, 1.0f, 1.0f / 128, 0, NULL };
+  cases[n++] = (Case) { "vae gaussian beta 0.5", c, 3, 0.5f, 1.0f / 128, 0, NULL };
 
   printf ("models (every parameter through vae_model_loss_grad; f32: "
       "library loss, step 2^-7 (2^-8 with rectifiers), floor %g; f64: reference loss, step 2^-12, "
@@ -674,10 +684,78 @@ test_bernoulli_extremes (void)
   free (x);
 }
 
+/* vae_denoise_loss_weights: on an interior pixel the shares of the
+ * patches covering it sum to 1 (checked by walking a grid of origins), a
+ * stride of the patch or more gives 1 everywhere; vae_model_set_loss_weights
+ * refuses what it cannot weight. */
+static void
+test_loss_weights (void)
+{
+  static const int ps[][3] = { { 8, 8, 6 }, { 8, 8, 3 }, { 5, 7, 2 },
+    { 8, 8, 8 }, { 6, 4, 9 }, { 1, 1, 1 } };
+  float w[64 * 64];
+  VaeError err;
+
+  for (size_t t = 0; t < sizeof ps / sizeof ps[0]; t++) {
+    int pw = ps[t][0], ph = ps[t][1], st = ps[t][2];
+    double worst = 0.0;
+    CHECK (vae_denoise_loss_weights (pw, ph, st, VAE_WINDOW_GAUSS, w) == 0,
+        "loss weights %dx%d stride %d", pw, ph, st);
+    /* every pixel (Y, X) of one period, far from the borders of a grid
+     * with origins k·st */
+    for (int Y = 40; Y < 40 + st; Y++)
+      for (int X = 40; X < 40 + st; X++) {
+        double sum = 0.0;
+        int covered = 0;
+        for (int oy = 0; oy <= Y; oy += st)
+          for (int ox = 0; ox <= X; ox += st)
+            if (Y - oy < ph && X - ox < pw) {
+              sum += w[(Y - oy) * pw + (X - ox)];
+              covered = 1;
+            }
+        if (covered)          /* a stride above the patch leaves gaps */
+          worst = fmax (worst, fabs (sum - 1.0));
+      }
+    CHECK (worst < 1e-6, "%dx%d stride %d: shares sum to 1 within %g",
+        pw, ph, st, worst);
+    if (st >= pw && st >= ph)
+      for (int i = 0; i < pw * ph; i++)
+        CHECK (w[i] == 1.0f, "stride %d >= patch: weight %d is %g", st, i,
+            w[i]);
+  }
+  CHECK (vae_denoise_loss_weights (8, 8, 0, VAE_WINDOW_GAUSS, w) != 0,
+      "stride 0 refused");
+  CHECK (vae_denoise_loss_weights (0, 8, 6, VAE_WINDOW_GAUSS, w) != 0,
+      "patch 0 refused");
+  CHECK (vae_denoise_loss_weights (8, VAE_MAX_PATCH + 1, 6, VAE_WINDOW_GAUSS,
+          w) != 0, "patch above VAE_MAX_PATCH refused");
+
+  VaeConfig c = base (VAE_KIND_VAE, VAE_LIK_GAUSSIAN, 2, 2, 2);
+  VaeModel *m = vae_model_new (&c, 1, &err);
+  float ok[4] = { 1, 1, 1, 1 }, bad[4] = { 1, NAN, 1, 1 }, neg[4] = { 1, -1, 1, 1 };
+  CHECK (m && vae_model_set_loss_weights (m, ok, &err) == VAE_ERR_KIND,
+      "loss weights on a VAE refused");
+  vae_model_free (m);
+  c = base (VAE_KIND_DAE, VAE_LIK_GAUSSIAN, 2, 2, 3);
+  c.noise = VAE_NOISE_GAUSSIAN;
+  m = vae_model_new (&c, 1, &err);
+  CHECK (m && vae_model_set_loss_weights (m, bad, &err) == VAE_ERR_ARG,
+      "a NaN loss weight refused");
+  CHECK (m && vae_model_set_loss_weights (m, neg, &err) == VAE_ERR_ARG,
+      "a negative loss weight refused");
+  CHECK (m && vae_model_set_loss_weights (m, ok, &err) == VAE_OK
+      && vae_model_set_loss_weights (m, NULL, &err) == VAE_OK,
+      "loss weights set and cleared");
+  vae_model_free (m);
+  printf ("loss weights: shares sum to 1 for %zu patch/stride pairs; "
+      "refusals checked\n", sizeof ps / sizeof ps[0]);
+}
+
 int
 main (void)
 {
   test_dense ();
+  test_loss_weights ();
   test_models ();
   test_terms_contribute ();
   test_bernoulli_extremes ();
