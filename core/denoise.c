@@ -21,6 +21,8 @@ struct VaeDenoiser {
   int *xmap, *ymap;           /* reflected source coordinates */
   int grid_w, grid_h, nx, ny; /* the grid xs/ys/xmap/ymap were made for */
   float *bias0;               /* layer 0's bias with the level input folded in */
+  VaeGemmB gb[VAE_MAX_LAYERS];/* each layer's weights packed (gemm.c) */
+  float *gbuf;                /* their panels */
   float *z;                   /* patch store of the one-call path, lazily */
   size_t z_floats;            /* patches of the largest plane × patch size */
   float lut[256];             /* u8 → network units */
@@ -139,6 +141,7 @@ vae_denoiser_free (VaeDenoiser *d)
   vae_aligned_free (d->ccol);
   vae_aligned_free (d->cout);
   vae_aligned_free (d->wr);
+  vae_aligned_free (d->gbuf);
   free (d);
 }
 
@@ -396,8 +399,25 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->xmap = malloc (W * sizeof (int));
   d->ymap = malloc (H * sizeof (int));
   d->bias0 = malloc ((size_t) m->layers[0].n_out * sizeof (float));
+  {
+    /* layer 0 without the level column (folded into bias0) */
+    VaeGemmIsa isa = vae_gemm_best_isa ();
+    size_t nf = 0;
+    for (int l = 0; l < m->n_layers; l++)
+      nf += vae_gemm_packed_floats (m->layers[l].n_out, l == 0 ? c->n_in
+          : m->layers[l].n_in);
+    d->gbuf = vae_aligned_alloc (nf * sizeof (float));
+    for (int l = 0, off = 0; d->gbuf && l < m->n_layers; l++) {
+      const VaeLayer *L = &m->layers[l];
+      int k = l == 0 ? c->n_in : L->n_in;
+      vae_gemm_pack (&d->gb[l], d->gbuf + off, m->params + L->w_off,
+          L->n_out, k, L->n_in, isa);
+      off += (int) vae_gemm_packed_floats (L->n_out, k);
+    }
+  }
   if (!d->ws || !d->acc || !d->win || !d->wx || !d->wy || !d->iwx
-      || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0) {
+      || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0
+      || !d->gbuf) {
     if (d->ws)
       vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
           max_w, max_h);
@@ -514,13 +534,20 @@ tile_forward (VaeDenoiser *d, int n, float feat, float *z)
         : 0.0f);
   for (int k = 0; k < n; k++)
     memcpy (ws->act[0] + (size_t) k * h0, d->bias0, (size_t) h0 * sizeof (float));
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, h0, P, 1.0f,
-      ws->x, ni, w0, ni, 1.0f, ws->act[0], h0);
-  vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
+  vae_gemm_run (n, ws->x, ni, &d->gb[0], 1.0f, ws->act[0], h0,
+      L0->act == VAE_ACT_RELU);
+  if (L0->act != VAE_ACT_RELU)
+    vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];
-    vae_dense_forward (ws->act[l], ws->act[l - 1], m->params + L->w_off,
-        m->params + L->b_off, n, L->n_in, L->n_out, L->act);
+    const float *b = m->params + L->b_off;
+    for (int k = 0; k < n; k++)
+      memcpy (ws->act[l] + (size_t) k * L->n_out, b, (size_t) L->n_out
+          * sizeof (float));
+    vae_gemm_run (n, ws->act[l - 1], L->n_in, &d->gb[l], 1.0f, ws->act[l],
+        L->n_out, L->act == VAE_ACT_RELU);
+    if (L->act != VAE_ACT_RELU)
+      vae_act_forward (ws->act[l], (size_t) n * L->n_out, L->act);
   }
   for (int k = 0; k < n; k++) {
     const float *xk = ws->x + (size_t) k * ni;
@@ -531,9 +558,8 @@ tile_forward (VaeDenoiser *d, int n, float feat, float *z)
     else
       memcpy (zk, bo, (size_t) P * sizeof (float));
   }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, P, Lo->n_in,
-      c->residual ? -1.0f : 1.0f, ws->act[nl - 2], Lo->n_in,
-      m->params + Lo->w_off, Lo->n_in, 1.0f, z, P);
+  vae_gemm_run (n, ws->act[nl - 2], Lo->n_in, &d->gb[nl - 1],
+      c->residual ? -1.0f : 1.0f, z, P, 0);
 }
 
 /* Computes patches [k0, k1) of the grid into z (network units, the

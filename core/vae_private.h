@@ -65,6 +65,30 @@ struct VaeWorkspace {
 void vae_expf_n (float *y, const float *x, size_t n);
 int vae_vec_fma_available (void);
 
+/* gemm.c: C += α·A·Bᵀ (then max(·, 0) if relu) for A (m × k, lda), B
+ * (n × k, ldb, row-major as the layers store it) packed once. */
+typedef enum {
+  VAE_GEMM_BLAS = 0,          /* cblas_sgemm on B itself */
+  VAE_GEMM_AVX2 = 1,
+  VAE_GEMM_AVX512 = 2,
+} VaeGemmIsa;
+
+typedef struct {
+  int n, k, ldb;
+  VaeGemmIsa isa;
+  const float *b;             /* B itself (the BLAS path) */
+  float *p;                   /* packed panels (the kernels) */
+} VaeGemmB;
+
+/* the CPU's best, or a lesser one named by the environment's VAE_GEMM */
+VaeGemmIsa vae_gemm_best_isa (void);
+/* floats for vae_gemm_pack's buf (64-byte aligned) */
+size_t vae_gemm_packed_floats (int n, int k);
+void vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
+    int ldb, VaeGemmIsa isa);
+void vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb,
+    float alpha, float *c, int ldc, int relu);
+
 
 int vae_set_error (VaeError *err, int status, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));

@@ -1,0 +1,168 @@
+/* The denoiser's packed-B GEMM (core/gemm.c) on every instruction set this
+ * CPU runs: C += α·A·Bᵀ (then ReLU) against a double-precision reference
+ * for edge shapes (m, n, k not multiples of the register blocks, padded
+ * leading dimensions), rows beyond m and columns beyond n untouched, the
+ * result of a row independent of the rows computed with it, and the
+ * AVX2 and AVX-512 kernels bit-identical (one FMA chain per element). */
+#include "vae.h"
+#include "vae_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+static const char *isa_name[] = { "blas", "avx2", "avx512" };
+
+/* one case on one ISA; returns the output (m rows, ldc) for comparisons */
+static float *
+run_case (int isa, int m, int n, int k, int lda, int ldb, int ldc,
+    float alpha, int relu, const float *a, const float *b, const float *c0)
+{
+  VaeGemmB pb;
+  float *buf = vae_aligned_alloc (vae_gemm_packed_floats (n, k)
+      * sizeof (float));
+  float *c = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+  memcpy (c, c0, (size_t) (m + 1) * ldc * sizeof (float));
+  vae_gemm_pack (&pb, buf, b, n, k, ldb, (VaeGemmIsa) isa);
+  vae_gemm_run (m, a, lda, &pb, alpha, c, ldc, relu);
+  vae_aligned_free (buf);
+  return c;
+}
+
+static void
+test_shapes (int isa)
+{
+  static const int ms[] = { 1, 2, 3, 5, 7, 8, 11, 12, 13, 25, 100 };
+  static const int ns[] = { 1, 7, 8, 15, 16, 17, 31, 32, 33, 64, 100 };
+  static const int ks[] = { 1, 3, 64, 65, 130 };
+  VaeRng rng;
+  double worst = 0.0;
+  int cases = 0;
+  vae_rng_seed (&rng, 7 + isa);
+
+  for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
+    for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+      for (size_t ik = 0; ik < sizeof ks / sizeof *ks; ik++) {
+        int m = ms[im], n = ns[in], k = ks[ik];
+        int lda = k + (int) (im % 3), ldb = k + (int) (in % 2);
+        int ldc = n + (int) (ik % 3);
+        float alpha = (cases % 3 == 0) ? -1.0f : (cases % 3 == 1) ? 1.0f
+            : 0.5f;
+        int relu = cases % 2;
+        float *a = malloc ((size_t) m * lda * sizeof (float));
+        float *b = malloc ((size_t) n * ldb * sizeof (float));
+        float *c0 = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+        for (int i = 0; i < m * lda; i++)
+          a[i] = urand (&rng, -1, 1);
+        for (int i = 0; i < n * ldb; i++)
+          b[i] = urand (&rng, -1, 1);
+        for (int i = 0; i < (m + 1) * ldc; i++)
+          c0[i] = urand (&rng, -1, 1);
+        float *c = run_case (isa, m, n, k, lda, ldb, ldc, alpha, relu, a, b,
+            c0);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < ldc; j++) {
+            size_t o = (size_t) i * ldc + j;
+            if (j >= n) {
+              CHECK (c[o] == c0[o], "%s m%d n%d k%d: padding column %d of "
+                  "row %d written", isa_name[isa], m, n, k, j, i);
+              continue;
+            }
+            double s = 0.0, mag = 0.0;
+            for (int t = 0; t < k; t++) {
+              s += (double) a[(size_t) i * lda + t] * b[(size_t) j * ldb + t];
+              mag += fabs ((double) a[(size_t) i * lda + t]
+                  * b[(size_t) j * ldb + t]);
+            }
+            double want = c0[o] + alpha * s;
+            if (relu && want < 0)
+              want = 0;
+            double e = fabs (c[o] - want) / (fabs (c0[o]) + fabs (alpha)
+                * mag + 1e-30);
+            worst = fmax (worst, e);
+          }
+        for (int j = 0; j < ldc; j++)
+          CHECK (c[(size_t) m * ldc + j] == c0[(size_t) m * ldc + j],
+              "%s m%d n%d k%d: row m written", isa_name[isa], m, n, k);
+        free (a);
+        free (b);
+        free (c0);
+        free (c);
+        cases++;
+      }
+  printf ("%-6s %d shapes: worst error %.2e of the summed magnitudes\n",
+      isa_name[isa], cases, worst);
+  CHECK (worst < 1e-6, "%s: error %.3g", isa_name[isa], worst);
+}
+
+/* The denoiser's two shapes: a tile of 1000 patches, and its rows again in
+ * blocks of other sizes (row-independence), on every kernel. */
+static void
+test_denoiser_shapes (int best)
+{
+  static const int shp[][3] = { { 448, 64, 65 }, { 64, 448, 448 } };
+  VaeRng rng;
+  vae_rng_seed (&rng, 99);
+  for (int s = 0; s < 2; s++) {
+    int n = shp[s][0], k = shp[s][1], lda = shp[s][2], m = 1000;
+    float *a = malloc ((size_t) m * lda * sizeof (float));
+    float *b = malloc ((size_t) n * k * sizeof (float));
+    float *c0 = malloc ((size_t) (m + 1) * n * sizeof (float));
+    float *ref[3] = { NULL, NULL, NULL };
+    for (int i = 0; i < m * lda; i++)
+      a[i] = urand (&rng, -1, 1);
+    for (int i = 0; i < n * k; i++)
+      b[i] = urand (&rng, -0.1f, 0.1f);
+    for (int i = 0; i < (m + 1) * n; i++)
+      c0[i] = urand (&rng, -1, 1);
+    for (int isa = VAE_GEMM_AVX2; isa <= best; isa++) {
+      ref[isa] = run_case (isa, m, n, k, lda, k, n, -1.0f, s == 0, a, b, c0);
+      /* the same rows, 37 at a time from row 3 */
+      float *c = malloc ((size_t) (m + 1) * n * sizeof (float));
+      VaeGemmB pb;
+      float *buf = vae_aligned_alloc (vae_gemm_packed_floats (n, k)
+          * sizeof (float));
+      memcpy (c, c0, (size_t) (m + 1) * n * sizeof (float));
+      vae_gemm_pack (&pb, buf, b, n, k, k, (VaeGemmIsa) isa);
+      vae_gemm_run (3, a, lda, &pb, -1.0f, c, n, s == 0);
+      for (int i = 3; i < m; i += 37)
+        vae_gemm_run (i + 37 > m ? m - i : 37, a + (size_t) i * lda, lda,
+            &pb, -1.0f, c + (size_t) i * n, n, s == 0);
+      CHECK (memcmp (c, ref[isa], (size_t) m * n * sizeof (float)) == 0,
+          "%s %dx%dx%d: rows differ with the rows computed beside them",
+          isa_name[isa], m, n, k);
+      free (c);
+      vae_aligned_free (buf);
+    }
+    if (best == VAE_GEMM_AVX512)
+      CHECK (memcmp (ref[VAE_GEMM_AVX2], ref[VAE_GEMM_AVX512],
+              (size_t) m * n * sizeof (float)) == 0,
+          "%dx%dx%d: AVX2 and AVX-512 kernels differ", m, n, k);
+    printf ("denoiser shape %dx%dx%d: row blocks %s%s\n", m, n, k,
+        best >= VAE_GEMM_AVX2 ? "identical" : "(no kernel on this CPU)",
+        best == VAE_GEMM_AVX512 ? ", AVX2 = AVX-512 bit for bit" : "");
+    for (int i = 0; i < 3; i++)
+      free (ref[i]);
+    free (a);
+    free (b);
+    free (c0);
+  }
+}
+
+int
+main (void)
+{
+  int best = vae_gemm_best_isa ();
+  printf ("this CPU's best kernel: %s\n", isa_name[best]);
+  for (int isa = VAE_GEMM_BLAS; isa <= best; isa++)
+    test_shapes (isa);
+  test_denoiser_shapes (best);
+  if (failures) {
+    printf ("%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf ("all GEMM checks passed\n");
+  return 0;
+}
