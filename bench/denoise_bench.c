@@ -5,10 +5,13 @@
  * a barrier, then each thread's band of rows blended
  * (vae_denoiser_blend_u8).  It then replays
  * the same GEMM sequence alone (same shapes, same batch sizes, same bands)
- * with cblas_sgemm, and again through vae_dense_forward (bias broadcast and
- * activation added).  frame − dense = patch gather, overlap-add and output;
- * dense − gemm = bias and activation.  With -p it first measures the sgemm
- * peak (square 2048) with 1 and 2 OpenBLAS threads.
+ * on the kernel the denoiser uses (core/gemm.c: AVX-512, AVX2 or OpenBLAS),
+ * and again with the bias and ReLU fused as the denoiser runs them.
+ * frame − dense = patch gather, overlap-add and output; dense − gemm = bias
+ * and activation.  With -p it first measures OpenBLAS's sgemm peak (square
+ * 2048) with 1 and 2 OpenBLAS threads, and the CPU's FMA ceiling for the
+ * kernel's instruction set with 1 and 2 threads (independent FMAs on
+ * registers, no memory).
  *
  *   denoise_bench [-W 1280] [-H 720] [-f noisy.gray] [-s 25] [-n frames]
  *                 [-t 1,2] [-b batch] [-S stride] [-p] [-o out.gray] MODEL
@@ -17,6 +20,7 @@
  * malloc-counting shim (bench/malloc_count.c, LD_PRELOAD) it also prints the
  * allocations made while the timed frames ran. */
 #include "vae.h"
+#include "vae_private.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 extern void openblas_set_num_threads (int);
+extern char *openblas_get_corename (void);
 
 #define MAX_T 8
 
@@ -63,6 +68,9 @@ static VaeModel *model;
 static int n_layers, l_in[16], l_out[16];
 static VaeAct l_act[16];
 static float *l_w[16], *l_b[16];
+static int l_k[16], l_lda[16];    /* the denoiser's inner dimension, A's stride */
+static VaeGemmB l_pb[16];
+static float *l_pack;
 
 /* ------------------------------------------------------------ the bands */
 
@@ -117,15 +125,22 @@ band_work (Band *b)
     case JOB_GEMM:
       for (int k = 0; k < b->n_b; k++)
         for (int l = 0; l < n_layers; l++)
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, b->bsz[k],
-              l_out[l], l_in[l], 1.0f, b->buf[l], l_in[l], l_w[l], l_in[l],
-              1.0f, b->buf[l + 1], l_out[l]);
+          vae_gemm_run (b->bsz[k], b->buf[l], l_lda[l], &l_pb[l], 1.0f,
+              b->buf[l + 1], l_out[l], 0, NULL);
       break;
     case JOB_DENSE:
+      /* hidden layers with the bias and ReLU fused, as tile_forward runs
+       * them; the output layer accumulates onto its initial values */
       for (int k = 0; k < b->n_b; k++)
-        for (int l = 0; l < n_layers; l++)
-          vae_dense_forward (b->buf[l + 1], b->buf[l], l_w[l], l_b[l],
-              b->bsz[k], l_in[l], l_out[l], l_act[l]);
+        for (int l = 0; l < n_layers; l++) {
+          int last = l == n_layers - 1;
+          vae_gemm_run (b->bsz[k], b->buf[l], l_lda[l], &l_pb[l], 1.0f,
+              b->buf[l + 1], l_out[l], !last && l_act[l] == VAE_ACT_RELU,
+              last ? NULL : l_b[l]);
+          if (!last && l_act[l] != VAE_ACT_RELU)
+            vae_act_forward (b->buf[l + 1], (size_t) b->bsz[k] * l_out[l],
+                l_act[l]);
+        }
       break;
     default:
       break;
@@ -210,6 +225,88 @@ sgemm_peak (void)
   free (c);
 }
 
+/* The FMA ceiling of the kernel's instruction set: 24 (AVX-512) or 12
+ * (AVX2) independent FMA chains on registers, on T threads at once. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+__attribute__ ((target ("avx512f"))) static float
+fma_loop_512 (long n)
+{
+  __m512 a[24], b = _mm512_set1_ps (0.999f), c = _mm512_set1_ps (1e-4f);
+  float s = 0;
+  for (int i = 0; i < 24; i++)
+    a[i] = _mm512_set1_ps (i * 1e-3f);
+  for (long i = 0; i < n; i++) {
+#pragma GCC unroll 24
+    for (int j = 0; j < 24; j++)
+      a[j] = _mm512_fmadd_ps (a[j], b, c);
+  }
+  for (int i = 0; i < 24; i++)
+    s += _mm512_reduce_add_ps (a[i]);
+  return s;
+}
+
+__attribute__ ((target ("avx2,fma"))) static float
+fma_loop_256 (long n)
+{
+  __m256 a[12], b = _mm256_set1_ps (0.999f), c = _mm256_set1_ps (1e-4f);
+  float s = 0, t[8];
+  for (int i = 0; i < 12; i++)
+    a[i] = _mm256_set1_ps (i * 1e-3f);
+  for (long i = 0; i < n; i++) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; j++)
+      a[j] = _mm256_fmadd_ps (a[j], b, c);
+  }
+  for (int i = 0; i < 12; i++) {
+    _mm256_storeu_ps (t, a[i]);
+    for (int k = 0; k < 8; k++)
+      s += t[k];
+  }
+  return s;
+}
+#endif
+
+static volatile float fma_sink;
+static long fma_n;
+
+static void *
+fma_thread (void *p)
+{
+  (void) p;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  fma_sink = vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
+      : fma_loop_256 (fma_n);
+#endif
+  return NULL;
+}
+
+static void
+fma_ceiling (void)
+{
+  VaeGemmIsa isa = vae_gemm_best_isa ();
+  double per_iter = isa == VAE_GEMM_AVX512 ? 24 * 32 : 12 * 16;
+  if (isa == VAE_GEMM_BLAS)
+    return;
+  fma_n = 20000000;
+  for (int t = 1; t <= 2; t++) {
+    double best = 1e9;
+    for (int r = 0; r < 3; r++) {
+      pthread_t th[2];
+      double t0 = now ();
+      for (int i = 0; i < t; i++)
+        pthread_create (&th[i], NULL, fma_thread, NULL);
+      for (int i = 0; i < t; i++)
+        pthread_join (th[i], NULL);
+      double dt = now () - t0;
+      best = dt < best ? dt : best;
+    }
+    printf ("fma threads=%d isa=%s gflops=%.1f\n", t,
+        isa == VAE_GEMM_AVX512 ? "avx512" : "avx2", t * per_iter * fma_n
+        / best / 1e9);
+  }
+}
+
 /* ------------------------------------------------------------ allocations */
 
 static long
@@ -255,8 +352,11 @@ main (int argc, char **argv)
   for (char *p = strtok (tl, ","); p && n_T < MAX_T; p = strtok (NULL, ","))
     T_list[n_T++] = atoi (p);
 
-  if (peak)
+  if (peak) {
+    printf ("blas core=%s\n", openblas_get_corename ());
     sgemm_peak ();
+    fma_ceiling ();
+  }
   openblas_set_num_threads (1);
 
   model = vae_model_load (argv[optind], &err);
@@ -265,6 +365,11 @@ main (int argc, char **argv)
     return 1;
   }
   n_layers = vae_model_n_layers (model);
+  if (vae_model_config (model)->conv_depth > 0) {
+    fprintf (stderr, "denoise_bench times patch models; %s is convolutional\n",
+        argv[optind]);
+    return 1;
+  }
   int widest = vae_model_net_in (model);
   char shape[128] = "";
   for (int l = 0; l < n_layers; l++) {
@@ -276,6 +381,22 @@ main (int argc, char **argv)
   }
   snprintf (shape + strlen (shape), sizeof shape - strlen (shape), "-%d",
       l_out[n_layers - 1]);
+  {
+    /* the layers as tile_forward runs them: layer 0 without its level
+     * column (folded into the bias), on rows of net_in floats */
+    size_t nf = 0, off = 0;
+    for (int l = 0; l < n_layers; l++) {
+      l_k[l] = l == 0 ? vae_model_config (model)->n_in : l_in[l];
+      l_lda[l] = l_in[l];
+      nf += vae_gemm_packed_floats (l_out[l], l_k[l]);
+    }
+    l_pack = vae_aligned_alloc (nf * sizeof (float));
+    for (int l = 0; l < n_layers; l++) {
+      vae_gemm_pack (&l_pb[l], l_pack + off, l_w[l], l_out[l], l_k[l],
+          l_in[l], vae_gemm_best_isa ());
+      off += vae_gemm_packed_floats (l_out[l], l_k[l]);
+    }
+  }
 
   src = malloc ((size_t) W * H);
   dst = malloc ((size_t) W * H);
@@ -355,11 +476,14 @@ main (int argc, char **argv)
     double flops = vae_denoiser_flops (bands[0].d, W, H);
     double per_patch = 0;
     for (int l = 0; l < n_layers; l++)
-      per_patch += 2.0 * l_in[l] * l_out[l];
+      per_patch += 2.0 * l_k[l] * l_out[l];
     double band_flops = per_patch * patches;    /* every patch once */
-    if (ti == 0)
+    if (ti == 0) {
+      static const char *isa_names[] = { "openblas", "avx2", "avx512" };
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
-          "gflop_per_frame=%.3f\n", shape, pw, s, batch, W, H, flops / 1e9);
+          "gflop_per_frame=%.3f gemm=%s\n", shape, pw, s, batch, W, H,
+          flops / 1e9, isa_names[vae_gemm_best_isa ()]);
+    }
 
     long a0 = allocs_now ();
     Stat fr = time_job (JOB_FRAME, frames);
@@ -414,6 +538,7 @@ main (int argc, char **argv)
   }
   free (src);
   free (dst);
+  vae_aligned_free (l_pack);
   vae_model_free (model);
   return 0;
 }

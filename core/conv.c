@@ -80,7 +80,7 @@ layer_forward (const VaeModel *m, int l, const float *x, int n, int h, int w,
   const VaeLayer *L = &m->layers[l];
   int k = m->cfg.conv_kernel, rows = n * h * w;
   vae_im2col (x, n, h, w, L->n_in / (k * k), k, col);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, rows, L->n_out,
+  vae_sgemm (0, 1, rows, L->n_out,
       L->n_in, 1.0f, col, L->n_in, m->params + L->w_off, L->n_in, 0.0f, y,
       L->n_out);
   bias_act (y, m->params + L->b_off, (size_t) rows, L->n_out, L->act);
@@ -275,7 +275,7 @@ vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in, int h,
           memcpy (col + ((size_t) xx * k + dy) * k * ci,
               ir + dy * in_row + (size_t) xx * ci,
               (size_t) k * ci * sizeof (float));
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, w, co, L->n_in,
+      vae_sgemm (0, 0, w, co, L->n_in,
           1.0f, col, L->n_in, wr, co, 0.0f, orow, co);
       bias_act (orow, m->params + L->b_off, (size_t) w, co, L->act);
     }
@@ -369,7 +369,7 @@ vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
        * recomputed: one block instead of one per layer), db += Σ dpre */
       vae_act_backward (d, ws->act[l] + r0 * co, (size_t) n * P * co, L->act);
       vae_im2col (x + r0 * ci_l, n, h, w, ci_l, k, ws->col);
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, co, L->n_in,
+      vae_sgemm (1, 0, co, L->n_in,
           n * P, 1.0f, d, co, ws->col, L->n_in, 1.0f, grads + L->w_off,
           L->n_in);
       for (size_t r = 0; r < (size_t) n * P; r++)
@@ -378,7 +378,7 @@ vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
       /* dL/dx: the flipped convolution of dpre, straight into dact[l − 1] */
       if (l > 0) {
         vae_im2col (d, n, h, w, co, k, ws->col);
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n * P, ci_l,
+        vae_sgemm (0, 1, n * P, ci_l,
             k * k * co, 1.0f, ws->col, k * k * co, wt, k * k * co, 0.0f,
             ws->dact[l - 1] + r0 * ci_l, ci_l);
       }

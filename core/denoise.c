@@ -532,20 +532,14 @@ tile_forward (VaeDenoiser *d, int n, float feat, float *z)
   for (int j = 0; j < h0; j++)
     d->bias0[j] = b0[j] + (c->noise_input ? feat * w0[(size_t) j * ni + P]
         : 0.0f);
-  for (int k = 0; k < n; k++)
-    memcpy (ws->act[0] + (size_t) k * h0, d->bias0, (size_t) h0 * sizeof (float));
   vae_gemm_run (n, ws->x, ni, &d->gb[0], 1.0f, ws->act[0], h0,
-      L0->act == VAE_ACT_RELU);
+      L0->act == VAE_ACT_RELU, d->bias0);
   if (L0->act != VAE_ACT_RELU)
     vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];
-    const float *b = m->params + L->b_off;
-    for (int k = 0; k < n; k++)
-      memcpy (ws->act[l] + (size_t) k * L->n_out, b, (size_t) L->n_out
-          * sizeof (float));
     vae_gemm_run (n, ws->act[l - 1], L->n_in, &d->gb[l], 1.0f, ws->act[l],
-        L->n_out, L->act == VAE_ACT_RELU);
+        L->n_out, L->act == VAE_ACT_RELU, m->params + L->b_off);
     if (L->act != VAE_ACT_RELU)
       vae_act_forward (ws->act[l], (size_t) n * L->n_out, L->act);
   }
@@ -559,7 +553,7 @@ tile_forward (VaeDenoiser *d, int n, float feat, float *z)
       memcpy (zk, bo, (size_t) P * sizeof (float));
   }
   vae_gemm_run (n, ws->act[nl - 2], Lo->n_in, &d->gb[nl - 1],
-      c->residual ? -1.0f : 1.0f, z, P, 0);
+      c->residual ? -1.0f : 1.0f, z, P, 0, NULL);
 }
 
 /* Computes patches [k0, k1) of the grid into z (network units, the

@@ -23,6 +23,7 @@
 #include "vae_private.h"
 
 #include <cblas.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,9 +70,11 @@ vae_gemm_packed_floats (int n, int k)
   return (size_t) ((n + 31) / 32 * 32) * k;
 }
 
-void
-vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
-    int ldb, VaeGemmIsa isa)
+/* b_nk: B is (n × k), ldb, as a layer's weights (op(B) = Bᵀ); else B is
+ * (k × n), ldb (op(B) = B). */
+static void
+pack (VaeGemmB *pb, float *buf, const float *b, int n, int k, int ldb,
+    int b_nk, VaeGemmIsa isa)
 {
   int nr = nr_of (isa);
   pb->n = n;
@@ -84,47 +87,68 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     return;
   for (int j0 = 0; j0 < n; j0 += nr) {
     float *panel = buf + (size_t) j0 * k;
-    for (int kk = 0; kk < k; kk++)
-      for (int jj = 0; jj < nr; jj++)
-        panel[(size_t) kk * nr + jj] = j0 + jj < n
-            ? b[(size_t) (j0 + jj) * ldb + kk] : 0.0f;
+    int w = n - j0 < nr ? n - j0 : nr;
+    if (b_nk) {
+      for (int kk = 0; kk < k; kk++)
+        for (int jj = 0; jj < nr; jj++)
+          panel[(size_t) kk * nr + jj] = jj < w
+              ? b[(size_t) (j0 + jj) * ldb + kk] : 0.0f;
+    } else {
+      for (int kk = 0; kk < k; kk++) {
+        float *dst = panel + (size_t) kk * nr;
+        memcpy (dst, b + (size_t) kk * ldb + j0, (size_t) w * sizeof (float));
+        for (int jj = w; jj < nr; jj++)
+          dst[jj] = 0.0f;
+      }
+    }
   }
 }
 
+void
+vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
+    int ldb, VaeGemmIsa isa)
+{
+  pack (pb, buf, b, n, k, ldb, 1, isa);
+}
+
 #ifdef GEMM_X86
-/* mr rows of A (lda) as [k][mr]: the kernel's broadcasts then walk one
- * pointer, which leaves the registers to the accumulators. */
-/* One MR-row block against one panel; mr and the column count are
- * constants after inlining into the switch below, so the accumulators stay
- * in registers. */
+/* One block of MR rows of C against one panel.  The accumulators start at
+ * zero and run over k in order; the epilogue is C + α·acc (load_c), else
+ * bias + α·acc (bias NULL: 0), then max(·, 0) if relu.  A's element (r, kk)
+ * is a[AIDX]: its rows in place, or its columns (op(A) = Aᵀ). */
 #define KERNEL_AVX512(NAME, MR, AIDX)                                          \
   __attribute__ ((target ("avx512f"), noinline)) static void                 \
   NAME (int k, const float *restrict a, int lda,                              \
       const float *restrict p, float alpha, float *restrict c, int ldc,      \
-      __mmask16 m0, __mmask16 m1, int relu)                                   \
+      __mmask16 m0, __mmask16 m1, int relu, const float *bias, int load_c)   \
   {                                                                           \
     __m512 acc[MR][2];                                                        \
-    _Pragma ("GCC unroll 16")                                               \
+    _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm512_setzero_ps ();                           \
     for (int kk = 0; kk < k; kk++) {                                          \
       __m512 b0 = _mm512_load_ps (p + (size_t) kk * 32);                      \
       __m512 b1 = _mm512_load_ps (p + (size_t) kk * 32 + 16);                 \
       _Pragma ("GCC unroll 16")                                               \
-    for (int r = 0; r < MR; r++) {                                          \
+      for (int r = 0; r < MR; r++) {                                          \
         __m512 av = _mm512_set1_ps (a[AIDX]);                                 \
         acc[r][0] = _mm512_fmadd_ps (av, b0, acc[r][0]);                      \
         acc[r][1] = _mm512_fmadd_ps (av, b1, acc[r][1]);                      \
       }                                                                       \
     }                                                                         \
     const __m512 al = _mm512_set1_ps (alpha), z = _mm512_setzero_ps ();       \
-    _Pragma ("GCC unroll 16")                                               \
+    __m512 c0 = z, c1 = z;                                                    \
+    if (bias) {                                                               \
+      c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
+      c1 = _mm512_maskz_loadu_ps (m1, bias + 16);                             \
+    }                                                                         \
+    _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++) {                                            \
       float *cr = c + (size_t) r * ldc;                                       \
       __m512 v0 = _mm512_fmadd_ps (acc[r][0], al,                             \
-          _mm512_maskz_loadu_ps (m0, cr));                                    \
+          load_c ? _mm512_maskz_loadu_ps (m0, cr) : c0);                      \
       __m512 v1 = _mm512_fmadd_ps (acc[r][1], al,                             \
-          _mm512_maskz_loadu_ps (m1, cr + 16));                               \
+          load_c ? _mm512_maskz_loadu_ps (m1, cr + 16) : c1);                 \
       if (relu) {                                                             \
         v0 = _mm512_max_ps (v0, z);                                           \
         v1 = _mm512_max_ps (v1, z);                                           \
@@ -134,67 +158,49 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     }                                                                         \
   }
 #define ROWS (size_t) r * lda + kk
+#define COLS (size_t) kk * lda + r
 KERNEL_AVX512 (row512_8, 8, ROWS)
 KERNEL_AVX512 (row512_4, 4, ROWS)
 KERNEL_AVX512 (row512_2, 2, ROWS)
 KERNEL_AVX512 (row512_1, 1, ROWS)
-
-/* Row blocks outer, panels inner: the block's rows of A and C stay in L1
- * while the packed B streams from L2. */
-__attribute__ ((target ("avx512f"))) static void
-gemm_avx512 (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
-    float *c, int ldc, int relu)
-{
-  int n = pb->n, k = pb->k;
-  for (int i = 0; i < m;) {
-    int r = m - i, mr = r >= 8 ? 8 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
-    const float *ai = a + (size_t) i * lda;
-    for (int j0 = 0; j0 < n; j0 += 32) {
-      const float *p = pb->p + (size_t) j0 * k;
-      float *ci = c + (size_t) i * ldc + j0;
-      int w = n - j0 < 32 ? n - j0 : 32;
-      __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);
-      __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16
-          ? (1u << (w - 16)) - 1 : 0);
-      switch (mr) {
-        case 8: row512_8 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        case 4: row512_4 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        case 2: row512_2 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        default: row512_1 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-      }
-    }
-    i += mr;
-  }
-}
+KERNEL_AVX512 (col512_8, 8, COLS)
+KERNEL_AVX512 (col512_4, 4, COLS)
+KERNEL_AVX512 (col512_2, 2, COLS)
+KERNEL_AVX512 (col512_1, 1, COLS)
 
 #define KERNEL_AVX2(NAME, MR, AIDX)                                            \
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const float *restrict a, int lda,                              \
       const float *restrict p, float alpha, float *restrict c, int ldc,      \
-      __m256i m0, __m256i m1, int relu)                                       \
+      __m256i m0, __m256i m1, int relu, const float *bias, int load_c)       \
   {                                                                           \
     __m256 acc[MR][2];                                                        \
-    _Pragma ("GCC unroll 16")                                               \
+    _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm256_setzero_ps ();                           \
     for (int kk = 0; kk < k; kk++) {                                          \
       __m256 b0 = _mm256_load_ps (p + (size_t) kk * 16);                      \
       __m256 b1 = _mm256_load_ps (p + (size_t) kk * 16 + 8);                  \
       _Pragma ("GCC unroll 16")                                               \
-    for (int r = 0; r < MR; r++) {                                          \
+      for (int r = 0; r < MR; r++) {                                          \
         __m256 av = _mm256_broadcast_ss (a + AIDX);                           \
         acc[r][0] = _mm256_fmadd_ps (av, b0, acc[r][0]);                      \
         acc[r][1] = _mm256_fmadd_ps (av, b1, acc[r][1]);                      \
       }                                                                       \
     }                                                                         \
     const __m256 al = _mm256_set1_ps (alpha), z = _mm256_setzero_ps ();       \
-    _Pragma ("GCC unroll 16")                                               \
+    __m256 c0 = z, c1 = z;                                                    \
+    if (bias) {                                                               \
+      c0 = _mm256_maskload_ps (bias, m0);                                     \
+      c1 = _mm256_maskload_ps (bias + 8, m1);                                 \
+    }                                                                         \
+    _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++) {                                            \
       float *cr = c + (size_t) r * ldc;                                       \
       __m256 v0 = _mm256_fmadd_ps (acc[r][0], al,                             \
-          _mm256_maskload_ps (cr, m0));                                       \
+          load_c ? _mm256_maskload_ps (cr, m0) : c0);                         \
       __m256 v1 = _mm256_fmadd_ps (acc[r][1], al,                             \
-          _mm256_maskload_ps (cr + 8, m1));                                   \
+          load_c ? _mm256_maskload_ps (cr + 8, m1) : c1);                     \
       if (relu) {                                                             \
         v0 = _mm256_max_ps (v0, z);                                           \
         v1 = _mm256_max_ps (v1, z);                                           \
@@ -207,6 +213,62 @@ KERNEL_AVX2 (row256_6, 6, ROWS)
 KERNEL_AVX2 (row256_4, 4, ROWS)
 KERNEL_AVX2 (row256_2, 2, ROWS)
 KERNEL_AVX2 (row256_1, 1, ROWS)
+KERNEL_AVX2 (col256_6, 6, COLS)
+KERNEL_AVX2 (col256_4, 4, COLS)
+KERNEL_AVX2 (col256_2, 2, COLS)
+KERNEL_AVX2 (col256_1, 1, COLS)
+
+typedef struct {
+  int ta, relu, load_c;       /* ta: op(A) = Aᵀ */
+  float alpha;
+  const float *bias;
+} Epi;
+
+/* Panels in groups of at most ~256 KiB (L2), row blocks within a group,
+ * panels within a row block: the block's rows of A and C stay in L1 while
+ * the group streams from L2. */
+__attribute__ ((target ("avx512f"))) static void
+gemm_avx512 (int m, const float *a, int lda, const VaeGemmB *pb, float *c,
+    int ldc, const Epi *e)
+{
+  int n = pb->n, k = pb->k;
+  int group = (int) (65536 / ((size_t) k * 32)) * 32;
+  group = group < 32 ? 32 : group;
+  for (int g0 = 0; g0 < n; g0 += group) {
+    int g1 = g0 + group < n ? g0 + group : n;
+    for (int i = 0; i < m;) {
+      int r = m - i, mr = r >= 8 ? 8 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
+      const float *ai = e->ta ? a + i : a + (size_t) i * lda;
+      for (int j0 = g0; j0 < g1; j0 += 32) {
+        const float *p = pb->p + (size_t) j0 * k;
+        const float *bj = e->bias ? e->bias + j0 : NULL;
+        float *ci = c + (size_t) i * ldc + j0;
+        int w = n - j0 < 32 ? n - j0 : 32;
+        __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);
+        __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16
+            ? (1u << (w - 16)) - 1 : 0);
+#define ARGS k, ai, lda, p, e->alpha, ci, ldc, m0, m1, e->relu, bj, e->load_c
+        if (e->ta) {
+          switch (mr) {
+            case 8: col512_8 (ARGS); break;
+            case 4: col512_4 (ARGS); break;
+            case 2: col512_2 (ARGS); break;
+            default: col512_1 (ARGS); break;
+          }
+        } else {
+          switch (mr) {
+            case 8: row512_8 (ARGS); break;
+            case 4: row512_4 (ARGS); break;
+            case 2: row512_2 (ARGS); break;
+            default: row512_1 (ARGS); break;
+          }
+        }
+#undef ARGS
+      }
+      i += mr;
+    }
+  }
+}
 
 __attribute__ ((target ("avx2,fma"))) static __m256i
 lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
@@ -216,52 +278,135 @@ lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
 }
 
 __attribute__ ((target ("avx2,fma"))) static void
-gemm_avx2 (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
-    float *c, int ldc, int relu)
+gemm_avx2 (int m, const float *a, int lda, const VaeGemmB *pb, float *c,
+    int ldc, const Epi *e)
 {
   int n = pb->n, k = pb->k;
-  for (int i = 0; i < m;) {
-    int r = m - i, mr = r >= 6 ? 6 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
-    const float *ai = a + (size_t) i * lda;
-    for (int j0 = 0; j0 < n; j0 += 16) {
-      const float *p = pb->p + (size_t) j0 * k;
-      float *ci = c + (size_t) i * ldc + j0;
-      int w = n - j0 < 16 ? n - j0 : 16;
-      __m256i m0 = lane_mask (w > 8 ? 8 : w), m1 = lane_mask (w > 8 ? w - 8 : 0);
-      switch (mr) {
-        case 6: row256_6 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        case 4: row256_4 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        case 2: row256_2 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
-        default: row256_1 (k, ai, lda, p, alpha, ci, ldc, m0, m1, relu); break;
+  int group = (int) (65536 / ((size_t) k * 16)) * 16;
+  group = group < 16 ? 16 : group;
+  for (int g0 = 0; g0 < n; g0 += group) {
+    int g1 = g0 + group < n ? g0 + group : n;
+    for (int i = 0; i < m;) {
+      int r = m - i, mr = r >= 6 ? 6 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
+      const float *ai = e->ta ? a + i : a + (size_t) i * lda;
+      for (int j0 = g0; j0 < g1; j0 += 16) {
+        const float *p = pb->p + (size_t) j0 * k;
+        const float *bj = e->bias ? e->bias + j0 : NULL;
+        float *ci = c + (size_t) i * ldc + j0;
+        int w = n - j0 < 16 ? n - j0 : 16;
+        __m256i m0 = lane_mask (w > 8 ? 8 : w);
+        __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);
+#define ARGS k, ai, lda, p, e->alpha, ci, ldc, m0, m1, e->relu, bj, e->load_c
+        if (e->ta) {
+          switch (mr) {
+            case 6: col256_6 (ARGS); break;
+            case 4: col256_4 (ARGS); break;
+            case 2: col256_2 (ARGS); break;
+            default: col256_1 (ARGS); break;
+          }
+        } else {
+          switch (mr) {
+            case 6: row256_6 (ARGS); break;
+            case 4: row256_4 (ARGS); break;
+            case 2: row256_2 (ARGS); break;
+            default: row256_1 (ARGS); break;
+          }
+        }
+#undef ARGS
       }
+      i += mr;
     }
-    i += mr;
   }
 }
 #endif
 
-void
-vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
-    float *c, int ldc, int relu)
+static void
+relu_rows (float *c, int m, int n, int ldc)
 {
-  if (m < 1 || pb->n < 1)
-    return;
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      float *v = c + (size_t) i * ldc + j;
+      *v = *v > 0.0f ? *v : 0.0f;
+    }
+}
+
+static void
+run (int m, const float *a, int lda, const VaeGemmB *pb, float *c, int ldc,
+    const Epi *e)
+{
 #ifdef GEMM_X86
   if (pb->isa == VAE_GEMM_AVX512) {
-    gemm_avx512 (m, a, lda, pb, alpha, c, ldc, relu);
+    gemm_avx512 (m, a, lda, pb, c, ldc, e);
     return;
   }
   if (pb->isa == VAE_GEMM_AVX2) {
-    gemm_avx2 (m, a, lda, pb, alpha, c, ldc, relu);
+    gemm_avx2 (m, a, lda, pb, c, ldc, e);
     return;
   }
 #endif
+  (void) m; (void) a; (void) lda; (void) pb; (void) c; (void) ldc; (void) e;
+}
+
+void
+vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
+    float *c, int ldc, int relu, const float *bias)
+{
+  Epi e = { 0, relu, bias == NULL, alpha, bias };
+  if (m < 1 || pb->n < 1)
+    return;
+  if (pb->isa != VAE_GEMM_BLAS) {
+    run (m, a, lda, pb, c, ldc, &e);
+    return;
+  }
+  if (bias)
+    for (int i = 0; i < m; i++)
+      memcpy (c + (size_t) i * ldc, bias, (size_t) pb->n * sizeof (float));
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, pb->n, pb->k,
       alpha, a, lda, pb->b, pb->ldb, 1.0f, c, ldc);
   if (relu)
-    for (int i = 0; i < m; i++)
-      for (int j = 0; j < pb->n; j++) {
-        float *v = c + (size_t) i * ldc + j;
-        *v = *v > 0.0f ? *v : 0.0f;
-      }
+    relu_rows (c, m, pb->n, ldc);
+}
+
+/* Each thread's buffer for the packed B of vae_sgemm: grown, never shrunk,
+ * freed when the thread ends. */
+static GPrivate pack_buf = G_PRIVATE_INIT (free);
+static GPrivate pack_cap = G_PRIVATE_INIT (NULL);
+
+void
+vae_sgemm (int ta, int tb, int m, int n, int k, float alpha, const float *a,
+    int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+  VaeGemmIsa isa = vae_gemm_best_isa ();
+  VaeGemmB pb;
+  float *buf;
+  size_t need, cap;
+
+  if (m < 1 || n < 1)
+    return;
+  /* fewer than 8 columns would leave most of the kernel's lanes idle */
+  if (isa == VAE_GEMM_BLAS || k < 1 || n < 8 || (beta != 0.0f
+          && beta != 1.0f)) {
+    cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+        tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta,
+        c, ldc);
+    return;
+  }
+  need = vae_gemm_packed_floats (n, k);
+  buf = g_private_get (&pack_buf);
+  cap = GPOINTER_TO_SIZE (g_private_get (&pack_cap));
+  if (buf == NULL || cap < need) {
+    cap = need + need / 4;
+    buf = vae_aligned_alloc (cap * sizeof (float));
+    if (buf == NULL) {        /* out of memory: OpenBLAS needs none here */
+      cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+          tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
+          beta, c, ldc);
+      return;
+    }
+    g_private_replace (&pack_buf, buf);
+    g_private_set (&pack_cap, GSIZE_TO_POINTER (cap));
+  }
+  pack (&pb, buf, b, n, k, ldb, tb, isa);
+  Epi e = { ta, 0, beta != 0.0f, alpha, NULL };
+  run (m, a, lda, &pb, c, ldc, &e);
 }

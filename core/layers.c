@@ -94,7 +94,7 @@ vae_dense_forward (float *y, const float *x, const float *w, const float *b,
   /* y (B, n_out) = b broadcast, then += x (B, n_in) · W^T (n_in, n_out). */
   for (int i = 0; i < batch; i++)
     memcpy (y + (size_t) i * n_out, b, (size_t) n_out * sizeof *y);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, batch, n_out, n_in,
+  vae_sgemm (0, 1, batch, n_out, n_in,
       1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
   vae_act_forward (y, (size_t) batch * n_out, act);
 }
@@ -106,7 +106,7 @@ vae_dense_backward (float *dx, float *dw, float *db, float *dy,
 {
   vae_act_backward (dy, y, (size_t) batch * n_out, act);
   /* dW (n_out, n_in) += dy^T (n_out, B) · x (B, n_in) */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, batch,
+  vae_sgemm (1, 0, n_out, n_in, batch,
       1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
   for (int i = 0; i < batch; i++) {
     const float *row = dy + (size_t) i * n_out;
@@ -115,6 +115,6 @@ vae_dense_backward (float *dx, float *dw, float *db, float *dy,
   }
   /* dx (B, n_in) = dy (B, n_out) · W (n_out, n_in) */
   if (dx != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, n_in,
+    vae_sgemm (0, 0, batch, n_in,
         n_out, 1.0f, dy, n_out, w, n_in, 0.0f, dx, n_in);
 }

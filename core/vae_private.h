@@ -65,8 +65,9 @@ struct VaeWorkspace {
 void vae_expf_n (float *y, const float *x, size_t n);
 int vae_vec_fma_available (void);
 
-/* gemm.c: C += α·A·Bᵀ (then max(·, 0) if relu) for A (m × k, lda), B
- * (n × k, ldb, row-major as the layers store it) packed once. */
+/* gemm.c: C += α·A·Bᵀ, or C = bias + α·A·Bᵀ when bias (n) is given, then
+ * max(·, 0) if relu; A (m × k, lda), B (n × k, ldb, row-major as the
+ * layers store it) packed once. */
 typedef enum {
   VAE_GEMM_BLAS = 0,          /* cblas_sgemm on B itself */
   VAE_GEMM_AVX2 = 1,
@@ -87,7 +88,14 @@ size_t vae_gemm_packed_floats (int n, int k);
 void vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     int ldb, VaeGemmIsa isa);
 void vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb,
-    float alpha, float *c, int ldc, int relu);
+    float alpha, float *c, int ldc, int relu, const float *bias);
+/* cblas_sgemm (row-major; ta, tb: 1 = transposed) on the same kernels,
+ * B packed per call into the thread's own buffer (allocated once, as it
+ * grows); OpenBLAS itself for β other than 0 and 1, n < 8 or without a
+ * kernel. */
+void vae_sgemm (int ta, int tb, int m, int n, int k, float alpha,
+    const float *a, int lda, const float *b, int ldb, float beta, float *c,
+    int ldc);
 
 
 int vae_set_error (VaeError *err, int status, const char *fmt, ...)

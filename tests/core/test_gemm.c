@@ -1,7 +1,7 @@
 /* The denoiser's packed-B GEMM (core/gemm.c) on every instruction set this
  * CPU runs: C += α·A·Bᵀ (then ReLU) against a double-precision reference
- * for edge shapes (m, n, k not multiples of the register blocks, padded
- * leading dimensions), rows beyond m and columns beyond n untouched, the
+ * and C = bias + α·A·Bᵀ, for edge shapes (m, n, k not multiples of the
+ * register blocks, padded leading dimensions), rows beyond m and columns beyond n untouched, the
  * result of a row independent of the rows computed with it, and the
  * AVX2 and AVX-512 kernels bit-identical (one FMA chain per element). */
 #include "vae.h"
@@ -18,7 +18,8 @@ static const char *isa_name[] = { "blas", "avx2", "avx512" };
 /* one case on one ISA; returns the output (m rows, ldc) for comparisons */
 static float *
 run_case (int isa, int m, int n, int k, int lda, int ldb, int ldc,
-    float alpha, int relu, const float *a, const float *b, const float *c0)
+    float alpha, int relu, const float *a, const float *b, const float *c0,
+    const float *bias)
 {
   VaeGemmB pb;
   float *buf = vae_aligned_alloc (vae_gemm_packed_floats (n, k)
@@ -26,7 +27,7 @@ run_case (int isa, int m, int n, int k, int lda, int ldb, int ldc,
   float *c = malloc ((size_t) (m + 1) * ldc * sizeof (float));
   memcpy (c, c0, (size_t) (m + 1) * ldc * sizeof (float));
   vae_gemm_pack (&pb, buf, b, n, k, ldb, (VaeGemmIsa) isa);
-  vae_gemm_run (m, a, lda, &pb, alpha, c, ldc, relu);
+  vae_gemm_run (m, a, lda, &pb, alpha, c, ldc, relu, bias);
   vae_aligned_free (buf);
   return c;
 }
@@ -51,6 +52,11 @@ test_shapes (int isa)
         float alpha = (cases % 3 == 0) ? -1.0f : (cases % 3 == 1) ? 1.0f
             : 0.5f;
         int relu = cases % 2;
+        /* every third case C = bias + α·A·Bᵀ, C's old values unread */
+        float *bias = cases % 3 == 2 ? malloc ((size_t) n * sizeof (float))
+            : NULL;
+        for (int j = 0; bias && j < n; j++)
+          bias[j] = urand (&rng, -1, 1);
         float *a = malloc ((size_t) m * lda * sizeof (float));
         float *b = malloc ((size_t) n * ldb * sizeof (float));
         float *c0 = malloc ((size_t) (m + 1) * ldc * sizeof (float));
@@ -61,7 +67,7 @@ test_shapes (int isa)
         for (int i = 0; i < (m + 1) * ldc; i++)
           c0[i] = urand (&rng, -1, 1);
         float *c = run_case (isa, m, n, k, lda, ldb, ldc, alpha, relu, a, b,
-            c0);
+            c0, bias);
         for (int i = 0; i < m; i++)
           for (int j = 0; j < ldc; j++) {
             size_t o = (size_t) i * ldc + j;
@@ -76,10 +82,11 @@ test_shapes (int isa)
               mag += fabs ((double) a[(size_t) i * lda + t]
                   * b[(size_t) j * ldb + t]);
             }
-            double want = c0[o] + alpha * s;
+            double base = bias ? bias[j] : c0[o];
+            double want = base + alpha * s;
             if (relu && want < 0)
               want = 0;
-            double e = fabs (c[o] - want) / (fabs (c0[o]) + fabs (alpha)
+            double e = fabs (c[o] - want) / (fabs (base) + fabs (alpha)
                 * mag + 1e-30);
             worst = fmax (worst, e);
           }
@@ -90,6 +97,7 @@ test_shapes (int isa)
         free (b);
         free (c0);
         free (c);
+        free (bias);
         cases++;
       }
   printf ("%-6s %d shapes: worst error %.2e of the summed magnitudes\n",
@@ -111,6 +119,10 @@ test_denoiser_shapes (int best)
     float *b = malloc ((size_t) n * k * sizeof (float));
     float *c0 = malloc ((size_t) (m + 1) * n * sizeof (float));
     float *ref[3] = { NULL, NULL, NULL };
+    float bias[448];
+    const float *bs = s == 0 ? bias : NULL;   /* layer 0 has its bias fused */
+    for (int j = 0; j < n; j++)
+      bias[j] = urand (&rng, -1, 1);
     for (int i = 0; i < m * lda; i++)
       a[i] = urand (&rng, -1, 1);
     for (int i = 0; i < n * k; i++)
@@ -118,7 +130,8 @@ test_denoiser_shapes (int best)
     for (int i = 0; i < (m + 1) * n; i++)
       c0[i] = urand (&rng, -1, 1);
     for (int isa = VAE_GEMM_AVX2; isa <= best; isa++) {
-      ref[isa] = run_case (isa, m, n, k, lda, k, n, -1.0f, s == 0, a, b, c0);
+      ref[isa] = run_case (isa, m, n, k, lda, k, n, -1.0f, s == 0, a, b, c0,
+          bs);
       /* the same rows, 37 at a time from row 3 */
       float *c = malloc ((size_t) (m + 1) * n * sizeof (float));
       VaeGemmB pb;
@@ -126,10 +139,10 @@ test_denoiser_shapes (int best)
           * sizeof (float));
       memcpy (c, c0, (size_t) (m + 1) * n * sizeof (float));
       vae_gemm_pack (&pb, buf, b, n, k, k, (VaeGemmIsa) isa);
-      vae_gemm_run (3, a, lda, &pb, -1.0f, c, n, s == 0);
+      vae_gemm_run (3, a, lda, &pb, -1.0f, c, n, s == 0, bs);
       for (int i = 3; i < m; i += 37)
         vae_gemm_run (i + 37 > m ? m - i : 37, a + (size_t) i * lda, lda,
-            &pb, -1.0f, c + (size_t) i * n, n, s == 0);
+            &pb, -1.0f, c + (size_t) i * n, n, s == 0, bs);
       CHECK (memcmp (c, ref[isa], (size_t) m * n * sizeof (float)) == 0,
           "%s %dx%dx%d: rows differ with the rows computed beside them",
           isa_name[isa], m, n, k);
@@ -151,6 +164,68 @@ test_denoiser_shapes (int best)
   }
 }
 
+/* vae_sgemm, cblas_sgemm's stand-in for training: every transposition and
+ * β ∈ {0, 1} against double, on odd shapes and padded strides. */
+static void
+test_sgemm (void)
+{
+  static const int shp[][3] = { { 1, 1, 1 }, { 7, 33, 5 }, { 128, 400, 784 },
+    { 13, 20, 400 }, { 400, 784, 128 }, { 9, 65, 31 } };
+  VaeRng rng;
+  double worst = 0.0;
+  int cases = 0;
+  vae_rng_seed (&rng, 5);
+  for (size_t t = 0; t < sizeof shp / sizeof *shp; t++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        for (int beta = 0; beta < 2; beta++) {
+          int m = shp[t][0], n = shp[t][1], k = shp[t][2];
+          int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+          size_t na = (size_t) (ta ? k : m) * lda, nb = (size_t) (tb ? n : k)
+              * ldb, nc = (size_t) m * ldc;
+          float *a = malloc (na * sizeof (float)), *b = malloc (nb
+              * sizeof (float)), *c = malloc (nc * sizeof (float)),
+              *c0 = malloc (nc * sizeof (float));
+          float alpha = t % 2 ? -0.5f : 1.0f;
+          for (size_t i = 0; i < na; i++)
+            a[i] = urand (&rng, -1, 1);
+          for (size_t i = 0; i < nb; i++)
+            b[i] = urand (&rng, -1, 1);
+          for (size_t i = 0; i < nc; i++)
+            c[i] = c0[i] = urand (&rng, -1, 1);
+          vae_sgemm (ta, tb, m, n, k, alpha, a, lda, b, ldb, (float) beta, c,
+              ldc);
+          for (int i = 0; i < m; i++)
+            for (int j = 0; j < ldc; j++) {
+              size_t o = (size_t) i * ldc + j;
+              if (j >= n) {
+                CHECK (c[o] == c0[o], "sgemm ta%d tb%d: padding written", ta,
+                    tb);
+                continue;
+              }
+              double s = 0.0, mag = 0.0;
+              for (int q = 0; q < k; q++) {
+                double x = ta ? a[(size_t) q * lda + i] : a[(size_t) i * lda + q];
+                double y = tb ? b[(size_t) j * ldb + q] : b[(size_t) q * ldb + j];
+                s += x * y;
+                mag += fabs (x * y);
+              }
+              double want = beta * (double) c0[o] + alpha * s;
+              double e = fabs (c[o] - want) / (beta * fabs (c0[o])
+                  + fabs (alpha) * mag + 1e-30);
+              worst = fmax (worst, e);
+            }
+          free (a);
+          free (b);
+          free (c);
+          free (c0);
+          cases++;
+        }
+  printf ("vae_sgemm (%s): %d cases, every transposition, beta 0 and 1: "
+      "worst error %.2e\n", isa_name[vae_gemm_best_isa ()], cases, worst);
+  CHECK (worst < 1e-6, "vae_sgemm error %.3g", worst);
+}
+
 int
 main (void)
 {
@@ -159,6 +234,7 @@ main (void)
   for (int isa = VAE_GEMM_BLAS; isa <= best; isa++)
     test_shapes (isa);
   test_denoiser_shapes (best);
+  test_sgemm ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
