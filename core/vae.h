@@ -12,7 +12,10 @@
  *
  * Parameters live in one aligned arena; gradients and Adam moments share its
  * layout.  Activations live in a VaeWorkspace sized once for the largest
- * batch, so after preparation inference allocates nothing.  A model is
+ * batch, so after preparation inference allocates nothing, but for one
+ * buffer per thread, on its first GEMM: where the CPU has AVX2 or AVX-512
+ * the GEMMs run on the project's FMA kernels (gemm.c), which pack the
+ * weights there (a VaeDenoiser packs its own once).  A model is
  * read-only during inference: several threads may share one model, each with
  * its own workspace.
  *

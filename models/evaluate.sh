@@ -28,7 +28,7 @@
 #   WORK [${TMPDIR:-/tmp}/vae_evaluate]  (noisy and denoised PNGs stay there)
 #   THREADS [2]  OpenBLAS threads of the tool, n-threads of vaedenoise, parallel ffmpeg jobs
 #   SETS ["set12 bsd68"]  SIGMAS ["15 25 50"]  LIMIT [all] images per set
-#   MODELS ["denoise-s denoise-s@4 denoise-s@2 denoise-cnn"]   names in MODELS_DIR or paths (NAME@S: stride S;
+#   MODELS ["denoise-s denoise-s@6 denoise-s@2 denoise-cnn"]   names in MODELS_DIR or paths (NAME@S: stride S;
 #              NAME+x8: self-ensemble, papers' protocol only)  PAPER_FILE [denoise-paper.md]
 #   PEERS ["nlmeans hqdn3d vaguedenoiser bm3d"]  BM3D_SETS ["set12"] (bm3d is slow)
 #   IMPULSE_MODELS ["denoise-sp denoise-mask"]  PS ["0.1 0.2"]
@@ -56,7 +56,7 @@ if [[ $QUICK == 1 ]]; then
 fi
 SETS=${SETS:-"set12 bsd68"}
 SIGMAS=${SIGMAS:-"15 25 50"}
-MODELS=${MODELS:-"denoise-s denoise-s@4 denoise-s@2 denoise-cnn"}
+MODELS=${MODELS:-"denoise-s denoise-s@6 denoise-s@2 denoise-cnn"}
 PAPER_FILE=${PAPER_FILE:-denoise-paper.md}
 PEERS=${PEERS:-"nlmeans hqdn3d vaguedenoiser bm3d"}
 BM3D_SETS=${BM3D_SETS:-"set12"}

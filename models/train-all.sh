@@ -37,9 +37,10 @@ for n in "${names[@]}"; do
                  # Then pruned in place to the 448 hidden units of largest output
                  # energy E[a²]·‖w‖² on the same kind of patches (40 of the 512 are
                  # never active), and fine-tuned 150,000 steps at a low rate:
-                 # 12.5% less work per frame for the same PSNR (models/README.md)
+                 # 12.5% less work per frame for the same PSNR (models/README.md);
+                 # then 300,000 steps for stride 4 (below).
                  # Trained with --threads 2 (data-parallel, reproducible for that
-                 # N), whatever THREADS says: 900,000 + 150,000 steps, ~35 min.
+                 # N), whatever THREADS says: 900,000 + 150,000 + 300,000 steps.
     T=2 train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise gaussian \
       --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
       --meta denoise.stride=6 --steps 900000 --val-every 5000 --checkpoint-every 10000
@@ -51,7 +52,19 @@ for n in "${names[@]}"; do
       --lr-final 1e-5 --seed 3 --patch 8 --latent 448 --noise gaussian --noise-min 0 \
       --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --meta denoise.stride=6 \
       --steps 150000 --val-every 10000 --checkpoint-every 10000 --init "$OUT/$n.safetensors" \
-      --threads 2 --log "$OUT/$n-finetune.csv" --out "$OUT/$n.safetensors" ;;
+      --threads 2 --log "$OUT/$n-finetune.csv" --out "$OUT/$n.safetensors"
+    # Third stage: the element's operating point moved to stride 4 (the
+    # AVX-512/AVX2 GEMM kernels made it real-time); 300,000 steps with each
+    # output pixel's squared error weighted by its share of the stride-4
+    # Gaussian overlap-add (--loss-stride 4), i.e. the loss of the blended
+    # plane rather than of the lone patch.
+    "$VAE" train --kind dae --data "images:$DATA/denoise/train400" --act relu --residual \
+      --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256 --lr 5e-5 \
+      --lr-final 1e-5 --seed 4 --patch 8 --latent 448 --noise gaussian --noise-min 0 \
+      --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --meta denoise.stride=4 \
+      --loss-stride 4 --steps 300000 --val-every 10000 --checkpoint-every 50000 \
+      --init "$OUT/$n.safetensors" --threads 2 --log "$OUT/$n-stride4.csv" \
+      --out "$OUT/$n.safetensors" ;;
   denoise-cnn)   # quality model: a convolutional DAE, 8 layers of 3x3 convolutions
                  # with 32 channels (receptive field 17x17), residual, σ map as a
                  # second input channel, σ 0..55; 40x40 patches, batch 32, the

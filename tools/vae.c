@@ -332,7 +332,8 @@ train_usage (void)
       "  --seed N [1] --log FILE.csv --checkpoint-every N\n"
       "  --threads N [1]        each batch split over N threads (deterministic for a\n"
       "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"
-      "  --init FILE            start from a model's weights\n"
+      "  --init FILE            start from a model's weights (its train.* record is\n"
+      "                         kept as init.train.*)\n"
       "  --whiten zca [--whiten-eps E]  ZCA-whiten patch data (fitted on 100,000\n"
       "                         training patches, eigenvalues + E [1e-4]); the saved\n"
       "                         model has the whitening folded in and takes raw data\n"
@@ -765,6 +766,17 @@ cmd_train (int argc, char **argv)
       goto out;
     }
     fprintf (logf, "step,epoch,loss,rec,kl,beta,val_loss,seconds\n");
+  }
+  /* the training that made the --init model, which this one's record
+   * would otherwise overwrite, kept as init.train.* */
+  for (int i = 0, n = vae_model_n_meta (m); a.init && i < n; i++) {
+    const char *k, *v;
+    vae_model_meta_at (m, i, &k, &v);
+    if (g_str_has_prefix (k, "train.")) {
+      char *ik = g_strconcat ("init.", k, NULL);
+      vae_model_set_meta (m, ik, v);
+      g_free (ik);
+    }
   }
   cmdline = g_strjoinv (" ", argv);
   vae_model_set_meta (m, "train.command", cmdline);
