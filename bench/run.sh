@@ -28,7 +28,7 @@
 #   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [2]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
-#   ALT_STRIDES ["4 8"] extra vaedenoise PSNR/fps rows with these patch steps
+#   ALT_STRIDES ["6 2"] extra vaedenoise PSNR/fps rows with these patch steps
 #   ALT_MODELS [models/denoise-cnn.safetensors when present] extra vaedenoise rows
 #              with these models, over the first MID_FRAMES frames
 #   BENCH_NICE [unset] e.g. -20 (root): run everything at that nice level
@@ -214,7 +214,7 @@ BENCH_WORK=$PEER_WORK SIZES=1280x720 CONTENTS=camera FRAMES=$FRAMES MID_FRAMES=$
     "$TOOLS/peer_bench.sh" >"$PEERS_OUT" 2>>"$LOG"
 cat "$PEERS_OUT" >>"$LOG"
 # The speed/quality trade-off of the patch step (the default is half the patch).
-ALT_STRIDES=${ALT_STRIDES:-4 8}
+ALT_STRIDES=${ALT_STRIDES:-6 2}
 for st in $ALT_STRIDES; do
     BENCH_WORK=$PEER_WORK SIZES=1280x720 CONTENTS=camera FRAMES=$FRAMES MID_FRAMES=$MID_FRAMES \
         SLOW_FRAMES=$SLOW_FRAMES THREADS=2 PEERS=vaedenoise VAE_PLUGIN_DIR=$BUILD/plugin \
