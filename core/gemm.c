@@ -38,8 +38,8 @@
 VaeGemmIsa
 vae_gemm_best_isa (void)
 {
-  static int isa = -1;
-  if (isa < 0) {
+  static gsize isa = 0;       /* 1 + the choice, once */
+  if (g_once_init_enter (&isa)) {
     const char *env = getenv ("VAE_GEMM");
     int best = VAE_GEMM_BLAS;
 #ifdef GEMM_X86
@@ -53,9 +53,9 @@ vae_gemm_best_isa (void)
       best = VAE_GEMM_BLAS;
     else if (env != NULL && strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
       best = VAE_GEMM_AVX2;
-    isa = best;
+    g_once_init_leave (&isa, (gsize) best + 1);
   }
-  return (VaeGemmIsa) isa;
+  return (VaeGemmIsa) (isa - 1);
 }
 
 static int
