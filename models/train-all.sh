@@ -33,7 +33,7 @@ for n in "${names[@]}"; do
   case $n in
   denoise-s)     # real-time default: 8x8 patches, 65-512-64, σ 0..55; half the
                  # patches from images enlarged up to 3x (HD-video smoothness), half
-                 # the inputs rounded and clipped to 8 bits; used at stride 6.
+                 # the inputs rounded and clipped to 8 bits; first used at stride 6.
                  # Then pruned in place to the 448 hidden units of largest output
                  # energy E[a²]·‖w‖² on the same kind of patches (40 of the 512 are
                  # never active), and fine-tuned 150,000 steps at a low rate:
