@@ -69,12 +69,19 @@ for n in "${names[@]}"; do
                  # with 32 channels (receptive field 17x17), residual, σ map as a
                  # second input channel, σ 0..55; 40x40 patches, batch 32, the
                  # same data recipe as denoise-s (zoom, 8-bit rounding).
-                 # --threads 2 (reproducible for that N): 21,000 steps, ~90 min
+                 # --threads 2 (reproducible for that N): 21,000 + 14,000 steps
     T=2 train $n --kind dae --data "images:$DATA/denoise/train400" --act relu \
       --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 32 \
       --lr 1e-3 --lr-final 1e-5 --seed 1 --patch 40 --conv-depth 8 --conv-width 32 --conv-kernel 3 --noise gaussian \
       --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
-      --steps 21000 --val-every 1000 --checkpoint-every 1000 ;;
+      --steps 21000 --val-every 1000 --checkpoint-every 1000
+    # Second stage: 14,000 more steps, the cosine restarted at 2e-4 (seed 2)
+    "$VAE" train --kind dae --data "images:$DATA/denoise/train400" --act relu \
+      --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 32 \
+      --lr 2e-4 --lr-final 1e-5 --seed 2 --patch 40 --conv-depth 8 --conv-width 32 --conv-kernel 3 --noise gaussian \
+      --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
+      --steps 14000 --val-every 1000 --checkpoint-every 1000 --threads 2 \
+      --init "$OUT/$n.safetensors" --log "$OUT/$n-stage2.csv" --out "$OUT/$n.safetensors" ;;
   denoise-m)     # candidate, NOT shipped: 10x10 patches, 101-512-100, at stride 8:
                  # the same 2.96 GFLOP per 1280x720 frame as denoise-s at stride 6.
                  # On the 20 held-out Train400 images (papers' protocol) it scored
