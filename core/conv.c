@@ -255,13 +255,18 @@ direct_row512 (const float *restrict in, size_t in_row, int w, int ci, int k,
 }
 #endif
 
+/* 0: im2col + GEMM; 1: the AVX2 direct kernel; 2: the AVX-512 one (widths
+ * that are a multiple of 32).  Chosen once per layer and plane. */
 static int
 use_direct (const VaeLayer *L)
 {
 #ifdef CONV_DIRECT
-  return L->n_out % 16 == 0 && (L->act == VAE_ACT_RELU
-      || L->act == VAE_ACT_LRELU || L->act == VAE_ACT_IDENTITY)
-      && vae_vec_fma_available ();
+  if (L->n_out % 16 != 0 || !(L->act == VAE_ACT_RELU
+          || L->act == VAE_ACT_LRELU || L->act == VAE_ACT_IDENTITY)
+      || !vae_vec_fma_available ())
+    return 0;
+  return L->n_out % 32 == 0 && vae_gemm_best_isa () == VAE_GEMM_AVX512
+      ? 2 : 1;
 #else
   (void) L;
   return 0;
@@ -328,12 +333,8 @@ vae_conv_plane_forward (const VaeModel *m, const float *wr, float *in, int h,
           : y + ((yy + r) * row_pix + r) * co;
 #ifdef CONV_DIRECT
       if (direct) {
-        if (co % 32 == 0 && vae_gemm_best_isa () == VAE_GEMM_AVX512)
-          direct_row512 (ir, in_row, w, ci, k, wr, m->params + L->b_off, co,
-              L->act, orow);
-        else
-          direct_row (ir, in_row, w, ci, k, wr, m->params + L->b_off, co,
-              L->act, orow);
+        (direct == 2 ? direct_row512 : direct_row) (ir, in_row, w, ci, k, wr,
+            m->params + L->b_off, co, L->act, orow);
         continue;
       }
 #endif

@@ -111,17 +111,27 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
   pack (pb, buf, b, n, k, ldb, 1, isa);
 }
 
+typedef struct {
+  int ta, relu, load_c;       /* ta: op(A) = Aᵀ */
+  float alpha;
+  const float *bias;
+} Epi;
+
 #ifdef GEMM_X86
-/* One block of MR rows of C against one panel.  The accumulators start at
- * zero and run over k in order; the epilogue is C + α·acc (load_c), else
- * bias + α·acc (bias NULL: 0), then max(·, 0) if relu.  A's element (r, kk)
- * is a[AIDX]: its rows in place, or its columns (op(A) = Aᵀ). */
+/* One block of MR rows of C against one panel, w ≤ NR of its columns
+ * real.  The accumulators start at zero and run over k in order; the
+ * epilogue is C + α·acc (load_c), else bias + α·acc (bias NULL: 0), then
+ * max(·, 0) if relu.  A's element (r, kk) is a[AIDX]: its rows in place,
+ * or its columns (op(A) = Aᵀ).  bias is the panel's own slice. */
 #define KERNEL_AVX512(NAME, MR, AIDX)                                          \
   __attribute__ ((target ("avx512f"), noinline)) static void                 \
   NAME (int k, const float *restrict a, int lda,                              \
-      const float *restrict p, float alpha, float *restrict c, int ldc,      \
-      __mmask16 m0, __mmask16 m1, int relu, const float *bias, int load_c)   \
+      const float *restrict p, float *restrict c, int ldc, int w,            \
+      const Epi *e, const float *bias)                                        \
   {                                                                           \
+    const __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);     \
+    const __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16              \
+        ? (1u << (w - 16)) - 1 : 0);                                          \
     __m512 acc[MR][2];                                                        \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
@@ -136,7 +146,7 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
         acc[r][1] = _mm512_fmadd_ps (av, b1, acc[r][1]);                      \
       }                                                                       \
     }                                                                         \
-    const __m512 al = _mm512_set1_ps (alpha), z = _mm512_setzero_ps ();       \
+    const __m512 al = _mm512_set1_ps (e->alpha), z = _mm512_setzero_ps ();    \
     __m512 c0 = z, c1 = z;                                                    \
     if (bias) {                                                               \
       c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
@@ -146,10 +156,10 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     for (int r = 0; r < MR; r++) {                                            \
       float *cr = c + (size_t) r * ldc;                                       \
       __m512 v0 = _mm512_fmadd_ps (acc[r][0], al,                             \
-          load_c ? _mm512_maskz_loadu_ps (m0, cr) : c0);                      \
+          e->load_c ? _mm512_maskz_loadu_ps (m0, cr) : c0);                   \
       __m512 v1 = _mm512_fmadd_ps (acc[r][1], al,                             \
-          load_c ? _mm512_maskz_loadu_ps (m1, cr + 16) : c1);                 \
-      if (relu) {                                                             \
+          e->load_c ? _mm512_maskz_loadu_ps (m1, cr + 16) : c1);              \
+      if (e->relu) {                                                          \
         v0 = _mm512_max_ps (v0, z);                                           \
         v1 = _mm512_max_ps (v1, z);                                           \
       }                                                                       \
@@ -168,12 +178,21 @@ KERNEL_AVX512 (col512_4, 4, COLS)
 KERNEL_AVX512 (col512_2, 2, COLS)
 KERNEL_AVX512 (col512_1, 1, COLS)
 
+__attribute__ ((target ("avx2,fma"))) static inline __m256i
+lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
+{
+  const __m256i idx = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32 (_mm256_set1_epi32 (w), idx);
+}
+
 #define KERNEL_AVX2(NAME, MR, AIDX)                                            \
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const float *restrict a, int lda,                              \
-      const float *restrict p, float alpha, float *restrict c, int ldc,      \
-      __m256i m0, __m256i m1, int relu, const float *bias, int load_c)       \
+      const float *restrict p, float *restrict c, int ldc, int w,            \
+      const Epi *e, const float *bias)                                        \
   {                                                                           \
+    const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
+    const __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);                         \
     __m256 acc[MR][2];                                                        \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
@@ -188,7 +207,7 @@ KERNEL_AVX512 (col512_1, 1, COLS)
         acc[r][1] = _mm256_fmadd_ps (av, b1, acc[r][1]);                      \
       }                                                                       \
     }                                                                         \
-    const __m256 al = _mm256_set1_ps (alpha), z = _mm256_setzero_ps ();       \
+    const __m256 al = _mm256_set1_ps (e->alpha), z = _mm256_setzero_ps ();    \
     __m256 c0 = z, c1 = z;                                                    \
     if (bias) {                                                               \
       c0 = _mm256_maskload_ps (bias, m0);                                     \
@@ -198,10 +217,10 @@ KERNEL_AVX512 (col512_1, 1, COLS)
     for (int r = 0; r < MR; r++) {                                            \
       float *cr = c + (size_t) r * ldc;                                       \
       __m256 v0 = _mm256_fmadd_ps (acc[r][0], al,                             \
-          load_c ? _mm256_maskload_ps (cr, m0) : c0);                         \
+          e->load_c ? _mm256_maskload_ps (cr, m0) : c0);                      \
       __m256 v1 = _mm256_fmadd_ps (acc[r][1], al,                             \
-          load_c ? _mm256_maskload_ps (cr + 8, m1) : c1);                     \
-      if (relu) {                                                             \
+          e->load_c ? _mm256_maskload_ps (cr + 8, m1) : c1);                  \
+      if (e->relu) {                                                          \
         v0 = _mm256_max_ps (v0, z);                                           \
         v1 = _mm256_max_ps (v1, z);                                           \
       }                                                                       \
@@ -218,103 +237,45 @@ KERNEL_AVX2 (col256_4, 4, COLS)
 KERNEL_AVX2 (col256_2, 2, COLS)
 KERNEL_AVX2 (col256_1, 1, COLS)
 
+typedef void (*Kernel) (int k, const float *a, int lda, const float *p,
+    float *c, int ldc, int w, const Epi *e, const float *bias);
+
+/* An instruction set's kernels: panel width, and row blocks from the
+ * tallest down, for A in place and transposed. */
 typedef struct {
-  int ta, relu, load_c;       /* ta: op(A) = Aᵀ */
-  float alpha;
-  const float *bias;
-} Epi;
+  int nr, mr[4];
+  Kernel rows[4], cols[4];
+} KernelSet;
+
+static const KernelSet set_avx512 = { 32, { 8, 4, 2, 1 },
+  { row512_8, row512_4, row512_2, row512_1 },
+  { col512_8, col512_4, col512_2, col512_1 } };
+static const KernelSet set_avx2 = { 16, { 6, 4, 2, 1 },
+  { row256_6, row256_4, row256_2, row256_1 },
+  { col256_6, col256_4, col256_2, col256_1 } };
 
 /* Panels in groups of at most ~256 KiB (L2), row blocks within a group,
  * panels within a row block: the block's rows of A and C stay in L1 while
  * the group streams from L2. */
-__attribute__ ((target ("avx512f"))) static void
-gemm_avx512 (int m, const float *a, int lda, const VaeGemmB *pb, float *c,
-    int ldc, const Epi *e)
+static void
+gemm_kernels (const KernelSet *ks, int m, const float *a, int lda,
+    const VaeGemmB *pb, float *c, int ldc, const Epi *e)
 {
-  int n = pb->n, k = pb->k;
-  int group = (int) (65536 / ((size_t) k * 32)) * 32;
-  group = group < 32 ? 32 : group;
+  int n = pb->n, k = pb->k, nr = ks->nr;
+  int group = (int) (65536 / ((size_t) k * nr)) * nr;
+  group = group < nr ? nr : group;
   for (int g0 = 0; g0 < n; g0 += group) {
     int g1 = g0 + group < n ? g0 + group : n;
     for (int i = 0; i < m;) {
-      int r = m - i, mr = r >= 8 ? 8 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
+      int q = 0;
+      while (ks->mr[q] > m - i)
+        q++;
+      Kernel kern = e->ta ? ks->cols[q] : ks->rows[q];
       const float *ai = e->ta ? a + i : a + (size_t) i * lda;
-      for (int j0 = g0; j0 < g1; j0 += 32) {
-        const float *p = pb->p + (size_t) j0 * k;
-        const float *bj = e->bias ? e->bias + j0 : NULL;
-        float *ci = c + (size_t) i * ldc + j0;
-        int w = n - j0 < 32 ? n - j0 : 32;
-        __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);
-        __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16
-            ? (1u << (w - 16)) - 1 : 0);
-#define ARGS k, ai, lda, p, e->alpha, ci, ldc, m0, m1, e->relu, bj, e->load_c
-        if (e->ta) {
-          switch (mr) {
-            case 8: col512_8 (ARGS); break;
-            case 4: col512_4 (ARGS); break;
-            case 2: col512_2 (ARGS); break;
-            default: col512_1 (ARGS); break;
-          }
-        } else {
-          switch (mr) {
-            case 8: row512_8 (ARGS); break;
-            case 4: row512_4 (ARGS); break;
-            case 2: row512_2 (ARGS); break;
-            default: row512_1 (ARGS); break;
-          }
-        }
-#undef ARGS
-      }
-      i += mr;
-    }
-  }
-}
-
-__attribute__ ((target ("avx2,fma"))) static __m256i
-lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
-{
-  const __m256i idx = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32 (_mm256_set1_epi32 (w), idx);
-}
-
-__attribute__ ((target ("avx2,fma"))) static void
-gemm_avx2 (int m, const float *a, int lda, const VaeGemmB *pb, float *c,
-    int ldc, const Epi *e)
-{
-  int n = pb->n, k = pb->k;
-  int group = (int) (65536 / ((size_t) k * 16)) * 16;
-  group = group < 16 ? 16 : group;
-  for (int g0 = 0; g0 < n; g0 += group) {
-    int g1 = g0 + group < n ? g0 + group : n;
-    for (int i = 0; i < m;) {
-      int r = m - i, mr = r >= 6 ? 6 : r >= 4 ? 4 : r >= 2 ? 2 : 1;
-      const float *ai = e->ta ? a + i : a + (size_t) i * lda;
-      for (int j0 = g0; j0 < g1; j0 += 16) {
-        const float *p = pb->p + (size_t) j0 * k;
-        const float *bj = e->bias ? e->bias + j0 : NULL;
-        float *ci = c + (size_t) i * ldc + j0;
-        int w = n - j0 < 16 ? n - j0 : 16;
-        __m256i m0 = lane_mask (w > 8 ? 8 : w);
-        __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);
-#define ARGS k, ai, lda, p, e->alpha, ci, ldc, m0, m1, e->relu, bj, e->load_c
-        if (e->ta) {
-          switch (mr) {
-            case 6: col256_6 (ARGS); break;
-            case 4: col256_4 (ARGS); break;
-            case 2: col256_2 (ARGS); break;
-            default: col256_1 (ARGS); break;
-          }
-        } else {
-          switch (mr) {
-            case 6: row256_6 (ARGS); break;
-            case 4: row256_4 (ARGS); break;
-            case 2: row256_2 (ARGS); break;
-            default: row256_1 (ARGS); break;
-          }
-        }
-#undef ARGS
-      }
-      i += mr;
+      for (int j0 = g0; j0 < g1; j0 += nr)
+        kern (k, ai, lda, pb->p + (size_t) j0 * k, c + (size_t) i * ldc + j0,
+            ldc, n - j0 < nr ? n - j0 : nr, e, e->bias ? e->bias + j0 : NULL);
+      i += ks->mr[q];
     }
   }
 }
@@ -335,16 +296,12 @@ run (int m, const float *a, int lda, const VaeGemmB *pb, float *c, int ldc,
     const Epi *e)
 {
 #ifdef GEMM_X86
-  if (pb->isa == VAE_GEMM_AVX512) {
-    gemm_avx512 (m, a, lda, pb, c, ldc, e);
-    return;
-  }
-  if (pb->isa == VAE_GEMM_AVX2) {
-    gemm_avx2 (m, a, lda, pb, c, ldc, e);
-    return;
-  }
-#endif
+  if (pb->isa == VAE_GEMM_AVX512 || pb->isa == VAE_GEMM_AVX2)
+    gemm_kernels (pb->isa == VAE_GEMM_AVX512 ? &set_avx512 : &set_avx2, m,
+        a, lda, pb, c, ldc, e);
+#else
   (void) m; (void) a; (void) lda; (void) pb; (void) c; (void) ldc; (void) e;
+#endif
 }
 
 void

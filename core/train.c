@@ -154,26 +154,17 @@ output_grad (const VaeModel *m, VaeWorkspace *ws, const float *x_target,
       total += vae_rec_nll (m, yr, xr, NULL, ni);
       for (int j = 0; j < D; j++)
         d[j] = (yr[j] * c->norm_scale + c->norm_mean - xr[j]) * k;
-    } else if (m->loss_w == NULL) {
-      const float *xin = ws->x + (size_t) i * ni;
-      total += vae_rec_nll (m, yr, xr, xin, ni);
-      for (int j = 0; j < D; j++) {
-        float t = vae_norm (c, xr[j]);
-        if (c->residual)
-          t = xin[j] - t;
-        d[j] = (yr[j] - t) * invb;
-      }
     } else {
-      /* the weighted loss Σ w·½(y − t)² (vae_model_set_loss_weights) */
+      /* Σ w·½(y − t)², w = 1 without loss weights: vae_rec_nll's sum */
       const float *xin = ws->x + (size_t) i * ni, *lw = m->loss_w;
       double s = 0.0;
       for (int j = 0; j < D; j++) {
-        float t = vae_norm (c, xr[j]);
+        float t = vae_norm (c, xr[j]), wj = lw ? lw[j] : 1.0f;
         if (c->residual)
           t = xin[j] - t;
         float e = yr[j] - t;
-        s += 0.5 * lw[j] * e * e;
-        d[j] = lw[j] * e * invb;
+        s += 0.5 * wj * e * e;
+        d[j] = wj * e * invb;
       }
       total += s;
     }
