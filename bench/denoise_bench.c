@@ -71,6 +71,11 @@ static float *l_w[16], *l_b[16];
 static int l_k[16], l_lda[16];    /* the denoiser's inner dimension, A's stride */
 static VaeGemmB l_pb[16];
 static float *l_pack;
+/* bf16: the weights as the denoiser packs them, and each layer's A and
+ * C strides (bf16 rows even, the output layer's float rows as they are) */
+static int use_bf16, l_lda16[16], l_ldc16[16];
+static uint16_t *l_pack16;
+static VaePrecision precision = VAE_PRECISION_AUTO;
 
 /* ------------------------------------------------------------ the bands */
 
@@ -123,6 +128,18 @@ band_work (Band *b)
             b->row1);
       break;
     case JOB_GEMM:
+      if (use_bf16) {
+        /* hidden outputs rounded to bf16, as the kernel stores them */
+        for (int k = 0; k < b->n_b; k++)
+          for (int l = 0; l < n_layers; l++) {
+            int last = l == n_layers - 1;
+            vae_gemm_run_bf16 (b->bsz[k], (const uint16_t *) b->buf[l],
+                l_lda16[l], &l_pb[l], 1.0f, last ? b->buf[l + 1] : NULL,
+                last ? NULL : (uint16_t *) b->buf[l + 1], l_ldc16[l], 0,
+                NULL);
+          }
+        break;
+      }
       for (int k = 0; k < b->n_b; k++)
         for (int l = 0; l < n_layers; l++)
           vae_gemm_run (b->bsz[k], b->buf[l], l_lda[l], &l_pb[l], 1.0f,
@@ -131,6 +148,17 @@ band_work (Band *b)
     case JOB_DENSE:
       /* hidden layers with the bias and ReLU fused, as tile_forward runs
        * them; the output layer accumulates onto its initial values */
+      if (use_bf16) {
+        for (int k = 0; k < b->n_b; k++)
+          for (int l = 0; l < n_layers; l++) {
+            int last = l == n_layers - 1;
+            vae_gemm_run_bf16 (b->bsz[k], (const uint16_t *) b->buf[l],
+                l_lda16[l], &l_pb[l], 1.0f, last ? b->buf[l + 1] : NULL,
+                last ? NULL : (uint16_t *) b->buf[l + 1], l_ldc16[l],
+                !last && l_act[l] == VAE_ACT_RELU, last ? NULL : l_b[l]);
+          }
+        break;
+      }
       for (int k = 0; k < b->n_b; k++)
         for (int l = 0; l < n_layers; l++) {
           int last = l == n_layers - 1;
@@ -246,6 +274,26 @@ fma_loop_512 (long n)
   return s;
 }
 
+/* 24 independent vdpbf16ps chains: 64 flops each (16 lanes × 2 pairs) */
+__attribute__ ((target ("avx512f,avx512bf16"))) static float
+bf16_loop_512 (long n)
+{
+  __m512 a[24];
+  __m512bh b = (__m512bh) _mm512_set1_epi32 (0x3f7f3f7f);
+  __m512bh c = (__m512bh) _mm512_set1_epi32 (0x38d138d1);
+  float s = 0;
+  for (int i = 0; i < 24; i++)
+    a[i] = _mm512_set1_ps (i * 1e-3f);
+  for (long i = 0; i < n; i++) {
+#pragma GCC unroll 24
+    for (int j = 0; j < 24; j++)
+      a[j] = _mm512_dpbf16_ps (a[j], b, c);
+  }
+  for (int i = 0; i < 24; i++)
+    s += _mm512_reduce_add_ps (a[i]);
+  return s;
+}
+
 __attribute__ ((target ("avx2,fma"))) static float
 fma_loop_256 (long n)
 {
@@ -269,25 +317,29 @@ fma_loop_256 (long n)
 
 static volatile float fma_sink;
 static long fma_n;
+static int fma_bf16;            /* time vdpbf16ps instead of vfmadd */
 
 static void *
 fma_thread (void *p)
 {
   (void) p;
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-  fma_sink = vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
+  fma_sink = fma_bf16 ? bf16_loop_512 (fma_n)
+      : vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
       : fma_loop_256 (fma_n);
 #endif
   return NULL;
 }
 
 static void
-fma_ceiling (void)
+fma_ceiling (int bf16)
 {
   VaeGemmIsa isa = vae_gemm_best_isa ();
-  double per_iter = isa == VAE_GEMM_AVX512 ? 24 * 32 : 12 * 16;
+  double per_iter = bf16 ? 24 * 64 : isa == VAE_GEMM_AVX512 ? 24 * 32
+      : 12 * 16;
   if (isa == VAE_GEMM_BLAS)
     return;
+  fma_bf16 = bf16;
   fma_n = 20000000;
   for (int t = 1; t <= 2; t++) {
     double best = 1e9;
@@ -301,8 +353,8 @@ fma_ceiling (void)
       double dt = now () - t0;
       best = dt < best ? dt : best;
     }
-    printf ("fma threads=%d isa=%s gflops=%.1f\n", t,
-        isa == VAE_GEMM_AVX512 ? "avx512" : "avx2", t * per_iter * fma_n
+    printf ("fma threads=%d isa=%s gflops=%.1f\n", t, bf16 ? "avx512-bf16"
+        : isa == VAE_GEMM_AVX512 ? "avx512" : "avx2", t * per_iter * fma_n
         / best / 1e9);
   }
 }
@@ -320,7 +372,8 @@ static void
 usage (void)
 {
   fprintf (stderr, "usage: denoise_bench [-W w] [-H h] [-f noisy.gray] [-s sigma] "
-      "[-n frames] [-t 1,2] [-b batch] [-S stride] [-p] [-o out.gray] MODEL\n");
+      "[-n frames] [-t 1,2] [-b batch] [-S stride] [-P auto|fp32|bf16] [-p] "
+      "[-o out.gray] MODEL\n");
   exit (2);
 }
 
@@ -332,7 +385,7 @@ main (int argc, char **argv)
   int c;
   VaeError err;
 
-  while ((c = getopt (argc, argv, "W:H:f:s:n:t:b:S:po:")) != -1) {
+  while ((c = getopt (argc, argv, "W:H:f:s:n:t:b:S:P:po:")) != -1) {
     switch (c) {
       case 'W': W = atoi (optarg); break;
       case 'H': H = atoi (optarg); break;
@@ -343,6 +396,13 @@ main (int argc, char **argv)
       case 'b': batch = atoi (optarg); break;
       case 'S': stride = atoi (optarg); break;
       case 'p': peak = 1; break;
+      case 'P':
+        precision = !strcmp (optarg, "fp32") ? VAE_PRECISION_FP32
+            : !strcmp (optarg, "bf16") ? VAE_PRECISION_BF16
+            : !strcmp (optarg, "auto") ? VAE_PRECISION_AUTO : (VaePrecision) -1;
+        if ((int) precision < 0)
+          usage ();
+        break;
       case 'o': out = optarg; break;
       default: usage ();
     }
@@ -352,17 +412,31 @@ main (int argc, char **argv)
   for (char *p = strtok (tl, ","); p && n_T < MAX_T; p = strtok (NULL, ","))
     T_list[n_T++] = atoi (p);
 
-  if (peak) {
-    printf ("blas core=%s\n", openblas_get_corename ());
-    sgemm_peak ();
-    fma_ceiling ();
-  }
   openblas_set_num_threads (1);
-
   model = vae_model_load (argv[optind], &err);
   if (!model) {
     fprintf (stderr, "%s\n", err.msg);
     return 1;
+  }
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.batch = batch;
+  o.stride = stride;
+  o.precision = precision;
+  {
+    VaeDenoiser *probe = vae_denoiser_new (model, W, H, &o, &err);
+    if (!probe) {
+      fprintf (stderr, "%s\n", err.msg);
+      return 1;
+    }
+    use_bf16 = vae_denoiser_precision (probe) == VAE_PRECISION_BF16;
+    vae_denoiser_free (probe);
+  }
+  if (peak) {
+    printf ("blas core=%s\n", openblas_get_corename ());
+    sgemm_peak ();
+    fma_ceiling (0);
+    if (use_bf16)
+      fma_ceiling (1);
   }
   n_layers = vae_model_n_layers (model);
   if (vae_model_config (model)->conv_depth > 0) {
@@ -397,6 +471,20 @@ main (int argc, char **argv)
       off += vae_gemm_packed_floats (l_out[l], l_k[l]);
     }
   }
+  if (use_bf16) {
+    size_t nh = 0, off = 0;
+    for (int l = 0; l < n_layers; l++) {
+      l_lda16[l] = (l_k[l] + 1) / 2 * 2;
+      l_ldc16[l] = l == n_layers - 1 ? l_out[l] : (l_out[l] + 1) / 2 * 2;
+      nh += vae_gemm_packed_bf16 (l_out[l], l_k[l]);
+    }
+    l_pack16 = vae_aligned_alloc (nh * sizeof (uint16_t));
+    for (int l = 0; l < n_layers; l++) {
+      vae_gemm_pack_bf16 (&l_pb[l], l_pack16 + off, l_w[l], l_out[l],
+          l_k[l], l_in[l]);
+      off += vae_gemm_packed_bf16 (l_out[l], l_k[l]);
+    }
+  }
 
   src = malloc ((size_t) W * H);
   dst = malloc ((size_t) W * H);
@@ -415,10 +503,6 @@ main (int argc, char **argv)
         src[(size_t) y * W + x] = (uint8_t) (128 + 60 * ((x / 37 + y / 23) % 3 - 1));
     vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, sigma, src, W, W, H, &rng);
   }
-
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  o.batch = batch;
-  o.stride = stride;
 
   for (int ti = 0; ti < n_T; ti++) {
     int T = T_list[ti];
@@ -469,6 +553,12 @@ main (int argc, char **argv)
         b->buf[l] = malloc (n * sizeof (float));
         for (size_t q = 0; q < n; q++)
           b->buf[l][q] = (float) ((q * 2654435761u) % 1000) * 1e-4f - 0.05f;
+        if (use_bf16 && l < n_layers) {
+          /* bf16 rows: the same values, rounded */
+          uint16_t *h = (uint16_t *) b->buf[l];
+          for (size_t q = 0; q < n; q++)
+            h[q] = vae_bf16_from_float (b->buf[l][q]);
+        }
       }
       if (i > 0)
         pthread_create (&b->th, NULL, worker, b);
@@ -482,7 +572,8 @@ main (int argc, char **argv)
       static const char *isa_names[] = { "openblas", "avx2", "avx512" };
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
           "gflop_per_frame=%.3f gemm=%s\n", shape, pw, s, batch, W, H,
-          flops / 1e9, isa_names[vae_gemm_best_isa ()]);
+          flops / 1e9, use_bf16 ? "avx512-bf16"
+          : isa_names[vae_gemm_best_isa ()]);
     }
 
     long a0 = allocs_now ();
@@ -539,6 +630,7 @@ main (int argc, char **argv)
   free (src);
   free (dst);
   vae_aligned_free (l_pack);
+  vae_aligned_free (l_pack16);
   vae_model_free (model);
   return 0;
 }

@@ -79,6 +79,7 @@ typedef struct {
   VaeGemmIsa isa;
   const float *b;             /* B itself (the BLAS path) */
   float *p;                   /* packed panels (the kernels) */
+  uint16_t *h;                /* bf16 panels (vae_gemm_pack_bf16) */
 } VaeGemmB;
 
 /* the CPU's best, or a lesser one named by the environment's VAE_GEMM */
@@ -89,6 +90,20 @@ void vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     int ldb, VaeGemmIsa isa);
 void vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, int ldc, int relu, const float *bias);
+/* bfloat16 products (AVX512_BF16; gemm.c tells the layout): whether this
+ * CPU has them (and VAE_GEMM names nothing less than AVX-512); B (n × k,
+ * ldb) rounded and packed into buf of vae_gemm_packed_bf16 () elements (64-
+ * byte aligned); then C (c, float, C + α·A·Bᵀ when bias is NULL) or Ch (ch,
+ * bf16, bias + α·A·Bᵀ) for A bf16 (m × k, even lda, zero past k). */
+int vae_gemm_bf16_available (void);
+size_t vae_gemm_packed_bf16 (int n, int k);
+void vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
+    int k, int ldb);
+void vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
+    float alpha, float *c, uint16_t *ch, int ldc, int relu,
+    const float *bias);
+uint16_t vae_bf16_from_float (float f);
+float vae_bf16_to_float (uint16_t h);
 /* cblas_sgemm (row-major; ta, tb: 1 = transposed) on the same kernels,
  * B packed per call into the thread's own buffer (allocated once, as it
  * grows); OpenBLAS itself for β other than 0 and 1, n < 8 or without a

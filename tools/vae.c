@@ -1301,6 +1301,7 @@ typedef struct {
   guint64 seed;
   int window;
   int ensemble;               /* 1, or 8: geometric self-ensemble */
+  VaePrecision precision;     /* [auto] */
 } DenoiseArgs;
 
 static int
@@ -1322,6 +1323,13 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
     a->ensemble = atoi (argv[++*i]);
     if (a->ensemble != 1 && a->ensemble != 8)
       return -1;
+  }
+  else if (strcmp (k, "--precision") == 0) {
+    const char *v = argv[++*i];
+    if (strcmp (v, "auto") == 0) a->precision = VAE_PRECISION_AUTO;
+    else if (strcmp (v, "fp32") == 0) a->precision = VAE_PRECISION_FP32;
+    else if (strcmp (v, "bf16") == 0) a->precision = VAE_PRECISION_BF16;
+    else return -1;
   }
   else if (strcmp (k, "--window") == 0) a->window = strcmp (argv[++*i], "flat") == 0 ? 0 : 1;
   else if (strcmp (k, "--protocol") == 0) {
@@ -1362,7 +1370,8 @@ denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
 static int
 cmd_eval_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1,
+    VAE_PRECISION_AUTO };
   const char *set = NULL;
   VaeError err;
   VaeModel *m;
@@ -1385,7 +1394,7 @@ cmd_eval_denoise (int argc, char **argv)
   if (!a.model || !set)
     return fail ("usage: vae eval-denoise --model M --set DIR [--sigma 25] "
         "[--protocol paper|pipeline] [--stride S] [--ensemble 1|8] [--seed N] "
-        "[--threads N]");
+        "[--threads N] [--precision auto|fp32|bf16]");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1397,6 +1406,7 @@ cmd_eval_denoise (int argc, char **argv)
   o.stride = a.stride;
   o.batch = a.batch;
   o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  o.precision = a.precision;
   printf ("# %s on %s, sigma %.1f, %s protocol\n", a.model, set, a.sigma,
       a.clip ? "pipeline (8-bit, clipped)" : "paper (float, unclipped)");
   printf ("%-16s %8s %8s %8s\n", "image", "noisy", "denoised", "SSIM");
@@ -1417,6 +1427,9 @@ cmd_eval_denoise (int argc, char **argv)
       vae_model_free (m);
       return 1;
     }
+    if (i == 0)
+      printf ("# arithmetic: %s\n", vae_denoiser_precision (d)
+          == VAE_PRECISION_BF16 ? "bf16 products, float sums" : "fp32");
     /* seeded per image, so any subset reproduces */
     vae_rng_seed (&r, a.seed * 1000003u + (guint64) i);
     for (size_t k = 0; k < n; k++) {
@@ -1458,7 +1471,8 @@ cmd_eval_denoise (int argc, char **argv)
 static int
 cmd_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1,
+    VAE_PRECISION_AUTO };
   const char *files[2] = { NULL, NULL };
   int nf = 0;
   VaeError err;
@@ -1480,7 +1494,7 @@ cmd_denoise (int argc, char **argv)
   }
   if (!a.model || nf != 2)
     return fail ("usage: vae denoise --model M [--sigma S|-1] [--stride S] "
-        "[--ensemble 1|8] IN OUT.png");
+        "[--ensemble 1|8] [--precision auto|fp32|bf16] IN OUT.png");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1491,6 +1505,7 @@ cmd_denoise (int argc, char **argv)
   }
   o.stride = a.stride;
   o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  o.precision = a.precision;
   d = new_denoiser (m, im.w, im.h, &o, a.ensemble, &err);
   if (d == NULL) {
     vae_image_clear (&im);
@@ -1687,7 +1702,8 @@ cmd_filters (int argc, char **argv)
 static int
 cmd_compare (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1, 1 };
+  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1, 1,
+    VAE_PRECISION_AUTO };
   const char *in = NULL, *out = NULL;
   int cx = 0, cy = 0, cw = 0, ch = 0;
   VaeError err;
@@ -1719,6 +1735,7 @@ cmd_compare (int argc, char **argv)
   }
   o.stride = a.stride;
   o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  o.precision = a.precision;
   d = vae_denoiser_new (m, im.w, im.h, &o, &err);
   if (d == NULL) {
     vae_image_clear (&im);

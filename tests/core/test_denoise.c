@@ -13,6 +13,9 @@
 
 /* An 8×8 residual, noise-conditional DAE with small random weights (or
  * all-zero ones), normalised like the shipped denoisers. */
+/* the arithmetic under test: each test runs once per precision */
+static VaePrecision prec = VAE_PRECISION_FP32;
+
 static VaeModel *
 make_dae (int zero, int residual, uint64_t seed)
 {
@@ -99,6 +102,8 @@ test_sizes (void)
       for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         int w = sizes[s][0], h = sizes[s][1];
         VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
+    o.precision = prec;
         VaeDenoiser *d, *d2;
         uint8_t *src = make_plane (w, h, w, 100 + s);
         uint8_t *full = malloc ((size_t) w * h), *band = malloc ((size_t) w * h);
@@ -225,6 +230,8 @@ test_identity (void)
     src[i] = (uint8_t) i;       /* every value once */
   for (int win = 0; win < 2; win++) {
     VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
+    o.precision = prec;
     VaeDenoiser *d;
     int diff = 0;
     o.window = win ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
@@ -296,6 +303,7 @@ test_errors (void)
   VaeDenoiser *d;
   uint8_t buf[64 * 64];
   VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
 
   /* a VAE cannot denoise */
   {
@@ -320,6 +328,44 @@ test_errors (void)
   d = vae_denoiser_new (dae, 0, 10, NULL, &err);
   CHECK (d == NULL && err.status == VAE_ERR_ARG, "0-wide denoiser: %d",
       err.status);
+  /* precisions: an unknown one; bf16 where the CPU or model has none */
+  {
+    VaeDenoiseOpts q = vae_denoise_opts_default ();
+    VaeConfig c = vae_config_default ();
+    VaeModel *sig;
+    q.precision = (VaePrecision) 7;
+    d = vae_denoiser_new (dae, 16, 16, &q, &err);
+    CHECK (d == NULL && err.status == VAE_ERR_ARG
+        && strstr (err.msg, "precision"), "precision 7 accepted: %s", err.msg);
+    c.kind = VAE_KIND_DAE;
+    c.img_w = c.img_h = 4;
+    c.n_in = 16;
+    c.n_latent = 8;
+    c.act = c.code_act = VAE_ACT_SIGMOID;
+    sig = vae_model_new (&c, 1, &err);
+    q.precision = VAE_PRECISION_BF16;
+    d = vae_denoiser_new (sig, 16, 16, &q, &err);
+    CHECK (d == NULL && err.status == VAE_ERR_ARG && strstr (err.msg,
+            vae_bf16_supported () ? "ReLU" : "AVX512_BF16"),
+        "bf16 on a sigmoid model: %s", d ? "accepted" : err.msg);
+    q.precision = VAE_PRECISION_AUTO;
+    d = vae_denoiser_new (sig, 16, 16, &q, &err);
+    CHECK (d && vae_denoiser_precision (d) == VAE_PRECISION_FP32,
+        "auto on a sigmoid model is not fp32");
+    vae_denoiser_free (d);
+    vae_model_free (sig);
+    d = vae_denoiser_new (dae, 16, 16, &q, &err);
+    CHECK (d && vae_denoiser_precision (d) == (vae_bf16_supported ()
+            ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32),
+        "auto on a ReLU model: not the CPU's best");
+    vae_denoiser_free (d);
+    q.precision = VAE_PRECISION_BF16;
+    d = vae_denoiser_new (dae, 16, 16, &q, &err);
+    CHECK ((d != NULL) == vae_bf16_supported (), "bf16 on a ReLU model: %s",
+        d ? "accepted without AVX512_BF16" : err.msg);
+    vae_denoiser_free (d);
+    d = NULL;
+  }
   o.batch = 0;
   d = vae_denoiser_new (dae, 10, 10, &o, &err);
   CHECK (d == NULL && err.status == VAE_ERR_ARG, "batch 0: %d", err.status);
@@ -342,6 +388,73 @@ test_errors (void)
   vae_denoiser_free (NULL);
   vae_model_free (dae);
   printf ("argument errors: ok\n");
+}
+
+/* bf16 against fp32 on the shipped default model and a textured plane
+ * with σ = 25 noise: within a level everywhere, and as close to the clean
+ * plane. */
+static void
+test_bf16_vs_fp32 (void)
+{
+  const char *root = getenv ("VAE_SOURCE_ROOT");
+  const int w = 160, h = 96;
+  char mpath[1024];
+  VaeError err;
+  VaeModel *m;
+  uint8_t *clean, *noisy, *out[2];
+  VaeRng r;
+
+  if (!vae_bf16_supported ()) {
+    printf ("SKIP bf16 against fp32: no AVX512_BF16 here\n");
+    return;
+  }
+  snprintf (mpath, sizeof mpath, "%s/models/denoise-s.safetensors",
+      root ? root : ".");
+  m = vae_model_load (mpath, &err);
+  if (m == NULL) {
+    printf ("SKIP bf16 against fp32: %s\n", err.msg);
+    return;
+  }
+  clean = make_plane (w, h, w, 3);
+  noisy = malloc ((size_t) w * h);
+  memcpy (noisy, clean, (size_t) w * h);
+  vae_rng_seed (&r, 9);
+  vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, 25.0f, noisy, w, w, h, &r);
+  for (int p = 0; p < 2; p++) {
+    VaeDenoiseOpts o = vae_denoise_opts_default ();
+    VaeDenoiser *d;
+    o.precision = p ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
+    d = vae_denoiser_new (m, w, h, &o, &err);
+    out[p] = malloc ((size_t) w * h);
+    CHECK (d != NULL, "denoiser: %s", err.msg);
+    if (d)
+      vae_denoiser_run_u8 (d, noisy, w, out[p], w, w, h, 0, h, 25.0f);
+    vae_denoiser_free (d);
+  }
+  {
+    int worst = 0;
+    long moved = 0;
+    for (int i = 0; i < w * h; i++) {
+      int e = abs (out[0][i] - out[1][i]);
+      worst = e > worst ? e : worst;
+      moved += e != 0;
+    }
+    double p32 = vae_psnr_u8 (out[0], w, clean, w, w, h);
+    double p16 = vae_psnr_u8 (out[1], w, clean, w, w, h);
+    printf ("bf16 against fp32 (%s, %dx%d, sigma 25): %.2f%% of pixels "
+        "differ, by at most %d; PSNR %.3f (fp32) %.3f (bf16) dB\n", mpath, w,
+        h, 100.0 * moved / (w * h), worst, p32, p16);
+    CHECK (worst <= 1, "bf16 differs from fp32 by %d levels", worst);
+    CHECK (fabs (p16 - p32) < 0.02, "bf16 PSNR %.3f against fp32 %.3f", p16,
+        p32);
+    CHECK (p32 > vae_psnr_u8 (noisy, w, clean, w, w, h) + 5,
+        "the default model does not denoise");
+  }
+  free (clean);
+  free (noisy);
+  free (out[0]);
+  free (out[1]);
+  vae_model_free (m);
 }
 
 /* The shipped small denoiser on a Set12 image at σ = 25. */
@@ -410,6 +523,7 @@ test_model_stride (void)
 {
   VaeModel *m = make_dae (0, 1, 11);
   VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
   VaeDenoiser *d;
   VaeError err;
   const char *bad[] = { "0", "9", "-2", "6x", "", "four" };
@@ -450,6 +564,7 @@ test_ensemble (void)
   const int w = 37, h = 23, n = w * h;
   VaeModel *m = make_dae (0, 1, 21), *id = make_dae (1, 1, 3);
   VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
   VaeError err;
   VaeDenoiser *d = vae_denoiser_new (m, w, w, &o, &err);
   VaeDenoiser *di = vae_denoiser_new (id, w, w, &o, &err);
@@ -525,6 +640,8 @@ test_two_phase (void)
   for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
     int w = sizes[s][0], h = sizes[s][1];
     VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
+    o.precision = prec;
     VaeDenoiser *d[3];
     uint8_t *src = make_plane (w, h, w, 300 + s);
     uint8_t *full = malloc ((size_t) w * h), *two = malloc ((size_t) w * h);
@@ -573,6 +690,55 @@ test_two_phase (void)
   vae_model_free (m);
 }
 
+/* v rounded to bf16's 8 significant bits, to nearest, ties to even
+ * (nearbyint in the default rounding mode); v first rounded to float, as
+ * the kernels see it */
+static double
+bf (double v)
+{
+  int e;
+  double f = frexp ((float) v, &e);   /* |f| in [0.5, 1) */
+  return ldexp (nearbyint (ldexp (f, 8)), e - 8);
+}
+
+/* The network on one patch (values in [0, 1]) with bf16 arithmetic
+ * emulated in double: inputs, weights and hidden outputs rounded to bf16,
+ * sums exact, the level input's product and the biases in full. */
+static void
+reference_bf16 (VaeModel *m, const float *x, float level, float *out)
+{
+  const VaeConfig *c = vae_model_config (m);
+  int nl = vae_model_n_layers (m), P = c->n_in;
+  double cur[512], nxt[512], xn[64];
+  for (int i = 0; i < P; i++) {
+    xn[i] = (x[i] - c->norm_mean) / c->norm_scale;
+    cur[i] = bf (xn[i]);
+  }
+  for (int l = 0; l < nl; l++) {
+    int ni, no;
+    VaeAct act;
+    float *w, *b;
+    vae_model_layer (m, l, &ni, &no, &act, &w, &b, NULL, NULL);
+    for (int j = 0; j < no; j++) {
+      double s = b[j];
+      for (int i = 0; i < (l == 0 ? P : ni); i++)
+        s += cur[i] * bf (w[(size_t) j * ni + i]);
+      if (l == 0 && c->noise_input)
+        s += (double) (level / c->norm_scale) * w[(size_t) j * ni + P];
+      if (l < nl - 1) {
+        if (act == VAE_ACT_RELU && s < 0)
+          s = 0;
+        s = bf (s);
+      }
+      nxt[j] = s;
+    }
+    memcpy (cur, nxt, (size_t) no * sizeof (double));
+  }
+  for (int i = 0; i < P; i++)
+    out[i] = (float) ((c->residual ? xn[i] - cur[i] : cur[i]) * c->norm_scale
+        + c->norm_mean);
+}
+
 /* The denoiser's own forward pass (level folded into the first bias, the
  * output accumulated into the patch store) against vae_reconstruct, patch by
  * patch: with stride = patch size every pixel comes from one patch. */
@@ -583,6 +749,8 @@ test_patch_reference (void)
   for (int residual = 0; residual < 2; residual++) {
     VaeModel *m = make_dae (0, residual, 21 + residual);
     VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.precision = prec;
+    o.precision = prec;
     VaeError err;
     VaeDenoiser *d;
     VaeWorkspace *ws = vae_workspace_new (m, 1, 0, &err);
@@ -606,7 +774,10 @@ test_patch_reference (void)
         for (int i = 0; i < P; i++)
           for (int j = 0; j < P; j++)
             x[i * P + j] = src[(py + i) * w + px + j];
-        vae_reconstruct (m, ws, x, 1, 20.0f / 255.0f, ref);
+        if (prec == VAE_PRECISION_BF16)
+          reference_bf16 (m, x, 20.0f / 255.0f, ref);
+        else
+          vae_reconstruct (m, ws, x, 1, 20.0f / 255.0f, ref);
         for (int i = 0; i < P; i++)
           for (int j = 0; j < P; j++) {
             double e = fabs (dst[(py + i) * w + px + j] - ref[i * P + j]);
@@ -614,10 +785,15 @@ test_patch_reference (void)
             moved += fabs (ref[i * P + j] - x[i * P + j]);
           }
       }
-    printf ("patch reference (%s): worst |denoiser − vae_reconstruct| %.2g, "
+    /* bf16 against its emulation: float sums against exact ones, far
+     * below the 4e-3 that separates bf16 from fp32 here */
+    double tol = prec == VAE_PRECISION_BF16 ? 2e-5 : 1e-5;
+    printf ("patch reference (%s, %s): worst |denoiser − %s| %.2g, "
         "mean change %.3f\n", residual ? "residual, level input" : "direct",
-        worst, moved / (w * h));
-    CHECK (worst < 1e-5, "denoiser differs from vae_reconstruct by %g", worst);
+        prec == VAE_PRECISION_BF16 ? "bf16" : "fp32",
+        prec == VAE_PRECISION_BF16 ? "bf16 emulated in double"
+        : "vae_reconstruct", worst, moved / (w * h));
+    CHECK (worst < tol, "denoiser differs from its reference by %g", worst);
     CHECK (moved / (w * h) > 0.01, "the model leaves its input unchanged");
     vae_denoiser_free (d);
     vae_workspace_free (ws);
@@ -631,14 +807,24 @@ int
 main (void)
 {
   openblas_set_num_threads (1);
-  test_sizes ();
-  test_identity ();
-  test_patch_reference ();
+  for (int p = VAE_PRECISION_FP32; p <= VAE_PRECISION_BF16; p++) {
+    prec = (VaePrecision) p;
+    if (prec == VAE_PRECISION_BF16 && !vae_bf16_supported ()) {
+      printf ("SKIP the bf16 runs: this CPU has no AVX512_BF16 (or "
+          "VAE_GEMM asks for less)\n");
+      break;
+    }
+    printf ("--- precision %s\n", p == VAE_PRECISION_BF16 ? "bf16" : "fp32");
+    test_sizes ();
+    test_identity ();
+    test_patch_reference ();
+    test_model_stride ();
+    test_ensemble ();
+    test_two_phase ();
+  }
   test_estimate ();
   test_errors ();
-  test_model_stride ();
-  test_ensemble ();
-  test_two_phase ();
+  test_bf16_vs_fp32 ();
   test_trained_model ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);

@@ -226,6 +226,147 @@ test_sgemm (void)
   CHECK (worst < 1e-6, "vae_sgemm error %.3g", worst);
 }
 
+/* bf16 rounding as the kernels do it: to nearest, ties to even, from
+ * the float's bits; computed here with frexp/nearbyint instead */
+static float
+bf_ref (float v)
+{
+  int e;
+  double f = frexp (v, &e);
+  return (float) ldexp (nearbyint (ldexp (f, 8)), e - 8);
+}
+
+static void
+test_bf16_convert (void)
+{
+  static const float v[] = { 0.0f, 1.0f, -1.0f, 1.00390625f, 1.01171875f,
+    3.14159265f, -2.71828f, 1e-3f, 65504.0f, 1e30f, -7.5e-20f };
+  VaeRng rng;
+  int bad = 0;
+  for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+    bad += vae_bf16_to_float (vae_bf16_from_float (v[i])) != bf_ref (v[i]);
+  vae_rng_seed (&rng, 3);
+  for (int i = 0; i < 100000; i++) {
+    float x = urand (&rng, -1, 1) * ldexpf (1.0f, (int) urand (&rng, -30, 30));
+    bad += vae_bf16_to_float (vae_bf16_from_float (x)) != bf_ref (x);
+  }
+  /* 1 + 2^-8 is a tie: to even (1); 1 + 3·2^-8 goes up to 1 + 2^-6 */
+  CHECK (vae_bf16_from_float (1.00390625f) == 0x3f80
+      && vae_bf16_from_float (1.01171875f) == 0x3f82, "ties not to even");
+  CHECK (isinf (vae_bf16_to_float (vae_bf16_from_float (INFINITY)))
+      && isnan (vae_bf16_to_float (vae_bf16_from_float (NAN))),
+      "inf or NaN lost");
+  printf ("bf16 rounding: %d of 100011 values differ from frexp/nearbyint\n",
+      bad);
+  CHECK (bad == 0, "%d bf16 roundings wrong", bad);
+}
+
+/* The bf16 kernels against double sums of the bf16-rounded A and B: float
+ * output onto C (α, C's old values) or from a bias with ReLU, bf16 output
+ * rounded once; odd k (A zero past k), edge m and n, padding untouched,
+ * and a row's value independent of the rows computed with it. */
+static void
+test_bf16 (void)
+{
+  static const int ms[] = { 1, 2, 3, 7, 8, 9, 17, 100 };
+  static const int ns[] = { 1, 15, 16, 17, 31, 32, 33, 64, 100, 448 };
+  static const int ks[] = { 1, 2, 7, 64, 65, 448 };
+  VaeRng rng;
+  double worst = 0.0;
+  int cases = 0, bf_out_bad = 0, pad_bad = 0, rows_bad = 0;
+
+  if (!vae_gemm_bf16_available ()) {
+    printf ("SKIP the bf16 kernels: no AVX512_BF16 on this CPU\n");
+    return;
+  }
+  vae_rng_seed (&rng, 11);
+  for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
+    for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+      for (size_t ik = 0; ik < sizeof ks / sizeof *ks; ik++) {
+        int m = ms[im], n = ns[in], k = ks[ik], ke = (k + 1) / 2 * 2;
+        int lda = ke + 2 * (int) (im % 2), ldb = k + (int) (in % 2);
+        int ldc = n + (int) (ik % 3) + 1, mode = cases % 3;
+        /* mode 0: C += α·A·Bᵀ; 1: bias + A·Bᵀ, ReLU; 2: the same in bf16 */
+        float alpha = mode ? 1.0f : (cases % 2 ? -1.0f : 0.5f);
+        float *b = malloc ((size_t) n * ldb * sizeof (float));
+        float *bias = malloc ((size_t) n * sizeof (float));
+        float *c = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+        float *c0 = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+        uint16_t *a = calloc ((size_t) m * lda, sizeof (uint16_t));
+        uint16_t *ch = malloc ((size_t) (m + 1) * ldc * sizeof (uint16_t));
+        uint16_t *buf = vae_aligned_alloc (vae_gemm_packed_bf16 (n, k)
+            * sizeof (uint16_t));
+        VaeGemmB pb;
+        for (int i = 0; i < m; i++)
+          for (int q = 0; q < k; q++)
+            a[(size_t) i * lda + q] = vae_bf16_from_float (urand (&rng, -1, 1));
+        for (size_t i = 0; i < (size_t) n * ldb; i++)
+          b[i] = urand (&rng, -1, 1);
+        for (int j = 0; j < n; j++)
+          bias[j] = urand (&rng, -1, 1);
+        for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++) {
+          c[i] = c0[i] = urand (&rng, -1, 1);
+          ch[i] = 0x7fc1;       /* a NaN: any write shows */
+        }
+        vae_gemm_pack_bf16 (&pb, buf, b, n, k, ldb);
+        vae_gemm_run_bf16 (m, a, lda, &pb, alpha, mode == 2 ? NULL : c,
+            mode == 2 ? ch : NULL, ldc, mode != 0, mode ? bias : NULL);
+        for (int i = 0; i <= m; i++)
+          for (int j = 0; j < ldc; j++) {
+            size_t o = (size_t) i * ldc + j;
+            if (i == m || j >= n) {
+              pad_bad += mode == 2 ? ch[o] != 0x7fc1 : c[o] != c0[o];
+              continue;
+            }
+            double s = 0.0, mag = 0.0;
+            for (int q = 0; q < k; q++) {
+              double x = vae_bf16_to_float (a[(size_t) i * lda + q])
+                  * (double) bf_ref (b[(size_t) j * ldb + q]);
+              s += x;
+              mag += fabs (x);
+            }
+            double want = mode ? fmax (bias[j] + s, 0.0) : c0[o] + alpha * s;
+            double scale = (mode ? fabs (bias[j]) : fabs (c0[o]))
+                + fabs (alpha) * mag + 1e-30;
+            if (mode == 2) {
+              /* the float result, rounded once: within half a bf16 step
+               * of the exact value, plus the float sum's error */
+              double got = vae_bf16_to_float (ch[o]);
+              bf_out_bad += fabs (got - want) > fabs (want) * 0x1p-8
+                  + scale * 1e-6;
+            } else {
+              worst = fmax (worst, fabs (c[o] - want) / scale);
+            }
+          }
+        if (m > 5 && mode != 2) {
+          /* rows 2..4 alone give the bytes they had among all m */
+          float *c2 = malloc ((size_t) 3 * ldc * sizeof (float));
+          memcpy (c2, c0 + 2 * ldc, (size_t) 3 * ldc * sizeof (float));
+          vae_gemm_run_bf16 (3, a + 2 * lda, lda, &pb, alpha, c2, NULL, ldc,
+              mode != 0, mode ? bias : NULL);
+          rows_bad += memcmp (c2, c + 2 * ldc, (size_t) 3 * ldc
+              * sizeof (float)) != 0;
+          free (c2);
+        }
+        free (a);
+        free (b);
+        free (bias);
+        free (c);
+        free (c0);
+        free (ch);
+        vae_aligned_free (buf);
+        cases++;
+      }
+  printf ("bf16 kernels: %d cases, worst float error %.2e of the sum of "
+      "|products|, %d bf16 outputs off, %d paddings written, %d row sets "
+      "changed by their neighbours\n", cases, worst, bf_out_bad, pad_bad,
+      rows_bad);
+  CHECK (worst < 1e-6, "bf16 kernel error %.3g", worst);
+  CHECK (bf_out_bad == 0 && pad_bad == 0 && rows_bad == 0,
+      "bf16 kernels: %d outputs off, %d paddings written, %d rows moved",
+      bf_out_bad, pad_bad, rows_bad);
+}
+
 int
 main (void)
 {
@@ -235,6 +376,8 @@ main (void)
     test_shapes (isa);
   test_denoiser_shapes (best);
   test_sgemm ();
+  test_bf16_convert ();
+  test_bf16 ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
