@@ -65,6 +65,7 @@ enum
   PROP_STRIDE,
   PROP_N_THREADS,
   PROP_CHROMA,
+  PROP_PRECISION,
 };
 
 #define DEFAULT_PROP_MODEL "denoise-s.safetensors"
@@ -73,6 +74,7 @@ enum
 #define DEFAULT_PROP_STRIDE 0
 #define DEFAULT_PROP_N_THREADS 0
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_PASSTHROUGH
+#define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
 
 #define VIDEO_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
@@ -86,6 +88,7 @@ typedef struct
   gint width, height;
   GstVideoFormat format;
   gint stride;
+  GstVaeDenoisePrecision precision;
   guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
@@ -119,6 +122,7 @@ struct _GstVaeDenoise
   gint stride;
   gint n_threads;
   GstVaeDenoiseChroma chroma;
+  GstVaeDenoisePrecision precision;
 
   /* load_lock serialises start/stop with model swaps from property setters;
    * engine_lock guards model, engine and info, and is held for a whole
@@ -176,6 +180,31 @@ gst_vae_denoise_chroma_get_type (void)
   return type;
 }
 
+G_STATIC_ASSERT ((gint) GST_VAE_DENOISE_PRECISION_AUTO == VAE_PRECISION_AUTO
+    && (gint) GST_VAE_DENOISE_PRECISION_FP32 == VAE_PRECISION_FP32
+    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16);
+
+GType
+gst_vae_denoise_precision_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_VAE_DENOISE_PRECISION_AUTO,
+        "bf16 where the CPU has AVX512_BF16 and the model allows, else fp32",
+        "auto"},
+    {GST_VAE_DENOISE_PRECISION_FP32, "Float throughout", "fp32"},
+    {GST_VAE_DENOISE_PRECISION_BF16,
+        "bf16 products, float sums (an error without AVX512_BF16)", "bf16"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstVaeDenoisePrecision", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 /* ------------------------------------------------------------------ engine */
 
 static void
@@ -199,7 +228,7 @@ is_semi_planar (GstVideoFormat f)
 /* On failure returns NULL and sets *msg. */
 static GstVaeEngine *
 gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
-    gint n, gint stride, gchar ** msg)
+    gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
 {
   GstVaeEngine *e = g_new0 (GstVaeEngine, 1);
   VaeDenoiseOpts o = vae_denoise_opts_default ();
@@ -211,7 +240,9 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
   e->height = h;
   e->format = GST_VIDEO_INFO_FORMAT (info);
   e->stride = stride;
+  e->precision = precision;
   o.stride = stride;
+  o.precision = (VaePrecision) precision;
   for (e->n = 0; e->n < n; e->n++) {
     e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
     if (e->dn[e->n] == NULL)
@@ -502,6 +533,7 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
     gboolean have_info;
     guint gen;
     gint n, stride;
+    GstVaeDenoisePrecision precision;
 
     g_mutex_lock (&self->engine_lock);
     info = self->info;
@@ -511,10 +543,11 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
     g_mutex_unlock (&self->engine_lock);
     GST_OBJECT_LOCK (self);
     stride = self->stride;
+    precision = self->precision;
     GST_OBJECT_UNLOCK (self);
 
     if (have_info) {
-      engine = gst_vae_engine_new (model, &info, n, stride, &msg);
+      engine = gst_vae_engine_new (model, &info, n, stride, precision, &msg);
       if (engine == NULL) {
         vae_model_free (model);
         goto load_failed;
@@ -596,6 +629,11 @@ gst_vae_denoise_set_property (GObject * object, guint prop_id,
       self->chroma = g_value_get_enum (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_PRECISION:
+      GST_OBJECT_LOCK (self);
+      self->precision = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -628,6 +666,9 @@ gst_vae_denoise_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_CHROMA:
       g_value_set_enum (value, self->chroma);
       break;
+    case PROP_PRECISION:
+      g_value_set_enum (value, self->precision);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -649,11 +690,13 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   gchar *name, *msg = NULL;
   gboolean not_found;
   gint n, stride;
+  GstVaeDenoisePrecision precision;
 
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->model_name);
   n = self->n_threads;
   stride = self->stride;
+  precision = self->precision;
   GST_OBJECT_UNLOCK (self);
   if (n <= 0)
     n = (gint) g_get_num_processors ();
@@ -665,9 +708,13 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     goto load_failed;
   /* Catches patch/stride combinations the core refuses before caps come. */
   o.stride = stride;
+  o.precision = (VaePrecision) precision;
   probe = vae_denoiser_new (model, 1, 1, &o, &verr);
   if (probe == NULL)
     goto unusable;
+  GST_INFO_OBJECT (self, "computing in %s", vae_denoiser_precision (probe)
+      == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
+      : "fp32");
   vae_denoiser_free (probe);
 
   g_mutex_lock (&self->load_lock);
@@ -748,9 +795,11 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
   GstVaeEngine *e;
   gchar *msg = NULL;
   gint stride;
+  GstVaeDenoisePrecision precision;
 
   GST_OBJECT_LOCK (self);
   stride = self->stride;
+  precision = self->precision;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->engine_lock);
@@ -762,11 +811,11 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
   if (e == NULL || e->width != GST_VIDEO_INFO_WIDTH (in_info)
       || e->height != GST_VIDEO_INFO_HEIGHT (in_info)
       || e->format != GST_VIDEO_INFO_FORMAT (in_info) || e->stride != stride
-      || e->n != self->n_bands) {
+      || e->precision != precision || e->n != self->n_bands) {
     /* free first: the old and new engines need not coexist */
     gst_vae_engine_free (e);
     self->engine = gst_vae_engine_new (self->model, in_info, self->n_bands,
-        stride, &msg);
+        stride, precision, &msg);
   }
   self->info = *in_info;
   self->have_info = self->engine != NULL;
@@ -1062,6 +1111,24 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           GST_TYPE_VAE_DENOISE_CHROMA, DEFAULT_PROP_CHROMA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * GstVaeDenoise:precision:
+   *
+   * The arithmetic of patch models.  bf16 rounds the network's inputs,
+   * weights and hidden activations to bfloat16 and sums in float: on CPUs
+   * with AVX512_BF16 about twice the speed of fp32, and the default model
+   * scores the same on BSD68 (28.08 dB at σ=25 both; outputs differ by at
+   * most one level).  auto takes bf16 where it can; bf16 on a CPU without
+   * it is an error at start.  Convolutional models always compute in fp32.
+   * Takes effect at the next caps negotiation.
+   */
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision",
+          "Arithmetic of patch models: auto (bf16 where the CPU has "
+          "AVX512_BF16), fp32, or bf16",
+          GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_pad_template (element_class,
       gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -1082,6 +1149,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
       GST_DEBUG_FUNCPTR (gst_vae_denoise_transform_frame);
 
   gst_type_mark_as_plugin_api (GST_TYPE_VAE_DENOISE_CHROMA, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_VAE_DENOISE_PRECISION, 0);
 }
 
 static void
@@ -1093,6 +1161,7 @@ gst_vae_denoise_init (GstVaeDenoise * self)
   self->stride = DEFAULT_PROP_STRIDE;
   self->n_threads = DEFAULT_PROP_N_THREADS;
   self->chroma = DEFAULT_PROP_CHROMA;
+  self->precision = DEFAULT_PROP_PRECISION;
   g_mutex_init (&self->load_lock);
   g_mutex_init (&self->engine_lock);
   g_mutex_init (&self->pool_lock);

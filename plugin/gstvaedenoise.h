@@ -28,6 +28,24 @@ typedef enum
 #define GST_TYPE_VAE_DENOISE_CHROMA (gst_vae_denoise_chroma_get_type ())
 GType gst_vae_denoise_chroma_get_type (void);
 
+/**
+ * GstVaeDenoisePrecision:
+ * @GST_VAE_DENOISE_PRECISION_AUTO: bf16 where the CPU and model allow it
+ * @GST_VAE_DENOISE_PRECISION_FP32: float throughout
+ * @GST_VAE_DENOISE_PRECISION_BF16: bfloat16 products, float sums
+ *
+ * The values are those of the core's VaePrecision.
+ */
+typedef enum
+{
+  GST_VAE_DENOISE_PRECISION_AUTO = 0,
+  GST_VAE_DENOISE_PRECISION_FP32 = 1,
+  GST_VAE_DENOISE_PRECISION_BF16 = 2,
+} GstVaeDenoisePrecision;
+
+#define GST_TYPE_VAE_DENOISE_PRECISION (gst_vae_denoise_precision_get_type ())
+GType gst_vae_denoise_precision_get_type (void);
+
 GST_ELEMENT_REGISTER_DECLARE (vaedenoise);
 
 G_END_DECLS
