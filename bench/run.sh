@@ -8,9 +8,11 @@
 #
 # Measures on the same clips in one run (the camera clip of ../shared/data/video,
 # scaled, σ=25 Gaussian noise, as ../shared/tools/peer_bench.sh prepares it):
-#   1. OpenBLAS sgemm peak (square 2048, 1 and 2 threads) and, on a 720p plane,
+#   1. OpenBLAS sgemm peak (square 2048, 1 and 2 threads), the ceilings of the
+#      kernels' instructions (vfmadd, vdpbf16ps) and, on a 720p plane,
 #      vae_denoiser_run_u8 against the same GEMM sequence alone (bench/denoise_bench):
-#      GEMM GFLOPS, frame time / GEMM time, where the rest goes;
+#      GEMM GFLOPS, frame time / GEMM time, where the rest goes; in bf16 where
+#      the CPU has AVX512_BF16 (the default there) and in fp32;
 #   2. vaedenoise end to end in gst-launch-1.0 (fakesink sync=false): 640x480 and
 #      1280x720, GRAY8 and I420, n-threads 1 and 2; a size sweep 320x240..1920x1080;
 #   3. ffmpeg denoisers and vaedenoise on the camera clip: fps and PSNR;
@@ -134,13 +136,27 @@ LD_PRELOAD=$BUILD/bench/libmalloc_count.so MALLOC_COUNT_OUT=/dev/null \
     "$BUILD/bench/denoise_bench" -p -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
     -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE" 2>>"$LOG"
 cat "$CORE" >>"$LOG"
-kv() { # kv LINE_PREFIX THREADS KEY
-    awk -v p="$1" -v t="threads=$2" -v k="$3" '$1==p && (t=="threads=" || $2==t) {for(i=2;i<=NF;i++){split($i,a,"="); if(a[1]==k) print a[2]}}' "$CORE" | head -1
+kv() { # kv LINE_PREFIX THREADS KEY (from $KV_FILE, else the default run)
+    awk -v p="$1" -v t="threads=$2" -v k="$3" '$1==p && (t=="threads=" || $2==t) {for(i=2;i<=NF;i++){split($i,a,"="); if(a[1]==k) print a[2]}}' "${KV_FILE:-$CORE}" | head -1
+}
+fma_of() { # ISA THREADS -> the ceiling of that instruction
+    awk -v i="isa=$1" -v t="threads=$2" '$1=="fma" && $2==t && $3==i {split($4,a,"="); print a[2]}' "$CORE" | head -1
 }
 PEAK1=$(kv peak 1 gflops) PEAK2=$(kv peak 2 gflops)
-FMA1=$(kv fma 1 gflops) FMA2=$(kv fma 2 gflops) FMA_ISA=$(kv fma 1 isa)
 GEMM_KERNEL=$(kv model "" gemm) BLAS_CORE=$(kv blas "" core)
 GFLOP_FRAME=$(kv model "" gflop_per_frame)
+# the ceiling of the instruction the kernel runs on (vdpbf16ps for bf16)
+FMA_ISA=$GEMM_KERNEL
+FMA1=$(fma_of "$FMA_ISA" 1) FMA2=$(fma_of "$FMA_ISA" 2)
+# where the default is bf16, the fp32 path too: the same split, and below
+# the same gst and PSNR rows with precision=fp32
+CORE_FP32=""
+if [[ $GEMM_KERNEL == *bf16* ]]; then
+    CORE_FP32=$WORK/out/core_fp32.txt
+    "$BUILD/bench/denoise_bench" -P fp32 -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
+        -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE_FP32" 2>>"$LOG"
+    cat "$CORE_FP32" >>"$LOG"
+fi
 
 # -------------------------------------------------- 2. gst-launch timings
 # gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
@@ -188,6 +204,12 @@ for ((r = 0; r < REPS; r++)); do
             gst_run "dn I420 $s $t" "$n" $(src_i420 "$s" "$WORK/out/camera_${s}_${FRAMES}_noisy.i420" "$n") ! $VAE n-threads=$t ! fakesink sync=false
         done
         gst_run "grid-base GRAY8 $s" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! identity ! fakesink sync=false
+        if [[ -n $CORE_FP32 ]]; then
+            for t in 1 2; do
+                # shellcheck disable=SC2046
+                gst_run "dn32 GRAY8 $s $t" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! $VAE n-threads=$t precision=fp32 ! fakesink sync=false
+            done
+        fi
     done
     for s in 320x240 960x540 1920x1080; do
         n=$(frames_for "$s")
@@ -222,6 +244,13 @@ for st in $ALT_STRIDES; do
         "$TOOLS/peer_bench.sh" >"$WORK/out/peers_stride$st.txt" 2>>"$LOG"
     cat "$WORK/out/peers_stride$st.txt" >>"$LOG"
 done
+if [[ -n $CORE_FP32 ]]; then
+    BENCH_WORK=$PEER_WORK SIZES=1280x720 CONTENTS=camera FRAMES=$FRAMES MID_FRAMES=$MID_FRAMES \
+        SLOW_FRAMES=$SLOW_FRAMES THREADS=2 PEERS=vaedenoise VAE_PLUGIN_DIR=$BUILD/plugin \
+        VAE_PROPS="model=$MODEL noise-level=$SIGMA n-threads=2 precision=fp32" RESULTS=$PEER_WORK/results.tsv \
+        "$TOOLS/peer_bench.sh" >"$WORK/out/peers_fp32.txt" 2>>"$LOG"
+    cat "$WORK/out/peers_fp32.txt" >>"$LOG"
+fi
 # Other models on the same clip, over the first MID_FRAMES frames: the
 # convolutional quality model costs about 40x the default per pixel.
 ALT_MODELS=${ALT_MODELS-$( [[ -f $ROOT/models/denoise-cnn.safetensors ]] && echo "$ROOT/models/denoise-cnn.safetensors")}
@@ -363,6 +392,14 @@ for s in 640x480 1280x720; do
             echo "| ${s/x/×} | $f | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
         done
     done
+    if [[ -n $CORE_FP32 ]]; then
+        read -r m1 d1 _ < <(gst_stat "dn32 GRAY8 $s 1")
+        for t in 1 2; do
+            read -r mn md ob < <(gst_stat "dn32 GRAY8 $s $t")
+            sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
+            echo "| ${s/x/×} | GRAY8, **precision=fp32** | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
+        done
+    fi
     read -r bm bd _ < <(gst_stat "grid-base GRAY8 $s")
     echo "| ${s/x/×} | GRAY8 | (identity instead of vaedenoise) | $(frames_for "$s") | $(fmt "$bm" %.3f) | $(fmt "$bd" %.3f) | | | | |"
 done
@@ -382,17 +419,23 @@ done
 echo
 echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it)"
 echo
-echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its FMA kernel from the CPU's features; \`VAE_GEMM=blas\` selects OpenBLAS)."
-echo "OpenBLAS sgemm peak (square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?})."
-echo "FMA ceiling (${FMA_ISA:-–}, independent FMAs on registers): $(fmt "$FMA1" %.1f) GFLOPS with 1 thread, $(fmt "$FMA2" %.1f) with 2."
+echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
+echo "OpenBLAS sgemm peak (fp32, square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 GEMM)."
+echo "Instruction ceilings (independent chains on registers, 1 / 2 threads):$(awk '$1=="fma"{split($2,t,"="); split($3,i,"="); split($4,g,"="); printf " %s %s%s", i[2], g[2], (t[2]==1 ? " /" : ";")}' "$CORE")"
 echo
-echo "| threads | frame ms min / median | GEMMs alone ms min / median | GEMM GFLOPS | % of sgemm peak | % of FMA ceiling | frame / GEMM | outside GEMM | of which bias+activation | of which gather, overlap-add, output | frame GFLOPS |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for t in 1 2; do
-    pk=$PEAK1; fc=$FMA1; [[ $t == 2 ]] && pk=$PEAK2 && fc=$FMA2
-    g=$(kv gemm $t gflops)
-    echo "| $t | $(kv frame $t min_ms) / $(kv frame $t med_ms) | $(kv gemm $t min_ms) / $(kv gemm $t med_ms) | $g | $(awk -v g="$g" -v p="$pk" 'BEGIN{printf "%.0f%%", 100*g/p}') | $(awk -v g="$g" -v p="$fc" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}') | $(kv split $t frame_over_gemm) | $(awk -v x="$(kv split $t outside_gemm)" 'BEGIN{printf "%.0f%%", 100*x}') | $(awk -v x="$(kv split $t bias_act)" 'BEGIN{printf "%.0f%%", 100*x}') | $(awk -v x="$(kv split $t gather_oadd)" 'BEGIN{printf "%.0f%%", 100*x}') | $(kv frame $t gflops) |"
+echo "| arithmetic | threads | frame ms min / median | GEMMs alone ms min / median | GEMM GFLOPS | % of sgemm peak | % of its instruction's ceiling | frame / GEMM | outside GEMM | of which bias+activation | of which gather, overlap-add, output | frame GFLOPS |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for f in "$CORE" $CORE_FP32; do
+    KV_FILE=$f
+    isa=$(kv model "" gemm)
+    for t in 1 2; do
+        pk=$PEAK1; [[ $t == 2 ]] && pk=$PEAK2
+        fc=$(fma_of "$isa" $t)
+        g=$(kv gemm $t gflops)
+        echo "| $isa | $t | $(kv frame $t min_ms) / $(kv frame $t med_ms) | $(kv gemm $t min_ms) / $(kv gemm $t med_ms) | $g | $(awk -v g="$g" -v p="$pk" 'BEGIN{printf "%.0f%%", 100*g/p}') | $(awk -v g="$g" -v p="$fc" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}') | $(kv split $t frame_over_gemm) | $(awk -v x="$(kv split $t outside_gemm)" 'BEGIN{printf "%.0f%%", 100*x}') | $(awk -v x="$(kv split $t bias_act)" 'BEGIN{printf "%.0f%%", 100*x}') | $(awk -v x="$(kv split $t gather_oadd)" 'BEGIN{printf "%.0f%%", 100*x}') | $(kv frame $t gflops) |"
+    done
 done
+KV_FILE=""
 echo
 echo "## Quality and speed against ffmpeg on the camera clip (1280×720, σ=$SIGMA, 2 threads each)"
 echo
@@ -419,6 +462,10 @@ for st in $ALT_STRIDES; do
     awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$WORK/out/peers_stride$st.txt" | while read -r n fps pm oth; do
         echo "| vaedenoise noise-level=$SIGMA n-threads=2 **stride=$st** | $n | $fps | $pm | | $oth |"; done
 done
+if [[ -n $CORE_FP32 ]]; then
+    awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$WORK/out/peers_fp32.txt" | while read -r n fps pm oth; do
+        echo "| vaedenoise noise-level=$SIGMA n-threads=2 **precision=fp32** | $n | $fps | $pm | | $oth |"; done
+fi
 for mdl in $ALT_MODELS; do
     awk '$1=="vaedenoise"{print $4, $6, $9, $8}' "$WORK/out/peers_model_$(basename "$mdl" .safetensors).txt" | while read -r n fps pm oth; do
         echo "| vaedenoise **model=$(basename "$mdl")** noise-level=$SIGMA n-threads=2 | $n | $fps | $pm | $(vae_first "$n") | $oth |"; done
@@ -518,7 +565,14 @@ echo "| --- | --- | --- |"
 echo "| ≥ 30 fps at 1280×720 GRAY8, n-threads=2 | $fps2 fps (${d2} ms/frame median) | $(verdict "$fps2" 30 ">=") |"
 echo "| PSNR on the camera clip ≥ the best ffmpeg denoiser | vaedenoise $vae_p dB vs $best_n $best_p dB over its $best_frames frames | $(verdict "$(awk -v a="$vae_p" -v b="$best_p" 'BEGIN{print a-b}')" 0 ">=") |"
 echo "| GEMM phase ≥ 70% of sgemm peak | 1 thread $g1 of $PEAK1 GFLOPS ($(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{printf "%.0f%%", 100*g/p}')); 2 threads $g2 of $PEAK2 ($(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{printf "%.0f%%", 100*g/p}')) | $(verdict "$(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{print g/p}')" 0.7 ">=") (2 threads), $(verdict "$(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{print g/p}')" 0.7 ">=") (1 thread) |"
-echo "| (stricter) GEMM phase ≥ 70% of the FMA ceiling | 1 thread $g1 of $FMA1 GFLOPS ($(awk -v g="$g1" -v p="$FMA1" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}')); 2 threads $g2 of $FMA2 ($(awk -v g="$g2" -v p="$FMA2" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}')) | $(verdict "$(awk -v g="$g2" -v p="$FMA2" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (2 threads), $(verdict "$(awk -v g="$g1" -v p="$FMA1" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (1 thread) |"
+echo "| (stricter) GEMM phase ≥ 70% of its instruction's ceiling ($FMA_ISA) | 1 thread $g1 of $FMA1 GFLOPS ($(awk -v g="$g1" -v p="$FMA1" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}')); 2 threads $g2 of $FMA2 ($(awk -v g="$g2" -v p="$FMA2" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p; else print "–"}')) | $(verdict "$(awk -v g="$g2" -v p="$FMA2" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (2 threads), $(verdict "$(awk -v g="$g1" -v p="$FMA1" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (1 thread) |"
+if [[ -n $CORE_FP32 ]]; then
+    KV_FILE=$CORE_FP32
+    h1=$(kv gemm 1 gflops) h2=$(kv gemm 2 gflops) hf1=$(kv split 1 frame_over_gemm) hf2=$(kv split 2 frame_over_gemm)
+    a1=$(fma_of "$(kv model "" gemm)" 1) a2=$(fma_of "$(kv model "" gemm)" 2)
+    KV_FILE=""
+    echo "| (the fp32 path, precision=fp32) GEMM ≥ 70% of sgemm peak, of the FMA ceiling; frame ≤ 1.3× GEMM | 1 thread $h1 GFLOPS ($(awk -v g="$h1" -v p="$PEAK1" 'BEGIN{printf "%.0f%%", 100*g/p}') of sgemm, $(awk -v g="$h1" -v p="$a1" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p}') of FMA), 2 threads $h2 ($(awk -v g="$h2" -v p="$PEAK2" 'BEGIN{printf "%.0f%%", 100*g/p}'), $(awk -v g="$h2" -v p="$a2" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p}')); frame/GEMM ${hf1}× (1), ${hf2}× (2) | $(verdict "$(awk -v g="$h2" -v p="$PEAK2" 'BEGIN{print g/p}')" 0.7 ">=") (sgemm), $(verdict "$(awk -v g="$h2" -v p="$a2" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (FMA), $(verdict "$hf2" 1.3 "<=") (frame/GEMM) |"
+fi
 echo "| frame time ≤ 1.3× pure GEMM time | 1 thread ${fg1}×, 2 threads ${fg2}× | $(verdict "$fg1" 1.3 "<=") (1), $(verdict "$fg2" 1.3 "<=") (2) |"
 echo "| cost linear in pixels | fit over 320×240…1920×1080: ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}'); ns/pixel from $np_min to $np_max (max/min $lin); on the best of the runs instead of the median: ${fitm_a} ms + ${fitm_b} ns per pixel, worst residual $(awk -v r="$fitm_r" 'BEGIN{printf "%.1f%%", 100*r}') | $(verdict "$fit_r" 0.05 "<=") (medians within 5%), $(verdict "$fitm_r" 0.05 "<=") (best runs) |"
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"

@@ -30,6 +30,11 @@ struct VaeDenoiser {
   uint16_t *gbuf16, *xb, *hb[VAE_MAX_LAYERS];
   int xb_ld, hb_ld[VAE_MAX_LAYERS];
   uint16_t lut16[256];        /* lut rounded to bf16 */
+  /* a tile's source rows converted once (each pixel lies in several
+   * patches): network units in rowf, bf16 in rowh, row_cap pixels */
+  float *rowf;
+  uint16_t *rowh;
+  size_t row_cap;
   float *z;                   /* patch store of the one-call path, lazily */
   size_t z_floats;            /* patches of the largest plane × patch size */
   float lut[256];             /* u8 → network units */
@@ -152,6 +157,8 @@ vae_denoiser_free (VaeDenoiser *d)
   vae_aligned_free (d->gbuf);
   vae_aligned_free (d->gbuf16);
   vae_aligned_free (d->xb);
+  vae_aligned_free (d->rowf);
+  vae_aligned_free (d->rowh);
   for (int l = 0; l < VAE_MAX_LAYERS; l++)
     vae_aligned_free (d->hb[l]);
   free (d);
@@ -369,7 +376,21 @@ bf16_new (VaeDenoiser *d)
   d->gbuf16 = bf16_alloc (nh);
   d->xb_ld = (m->cfg.n_in + 1) / 2 * 2;
   d->xb = bf16_alloc ((size_t) d->batch * d->xb_ld);
-  if (d->gbuf16 == NULL || d->xb == NULL)
+  /* A tile of `batch` patches spans at most batch / nx + 2 patch rows;
+   * nx ≥ w / stride, so its source rows hold about batch · stride² + (2
+   * stride + ph) · w pixels.  A tile that needs more (tiny planes)
+   * gathers pixel by pixel instead. */
+  {
+    size_t W = (size_t) (d->max_w > d->pw ? d->max_w : d->pw);
+    size_t cap = (size_t) d->batch * d->stride * d->stride * 2
+        + (size_t) (3 * d->stride + d->ph) * W;
+    size_t plane = W * (size_t) (d->max_h > d->ph ? d->max_h : d->ph);
+    d->row_cap = cap < plane ? cap : plane;
+  }
+  d->rowf = vae_aligned_alloc (d->row_cap * sizeof (float));
+  d->rowh = bf16_alloc (d->row_cap);
+  if (d->gbuf16 == NULL || d->xb == NULL || d->rowf == NULL
+      || d->rowh == NULL)
     return VAE_ERR_NOMEM;
   for (int l = 0, off = 0; l < m->n_layers; l++) {
     const VaeLayer *L = &m->layers[l];
@@ -677,39 +698,136 @@ tile_forward_bf16 (VaeDenoiser *d, int n, float feat, float *z)
       c->residual ? -1.0f : 1.0f, z, NULL, P, 0, NULL);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+/* 8-bit row to network units and bf16, 16 pixels at a time, with the
+ * operations (and so the bits) of d->lut and d->lut16: (v / 255 − mean)
+ * / scale, rounded to nearest even.  Only called on the bf16 path, whose
+ * CPUs have AVX512_BF16. */
+__attribute__ ((target ("avx512f,avx512bf16,avx512bw,avx512vl")))
+static void
+row_u8_bf16 (const uint8_t *sr, float *rf, uint16_t *rh, int w, float mean,
+    float scale)
+{
+  const __m512 k255 = _mm512_set1_ps (255.0f), mu = _mm512_set1_ps (mean);
+  const __m512 sc = _mm512_set1_ps (scale);
+  int x = 0;
+  for (; x + 16 <= w; x += 16) {
+    __m512i v = _mm512_cvtepu8_epi32 (_mm_loadu_si128 ((const void *) (sr
+                + x)));
+    __m512 f = _mm512_div_ps (_mm512_sub_ps (_mm512_div_ps
+            (_mm512_cvtepi32_ps (v), k255), mu), sc);
+    _mm512_storeu_ps (rf + x, f);
+    _mm256_storeu_si256 ((void *) (rh + x), (__m256i) _mm512_cvtneps_pbh (f));
+  }
+  for (; x < w; x++) {
+    rf[x] = ((float) sr[x] / 255.0f - mean) / scale;
+    rh[x] = vae_bf16_from_float (rf[x]);
+  }
+}
+#define HAVE_ROW_U8_BF16 1
+#endif
+
+/* Converts source rows [y0, y1) (no reflection: the plane is at least a
+ * patch) to network units and bf16, row by row into d->rowf / d->rowh. */
+static void
+rows_convert (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
+    int src_stride, int w, int y0, int y1)
+{
+  const VaeConfig *c = &d->m->cfg;
+  for (int y = y0; y < y1; y++) {
+    float *rf = d->rowf + (size_t) (y - y0) * w;
+    uint16_t *rh = d->rowh + (size_t) (y - y0) * w;
+#ifdef HAVE_ROW_U8_BF16
+    if (src8) {
+      row_u8_bf16 (src8 + (size_t) y * src_stride, rf, rh, w, c->norm_mean,
+          c->norm_scale);
+      continue;
+    }
+#endif
+    if (src8) {
+      const uint8_t *sr = src8 + (size_t) y * src_stride;
+      for (int x = 0; x < w; x++) {
+        rf[x] = d->lut[sr[x]];
+        rh[x] = d->lut16[sr[x]];
+      }
+    } else {
+      const float *sr = srcf + (size_t) y * src_stride;
+      for (int x = 0; x < w; x++) {
+        rf[x] = vae_norm (c, sr[x]);
+        rh[x] = vae_bf16_from_float (rf[x]);
+      }
+    }
+  }
+}
+
 /* Gathers patches [k0, k1) as bf16 into d->xb and sets their rows of z to
- * x − b (residual, x in float) or b, for tile_forward_bf16. */
+ * x − b (residual, x in float) or b, for tile_forward_bf16.  The tile's
+ * source rows are converted once, then each patch row is copied from
+ * them; planes smaller than a patch (reflected) go pixel by pixel. */
 static void
 tile_gather_bf16 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
-    const float *srcf, int src_stride, int w, long k0, long k1, float *z)
+    const float *srcf, int src_stride, int w, int h, long k0, long k1,
+    float *z)
 {
   const VaeConfig *c = &d->m->cfg;
   const VaeLayer *Lo = &d->m->layers[d->m->n_layers - 1];
   const float *bo = d->m->params + Lo->b_off;
-  int P = c->n_in, res = c->residual;
+  int P = c->n_in, res = c->residual, pw = d->pw;
+  int y0 = d->ys[k0 / g->nx], y1 = d->ys[(k1 - 1) / g->nx] + d->ph;
 
+  if (w >= pw && h >= d->ph && (size_t) (y1 - y0) * w <= d->row_cap) {
+    rows_convert (d, src8, srcf, src_stride, w, y0, y1);
+    for (long k = k0; k < k1; k++) {
+      int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
+      uint16_t *xb = d->xb + (size_t) (k - k0) * d->xb_ld;
+      float *zk = z + (size_t) k * P;
+      if (pw == 8 && res) {
+        /* the default patch: fixed-size copies the compiler vectorises */
+        for (int i = 0; i < d->ph; i++) {
+          size_t o = (size_t) (py + i - y0) * w + px;
+          const float *rf = d->rowf + o, *b = bo + i * 8;
+          float *zr = zk + i * 8;
+          memcpy (xb + i * 8, d->rowh + o, 8 * sizeof (uint16_t));
+          for (int j = 0; j < 8; j++)
+            zr[j] = rf[j] - b[j];
+        }
+        continue;
+      }
+      for (int i = 0; i < d->ph; i++) {
+        size_t o = (size_t) (py + i - y0) * w + px;
+        const float *rf = d->rowf + o, *b = bo + i * pw;
+        float *zr = zk + i * pw;
+        memcpy (xb + i * pw, d->rowh + o, (size_t) pw * sizeof (uint16_t));
+        if (res)
+          for (int j = 0; j < pw; j++)
+            zr[j] = rf[j] - b[j];
+        else
+          memcpy (zr, b, (size_t) pw * sizeof (float));
+      }
+    }
+    return;
+  }
   for (long k = k0; k < k1; k++) {
     int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
     uint16_t *xb = d->xb + (size_t) (k - k0) * d->xb_ld;
     float *zk = z + (size_t) k * P;
     for (int i = 0; i < d->ph; i++) {
-      int sy = d->ymap[py + i], o = i * d->pw;
+      int sy = d->ymap[py + i], o = i * pw;
       const int *xm = d->xmap + px;
-      if (src8) {
-        const uint8_t *sr = src8 + (size_t) sy * src_stride;
-        const uint8_t *sp = px + d->pw <= w ? sr + px : NULL;
-        for (int j = 0; j < d->pw; j++) {
-          int v = sp ? sp[j] : sr[xm[j]];
-          xb[o + j] = d->lut16[v];
-          zk[o + j] = res ? d->lut[v] - bo[o + j] : bo[o + j];
+      for (int j = 0; j < pw; j++) {
+        float x;
+        uint16_t xh;
+        if (src8) {
+          int v = src8[(size_t) sy * src_stride + xm[j]];
+          x = d->lut[v];
+          xh = d->lut16[v];
+        } else {
+          x = vae_norm (c, srcf[(size_t) sy * src_stride + xm[j]]);
+          xh = vae_bf16_from_float (x);
         }
-      } else {
-        const float *sr = srcf + (size_t) sy * src_stride;
-        for (int j = 0; j < d->pw; j++) {
-          float x = vae_norm (c, sr[xm[j]]);
-          xb[o + j] = vae_bf16_from_float (x);
-          zk[o + j] = res ? x - bo[o + j] : bo[o + j];
-        }
+        xb[o + j] = xh;
+        zk[o + j] = res ? x - bo[o + j] : bo[o + j];
       }
     }
   }
@@ -729,7 +847,7 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   float feat = sigma / 255.0f / c->norm_scale;
 
   if (d->bf16) {
-    tile_gather_bf16 (d, g, src8, srcf, src_stride, w, k0, k1, z);
+    tile_gather_bf16 (d, g, src8, srcf, src_stride, w, d->grid_h, k0, k1, z);
     tile_forward_bf16 (d, n, feat, z + (size_t) k0 * c->n_in);
     return;
   }
