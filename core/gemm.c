@@ -113,6 +113,7 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
 
 typedef struct {
   int ta, relu, load_c;       /* ta: op(A) = Aᵀ */
+  int out16;                  /* C is bf16 (the bf16 kernels) */
   float alpha;
   const float *bias;
 } Epi;
@@ -123,16 +124,41 @@ typedef struct {
  * epilogue is C + α·acc (load_c), else bias + α·acc (bias NULL: 0), then
  * max(·, 0) if relu.  A's element (r, kk) is a[AIDX]: its rows in place,
  * or its columns (op(A) = Aᵀ).  bias is the panel's own slice. */
+/* The AVX-512 kernels' shared parts (fp32 and bf16): the masks of a
+ * panel's w real columns, and one row's epilogue, v = C + α·acc (load_c)
+ * or bias + α·acc, then ReLU. */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+masks512 (int w, __mmask16 *m0, __mmask16 *m1)
+{
+  *m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);
+  *m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16 ? (1u << (w - 16)) - 1 : 0);
+}
+
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+epi512 (const Epi *e, __m512 a0, __m512 a1, const float *cr, __mmask16 m0,
+    __mmask16 m1, __m512 c0, __m512 c1, __m512 *v0, __m512 *v1)
+{
+  const __m512 al = _mm512_set1_ps (e->alpha), z = _mm512_setzero_ps ();
+  *v0 = _mm512_fmadd_ps (a0, al, e->load_c ? _mm512_maskz_loadu_ps (m0, cr)
+      : c0);
+  *v1 = _mm512_fmadd_ps (a1, al, e->load_c ? _mm512_maskz_loadu_ps (m1,
+          cr + 16) : c1);
+  if (e->relu) {
+    *v0 = _mm512_max_ps (*v0, z);
+    *v1 = _mm512_max_ps (*v1, z);
+  }
+}
+
 #define KERNEL_AVX512(NAME, MR, AIDX)                                          \
   __attribute__ ((target ("avx512f"), noinline)) static void                 \
-  NAME (int k, const float *restrict a, int lda,                              \
-      const float *restrict p, float *restrict c, int ldc, int w,            \
-      const Epi *e, const float *bias)                                        \
+  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
+      int w, const Epi *e, const float *bias)                                 \
   {                                                                           \
-    const __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);     \
-    const __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16              \
-        ? (1u << (w - 16)) - 1 : 0);                                          \
+    const float *restrict a = a_, *restrict p = p_;                           \
+    float *restrict c = c_;                                                   \
+    __mmask16 m0, m1;                                                         \
     __m512 acc[MR][2];                                                        \
+    masks512 (w, &m0, &m1);                                                   \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm512_setzero_ps ();                           \
@@ -146,8 +172,7 @@ typedef struct {
         acc[r][1] = _mm512_fmadd_ps (av, b1, acc[r][1]);                      \
       }                                                                       \
     }                                                                         \
-    const __m512 al = _mm512_set1_ps (e->alpha), z = _mm512_setzero_ps ();    \
-    __m512 c0 = z, c1 = z;                                                    \
+    __m512 c0 = _mm512_setzero_ps (), c1 = c0;                                \
     if (bias) {                                                               \
       c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
       c1 = _mm512_maskz_loadu_ps (m1, bias + 16);                             \
@@ -155,14 +180,8 @@ typedef struct {
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++) {                                            \
       float *cr = c + (size_t) r * ldc;                                       \
-      __m512 v0 = _mm512_fmadd_ps (acc[r][0], al,                             \
-          e->load_c ? _mm512_maskz_loadu_ps (m0, cr) : c0);                   \
-      __m512 v1 = _mm512_fmadd_ps (acc[r][1], al,                             \
-          e->load_c ? _mm512_maskz_loadu_ps (m1, cr + 16) : c1);              \
-      if (e->relu) {                                                          \
-        v0 = _mm512_max_ps (v0, z);                                           \
-        v1 = _mm512_max_ps (v1, z);                                           \
-      }                                                                       \
+      __m512 v0, v1;                                                          \
+      epi512 (e, acc[r][0], acc[r][1], cr, m0, m1, c0, c1, &v0, &v1);         \
       _mm512_mask_storeu_ps (cr, m0, v0);                                     \
       _mm512_mask_storeu_ps (cr + 16, m1, v1);                                \
     }                                                                         \
@@ -187,10 +206,11 @@ lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
 
 #define KERNEL_AVX2(NAME, MR, AIDX)                                            \
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
-  NAME (int k, const float *restrict a, int lda,                              \
-      const float *restrict p, float *restrict c, int ldc, int w,            \
-      const Epi *e, const float *bias)                                        \
+  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
+      int w, const Epi *e, const float *bias)                                 \
   {                                                                           \
+    const float *restrict a = a_, *restrict p = p_;                           \
+    float *restrict c = c_;                                                   \
     const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
     const __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);                         \
     __m256 acc[MR][2];                                                        \
@@ -237,32 +257,37 @@ KERNEL_AVX2 (col256_4, 4, COLS)
 KERNEL_AVX2 (col256_2, 2, COLS)
 KERNEL_AVX2 (col256_1, 1, COLS)
 
-typedef void (*Kernel) (int k, const float *a, int lda, const float *p,
-    float *c, int ldc, int w, const Epi *e, const float *bias);
+/* A block of rows of C (float, or bf16 when e->out16) against one packed
+ * panel; A and the panel hold floats or bf16 as the kernel set says. */
+typedef void (*Kernel) (int k, const void *a, int lda, const void *p,
+    void *c, int ldc, int w, const Epi *e, const float *bias);
 
 /* An instruction set's kernels: panel width, and row blocks from the
- * tallest down, for A in place and transposed. */
+ * tallest down, for A in place and transposed (NULL: none); the bytes of
+ * an element of A and of the panels. */
 typedef struct {
   int nr, mr[4];
   Kernel rows[4], cols[4];
+  int esize;
 } KernelSet;
 
 static const KernelSet set_avx512 = { 32, { 8, 4, 2, 1 },
   { row512_8, row512_4, row512_2, row512_1 },
-  { col512_8, col512_4, col512_2, col512_1 } };
+  { col512_8, col512_4, col512_2, col512_1 }, 4 };
 static const KernelSet set_avx2 = { 16, { 6, 4, 2, 1 },
   { row256_6, row256_4, row256_2, row256_1 },
-  { col256_6, col256_4, col256_2, col256_1 } };
+  { col256_6, col256_4, col256_2, col256_1 }, 4 };
 
-/* Panels in groups of at most ~256 KiB (L2), row blocks within a group,
+/* Panels in groups of at most 256 KiB (L2), row blocks within a group,
  * panels within a row block: the block's rows of A and C stay in L1 while
- * the group streams from L2. */
+ * the group streams from L2.  panels: pb's, of the set's element type. */
 static void
-gemm_kernels (const KernelSet *ks, int m, const float *a, int lda,
-    const VaeGemmB *pb, float *c, int ldc, const Epi *e)
+gemm_kernels (const KernelSet *ks, int m, const void *a, int lda,
+    const VaeGemmB *pb, const void *panels, void *c, int ldc, const Epi *e)
 {
   int n = pb->n, k = pb->k, nr = ks->nr;
-  int group = (int) (65536 / ((size_t) k * nr)) * nr;
+  size_t es = (size_t) ks->esize, ec = e->out16 ? 2 : 4;
+  int group = (int) (262144 / ((size_t) k * nr * es)) * nr;
   group = group < nr ? nr : group;
   for (int g0 = 0; g0 < n; g0 += group) {
     int g1 = g0 + group < n ? g0 + group : n;
@@ -271,10 +296,12 @@ gemm_kernels (const KernelSet *ks, int m, const float *a, int lda,
       while (ks->mr[q] > m - i)
         q++;
       Kernel kern = e->ta ? ks->cols[q] : ks->rows[q];
-      const float *ai = e->ta ? a + i : a + (size_t) i * lda;
+      const char *ai = (const char *) a + (e->ta ? (size_t) i
+          : (size_t) i * lda) * es;
       for (int j0 = g0; j0 < g1; j0 += nr)
-        kern (k, ai, lda, pb->p + (size_t) j0 * k, c + (size_t) i * ldc + j0,
-            ldc, n - j0 < nr ? n - j0 : nr, e, e->bias ? e->bias + j0 : NULL);
+        kern (k, ai, lda, (const char *) panels + (size_t) j0 * k * es,
+            (char *) c + ((size_t) i * ldc + j0) * ec, ldc,
+            n - j0 < nr ? n - j0 : nr, e, e->bias ? e->bias + j0 : NULL);
       i += ks->mr[q];
     }
   }
@@ -366,14 +393,13 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
 #define BF16_TARGET "avx512f,avx512bf16,avx512bw,avx512vl"
 #define KERNEL_BF16(NAME, MR)                                                  \
   __attribute__ ((target (BF16_TARGET), noinline)) static void               \
-  NAME (int k, const uint16_t *restrict a, int lda,                          \
-      const uint16_t *restrict p, float *restrict c, uint16_t *restrict ch,  \
-      int ldc, int w, const Epi *e, const float *bias)                        \
+  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
+      int w, const Epi *e, const float *bias)                                 \
   {                                                                           \
-    const __mmask16 m0 = (__mmask16) (w >= 16 ? 0xffff : (1u << w) - 1);     \
-    const __mmask16 m1 = (__mmask16) (w >= 32 ? 0xffff : w > 16              \
-        ? (1u << (w - 16)) - 1 : 0);                                          \
+    const uint16_t *restrict a = a_, *restrict p = p_;                        \
+    __mmask16 m0, m1;                                                         \
     __m512 acc[MR][2];                                                        \
+    masks512 (w, &m0, &m1);                                                   \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm512_setzero_ps ();                           \
@@ -389,30 +415,24 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
         acc[r][1] = _mm512_dpbf16_ps (acc[r][1], av, b1);                     \
       }                                                                       \
     }                                                                         \
-    const __m512 al = _mm512_set1_ps (e->alpha), z = _mm512_setzero_ps ();    \
-    __m512 c0 = z, c1 = z;                                                    \
+    __m512 c0 = _mm512_setzero_ps (), c1 = c0;                                \
     if (bias) {                                                               \
       c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
       c1 = _mm512_maskz_loadu_ps (m1, bias + 16);                             \
     }                                                                         \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++) {                                            \
-      float *cr = c ? c + (size_t) r * ldc : NULL;                            \
-      __m512 v0 = _mm512_fmadd_ps (acc[r][0], al,                             \
-          e->load_c ? _mm512_maskz_loadu_ps (m0, cr) : c0);                   \
-      __m512 v1 = _mm512_fmadd_ps (acc[r][1], al,                             \
-          e->load_c ? _mm512_maskz_loadu_ps (m1, cr + 16) : c1);              \
-      if (e->relu) {                                                          \
-        v0 = _mm512_max_ps (v0, z);                                           \
-        v1 = _mm512_max_ps (v1, z);                                           \
-      }                                                                       \
-      if (ch) {                                                               \
-        uint16_t *hr = ch + (size_t) r * ldc;                                 \
+      __m512 v0, v1;                                                          \
+      if (e->out16) {                                                         \
+        uint16_t *hr = (uint16_t *) c_ + (size_t) r * ldc;                    \
+        epi512 (e, acc[r][0], acc[r][1], NULL, m0, m1, c0, c1, &v0, &v1);     \
         _mm256_mask_storeu_epi16 (hr, m0,                                     \
             (__m256i) _mm512_cvtneps_pbh (v0));                               \
         _mm256_mask_storeu_epi16 (hr + 16, m1,                                \
             (__m256i) _mm512_cvtneps_pbh (v1));                               \
       } else {                                                                \
+        float *cr = (float *) c_ + (size_t) r * ldc;                          \
+        epi512 (e, acc[r][0], acc[r][1], cr, m0, m1, c0, c1, &v0, &v1);       \
         _mm512_mask_storeu_ps (cr, m0, v0);                                   \
         _mm512_mask_storeu_ps (cr + 16, m1, v1);                              \
       }                                                                       \
@@ -423,9 +443,8 @@ KERNEL_BF16 (bf16_4, 4)
 KERNEL_BF16 (bf16_2, 2)
 KERNEL_BF16 (bf16_1, 1)
 
-typedef void (*KernelBf16) (int k, const uint16_t *a, int lda,
-    const uint16_t *p, float *c, uint16_t *ch, int ldc, int w, const Epi *e,
-    const float *bias);
+static const KernelSet set_bf16 = { 32, { 8, 4, 2, 1 },
+  { bf16_8, bf16_4, bf16_2, bf16_1 }, { NULL, NULL, NULL, NULL }, 2 };
 #endif
 
 void
@@ -434,29 +453,11 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
     const float *bias)
 {
 #ifdef GEMM_X86
-  static const int mr[4] = { 8, 4, 2, 1 };
-  static const KernelBf16 kern[4] = { bf16_8, bf16_4, bf16_2, bf16_1 };
-  Epi e = { 0, relu, bias == NULL && ch == NULL, alpha, bias };
-  int n = pb->n, k = pb->k;
-  int group = (int) (131072 / ((size_t) k * 32)) * 32;
-
-  if (m < 1 || n < 1)
+  Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias };
+  if (m < 1 || pb->n < 1)
     return;
-  group = group < 32 ? 32 : group;
-  for (int g0 = 0; g0 < n; g0 += group) {
-    int g1 = g0 + group < n ? g0 + group : n;
-    for (int i = 0; i < m;) {
-      int q = 0;
-      while (mr[q] > m - i)
-        q++;
-      for (int j0 = g0; j0 < g1; j0 += 32)
-        kern[q] (k, a + (size_t) i * lda, lda, pb->h + (size_t) j0 * k,
-            c ? c + (size_t) i * ldc + j0 : NULL,
-            ch ? ch + (size_t) i * ldc + j0 : NULL, ldc,
-            n - j0 < 32 ? n - j0 : 32, &e, bias ? bias + j0 : NULL);
-      i += mr[q];
-    }
-  }
+  gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, ch ? (void *) ch
+      : (void *) c, ldc, &e);
 #else
   (void) m; (void) a; (void) lda; (void) pb; (void) alpha; (void) c;
   (void) ch; (void) ldc; (void) relu; (void) bias;
@@ -480,7 +481,7 @@ run (int m, const float *a, int lda, const VaeGemmB *pb, float *c, int ldc,
 #ifdef GEMM_X86
   if (pb->isa == VAE_GEMM_AVX512 || pb->isa == VAE_GEMM_AVX2)
     gemm_kernels (pb->isa == VAE_GEMM_AVX512 ? &set_avx512 : &set_avx2, m,
-        a, lda, pb, c, ldc, e);
+        a, lda, pb, pb->p, c, ldc, e);
 #else
   (void) m; (void) a; (void) lda; (void) pb; (void) c; (void) ldc; (void) e;
 #endif
@@ -490,7 +491,7 @@ void
 vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     float *c, int ldc, int relu, const float *bias)
 {
-  Epi e = { 0, relu, bias == NULL, alpha, bias };
+  Epi e = { 0, relu, bias == NULL, 0, alpha, bias };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa != VAE_GEMM_BLAS) {
@@ -546,6 +547,6 @@ vae_sgemm (int ta, int tb, int m, int n, int k, float alpha, const float *a,
     g_private_set (&pack_cap, GSIZE_TO_POINTER (cap));
   }
   pack (&pb, buf, b, n, k, ldb, tb, isa);
-  Epi e = { ta, 0, beta != 0.0f, alpha, NULL };
+  Epi e = { ta, 0, beta != 0.0f, 0, alpha, NULL };
   run (m, a, lda, &pb, c, ldc, &e);
 }
