@@ -382,24 +382,20 @@ echo "## vaedenoise end to end (gst-launch-1.0 … ! vaedenoise noise-level=25 !
 echo
 echo "| size | format | n-threads | frames | ms/frame min | ms/frame median | fps (median) | ns/pixel | speed-up 2/1 | max busy |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for s in 640x480 1280x720; do
-    px=$(( ${s%x*} * ${s#*x} ))
-    for f in GRAY8 I420; do
-        read -r m1 d1 _ < <(gst_stat "dn $f $s 1")
-        for t in 1 2; do
-            read -r mn md ob < <(gst_stat "dn $f $s $t")
-            sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
-            echo "| ${s/x/×} | $f | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
-        done
+# grid_rows KEY SIZE LABEL: the 1- and 2-thread rows of one configuration
+grid_rows() {
+    local key=$1 s=$2 label=$3 px=$(( ${2%x*} * ${2#*x} )) m1 d1 mn md ob sp
+    read -r m1 d1 _ < <(gst_stat "$key $s 1")
+    for t in 1 2; do
+        read -r mn md ob < <(gst_stat "$key $s $t")
+        sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
+        echo "| ${s/x/×} | $label | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
     done
-    if [[ -n $CORE_FP32 ]]; then
-        read -r m1 d1 _ < <(gst_stat "dn32 GRAY8 $s 1")
-        for t in 1 2; do
-            read -r mn md ob < <(gst_stat "dn32 GRAY8 $s $t")
-            sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
-            echo "| ${s/x/×} | GRAY8, **precision=fp32** | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
-        done
-    fi
+}
+for s in 640x480 1280x720; do
+    grid_rows "dn GRAY8" "$s" GRAY8
+    grid_rows "dn I420" "$s" I420
+    [[ -n $CORE_FP32 ]] && grid_rows "dn32 GRAY8" "$s" "GRAY8, **precision=fp32**"
     read -r bm bd _ < <(gst_stat "grid-base GRAY8 $s")
     echo "| ${s/x/×} | GRAY8 | (identity instead of vaedenoise) | $(frames_for "$s") | $(fmt "$bm" %.3f) | $(fmt "$bd" %.3f) | | | | |"
 done
