@@ -30,6 +30,16 @@ struct VaeDenoiser {
   uint16_t *gbuf16, *xb, *hb[VAE_MAX_LAYERS];
   int xb_ld, hb_ld[VAE_MAX_LAYERS];
   uint16_t lut16[256];        /* lut rounded to bf16 */
+  /* int8 (VAE_PRECISION_INT8, the model's quant.* weights): their panels
+   * in gb[l].q, the patches' pixels (batch × xq_ld) and each hidden
+   * layer's activation codes (batch × hq_ld[l]) as bytes; per layer the
+   * epilogue's scale and offset (qmul, qadd; layer 0's offset is set per
+   * call, for the noise level) */
+  int i8;
+  int8_t *gbuf8;
+  uint8_t *xq, *hq[VAE_MAX_LAYERS];
+  int xq_ld, hq_ld[VAE_MAX_LAYERS];
+  float *qmul[VAE_MAX_LAYERS], *qadd[VAE_MAX_LAYERS];
   /* a tile's source rows converted once (each pixel lies in several
    * patches): network units in rowf, bf16 in rowh, row_cap pixels */
   float *rowf;
@@ -159,8 +169,14 @@ vae_denoiser_free (VaeDenoiser *d)
   vae_aligned_free (d->xb);
   vae_aligned_free (d->rowf);
   vae_aligned_free (d->rowh);
-  for (int l = 0; l < VAE_MAX_LAYERS; l++)
+  vae_aligned_free (d->gbuf8);
+  vae_aligned_free (d->xq);
+  for (int l = 0; l < VAE_MAX_LAYERS; l++) {
     vae_aligned_free (d->hb[l]);
+    vae_aligned_free (d->hq[l]);
+    free (d->qmul[l]);
+    free (d->qadd[l]);
+  }
   free (d);
 }
 
@@ -408,6 +424,48 @@ bf16_new (VaeDenoiser *d)
   return VAE_OK;
 }
 
+/* The int8 path's panels, byte buffers and epilogue constants. */
+static int
+i8_new (VaeDenoiser *d)
+{
+  const VaeModel *m = d->m;
+  const VaeQuant *q = m->quant;
+  size_t nb = 0;
+  for (int l = 0; l < m->n_layers; l++)
+    nb += vae_gemm_packed_i8 (m->layers[l].n_out, q->k[l]);
+  d->gbuf8 = vae_aligned_alloc (nb);
+  d->xq_ld = (q->k[0] + 3) / 4 * 4;
+  d->xq = vae_aligned_alloc ((size_t) d->batch * d->xq_ld);
+  if (d->gbuf8 == NULL || d->xq == NULL)
+    return VAE_ERR_NOMEM;
+  memset (d->xq, 0, (size_t) d->batch * d->xq_ld);
+  for (int l = 0, off = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    int last = l == m->n_layers - 1;
+    vae_gemm_pack_i8 (&d->gb[l], d->gbuf8 + off, q->w[l], L->n_out, q->k[l],
+        q->k[l]);
+    off += (int) vae_gemm_packed_i8 (L->n_out, q->k[l]);
+    d->qmul[l] = malloc ((size_t) L->n_out * sizeof (float));
+    d->qadd[l] = malloc ((size_t) L->n_out * sizeof (float));
+    if (d->qmul[l] == NULL || d->qadd[l] == NULL)
+      return VAE_ERR_NOMEM;
+    for (int j = 0; j < L->n_out; j++) {
+      /* hidden: codes of h = scale·acc + bias; output: z ± scale·acc */
+      d->qmul[l][j] = last ? (m->cfg.residual ? -1.0f : 1.0f) * q->scale[l][j]
+          : q->scale[l][j] / q->act[l][j];
+      d->qadd[l][j] = last ? 0.0f : q->bias[l][j] / q->act[l][j];
+    }
+    if (!last) {
+      d->hq_ld[l] = (L->n_out + 3) / 4 * 4;
+      d->hq[l] = vae_aligned_alloc ((size_t) d->batch * d->hq_ld[l]);
+      if (d->hq[l] == NULL)
+        return VAE_ERR_NOMEM;
+      memset (d->hq[l], 0, (size_t) d->batch * d->hq_ld[l]);
+    }
+  }
+  return VAE_OK;
+}
+
 VaeDenoiser *
 vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
     const VaeDenoiseOpts *opts, VaeError *err)
@@ -440,7 +498,7 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
         o.batch, o.stride);
     return NULL;
   }
-  if (o.precision < VAE_PRECISION_AUTO || o.precision > VAE_PRECISION_BF16) {
+  if (o.precision < VAE_PRECISION_AUTO || o.precision > VAE_PRECISION_INT8) {
     vae_set_error (err, VAE_ERR_ARG, "unknown precision %d", o.precision);
     return NULL;
   }
@@ -448,6 +506,11 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
     vae_set_error (err, VAE_ERR_ARG, "bf16 precision needs %s",
         !vae_bf16_supported () ? "a CPU with AVX512_BF16"
         : "a dense model with ReLU or identity hidden layers");
+    return NULL;
+  }
+  if (o.precision == VAE_PRECISION_INT8 && m->quant == NULL) {
+    vae_set_error (err, VAE_ERR_ARG, "int8 precision needs a model with "
+        "int8 weights (vae quantize)");
     return NULL;
   }
   d = calloc (1, sizeof *d);
@@ -459,6 +522,11 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->o = o;
   d->bf16 = o.precision == VAE_PRECISION_BF16
       || (o.precision == VAE_PRECISION_AUTO && bf16_fits (m));
+  /* auto: int8 where bf16 is not, the model has int8 weights and the CPU
+   * the kernels for them */
+  d->i8 = o.precision == VAE_PRECISION_INT8
+      || (o.precision == VAE_PRECISION_AUTO && !d->bf16 && m->quant
+          && vae_gemm_i8_simd ());
   for (int v = 0; v < 256; v++) {
     d->lut[v] = vae_norm (c, v / 255.0f);
     d->lut16[v] = vae_bf16_from_float (d->lut[v]);
@@ -506,10 +574,14 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->xmap = malloc (W * sizeof (int));
   d->ymap = malloc (H * sizeof (int));
   d->bias0 = malloc ((size_t) m->layers[0].n_out * sizeof (float));
+  if (d->i8 && i8_new (d) != VAE_OK)
+    d->i8 = -1;               /* out of memory, reported below */
   if (d->bf16) {
     if (bf16_new (d) != VAE_OK)
       d->bf16 = -1;           /* out of memory, reported below */
   } else {
+    /* fp32 weights: the fp32 path, and the int8 path's for float planes
+     * (whose values, unclipped noise among them, 8-bit codes would clip) */
     /* layer 0 without the level column (folded into bias0) */
     VaeGemmIsa isa = vae_gemm_best_isa ();
     size_t nf = 0;
@@ -527,7 +599,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   }
   if (!d->ws || !d->acc || !d->win || !d->wx || !d->wy || !d->iwx
       || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0
-      || (d->bf16 == 0 && !d->gbuf) || d->bf16 < 0) {
+      || (d->bf16 == 0 && !d->gbuf) || d->bf16 < 0
+      || d->i8 < 0) {
     if (d->ws)
       vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
           max_w, max_h);
@@ -560,7 +633,8 @@ vae_denoiser_stride (const VaeDenoiser *d)
 VaePrecision
 vae_denoiser_precision (const VaeDenoiser *d)
 {
-  return d->bf16 ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
+  return d->i8 ? VAE_PRECISION_INT8 : d->bf16 ? VAE_PRECISION_BF16
+      : VAE_PRECISION_FP32;
 }
 
 /* Patch origins 0, s, 2s, … plus a last one flush with the far border, over
@@ -833,6 +907,62 @@ tile_gather_bf16 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   }
 }
 
+/* The network in int8 on the patches' pixels in d->xq; z was set to x − b
+ * (residual) or b, b the output layer's int8 bias. */
+static void
+tile_forward_i8 (VaeDenoiser *d, int n, float feat, float *z)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  const VaeQuant *q = m->quant;
+  const VaeLayer *L0 = &m->layers[0];
+  const float *w0 = m->params + L0->w_off;
+  int nl = m->n_layers, ni = d->net_in;
+
+  for (int j = 0; j < L0->n_out; j++)
+    d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
+            * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
+  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gb[0], d->qmul[0], d->qadd[0],
+      NULL, d->hq[0], d->hq_ld[0]);
+  for (int l = 1; l < nl - 1; l++)
+    vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gb[l],
+        d->qmul[l], d->qadd[l], NULL, d->hq[l], d->hq_ld[l]);
+  vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
+      d->qmul[nl - 1], NULL, z, NULL, c->n_in);
+}
+
+/* Gathers patches [k0, k1) of an 8-bit plane into d->xq and sets their
+ * rows of z to x − b (residual) or b, b the int8 output bias. */
+static void
+tile_gather_i8 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
+    int src_stride, int w, long k0, long k1, float *z)
+{
+  const VaeConfig *c = &d->m->cfg;
+  const float *bo = d->m->quant->bias[d->m->n_layers - 1];
+  int P = c->n_in, res = c->residual, pw = d->pw;
+
+  for (long k = k0; k < k1; k++) {
+    int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
+    uint8_t *xq = d->xq + (size_t) (k - k0) * d->xq_ld;
+    float *zk = z + (size_t) k * P;
+    for (int i = 0; i < d->ph; i++) {
+      const uint8_t *sr = src8 + (size_t) d->ymap[py + i] * src_stride;
+      const int *xm = d->xmap + px;
+      int o = i * pw;
+      if (px + pw <= w)
+        memcpy (xq + o, sr + px, (size_t) pw);
+      else                    /* reflected: a plane narrower than a patch */
+        for (int j = 0; j < pw; j++)
+          xq[o + j] = sr[xm[j]];
+      if (res)
+        for (int j = 0; j < pw; j++)
+          zk[o + j] = d->lut[xq[o + j]] - bo[o + j];
+      else
+        memcpy (zk + o, bo + o, (size_t) pw * sizeof (float));
+    }
+  }
+}
+
 /* Computes patches [k0, k1) of the grid into z (network units, the
  * denoised patch: x − ŷ for residual models). */
 static void
@@ -846,6 +976,11 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   int n = (int) (k1 - k0);
   float feat = sigma / 255.0f / c->norm_scale;
 
+  if (d->i8 && src8) {
+    tile_gather_i8 (d, g, src8, src_stride, w, k0, k1, z);
+    tile_forward_i8 (d, n, feat, z + (size_t) k0 * c->n_in);
+    return;
+  }
   if (d->bf16) {
     tile_gather_bf16 (d, g, src8, srcf, src_stride, w, d->grid_h, k0, k1, z);
     tile_forward_bf16 (d, n, feat, z + (size_t) k0 * c->n_in);

@@ -74,6 +74,50 @@ config_to_json (const VaeConfig *c)
   return s;
 }
 
+/* A file's tensors: each layer's float weights and bias, and, for
+ * quantised models (quant.c), its int8 weights, their row scales, the
+ * bias that goes with them and, for hidden layers, the activation scales. */
+enum { T_W, T_B, T_QW, T_QS, T_QB, T_QA, T_KINDS };
+static const char *const tensor_name[T_KINDS][2] = {
+  { "layers", "weight" }, { "layers", "bias" }, { "quant", "weight" },
+  { "quant", "scale" }, { "quant", "bias" }, { "quant", "act_scale" },
+};
+
+/* Tensor `kind` of layer l as the file holds it: its data, elements, bytes
+ * per element and shape (cols 0: a vector); NULL when the model has none. */
+static const void *
+tensor_at (const VaeModel *m, int l, int kind, size_t *n, size_t *es,
+    int *rows, int *cols)
+{
+  const VaeLayer *L = &m->layers[l];
+  const VaeQuant *q = m->quant;
+  *rows = L->n_out;
+  *cols = 0;
+  *es = 4;
+  *n = (size_t) L->n_out;
+  switch (kind) {
+    case T_W:
+      *cols = L->n_in;
+      *n *= L->n_in;
+      return m->params + L->w_off;
+    case T_B:
+      return m->params + L->b_off;
+    case T_QW:
+      if (q == NULL)
+        return NULL;
+      *cols = q->k[l];
+      *n *= q->k[l];
+      *es = 1;
+      return q->w[l];
+    case T_QS:
+      return q ? q->scale[l] : NULL;
+    case T_QB:
+      return q ? q->bias[l] : NULL;
+    default:
+      return q && l < m->n_layers - 1 ? q->act[l] : NULL;
+  }
+}
+
 int
 vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
     VaeError *err)
@@ -102,28 +146,31 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
   }
   json_builder_end_object (b);
   for (int l = 0; l < m->n_layers; l++) {
-    const VaeLayer *L = &m->layers[l];
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < T_KINDS; t++) {
       char name[64];
-      size_t n = t == 0 ? (size_t) L->n_out * L->n_in : (size_t) L->n_out;
-      snprintf (name, sizeof name, "layers.%d.%s", l, t == 0 ? "weight" : "bias");
+      size_t n, es;
+      int rows, cols;
+      if (!tensor_at (m, l, t, &n, &es, &rows, &cols))
+        continue;
+      snprintf (name, sizeof name, "%s.%d.%s", tensor_name[t][0], l,
+          tensor_name[t][1]);
       json_builder_set_member_name (b, name);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "dtype");
-      json_builder_add_string_value (b, "F32");
+      json_builder_add_string_value (b, es == 1 ? "I8" : "F32");
       json_builder_set_member_name (b, "shape");
       json_builder_begin_array (b);
-      json_builder_add_int_value (b, L->n_out);
-      if (t == 0)
-        json_builder_add_int_value (b, L->n_in);
+      json_builder_add_int_value (b, rows);
+      if (cols > 0)
+        json_builder_add_int_value (b, cols);
       json_builder_end_array (b);
       json_builder_set_member_name (b, "data_offsets");
       json_builder_begin_array (b);
       json_builder_add_int_value (b, (gint64) dsize);
-      json_builder_add_int_value (b, (gint64) (dsize + n * 4));
+      json_builder_add_int_value (b, (gint64) (dsize + n * es));
       json_builder_end_array (b);
       json_builder_end_object (b);
-      dsize += n * 4;
+      dsize += n * es;
     }
   }
   json_builder_end_object (b);
@@ -151,13 +198,20 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
   g_free (hdr);
   off = 8 + padded;
   for (int l = 0; l < m->n_layers; l++) {
-    const VaeLayer *L = &m->layers[l];
-    const float *src[2] = { m->params + L->w_off, m->params + L->b_off };
-    size_t n[2] = { (size_t) L->n_out * L->n_in, (size_t) L->n_out };
-    for (int t = 0; t < 2; t++) {
-      for (size_t i = 0; i < n[t]; i++) {
+    for (int t = 0; t < T_KINDS; t++) {
+      size_t n, es;
+      int rows, cols;
+      const void *src = tensor_at (m, l, t, &n, &es, &rows, &cols);
+      if (src == NULL)
+        continue;
+      if (es == 1) {
+        memcpy (buf + off, src, n);
+        off += n;
+        continue;
+      }
+      for (size_t i = 0; i < n; i++) {
         guint32 u;
-        memcpy (&u, &src[t][i], 4);
+        memcpy (&u, (const float *) src + i, 4);
         u = GUINT32_TO_LE (u);
         memcpy (buf + off, &u, 4);
         off += 4;
@@ -381,25 +435,55 @@ span_cmp (const void *a, const void *b)
   return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-/* Parses "layers.L.weight" / "layers.L.bias". */
+/* Parses "layers.L.weight", "quant.L.scale", … */
 static int
-tensor_id (const char *name, int n_layers, int *layer, int *is_bias)
+tensor_id (const char *name, int n_layers, int *layer, int *kind)
 {
-  char *end;
-  long l;
-  if (strncmp (name, "layers.", 7) != 0)
-    return 0;
-  l = strtol (name + 7, &end, 10);
-  if (end == name + 7 || l < 0 || l >= n_layers)
-    return 0;
-  if (strcmp (end, ".weight") == 0)
-    *is_bias = 0;
-  else if (strcmp (end, ".bias") == 0)
-    *is_bias = 1;
-  else
-    return 0;
-  *layer = (int) l;
-  return 1;
+  for (int t = 0; t < T_KINDS; t++) {
+    size_t pl = strlen (tensor_name[t][0]);
+    char *end;
+    long l;
+    if (strncmp (name, tensor_name[t][0], pl) != 0 || name[pl] != '.')
+      continue;
+    l = strtol (name + pl + 1, &end, 10);
+    if (end == name + pl + 1 || l < 0 || l >= n_layers || *end != '.'
+        || strcmp (end + 1, tensor_name[t][1]) != 0)
+      continue;
+    if (t == T_QA && l == n_layers - 1)
+      return 0;               /* the output layer has no activation codes */
+    *layer = (int) l;
+    *kind = t;
+    return 1;
+  }
+  return 0;
+}
+
+/* Checks and stores one element of a quantised tensor. */
+static int
+quant_store (VaeQuant *q, int kind, int l, size_t i, const uint8_t *src,
+    const char *key, VaeError *err)
+{
+  float f;
+  guint32 u;
+  if (kind == T_QW) {
+    int v = (int8_t) src[i];
+    if (v < -VAE_QUANT_WMAX || v > VAE_QUANT_WMAX)
+      return vae_set_error (err, VAE_ERR_CONFIG, "tensor %s: element %zu is "
+          "%d, outside -%d..%d", key, i, v, VAE_QUANT_WMAX, VAE_QUANT_WMAX);
+    q->w[l][i] = (int8_t) v;
+    return VAE_OK;
+  }
+  memcpy (&u, src + 4 * i, 4);
+  u = GUINT32_FROM_LE (u);
+  memcpy (&f, &u, 4);
+  if (!isfinite (f))
+    return vae_set_error (err, VAE_ERR_NONFINITE, "tensor %s: element %zu "
+        "is %s", key, i, isnan (f) ? "NaN" : "infinite");
+  if (kind != T_QB && !(f > 0.0f))
+    return vae_set_error (err, VAE_ERR_CONFIG, "tensor %s: element %zu is "
+        "%g, a scale must be positive", key, i, f);
+  (kind == T_QS ? q->scale : kind == T_QB ? q->bias : q->act)[l][i] = f;
+  return VAE_OK;
 }
 
 VaeModel *
@@ -416,8 +500,8 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
   JsonNode *val;
   VaeConfig cfg;
   VaeModel *m = NULL;
-  Span spans[2 * VAE_MAX_LAYERS];
-  int n_spans = 0, seen[2 * VAE_MAX_LAYERS] = { 0 };
+  Span spans[T_KINDS * VAE_MAX_LAYERS];
+  int n_spans = 0, seen[T_KINDS * VAE_MAX_LAYERS] = { 0 }, quant = 0;
   const char *s;
 
   if (size < 8) {
@@ -524,19 +608,31 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
     JsonObject *t;
     JsonNode *dn, *sn, *on;
     JsonArray *shape, *offs;
-    int layer, is_bias, id;
+    int layer, kind, id, is_bias;
     const VaeLayer *L;
     gint64 b0, b1;
-    size_t count;
+    size_t count, esize;
+    const char *dtype;
 
     if (strcmp (key, "__metadata__") == 0)
       continue;
-    if (!tensor_id (key, m->n_layers, &layer, &is_bias)) {
+    if (!tensor_id (key, m->n_layers, &layer, &kind)) {
       vae_set_error (err, VAE_ERR_JSON, "unexpected tensor \"%.64s\"", key);
       goto fail;
     }
-    id = 2 * layer + is_bias;
+    id = T_KINDS * layer + kind;
+    is_bias = kind != T_W && kind != T_QW;
+    dtype = kind == T_QW ? "I8" : "F32";
+    esize = kind == T_QW ? 1 : 4;
     L = &m->layers[layer];
+    if (kind >= T_QW && m->quant == NULL) {
+      quant = 1;
+      m->quant = vae_quant_new (m);
+      if (m->quant == NULL) {
+        vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+        goto fail;
+      }
+    }
     if (!JSON_NODE_HOLDS_OBJECT (val)) {
       vae_set_error (err, VAE_ERR_JSON, "tensor %s is not an object", key);
       goto fail;
@@ -552,15 +648,16 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
           "tensor %s needs dtype, shape and data_offsets", key);
       goto fail;
     }
-    if (strcmp (json_node_get_string (dn), "F32") != 0) {
-      vae_set_error (err, VAE_ERR_DTYPE, "tensor %s has dtype %.16s, expected F32",
-          key, json_node_get_string (dn));
+    if (strcmp (json_node_get_string (dn), dtype) != 0) {
+      vae_set_error (err, VAE_ERR_DTYPE, "tensor %s has dtype %.16s, expected %s",
+          key, json_node_get_string (dn), dtype);
       goto fail;
     }
     shape = json_node_get_array (sn);
     {
       guint rank = json_array_get_length (shape);
-      gint64 want[2] = { L->n_out, L->n_in };
+      int kin = kind == T_QW ? m->quant->k[layer] : L->n_in;
+      gint64 want[2] = { L->n_out, kin };
       guint want_rank = is_bias ? 1 : 2;
       int ok = rank == want_rank;
       for (guint i = 0; ok && i < rank; i++) {
@@ -577,7 +674,7 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
         else
           vae_set_error (err, VAE_ERR_SHAPE,
               "tensor %s: shape does not match the architecture's [%d, %d]",
-              key, L->n_out, L->n_in);
+              key, L->n_out, kin);
         goto fail;
       }
     }
@@ -593,17 +690,18 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
     }
     b0 = json_array_get_int_element (offs, 0);
     b1 = json_array_get_int_element (offs, 1);
-    count = is_bias ? (size_t) L->n_out : (size_t) L->n_out * L->n_in;
+    count = is_bias ? (size_t) L->n_out : (size_t) L->n_out
+        * (kind == T_QW ? m->quant->k[layer] : L->n_in);
     if (b0 < 0 || b1 < b0 || (uint64_t) b1 > data_size) {
       vae_set_error (err, VAE_ERR_OFFSET,
           "tensor %s: offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
           "] outside the %zu-byte data area", key, b0, b1, data_size);
       goto fail;
     }
-    if ((uint64_t) (b1 - b0) != count * 4) {
+    if ((uint64_t) (b1 - b0) != count * esize) {
       vae_set_error (err, VAE_ERR_OFFSET,
           "tensor %s: offsets span %" G_GINT64_FORMAT " bytes, its shape needs %zu",
-          key, b1 - b0, count * 4);
+          key, b1 - b0, count * esize);
       goto fail;
     }
     if (seen[id]++) {
@@ -614,7 +712,12 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
     spans[n_spans].end = (size_t) b1;
     spans[n_spans].name = key;
     n_spans++;
-    {
+    if (kind >= T_QW) {
+      const uint8_t *src = bytes + 8 + hlen + b0;
+      for (size_t i = 0; i < count; i++)
+        if (quant_store (m->quant, kind, layer, i, src, key, err) != VAE_OK)
+          goto fail;
+    } else {
       const uint8_t *src = bytes + 8 + hlen + b0;
       float *dst = m->params + (is_bias ? L->b_off : L->w_off);
       for (size_t i = 0; i < count; i++) {
@@ -631,12 +734,20 @@ vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
       }
     }
   }
-  for (int id = 0; id < 2 * m->n_layers; id++) {
-    if (!seen[id]) {
-      vae_set_error (err, VAE_ERR_MISSING, "tensor layers.%d.%s is missing",
-          id / 2, id % 2 ? "bias" : "weight");
+  for (int id = 0; id < T_KINDS * m->n_layers; id++) {
+    int l = id / T_KINDS, t = id % T_KINDS;
+    if (!seen[id] && (t <= T_B || (quant && (t != T_QA
+                    || l < m->n_layers - 1)))) {
+      vae_set_error (err, VAE_ERR_MISSING, "tensor %s.%d.%s is missing%s",
+          tensor_name[t][0], l, tensor_name[t][1], t > T_B
+          ? " (a quantised model has all its quant.* tensors)" : "");
       goto fail;
     }
+  }
+  if (quant && vae_quant_unfit (m)) {
+    vae_set_error (err, VAE_ERR_KIND, "quant.* tensors need %s",
+        vae_quant_unfit (m));
+    goto fail;
   }
   /* safetensors: the data area is covered exactly, without overlaps. */
   qsort (spans, n_spans, sizeof spans[0], span_cmp);

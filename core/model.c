@@ -257,6 +257,7 @@ vae_model_free (VaeModel *m)
   vae_aligned_free (m->adam_m);
   vae_aligned_free (m->adam_v);
   free (m->loss_w);
+  vae_quant_free (m->quant);
   for (int i = 0; i < m->n_meta; i++) {
     free (m->meta_key[i]);
     free (m->meta_val[i]);

@@ -29,6 +29,7 @@ int
 vae_model_prepare_training (VaeModel *m, VaeError *err)
 {
   size_t bytes = m->n_params * sizeof (float);
+  vae_model_drop_quant (m);   /* training changes the float weights */
   if (m->grads != NULL)
     return VAE_OK;
   m->grads = vae_aligned_alloc (bytes);
@@ -399,6 +400,7 @@ adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
 void
 vae_model_adam_step (VaeModel *m, const VaeTrainOpts *o, long step)
 {
+  vae_model_drop_quant (m);
   adam_range (m, o, step, 0, m->n_params);
 }
 

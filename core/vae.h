@@ -248,6 +248,21 @@ int vae_model_unit_scores (const VaeModel *m, VaeWorkspace *ws, int layer,
 VaeModel *vae_model_prune (const VaeModel *m, int layer,
     const unsigned char *keep, VaeError *err);
 
+/* 8-bit weights for the denoiser's int8 path (precision INT8), from
+ * calibration samples: x (n × n_in, data units, noisy as the denoiser will
+ * see them) and, for noise-conditional models, their levels (8-bit units).
+ * Each layer's weights become 7-bit codes with a scale per row, chosen
+ * with GPTQ's error feedback on the calibration inputs (quant.c); the
+ * activations 8-bit codes scaled by their calibration maxima.  Replaces
+ * any earlier quantisation; saved with the model (its quant.* tensors).
+ * Needs a dense denoiser with ReLU hidden layers and a linear output.
+ * Changing the float weights by training (vae_model_adam_step) drops the
+ * int8 weights, which would no longer match them. */
+int vae_model_quantize (VaeModel *m, const float *x, const float *levels,
+    int n, VaeError *err);
+int vae_model_is_quantized (const VaeModel *m);
+void vae_model_drop_quant (VaeModel *m);
+
 /* ------------------------------------------------------------- inference */
 
 /* Network-space helpers: x in data units [0, 1]. */
@@ -381,14 +396,21 @@ typedef enum {
 
 /* The patch denoiser's arithmetic.  AUTO is bf16 where the CPU has
  * AVX512_BF16 and the model a path for it (dense layers, ReLU or identity
- * hidden activations), else fp32.  bf16 rounds the network's inputs,
- * weights and hidden activations to 8 significant bits and sums in float:
- * twice the multiply-adds per instruction; on BSD68 at σ=25 it scores
- * within 0.01 dB of fp32 (models/eval).  FP32 is float throughout. */
+ * hidden activations); else int8 where the model carries int8 weights
+ * (vae_model_quantize) and the CPU has AVX2; else fp32.  bf16 rounds the
+ * network's inputs, weights and hidden activations to 8 significant bits
+ * and sums in float: twice the multiply-adds per instruction; on BSD68 at
+ * σ=25 it scores within 0.01 dB of fp32 (models/eval).  INT8 multiplies
+ * the 8-bit pixels and 8-bit activation codes by 7-bit weights, summed
+ * exactly in int32: 2.1× the multiply-adds per instruction of fp32 on
+ * AVX2 (plain C elsewhere, with the same results); it applies to 8-bit
+ * planes (vae_denoiser_run_u8), float planes are computed in fp32.  FP32
+ * is float throughout. */
 typedef enum {
   VAE_PRECISION_AUTO = 0,
   VAE_PRECISION_FP32 = 1,
   VAE_PRECISION_BF16 = 2,
+  VAE_PRECISION_INT8 = 3,
 } VaePrecision;
 
 typedef struct {
@@ -396,7 +418,8 @@ typedef struct {
                                * denoise.stride metadata, else patch/2 */
   int batch;                  /* patches per GEMM tile, at most [1024] */
   VaeWindow window;
-  VaePrecision precision;     /* [AUTO]; BF16 where unavailable: an error */
+  VaePrecision precision;     /* [AUTO]; BF16 where unavailable, INT8 for
+                               * a model without int8 weights: an error */
 } VaeDenoiseOpts;
 
 VaeDenoiseOpts vae_denoise_opts_default (void);
@@ -419,7 +442,8 @@ VaeDenoiser *vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
 void vae_denoiser_free (VaeDenoiser *d);
 int vae_denoiser_patch (const VaeDenoiser *d);
 int vae_denoiser_stride (const VaeDenoiser *d);
-/* FP32 or BF16: what the denoiser computes in (never AUTO). */
+/* FP32, BF16 or INT8: what the denoiser computes 8-bit planes in (never
+ * AUTO). */
 VaePrecision vae_denoiser_precision (const VaeDenoiser *d);
 /* 1 where this CPU runs the bf16 kernels (AVX512_BF16; not when the
  * environment's VAE_GEMM asks for less than AVX-512). */

@@ -16,8 +16,29 @@ typedef struct {
   size_t w_off, b_off;        /* offsets into the parameter arena */
 } VaeLayer;
 
+/* 8-bit weights for the denoiser's int8 path (quant.c; the file's quant.*
+ * tensors).  Layer l, n_out × k (k: the patch for layer 0, whose level
+ * input stays float, else n_in): pre-activation ≈ scale[j] · Σ w[j][i] ·
+ * u[i] + bias[j], u the layer's input in 8-bit codes: the pixel values for
+ * layer 0, else the previous layer's activations h coded as clamp(round(h /
+ * act[j]), 0, 255).  |w| ≤ VAE_QUANT_WMAX, so the products of a pair of
+ * codes fit an int16 (the AVX2 kernel's vpmaddubsw). */
+#define VAE_QUANT_WMAX 64
+typedef struct {
+  int k[VAE_MAX_LAYERS];
+  int8_t *w[VAE_MAX_LAYERS];
+  float *scale[VAE_MAX_LAYERS], *bias[VAE_MAX_LAYERS];
+  float *act[VAE_MAX_LAYERS]; /* hidden layers only */
+} VaeQuant;
+
+VaeQuant *vae_quant_new (const VaeModel *m);
+void vae_quant_free (VaeQuant *q);
+/* NULL, or why the int8 path cannot run this architecture */
+const char *vae_quant_unfit (const VaeModel *m);
+
 struct VaeModel {
   VaeConfig cfg;
+  VaeQuant *quant;            /* NULL unless quantised */
   int n_layers;
   int n_enc_layers;           /* layers up to and including the code layer */
   VaeLayer layers[VAE_MAX_LAYERS];
@@ -80,6 +101,7 @@ typedef struct {
   const float *b;             /* B itself (the BLAS path) */
   float *p;                   /* packed panels (the kernels) */
   uint16_t *h;                /* bf16 panels (vae_gemm_pack_bf16) */
+  int8_t *q;                  /* int8 panels (vae_gemm_pack_i8) */
 } VaeGemmB;
 
 /* the CPU's best, or a lesser one named by the environment's VAE_GEMM */
@@ -103,6 +125,18 @@ void vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, uint16_t *ch, int ldc, int relu,
     const float *bias);
 uint16_t vae_bf16_from_float (float f);
+/* int8 products (gemm.c tells the layout): A 8-bit codes (m × k, lda ≥ k
+ * rounded up to 4), B int8 (n × k, ldb, |b| ≤ VAE_QUANT_WMAX) packed into
+ * buf of vae_gemm_packed_i8 () bytes (32-byte aligned); acc = A·Bᵀ exact,
+ * then C = acc·mult + (add, or C when add is NULL) as floats, or, with c8,
+ * the codes clamp(round(acc·mult + add), 0, 255).  AVX2 where the CPU has
+ * it (vae_gemm_i8_simd), else plain C with the same bits. */
+int vae_gemm_i8_simd (void);
+size_t vae_gemm_packed_i8 (int n, int k);
+void vae_gemm_pack_i8 (VaeGemmB *pb, int8_t *buf, const int8_t *b, int n,
+    int k, int ldb);
+void vae_gemm_run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, float *c, uint8_t *c8, int ldc);
 float vae_bf16_to_float (uint16_t h);
 /* cblas_sgemm (row-major; ta, tb: 1 = transposed) on the same kernels,
  * B packed per call into the thread's own buffer (allocated once, as it

@@ -182,7 +182,8 @@ gst_vae_denoise_chroma_get_type (void)
 
 G_STATIC_ASSERT ((gint) GST_VAE_DENOISE_PRECISION_AUTO == VAE_PRECISION_AUTO
     && (gint) GST_VAE_DENOISE_PRECISION_FP32 == VAE_PRECISION_FP32
-    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16);
+    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16
+    && (gint) GST_VAE_DENOISE_PRECISION_INT8 == VAE_PRECISION_INT8);
 
 GType
 gst_vae_denoise_precision_get_type (void)
@@ -190,11 +191,15 @@ gst_vae_denoise_precision_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_VAE_DENOISE_PRECISION_AUTO,
-        "bf16 where the CPU has AVX512_BF16 and the model allows, else fp32",
+        "bf16 where the CPU has AVX512_BF16 and the model allows, else int8 "
+          "where the model has int8 weights and the CPU AVX2, else fp32",
         "auto"},
     {GST_VAE_DENOISE_PRECISION_FP32, "Float throughout", "fp32"},
     {GST_VAE_DENOISE_PRECISION_BF16,
         "bf16 products, float sums (an error without AVX512_BF16)", "bf16"},
+    {GST_VAE_DENOISE_PRECISION_INT8,
+          "8-bit pixels and activations times 7-bit weights, exact int32 sums "
+          "(an error for a model without int8 weights)", "int8"},
     {0, NULL, NULL},
   };
 
@@ -714,7 +719,8 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     goto unusable;
   GST_INFO_OBJECT (self, "computing in %s", vae_denoiser_precision (probe)
       == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
-      : "fp32");
+      : vae_denoiser_precision (probe) == VAE_PRECISION_INT8
+      ? "int8 (8-bit products, int32 sums)" : "fp32");
   vae_denoiser_free (probe);
 
   g_mutex_lock (&self->load_lock);
@@ -1125,7 +1131,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
           "Arithmetic of patch models: auto (bf16 where the CPU has "
-          "AVX512_BF16), fp32, or bf16",
+          "AVX512_BF16, else int8 where the model has int8 weights and the "
+          "CPU AVX2), fp32, bf16 or int8",
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

@@ -33,6 +33,8 @@ GType gst_vae_denoise_chroma_get_type (void);
  * @GST_VAE_DENOISE_PRECISION_AUTO: bf16 where the CPU and model allow it
  * @GST_VAE_DENOISE_PRECISION_FP32: float throughout
  * @GST_VAE_DENOISE_PRECISION_BF16: bfloat16 products, float sums
+ * @GST_VAE_DENOISE_PRECISION_INT8: 8-bit products, exact int32 sums (the
+ *   model's int8 weights)
  *
  * The values are those of the core's VaePrecision.
  */
@@ -41,6 +43,7 @@ typedef enum
   GST_VAE_DENOISE_PRECISION_AUTO = 0,
   GST_VAE_DENOISE_PRECISION_FP32 = 1,
   GST_VAE_DENOISE_PRECISION_BF16 = 2,
+  GST_VAE_DENOISE_PRECISION_INT8 = 3,
 } GstVaeDenoisePrecision;
 
 #define GST_TYPE_VAE_DENOISE_PRECISION (gst_vae_denoise_precision_get_type ())

@@ -968,6 +968,8 @@ cmd_info (int argc, char **argv)
   if (c->kind == VAE_KIND_SPARSE_AE)
     printf ("sparsity:    rho %g beta %g\n", c->sparse_rho, c->sparse_beta);
   printf ("normalise:   (x - %g) / %g\n", c->norm_mean, c->norm_scale);
+  if (vae_model_is_quantized (m))
+    printf ("int8:        weights for vaedenoise precision=int8 (quant.*)\n");
   for (int i = 0; i < vae_model_n_meta (m); i++) {
     const char *k, *v;
     vae_model_meta_at (m, i, &k, &v);
@@ -975,6 +977,132 @@ cmd_info (int argc, char **argv)
   }
   vae_model_free (m);
   return 0;
+}
+
+/* ------------------------------------------------------------- quantize */
+
+static int
+cmd_quantize (int argc, char **argv)
+{
+  const char *data = NULL, *out = NULL;
+  long samples = 65536, seed = 1;
+  int augment = 0, rc = 1;
+  double zoom_max = 1.0, zoom_prob = 0.0, u8 = 1.0;
+  VaeError err;
+  VaeModel *m = NULL;
+  VaeTrainOpts o = vae_train_opts_default ();
+  const VaeConfig *c;
+  Dataset d;
+  VaeRng rng;
+  float *clean = NULL, *x = NULL, *lv = NULL;
+  int *order = NULL;
+  double t0;
+  enum { B = 256 };
+
+  memset (&d, 0, sizeof d);
+  if (argc < 1 || argv[0][0] == '-')
+    return fail ("usage: vae quantize MODEL --data SPEC --out FILE "
+        "[--samples N] [--seed S] [--augment] [--zoom-max Z --zoom-prob P] "
+        "[--u8-fraction F]");
+  for (int i = 1; i < argc; i++) {
+    const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    char *e = NULL;
+    if (strcmp (k, "--augment") == 0) {
+      augment = 1;
+      continue;
+    }
+    if (v == NULL)
+      return fail ("quantize: %s needs a value", k);
+    i++;
+    if (strcmp (k, "--data") == 0) data = v;
+    else if (strcmp (k, "--out") == 0) out = v;
+    else if (strcmp (k, "--samples") == 0) samples = strtol (v, &e, 10);
+    else if (strcmp (k, "--seed") == 0) seed = strtol (v, &e, 10);
+    else if (strcmp (k, "--zoom-max") == 0) zoom_max = strtod (v, &e);
+    else if (strcmp (k, "--zoom-prob") == 0) zoom_prob = strtod (v, &e);
+    else if (strcmp (k, "--u8-fraction") == 0) u8 = strtod (v, &e);
+    else
+      return fail ("quantize: unknown option %s", k);
+    if (e != NULL && (*e != '\0' || e == v))
+      return fail ("quantize: %s: \"%s\" is not a number", k, v);
+  }
+  if (data == NULL || out == NULL)
+    return fail ("quantize: --data and --out are required");
+  if (samples < 1024 || samples > 4000000 || !(zoom_max >= 1.0
+          && zoom_max <= 8.0) || !(zoom_prob >= 0.0 && zoom_prob <= 1.0)
+      || !(u8 >= 0.0 && u8 <= 1.0))
+    return fail ("quantize: --samples 1024..4e6, --zoom-max 1..8, "
+        "--zoom-prob and --u8-fraction 0..1");
+  m = vae_model_load (argv[0], &err);
+  if (m == NULL)
+    return fail ("%s: %s", argv[0], err.msg);
+  c = vae_model_config (m);
+  if (dataset_load (data, &d, &err) != VAE_OK) {
+    fail ("quantize: %s: %s", data, err.msg[0] ? err.msg : "cannot load");
+    goto out;
+  }
+  if (d.n > 0 && d.dim != c->n_in) {
+    fail ("quantize: %s has %d values per sample, the model reads %d", data,
+        d.dim, c->n_in);
+    goto out;
+  }
+  clean = malloc ((size_t) B * c->n_in * sizeof (float));
+  x = malloc ((size_t) samples * c->n_in * sizeof (float));
+  lv = calloc ((size_t) samples, sizeof (float));
+  if (d.n > 0)
+    order = malloc ((size_t) d.n * sizeof (int));
+  if (!clean || !x || !lv || (d.n > 0 && order == NULL)) {
+    fail ("quantize: out of memory");
+    goto out;
+  }
+  vae_rng_seed (&rng, (uint64_t) seed);
+  for (int i = 0; i < d.n; i++)
+    order[i] = i;
+  if (d.n > 0)
+    shuffle (order, d.n, &rng);
+  o.u8_fraction = (float) u8;
+  /* the samples drawn and corrupted as in training (prune does the same) */
+  for (long done = 0; done < samples; done += B) {
+    int b = samples - done < B ? (int) (samples - done) : B;
+    float *xb = x + (size_t) done * c->n_in;
+    dataset_batch (&d, order, done, b, c->img_w, c->img_h, augment, 0,
+        zoom_max, zoom_prob, &rng, clean);
+    if (c->noise != VAE_NOISE_NONE)
+      vae_corrupt_batch (c, &o, clean, b, &rng, xb, lv + done);
+    else
+      memcpy (xb, clean, (size_t) b * c->n_in * sizeof (float));
+    if (!c->noise_input)
+      continue;
+    for (int i = 0; i < b; i++)   /* the denoiser's sigma: 255 · level */
+      lv[done + i] *= 255.0f;
+  }
+  t0 = g_get_monotonic_time () / 1e6;
+  if (vae_model_quantize (m, x, lv, (int) samples, &err) != VAE_OK) {
+    fail ("quantize: %s", err.msg);
+    goto out;
+  }
+  {
+    char sdesc[512];
+    g_snprintf (sdesc, sizeof sdesc, "int8 weights by GPTQ on %ld samples "
+        "of %s, seed %ld%s, u8-fraction %g, zoom %g/%g", samples, data, seed,
+        augment ? ", augmented" : "", u8, zoom_max, zoom_prob);
+    vae_model_set_meta (m, "quant", sdesc);
+  }
+  if (vae_model_save (m, out, &err) != VAE_OK) {
+    fail ("%s: %s", out, err.msg);
+    goto out;
+  }
+  fprintf (stderr, "vae: quantised in %.1f s, saved %s\n", g_get_monotonic_time () / 1e6 - t0,
+      out);
+  rc = 0;
+out:
+  dataset_clear (&d);
+  free (clean);
+  free (x);
+  free (lv);
+  free (order);
+  vae_model_free (m);
+  return rc;
 }
 
 /* ----------------------------------------------------------------- meta */
@@ -1023,6 +1151,13 @@ cmd_meta (int argc, char **argv)
     rc = fail ("%s: %s", out ? out : argv[0], err.msg);
   vae_model_free (m);
   return rc;
+}
+
+static const char *
+precision_text (VaePrecision p)
+{
+  return p == VAE_PRECISION_BF16 ? "bf16 products, float sums"
+      : p == VAE_PRECISION_INT8 ? "int8 products, int32 sums" : "fp32";
 }
 
 /* ---------------------------------------------------------------- prune */
@@ -1329,6 +1464,7 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
     if (strcmp (v, "auto") == 0) a->precision = VAE_PRECISION_AUTO;
     else if (strcmp (v, "fp32") == 0) a->precision = VAE_PRECISION_FP32;
     else if (strcmp (v, "bf16") == 0) a->precision = VAE_PRECISION_BF16;
+    else if (strcmp (v, "int8") == 0) a->precision = VAE_PRECISION_INT8;
     else return -1;
   }
   else if (strcmp (k, "--window") == 0) a->window = strcmp (argv[++*i], "flat") == 0 ? 0 : 1;
@@ -1394,7 +1530,7 @@ cmd_eval_denoise (int argc, char **argv)
   if (!a.model || !set)
     return fail ("usage: vae eval-denoise --model M --set DIR [--sigma 25] "
         "[--protocol paper|pipeline] [--stride S] [--ensemble 1|8] [--seed N] "
-        "[--threads N] [--precision auto|fp32|bf16]");
+        "[--threads N] [--precision auto|fp32|bf16|int8]");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1428,8 +1564,8 @@ cmd_eval_denoise (int argc, char **argv)
       return 1;
     }
     if (i == 0)
-      printf ("# arithmetic: %s\n", vae_denoiser_precision (d)
-          == VAE_PRECISION_BF16 ? "bf16 products, float sums" : "fp32");
+      printf ("# arithmetic: %s\n", precision_text (vae_denoiser_precision
+              (d)));
     /* seeded per image, so any subset reproduces */
     vae_rng_seed (&r, a.seed * 1000003u + (guint64) i);
     for (size_t k = 0; k < n; k++) {
@@ -1494,7 +1630,7 @@ cmd_denoise (int argc, char **argv)
   }
   if (!a.model || nf != 2)
     return fail ("usage: vae denoise --model M [--sigma S|-1] [--stride S] "
-        "[--ensemble 1|8] [--precision auto|fp32|bf16] IN OUT.png");
+        "[--ensemble 1|8] [--precision auto|fp32|bf16|int8] IN OUT.png");
   openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
@@ -1857,6 +1993,7 @@ usage (void)
       "  info          print a model's architecture and metadata\n"
       "  meta          set metadata in a model file (KEY=VALUE...)\n"
       "  prune         drop the hidden units that matter least on data\n"
+      "  quantize      add int8 weights (precision=int8), calibrated on data\n"
       "  eval          reconstruction NLL, ELBO and IWAE bound on a dataset\n"
       "  eval-denoise  PSNR/SSIM of a denoiser on a folder of images\n"
       "  denoise       denoise one image\n"
@@ -1880,6 +2017,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "info") == 0) return cmd_info (argc - 2, argv + 2);
   if (strcmp (cmd, "meta") == 0) return cmd_meta (argc - 2, argv + 2);
   if (strcmp (cmd, "prune") == 0) return cmd_prune (argc - 2, argv + 2);
+  if (strcmp (cmd, "quantize") == 0) return cmd_quantize (argc - 2, argv + 2);
   if (strcmp (cmd, "eval") == 0) return cmd_eval (argc - 2, argv + 2);
   if (strcmp (cmd, "eval-denoise") == 0) return cmd_eval_denoise (argc - 2, argv + 2);
   if (strcmp (cmd, "denoise") == 0) return cmd_denoise (argc - 2, argv + 2);
