@@ -75,6 +75,11 @@ static float *l_pack;
  * C strides (bf16 rows even, the output layer's float rows as they are) */
 static int use_bf16, l_lda16[16], l_ldc16[16];
 static uint16_t *l_pack16;
+/* int8: the model's int8 weights packed, A's and C's strides in bytes
+ * (the output layer's C in floats), per-column scales */
+static int use_i8, l_lda8[16], l_ldc8[16];
+static int8_t *l_pack8;
+static float *l_mul8[16];
 static VaePrecision precision = VAE_PRECISION_AUTO;
 
 /* ------------------------------------------------------------ the bands */
@@ -128,6 +133,18 @@ band_work (Band *b)
             b->row1);
       break;
     case JOB_GEMM:
+      if (use_i8) {
+        /* the epilogue (scale, offset, codes) is fused: GEMM = dense */
+        for (int k = 0; k < b->n_b; k++)
+          for (int l = 0; l < n_layers; l++) {
+            int last = l == n_layers - 1;
+            vae_gemm_run_i8 (b->bsz[k], (const uint8_t *) b->buf[l],
+                l_lda8[l], &l_pb[l], l_mul8[l], last ? NULL : l_b[l],
+                last ? b->buf[l + 1] : NULL,
+                last ? NULL : (uint8_t *) b->buf[l + 1], l_ldc8[l]);
+          }
+        break;
+      }
       if (use_bf16) {
         /* hidden outputs rounded to bf16, as the kernel stores them */
         for (int k = 0; k < b->n_b; k++)
@@ -148,6 +165,12 @@ band_work (Band *b)
     case JOB_DENSE:
       /* hidden layers with the bias and ReLU fused, as tile_forward runs
        * them; the output layer accumulates onto its initial values */
+      if (use_i8) {
+        job = JOB_GEMM;
+        band_work (b);
+        job = JOB_DENSE;
+        break;
+      }
       if (use_bf16) {
         for (int k = 0; k < b->n_b; k++)
           for (int l = 0; l < n_layers; l++) {
@@ -372,7 +395,7 @@ static void
 usage (void)
 {
   fprintf (stderr, "usage: denoise_bench [-W w] [-H h] [-f noisy.gray] [-s sigma] "
-      "[-n frames] [-t 1,2] [-b batch] [-S stride] [-P auto|fp32|bf16] [-p] "
+      "[-n frames] [-t 1,2] [-b batch] [-S stride] [-P auto|fp32|bf16|int8] [-p] "
       "[-o out.gray] MODEL\n");
   exit (2);
 }
@@ -399,6 +422,7 @@ main (int argc, char **argv)
       case 'P':
         precision = !strcmp (optarg, "fp32") ? VAE_PRECISION_FP32
             : !strcmp (optarg, "bf16") ? VAE_PRECISION_BF16
+            : !strcmp (optarg, "int8") ? VAE_PRECISION_INT8
             : !strcmp (optarg, "auto") ? VAE_PRECISION_AUTO : (VaePrecision) -1;
         if ((int) precision < 0)
           usage ();
@@ -429,6 +453,7 @@ main (int argc, char **argv)
       return 1;
     }
     use_bf16 = vae_denoiser_precision (probe) == VAE_PRECISION_BF16;
+    use_i8 = vae_denoiser_precision (probe) == VAE_PRECISION_INT8;
     vae_denoiser_free (probe);
   }
   if (peak) {
@@ -483,6 +508,23 @@ main (int argc, char **argv)
       vae_gemm_pack_bf16 (&l_pb[l], l_pack16 + off, l_w[l], l_out[l],
           l_k[l], l_in[l]);
       off += vae_gemm_packed_bf16 (l_out[l], l_k[l]);
+    }
+  }
+
+  if (use_i8) {
+    const VaeQuant *q = model->quant;
+    size_t nb = 0, off = 0;
+    for (int l = 0; l < n_layers; l++) {
+      l_lda8[l] = (l_k[l] + 3) / 4 * 4;
+      l_ldc8[l] = l == n_layers - 1 ? l_out[l] : (l_out[l] + 3) / 4 * 4;
+      nb += vae_gemm_packed_i8 (l_out[l], l_k[l]);
+    }
+    l_pack8 = vae_aligned_alloc (nb);
+    for (int l = 0; l < n_layers; l++) {
+      vae_gemm_pack_i8 (&l_pb[l], l_pack8 + off, q->w[l], l_out[l], l_k[l],
+          l_k[l]);
+      off += vae_gemm_packed_i8 (l_out[l], l_k[l]);
+      l_mul8[l] = q->scale[l];
     }
   }
 
@@ -572,7 +614,8 @@ main (int argc, char **argv)
       static const char *isa_names[] = { "openblas", "avx2", "avx512" };
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
           "gflop_per_frame=%.3f gemm=%s\n", shape, pw, s, batch, W, H,
-          flops / 1e9, use_bf16 ? "avx512-bf16"
+          flops / 1e9, use_bf16 ? "avx512-bf16" : use_i8
+          ? (vae_gemm_i8_simd () ? "avx2-int8" : "c-int8")
           : isa_names[vae_gemm_best_isa ()]);
     }
 
@@ -631,6 +674,7 @@ main (int argc, char **argv)
   free (dst);
   vae_aligned_free (l_pack);
   vae_aligned_free (l_pack16);
+  vae_aligned_free (l_pack8);
   vae_model_free (model);
   return 0;
 }

@@ -1503,6 +1503,26 @@ denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
   return vae_denoiser_run_f32 (d, in, w, out, w, w, h, 0, h, level);
 }
 
+/* An 8-bit plane in and out, as GRAY8 in a pipeline (in: 8-bit values in
+ * [0, 1]); the int8 path applies to these. */
+static int
+denoise_u8 (VaeDenoiser *d, const float *in, float *out, int w, int h,
+    float level)
+{
+  size_t n = (size_t) w * h;
+  uint8_t *a = malloc (2 * n);
+  int rc;
+  if (a == NULL)
+    return VAE_ERR_NOMEM;
+  for (size_t k = 0; k < n; k++)
+    a[k] = (uint8_t) fminf (fmaxf (roundf (in[k] * 255.0f), 0.0f), 255.0f);
+  rc = vae_denoiser_run_u8 (d, a, w, a + n, w, w, h, 0, h, level);
+  for (size_t k = 0; k < n; k++)
+    out[k] = a[n + k] / 255.0f;
+  free (a);
+  return rc;
+}
+
 static int
 cmd_eval_denoise (int argc, char **argv)
 {
@@ -1577,7 +1597,11 @@ cmd_eval_denoise (int argc, char **argv)
     }
     level = (float) (a.level >= 0 ? a.level : a.sigma);
     t0 = g_get_monotonic_time ();
-    denoise_float (d, noisy, out, im->w, im->h, level, a.ensemble);
+    /* the pipeline protocol: 8-bit planes, as the element gets them */
+    if (a.clip && a.ensemble == 1)
+      denoise_u8 (d, noisy, out, im->w, im->h, level);
+    else
+      denoise_float (d, noisy, out, im->w, im->h, level, a.ensemble);
     secs += (g_get_monotonic_time () - t0) / 1e6;
     pixels += (double) n;
     if (a.clip)

@@ -1,0 +1,568 @@
+/* The int8 path (core/quant.c, the int8 kernels of core/gemm.c, the int8
+ * denoiser): the GEMM against exact integer sums computed here from the
+ * unpacked weights, bit for bit, on edge shapes, on whichever kernel this
+ * run gets (VAE_GEMM=blas: the plain C loop); GPTQ's weights against
+ * rounding each weight alone (it must do better on the calibration data,
+ * which is what it minimises); the denoiser's int8 output against the
+ * network evaluated here from the quant.* tensors; the model file keeping
+ * them exactly and refusing broken ones; training dropping them. */
+#include "vae.h"
+#include "vae_private.h"
+
+#include <cblas.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* ------------------------------------------------------------------ GEMM */
+
+static void
+gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
+{
+  int k4 = (k + 3) / 4 * 4, lda = k4 + 4, ldc = n + 3;
+  uint8_t *a = malloc ((size_t) m * lda);
+  int8_t *b = malloc ((size_t) n * k);
+  float *mult = malloc (n * sizeof (float)), *add = malloc (n * sizeof (float));
+  float *c = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+  uint8_t *c8 = malloc ((size_t) (m + 1) * ldc);
+  int8_t *buf = vae_aligned_alloc (vae_gemm_packed_i8 (n, k));
+  VaeGemmB pb;
+  int bad = 0, clipped = 0, zeroed = 0;
+
+  for (size_t i = 0; i < (size_t) m * lda; i++)
+    a[i] = (uint8_t) (vae_rng_u64 (r) & 255);
+  for (size_t i = 0; i < (size_t) n * k; i++)    /* −64..64, the extremes often */
+    b[i] = (int8_t) ((int) (vae_rng_u64 (r) % 129) - 64);
+  for (int j = 0; j < n; j++) {
+    /* scales that send some codes past 255 and some below 0 */
+    mult[j] = urand (r, -2.0f, 2.0f) / (float) (k * 32);
+    add[j] = urand (r, -60.0f, 300.0f);
+  }
+  for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++) {
+    c[i] = urand (r, -1.0f, 1.0f);
+    c8[i] = 77;
+  }
+  vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
+  {
+    float *c_in = malloc ((size_t) (m + 1) * ldc * sizeof (float));
+    memcpy (c_in, c, (size_t) (m + 1) * ldc * sizeof (float));
+    if (to_codes)
+      vae_gemm_run_i8 (m, a, lda, &pb, mult, add, NULL, c8, ldc);
+    else
+      vae_gemm_run_i8 (m, a, lda, &pb, mult, NULL, c, NULL, ldc);
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < ldc; j++) {
+        size_t o = (size_t) i * ldc + j;
+        if (j >= n) {         /* past n: untouched */
+          bad += to_codes ? c8[o] != 77 : c[o] != c_in[o];
+          continue;
+        }
+        long acc = 0;
+        for (int kk = 0; kk < k; kk++)
+          acc += (long) a[(size_t) i * lda + kk] * b[(size_t) j * k + kk];
+        if (to_codes) {
+          float v = fmaf ((float) acc, mult[j], add[j]);
+          float rv = nearbyintf (v);
+          uint8_t want = (uint8_t) (rv >= 255.0f ? 255 : rv > 0.0f ? rv : 0);
+          clipped += rv > 255.0f;
+          zeroed += rv < 0.0f;
+          if (c8[o] != want && bad++ < 3)
+            printf ("  m=%d n=%d k=%d (%d,%d): code %d, want %d (v %g)\n", m,
+                n, k, i, j, c8[o], want, v);
+        } else {
+          float want = fmaf ((float) acc, mult[j], c_in[o]);
+          if (c[o] != want && bad++ < 3)
+            printf ("  m=%d n=%d k=%d (%d,%d): %.9g, want %.9g\n", m, n, k, i,
+                j, c[o], want);
+        }
+      }
+    for (int j = 0; j < ldc; j++)   /* the row past m: untouched */
+      bad += to_codes ? c8[(size_t) m * ldc + j] != 77
+          : c[(size_t) m * ldc + j] != c_in[(size_t) m * ldc + j];
+    free (c_in);
+  }
+  CHECK (bad == 0, "int8 GEMM m=%d n=%d k=%d %s: %d elements differ from "
+      "the exact sums", m, n, k, to_codes ? "codes" : "float", bad);
+  if (to_codes && m * n >= 64)
+    CHECK (clipped > 0 && zeroed > 0, "m=%d n=%d k=%d: the case should clamp "
+        "at both ends (%d above 255, %d below 0)", m, n, k, clipped, zeroed);
+  free (a);
+  free (b);
+  free (mult);
+  free (add);
+  free (c);
+  free (c8);
+  vae_aligned_free (buf);
+}
+
+static void
+test_gemm (void)
+{
+  static const int shapes[][3] = {
+    { 1, 1, 1 }, { 3, 5, 3 }, { 4, 16, 4 }, { 7, 17, 9 }, { 13, 33, 64 },
+    { 6, 448, 64 }, { 9, 64, 448 }, { 5, 31, 130 }, { 33, 48, 7 },
+  };
+  VaeRng r;
+  vae_rng_seed (&r, 7);
+  printf ("int8 GEMM on %s\n", vae_gemm_i8_simd () ? "AVX2" : "plain C");
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+    for (int t = 0; t < 2; t++)
+      gemm_case (shapes[s][0], shapes[s][1], shapes[s][2], t, &r);
+  {
+    /* the extreme products: 255 × ±64 in every position, k = 448 */
+    int n = 16, k = 448;
+    uint8_t *a = malloc (k);
+    int8_t *b = malloc ((size_t) n * k), *buf = vae_aligned_alloc
+        (vae_gemm_packed_i8 (n, k));
+    float mult[16], c[16];
+    VaeGemmB pb;
+    memset (a, 255, k);
+    for (int j = 0; j < n; j++) {
+      mult[j] = 1.0f;
+      c[j] = 0.0f;
+      for (int kk = 0; kk < k; kk++)
+        b[(size_t) j * k + kk] = (int8_t) (j & 1 ? -64 : 64);
+    }
+    vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
+    vae_gemm_run_i8 (1, a, k, &pb, mult, NULL, c, NULL, n);
+    for (int j = 0; j < n; j++)
+      CHECK (c[j] == (j & 1 ? -1.0f : 1.0f) * 255 * 64 * k, "extreme sum %d: "
+          "%g, want %d", j, c[j], (j & 1 ? -1 : 1) * 255 * 64 * k);
+    free (a);
+    free (b);
+    vae_aligned_free (buf);
+  }
+}
+
+/* ---------------------------------------------------------------- models */
+
+static VaeModel *
+make_dae (int hidden, int deep, uint64_t seed)
+{
+  VaeError err;
+  VaeConfig c = vae_config_default ();
+  VaeModel *m;
+  c.kind = VAE_KIND_DAE;
+  c.img_w = c.img_h = 8;
+  c.n_in = 64;
+  c.n_enc = deep;
+  for (int i = 0; i < deep; i++)
+    c.enc[i] = 40;
+  c.n_latent = hidden;
+  c.act = VAE_ACT_RELU;
+  c.code_act = VAE_ACT_RELU;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 50.0f / 255.0f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  m = vae_model_new (&c, seed, &err);
+  if (m == NULL) {
+    printf ("vae_model_new: %s\n", err.msg);
+    exit (1);
+  }
+  for (int l = 0; l < vae_model_n_layers (m); l++) {
+    int no;
+    float *b;
+    VaeRng r;
+    vae_rng_seed (&r, seed * 100 + l);
+    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
+    for (int j = 0; j < no; j++)
+      b[j] = 0.3f * (2.0f * vae_rng_uniform (&r) - 1.0f);
+  }
+  return m;
+}
+
+/* Smooth noisy patches (data units, 8-bit values) and their levels. */
+static void
+calib_data (int n, uint64_t seed, float *x, float *lv)
+{
+  VaeRng r;
+  vae_rng_seed (&r, seed);
+  for (int i = 0; i < n; i++) {
+    float base = urand (&r, 0.1f, 0.9f), gx = urand (&r, -0.05f, 0.05f),
+        gy = urand (&r, -0.05f, 0.05f);
+    lv[i] = urand (&r, 0.0f, 50.0f);
+    for (int p = 0; p < 64; p++) {
+      float v = base + gx * (p % 8) + gy * (p / 8)
+          + lv[i] / 255.0f * vae_rng_normal (&r);
+      v = nearbyintf (v * 255.0f);
+      x[(size_t) i * 64 + p] = (v < 0 ? 0 : v > 255 ? 255 : v) / 255.0f;
+    }
+  }
+}
+
+/* Layer 0's pre-activations (level included) for codes u and levels lv:
+ * from the float weights (q NULL), or scale · (q · u) + bias. */
+static void
+layer0_pre (const VaeModel *m, const int8_t *q, const float *scale,
+    const float *bias, const float *x, const float *lv, int n, double *pre)
+{
+  const VaeConfig *c = vae_model_config (m);
+  int ni, no;
+  float *w, *b;
+  vae_model_layer ((VaeModel *) m, 0, &ni, &no, NULL, &w, &b, NULL, NULL);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < no; j++) {
+      double s = 0.0, lvl = lv[i] / 255.0 / c->norm_scale;
+      const float *wj = w + (size_t) j * ni;
+      if (q == NULL) {
+        s = b[j];
+        for (int p = 0; p < 64; p++)
+          s += wj[p] * ((x[(size_t) i * 64 + p] - c->norm_mean) / c->norm_scale);
+      } else {
+        long acc = 0;
+        for (int p = 0; p < 64; p++)
+          acc += (long) nearbyintf (x[(size_t) i * 64 + p] * 255.0f)
+              * q[(size_t) j * 64 + p];
+        s = (double) scale[j] * acc + bias[j];
+      }
+      pre[(size_t) i * no + j] = s + wj[64] * lvl;
+    }
+}
+
+static void
+test_gptq (void)
+{
+  enum { N = 4096, H = 48 };
+  VaeModel *m = make_dae (H, 0, 3);
+  VaeError err;
+  float *x = malloc ((size_t) N * 64 * sizeof (float)), *lv = malloc (N * sizeof (float));
+  double *ref = malloc ((size_t) N * H * sizeof (double));
+  double *got = malloc ((size_t) N * H * sizeof (double));
+  int8_t rtn[H * 64];
+  float rscale[H], rbias[H];
+  double e_gptq = 0.0, e_rtn = 0.0;
+  const VaeQuant *q;
+  int wmax = 0;
+
+  calib_data (N, 11, x, lv);
+  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
+      err.msg);
+  CHECK (vae_model_is_quantized (m), "not quantised after vae_model_quantize");
+  q = m->quant;
+  /* rounding to nearest, same scales, and the exact bias */
+  {
+    const VaeConfig *c = vae_model_config (m);
+    int ni;
+    float *w, *b;
+    vae_model_layer (m, 0, &ni, NULL, NULL, &w, &b, NULL, NULL);
+    for (int j = 0; j < H; j++) {
+      double mx = 0.0, bias = b[j];
+      for (int p = 0; p < 64; p++) {
+        double wv = w[(size_t) j * ni + p] / (255.0 * c->norm_scale);
+        mx = fabs (wv) > mx ? fabs (wv) : mx;
+        bias -= w[(size_t) j * ni + p] * c->norm_mean / c->norm_scale;
+      }
+      rscale[j] = (float) (mx / VAE_QUANT_WMAX);
+      rbias[j] = (float) bias;
+      CHECK (fabsf (q->scale[0][j] - rscale[j]) <= 1e-6f * rscale[j],
+          "row %d scale %g, want max|w|/%d = %g", j, q->scale[0][j],
+          VAE_QUANT_WMAX, rscale[j]);
+      for (int p = 0; p < 64; p++)
+        rtn[j * 64 + p] = (int8_t) nearbyint (w[(size_t) j * ni + p]
+            / (255.0 * c->norm_scale) / rscale[j]);
+    }
+  }
+  for (int i = 0; i < H * 64; i++)
+    wmax = abs (q->w[0][i]) > wmax ? abs (q->w[0][i]) : wmax;
+  CHECK (wmax <= VAE_QUANT_WMAX, "a weight code %d beyond %d", wmax,
+      VAE_QUANT_WMAX);
+  layer0_pre (m, NULL, NULL, NULL, x, lv, N, ref);
+  layer0_pre (m, q->w[0], q->scale[0], q->bias[0], x, lv, N, got);
+  for (size_t i = 0; i < (size_t) N * H; i++)
+    e_gptq += (got[i] - ref[i]) * (got[i] - ref[i]);
+  layer0_pre (m, rtn, rscale, rbias, x, lv, N, got);
+  for (size_t i = 0; i < (size_t) N * H; i++)
+    e_rtn += (got[i] - ref[i]) * (got[i] - ref[i]);
+  printf ("layer 0 output MSE on the calibration data: GPTQ %.3g, rounding "
+      "%.3g\n", e_gptq / N / H, e_rtn / N / H);
+  CHECK (e_gptq < 0.7 * e_rtn, "GPTQ's error %.3g is not well below "
+      "rounding's %.3g", e_gptq / N / H, e_rtn / N / H);
+  /* activation scales: the maximum over the data maps to code 255 */
+  for (int j = 0; j < H; j++) {
+    double mx = 0.0;
+    layer0_pre (m, q->w[0], q->scale[0], q->bias[0], x, lv, N, got);
+    for (int i = 0; i < N; i++)
+      mx = got[(size_t) i * H + j] > mx ? got[(size_t) i * H + j] : mx;
+    CHECK (mx == 0.0 ? q->act[0][j] == 1.0f
+        : fabs (q->act[0][j] * 255.0 - mx) <= 1e-4 * mx, "unit %d: act "
+        "scale %g, max %g", j, q->act[0][j], mx);
+    break;                    /* one unit is enough and N·H is big */
+  }
+  /* training drops the int8 weights, which no longer match */
+  CHECK (vae_model_prepare_training (m, &err) == VAE_OK, "prepare");
+  CHECK (!vae_model_is_quantized (m), "training kept stale int8 weights");
+  vae_model_free (m);
+  free (x);
+  free (lv);
+  free (ref);
+  free (got);
+}
+
+/* --------------------------------------------------------- the denoiser */
+
+/* The int8 network on one 8×8 plane (one patch, its own window), evaluated
+ * here from the quant.* tensors: codes, exact sums, the float epilogue. */
+static void
+net_i8 (const VaeModel *m, const uint8_t *px, float sigma, float *out)
+{
+  const VaeConfig *c = vae_model_config (m);
+  const VaeQuant *q = m->quant;
+  int nl = vae_model_n_layers (m);
+  uint8_t u[2][512];
+  int k = 64;
+  memcpy (u[0], px, 64);
+  for (int l = 0; l < nl; l++) {
+    int ni, no;
+    float *w;
+    vae_model_layer ((VaeModel *) m, l, &ni, &no, NULL, &w, NULL, NULL, NULL);
+    for (int j = 0; j < no; j++) {
+      long acc = 0;
+      for (int i = 0; i < k; i++)
+        acc += (long) u[l & 1][i] * q->w[l][(size_t) j * k + i];
+      double v = (double) q->scale[l][j] * acc + q->bias[l][j];
+      if (l == 0)
+        v += w[(size_t) j * ni + 64] * (sigma / 255.0 / c->norm_scale);
+      if (l < nl - 1) {
+        double cv = nearbyint ((v > 0 ? v : 0) / q->act[l][j]);
+        u[(l + 1) & 1][j] = (uint8_t) (cv > 255 ? 255 : cv);
+      } else {
+        double x = (px[j] / 255.0 - c->norm_mean) / c->norm_scale;
+        out[j] = (float) (((x - v) * c->norm_scale + c->norm_mean) * 255.0);
+      }
+    }
+    k = no;
+  }
+}
+
+static double
+psnr_u8 (const uint8_t *a, const uint8_t *b, size_t n)
+{
+  double se = 0.0;
+  for (size_t i = 0; i < n; i++)
+    se += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+  return se == 0.0 ? 99.0 : 10.0 * log10 (255.0 * 255.0 * n / se);
+}
+
+static void
+test_denoiser (int deep)
+{
+  enum { N = 4096, W = 96, HH = 64 };
+  VaeModel *m = make_dae (64, deep, 5 + deep);
+  VaeError err;
+  float *x = malloc ((size_t) N * 64 * sizeof (float)), *lv = malloc (N * sizeof (float));
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiser *d8, *d32;
+  uint8_t *src = malloc (W * HH), *o8 = malloc (W * HH), *o32 = malloc (W * HH);
+  VaeRng r;
+  int worst = 0;
+
+  /* int8 wanted from a model without int8 weights: refused */
+  o.precision = VAE_PRECISION_INT8;
+  d8 = vae_denoiser_new (m, W, HH, &o, &err);
+  CHECK (d8 == NULL && err.status == VAE_ERR_ARG && strstr (err.msg, "int8"),
+      "int8 without int8 weights: %s", d8 ? "accepted" : err.msg);
+  vae_denoiser_free (d8);
+  calib_data (N, 13, x, lv);
+  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
+      err.msg);
+
+  /* one patch: the plane is the patch and its output the network's */
+  d8 = vae_denoiser_new (m, 8, 8, &o, &err);
+  CHECK (d8 != NULL && vae_denoiser_precision (d8) == VAE_PRECISION_INT8,
+      "int8 denoiser: %s", d8 ? "not int8" : err.msg);
+  vae_rng_seed (&r, 17);
+  for (int t = 0; d8 && t < 20; t++) {
+    uint8_t px[64], got[64];
+    float want[64], sigma = urand (&r, 0.0f, 50.0f);
+    for (int p = 0; p < 64; p++)
+      px[p] = (uint8_t) (x[(size_t) t * 64 + p] * 255.0f + 0.5f);
+    net_i8 (m, px, sigma, want);
+    vae_denoiser_run_u8 (d8, px, 8, got, 8, 8, 8, 0, 8, sigma);
+    for (int p = 0; p < 64; p++) {
+      float wv = want[p] < 0 ? 0 : want[p] > 255 ? 255 : want[p];
+      int dv = abs ((int) got[p] - (int) nearbyintf (wv));
+      worst = dv > worst ? dv : worst;
+    }
+  }
+  CHECK (worst <= 1, "int8 denoiser against the network evaluated from its "
+      "tensors: off by %d levels", worst);
+  vae_denoiser_free (d8);
+
+  /* a plane: close to fp32 (the network is random, so the bound is loose),
+   * and float planes computed in fp32 exactly */
+  for (int y = 0; y < HH; y++)
+    for (int xx = 0; xx < W; xx++) {
+      float v = 128 + 50 * sinf (xx * 0.2f) * cosf (y * 0.15f)
+          + 15 * vae_rng_normal (&r);
+      src[y * W + xx] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+  d8 = vae_denoiser_new (m, W, HH, &o, &err);
+  o.precision = VAE_PRECISION_FP32;
+  d32 = vae_denoiser_new (m, W, HH, &o, &err);
+  vae_denoiser_run_u8 (d8, src, W, o8, W, W, HH, 0, HH, 15.0f);
+  vae_denoiser_run_u8 (d32, src, W, o32, W, W, HH, 0, HH, 15.0f);
+  printf ("int8 against fp32 (random %s model): %.1f dB\n", deep ? "deep"
+      : "shallow", psnr_u8 (o8, o32, W * HH));
+  CHECK (psnr_u8 (o8, o32, W * HH) > 35.0, "int8 output %.1f dB from fp32",
+      psnr_u8 (o8, o32, W * HH));
+  {
+    float *fs = malloc (W * HH * sizeof (float)), *f8 = malloc (W * HH
+        * sizeof (float)), *f32 = malloc (W * HH * sizeof (float));
+    for (int i = 0; i < W * HH; i++)
+      fs[i] = src[i] / 255.0f + 0.05f;   /* past 1: fp32 keeps it */
+    vae_denoiser_run_f32 (d8, fs, W, f8, W, W, HH, 0, HH, 15.0f);
+    vae_denoiser_run_f32 (d32, fs, W, f32, W, W, HH, 0, HH, 15.0f);
+    CHECK (memcmp (f8, f32, W * HH * sizeof (float)) == 0, "a float plane "
+        "on the int8 denoiser is not the fp32 result");
+    free (fs);
+    free (f8);
+    free (f32);
+  }
+  vae_denoiser_free (d8);
+  vae_denoiser_free (d32);
+  vae_model_free (m);
+  free (x);
+  free (lv);
+  free (src);
+  free (o8);
+  free (o32);
+}
+
+/* ------------------------------------------------------------- the file */
+
+static void
+test_file (void)
+{
+  enum { N = 2048 };
+  VaeModel *m = make_dae (32, 1, 9), *m2;
+  VaeError err;
+  float *x = malloc ((size_t) N * 64 * sizeof (float)), *lv = malloc (N * sizeof (float));
+  void *data;
+  size_t size;
+  VaeQuant *q;
+
+  calib_data (N, 21, x, lv);
+  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
+      err.msg);
+  q = m->quant;
+  CHECK (vae_model_save_to_memory (m, &data, &size, &err) == VAE_OK, "save");
+  m2 = vae_model_load_from_memory (data, size, &err);
+  CHECK (m2 && vae_model_is_quantized (m2), "reload: %s", m2 ? "no int8"
+      : err.msg);
+  for (int l = 0; m2 && m2->quant && l < vae_model_n_layers (m); l++) {
+    int no;
+    vae_model_layer (m, l, NULL, &no, NULL, NULL, NULL, NULL, NULL);
+    CHECK (m2->quant->k[l] == q->k[l]
+        && memcmp (m2->quant->w[l], q->w[l], (size_t) no * q->k[l]) == 0
+        && memcmp (m2->quant->scale[l], q->scale[l], no * sizeof (float)) == 0
+        && memcmp (m2->quant->bias[l], q->bias[l], no * sizeof (float)) == 0
+        && (l == vae_model_n_layers (m) - 1 || memcmp (m2->quant->act[l],
+                q->act[l], no * sizeof (float)) == 0),
+        "layer %d's int8 tensors changed in the file", l);
+  }
+  vae_model_free (m2);
+  free (data);
+
+  /* broken ones: a code beyond ±64 (the kernel's int16 pairs would
+   * saturate), a scale ≤ 0, a missing tensor, a stray name */
+  {
+    int8_t keep = q->w[0][5];
+    q->w[0][5] = 100;
+    vae_model_save_to_memory (m, &data, &size, &err);
+    m2 = vae_model_load_from_memory (data, size, &err);
+    CHECK (m2 == NULL && strstr (err.msg, "outside -64..64"), "code 100: %s",
+        m2 ? "loaded" : err.msg);
+    vae_model_free (m2);
+    free (data);
+    q->w[0][5] = keep;
+  }
+  {
+    float keep = q->scale[1][2];
+    q->scale[1][2] = 0.0f;
+    vae_model_save_to_memory (m, &data, &size, &err);
+    m2 = vae_model_load_from_memory (data, size, &err);
+    CHECK (m2 == NULL && strstr (err.msg, "positive"), "scale 0: %s",
+        m2 ? "loaded" : err.msg);
+    vae_model_free (m2);
+    free (data);
+    q->scale[1][2] = keep;
+  }
+  {
+    float *keep = q->act[1];
+    q->act[1] = NULL;         /* not written */
+    vae_model_save_to_memory (m, &data, &size, &err);
+    q->act[1] = keep;
+    m2 = vae_model_load_from_memory (data, size, &err);
+    CHECK (m2 == NULL && err.status == VAE_ERR_MISSING
+        && strstr (err.msg, "quant.1.act_scale"), "missing act_scale: %s",
+        m2 ? "loaded" : err.msg);
+    vae_model_free (m2);
+    free (data);
+  }
+  {
+    char *hit;
+    vae_model_save_to_memory (m, &data, &size, &err);
+    hit = NULL;
+    for (size_t i = 8; hit == NULL && i + 12 <= size; i++)
+      if (memcmp ((char *) data + i, "quant.0.bias", 12) == 0)
+        hit = (char *) data + i;
+    CHECK (hit != NULL, "no quant.0.bias in the header");
+    if (hit) {
+      memcpy (hit, "quant.0.bian", 12);
+      m2 = vae_model_load_from_memory (data, size, &err);
+      CHECK (m2 == NULL && strstr (err.msg, "unexpected tensor"), "stray "
+          "name: %s", m2 ? "loaded" : err.msg);
+      vae_model_free (m2);
+    }
+    free (data);
+  }
+  /* every truncation of a quantised file fails cleanly */
+  {
+    int loaded = 0;
+    vae_model_save_to_memory (m, &data, &size, &err);
+    for (size_t cut = 0; cut < size; cut += size / 97 + 1) {
+      m2 = vae_model_load_from_memory (data, cut, &err);
+      loaded += m2 != NULL;
+      vae_model_free (m2);
+    }
+    CHECK (loaded == 0, "%d truncated files loaded", loaded);
+    free (data);
+  }
+  /* what the int8 path cannot run is refused */
+  {
+    VaeConfig c = *vae_model_config (m);
+    VaeModel *t;
+    c.act = VAE_ACT_TANH;
+    c.code_act = VAE_ACT_TANH;
+    t = vae_model_new (&c, 1, &err);
+    CHECK (t && vae_model_quantize (t, x, lv, N, &err) == VAE_ERR_KIND
+        && strstr (err.msg, "ReLU"), "tanh model: %s", err.msg);
+    vae_model_free (t);
+  }
+  vae_model_free (m);
+  free (x);
+  free (lv);
+}
+
+int
+main (void)
+{
+  openblas_set_num_threads (1);
+  test_gemm ();
+  test_gptq ();
+  test_denoiser (0);
+  test_denoiser (1);
+  test_file ();
+  if (failures) {
+    printf ("%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf ("all int8 checks passed\n");
+  return 0;
+}
