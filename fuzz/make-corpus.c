@@ -129,6 +129,28 @@ main (int argc, char **argv)
     vae_model_free (m);
   }
 
+  /* A DAE with int8 weights (quant.* tensors, I8 among them). */
+  {
+    VaeModel *m = model (VAE_KIND_DAE, 4, 4, 8, 6);
+    VaeConfig c = *vae_model_config (m);
+    float x[64 * 16], lv[64];
+    vae_model_free (m);
+    c.act = c.code_act = VAE_ACT_RELU;
+    m = vae_model_new (&c, 7, &err);
+    for (int i = 0; i < 64 * 16; i++)
+      x[i] = (float) ((i * 37) % 256) / 255.0f;
+    for (int i = 0; i < 64; i++)
+      lv[i] = (float) (i % 50);
+    if (m == NULL || vae_model_quantize (m, x, lv, 64, &err) != VAE_OK
+        || vae_model_save_to_memory (m, &data, &size, &err) != VAE_OK) {
+      fprintf (stderr, "make-corpus: int8 model: %s\n", err.msg);
+      return 1;
+    }
+    put ("ok-dae-int8.safetensors", data, size);
+    free (data);
+    vae_model_free (m);
+  }
+
   /* Broken variants of the DAE. */
   {
     VaeModel *m = model (VAE_KIND_DAE, 4, 4, 8, 6);

@@ -22,6 +22,15 @@ train() {  # name, args...
   "$VAE" train "$@" --threads "$T" --log "$OUT/$name.csv" --out "$OUT/$name.safetensors"
 }
 
+# int8 weights for vaedenoise precision=int8 (auto where the CPU lacks
+# AVX512_BF16): calibrated by GPTQ on noisy Train400 patches drawn as in
+# training, 8-bit as a GRAY8 pipeline has them (core/quant.c)
+quantize() {
+  local name=$1; shift
+  "$VAE" quantize "$OUT/$name.safetensors" --data "images:$DATA/denoise/train400" \
+    --augment --samples 65536 --seed 1 "$@" --out "$OUT/$name.safetensors"
+}
+
 DENOISE_COMMON=(--kind dae --data "images:$DATA/denoise/train400" --act relu
   --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256
   --lr 1e-3 --lr-final 1e-5 --seed 1)
@@ -64,7 +73,8 @@ for n in "${names[@]}"; do
       --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --meta denoise.stride=4 \
       --loss-stride 4 --steps 300000 --val-every 10000 --checkpoint-every 50000 \
       --init "$OUT/$n.safetensors" --threads 2 --log "$OUT/$n-stride4.csv" \
-      --out "$OUT/$n.safetensors" ;;
+      --out "$OUT/$n.safetensors"
+    quantize $n --zoom-max 3 --zoom-prob 0.5 ;;
   denoise-cnn)   # quality model: a convolutional DAE, 8 layers of 3x3 convolutions
                  # with 32 channels (receptive field 17x17), residual, σ map as a
                  # second input channel, σ 0..55; 40x40 patches, batch 32, the
@@ -124,10 +134,12 @@ for n in "${names[@]}"; do
       --noise-min 0 --noise-max 55 --steps 100000 --val-every 5000 --checkpoint-every 5000 ;;
   denoise-sp)    # salt-and-pepper, p 0..0.3
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise salt-and-pepper \
-      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000 ;;
+      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000
+    quantize $n ;;
   denoise-mask)  # dead pixels (masking), p 0..0.3
     train $n "${DENOISE_COMMON[@]}" --patch 8 --latent 512 --noise masking \
-      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000 ;;
+      --noise-min 0 --noise-max 0.3 --steps 60000 --val-every 5000 --checkpoint-every 10000
+    quantize $n ;;
   mnist-vae)     # pytorch/examples protocol: 784-400-20, Bernoulli, Adam 1e-3, batch 128, 10 epochs
     train $n --kind vae --data "mnist:$DATA/mnist/train-images-idx3-ubyte.gz" \
       --val-data "mnist:$DATA/mnist/t10k-images-idx3-ubyte.gz" --enc 400 --latent 20 --dec 400 \

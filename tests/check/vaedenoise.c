@@ -16,6 +16,7 @@
 
 static gchar *tmp_dir;
 static gchar *tiny_model;       /* residual, noise-conditional, 8x8 */
+static gchar *int8_model;       /* the same kind, ReLU, with int8 weights */
 static gchar *other_model;      /* 6x6, a different one for swapping */
 static gchar *cnn_model;        /* convolutional, 3 layers of 3x3, 4 channels */
 
@@ -51,6 +52,45 @@ write_dae (const gchar * name, gint patch, guint64 seed)
   if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
     g_error ("cannot write %s: %s", path, err.msg);
   vae_model_free (m);
+  return path;
+}
+
+/* A ReLU denoiser with int8 weights, calibrated on random 8-bit patches. */
+static gchar *
+write_dae_int8 (const gchar * name, guint64 seed)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  VaeRng r;
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  enum { N = 2048 };
+  gfloat *x = g_new (gfloat, N * 64), *lv = g_new (gfloat, N);
+
+  c.kind = VAE_KIND_DAE;
+  c.img_w = c.img_h = 8;
+  c.n_in = 64;
+  c.n_latent = 40;
+  c.act = c.code_act = VAE_ACT_RELU;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 50.0f / 255.0f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  vae_rng_seed (&r, seed);
+  for (gint i = 0; i < N; i++) {
+    lv[i] = 50.0f * vae_rng_uniform (&r);
+    for (gint k = 0; k < 64; k++)
+      x[i * 64 + k] = (gfloat) (vae_rng_u64 (&r) & 255) / 255.0f;
+  }
+  m = vae_model_new (&c, seed, &err);
+  if (m == NULL || vae_model_quantize (m, x, lv, N, &err) != VAE_OK
+      || vae_model_save (m, path, &err) != VAE_OK)
+    g_error ("cannot write %s: %s", path, err.msg);
+  vae_model_free (m);
+  g_free (x);
+  g_free (lv);
   return path;
 }
 
@@ -937,13 +977,14 @@ GST_START_TEST (test_wrong_kind_model)
 
 GST_END_TEST;
 
-/* precision: auto by default; fp32 and (where the CPU has it) bf16 give
- * the core's bytes in that precision, for 1 and 2 threads; bf16 where it
- * cannot run is a clear error at start, not a silent fp32. */
+/* precision: auto by default; fp32, (where the CPU has it) bf16 and int8
+ * (on a model with int8 weights) give the core's bytes in that precision,
+ * for 1 and 2 threads; bf16 where it cannot run, and int8 for a model
+ * without int8 weights, are clear errors at start, not a silent fp32. */
 GST_START_TEST (test_precision)
 {
-  static const gchar *names[] = { "auto", "fp32", "bf16" };
-  VaeModel *m = load (tiny_model);
+  static const gchar *names[] = { "auto", "fp32", "bf16", "int8" };
+  VaeModel *m = load (tiny_model), *m8 = load (int8_model);
   gint def;
 
   {
@@ -952,7 +993,16 @@ GST_START_TEST (test_precision)
     fail_unless_equals_int (def, VAE_PRECISION_AUTO);
     gst_object_unref (e);
   }
-  for (gint p = VAE_PRECISION_FP32; p <= VAE_PRECISION_BF16; p++) {
+  {
+    GError *err = run_pipeline_with_props (tiny_model, "precision=int8");
+    fail_unless (err != NULL, "int8 ran on a model without int8 weights");
+    fail_unless (strstr (err->message, "int8 weights") != NULL,
+        "error \"%s\" does not say int8 weights", err->message);
+    g_error_free (err);
+  }
+  for (gint p = VAE_PRECISION_AUTO; p <= VAE_PRECISION_INT8; p++) {
+    const gchar *path = p == VAE_PRECISION_INT8
+        || p == VAE_PRECISION_AUTO ? int8_model : tiny_model;
     if (p == VAE_PRECISION_BF16 && !vae_bf16_supported ()) {
       GError *err = run_pipeline_with_props (tiny_model, "precision=bf16");
       fail_unless (err != NULL, "bf16 ran without AVX512_BF16");
@@ -962,7 +1012,7 @@ GST_START_TEST (test_precision)
       continue;
     }
     for (gint t = 1; t <= 2; t++) {
-      GstHarness *h = new_harness (tiny_model, t);
+      GstHarness *h = new_harness (path, t);
       GstVideoInfo info;
       GstBuffer *in, *out;
       GstVideoFrame fi, fo;
@@ -974,7 +1024,8 @@ GST_START_TEST (test_precision)
       fail_unless (out != NULL);
       fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
       fail_unless (gst_video_frame_map (&fo, &info, out, GST_MAP_READ));
-      ref = reference_plane_prec (m, GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
+      ref = reference_plane_prec (path == int8_model ? m8 : m,
+          GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
           GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0), 96, 40, 25.0f,
           (VaePrecision) p);
       assert_plane_equal (ref, 96, GST_VIDEO_FRAME_PLANE_DATA (&fo, 0),
@@ -996,6 +1047,7 @@ GST_START_TEST (test_precision)
     g_error_free (err);
   }
   vae_model_free (m);
+  vae_model_free (m8);
 }
 
 GST_END_TEST;
@@ -1054,12 +1106,14 @@ main (int argc, char **argv)
   tmp_dir = g_dir_make_tmp ("vaedenoise-XXXXXX", NULL);
   g_assert (tmp_dir != NULL);
   tiny_model = write_dae ("tiny.safetensors", 8, 1);
+  int8_model = write_dae_int8 ("int8.safetensors", 4);
   other_model = write_dae ("other.safetensors", 6, 2);
   cnn_model = write_cnn ("cnn.safetensors", 3);
   n_failed = gst_check_run_suite (vaedenoise_suite (), "vaedenoise",
       __FILE__);
   remove_tmp_dir ();
   g_free (tiny_model);
+  g_free (int8_model);
   g_free (other_model);
   g_free (cnn_model);
   g_free (tmp_dir);
