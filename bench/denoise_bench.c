@@ -317,6 +317,31 @@ bf16_loop_512 (long n)
   return s;
 }
 
+/* 12 independent chains of the int8 kernel's step, vpaddd (vpmaddwd
+ * (vpmaddubsw (a, b), ones)): 64 operations each (8 lanes × 4 products) */
+__attribute__ ((target ("avx2"))) static float
+i8_loop_256 (long n)
+{
+  __m256i a[12], b = _mm256_set1_epi8 (3), c = _mm256_set1_epi8 (5);
+  const __m256i ones = _mm256_set1_epi16 (1);
+  int s = 0, t[8];
+  for (int i = 0; i < 12; i++)
+    a[i] = _mm256_set1_epi32 (i);
+  for (long i = 0; i < n; i++) {
+#pragma GCC unroll 12
+    for (int j = 0; j < 12; j++)
+      a[j] = _mm256_add_epi32 (a[j], _mm256_madd_epi16 (_mm256_maddubs_epi16
+              (b, c), ones));
+    __asm__ volatile ("" : "+x" (b));   /* the products are not loop-invariant */
+  }
+  for (int i = 0; i < 12; i++) {
+    _mm256_storeu_si256 ((void *) t, a[i]);
+    for (int k = 0; k < 8; k++)
+      s += t[k];
+  }
+  return (float) s;
+}
+
 __attribute__ ((target ("avx2,fma"))) static float
 fma_loop_256 (long n)
 {
@@ -340,14 +365,15 @@ fma_loop_256 (long n)
 
 static volatile float fma_sink;
 static long fma_n;
-static int fma_bf16;            /* time vdpbf16ps instead of vfmadd */
+static int fma_kind;            /* 0 vfmadd, 1 vdpbf16ps, 2 the int8 step */
 
 static void *
 fma_thread (void *p)
 {
   (void) p;
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-  fma_sink = fma_bf16 ? bf16_loop_512 (fma_n)
+  fma_sink = fma_kind == 1 ? bf16_loop_512 (fma_n)
+      : fma_kind == 2 ? i8_loop_256 (fma_n)
       : vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
       : fma_loop_256 (fma_n);
 #endif
@@ -355,14 +381,14 @@ fma_thread (void *p)
 }
 
 static void
-fma_ceiling (int bf16)
+fma_ceiling (int kind)
 {
   VaeGemmIsa isa = vae_gemm_best_isa ();
-  double per_iter = bf16 ? 24 * 64 : isa == VAE_GEMM_AVX512 ? 24 * 32
-      : 12 * 16;
+  double per_iter = kind == 1 ? 24 * 64 : kind == 2 ? 12 * 64
+      : isa == VAE_GEMM_AVX512 ? 24 * 32 : 12 * 16;
   if (isa == VAE_GEMM_BLAS)
     return;
-  fma_bf16 = bf16;
+  fma_kind = kind;
   fma_n = 20000000;
   for (int t = 1; t <= 2; t++) {
     double best = 1e9;
@@ -376,8 +402,9 @@ fma_ceiling (int bf16)
       double dt = now () - t0;
       best = dt < best ? dt : best;
     }
-    printf ("fma threads=%d isa=%s gflops=%.1f\n", t, bf16 ? "avx512-bf16"
-        : isa == VAE_GEMM_AVX512 ? "avx512" : "avx2", t * per_iter * fma_n
+    printf ("fma threads=%d isa=%s gflops=%.1f\n", t, kind == 1
+        ? "avx512-bf16" : kind == 2 ? "avx2-int8" : isa == VAE_GEMM_AVX512
+        ? "avx512" : "avx2", t * per_iter * fma_n
         / best / 1e9);
   }
 }
@@ -462,6 +489,8 @@ main (int argc, char **argv)
     fma_ceiling (0);
     if (use_bf16)
       fma_ceiling (1);
+    if (use_i8 && vae_gemm_i8_simd ())
+      fma_ceiling (2);
   }
   n_layers = vae_model_n_layers (model);
   if (vae_model_config (model)->conv_depth > 0) {
