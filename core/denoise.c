@@ -450,10 +450,14 @@ i8_new (VaeDenoiser *d)
     if (d->qmul[l] == NULL || d->qadd[l] == NULL)
       return VAE_ERR_NOMEM;
     for (int j = 0; j < L->n_out; j++) {
-      /* hidden: codes of h = scale·acc + bias; output: z ± scale·acc */
+      /* hidden: codes of h = scale·acc + bias; output: the patch z = x −
+       * (scale·acc + bias) for residual models, x from its pixels, else
+       * scale·acc + bias */
       d->qmul[l][j] = last ? (m->cfg.residual ? -1.0f : 1.0f) * q->scale[l][j]
           : q->scale[l][j] / q->act[l][j];
-      d->qadd[l][j] = last ? 0.0f : q->bias[l][j] / q->act[l][j];
+      d->qadd[l][j] = !last ? q->bias[l][j] / q->act[l][j] : m->cfg.residual
+          ? -m->cfg.norm_mean / m->cfg.norm_scale - q->bias[l][j]
+          : q->bias[l][j];
     }
     if (!last) {
       d->hq_ld[l] = (L->n_out + 3) / 4 * 4;
@@ -907,8 +911,8 @@ tile_gather_bf16 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   }
 }
 
-/* The network in int8 on the patches' pixels in d->xq; z was set to x − b
- * (residual) or b, b the output layer's int8 bias. */
+/* The network in int8 on the patches' pixels in d->xq, the denoised
+ * patches (network units) into z. */
 static void
 tile_forward_i8 (VaeDenoiser *d, int n, float feat, float *z)
 {
@@ -927,38 +931,35 @@ tile_forward_i8 (VaeDenoiser *d, int n, float feat, float *z)
   for (int l = 1; l < nl - 1; l++)
     vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gb[l],
         d->qmul[l], d->qadd[l], NULL, d->hq[l], d->hq_ld[l]);
-  vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
-      d->qmul[nl - 1], NULL, z, NULL, c->n_in);
+  if (c->residual)
+    vae_gemm_run_i8_x (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
+        d->qmul[nl - 1], d->qadd[nl - 1], d->xq, d->xq_ld, 1.0f / (255.0f
+            * c->norm_scale), z, c->n_in);
+  else
+    vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
+        d->qmul[nl - 1], d->qadd[nl - 1], z, NULL, c->n_in);
 }
 
-/* Gathers patches [k0, k1) of an 8-bit plane into d->xq and sets their
- * rows of z to x − b (residual) or b, b the int8 output bias. */
+/* Gathers patches [k0, k1) of an 8-bit plane into d->xq. */
 static void
 tile_gather_i8 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
-    int src_stride, int w, long k0, long k1, float *z)
+    int src_stride, int w, long k0, long k1)
 {
-  const VaeConfig *c = &d->m->cfg;
-  const float *bo = d->m->quant->bias[d->m->n_layers - 1];
-  int P = c->n_in, res = c->residual, pw = d->pw;
+  int pw = d->pw;
 
   for (long k = k0; k < k1; k++) {
     int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
     uint8_t *xq = d->xq + (size_t) (k - k0) * d->xq_ld;
-    float *zk = z + (size_t) k * P;
     for (int i = 0; i < d->ph; i++) {
       const uint8_t *sr = src8 + (size_t) d->ymap[py + i] * src_stride;
       const int *xm = d->xmap + px;
-      int o = i * pw;
-      if (px + pw <= w)
-        memcpy (xq + o, sr + px, (size_t) pw);
+      if (px + pw <= w && pw == 8)
+        memcpy (xq + i * 8, sr + px, 8);        /* one 8-byte move */
+      else if (px + pw <= w)
+        memcpy (xq + i * pw, sr + px, (size_t) pw);
       else                    /* reflected: a plane narrower than a patch */
         for (int j = 0; j < pw; j++)
-          xq[o + j] = sr[xm[j]];
-      if (res)
-        for (int j = 0; j < pw; j++)
-          zk[o + j] = d->lut[xq[o + j]] - bo[o + j];
-      else
-        memcpy (zk + o, bo + o, (size_t) pw * sizeof (float));
+          xq[i * pw + j] = sr[xm[j]];
     }
   }
 }
@@ -977,7 +978,7 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   float feat = sigma / 255.0f / c->norm_scale;
 
   if (d->i8 && src8) {
-    tile_gather_i8 (d, g, src8, src_stride, w, k0, k1, z);
+    tile_gather_i8 (d, g, src8, src_stride, w, k0, k1);
     tile_forward_i8 (d, n, feat, z + (size_t) k0 * c->n_in);
     return;
   }

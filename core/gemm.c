@@ -119,6 +119,9 @@ typedef struct {
   const float *bias;
   int out8;                   /* C is 8-bit codes (the int8 kernels) */
   const float *mult;          /* the int8 kernels' per-column scale */
+  const uint8_t *x8;          /* int8: C = acc·mult + x8·xa + bias */
+  int ldx;
+  float xa;
 } Epi;
 
 #ifdef GEMM_X86
@@ -155,9 +158,11 @@ epi512 (const Epi *e, __m512 a0, __m512 a1, const float *cr, __mmask16 m0,
 #define KERNEL_AVX512(NAME, MR, AIDX)                                          \
   __attribute__ ((target ("avx512f"), noinline)) static void                 \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
-      int w, const Epi *e, const float *bias, const float *mult)              \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
   {                                                                           \
-    (void) mult;                                                                           \
+    (void) mult;                                                              \
+    (void) x8;                                                                           \
     const float *restrict a = a_, *restrict p = p_;                           \
     float *restrict c = c_;                                                   \
     __mmask16 m0, m1;                                                         \
@@ -211,9 +216,11 @@ lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
 #define KERNEL_AVX2(NAME, MR, AIDX)                                            \
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
-      int w, const Epi *e, const float *bias, const float *mult)              \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
   {                                                                           \
-    (void) mult;                                                                           \
+    (void) mult;                                                              \
+    (void) x8;                                                                           \
     const float *restrict a = a_, *restrict p = p_;                           \
     float *restrict c = c_;                                                   \
     const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
@@ -266,7 +273,7 @@ KERNEL_AVX2 (col256_1, 1, COLS)
  * panel; A and the panel hold floats or bf16 as the kernel set says. */
 typedef void (*Kernel) (int k, const void *a, int lda, const void *p,
     void *c, int ldc, int w, const Epi *e, const float *bias,
-    const float *mult);
+    const float *mult, const uint8_t *x8);
 
 /* An instruction set's kernels: panel width, and row blocks from the
  * tallest down, for A in place and transposed (NULL: none); the bytes of
@@ -308,7 +315,8 @@ gemm_kernels (const KernelSet *ks, int m, const void *a, int lda,
         kern (k, ai, lda, (const char *) panels + (size_t) j0 * k * es,
             (char *) c + ((size_t) i * ldc + j0) * ec, ldc,
             n - j0 < nr ? n - j0 : nr, e, e->bias ? e->bias + j0 : NULL,
-            e->mult ? e->mult + j0 : NULL);
+            e->mult ? e->mult + j0 : NULL,
+            e->x8 ? e->x8 + (size_t) i * e->ldx + j0 : NULL);
       i += ks->mr[q];
     }
   }
@@ -401,9 +409,11 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
 #define KERNEL_BF16(NAME, MR)                                                  \
   __attribute__ ((target (BF16_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
-      int w, const Epi *e, const float *bias, const float *mult)              \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
   {                                                                           \
-    (void) mult;                                                                           \
+    (void) mult;                                                              \
+    (void) x8;                                                                           \
     const uint16_t *restrict a = a_, *restrict p = p_;                        \
     __mmask16 m0, m1;                                                         \
     __m512 acc[MR][2];                                                        \
@@ -462,7 +472,7 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 {
 #ifdef GEMM_X86
   Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias,
-    0, NULL };
+    0, NULL, NULL, 0, 0.0f };
   if (m < 1 || pb->n < 1)
     return;
   gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, ch ? (void *) ch
@@ -500,7 +510,7 @@ void
 vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     float *c, int ldc, int relu, const float *bias)
 {
-  Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL };
+  Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL, NULL, 0, 0.0f };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa != VAE_GEMM_BLAS) {
@@ -556,7 +566,7 @@ vae_sgemm (int ta, int tb, int m, int n, int k, float alpha, const float *a,
     g_private_set (&pack_cap, GSIZE_TO_POINTER (cap));
   }
   pack (&pb, buf, b, n, k, ldb, tb, isa);
-  Epi e = { ta, 0, beta != 0.0f, 0, alpha, NULL, 0, NULL };
+  Epi e = { ta, 0, beta != 0.0f, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f };
   run (m, a, lda, &pb, c, ldc, &e);
 }
 
@@ -621,7 +631,8 @@ code_of (float v)
 #define KERNEL_I8(NAME, MR)                                                    \
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
-      int w, const Epi *e, const float *bias, const float *mult)              \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
   {                                                                           \
     const uint8_t *restrict a = a_;                                           \
     const int8_t *restrict p = p_;                                            \
@@ -678,10 +689,27 @@ code_of (float v)
         }                                                                     \
       } else {                                                                \
         float *cr = (float *) c_ + (size_t) r * ldc;                          \
-        __m256 v0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (acc[r][0]), s0,      \
-            e->load_c ? _mm256_maskload_ps (cr, m0) : c0);                    \
-        __m256 v1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (acc[r][1]), s1,      \
-            e->load_c ? _mm256_maskload_ps (cr + 8, m1) : c1);                \
+        __m256 d0 = c0, d1 = c1;                                              \
+        if (x8) {             /* the residual's input codes, x8·xa + bias */  \
+          uint8_t xb[16];                                                     \
+          const uint8_t *xr = x8 + (size_t) r * e->ldx;                       \
+          if (w < 16) {                                                       \
+            memset (xb, 0, sizeof xb);                                        \
+            memcpy (xb, xr, (size_t) w);                                      \
+            xr = xb;                                                          \
+          }                                                                   \
+          __m128i xv = _mm_loadu_si128 ((const void *) xr);                   \
+          const __m256 xa = _mm256_set1_ps (e->xa);                           \
+          d0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepu8_epi32      \
+                  (xv)), xa, c0);                                             \
+          d1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_cvtepu8_epi32      \
+                  (_mm_srli_si128 (xv, 8))), xa, c1);                         \
+        } else if (e->load_c) {                                               \
+          d0 = _mm256_maskload_ps (cr, m0);                                   \
+          d1 = _mm256_maskload_ps (cr + 8, m1);                               \
+        }                                                                     \
+        __m256 v0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (acc[r][0]), s0, d0); \
+        __m256 v1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (acc[r][1]), s1, d1); \
         _mm256_maskstore_ps (cr, m0, v0);                                     \
         _mm256_maskstore_ps (cr + 8, m1, v1);                                 \
       }                                                                       \
@@ -701,19 +729,24 @@ static const KernelSet set_i8 = { 16, { 4, 2, 1, 1 },
 /* The same sums and epilogue in plain C, on the same panels. */
 static void
 run_i8_c (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
-    const float *mult, const float *add, float *c, uint8_t *c8, int ldc)
+    const float *mult, const float *add, const uint8_t *x8, int ldx,
+    float xa, float *c, uint8_t *c8, int ldc)
 {
   int n = pb->n, k4 = pb->k;
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
       const int8_t *panel = pb->q + (size_t) (j / 16) * 16 * k4;
       int32_t acc = 0;
-      float v;
+      float v, d;
       for (int kk = 0; kk < k4; kk++)
         acc += (int32_t) a[(size_t) i * lda + kk]
             * panel[((size_t) (kk / 4) * 16 + j % 16) * 4 + kk % 4];
-      v = fmaf ((float) acc, mult[j], add ? add[j] : c8 ? 0.0f
-          : c[(size_t) i * ldc + j]);
+      d = add ? add[j] : 0.0f;
+      if (x8)
+        d = fmaf ((float) x8[(size_t) i * ldx + j], xa, d);
+      else if (!add && !c8)
+        d = c[(size_t) i * ldc + j];
+      v = fmaf ((float) acc, mult[j], d);
       if (c8)
         c8[(size_t) i * ldc + j] = code_of (v);
       else
@@ -721,20 +754,36 @@ run_i8_c (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     }
 }
 
-void
-vae_gemm_run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
-    const float *mult, const float *add, float *c, uint8_t *c8, int ldc)
+static void
+run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, const uint8_t *x8, int ldx,
+    float xa, float *c, uint8_t *c8, int ldc)
 {
   if (m < 1 || pb->n < 1)
     return;
 #ifdef GEMM_X86
   if (pb->isa == VAE_GEMM_AVX2) {
-    Epi e = { 0, 0, add == NULL && c8 == NULL, 0, 1.0f, add, c8 != NULL,
-      mult };
+    Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
+      c8 != NULL, mult, x8, ldx, xa };
     gemm_kernels (&set_i8, m, a, lda, pb, pb->q, c8 ? (void *) c8
         : (void *) c, ldc, &e);
     return;
   }
 #endif
-  run_i8_c (m, a, lda, pb, mult, add, c, c8, ldc);
+  run_i8_c (m, a, lda, pb, mult, add, x8, ldx, xa, c, c8, ldc);
+}
+
+void
+vae_gemm_run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, float *c, uint8_t *c8, int ldc)
+{
+  run_i8 (m, a, lda, pb, mult, add, NULL, 0, 0.0f, c, c8, ldc);
+}
+
+void
+vae_gemm_run_i8_x (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, const uint8_t *x8, int ldx,
+    float xa, float *c, int ldc)
+{
+  run_i8 (m, a, lda, pb, mult, add, x8, ldx, xa, c, NULL, ldc);
 }

@@ -137,6 +137,11 @@ void vae_gemm_pack_i8 (VaeGemmB *pb, int8_t *buf, const int8_t *b, int n,
     int k, int ldb);
 void vae_gemm_run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     const float *mult, const float *add, float *c, uint8_t *c8, int ldc);
+/* C = acc·mult + (x8·xa + add) as floats, x8 (m × n, ldx) codes: a
+ * residual output layer, x8 its patches' pixels (add may not be NULL). */
+void vae_gemm_run_i8_x (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, const uint8_t *x8, int ldx,
+    float xa, float *c, int ldc);
 float vae_bf16_to_float (uint16_t h);
 /* cblas_sgemm (row-major; ta, tb: 1 = transposed) on the same kernels,
  * B packed per call into the thread's own buffer (allocated once, as it

@@ -19,9 +19,14 @@
 
 /* ------------------------------------------------------------------ GEMM */
 
+/* to_codes 0: C = acc·mult + C; 1: codes of acc·mult + add; 2: C =
+ * acc·mult + (x8·xa + add), x8 another m × n code matrix */
 static void
 gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
 {
+  int with_x = to_codes == 2;
+  uint8_t *x8 = malloc ((size_t) m * (n + 5));
+  float xa = 0.0123f;
   int k4 = (k + 3) / 4 * 4, lda = k4 + 4, ldc = n + 3;
   uint8_t *a = malloc ((size_t) m * lda);
   int8_t *b = malloc ((size_t) n * k);
@@ -45,12 +50,18 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
     c[i] = urand (r, -1.0f, 1.0f);
     c8[i] = 77;
   }
+  for (size_t i = 0; i < (size_t) m * (n + 5); i++)
+    x8[i] = (uint8_t) (vae_rng_u64 (r) & 255);
+  if (with_x)
+    to_codes = 0;
   vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
   {
     float *c_in = malloc ((size_t) (m + 1) * ldc * sizeof (float));
     memcpy (c_in, c, (size_t) (m + 1) * ldc * sizeof (float));
     if (to_codes)
       vae_gemm_run_i8 (m, a, lda, &pb, mult, add, NULL, c8, ldc);
+    else if (with_x)
+      vae_gemm_run_i8_x (m, a, lda, &pb, mult, add, x8, n + 5, xa, c, ldc);
     else
       vae_gemm_run_i8 (m, a, lda, &pb, mult, NULL, c, NULL, ldc);
     for (int i = 0; i < m; i++)
@@ -73,7 +84,8 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
             printf ("  m=%d n=%d k=%d (%d,%d): code %d, want %d (v %g)\n", m,
                 n, k, i, j, c8[o], want, v);
         } else {
-          float want = fmaf ((float) acc, mult[j], c_in[o]);
+          float want = fmaf ((float) acc, mult[j], with_x ? fmaf ((float)
+                  x8[(size_t) i * (n + 5) + j], xa, add[j]) : c_in[o]);
           if (c[o] != want && bad++ < 3)
             printf ("  m=%d n=%d k=%d (%d,%d): %.9g, want %.9g\n", m, n, k, i,
                 j, c[o], want);
@@ -85,7 +97,8 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
     free (c_in);
   }
   CHECK (bad == 0, "int8 GEMM m=%d n=%d k=%d %s: %d elements differ from "
-      "the exact sums", m, n, k, to_codes ? "codes" : "float", bad);
+      "the exact sums", m, n, k, to_codes ? "codes" : with_x ? "float + x"
+      : "float", bad);
   if (to_codes && m * n >= 64)
     CHECK (clipped > 0 && zeroed > 0, "m=%d n=%d k=%d: the case should clamp "
         "at both ends (%d above 255, %d below 0)", m, n, k, clipped, zeroed);
@@ -95,6 +108,7 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
   free (add);
   free (c);
   free (c8);
+  free (x8);
   vae_aligned_free (buf);
 }
 
@@ -109,7 +123,7 @@ test_gemm (void)
   vae_rng_seed (&r, 7);
   printf ("int8 GEMM on %s\n", vae_gemm_i8_simd () ? "AVX2" : "plain C");
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 3; t++)
       gemm_case (shapes[s][0], shapes[s][1], shapes[s][2], t, &r);
   {
     /* the extreme products: 255 × ±64 in every position, k = 448 */
