@@ -637,12 +637,11 @@ code_of (float v)
     const uint8_t *restrict a = a_;                                           \
     const int8_t *restrict p = p_;                                            \
     const __m256i ones = _mm256_set1_epi16 (1);                               \
-    const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
-    const __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);                         \
     __m256i acc[MR][2];                                                       \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm256_setzero_si256 ();                        \
+    _Pragma ("GCC unroll 2")                                                  \
     for (int q = 0; q < k / 4; q++) {                                         \
       __m256i b0 = _mm256_load_si256 ((const void *) (p + (size_t) q * 64));  \
       __m256i b1 = _mm256_load_si256 ((const void *) (p + (size_t) q * 64     \
@@ -658,6 +657,9 @@ code_of (float v)
             (_mm256_maddubs_epi16 (av, b1), ones));                           \
       }                                                                       \
     }                                                                         \
+    /* the masks only now: live across the loop they cost registers */    \
+    const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
+    const __m256i m1 = lane_mask (w > 8 ? w - 8 : 0);                         \
     const __m256 s0 = _mm256_maskload_ps (mult, m0);                          \
     const __m256 s1 = _mm256_maskload_ps (mult + 8, m1);                      \
     __m256 c0 = _mm256_setzero_ps (), c1 = c0;                                \

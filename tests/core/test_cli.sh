@@ -133,6 +133,25 @@ expect_error "meta on a missing file" "none.safetensors" "$VAE" meta "$TMP/none.
 expect_error "train --meta without =" "--meta wants KEY=VALUE" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --meta novalue
 
+# ------------------------------------------------------------ quantize
+if "$VAE" quantize "$TMP/dae.safetensors" --data synthetic:512 --samples 2048 \
+    --out "$TMP/dae-q.safetensors" 2>"$TMP/q.err" \
+    && INFO=$("$VAE" info "$TMP/dae-q.safetensors" 2>&1) \
+    && grep -q '^int8: ' <<<"$INFO" && grep -q '^quant .*GPTQ on 2048 samples' <<<"$INFO" \
+    && "$VAE" quantize "$TMP/dae.safetensors" --data synthetic:512 --samples 2048 \
+      --out "$TMP/dae-q2.safetensors" 2>/dev/null \
+    && cmp -s "$TMP/dae-q.safetensors" "$TMP/dae-q2.safetensors"; then
+  pass "vae quantize: int8 weights in the file, the same file twice"
+else
+  fail "vae quantize: $(cat "$TMP/q.err") $INFO"
+fi
+expect_error "quantize a VAE" "int8 weights need a dense (patch) denoiser" \
+  "$VAE" quantize "$V" --data synthetic --out "$TMP/q.safetensors"
+expect_error "quantize with too few samples" "--samples 1024..4e6" \
+  "$VAE" quantize "$TMP/dae.safetensors" --data synthetic --samples 10 --out "$TMP/q.safetensors"
+expect_error "quantize without --out" "--data and --out are required" \
+  "$VAE" quantize "$TMP/dae.safetensors" --data synthetic
+
 # ------------------------------------------------------------ prune
 # the ae above is 32-24-4-24-32 (layers 0..3): its first encoder layer to 16
 if "$VAE" prune "$M" --data synthetic:1024 --layer 0 --keep 16 --samples 2000 \
