@@ -177,7 +177,7 @@ gptq_row (double *w, int k, const double *u, int8_t *q, float *scale)
 
 int
 vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
-    VaeError *err)
+    double *rms, VaeError *err)
 {
   const VaeConfig *c = &m->cfg;
   const char *why = vae_quant_unfit (m);
@@ -292,6 +292,42 @@ vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
       for (int j = 0; pass == 0 && j < no; j++)
         q->act[l][j] = q->act[l][j] > 0.0f ? q->act[l][j] / 255.0f : 1.0f;
     }
+  }
+  if (rms) {
+    /* the int8 network's outputs against the float network's on the
+     * calibration samples, in 8-bit levels */
+    int nl = m->n_layers, no = m->layers[nl - 1].n_out, k = q->k[nl - 1];
+    const uint8_t *in = codes[(nl - 1) & 1];
+    VaeWorkspace *ws = vae_workspace_new (m, B, 0, err);
+    float *lv = malloc (B * sizeof (float));
+    double se = 0.0;
+    if (ws == NULL || lv == NULL) {
+      vae_workspace_free (ws);
+      free (lv);
+      vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+      goto out;
+    }
+    for (int i0 = 0; i0 < n; i0 += B) {
+      int b = n - i0 < B ? n - i0 : B;
+      for (int i = 0; i < b; i++)
+        lv[i] = c->noise_input ? levels[i0 + i] / 255.0f : 0.0f;
+      vae_load_input (m, ws, x + (size_t) i0 * P, b, lv, 0.0f);
+      vae_net_forward (m, ws, ws->x, b, 0, nl);
+      for (int i = 0; i < b; i++)
+        for (int j = 0; j < no; j++) {
+          const uint8_t *ui = in + (size_t) (i0 + i) * k;
+          const int8_t *qj = q->w[nl - 1] + (size_t) j * k;
+          int32_t acc = 0;
+          for (int r = 0; r < k; r++)
+            acc += (int32_t) ui[r] * qj[r];
+          double dv = acc * (double) q->scale[nl - 1][j] + q->bias[nl - 1][j]
+              - ws->act[nl - 1][(size_t) i * no + j];
+          se += dv * dv;
+        }
+    }
+    *rms = sqrt (se / ((double) n * no)) * c->norm_scale * 255.0;
+    vae_workspace_free (ws);
+    free (lv);
   }
   vae_quant_free (m->quant);
   m->quant = q;

@@ -256,10 +256,14 @@ VaeModel *vae_model_prune (const VaeModel *m, int layer,
  * activations 8-bit codes scaled by their calibration maxima.  Replaces
  * any earlier quantisation; saved with the model (its quant.* tensors).
  * Needs a dense denoiser with ReLU hidden layers and a linear output.
+ * rms (may be NULL) gets the RMS difference between the int8 and the
+ * float network's outputs on the calibration samples, in 8-bit levels:
+ * what to check before shipping the int8 weights (some models are far
+ * more sensitive than others to their first layer's precision).
  * Changing the float weights by training (vae_model_adam_step) drops the
  * int8 weights, which would no longer match them. */
 int vae_model_quantize (VaeModel *m, const float *x, const float *levels,
-    int n, VaeError *err);
+    int n, double *rms, VaeError *err);
 int vae_model_is_quantized (const VaeModel *m);
 void vae_model_drop_quant (VaeModel *m);
 

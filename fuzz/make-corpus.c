@@ -141,7 +141,7 @@ main (int argc, char **argv)
       x[i] = (float) ((i * 37) % 256) / 255.0f;
     for (int i = 0; i < 64; i++)
       lv[i] = (float) (i % 50);
-    if (m == NULL || vae_model_quantize (m, x, lv, 64, &err) != VAE_OK
+    if (m == NULL || vae_model_quantize (m, x, lv, 64, NULL, &err) != VAE_OK
         || vae_model_save_to_memory (m, &data, &size, &err) != VAE_OK) {
       fprintf (stderr, "make-corpus: int8 model: %s\n", err.msg);
       return 1;

@@ -85,7 +85,7 @@ write_dae_int8 (const gchar * name, guint64 seed)
       x[i * 64 + k] = (gfloat) (vae_rng_u64 (&r) & 255) / 255.0f;
   }
   m = vae_model_new (&c, seed, &err);
-  if (m == NULL || vae_model_quantize (m, x, lv, N, &err) != VAE_OK
+  if (m == NULL || vae_model_quantize (m, x, lv, N, NULL, &err) != VAE_OK
       || vae_model_save (m, path, &err) != VAE_OK)
     g_error ("cannot write %s: %s", path, err.msg);
   vae_model_free (m);

@@ -255,7 +255,7 @@ test_gptq (void)
   int wmax = 0;
 
   calib_data (N, 11, x, lv);
-  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
+  CHECK (vae_model_quantize (m, x, lv, N, NULL, &err) == VAE_OK, "quantize: %s",
       err.msg);
   CHECK (vae_model_is_quantized (m), "not quantised after vae_model_quantize");
   q = m->quant;
@@ -354,6 +354,35 @@ net_i8 (const VaeModel *m, const uint8_t *px, float sigma, float *out)
   }
 }
 
+/* The float network on the same patch, in double, output as net_i8's. */
+static void
+net_f (const VaeModel *m, const uint8_t *px, float sigma, float *out)
+{
+  const VaeConfig *c = vae_model_config (m);
+  int nl = vae_model_n_layers (m), k = 65;
+  double u[2][520];
+  for (int p = 0; p < 64; p++)
+    u[0][p] = (px[p] / 255.0 - c->norm_mean) / c->norm_scale;
+  u[0][64] = sigma / 255.0 / c->norm_scale;
+  for (int l = 0; l < nl; l++) {
+    int ni, no;
+    float *w, *b;
+    vae_model_layer ((VaeModel *) m, l, &ni, &no, NULL, &w, &b, NULL, NULL);
+    for (int j = 0; j < no; j++) {
+      double v = b[j];
+      for (int i = 0; i < k; i++)
+        v += w[(size_t) j * ni + i] * u[l & 1][i];
+      u[(l + 1) & 1][j] = l < nl - 1 ? (v > 0 ? v : 0) : v;
+    }
+    k = no;
+  }
+  for (int p = 0; p < 64; p++) {
+    double x = (px[p] / 255.0 - c->norm_mean) / c->norm_scale;
+    out[p] = (float) (((x - u[nl & 1][p]) * c->norm_scale + c->norm_mean)
+        * 255.0);
+  }
+}
+
 static double
 psnr_u8 (const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -383,8 +412,27 @@ test_denoiser (int deep)
       "int8 without int8 weights: %s", d8 ? "accepted" : err.msg);
   vae_denoiser_free (d8);
   calib_data (N, 13, x, lv);
-  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
-      err.msg);
+  {
+    double rms = -1.0, se = 0.0;
+    CHECK (vae_model_quantize (m, x, lv, N, &rms, &err) == VAE_OK,
+        "quantize: %s", err.msg);
+    /* its report: the int8 network against the float one, evaluated here */
+    for (int i = 0; i < N; i++) {
+      uint8_t px[64];
+      float qo[64], fo[64];
+      for (int p = 0; p < 64; p++)
+        px[p] = (uint8_t) nearbyintf (x[(size_t) i * 64 + p] * 255.0f);
+      net_i8 (m, px, lv[i], qo);
+      net_f (m, px, lv[i], fo);
+      for (int p = 0; p < 64; p++)
+        se += ((double) qo[p] - fo[p]) * ((double) qo[p] - fo[p]);
+    }
+    se = sqrt (se / N / 64);
+    printf ("int8 against float outputs on the calibration data: RMS %.3f "
+        "levels (reported %.3f)\n", se, rms);
+    CHECK (fabs (rms - se) <= 1e-3 * se + 1e-4, "reported RMS %g, measured "
+        "here %g", rms, se);
+  }
 
   /* one patch: the plane is the patch and its output the network's */
   d8 = vae_denoiser_new (m, 8, 8, &o, &err);
@@ -462,7 +510,7 @@ test_file (void)
   VaeQuant *q;
 
   calib_data (N, 21, x, lv);
-  CHECK (vae_model_quantize (m, x, lv, N, &err) == VAE_OK, "quantize: %s",
+  CHECK (vae_model_quantize (m, x, lv, N, NULL, &err) == VAE_OK, "quantize: %s",
       err.msg);
   q = m->quant;
   CHECK (vae_model_save_to_memory (m, &data, &size, &err) == VAE_OK, "save");
@@ -555,7 +603,7 @@ test_file (void)
     c.act = VAE_ACT_TANH;
     c.code_act = VAE_ACT_TANH;
     t = vae_model_new (&c, 1, &err);
-    CHECK (t && vae_model_quantize (t, x, lv, N, &err) == VAE_ERR_KIND
+    CHECK (t && vae_model_quantize (t, x, lv, N, NULL, &err) == VAE_ERR_KIND
         && strstr (err.msg, "ReLU"), "tanh model: %s", err.msg);
     vae_model_free (t);
   }
