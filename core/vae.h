@@ -401,7 +401,8 @@ typedef enum {
 /* The patch denoiser's arithmetic.  AUTO is bf16 where the CPU has
  * AVX512_BF16 and the model a path for it (dense layers, ReLU or identity
  * hidden activations); else int8 where the model carries int8 weights
- * (vae_model_quantize) and the CPU has AVX2; else fp32.  bf16 rounds the
+ * (vae_model_quantize) and the CPU has AVX2 but not AVX-512 (whose fp32
+ * kernel is as wide as the AVX2 int8 one); else fp32.  bf16 rounds the
  * network's inputs, weights and hidden activations to 8 significant bits
  * and sums in float: twice the multiply-adds per instruction; on BSD68 at
  * σ=25 it scores within 0.01 dB of fp32 (models/eval).  INT8 multiplies

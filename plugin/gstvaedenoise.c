@@ -192,7 +192,8 @@ gst_vae_denoise_precision_get_type (void)
   static const GEnumValue values[] = {
     {GST_VAE_DENOISE_PRECISION_AUTO,
         "bf16 where the CPU has AVX512_BF16 and the model allows, else int8 "
-          "where the model has int8 weights and the CPU AVX2, else fp32",
+          "where the model has int8 weights and the CPU AVX2 without AVX-512, "
+          "else fp32",
         "auto"},
     {GST_VAE_DENOISE_PRECISION_FP32, "Float throughout", "fp32"},
     {GST_VAE_DENOISE_PRECISION_BF16,
@@ -1132,7 +1133,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
       g_param_spec_enum ("precision", "Precision",
           "Arithmetic of patch models: auto (bf16 where the CPU has "
           "AVX512_BF16, else int8 where the model has int8 weights and the "
-          "CPU AVX2), fp32, bf16 or int8",
+          "CPU AVX2 without AVX-512), fp32, bf16 or int8",
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

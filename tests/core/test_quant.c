@@ -434,6 +434,17 @@ test_denoiser (int deep)
         "here %g", rms, se);
   }
 
+  /* auto: int8 on an AVX2 CPU without AVX-512 (nor bf16), else not */
+  {
+    VaeDenoiseOpts oa = vae_denoise_opts_default ();
+    VaeDenoiser *da = vae_denoiser_new (m, 8, 8, &oa, &err);
+    VaePrecision want = vae_bf16_supported () ? VAE_PRECISION_BF16
+        : vae_gemm_best_isa () == VAE_GEMM_AVX2 ? VAE_PRECISION_INT8
+        : VAE_PRECISION_FP32;
+    CHECK (da && vae_denoiser_precision (da) == want, "auto chose %d, want "
+        "%d", da ? (int) vae_denoiser_precision (da) : -1, (int) want);
+    vae_denoiser_free (da);
+  }
   /* one patch: the plane is the patch and its output the network's */
   d8 = vae_denoiser_new (m, 8, 8, &o, &err);
   CHECK (d8 != NULL && vae_denoiser_precision (d8) == VAE_PRECISION_INT8,
