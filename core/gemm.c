@@ -86,20 +86,41 @@ pack (VaeGemmB *pb, float *buf, const float *b, int n, int k, int ldb,
   pb->p = buf;
   if (isa == VAE_GEMM_BLAS)
     return;
+  if (!b_nk) {
+    /* B is k × n: row by row, each row's slices to the panels in turn,
+     * so B streams through the cache in order; whole slices are fixed-size
+     * copies the compiler makes vector moves (a variable memcpy became
+     * rep movsq, slow for 64 bytes) */
+    for (int kk = 0; kk < k; kk++) {
+      const float *src = b + (size_t) kk * ldb;
+      for (int j0 = 0; j0 < n; j0 += nr) {
+        float *dst = buf + (size_t) j0 * k + (size_t) kk * nr;
+        int w = n - j0 < nr ? n - j0 : nr;
+        if (w == 16 && nr == 16) {
+          memcpy (dst, src + j0, 16 * sizeof (float));
+        } else if (w == 32 && nr == 32) {
+          memcpy (dst, src + j0, 32 * sizeof (float));
+        } else {
+          memcpy (dst, src + j0, (size_t) w * sizeof (float));
+          for (int jj = w; jj < nr; jj++)
+            dst[jj] = 0.0f;
+        }
+      }
+    }
+    return;
+  }
   for (int j0 = 0; j0 < n; j0 += nr) {
     float *panel = buf + (size_t) j0 * k;
     int w = n - j0 < nr ? n - j0 : nr;
-    if (b_nk) {
-      for (int kk = 0; kk < k; kk++)
-        for (int jj = 0; jj < nr; jj++)
-          panel[(size_t) kk * nr + jj] = jj < w
-              ? b[(size_t) (j0 + jj) * ldb + kk] : 0.0f;
-    } else {
-      for (int kk = 0; kk < k; kk++) {
-        float *dst = panel + (size_t) kk * nr;
-        memcpy (dst, b + (size_t) kk * ldb + j0, (size_t) w * sizeof (float));
-        for (int jj = w; jj < nr; jj++)
-          dst[jj] = 0.0f;
+    /* B is n × k: blocks of 8 values along k from each of the panel's
+     * rows, so the rows' cache lines are read in order */
+    for (int k0 = 0; k0 < k; k0 += 8) {
+      int kn = k - k0 < 8 ? k - k0 : 8;
+      for (int jj = 0; jj < nr; jj++) {
+        const float *br = b + (size_t) (j0 + jj) * ldb + k0;
+        float *pc = panel + (size_t) k0 * nr + jj;
+        for (int t = 0; t < kn; t++)
+          pc[(size_t) t * nr] = jj < w ? br[t] : 0.0f;
       }
     }
   }
