@@ -744,7 +744,7 @@ KERNEL_I8 (i8_1, 1)
 
 /* 4 rows: 8 accumulators, the two panel vectors, the ones, the broadcast
  * and two products fit the 16 ymm registers (6 rows spilled, measured
- * 85 against ... GOPS at k = 64) */
+ * 85 against 118 G operations a second at k = 64) */
 static const KernelSet set_i8 = { 16, { 4, 2, 1, 1 },
   { i8_4, i8_2, i8_1, i8_1 }, { NULL, NULL, NULL, NULL }, 1 };
 #endif

@@ -979,105 +979,178 @@ cmd_info (int argc, char **argv)
   return 0;
 }
 
+/* ------------------------------------------------- calibration samples */
+
+/* The options and state of the commands that draw training samples,
+ * corrupted as training corrupts them (quantize, prune): --data,
+ * --samples, --seed, --augment, --zoom-max, --zoom-prob, --u8-fraction. */
+typedef struct {
+  const char *cmd, *data;
+  long samples, seed;
+  int augment;
+  double zoom_max, zoom_prob, u8;
+  const VaeConfig *c;
+  Dataset d;
+  int *order;
+  float *clean;               /* one batch of SAMPLER_BATCH */
+  VaeRng rng;
+  VaeTrainOpts o;
+} Sampler;
+
+enum { SAMPLER_BATCH = 256 };
+
+/* Takes argv[*i] (and its value) when it is a sampling option: 1, with
+ * *i moved past it; 0 when it is not one; -1 on a bad value (said). */
+static int
+sampler_opt (Sampler *s, int argc, char **argv, int *i)
+{
+  const char *k = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+  char *e = NULL;
+  if (strcmp (k, "--augment") == 0) {
+    s->augment = 1;
+    return 1;
+  }
+  if (strcmp (k, "--data") != 0 && strcmp (k, "--samples") != 0
+      && strcmp (k, "--seed") != 0 && strcmp (k, "--zoom-max") != 0
+      && strcmp (k, "--zoom-prob") != 0 && strcmp (k, "--u8-fraction") != 0)
+    return 0;
+  if (v == NULL) {
+    fail ("%s: %s needs a value", s->cmd, k);
+    return -1;
+  }
+  ++*i;
+  if (strcmp (k, "--data") == 0) s->data = v;
+  else if (strcmp (k, "--samples") == 0) s->samples = strtol (v, &e, 10);
+  else if (strcmp (k, "--seed") == 0) s->seed = strtol (v, &e, 10);
+  else if (strcmp (k, "--zoom-max") == 0) s->zoom_max = strtod (v, &e);
+  else if (strcmp (k, "--zoom-prob") == 0) s->zoom_prob = strtod (v, &e);
+  else s->u8 = strtod (v, &e);
+  if (e != NULL && (*e != '\0' || e == v)) {
+    fail ("%s: %s: \"%s\" is not a number", s->cmd, k, v);
+    return -1;
+  }
+  return 1;
+}
+
+/* Checks the options (samples within [lo, hi]) and loads the data for a
+ * model of configuration c; VAE_OK, else said. */
+static int
+sampler_open (Sampler *s, const VaeConfig *c, long lo, long hi)
+{
+  VaeError err;
+  if (s->samples < lo || s->samples > hi || !(s->zoom_max >= 1.0
+          && s->zoom_max <= 8.0) || !(s->zoom_prob >= 0.0
+          && s->zoom_prob <= 1.0) || !(s->u8 >= 0.0 && s->u8 <= 1.0)) {
+    fail ("%s: --samples %ld..%ld, --zoom-max 1..8, --zoom-prob and "
+        "--u8-fraction 0..1", s->cmd, lo, hi);
+    return VAE_ERR_ARG;
+  }
+  s->c = c;
+  if (dataset_load (s->data, &s->d, &err) != VAE_OK) {
+    fail ("%s: %s: %s", s->cmd, s->data, err.msg[0] ? err.msg
+        : "cannot load");
+    return VAE_ERR_IO;
+  }
+  if (s->d.n > 0 && s->d.dim != c->n_in) {
+    fail ("%s: %s has %d values per sample, the model reads %d", s->cmd,
+        s->data, s->d.dim, c->n_in);
+    return VAE_ERR_ARG;
+  }
+  s->clean = malloc ((size_t) SAMPLER_BATCH * c->n_in * sizeof (float));
+  if (s->d.n > 0)
+    s->order = malloc ((size_t) s->d.n * sizeof (int));
+  if (s->clean == NULL || (s->d.n > 0 && s->order == NULL)) {
+    fail ("%s: out of memory", s->cmd);
+    return VAE_ERR_NOMEM;
+  }
+  vae_rng_seed (&s->rng, (uint64_t) s->seed);
+  for (int i = 0; i < s->d.n; i++)
+    s->order[i] = i;
+  if (s->d.n > 0)
+    shuffle (s->order, s->d.n, &s->rng);
+  s->o = vae_train_opts_default ();
+  s->o.u8_fraction = (float) s->u8;
+  return VAE_OK;
+}
+
+/* Samples [done, done + b), b ≤ SAMPLER_BATCH, into x (data units; the
+ * clean ones for a model without noise) and, for a DAE, their levels
+ * (data units) into lv. */
+static void
+sampler_batch (Sampler *s, long done, int b, float *x, float *lv)
+{
+  const VaeConfig *c = s->c;
+  dataset_batch (&s->d, s->order, done, b, c->img_w, c->img_h, s->augment,
+      0, s->zoom_max, s->zoom_prob, &s->rng, s->clean);
+  if (c->noise != VAE_NOISE_NONE)
+    vae_corrupt_batch (c, &s->o, s->clean, b, &s->rng, x, lv);
+  else
+    memcpy (x, s->clean, (size_t) b * c->n_in * sizeof (float));
+}
+
+static void
+sampler_close (Sampler *s)
+{
+  dataset_clear (&s->d);
+  free (s->order);
+  free (s->clean);
+}
+
 /* ------------------------------------------------------------- quantize */
 
 static int
 cmd_quantize (int argc, char **argv)
 {
-  const char *data = NULL, *out = NULL;
-  long samples = 65536, seed = 1;
-  int augment = 0, rc = 1;
-  double zoom_max = 1.0, zoom_prob = 0.0, u8 = 1.0;
+  const char *out = NULL;
+  Sampler sm = { .cmd = "quantize", .samples = 65536, .seed = 1,
+    .zoom_max = 1.0, .zoom_prob = 0.0, .u8 = 1.0 };
+  int rc = 1;
   VaeError err;
   VaeModel *m = NULL;
-  VaeTrainOpts o = vae_train_opts_default ();
   const VaeConfig *c;
-  Dataset d;
-  VaeRng rng;
-  float *clean = NULL, *x = NULL, *lv = NULL;
-  int *order = NULL;
+  float *x = NULL, *lv = NULL;
   double t0, rms = 0.0;
-  enum { B = 256 };
 
-  memset (&d, 0, sizeof d);
   if (argc < 1 || argv[0][0] == '-')
     return fail ("usage: vae quantize MODEL --data SPEC --out FILE "
         "[--samples N] [--seed S] [--augment] [--zoom-max Z --zoom-prob P] "
         "[--u8-fraction F]");
   for (int i = 1; i < argc; i++) {
-    const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char *e = NULL;
-    if (strcmp (k, "--augment") == 0) {
-      augment = 1;
+    int r = sampler_opt (&sm, argc, argv, &i);
+    if (r < 0)
+      return 1;
+    if (r > 0)
       continue;
-    }
-    if (v == NULL)
-      return fail ("quantize: %s needs a value", k);
-    i++;
-    if (strcmp (k, "--data") == 0) data = v;
-    else if (strcmp (k, "--out") == 0) out = v;
-    else if (strcmp (k, "--samples") == 0) samples = strtol (v, &e, 10);
-    else if (strcmp (k, "--seed") == 0) seed = strtol (v, &e, 10);
-    else if (strcmp (k, "--zoom-max") == 0) zoom_max = strtod (v, &e);
-    else if (strcmp (k, "--zoom-prob") == 0) zoom_prob = strtod (v, &e);
-    else if (strcmp (k, "--u8-fraction") == 0) u8 = strtod (v, &e);
+    if (strcmp (argv[i], "--out") == 0 && i + 1 < argc)
+      out = argv[++i];
+    else if (strcmp (argv[i], "--out") == 0)
+      return fail ("quantize: --out needs a value");
     else
-      return fail ("quantize: unknown option %s", k);
-    if (e != NULL && (*e != '\0' || e == v))
-      return fail ("quantize: %s: \"%s\" is not a number", k, v);
+      return fail ("quantize: unknown option %s", argv[i]);
   }
-  if (data == NULL || out == NULL)
+  if (sm.data == NULL || out == NULL)
     return fail ("quantize: --data and --out are required");
-  if (samples < 1024 || samples > 4000000 || !(zoom_max >= 1.0
-          && zoom_max <= 8.0) || !(zoom_prob >= 0.0 && zoom_prob <= 1.0)
-      || !(u8 >= 0.0 && u8 <= 1.0))
-    return fail ("quantize: --samples 1024..4e6, --zoom-max 1..8, "
-        "--zoom-prob and --u8-fraction 0..1");
   m = vae_model_load (argv[0], &err);
   if (m == NULL)
     return fail ("%s: %s", argv[0], err.msg);
   c = vae_model_config (m);
-  if (dataset_load (data, &d, &err) != VAE_OK) {
-    fail ("quantize: %s: %s", data, err.msg[0] ? err.msg : "cannot load");
+  if (sampler_open (&sm, c, 1024, 4000000) != VAE_OK)
     goto out;
-  }
-  if (d.n > 0 && d.dim != c->n_in) {
-    fail ("quantize: %s has %d values per sample, the model reads %d", data,
-        d.dim, c->n_in);
-    goto out;
-  }
-  clean = malloc ((size_t) B * c->n_in * sizeof (float));
-  x = malloc ((size_t) samples * c->n_in * sizeof (float));
-  lv = calloc ((size_t) samples, sizeof (float));
-  if (d.n > 0)
-    order = malloc ((size_t) d.n * sizeof (int));
-  if (!clean || !x || !lv || (d.n > 0 && order == NULL)) {
+  x = malloc ((size_t) sm.samples * c->n_in * sizeof (float));
+  lv = calloc ((size_t) sm.samples, sizeof (float));
+  if (!x || !lv) {
     fail ("quantize: out of memory");
     goto out;
   }
-  vae_rng_seed (&rng, (uint64_t) seed);
-  for (int i = 0; i < d.n; i++)
-    order[i] = i;
-  if (d.n > 0)
-    shuffle (order, d.n, &rng);
-  o.u8_fraction = (float) u8;
-  /* the samples drawn and corrupted as in training (prune does the same) */
-  for (long done = 0; done < samples; done += B) {
-    int b = samples - done < B ? (int) (samples - done) : B;
-    float *xb = x + (size_t) done * c->n_in;
-    dataset_batch (&d, order, done, b, c->img_w, c->img_h, augment, 0,
-        zoom_max, zoom_prob, &rng, clean);
-    if (c->noise != VAE_NOISE_NONE)
-      vae_corrupt_batch (c, &o, clean, b, &rng, xb, lv + done);
-    else
-      memcpy (xb, clean, (size_t) b * c->n_in * sizeof (float));
-    if (!c->noise_input)
-      continue;
-    for (int i = 0; i < b; i++)   /* the denoiser's sigma: 255 · level */
-      lv[done + i] *= 255.0f;
+  for (long done = 0; done < sm.samples; done += SAMPLER_BATCH) {
+    int b = sm.samples - done < SAMPLER_BATCH ? (int) (sm.samples - done)
+        : SAMPLER_BATCH;
+    sampler_batch (&sm, done, b, x + (size_t) done * c->n_in, lv + done);
+    for (int i = 0; c->noise_input && i < b; i++)
+      lv[done + i] *= 255.0f;   /* the denoiser's sigma: 255 · level */
   }
   t0 = g_get_monotonic_time () / 1e6;
-  if (vae_model_quantize (m, x, lv, (int) samples, &rms, &err) != VAE_OK) {
+  if (vae_model_quantize (m, x, lv, (int) sm.samples, &rms, &err) != VAE_OK) {
     fail ("quantize: %s", err.msg);
     goto out;
   }
@@ -1085,8 +1158,9 @@ cmd_quantize (int argc, char **argv)
     char sdesc[512];
     g_snprintf (sdesc, sizeof sdesc, "int8 weights by GPTQ on %ld samples "
         "of %s, seed %ld%s, u8-fraction %g, zoom %g/%g; outputs %.3f levels "
-        "RMS from float's there", samples, data, seed,
-        augment ? ", augmented" : "", u8, zoom_max, zoom_prob, rms);
+        "RMS from float's there", sm.samples, sm.data, sm.seed,
+        sm.augment ? ", augmented" : "", sm.u8, sm.zoom_max, sm.zoom_prob,
+        rms);
     vae_model_set_meta (m, "quant", sdesc);
   }
   fprintf (stderr, "vae: int8 against float outputs on the calibration "
@@ -1095,15 +1169,13 @@ cmd_quantize (int argc, char **argv)
     fail ("%s: %s", out, err.msg);
     goto out;
   }
-  fprintf (stderr, "vae: quantised in %.1f s, saved %s\n", g_get_monotonic_time () / 1e6 - t0,
-      out);
+  fprintf (stderr, "vae: quantised in %.1f s, saved %s\n",
+      g_get_monotonic_time () / 1e6 - t0, out);
   rc = 0;
 out:
-  dataset_clear (&d);
-  free (clean);
+  sampler_close (&sm);
   free (x);
   free (lv);
-  free (order);
   vae_model_free (m);
   return rc;
 }
@@ -1178,24 +1250,20 @@ cmp_score_desc (const void *pa, const void *pb, void *ud)
 static int
 cmd_prune (int argc, char **argv)
 {
-  const char *data = NULL, *out = NULL;
-  long samples = 65536, seed = 1;
-  int keep_n = 0, layer = -1, augment = 0;
-  double zoom_max = 1.0, zoom_prob = 0.0, u8 = 0.0;
+  const char *out = NULL;
+  Sampler sm = { .cmd = "prune", .samples = 65536, .seed = 1,
+    .zoom_max = 1.0, .zoom_prob = 0.0, .u8 = 0.0 };
+  int keep_n = 0, layer = -1;
   VaeError err;
   VaeModel *m = NULL, *p = NULL;
   VaeWorkspace *ws = NULL;
-  VaeTrainOpts o = vae_train_opts_default ();
   const VaeConfig *c;
-  Dataset d;
-  VaeRng rng;
-  float *clean = NULL, *noisy = NULL, *lv = NULL;
+  float *noisy = NULL, *lv = NULL;
   double *score = NULL;
-  int *order = NULL, *rank = NULL, n_units = 0, rc = 1;
+  int *rank = NULL, n_units = 0, rc = 1;
   unsigned char *keep = NULL;
-  enum { B = 256 };
+  enum { B = SAMPLER_BATCH };
 
-  memset (&d, 0, sizeof d);
   if (argc < 1 || argv[0][0] == '-')
     return fail ("usage: vae prune MODEL --data SPEC --keep N --out FILE "
         "[--layer L] [--samples N] [--seed S] [--augment] [--zoom-max Z "
@@ -1203,33 +1271,24 @@ cmd_prune (int argc, char **argv)
   for (int i = 1; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *e = NULL;
-    if (strcmp (k, "--augment") == 0) {
-      augment = 1;
+    int r = sampler_opt (&sm, argc, argv, &i);
+    if (r < 0)
+      return 1;
+    if (r > 0)
       continue;
-    }
     if (v == NULL)
       return fail ("prune: %s needs a value", k);
     i++;
-    if (strcmp (k, "--data") == 0) data = v;
-    else if (strcmp (k, "--out") == 0) out = v;
+    if (strcmp (k, "--out") == 0) out = v;
     else if (strcmp (k, "--keep") == 0) keep_n = (int) strtol (v, &e, 10);
     else if (strcmp (k, "--layer") == 0) layer = (int) strtol (v, &e, 10);
-    else if (strcmp (k, "--samples") == 0) samples = strtol (v, &e, 10);
-    else if (strcmp (k, "--seed") == 0) seed = strtol (v, &e, 10);
-    else if (strcmp (k, "--zoom-max") == 0) zoom_max = strtod (v, &e);
-    else if (strcmp (k, "--zoom-prob") == 0) zoom_prob = strtod (v, &e);
-    else if (strcmp (k, "--u8-fraction") == 0) u8 = strtod (v, &e);
     else
       return fail ("prune: unknown option %s", k);
     if (e != NULL && (*e != '\0' || e == v))
       return fail ("prune: %s: \"%s\" is not a number", k, v);
   }
-  if (data == NULL || out == NULL || keep_n < 1)
+  if (sm.data == NULL || out == NULL || keep_n < 1)
     return fail ("prune: --data, --out and --keep N (N ≥ 1) are required");
-  if (samples < 1 || samples > 100000000 || !(zoom_max >= 1.0 && zoom_max <= 8.0)
-      || !(zoom_prob >= 0.0 && zoom_prob <= 1.0) || !(u8 >= 0.0 && u8 <= 1.0))
-    return fail ("prune: --samples 1..1e8, --zoom-max 1..8, --zoom-prob and "
-        "--u8-fraction 0..1");
   m = vae_model_load (argv[0], &err);
   if (m == NULL)
     return fail ("%s: %s", argv[0], err.msg);
@@ -1246,46 +1305,23 @@ cmd_prune (int argc, char **argv)
         n_units);
     goto out;
   }
-  if (dataset_load (data, &d, &err) != VAE_OK) {
-    fail ("prune: %s: %s", data, err.msg[0] ? err.msg : "cannot load");
+  if (sampler_open (&sm, c, 1, 100000000) != VAE_OK)
     goto out;
-  }
-  if (d.n > 0 && d.dim != c->n_in) {
-    fail ("prune: %s has %d values per sample, the model reads %d", data,
-        d.dim, c->n_in);
-    goto out;
-  }
   ws = vae_workspace_new (m, B, 0, &err);
-  clean = malloc ((size_t) B * c->n_in * sizeof (float));
   noisy = malloc ((size_t) B * c->n_in * sizeof (float));
   lv = malloc (B * sizeof (float));
   score = calloc ((size_t) n_units, sizeof (double));
   rank = malloc ((size_t) n_units * sizeof (int));
   keep = calloc ((size_t) n_units, 1);
-  if (d.n > 0)
-    order = malloc ((size_t) d.n * sizeof (int));
-  if (ws == NULL || !clean || !noisy || !lv || !score || !rank || !keep
-      || (d.n > 0 && order == NULL)) {
+  if (ws == NULL || !noisy || !lv || !score || !rank || !keep) {
     fail ("prune: out of memory");
     goto out;
   }
-  vae_rng_seed (&rng, (uint64_t) seed);
-  for (int i = 0; i < d.n; i++)
-    order[i] = i;
-  if (d.n > 0)
-    shuffle (order, d.n, &rng);
-  o.u8_fraction = (float) u8;
-  for (long done = 0; done < samples; done += B) {
-    int b = samples - done < B ? (int) (samples - done) : B;
-    const float *x = clean, *levels = NULL;
-    dataset_batch (&d, order, done, b, c->img_w, c->img_h, augment, 0,
-        zoom_max, zoom_prob, &rng, clean);
-    if (c->noise != VAE_NOISE_NONE) {
-      vae_corrupt_batch (c, &o, clean, b, &rng, noisy, lv);
-      x = noisy;
-      levels = lv;
-    }
-    if (vae_model_unit_scores (m, ws, layer, x, levels, b, score) != VAE_OK) {
+  for (long done = 0; done < sm.samples; done += B) {
+    int b = sm.samples - done < B ? (int) (sm.samples - done) : B;
+    sampler_batch (&sm, done, b, noisy, lv);
+    if (vae_model_unit_scores (m, ws, layer, noisy, c->noise != VAE_NOISE_NONE
+            ? lv : NULL, b, score) != VAE_OK) {
       fail ("prune: scoring failed");
       goto out;
     }
@@ -1301,10 +1337,10 @@ cmd_prune (int argc, char **argv)
       dead += score[j] == 0.0;
     fprintf (stderr, "vae: layer %d: %d units, %d never active on %ld "
         "samples; keeping %d (lowest kept score %.3g, highest dropped %.3g, "
-        "median %.3g)\n", layer, n_units, dead, samples, keep_n,
-        score[rank[keep_n - 1]] / samples,
-        keep_n < n_units ? score[rank[keep_n]] / samples : 0.0,
-        score[rank[n_units / 2]] / samples);
+        "median %.3g)\n", layer, n_units, dead, sm.samples, keep_n,
+        score[rank[keep_n - 1]] / sm.samples,
+        keep_n < n_units ? score[rank[keep_n]] / sm.samples : 0.0,
+        score[rank[n_units / 2]] / sm.samples);
   }
   p = vae_model_prune (m, layer, keep, &err);
   if (p == NULL) {
@@ -1314,8 +1350,8 @@ cmd_prune (int argc, char **argv)
   {
     char s[512];
     g_snprintf (s, sizeof s, "layer %d, %d of %d units kept by E[a²]·‖w‖² "
-        "on %ld samples of %s, seed %ld", layer, keep_n, n_units, samples,
-        data, seed);
+        "on %ld samples of %s, seed %ld", layer, keep_n, n_units, sm.samples,
+        sm.data, sm.seed);
     vae_model_set_meta (p, "prune", s);
     /* the training that made the unpruned model, which a later fine-tune
      * (train --init) would otherwise overwrite */
@@ -1340,14 +1376,12 @@ out:
   vae_model_free (p);
   vae_workspace_free (ws);
   vae_model_free (m);
-  dataset_clear (&d);
-  free (clean);
+  sampler_close (&sm);
   free (noisy);
   free (lv);
   free (score);
   free (rank);
   free (keep);
-  free (order);
   return rc;
 }
 

@@ -147,7 +147,7 @@ else
 fi
 expect_error "quantize a VAE" "int8 weights need a dense (patch) denoiser" \
   "$VAE" quantize "$V" --data synthetic --out "$TMP/q.safetensors"
-expect_error "quantize with too few samples" "--samples 1024..4e6" \
+expect_error "quantize with too few samples" "--samples 1024..4000000" \
   "$VAE" quantize "$TMP/dae.safetensors" --data synthetic --samples 10 --out "$TMP/q.safetensors"
 expect_error "quantize without --out" "--data and --out are required" \
   "$VAE" quantize "$TMP/dae.safetensors" --data synthetic
