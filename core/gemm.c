@@ -183,7 +183,7 @@ epi512 (const Epi *e, __m512 a0, __m512 a1, const float *cr, __mmask16 m0,
       const uint8_t *x8)                                                      \
   {                                                                           \
     (void) mult;                                                              \
-    (void) x8;                                                                           \
+    (void) x8;                                                                \
     const float *restrict a = a_, *restrict p = p_;                           \
     float *restrict c = c_;                                                   \
     __mmask16 m0, m1;                                                         \
@@ -241,7 +241,7 @@ lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
       const uint8_t *x8)                                                      \
   {                                                                           \
     (void) mult;                                                              \
-    (void) x8;                                                                           \
+    (void) x8;                                                                \
     const float *restrict a = a_, *restrict p = p_;                           \
     float *restrict c = c_;                                                   \
     const __m256i m0 = lane_mask (w > 8 ? 8 : w);                             \
@@ -434,7 +434,7 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
       const uint8_t *x8)                                                      \
   {                                                                           \
     (void) mult;                                                              \
-    (void) x8;                                                                           \
+    (void) x8;                                                                \
     const uint16_t *restrict a = a_, *restrict p = p_;                        \
     __mmask16 m0, m1;                                                         \
     __m512 acc[MR][2];                                                        \

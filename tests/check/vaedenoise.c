@@ -24,22 +24,15 @@ static const gchar *formats[] = {
   "GRAY8", "I420", "YV12", "NV12", "NV21", "Y42B", "Y444"
 };
 
-static gchar *
-write_dae (const gchar * name, gint patch, guint64 seed)
+/* The test models' common configuration: a residual, noise-conditional
+ * Gaussian DAE on patch × patch patches, σ 0…50. */
+static VaeConfig
+dae_config (gint patch)
 {
   VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
-
   c.kind = VAE_KIND_DAE;
   c.img_w = c.img_h = patch;
   c.n_in = patch * patch;
-  c.n_enc = 1;
-  c.enc[0] = 48;
-  c.n_latent = 32;
-  c.n_dec = 1;
-  c.dec[0] = 48;
   c.noise = VAE_NOISE_GAUSSIAN;
   c.noise_min = 0.0f;
   c.noise_max = 50.0f / 255.0f;
@@ -47,48 +40,59 @@ write_dae (const gchar * name, gint patch, guint64 seed)
   c.noise_input = 1;
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
-  /* runs outside any test, where fail_unless cannot report */
-  m = vae_model_new (&c, seed, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
+  return c;
+}
+
+/* Writes a new model of configuration c into tmp_dir, given int8 weights
+ * calibrated on the n samples x (levels lv) when n > 0.  Runs outside any
+ * test, where fail_unless cannot report. */
+static gchar *
+write_model (const gchar * name, const VaeConfig * c, guint64 seed,
+    const gfloat * x, const gfloat * lv, gint n)
+{
+  VaeError err;
+  VaeModel *m = vae_model_new (c, seed, &err);
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+
+  if (m == NULL || (n > 0 && vae_model_quantize (m, x, lv, n, NULL,
+              &err) != VAE_OK) || vae_model_save (m, path, &err) != VAE_OK)
     g_error ("cannot write %s: %s", path, err.msg);
   vae_model_free (m);
   return path;
+}
+
+static gchar *
+write_dae (const gchar * name, gint patch, guint64 seed)
+{
+  VaeConfig c = dae_config (patch);
+
+  c.n_enc = 1;
+  c.enc[0] = 48;
+  c.n_latent = 32;
+  c.n_dec = 1;
+  c.dec[0] = 48;
+  return write_model (name, &c, seed, NULL, NULL, 0);
 }
 
 /* A ReLU denoiser with int8 weights, calibrated on random 8-bit patches. */
 static gchar *
 write_dae_int8 (const gchar * name, guint64 seed)
 {
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
+  VaeConfig c = dae_config (8);
   VaeRng r;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
   enum { N = 2048 };
   gfloat *x = g_new (gfloat, N * 64), *lv = g_new (gfloat, N);
+  gchar *path;
 
-  c.kind = VAE_KIND_DAE;
-  c.img_w = c.img_h = 8;
-  c.n_in = 64;
   c.n_latent = 40;
   c.act = c.code_act = VAE_ACT_RELU;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_max = 50.0f / 255.0f;
-  c.residual = 1;
-  c.noise_input = 1;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
   vae_rng_seed (&r, seed);
   for (gint i = 0; i < N; i++) {
     lv[i] = 50.0f * vae_rng_uniform (&r);
     for (gint k = 0; k < 64; k++)
       x[i * 64 + k] = (gfloat) (vae_rng_u64 (&r) & 255) / 255.0f;
   }
-  m = vae_model_new (&c, seed, &err);
-  if (m == NULL || vae_model_quantize (m, x, lv, N, NULL, &err) != VAE_OK
-      || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
+  path = write_model (name, &c, seed, x, lv, N);
   g_free (x);
   g_free (lv);
   return path;
@@ -97,29 +101,13 @@ write_dae_int8 (const gchar * name, guint64 seed)
 static gchar *
 write_cnn (const gchar * name, guint64 seed)
 {
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  VaeConfig c = dae_config (16);
 
-  c.kind = VAE_KIND_DAE;
-  c.img_w = c.img_h = 16;
-  c.n_in = 256;
   c.conv_depth = 3;
   c.conv_width = 4;
   c.conv_kernel = 3;
   c.n_latent = 4;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_max = 50.0f / 255.0f;
-  c.residual = 1;
-  c.noise_input = 1;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
-  m = vae_model_new (&c, seed, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
-  return path;
+  return write_model (name, &c, seed, NULL, NULL, 0);
 }
 
 static VaeModel *
