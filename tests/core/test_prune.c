@@ -14,7 +14,6 @@
 static VaeModel *
 make_model (VaeKind kind, int n_enc, int n_dec, uint64_t seed)
 {
-  VaeError err;
   VaeConfig c = vae_config_default ();
   VaeModel *m;
   c.kind = kind;
@@ -38,21 +37,7 @@ make_model (VaeKind kind, int n_enc, int n_dec, uint64_t seed)
     c.norm_mean = 0.5f;
     c.norm_scale = 0.25f;
   }
-  m = vae_model_new (&c, seed, &err);
-  if (m == NULL) {
-    printf ("vae_model_new: %s\n", err.msg);
-    exit (1);
-  }
-  /* biases too, so some units sit below zero for most inputs */
-  for (int l = 0; l < vae_model_n_layers (m); l++) {
-    int no;
-    float *b;
-    VaeRng r;
-    vae_rng_seed (&r, seed * 100 + l);
-    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
-    for (int j = 0; j < no; j++)
-      b[j] = 0.4f * (2.0f * vae_rng_uniform (&r) - 1.0f);
-  }
+  m = new_model_biased (&c, seed, 0.4f);
   return m;
 }
 

@@ -156,7 +156,6 @@ test_gemm (void)
 static VaeModel *
 make_dae (int hidden, int deep, uint64_t seed)
 {
-  VaeError err;
   VaeConfig c = vae_config_default ();
   VaeModel *m;
   c.kind = VAE_KIND_DAE;
@@ -174,20 +173,7 @@ make_dae (int hidden, int deep, uint64_t seed)
   c.noise_input = 1;
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
-  m = vae_model_new (&c, seed, &err);
-  if (m == NULL) {
-    printf ("vae_model_new: %s\n", err.msg);
-    exit (1);
-  }
-  for (int l = 0; l < vae_model_n_layers (m); l++) {
-    int no;
-    float *b;
-    VaeRng r;
-    vae_rng_seed (&r, seed * 100 + l);
-    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
-    for (int j = 0; j < no; j++)
-      b[j] = 0.3f * (2.0f * vae_rng_uniform (&r) - 1.0f);
-  }
+  m = new_model_biased (&c, seed, 0.3f);
   return m;
 }
 
