@@ -115,6 +115,29 @@ origins (int *o, int n, int p, int s)
   return k;
 }
 
+/* The band's GEMMs in int8 as tile_forward_i8 runs them, their epilogue
+ * (scale, offset, codes; a residual output layer's x − ŷ from the patch
+ * codes) fused: the GEMM job and the dense job are the same. */
+static void
+gemm_i8_sequence (Band *b)
+{
+  const VaeConfig *c = vae_model_config (model);
+  for (int k = 0; k < b->n_b; k++)
+    for (int l = 0; l < n_layers; l++) {
+      const uint8_t *a = (const uint8_t *) b->buf[l];
+      if (l < n_layers - 1)
+        vae_gemm_run_i8 (b->bsz[k], a, l_lda8[l], &l_pb[l], l_mul8[l],
+            l_b[l], NULL, (uint8_t *) b->buf[l + 1], l_ldc8[l]);
+      else if (c->residual)
+        vae_gemm_run_i8_x (b->bsz[k], a, l_lda8[l], &l_pb[l], l_mul8[l],
+            l_b[l], (const uint8_t *) b->buf[0], l_lda8[0], 1.0f / 255.0f,
+            b->buf[l + 1], l_ldc8[l]);
+      else
+        vae_gemm_run_i8 (b->bsz[k], a, l_lda8[l], &l_pb[l], l_mul8[l],
+            l_b[l], b->buf[l + 1], NULL, l_ldc8[l]);
+    }
+}
+
 static void
 band_work (Band *b)
 {
@@ -134,15 +157,7 @@ band_work (Band *b)
       break;
     case JOB_GEMM:
       if (use_i8) {
-        /* the epilogue (scale, offset, codes) is fused: GEMM = dense */
-        for (int k = 0; k < b->n_b; k++)
-          for (int l = 0; l < n_layers; l++) {
-            int last = l == n_layers - 1;
-            vae_gemm_run_i8 (b->bsz[k], (const uint8_t *) b->buf[l],
-                l_lda8[l], &l_pb[l], l_mul8[l], last ? NULL : l_b[l],
-                last ? b->buf[l + 1] : NULL,
-                last ? NULL : (uint8_t *) b->buf[l + 1], l_ldc8[l]);
-          }
+        gemm_i8_sequence (b);
         break;
       }
       if (use_bf16) {
@@ -166,9 +181,7 @@ band_work (Band *b)
       /* hidden layers with the bias and ReLU fused, as tile_forward runs
        * them; the output layer accumulates onto its initial values */
       if (use_i8) {
-        job = JOB_GEMM;
-        band_work (b);
-        job = JOB_DENSE;
+        gemm_i8_sequence (b);
         break;
       }
       if (use_bf16) {
