@@ -502,7 +502,7 @@ main (int argc, char **argv)
     fma_ceiling (0);
     if (use_bf16)
       fma_ceiling (1);
-    if (use_i8 && vae_gemm_i8_simd ())
+    if (use_i8 && vae_gemm_i8_isa () != VAE_GEMM_BLAS)
       fma_ceiling (2);
   }
   n_layers = vae_model_n_layers (model);
@@ -657,7 +657,8 @@ main (int argc, char **argv)
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
           "gflop_per_frame=%.3f gemm=%s\n", shape, pw, s, batch, W, H,
           flops / 1e9, use_bf16 ? "avx512-bf16" : use_i8
-          ? (vae_gemm_i8_simd () ? "avx2-int8" : "c-int8")
+          ? (vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? "avx512-vnni-int8"
+              : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "avx2-int8" : "c-int8")
           : isa_names[vae_gemm_best_isa ()]);
     }
 

@@ -605,18 +605,38 @@ vae_sgemm (int ta, int tb, int m, int n, int k, float alpha, const float *a,
  * zero past n and k; A's rows need lda ≥ k4 readable bytes (what lies
  * past k is multiplied by zero).  The epilogue is v = acc · mult[j] + (C or
  * add[j]) in one fused multiply-add, then either C = v (float) or the code
- * clamp(round(v), 0, 255) (round to nearest even).  Integer sums are exact,
- * so the AVX2 kernels and the plain C loop give the same bits. */
-int
-vae_gemm_i8_simd (void)
+ * clamp(round(v), 0, 255) (round to nearest even).
+ *
+ * Where the CPU has AVX512_VNNI, vpdpbusd does all three steps in one
+ * instruction on 64 bytes: 64 multiply-adds into 16 int32 lanes, exact as
+ * well (no int16 stage).  Its panels are 32 columns wide, [n/32][k4/4][32]
+ * [4], and a block is 8 rows × 32 columns in 16 zmm accumulators.
+ * Integer sums are exact, so the VNNI and AVX2 kernels and the plain C loop
+ * give the same bits. */
+VaeGemmIsa
+vae_gemm_i8_isa (void)
 {
-  return vae_gemm_best_isa () >= VAE_GEMM_AVX2;
+#ifdef GEMM_X86
+  static gsize isa = 0;       /* 1 + the answer, once */
+  if (g_once_init_enter (&isa)) {
+    VaeGemmIsa best = vae_gemm_best_isa ();
+    __builtin_cpu_init ();
+    if (best == VAE_GEMM_AVX512 && !(__builtin_cpu_supports ("avx512vnni")
+            && __builtin_cpu_supports ("avx512bw")
+            && __builtin_cpu_supports ("avx512vl")))
+      best = VAE_GEMM_AVX2;
+    g_once_init_leave (&isa, (gsize) best + 1);
+  }
+  return (VaeGemmIsa) (isa - 1);
+#else
+  return VAE_GEMM_BLAS;
+#endif
 }
 
 size_t
 vae_gemm_packed_i8 (int n, int k)
 {
-  return (size_t) ((n + 15) / 16 * 16) * (size_t) ((k + 3) / 4 * 4);
+  return (size_t) ((n + 31) / 32 * 32) * (size_t) ((k + 3) / 4 * 4);
 }
 
 void
@@ -631,12 +651,13 @@ vae_gemm_pack_i8 (VaeGemmB *pb, int8_t *buf, const int8_t *b, int n, int k,
   pb->p = NULL;
   pb->h = NULL;
   pb->q = buf;
-  pb->isa = vae_gemm_i8_simd () ? VAE_GEMM_AVX2 : VAE_GEMM_BLAS;
-  for (int j0 = 0; j0 < n; j0 += 16) {
+  pb->isa = vae_gemm_i8_isa ();
+  int nr = nr_of (pb->isa);
+  for (int j0 = 0; j0 < n; j0 += nr) {
     int8_t *panel = buf + (size_t) j0 * k4;
     for (int kk = 0; kk < k4; kk++)
-      for (int jj = 0; jj < 16; jj++)
-        panel[((size_t) (kk / 4) * 16 + jj) * 4 + kk % 4] = j0 + jj < n
+      for (int jj = 0; jj < nr; jj++)
+        panel[((size_t) (kk / 4) * nr + jj) * 4 + kk % 4] = j0 + jj < n
             && kk < k ? b[(size_t) (j0 + jj) * ldb + kk] : 0;
   }
 }
@@ -747,6 +768,90 @@ KERNEL_I8 (i8_1, 1)
  * 85 against 118 G operations a second at k = 64) */
 static const KernelSet set_i8 = { 16, { 4, 2, 1, 1 },
   { i8_4, i8_2, i8_1, i8_1 }, { NULL, NULL, NULL, NULL }, 1 };
+
+#define VNNI_TARGET "avx512f,avx512vnni,avx512bw,avx512vl"
+#define KERNEL_VNNI(NAME, MR)                                                  \
+  __attribute__ ((target (VNNI_TARGET), noinline)) static void               \
+  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
+  {                                                                           \
+    const uint8_t *restrict a = a_;                                           \
+    const int8_t *restrict p = p_;                                            \
+    __m512i acc[MR][2];                                                       \
+    _Pragma ("GCC unroll 16")                                                 \
+    for (int r = 0; r < MR; r++)                                              \
+      acc[r][0] = acc[r][1] = _mm512_setzero_si512 ();                        \
+    for (int q = 0; q < k / 4; q++) {                                         \
+      __m512i b0 = _mm512_load_si512 ((const void *) (p + (size_t) q * 128)); \
+      __m512i b1 = _mm512_load_si512 ((const void *) (p + (size_t) q * 128    \
+              + 64));                                                         \
+      _Pragma ("GCC unroll 16")                                               \
+      for (int r = 0; r < MR; r++) {                                          \
+        int32_t quad;                                                         \
+        memcpy (&quad, a + (size_t) r * lda + 4 * q, sizeof quad);            \
+        __m512i av = _mm512_set1_epi32 (quad);                                \
+        acc[r][0] = _mm512_dpbusd_epi32 (acc[r][0], av, b0);                  \
+        acc[r][1] = _mm512_dpbusd_epi32 (acc[r][1], av, b1);                  \
+      }                                                                       \
+    }                                                                         \
+    __mmask16 m0, m1;                                                         \
+    masks512 (w, &m0, &m1);                                                   \
+    const __mmask32 m32 = (__mmask32) (w >= 32 ? 0xffffffffu                  \
+        : (1u << w) - 1);                                                     \
+    const __m512 s0 = _mm512_maskz_loadu_ps (m0, mult);                       \
+    const __m512 s1 = _mm512_maskz_loadu_ps (m1, mult + 16);                  \
+    __m512 c0 = _mm512_setzero_ps (), c1 = c0;                                \
+    if (bias) {                                                               \
+      c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
+      c1 = _mm512_maskz_loadu_ps (m1, bias + 16);                             \
+    }                                                                         \
+    _Pragma ("GCC unroll 16")                                                 \
+    for (int r = 0; r < MR; r++) {                                            \
+      if (e->out8) {                                                          \
+        uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;                      \
+        const __m512 top = _mm512_set1_ps (255.0f);                           \
+        const __m512i zero = _mm512_setzero_si512 ();                         \
+        __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][0]), s0, c0); \
+        __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][1]), s1, c1); \
+        /* as on AVX2: min (255, v) keeps NaN, which converts to INT_MIN; \
+         * max with 0, then the unsigned saturating narrowing */            \
+        __m512i i0 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps      \
+                (top, v0)), zero);                                            \
+        __m512i i1 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps      \
+                (top, v1)), zero);                                            \
+        __m256i bytes = _mm256_inserti128_si256 (_mm256_castsi128_si256       \
+            (_mm512_cvtusepi32_epi8 (i0)), _mm512_cvtusepi32_epi8 (i1), 1);   \
+        _mm256_mask_storeu_epi8 (cr, m32, bytes);                             \
+      } else {                                                                \
+        float *cr = (float *) c_ + (size_t) r * ldc;                          \
+        __m512 d0 = c0, d1 = c1;                                              \
+        if (x8) {             /* the residual's input codes, x8·xa + bias */  \
+          __m256i xv = _mm256_maskz_loadu_epi8 (m32, x8 + (size_t) r          \
+              * e->ldx);                                                      \
+          const __m512 xa = _mm512_set1_ps (e->xa);                           \
+          d0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32      \
+                  (_mm256_castsi256_si128 (xv))), xa, c0);                    \
+          d1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32      \
+                  (_mm256_extracti128_si256 (xv, 1))), xa, c1);               \
+        } else if (e->load_c) {                                               \
+          d0 = _mm512_maskz_loadu_ps (m0, cr);                                \
+          d1 = _mm512_maskz_loadu_ps (m1, cr + 16);                           \
+        }                                                                     \
+        __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][0]), s0, d0); \
+        __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][1]), s1, d1); \
+        _mm512_mask_storeu_ps (cr, m0, v0);                                   \
+        _mm512_mask_storeu_ps (cr + 16, m1, v1);                              \
+      }                                                                       \
+    }                                                                         \
+  }
+KERNEL_VNNI (vnni_8, 8)
+KERNEL_VNNI (vnni_4, 4)
+KERNEL_VNNI (vnni_2, 2)
+KERNEL_VNNI (vnni_1, 1)
+
+static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
+  { vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL, NULL, NULL, NULL }, 1 };
 #endif
 
 /* The same sums and epilogue in plain C, on the same panels. */
@@ -755,15 +860,15 @@ run_i8_c (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     const float *mult, const float *add, const uint8_t *x8, int ldx,
     float xa, float *c, uint8_t *c8, int ldc)
 {
-  int n = pb->n, k4 = pb->k;
+  int n = pb->n, k4 = pb->k, nr = nr_of (pb->isa);
   for (int i = 0; i < m; i++)
     for (int j = 0; j < n; j++) {
-      const int8_t *panel = pb->q + (size_t) (j / 16) * 16 * k4;
+      const int8_t *panel = pb->q + (size_t) (j / nr) * nr * k4;
       int32_t acc = 0;
       float v, d;
       for (int kk = 0; kk < k4; kk++)
         acc += (int32_t) a[(size_t) i * lda + kk]
-            * panel[((size_t) (kk / 4) * 16 + j % 16) * 4 + kk % 4];
+            * panel[((size_t) (kk / 4) * nr + j % nr) * 4 + kk % 4];
       d = add ? add[j] : 0.0f;
       if (x8)
         d = fmaf ((float) x8[(size_t) i * ldx + j], xa, d);
@@ -785,11 +890,11 @@ run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
   if (m < 1 || pb->n < 1)
     return;
 #ifdef GEMM_X86
-  if (pb->isa == VAE_GEMM_AVX2) {
+  if (pb->isa != VAE_GEMM_BLAS) {
     Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
       c8 != NULL, mult, x8, ldx, xa };
-    gemm_kernels (&set_i8, m, a, lda, pb, pb->q, c8 ? (void *) c8
-        : (void *) c, ldc, &e);
+    gemm_kernels (pb->isa == VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,
+        lda, pb, pb->q, c8 ? (void *) c8 : (void *) c, ldc, &e);
     return;
   }
 #endif

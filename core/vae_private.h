@@ -129,9 +129,10 @@ uint16_t vae_bf16_from_float (float f);
  * rounded up to 4), B int8 (n × k, ldb, |b| ≤ VAE_QUANT_WMAX) packed into
  * buf of vae_gemm_packed_i8 () bytes (32-byte aligned); acc = A·Bᵀ exact,
  * then C = acc·mult + (add, or C when add is NULL) as floats, or, with c8,
- * the codes clamp(round(acc·mult + add), 0, 255).  AVX2 where the CPU has
- * it (vae_gemm_i8_simd), else plain C with the same bits. */
-int vae_gemm_i8_simd (void);
+ * the codes clamp(round(acc·mult + add), 0, 255).  AVX512_VNNI or AVX2
+ * where the CPU has it (vae_gemm_i8_isa: AVX512, AVX2), else plain C (BLAS),
+ * all with the same bits. */
+VaeGemmIsa vae_gemm_i8_isa (void);
 size_t vae_gemm_packed_i8 (int n, int k);
 void vae_gemm_pack_i8 (VaeGemmB *pb, int8_t *buf, const int8_t *b, int n,
     int k, int ldb);

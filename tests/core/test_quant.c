@@ -121,7 +121,9 @@ test_gemm (void)
   };
   VaeRng r;
   vae_rng_seed (&r, 7);
-  printf ("int8 GEMM on %s\n", vae_gemm_i8_simd () ? "AVX2" : "plain C");
+  printf ("int8 GEMM on %s\n", vae_gemm_i8_isa () == VAE_GEMM_AVX512
+      ? "AVX512_VNNI" : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "AVX2"
+      : "plain C");
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
     for (int t = 0; t < 3; t++)
       gemm_case (shapes[s][0], shapes[s][1], shapes[s][2], t, &r);
