@@ -330,6 +330,37 @@ bf16_loop_512 (long n)
   return s;
 }
 
+/* 24 independent chains of vpdpbusd on zmm (the AVX512_VNNI int8 kernel):
+ * 128 operations each (16 lanes × 4 products, a multiply-add as two).  In
+ * asm: GCC 12 keeps an array of these accumulators on the stack. */
+#define DPB(i) "vpdpbusd %[b], %[c], %[a" #i "]\n\t"
+__attribute__ ((target ("avx512f,avx512vnni"))) static float
+vnni_loop_512 (long n)
+{
+  __m512i b = _mm512_set1_epi8 (3), c = _mm512_set1_epi8 (5);
+  __m512i a0 = _mm512_set1_epi32 (0), a1 = a0, a2 = a0, a3 = a0, a4 = a0,
+      a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+  int s = 0, t[16];
+  for (long i = 0; i < n; i++)
+    __asm__ (DPB (0) DPB (1) DPB (2) DPB (3) DPB (4) DPB (5) DPB (6) DPB (7)
+        DPB (8) DPB (9) DPB (10) DPB (11) DPB (0) DPB (1) DPB (2) DPB (3)
+        DPB (4) DPB (5) DPB (6) DPB (7) DPB (8) DPB (9) DPB (10) DPB (11)
+        : [a0] "+v" (a0), [a1] "+v" (a1), [a2] "+v" (a2), [a3] "+v" (a3),
+        [a4] "+v" (a4), [a5] "+v" (a5), [a6] "+v" (a6), [a7] "+v" (a7),
+        [a8] "+v" (a8), [a9] "+v" (a9), [a10] "+v" (a10), [a11] "+v" (a11)
+        : [b] "v" (b), [c] "v" (c));
+  __m512i sum = _mm512_add_epi32 (_mm512_add_epi32 (_mm512_add_epi32 (a0,
+              a1), _mm512_add_epi32 (a2, a3)), _mm512_add_epi32
+      (_mm512_add_epi32 (a4, a5), _mm512_add_epi32 (a6, a7)));
+  sum = _mm512_add_epi32 (sum, _mm512_add_epi32 (_mm512_add_epi32 (a8, a9),
+          _mm512_add_epi32 (a10, a11)));
+  _mm512_storeu_si512 ((void *) t, sum);
+  for (int k = 0; k < 16; k++)
+    s += t[k];
+  return (float) s;
+}
+#undef DPB
+
 /* 12 independent chains of the int8 kernel's step, vpaddd (vpmaddwd
  * (vpmaddubsw (a, b), ones)): 64 operations each (8 lanes × 4 products) */
 __attribute__ ((target ("avx2"))) static float
@@ -378,7 +409,8 @@ fma_loop_256 (long n)
 
 static volatile float fma_sink;
 static long fma_n;
-static int fma_kind;            /* 0 vfmadd, 1 vdpbf16ps, 2 the int8 step */
+static int fma_kind;            /* 0 vfmadd, 1 vdpbf16ps, 2 the AVX2 int8 step,
+                                 * 3 vpdpbusd */
 
 static void *
 fma_thread (void *p)
@@ -387,6 +419,7 @@ fma_thread (void *p)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
   fma_sink = fma_kind == 1 ? bf16_loop_512 (fma_n)
       : fma_kind == 2 ? i8_loop_256 (fma_n)
+      : fma_kind == 3 ? vnni_loop_512 (fma_n)
       : vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
       : fma_loop_256 (fma_n);
 #endif
@@ -398,6 +431,7 @@ fma_ceiling (int kind)
 {
   VaeGemmIsa isa = vae_gemm_best_isa ();
   double per_iter = kind == 1 ? 24 * 64 : kind == 2 ? 12 * 64
+      : kind == 3 ? 24 * 128
       : isa == VAE_GEMM_AVX512 ? 24 * 32 : 12 * 16;
   if (isa == VAE_GEMM_BLAS)
     return;
@@ -416,7 +450,8 @@ fma_ceiling (int kind)
       best = dt < best ? dt : best;
     }
     printf ("fma threads=%d isa=%s gflops=%.1f\n", t, kind == 1
-        ? "avx512-bf16" : kind == 2 ? "avx2-int8" : isa == VAE_GEMM_AVX512
+        ? "avx512-bf16" : kind == 2 ? "avx2-int8" : kind == 3
+        ? "avx512-vnni-int8" : isa == VAE_GEMM_AVX512
         ? "avx512" : "avx2", t * per_iter * fma_n
         / best / 1e9);
   }
@@ -503,7 +538,7 @@ main (int argc, char **argv)
     if (use_bf16)
       fma_ceiling (1);
     if (use_i8 && vae_gemm_i8_isa () != VAE_GEMM_BLAS)
-      fma_ceiling (2);
+      fma_ceiling (vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? 3 : 2);
   }
   n_layers = vae_model_n_layers (model);
   if (vae_model_config (model)->conv_depth > 0) {

@@ -31,11 +31,13 @@ struct VaeDenoiser {
   int xb_ld, hb_ld[VAE_MAX_LAYERS];
   uint16_t lut16[256];        /* lut rounded to bf16 */
   /* int8 (VAE_PRECISION_INT8, the model's quant.* weights): their panels
-   * in gb[l].q, the patches' pixels (batch × xq_ld) and each hidden
+   * in gq[l] (beside gb, which holds the float planes' weights), the
+   * patches' pixels (batch × xq_ld) and each hidden
    * layer's activation codes (batch × hq_ld[l]) as bytes; per layer the
    * epilogue's scale and offset (qmul, qadd; layer 0's offset is set per
    * call, for the noise level) */
   int i8;
+  VaeGemmB gq[VAE_MAX_LAYERS];
   int8_t *gbuf8;
   uint8_t *xq, *hq[VAE_MAX_LAYERS];
   int xq_ld, hq_ld[VAE_MAX_LAYERS];
@@ -442,7 +444,7 @@ i8_new (VaeDenoiser *d)
   for (int l = 0, off = 0; l < m->n_layers; l++) {
     const VaeLayer *L = &m->layers[l];
     int last = l == m->n_layers - 1;
-    vae_gemm_pack_i8 (&d->gb[l], d->gbuf8 + off, q->w[l], L->n_out, q->k[l],
+    vae_gemm_pack_i8 (&d->gq[l], d->gbuf8 + off, q->w[l], L->n_out, q->k[l],
         q->k[l]);
     off += (int) vae_gemm_packed_i8 (L->n_out, q->k[l]);
     d->qmul[l] = malloc ((size_t) L->n_out * sizeof (float));
@@ -526,13 +528,16 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->o = o;
   d->bf16 = o.precision == VAE_PRECISION_BF16
       || (o.precision == VAE_PRECISION_AUTO && bf16_fits (m));
-  /* auto: int8 where the model has int8 weights and the CPU's best float
-   * kernel is AVX2 (there the int8 kernel does 2.1× its multiply-adds;
-   * on AVX-512 it would only match the float kernel's width, unmeasured,
-   * so those CPUs keep fp32 or bf16 unless asked) */
+  /* auto: int8 for 8-bit planes where the model has int8 weights and the
+   * CPU has AVX512_VNNI (vpdpbusd: 1.7× bf16's frames a second on Zen 4)
+   * or its best float kernel is AVX2 (vpmaddubsw: 2.1× the FMA's
+   * multiply-adds on Zen 3); not on AVX-512 CPUs without VNNI, where the
+   * AVX2 int8 kernel would only match the float kernel's width
+   * (unmeasured).  Float planes keep bf16 or fp32. */
   d->i8 = o.precision == VAE_PRECISION_INT8
-      || (o.precision == VAE_PRECISION_AUTO && !d->bf16 && m->quant
-          && vae_gemm_best_isa () == VAE_GEMM_AVX2);
+      || (o.precision == VAE_PRECISION_AUTO && m->quant
+          && (vae_gemm_i8_isa () == VAE_GEMM_AVX512
+              || vae_gemm_best_isa () == VAE_GEMM_AVX2));
   for (int v = 0; v < 256; v++) {
     d->lut[v] = vae_norm (c, v / 255.0f);
     d->lut16[v] = vae_bf16_from_float (d->lut[v]);
@@ -928,17 +933,17 @@ tile_forward_i8 (VaeDenoiser *d, int n, float feat, float *z)
   for (int j = 0; j < L0->n_out; j++)
     d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
             * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
-  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gb[0], d->qmul[0], d->qadd[0],
+  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
       NULL, d->hq[0], d->hq_ld[0]);
   for (int l = 1; l < nl - 1; l++)
-    vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gb[l],
+    vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gq[l],
         d->qmul[l], d->qadd[l], NULL, d->hq[l], d->hq_ld[l]);
   if (c->residual)
-    vae_gemm_run_i8_x (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
+    vae_gemm_run_i8_x (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gq[nl - 1],
         d->qmul[nl - 1], d->qadd[nl - 1], d->xq, d->xq_ld, 1.0f / (255.0f
             * c->norm_scale), z, c->n_in);
   else
-    vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gb[nl - 1],
+    vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gq[nl - 1],
         d->qmul[nl - 1], d->qadd[nl - 1], z, NULL, c->n_in);
 }
 

@@ -398,19 +398,22 @@ typedef enum {
   VAE_WINDOW_GAUSS = 1,       /* overlap-add weights exp(−d²/(2(P/4)²)) */
 } VaeWindow;
 
-/* The patch denoiser's arithmetic.  AUTO is bf16 where the CPU has
+/* The patch denoiser's arithmetic.  AUTO, for 8-bit planes: int8 where
+ * the model carries int8 weights (vae_model_quantize) and the CPU has
+ * AVX512_VNNI, or AVX2 but not AVX-512 (on AVX-512 without VNNI the AVX2
+ * int8 kernel is as wide as the fp32 one); else bf16 where the CPU has
  * AVX512_BF16 and the model a path for it (dense layers, ReLU or identity
- * hidden activations); else int8 where the model carries int8 weights
- * (vae_model_quantize) and the CPU has AVX2 but not AVX-512 (whose fp32
- * kernel is as wide as the AVX2 int8 one); else fp32.  bf16 rounds the
- * network's inputs, weights and hidden activations to 8 significant bits
- * and sums in float: twice the multiply-adds per instruction; on BSD68 at
- * σ=25 it scores within 0.01 dB of fp32 (models/eval).  INT8 multiplies
- * the 8-bit pixels and 8-bit activation codes by 7-bit weights, summed
- * exactly in int32: 2.1× the multiply-adds a second of fp32 on AVX2
- * (measured on AMD Zen 3; plain C elsewhere, with the same results); it
- * applies to 8-bit planes (vae_denoiser_run_u8), float planes are
- * computed in fp32.  FP32 is float throughout. */
+ * hidden activations); else fp32.  Float planes: bf16 where it applies,
+ * else fp32.  bf16 rounds the network's inputs, weights and hidden
+ * activations to 8 significant bits and sums in float: twice the
+ * multiply-adds per instruction; on BSD68 at σ=25 it scores within 0.01 dB
+ * of fp32 (models/eval).  INT8 multiplies the 8-bit pixels and 8-bit
+ * activation codes by 7-bit weights, summed exactly in int32, with the
+ * same results on every CPU: vpdpbusd on AVX512_VNNI (1.7× bf16's frame
+ * rate, measured on AMD Zen 4), vpmaddubsw on AVX2 (2.1× the multiply-adds
+ * a second of fp32, AMD Zen 3), plain C elsewhere; it applies to 8-bit
+ * planes (vae_denoiser_run_u8), float planes are computed in fp32 (bf16
+ * under AUTO where it applies).  FP32 is float throughout. */
 typedef enum {
   VAE_PRECISION_AUTO = 0,
   VAE_PRECISION_FP32 = 1,

@@ -422,16 +422,31 @@ test_denoiser (int deep)
         "here %g", rms, se);
   }
 
-  /* auto: int8 on an AVX2 CPU without AVX-512 (nor bf16), else not */
+  /* auto: int8 on an AVX512_VNNI CPU, or an AVX2 one without AVX-512,
+   * else bf16 where the CPU has it, else fp32; float planes in bf16 where
+   * the CPU has it, else fp32: the same bits as a denoiser asked for that */
   {
-    VaeDenoiseOpts oa = vae_denoise_opts_default ();
-    VaeDenoiser *da = vae_denoiser_new (m, 8, 8, &oa, &err);
-    VaePrecision want = vae_bf16_supported () ? VAE_PRECISION_BF16
-        : vae_gemm_best_isa () == VAE_GEMM_AVX2 ? VAE_PRECISION_INT8
-        : VAE_PRECISION_FP32;
+    VaeDenoiseOpts oa = vae_denoise_opts_default (), of = oa;
+    VaeDenoiser *da = vae_denoiser_new (m, 24, 16, &oa, &err), *df;
+    VaePrecision want = vae_gemm_i8_isa () == VAE_GEMM_AVX512
+        || vae_gemm_best_isa () == VAE_GEMM_AVX2 ? VAE_PRECISION_INT8
+        : vae_bf16_supported () ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
+    float src[24 * 16], out_a[24 * 16], out_f[24 * 16];
     CHECK (da && vae_denoiser_precision (da) == want, "auto chose %d, want "
         "%d", da ? (int) vae_denoiser_precision (da) : -1, (int) want);
+    of.precision = vae_bf16_supported () ? VAE_PRECISION_BF16
+        : VAE_PRECISION_FP32;
+    df = vae_denoiser_new (m, 24, 16, &of, &err);
+    vae_rng_seed (&r, 23);
+    for (int i = 0; i < 24 * 16; i++)
+      src[i] = urand (&r, -0.1f, 1.1f);
+    CHECK (da && df && vae_denoiser_run_f32 (da, src, 24, out_a, 24, 24, 16,
+            0, 16, 25.0f) == VAE_OK && vae_denoiser_run_f32 (df, src, 24,
+            out_f, 24, 24, 16, 0, 16, 25.0f) == VAE_OK
+        && memcmp (out_a, out_f, sizeof out_a) == 0, "auto's float plane "
+        "differs from precision %d's", (int) of.precision);
     vae_denoiser_free (da);
+    vae_denoiser_free (df);
   }
   /* one patch: the plane is the patch and its output the network's */
   d8 = vae_denoiser_new (m, 8, 8, &o, &err);
