@@ -535,7 +535,7 @@ main (int argc, char **argv)
     printf ("blas core=%s\n", openblas_get_corename ());
     sgemm_peak ();
     fma_ceiling (0);
-    if (use_bf16)
+    if (use_bf16 || vae_bf16_supported ())
       fma_ceiling (1);
     if (use_i8 && vae_gemm_i8_isa () != VAE_GEMM_BLAS)
       fma_ceiling (vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? 3 : 2);

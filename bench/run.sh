@@ -9,11 +9,12 @@
 # Measures on the same clips in one run (the camera clip of ../shared/data/video,
 # scaled, σ=25 Gaussian noise, as ../shared/tools/peer_bench.sh prepares it):
 #   1. OpenBLAS sgemm peak (square 2048, 1 and 2 threads), the ceilings of the
-#      kernels' instructions (vfmadd, vdpbf16ps, the int8 step) and, on a 720p plane,
+#      kernels' instructions (vfmadd, vdpbf16ps, vpdpbusd, the AVX2 int8 step) and, on a 720p plane,
 #      vae_denoiser_run_u8 against the same GEMM sequence alone (bench/denoise_bench):
 #      GEMM GFLOPS, frame time / GEMM time, where the rest goes; in the default
-#      arithmetic (bf16 where the CPU has AVX512_BF16, else int8 with a model
-#      that has int8 weights) and in fp32;
+#      arithmetic (int8 with a model that has int8 weights where the CPU has
+#      AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it has
+#      AVX512_BF16), in bf16 beside an int8 default, and in fp32;
 #   2. vaedenoise end to end in gst-launch-1.0 (fakesink sync=false): 640x480 and
 #      1280x720, GRAY8 and I420, n-threads 1 and 2; a size sweep 320x240..1920x1080;
 #   3. ffmpeg denoisers and vaedenoise on the camera clip: fps and PSNR;
@@ -157,6 +158,15 @@ if [[ $GEMM_KERNEL == *bf16* || $GEMM_KERNEL == *int8* ]]; then
     "$BUILD/bench/denoise_bench" -P fp32 -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
         -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE_FP32" 2>>"$LOG"
     cat "$CORE_FP32" >>"$LOG"
+fi
+# where the default is int8 and the CPU has bf16 (AVX512_VNNI CPUs), the
+# bf16 path's split too: what int8 is measured against there
+CORE_BF16=""
+if [[ $GEMM_KERNEL == *int8* ]] && "$BUILD/bench/denoise_bench" -P bf16 -n 1 -t 1 "$MODEL" >/dev/null 2>&1; then
+    CORE_BF16=$WORK/out/core_bf16.txt
+    "$BUILD/bench/denoise_bench" -P bf16 -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
+        -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE_BF16" 2>>"$LOG"
+    cat "$CORE_BF16" >>"$LOG"
 fi
 
 # -------------------------------------------------- 2. gst-launch timings
@@ -416,13 +426,13 @@ done
 echo
 echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it)"
 echo
-echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16; avx2-int8 = vpmaddubsw/vpmaddwd on 8-bit codes and 7-bit weights with exact int32 sums, the default elsewhere for a model with int8 weights, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
+echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
 echo "OpenBLAS sgemm peak (fp32, square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 or int8 GEMM)."
 echo "Instruction ceilings (independent chains on registers, 1 / 2 threads):$(awk '$1=="fma"{split($2,t,"="); split($3,i,"="); split($4,g,"="); printf " %s %s%s", i[2], g[2], (t[2]==1 ? " /" : ";")}' "$CORE")"
 echo
 echo "| arithmetic | threads | frame ms min / median | GEMMs alone ms min / median | GEMM GFLOPS | % of sgemm peak | % of its instruction's ceiling | frame / GEMM | outside GEMM | of which bias+activation | of which gather, overlap-add, output | frame GFLOPS |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for f in "$CORE" $CORE_FP32; do
+for f in "$CORE" $CORE_BF16 $CORE_FP32; do
     KV_FILE=$f
     isa=$(kv model "" gemm)
     for t in 1 2; do
