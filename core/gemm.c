@@ -547,6 +547,23 @@ vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     relu_rows (c, m, pb->n, ldc);
 }
 
+/* OpenBLAS (pthreads build) exports this for its fork handler: it ends the
+ * worker threads, and the next threaded call starts them again.  Weak: a
+ * BLAS without it leaves it NULL. */
+extern int blas_thread_shutdown_ (void) __attribute__ ((weak));
+
+void
+vae_blas_threads (int n)
+{
+  static GMutex lock;
+  openblas_set_num_threads (n > 0 ? n : 1);
+  if (n <= 1 && blas_thread_shutdown_ != NULL) {
+    g_mutex_lock (&lock);
+    blas_thread_shutdown_ ();
+    g_mutex_unlock (&lock);
+  }
+}
+
 /* Each thread's buffer for the packed B of vae_sgemm: grown, never shrunk,
  * freed when the thread ends. */
 static GPrivate pack_buf = G_PRIVATE_INIT (free);

@@ -627,7 +627,7 @@ vae_train_pool_new (VaeModel *m, int max_batch, int threads, VaeError *err)
   }
   /* every shard's GEMMs on its own thread */
   if (threads > 1)
-    openblas_set_num_threads (1);
+    vae_blas_threads (1);
   return p;
 nomem:
   vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate training state for %d "

@@ -351,6 +351,15 @@ void vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
 int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
 
+/* OpenBLAS's threads for the BLAS calls this process makes outside the
+ * project's own kernels (training's narrow products, the fallback without
+ * AVX2).  n = 1 also ends OpenBLAS's idle worker threads: they spin on a
+ * core for about 0.1 s after the library loads and after each threaded
+ * call, which cost a 2-thread vaedenoise at 320×240 a third of its speed
+ * over its first 120 frames (measured on AMD Zen 4).  OpenBLAS starts them
+ * again when a call asks for more threads. */
+void vae_blas_threads (int n);
+
 /* Data-parallel training on `threads` threads: each batch is cut into as
  * many shards, whose losses and gradients are computed at once (a
  * workspace and a gradient arena each, OpenBLAS on one thread in each: the

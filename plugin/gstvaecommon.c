@@ -110,7 +110,7 @@ gst_vae_element_load_model (GstElement * element, const gchar * name,
 void
 gst_vae_blas_single_thread (void)
 {
-  openblas_set_num_threads (1);
+  vae_blas_threads (1);
 }
 
 gboolean

@@ -142,6 +142,7 @@ struct _GstVaeDenoise
   GMutex pool_lock;
   GCond pool_cond;
   guint64 pool_gen;
+  gint pool_gen_seen;           /* atomic: pool_gen's low bits, for watching */
   GCond barrier_cond;           /* bands meeting between the two phases */
   gint barrier_gen;             /* atomic, moves when all bands have met */
   gint barrier_count;           /* atomic */
@@ -330,6 +331,14 @@ bad_model:
  * and a sleep and wake-up costs more than that on a virtual machine. */
 #define SPIN_PAUSES 2000
 
+/* A worker done with a frame watches for the next one this long before it
+ * sleeps: where frames follow each other at once (a file, a queue ahead),
+ * the wake-up of a sleeping thread on a virtual machine costs more than
+ * that (320x240 on 2 threads: 0.97 against 1.03 ms a frame, medians of 21
+ * interleaved runs on AMD Zen 4); a live 30 fps stream pays about 1% of a
+ * core for it. */
+#define WORKER_SPIN_US 300
+
 static inline void
 cpu_relax (void)
 {
@@ -430,6 +439,12 @@ gst_vae_denoise_worker (gpointer data)
 
   for (;;) {
     gboolean quit;
+    gint64 end = g_get_monotonic_time () + WORKER_SPIN_US;
+    while (g_atomic_int_get (&self->pool_gen_seen) == (gint) seen
+        && g_get_monotonic_time () < end) {
+      for (gint i = 0; i < 64; i++)
+        cpu_relax ();
+    }
     g_mutex_lock (&self->pool_lock);
     while (!self->pool_quit && self->pool_gen == seen)
       g_cond_wait (&self->pool_cond, &self->pool_lock);
@@ -456,6 +471,7 @@ gst_vae_denoise_pool_stop (GstVaeDenoise * self)
   self->n_workers = 0;
   self->pool_quit = FALSE;
   self->pool_gen = 0;
+  g_atomic_int_set (&self->pool_gen_seen, 0);
 }
 
 static gboolean
@@ -485,6 +501,7 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
 {
   g_mutex_lock (&self->pool_lock);
   self->pool_gen++;
+  g_atomic_int_set (&self->pool_gen_seen, (gint) self->pool_gen);
   g_cond_broadcast (&self->pool_cond);
   g_mutex_unlock (&self->pool_lock);
 

@@ -504,7 +504,7 @@ cmd_train (int argc, char **argv)
               && a.zoom_max <= 16)))
     return fail ("train: --zoom-prob and --u8-fraction must lie in [0, 1], "
         "--zoom-max in [1, 16]");
-  openblas_set_num_threads (a.threads);
+  vae_blas_threads (a.threads);
 
   /* configuration */
   if (vae_kind_from_name (a.kind) < 0)
@@ -1415,7 +1415,7 @@ cmd_eval (int argc, char **argv)
   }
   if (!model || !data)
     return fail ("usage: vae eval --model M --data SPEC [--iwae K] [--limit N] [--seed S]");
-  openblas_set_num_threads (threads > 0 ? threads : 1);
+  vae_blas_threads (threads);
   m = vae_model_load (model, &err);
   if (m == NULL)
     return fail ("%s: %s", model, err.msg);
@@ -1588,7 +1588,7 @@ cmd_eval_denoise (int argc, char **argv)
     return fail ("usage: vae eval-denoise --model M --set DIR [--sigma 25] "
         "[--protocol paper|pipeline] [--stride S] [--ensemble 1|8] [--seed N] "
         "[--threads N] [--precision auto|fp32|bf16|int8]");
-  openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
+  vae_blas_threads (a.threads);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
     return fail ("%s: %s", a.model, err.msg);
@@ -1692,7 +1692,7 @@ cmd_denoise (int argc, char **argv)
   if (!a.model || nf != 2)
     return fail ("usage: vae denoise --model M [--sigma S|-1] [--stride S] "
         "[--ensemble 1|8] [--precision auto|fp32|bf16|int8] IN OUT.png");
-  openblas_set_num_threads (a.threads > 0 ? a.threads : 1);
+  vae_blas_threads (a.threads);
   m = vae_model_load (a.model, &err);
   if (m == NULL)
     return fail ("%s: %s", a.model, err.msg);
