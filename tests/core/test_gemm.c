@@ -7,6 +7,8 @@
 #include "vae.h"
 #include "vae_private.h"
 
+#include <cblas.h>
+#include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +369,77 @@ test_bf16 (void)
       bf_out_bad, pad_bad, rows_bad);
 }
 
+static int
+n_threads_now (void)
+{
+  GDir *d = g_dir_open ("/proc/self/task", 0, NULL);
+  int n = 0;
+  if (d == NULL)
+    return -1;
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  g_dir_close (d);
+  return n;
+}
+
+/* a joined thread leaves /proc/self/task a moment after its join returns */
+static int
+n_threads_settled (int want)
+{
+  int n = n_threads_now ();
+  for (int i = 0; i < 1000 && n != want; i++) {
+    g_usleep (1000);
+    n = n_threads_now ();
+  }
+  return n;
+}
+
+/* vae_blas_threads (1) leaves this process with its own thread alone
+ * (OpenBLAS's workers ended), and OpenBLAS still computes with more
+ * threads afterwards, starting them again. */
+static void
+test_blas_threads (void)
+{
+  int n = 512, before = n_threads_now (), after;
+  float *a = malloc ((size_t) n * n * sizeof (float));
+  float *c = malloc ((size_t) n * n * sizeof (float));
+  if (before < 0) {
+    printf ("SKIP blas threads: no /proc/self/task\n");
+    free (a);
+    free (c);
+    return;
+  }
+  for (int i = 0; i < n * n; i++)
+    a[i] = (float) ((i % 7) - 3);
+  vae_blas_threads (1);
+  after = n_threads_settled (1);
+  CHECK (after == 1, "after vae_blas_threads (1): %d threads (before: %d)",
+      after, before);
+  vae_blas_threads (2);
+  /* a (n × n) all rows alike per column pattern: check c against sums */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f, a, n,
+      a, n, 0.0f, c, n);
+  {
+    int bad = 0;
+    for (int i = 0; i < n; i += 61)
+      for (int j = 0; j < n; j += 67) {
+        double want = 0;
+        for (int k = 0; k < n; k++)
+          want += (double) a[(size_t) i * n + k] * a[(size_t) j * n + k];
+        bad += c[(size_t) i * n + j] != (float) want;
+      }
+    CHECK (bad == 0, "sgemm on 2 OpenBLAS threads after their shutdown: %d "
+        "wrong", bad);
+  }
+  printf ("threads: %d at start, 1 after vae_blas_threads (1), %d after a "
+      "2-thread sgemm\n", before, n_threads_now ());
+  vae_blas_threads (1);
+  after = n_threads_settled (1);
+  CHECK (after == 1, "after vae_blas_threads (1) again: %d threads", after);
+  free (a);
+  free (c);
+}
+
 int
 main (void)
 {
@@ -378,6 +451,7 @@ main (void)
   test_sgemm ();
   test_bf16_convert ();
   test_bf16 ();
+  test_blas_threads ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
     return 1;
