@@ -71,6 +71,34 @@ vae_gemm_packed_floats (int n, int k)
   return (size_t) ((n + 31) / 32 * 32) * k;
 }
 
+#ifdef GEMM_X86
+/* dst[t·ld + r] = b[r·ldb + t] for an 8 × 8 block: eight rows of B in, its
+ * eight columns out, in registers (unpack, shuffle, permute) */
+__attribute__ ((target ("avx2,fma"))) static void
+transpose8 (const float *b, int ldb, float *dst, int ld)
+{
+  __m256 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++)
+    r[i] = _mm256_loadu_ps (b + (size_t) i * ldb);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps (r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps (r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps (t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps (t[i], t[i + 2], 0xee);
+    u[i + 2] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps (dst + (size_t) i * ld, _mm256_permute2f128_ps (u[i],
+            u[i + 4], 0x20));
+    _mm256_storeu_ps (dst + (size_t) (i + 4) * ld, _mm256_permute2f128_ps
+        (u[i], u[i + 4], 0x31));
+  }
+}
+#endif
+
 /* b_nk: B is (n × k), ldb, as a layer's weights (op(B) = Bᵀ); else B is
  * (k × n), ldb (op(B) = B). */
 static void
@@ -113,10 +141,17 @@ pack (VaeGemmB *pb, float *buf, const float *b, int n, int k, int ldb,
     float *panel = buf + (size_t) j0 * k;
     int w = n - j0 < nr ? n - j0 : nr;
     /* B is n × k: blocks of 8 values along k from each of the panel's
-     * rows, so the rows' cache lines are read in order */
+     * rows, so the rows' cache lines are read in order; whole 8 × 8
+     * blocks transposed in registers */
     for (int k0 = 0; k0 < k; k0 += 8) {
-      int kn = k - k0 < 8 ? k - k0 : 8;
-      for (int jj = 0; jj < nr; jj++) {
+      int kn = k - k0 < 8 ? k - k0 : 8, jj = 0;
+#ifdef GEMM_X86
+      if (kn == 8)
+        for (; jj + 8 <= w; jj += 8)
+          transpose8 (b + (size_t) (j0 + jj) * ldb + k0, ldb, panel
+              + (size_t) k0 * nr + jj, nr);
+#endif
+      for (; jj < nr; jj++) {
         const float *br = b + (size_t) (j0 + jj) * ldb + k0;
         float *pc = panel + (size_t) k0 * nr + jj;
         for (int t = 0; t < kn; t++)
