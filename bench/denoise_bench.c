@@ -240,21 +240,26 @@ typedef struct {
   double min, med;
 } Stat;
 
-static Stat
-time_job (Job j, int n)
+/* The n_jobs jobs n times each, interleaved (job outer within a round), so
+ * that a noisy moment on a shared machine hits them alike and their ratios
+ * hold; after one warm-up round. */
+static void
+time_jobs (const Job *jobs, int n_jobs, int n, Stat *out)
 {
-  double t[1024];
-  Stat s;
+  static double t[4][1024];
   if (n > 1024)
     n = 1024;
-  run_job (j);                  /* warm-up */
+  for (int q = 0; q < n_jobs; q++)
+    run_job (jobs[q]);
   for (int i = 0; i < n; i++)
-    t[i] = run_job (j);
-  s.min = t[0];
-  for (int i = 1; i < n; i++)
-    s.min = t[i] < s.min ? t[i] : s.min;
-  s.med = median (t, n);
-  return s;
+    for (int q = 0; q < n_jobs; q++)
+      t[q][i] = run_job (jobs[q]);
+  for (int q = 0; q < n_jobs; q++) {
+    out[q].min = t[q][0];
+    for (int i = 1; i < n; i++)
+      out[q].min = t[q][i] < out[q].min ? t[q][i] : out[q].min;
+    out[q].med = median (t[q], n);
+  }
 }
 
 /* ------------------------------------------------------------ sgemm peak */
@@ -697,16 +702,20 @@ main (int argc, char **argv)
           : isa_names[vae_gemm_best_isa ()]);
     }
 
+    /* the allocations over frames alone, then the three jobs interleaved */
     long a0 = allocs_now ();
-    Stat fr = time_job (JOB_FRAME, frames);
+    for (int f = 0; f <= frames; f++)
+      run_job (JOB_FRAME);
     long a1 = allocs_now ();
     for (int i = 0; i < T; i++)
       if (bands[i].status != VAE_OK) {
         fprintf (stderr, "run failed: %s\n", vae_status_string (bands[i].status));
         return 1;
       }
-    Stat ge = time_job (JOB_GEMM, frames);
-    Stat de = time_job (JOB_DENSE, frames);
+    static const Job jobs[3] = { JOB_FRAME, JOB_GEMM, JOB_DENSE };
+    Stat st[3];
+    time_jobs (jobs, 3, frames, st);
+    Stat fr = st[0], ge = st[1], de = st[2];
     printf ("frame threads=%d min_ms=%.2f med_ms=%.2f fps=%.2f ns_per_px=%.2f "
         "gflops=%.1f\n", T, fr.min * 1e3, fr.med * 1e3, 1.0 / fr.med,
         fr.med * 1e9 / ((double) W * H), flops / fr.med / 1e9);
