@@ -91,12 +91,12 @@ vae_dense_forward (float *y, const float *x, const float *w, const float *b,
     vae_act_forward (y, (size_t) n_out, act);
     return;
   }
-  /* y (B, n_out) = b broadcast, then += x (B, n_in) · W^T (n_in, n_out). */
-  for (int i = 0; i < batch; i++)
-    memcpy (y + (size_t) i * n_out, b, (size_t) n_out * sizeof *y);
-  vae_sgemm (0, 1, batch, n_out, n_in,
-      1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
-  vae_act_forward (y, (size_t) batch * n_out, act);
+  /* y (B, n_out) = b broadcast + x (B, n_in) · W^T (n_in, n_out), ReLU in
+   * the same pass */
+  vae_sgemm_bias (1, batch, n_out, n_in, x, n_in, w, n_in, b,
+      act == VAE_ACT_RELU, y, n_out);
+  if (act != VAE_ACT_RELU)
+    vae_act_forward (y, (size_t) batch * n_out, act);
 }
 
 void

@@ -151,6 +151,11 @@ float vae_bf16_to_float (uint16_t h);
 void vae_sgemm (int ta, int tb, int m, int n, int k, float alpha,
     const float *a, int lda, const float *b, int ldb, float beta, float *c,
     int ldc);
+/* C = bias (n floats, broadcast over the rows) + A·op(B), then max(·, 0) if
+ * relu: the same bits as C filled with bias and vae_sgemm with β = 1, then
+ * the ReLU, in one pass. */
+void vae_sgemm_bias (int tb, int m, int n, int k, const float *a, int lda,
+    const float *b, int ldb, const float *bias, int relu, float *c, int ldc);
 
 
 int vae_set_error (VaeError *err, int status, const char *fmt, ...)
