@@ -437,7 +437,7 @@ done
 echo
 echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it)"
 echo
-echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
+echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16 and int8 does not apply; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
 echo "OpenBLAS sgemm peak (fp32, square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 or int8 GEMM)."
 echo "Instruction ceilings (independent chains on registers, 1 / 2 threads):$(awk '$1=="fma"{split($2,t,"="); split($3,i,"="); split($4,g,"="); printf " %s %s%s", i[2], g[2], (t[2]==1 ? " /" : ";")}' "$CORE")"
 echo
