@@ -696,10 +696,17 @@ vae_gemm_i8_isa (void)
   static gsize isa = 0;       /* 1 + the answer, once */
   if (g_once_init_enter (&isa)) {
     VaeGemmIsa best = vae_gemm_best_isa ();
+    const char *env = getenv ("VAE_GEMM_I8");
     __builtin_cpu_init ();
     if (best == VAE_GEMM_AVX512 && !(__builtin_cpu_supports ("avx512vnni")
             && __builtin_cpu_supports ("avx512bw")
             && __builtin_cpu_supports ("avx512vl")))
+      best = VAE_GEMM_AVX2;
+    /* a diagnostic as VAE_GEMM is: the AVX2 int8 kernel beside AVX-512
+     * float kernels (a CPU without VNNI), or the plain C loop */
+    if (env != NULL && strcmp (env, "c") == 0)
+      best = VAE_GEMM_BLAS;
+    else if (env != NULL && strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
       best = VAE_GEMM_AVX2;
     g_once_init_leave (&isa, (gsize) best + 1);
   }
