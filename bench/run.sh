@@ -28,7 +28,7 @@
 # start-up are outside it), divided by N-1 frames.
 #
 # Env (defaults in brackets): BUILD [build]  MODEL [models/denoise-s.safetensors]
-#   REPS [5]  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [40] frames per gst run
+#   REPS [5]  CORE_REPS [REPS] runs of the core split  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [40] frames per gst run
 #   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [2]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
@@ -134,11 +134,58 @@ done
 say "== core: sgemm peak and vae_denoiser_run_u8 vs its GEMMs (1280x720)"
 if [[ ${SGEMM_PEAK_SCRIPT:-0} == 1 ]]; then "$TOOLS/sgemm_peak.sh" -q >>"$LOG" 2>&1 || true; fi
 CORE=$WORK/out/core.txt
+# core_median RUNS_FILE -> one run's lines, each numeric field the median
+# over the runs (min_* the least, *_best the greatest; lines keyed by their
+# first word, threads= and isa=; text fields from the first run)
+core_median() {
+    awk '{ key = $1; for (i = 2; i <= NF; i++) if ($i ~ /^(threads|isa)=/) key = key " " $i
+           if (!(key in seen)) { seen[key] = 1; keys[++nk] = key; nf[key] = 0 }
+           for (i = 2; i <= NF; i++) {
+               if ($i ~ /^(threads|isa)=/ || index($i, "=") == 0) continue
+               split($i, kv, "="); f = key SUBSEP kv[1]
+               if (!(f in cnt)) { names[key, ++nf[key]] = kv[1]; first[f] = kv[2] }
+               v[f, ++cnt[f]] = kv[2] } }
+         END { for (j = 1; j <= nk; j++) { k = keys[j]; out = k
+               for (q = 1; q <= nf[k]; q++) { f = k SUBSEP names[k, q]; n = cnt[f]
+                   if (first[f] !~ /^-?[0-9.]+$/) { out = out " " names[k, q] "=" first[f]; continue }
+                   for (a = 1; a <= n; a++) x[a] = v[f, a] + 0
+                   for (a = 2; a <= n; a++) { t = x[a]; b = a - 1; while (b >= 1 && x[b] > t) { x[b + 1] = x[b]; b-- } x[b + 1] = t }
+                   m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+                   if (names[k, q] ~ /^min/) m = x[1]
+                   if (names[k, q] ~ /_best$/) m = x[n]
+                   m = sprintf("%.3f", m); sub(/0+$/, "", m); sub(/\.$/, "", m)
+                   out = out " " names[k, q] "=" m }
+               print out } }' "$1"
+}
+# CORE_REPS runs of each arithmetic's split (and of the peaks and ceilings),
+# interleaved with each other, their fields' medians taken: the split of
+# one run lasts about a second, which one busy moment of a shared host
+# can cover whole
+CORE_REPS=${CORE_REPS:-$REPS}
+probe=$("$BUILD/bench/denoise_bench" -n 1 -t 1 "$MODEL" 2>>"$LOG" | awk '$1=="model"{for(i=2;i<=NF;i++){split($i,a,"="); if(a[1]=="gemm") print a[2]}}')
+ALT_P=""
+# where the default is bf16 or int8, the fp32 path too (and below the same
+# gst and PSNR rows with precision=fp32); where it is int8 and the CPU has
+# bf16 (AVX512_VNNI CPUs), the bf16 path's split too: what int8 is
+# measured against there
+if [[ $probe == *bf16* || $probe == *int8* ]]; then ALT_P=fp32; fi
+if [[ $probe == *int8* ]] && "$BUILD/bench/denoise_bench" -P bf16 -n 1 -t 1 "$MODEL" >/dev/null 2>&1; then
+    ALT_P="bf16 $ALT_P"
+fi
+: >"$CORE.all"
+for p in $ALT_P; do : >"$WORK/out/core_$p.txt.all"; done
 b0=$(busy_jiffies); tw0=$(date +%s.%N)
-LD_PRELOAD=$BUILD/bench/libmalloc_count.so MALLOC_COUNT_OUT=/dev/null \
-    "$BUILD/bench/denoise_bench" -p -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
-    -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE" 2>>"$LOG"
-cat "$CORE" >>"$LOG"
+for ((r = 0; r < CORE_REPS; r++)); do
+    LD_PRELOAD=$BUILD/bench/libmalloc_count.so MALLOC_COUNT_OUT=/dev/null \
+        "$BUILD/bench/denoise_bench" -p -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
+        -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >>"$CORE.all" 2>>"$LOG"
+    for p in $ALT_P; do
+        "$BUILD/bench/denoise_bench" -P "$p" -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
+            -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >>"$WORK/out/core_$p.txt.all" 2>>"$LOG"
+    done
+done
+core_median "$CORE.all" >"$CORE"
+cat "$CORE.all" >>"$LOG"
 kv() { # kv LINE_PREFIX THREADS KEY (from $KV_FILE, else the default run)
     awk -v p="$1" -v t="threads=$2" -v k="$3" '$1==p && (t=="threads=" || $2==t) {for(i=2;i<=NF;i++){split($i,a,"="); if(a[1]==k) print a[2]}}' "${KV_FILE:-$CORE}" | head -1
 }
@@ -151,24 +198,13 @@ GFLOP_FRAME=$(kv model "" gflop_per_frame)
 # the ceiling of the instruction the kernel runs on (vdpbf16ps for bf16)
 FMA_ISA=$GEMM_KERNEL
 FMA1=$(fma_of "$FMA_ISA" 1) FMA2=$(fma_of "$FMA_ISA" 2)
-# where the default is bf16 or int8, the fp32 path too: the same split, and
-# below the same gst and PSNR rows with precision=fp32
-CORE_FP32=""
-if [[ $GEMM_KERNEL == *bf16* || $GEMM_KERNEL == *int8* ]]; then
-    CORE_FP32=$WORK/out/core_fp32.txt
-    "$BUILD/bench/denoise_bench" -P fp32 -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
-        -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE_FP32" 2>>"$LOG"
-    cat "$CORE_FP32" >>"$LOG"
-fi
-# where the default is int8 and the CPU has bf16 (AVX512_VNNI CPUs), the
-# bf16 path's split too: what int8 is measured against there
-CORE_BF16=""
-if [[ $GEMM_KERNEL == *int8* ]] && "$BUILD/bench/denoise_bench" -P bf16 -n 1 -t 1 "$MODEL" >/dev/null 2>&1; then
-    CORE_BF16=$WORK/out/core_bf16.txt
-    "$BUILD/bench/denoise_bench" -P bf16 -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
-        -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >"$CORE_BF16" 2>>"$LOG"
-    cat "$CORE_BF16" >>"$LOG"
-fi
+CORE_FP32="" CORE_BF16=""
+for p in $ALT_P; do
+    core_median "$WORK/out/core_$p.txt.all" >"$WORK/out/core_$p.txt"
+    cat "$WORK/out/core_$p.txt.all" >>"$LOG"
+done
+[[ $ALT_P == *fp32* ]] && CORE_FP32=$WORK/out/core_fp32.txt
+[[ $ALT_P == *bf16* ]] && CORE_BF16=$WORK/out/core_bf16.txt
 
 # -------------------------------------------------- 2. gst-launch timings
 # gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
@@ -435,10 +471,10 @@ for s in $SWEEP; do
     echo "| ${s/x/×} | $px | $(fmt "$mn") | $(fmt "$md") | $np | $(ratio "$np" "$refnp") |"
 done
 echo
-echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it)"
+echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it; $CORE_REPS runs, interleaved, medians over them)"
 echo
 echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16 and int8 does not apply; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
-echo "OpenBLAS sgemm peak (fp32, square 2048, best of 5): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 or int8 GEMM)."
+echo "OpenBLAS sgemm peak (fp32, square 2048; the best of 5 calls in each of the $CORE_REPS runs of this section, median over the runs): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 or int8 GEMM)."
 echo "Instruction ceilings (independent chains on registers, 1 / 2 threads):$(awk '$1=="fma"{split($2,t,"="); split($3,i,"="); split($4,g,"="); printf " %s %s%s", i[2], g[2], (t[2]==1 ? " /" : ";")}' "$CORE")"
 echo
 echo "| arithmetic | threads | frame ms min / median | GEMMs alone ms min / median | GEMM GFLOPS | % of sgemm peak | % of its instruction's ceiling | frame / GEMM | outside GEMM | of which bias+activation | of which gather, overlap-add, output | frame GFLOPS |"
@@ -586,7 +622,7 @@ echo "| --- | --- | --- |"
 echo "| ≥ 30 fps at 1280×720 GRAY8, n-threads=2 | $fps2 fps (${d2} ms/frame median) | $(verdict "$fps2" 30 ">=") |"
 echo "| PSNR on the camera clip ≥ the best ffmpeg denoiser | vaedenoise $vae_p dB vs $best_n $best_p dB over its $best_frames frames | $(verdict "$(awk -v a="$vae_p" -v b="$best_p" 'BEGIN{print a-b}')" 0 ">=") |"
 echo "| GEMM phase ≥ 70% of sgemm peak | 1 thread $g1 of $PEAK1 GFLOPS ($(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{printf "%.0f%%", 100*g/p}')); 2 threads $g2 of $PEAK2 ($(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{printf "%.0f%%", 100*g/p}')) | $(verdict "$(awk -v g="$g2" -v p="$PEAK2" 'BEGIN{print g/p}')" 0.7 ">=") (2 threads), $(verdict "$(awk -v g="$g1" -v p="$PEAK1" 'BEGIN{print g/p}')" 0.7 ">=") (1 thread) |"
-echo "| (stricter) GEMM phase ≥ 70% of its instruction's ceiling ($FMA_ISA; the ceiling is the best of 3 runs) | medians: 1 thread $g1 of $FMA1 GFLOPS ($(pct "$g1" "$FMA1")), 2 threads $g2 of $FMA2 ($(pct "$g2" "$FMA2")); best runs: 1 thread $gb1 ($(pct "$gb1" "$FMA1")), 2 threads $gb2 ($(pct "$gb2" "$FMA2")) | medians: $(verdict "$(frac "$g2" "$FMA2")" 0.7 ">=") (2 threads), $(verdict "$(frac "$g1" "$FMA1")" 0.7 ">=") (1 thread); best runs: $(verdict "$(frac "$gb2" "$FMA2")" 0.7 ">=") (2), $(verdict "$(frac "$gb1" "$FMA1")" 0.7 ">=") (1) |"
+echo "| (stricter) GEMM phase ≥ 70% of its instruction's ceiling ($FMA_ISA; the ceiling is the median over the $CORE_REPS runs of each one's best of 3; the GEMM medians the median over the runs of each run's median, best their fastest frame) | medians: 1 thread $g1 of $FMA1 GFLOPS ($(pct "$g1" "$FMA1")), 2 threads $g2 of $FMA2 ($(pct "$g2" "$FMA2")); best runs: 1 thread $gb1 ($(pct "$gb1" "$FMA1")), 2 threads $gb2 ($(pct "$gb2" "$FMA2")) | medians: $(verdict "$(frac "$g2" "$FMA2")" 0.7 ">=") (2 threads), $(verdict "$(frac "$g1" "$FMA1")" 0.7 ">=") (1 thread); best runs: $(verdict "$(frac "$gb2" "$FMA2")" 0.7 ">=") (2), $(verdict "$(frac "$gb1" "$FMA1")" 0.7 ">=") (1) |"
 if [[ -n $CORE_FP32 ]]; then
     KV_FILE=$CORE_FP32
     h1=$(kv gemm 1 gflops) h2=$(kv gemm 2 gflops) hf1=$(kv split 1 frame_over_gemm) hf2=$(kv split 2 frame_over_gemm)
