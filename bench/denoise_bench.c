@@ -289,6 +289,9 @@ sgemm_peak (void)
     printf ("peak threads=%d shape=2048x2048x2048 gflops=%.1f\n", t,
         2.0 * n * n * n / best / 1e9);
   }
+  /* back to one thread, and OpenBLAS's worker ended: it would spin on a
+   * core for about 0.1 s, into the timings that follow */
+  vae_blas_threads (1);
   free (a);
   free (b);
   free (c);
@@ -516,7 +519,7 @@ main (int argc, char **argv)
   for (char *p = strtok (tl, ","); p && n_T < MAX_T; p = strtok (NULL, ","))
     T_list[n_T++] = atoi (p);
 
-  openblas_set_num_threads (1);
+  vae_blas_threads (1);
   model = vae_model_load (argv[optind], &err);
   if (!model) {
     fprintf (stderr, "%s\n", err.msg);
