@@ -369,6 +369,56 @@ test_bf16 (void)
       bf_out_bad, pad_bad, rows_bad);
 }
 
+/* vae_sgemm_bias: the same bits as the bias copied into C, vae_sgemm with
+ * β = 1 and a ReLU after, on the kernels and on the OpenBLAS path (n < 8),
+ * and the padding past n untouched */
+static void
+test_sgemm_bias (void)
+{
+  static const int shp[][3] = { { 1, 1, 1 }, { 7, 33, 5 }, { 128, 400, 784 },
+    { 13, 5, 40 }, { 128, 40, 400 }, { 9, 65, 31 } };
+  VaeRng rng;
+  int bad = 0;
+  vae_rng_seed (&rng, 9);
+  for (size_t t = 0; t < sizeof shp / sizeof *shp; t++)
+    for (int tb = 0; tb < 2; tb++)
+      for (int relu = 0; relu < 2; relu++) {
+        int m = shp[t][0], n = shp[t][1], k = shp[t][2];
+        int lda = k + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+        size_t na = (size_t) m * lda, nb = (size_t) (tb ? n : k) * ldb;
+        size_t nc = (size_t) m * ldc;
+        float *a = malloc (na * sizeof (float)), *b = malloc (nb
+            * sizeof (float)), *bias = malloc ((size_t) n * sizeof (float));
+        float *c = malloc (nc * sizeof (float)), *r = malloc (nc
+            * sizeof (float));
+        for (size_t i = 0; i < na; i++)
+          a[i] = urand (&rng, -1, 1);
+        for (size_t i = 0; i < nb; i++)
+          b[i] = urand (&rng, -1, 1);
+        for (int j = 0; j < n; j++)
+          bias[j] = urand (&rng, -2, 2);
+        for (size_t i = 0; i < nc; i++)
+          c[i] = r[i] = 77.0f;
+        for (int i = 0; i < m; i++)
+          memcpy (r + (size_t) i * ldc, bias, (size_t) n * sizeof (float));
+        vae_sgemm (0, tb, m, n, k, 1.0f, a, lda, b, ldb, 1.0f, r, ldc);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; relu && j < n; j++) {
+            float *v = r + (size_t) i * ldc + j;
+            *v = *v > 0.0f ? *v : 0.0f;
+          }
+        vae_sgemm_bias (tb, m, n, k, a, lda, b, ldb, bias, relu, c, ldc);
+        bad += memcmp (c, r, nc * sizeof (float)) != 0;
+        free (a);
+        free (b);
+        free (bias);
+        free (c);
+        free (r);
+      }
+  CHECK (bad == 0, "sgemm_bias: %d cases differ from bias, sgemm and ReLU "
+      "apart", bad);
+}
+
 static int
 n_threads_now (void)
 {
@@ -449,6 +499,7 @@ main (void)
     test_shapes (isa);
   test_denoiser_shapes (best);
   test_sgemm ();
+  test_sgemm_bias ();
   test_bf16_convert ();
   test_bf16 ();
   test_blas_threads ();
