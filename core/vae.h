@@ -357,7 +357,8 @@ int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
  * core for about 0.1 s after the library loads and after each threaded
  * call, which cost a 2-thread vaedenoise at 320×240 a third of its speed
  * over its first 120 frames (measured on AMD Zen 4).  OpenBLAS starts them
- * again when a call asks for more threads. */
+ * again when a call asks for more threads.  The thread count is the
+ * process's: call it where no other thread is inside an OpenBLAS call. */
 void vae_blas_threads (int n);
 
 /* Data-parallel training on `threads` threads: each batch is cut into as
