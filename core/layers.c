@@ -99,15 +99,17 @@ vae_dense_forward (float *y, const float *x, const float *w, const float *b,
     vae_act_forward (y, (size_t) batch * n_out, act);
 }
 
-void
-vae_dense_backward (float *dx, float *dw, float *db, float *dy,
-    const float *y, const float *x, const float *w, int batch, int n_in,
-    int n_out, VaeAct act)
+/* dw_set: dW is written, not added to (β = 0: the kernels skip reading
+ * it) */
+static void
+dense_backward (float *dx, float *dw, float *db, float *dy, const float *y,
+    const float *x, const float *w, int batch, int n_in, int n_out,
+    VaeAct act, int dw_set)
 {
   vae_act_backward (dy, y, (size_t) batch * n_out, act);
-  /* dW (n_out, n_in) += dy^T (n_out, B) · x (B, n_in) */
+  /* dW (n_out, n_in) (+)= dy^T (n_out, B) · x (B, n_in) */
   vae_sgemm (1, 0, n_out, n_in, batch,
-      1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
+      1.0f, dy, n_out, x, n_in, dw_set ? 0.0f : 1.0f, dw, n_in);
   for (int i = 0; i < batch; i++) {
     const float *row = dy + (size_t) i * n_out;
     for (int j = 0; j < n_out; j++)
@@ -117,4 +119,20 @@ vae_dense_backward (float *dx, float *dw, float *db, float *dy,
   if (dx != NULL)
     vae_sgemm (0, 0, batch, n_in,
         n_out, 1.0f, dy, n_out, w, n_in, 0.0f, dx, n_in);
+}
+
+void
+vae_dense_backward (float *dx, float *dw, float *db, float *dy,
+    const float *y, const float *x, const float *w, int batch, int n_in,
+    int n_out, VaeAct act)
+{
+  dense_backward (dx, dw, db, dy, y, x, w, batch, n_in, n_out, act, 0);
+}
+
+void
+vae_dense_backward_set (float *dx, float *dw, float *db, float *dy,
+    const float *y, const float *x, const float *w, int batch, int n_in,
+    int n_out, VaeAct act)
+{
+  dense_backward (dx, dw, db, dy, y, x, w, batch, n_in, n_out, act, 1);
 }

@@ -191,7 +191,8 @@ layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
     const float *x, float *dx, int batch, const AdamInPass *adam)
 {
   const VaeLayer *L = &m->layers[l];
-  vae_dense_backward (dx, grads + L->w_off, grads + L->b_off,
+  /* grads were zeroed for this pass and each layer comes here once */
+  vae_dense_backward_set (dx, grads + L->w_off, grads + L->b_off,
       ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
       L->n_out, L->act);
   if (adam != NULL) {

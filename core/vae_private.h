@@ -151,6 +151,12 @@ float vae_bf16_to_float (uint16_t h);
 void vae_sgemm (int ta, int tb, int m, int n, int k, float alpha,
     const float *a, int lda, const float *b, int ldb, float beta, float *c,
     int ldc);
+/* vae_dense_backward writing dL/dW into dw instead of adding it (dL/db is
+ * still added): for a pass whose gradients start at zero and meet each
+ * layer once, where it saves the kernels reading dw (the same bits). */
+void vae_dense_backward_set (float *dx, float *dw, float *db, float *dy,
+    const float *y, const float *x, const float *w, int batch, int n_in,
+    int n_out, VaeAct act);
 /* C = bias (n floats, broadcast over the rows) + A·op(B), then max(·, 0) if
  * relu: the same bits as C filled with bias and vae_sgemm with β = 1, then
  * the ReLU, in one pass. */

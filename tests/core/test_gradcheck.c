@@ -10,6 +10,7 @@
  * |analytic − numeric| / max(|analytic|, |numeric|, FLOOR); a wrong sign
  * gives 2, a missing term O(1). */
 #include "vae.h"
+#include "vae_private.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -133,6 +134,34 @@ test_dense (void)
               batch, n_in, n_out, act, h));
       worst[2] = fmax (worst[2], dense_numeric (x, batch * n_in, dx, x, w, b,
               r, y, batch, n_in, n_out, act, h));
+
+      /* the training pass's variant writes dL/dW: the bits of adding it
+       * to zeros */
+      {
+        float *dw0 = calloc (nw, sizeof (float)), *dws = malloc (nw
+            * sizeof (float));
+        float *db0 = calloc (n_out, sizeof (float)), *dbs = calloc (n_out,
+            sizeof (float));
+        float *dy2 = malloc (sizeof (float) * batch * n_out);
+        for (size_t i = 0; i < nw; i++)
+          dws[i] = 1e30f;     /* overwritten, not added to */
+        dense_loss (x, w, b, r, y, batch, n_in, n_out, act);
+        memcpy (dy, r, sizeof (float) * batch * n_out);
+        memcpy (dy2, r, sizeof (float) * batch * n_out);
+        vae_dense_backward (NULL, dw0, db0, dy, y, x, w, batch, n_in, n_out,
+            act);
+        vae_dense_backward_set (NULL, dws, dbs, dy2, y, x, w, batch, n_in,
+            n_out, act);
+        CHECK (memcmp (dw0, dws, nw * sizeof (float)) == 0
+            && memcmp (db0, dbs, n_out * sizeof (float)) == 0,
+            "%s: dense_backward_set differs from adding to zeros",
+            vae_act_name (act));
+        free (dw0);
+        free (dws);
+        free (db0);
+        free (dbs);
+        free (dy2);
+      }
 
       /* dx == NULL must leave weights' gradients unchanged */
       {
