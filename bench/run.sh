@@ -77,7 +77,7 @@ SIGMA=25
 SWEEP="320x240 640x480 960x540 1280x720 1920x1080"
 
 die() { echo "bench: $*" >&2; exit 1; }
-for b in "$BUILD/bench/denoise_bench" "$BUILD/bench/libmalloc_count.so" "$BUILD/tools/vae"; do
+for b in "$BUILD/bench/denoise_bench" "$BUILD/bench/train_gemm_bench" "$BUILD/bench/libmalloc_count.so" "$BUILD/tools/vae"; do
     [[ -e $b ]] || die "missing $b: meson setup $BUILD && ninja -C $BUILD"
 done
 [[ -e $BUILD/plugin/libgstvae.so ]] || die "the plugin is not built in $BUILD/plugin"
@@ -186,6 +186,8 @@ for ((r = 0; r < CORE_REPS; r++)); do
 done
 core_median "$CORE.all" >"$CORE"
 cat "$CORE.all" >>"$LOG"
+pct() { awk -v g="$1" -v p="$2" 'BEGIN{if(p>0 && g!="")printf "%.0f%%", 100*g/p; else print "–"}'; }
+frac() { awk -v g="$1" -v p="$2" 'BEGIN{print (p>0)?g/p:0}'; }
 kv() { # kv LINE_PREFIX THREADS KEY (from $KV_FILE, else the default run)
     awk -v p="$1" -v t="threads=$2" -v k="$3" '$1==p && (t=="threads=" || $2==t) {for(i=2;i<=NF;i++){split($i,a,"="); if(a[1]==k) print a[2]}}' "${KV_FILE:-$CORE}" | head -1
 }
@@ -349,13 +351,22 @@ MNIST=$SHARED/data/mnist/train-images-idx3-ubyte.gz
 TORCH_OK=0
 /usr/bin/python3 -c 'import torch' 2>/dev/null && TORCH_OK=1
 declare -A EPOCH
+TRAIN_GEMM_GFLOPS=""
 for ((r = 0; r < TRAIN_REPS; r++)); do
     for t in 1 2; do
         o=$("$BUILD/tools/vae" train --kind vae --data "mnist:$MNIST" --enc 400 --latent 20 --dec 400 \
             --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads $t \
             --out "$WORK/out/mnist-vae-1ep.safetensors" 2>&1) || die "vae train failed: $o"
         log "$o"
-        EPOCH[vae $t]+="$(sed -n 's/.*saved .* after [0-9]* steps (\([0-9.]*\) s.*/\1/p' <<<"$o" | tail -1) "
+        # steps / (steps a second): the tool prints its seconds to 0.1 s only
+        EPOCH[vae $t]+="$(sed -n 's/.*saved .* after \([0-9]*\) steps ([0-9.]* s, \([0-9.]*\) steps\/s).*/\1 \2/p' <<<"$o" | tail -1 | awk '{printf "%.3f", $1 / $2}') "
+        if [[ $t == 1 ]]; then
+            # the same epoch's GEMMs alone, on the trainer's calls and shapes
+            o=$("$BUILD/bench/train_gemm_bench" -r 5 2>&1) || die "train_gemm_bench failed: $o"
+            log "$o"
+            EPOCH[gemm 1]+="$(sed -n 's/.*epoch_s_med=\([0-9.]*\).*/\1/p' <<<"$o") "
+            TRAIN_GEMM_GFLOPS+="$(sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' <<<"$o") "
+        fi
         if [[ $TORCH_OK == 1 ]]; then
             o=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$TOOLS/torch_vae_peer.py" --threads $t \
                 --epochs 2 --mnist "$MNIST" 2>&1) || { log "torch failed: $o"; continue; }
@@ -557,6 +568,18 @@ for t in 1 2; do
     echo "| $t | $vm / $vd | $f1 / $f2 | $tm / $td | $(ratio "$td" "$vd") |"
 done
 echo
+read -r gm gd < <(epoch_stat "gemm 1")
+if [[ $gd != NA ]]; then
+    # shellcheck disable=SC2086
+    gg=$(stats $TRAIN_GEMM_GFLOPS | awk '{print $2}')
+    fc=$(fma_of avx512 1); [[ -n $fc ]] || fc=$(fma_of avx2 1)
+    read -r _ vdg < <(epoch_stat "vae 1"); read -r _ tdg < <(epoch_stat "torch 1")
+    echo "The same epoch's GEMMs alone on one thread (bench/train_gemm_bench: the trainer's calls on its shapes, each layer's"
+    echo "forward, dW and dX, measured after each 1-thread training run): $gm / $gd s min / median, $(fmt "$gg" %.1f) GFLOPS"
+    echo "($(pct "$gg" "$fc") of the FMA ceiling), $(awk -v a="$gd" -v b="$vdg" 'BEGIN{if(b>0)printf "%.0f%%", 100*a/b; else print "–"}') of the trainer's 1-thread epoch; PyTorch's best epoch is $(ratio "$tdg" "$gd")× these GEMMs alone,"
+    echo "the most the 1-thread ratio could reach with nothing else in the epoch."
+    echo
+fi
 echo "## Memory"
 echo
 echo "Peak resident memory (/usr/bin/time): gst-launch with vaedenoise n-threads=2, 1280×720 $(fmt "$RSS_DN720" %.1f) MiB,"
@@ -586,8 +609,6 @@ best_ff=$( { awk '$1!~/^(vaedenoise|noisy_input|#|peer)/ && $9!="NA"{print $9, $
 best_p=${best_ff% *} best_n=${best_ff#* }
 best_frames=$(awk -v k="$best_n" '$1==k{print $4}' "$PEERS_OUT"); best_frames=${best_frames:-$FRAMES}
 vae_p=$(vae_first "$best_frames")
-pct() { awk -v g="$1" -v p="$2" 'BEGIN{if(p>0 && g!="")printf "%.0f%%", 100*g/p; else print "–"}'; }
-frac() { awk -v g="$1" -v p="$2" 'BEGIN{print (p>0)?g/p:0}'; }
 verdict() { awk -v x="$1" -v t="$2" -v op="$3" 'BEGIN{ if (x=="" || x=="NA") print "not measured"; else if ((op==">=" && x+0>=t+0) || (op=="<=" && x+0<=t+0)) print "met"; else print "**missed**"}'; }
 np_min=""; np_max=""
 for s in $SWEEP; do
