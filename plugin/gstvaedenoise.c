@@ -141,8 +141,7 @@ struct _GstVaeDenoise
   /* worker pool: bands 1..n_bands-1; the streaming thread runs band 0 */
   GMutex pool_lock;
   GCond pool_cond;
-  guint64 pool_gen;
-  gint pool_gen_seen;           /* atomic: pool_gen's low bits, for watching */
+  gint pool_gen;                /* atomic; moved under pool_lock */
   GCond barrier_cond;           /* bands meeting between the two phases */
   gint barrier_gen;             /* atomic, moves when all bands have met */
   gint barrier_count;           /* atomic */
@@ -435,21 +434,21 @@ gst_vae_denoise_worker (gpointer data)
 {
   GstVaeWorker *w = data;
   GstVaeDenoise *self = w->self;
-  guint64 seen = 0;
+  gint seen = 0;
 
   for (;;) {
     gboolean quit;
     gint64 end = g_get_monotonic_time () + WORKER_SPIN_US;
-    while (g_atomic_int_get (&self->pool_gen_seen) == (gint) seen
+    while (g_atomic_int_get (&self->pool_gen) == seen
         && g_get_monotonic_time () < end) {
       for (gint i = 0; i < 64; i++)
         cpu_relax ();
     }
     g_mutex_lock (&self->pool_lock);
-    while (!self->pool_quit && self->pool_gen == seen)
+    while (!self->pool_quit && g_atomic_int_get (&self->pool_gen) == seen)
       g_cond_wait (&self->pool_cond, &self->pool_lock);
     quit = self->pool_quit;
-    seen = self->pool_gen;
+    seen = g_atomic_int_get (&self->pool_gen);
     g_mutex_unlock (&self->pool_lock);
     if (quit)
       break;
@@ -471,7 +470,6 @@ gst_vae_denoise_pool_stop (GstVaeDenoise * self)
   self->n_workers = 0;
   self->pool_quit = FALSE;
   self->pool_gen = 0;
-  g_atomic_int_set (&self->pool_gen_seen, 0);
 }
 
 static gboolean
@@ -500,8 +498,7 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
     GstVideoFrame * copy_in, gint copy_from)
 {
   g_mutex_lock (&self->pool_lock);
-  self->pool_gen++;
-  g_atomic_int_set (&self->pool_gen_seen, (gint) self->pool_gen);
+  g_atomic_int_inc (&self->pool_gen);
   g_cond_broadcast (&self->pool_cond);
   g_mutex_unlock (&self->pool_lock);
 
