@@ -21,6 +21,7 @@
  * allocations made while the timed frames ran. */
 #include "vae.h"
 #include "vae_private.h"
+#include "bench_util.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
@@ -36,27 +37,6 @@ extern char *openblas_get_corename (void);
 
 #define MAX_T 8
 
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_d (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* ------------------------------------------------------------ the plane */
 

@@ -12,25 +12,11 @@
 #include "vae.h"
 #include "vae_private.h"
 
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
-
-static double
-now (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 typedef struct {
   int n_in, n_out, relu, dx;    /* dx: the layer's input gradient is needed */
@@ -99,9 +85,8 @@ main (int argc, char **argv)
     if (r > 0)                  /* round 0 warms up */
       t[r - 1] = (now () - t0) / reps;
   }
-  qsort (t, rounds, sizeof t[0], cmp_double);
   {
-    double med = t[rounds / 2];
+    double med = median (t, rounds);
     printf ("train_gemm steps=%d step_ms_min=%.3f step_ms_med=%.3f "
         "epoch_s_min=%.3f epoch_s_med=%.3f gflops=%.1f\n", steps, t[0] * 1e3,
         med * 1e3, t[0] * steps, med * steps, flops / med / 1e9);
