@@ -174,7 +174,6 @@ if [[ $probe == *int8* ]] && "$BUILD/bench/denoise_bench" -P bf16 -n 1 -t 1 "$MO
 fi
 : >"$CORE.all"
 for p in $ALT_P; do : >"$WORK/out/core_$p.txt.all"; done
-b0=$(busy_jiffies); tw0=$(date +%s.%N)
 for ((r = 0; r < CORE_REPS; r++)); do
     LD_PRELOAD=$BUILD/bench/libmalloc_count.so MALLOC_COUNT_OUT=/dev/null \
         "$BUILD/bench/denoise_bench" -p -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
