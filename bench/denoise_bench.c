@@ -395,10 +395,50 @@ fma_loop_256 (long n)
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* tdpbusd into four independent tiles of sums from the same two A and two
+ * B tiles, as the AMX kernel's 32 × 32 block does: 16 × 16 × 64 × 2
+ * operations each.  The tiles are the process's once vae_gemm_i8_isa ()
+ * has asked Linux for them. */
+static const struct {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} amx_cfg __attribute__ ((aligned (64))) = { 1, 0, { 0 },
+  { 64, 64, 64, 64, 64, 64, 64, 64 }, { 16, 16, 16, 16, 16, 16, 16, 16 } };
+
+__attribute__ ((target ("amx-tile,amx-int8"))) static float
+amx_loop (long n)
+{
+  static uint8_t buf[1024] __attribute__ ((aligned (64)));
+  int32_t out[256] __attribute__ ((aligned (64)));
+  memset (buf, 1, sizeof buf);
+  _tile_loadconfig (&amx_cfg);
+  _tile_zero (0);
+  _tile_zero (1);
+  _tile_zero (2);
+  _tile_zero (3);
+  _tile_loadd (4, buf, 64);
+  _tile_loadd (5, buf, 64);
+  _tile_loadd (6, buf, 64);
+  _tile_loadd (7, buf, 64);
+  for (long i = 0; i < n; i++) {
+    _tile_dpbusd (0, 4, 6);
+    _tile_dpbusd (1, 4, 7);
+    _tile_dpbusd (2, 5, 6);
+    _tile_dpbusd (3, 5, 7);
+  }
+  _tile_stored (0, out, 64);
+  __asm__ volatile ("" : : "r" (out) : "memory");
+  _tile_release ();
+  return (float) out[0];
+}
+#endif
+
 static volatile float fma_sink;
 static long fma_n;
 static int fma_kind;            /* 0 vfmadd, 1 vdpbf16ps, 2 the AVX2 int8 step,
-                                 * 3 vpdpbusd */
+                                 * 3 vpdpbusd, 4 AMX tdpbusd */
 
 static void *
 fma_thread (void *p)
@@ -408,6 +448,7 @@ fma_thread (void *p)
   fma_sink = fma_kind == 1 ? bf16_loop_512 (fma_n)
       : fma_kind == 2 ? i8_loop_256 (fma_n)
       : fma_kind == 3 ? vnni_loop_512 (fma_n)
+      : fma_kind == 4 ? amx_loop (fma_n)
       : vae_gemm_best_isa () == VAE_GEMM_AVX512 ? fma_loop_512 (fma_n)
       : fma_loop_256 (fma_n);
 #endif
@@ -419,12 +460,12 @@ fma_ceiling (int kind)
 {
   VaeGemmIsa isa = vae_gemm_best_isa ();
   double per_iter = kind == 1 ? 24 * 64 : kind == 2 ? 12 * 64
-      : kind == 3 ? 24 * 128
+      : kind == 3 ? 24 * 128 : kind == 4 ? 4 * 32768
       : isa == VAE_GEMM_AVX512 ? 24 * 32 : 12 * 16;
   if (isa == VAE_GEMM_BLAS)
     return;
   fma_kind = kind;
-  fma_n = 20000000;
+  fma_n = kind == 4 ? 500000 : 20000000;
   for (int t = 1; t <= 2; t++) {
     double best = 1e9;
     for (int r = 0; r < 3; r++) {
@@ -439,7 +480,7 @@ fma_ceiling (int kind)
     }
     printf ("fma threads=%d isa=%s gflops=%.1f\n", t, kind == 1
         ? "avx512-bf16" : kind == 2 ? "avx2-int8" : kind == 3
-        ? "avx512-vnni-int8" : isa == VAE_GEMM_AVX512
+        ? "avx512-vnni-int8" : kind == 4 ? "amx-int8" : isa == VAE_GEMM_AVX512
         ? "avx512" : "avx2", t * per_iter * fma_n
         / best / 1e9);
   }
@@ -526,7 +567,9 @@ main (int argc, char **argv)
     if (use_bf16 || vae_bf16_supported ())
       fma_ceiling (1);
     if (use_i8 && vae_gemm_i8_isa () != VAE_GEMM_BLAS)
-      fma_ceiling (vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? 3 : 2);
+      fma_ceiling (vae_gemm_i8_isa () >= VAE_GEMM_AVX512 ? 3 : 2);
+    if (use_i8 && vae_gemm_i8_isa () == VAE_GEMM_AMX)
+      fma_ceiling (4);
   }
   n_layers = vae_model_n_layers (model);
   if (vae_model_config (model)->conv_depth > 0) {
@@ -680,7 +723,8 @@ main (int argc, char **argv)
       printf ("model layers=%s patch=%d stride=%d batch=%d size=%dx%d "
           "gflop_per_frame=%.3f gemm=%s\n", shape, pw, s, batch, W, H,
           flops / 1e9, use_bf16 ? "avx512-bf16" : use_i8
-          ? (vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? "avx512-vnni-int8"
+          ? (vae_gemm_i8_isa () == VAE_GEMM_AMX ? "amx-int8"
+              : vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? "avx512-vnni-int8"
               : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "avx2-int8" : "c-int8")
           : isa_names[vae_gemm_best_isa ()]);
     }

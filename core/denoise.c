@@ -536,7 +536,7 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
    * (unmeasured).  Float planes keep bf16 or fp32. */
   d->i8 = o.precision == VAE_PRECISION_INT8
       || (o.precision == VAE_PRECISION_AUTO && m->quant
-          && (vae_gemm_i8_isa () == VAE_GEMM_AVX512
+          && (vae_gemm_i8_isa () >= VAE_GEMM_AVX512
               || vae_gemm_best_isa () == VAE_GEMM_AVX2));
   for (int v = 0; v < 256; v++) {
     d->lut[v] = vae_norm (c, v / 255.0f);

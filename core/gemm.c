@@ -30,7 +30,10 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define GEMM_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 /* The CPU's best kernel, or a lesser one that VAE_GEMM names (blas, avx2,
@@ -62,7 +65,7 @@ vae_gemm_best_isa (void)
 static int
 nr_of (VaeGemmIsa isa)
 {
-  return isa == VAE_GEMM_AVX512 ? 32 : 16;
+  return isa >= VAE_GEMM_AVX512 ? 32 : 16;
 }
 
 size_t
@@ -335,8 +338,8 @@ typedef void (*Kernel) (int k, const void *a, int lda, const void *p,
  * tallest down, for A in place and transposed (NULL: none); the bytes of
  * an element of A and of the panels. */
 typedef struct {
-  int nr, mr[4];
-  Kernel rows[4], cols[4];
+  int nr, mr[5];
+  Kernel rows[5], cols[5];
   int esize;
 } KernelSet;
 
@@ -689,6 +692,10 @@ vae_sgemm_bias (int tb, int m, int n, int k, const float *a, int lda,
  * [4], and a block is 8 rows × 32 columns in 16 zmm accumulators.
  * Integer sums are exact, so the VNNI and AVX2 kernels and the plain C loop
  * give the same bits. */
+#ifdef GEMM_X86
+static int amx_usable (void);
+#endif
+
 VaeGemmIsa
 vae_gemm_i8_isa (void)
 {
@@ -702,12 +709,16 @@ vae_gemm_i8_isa (void)
             && __builtin_cpu_supports ("avx512bw")
             && __builtin_cpu_supports ("avx512vl")))
       best = VAE_GEMM_AVX2;
-    /* a diagnostic as VAE_GEMM is: the AVX2 int8 kernel beside AVX-512
-     * float kernels (a CPU without VNNI), or the plain C loop */
+    /* a diagnostic as VAE_GEMM is: the VNNI kernel on a CPU with AMX,
+     * the AVX2 int8 kernel beside AVX-512 float kernels (a CPU without
+     * VNNI), or the plain C loop */
     if (env != NULL && strcmp (env, "c") == 0)
       best = VAE_GEMM_BLAS;
     else if (env != NULL && strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
       best = VAE_GEMM_AVX2;
+    else if (best == VAE_GEMM_AVX512 && !(env != NULL
+            && strcmp (env, "avx512") == 0) && amx_usable ())
+      best = VAE_GEMM_AMX;
     g_once_init_leave (&isa, (gsize) best + 1);
   }
   return (VaeGemmIsa) (isa - 1);
@@ -863,6 +874,70 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
   return acc;
 }
 
+/* The int8 epilogue of one row on AVX-512 (the VNNI and AMX kernels):
+ * the panel's scales, biases and masks, set once per block, then each
+ * row's accumulators into floats or codes. */
+typedef struct {
+  __m512 s0, s1, c0, c1;
+  __mmask16 m0, m1;
+  __mmask32 m32;
+} EpiI8;
+
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+epi_i8_init (EpiI8 *q, int w, const float *bias, const float *mult)
+{
+  masks512 (w, &q->m0, &q->m1);
+  q->m32 = (__mmask32) (w >= 32 ? 0xffffffffu : (1u << w) - 1);
+  q->s0 = _mm512_maskz_loadu_ps (q->m0, mult);
+  q->s1 = _mm512_maskz_loadu_ps (q->m1, mult + 16);
+  q->c0 = q->c1 = _mm512_setzero_ps ();
+  if (bias) {
+    q->c0 = _mm512_maskz_loadu_ps (q->m0, bias);
+    q->c1 = _mm512_maskz_loadu_ps (q->m1, bias + 16);
+  }
+}
+
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
+    int ldc, int r, const uint8_t *x8)
+{
+  if (e->out8) {
+    uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;
+    const __m512 top = _mm512_set1_ps (255.0f);
+    const __m512i zero = _mm512_setzero_si512 ();
+    __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a0), q->s0, q->c0);
+    __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a1), q->s1, q->c1);
+    /* as on AVX2: min (255, v) keeps NaN, which converts to INT_MIN; max
+     * with 0, then the unsigned saturating narrowing */
+    __m512i i0 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps (top,
+                v0)), zero);
+    __m512i i1 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps (top,
+                v1)), zero);
+    __m256i bytes = _mm256_inserti128_si256 (_mm256_castsi128_si256
+        (_mm512_cvtusepi32_epi8 (i0)), _mm512_cvtusepi32_epi8 (i1), 1);
+    _mm256_mask_storeu_epi8 (cr, q->m32, bytes);
+  } else {
+    float *cr = (float *) c_ + (size_t) r * ldc;
+    __m512 d0 = q->c0, d1 = q->c1;
+    if (x8) {                 /* the residual's input codes, x8·xa + bias */
+      __m256i xv = _mm256_maskz_loadu_epi8 (q->m32, x8 + (size_t) r
+          * e->ldx);
+      const __m512 xa = _mm512_set1_ps (e->xa);
+      d0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32
+              (_mm256_castsi256_si128 (xv))), xa, q->c0);
+      d1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32
+              (_mm256_extracti128_si256 (xv, 1))), xa, q->c1);
+    } else if (e->load_c) {
+      d0 = _mm512_maskz_loadu_ps (q->m0, cr);
+      d1 = _mm512_maskz_loadu_ps (q->m1, cr + 16);
+    }
+    __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a0), q->s0, d0);
+    __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a1), q->s1, d1);
+    _mm512_mask_storeu_ps (cr, q->m0, v0);
+    _mm512_mask_storeu_ps (cr + 16, q->m1, v1);
+  }
+}
+
 #define KERNEL_VNNI(NAME, MR)                                                  \
   __attribute__ ((target (VNNI_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
@@ -872,6 +947,7 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
     const uint8_t *restrict a = a_;                                           \
     const int8_t *restrict p = p_;                                            \
     __m512i acc[MR][2];                                                       \
+    EpiI8 q8;                                                                 \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       acc[r][0] = acc[r][1] = _mm512_setzero_si512 ();                        \
@@ -888,55 +964,10 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
         acc[r][1] = dpbusd (acc[r][1], av, b1);                               \
       }                                                                       \
     }                                                                         \
-    __mmask16 m0, m1;                                                         \
-    masks512 (w, &m0, &m1);                                                   \
-    const __mmask32 m32 = (__mmask32) (w >= 32 ? 0xffffffffu                  \
-        : (1u << w) - 1);                                                     \
-    const __m512 s0 = _mm512_maskz_loadu_ps (m0, mult);                       \
-    const __m512 s1 = _mm512_maskz_loadu_ps (m1, mult + 16);                  \
-    __m512 c0 = _mm512_setzero_ps (), c1 = c0;                                \
-    if (bias) {                                                               \
-      c0 = _mm512_maskz_loadu_ps (m0, bias);                                  \
-      c1 = _mm512_maskz_loadu_ps (m1, bias + 16);                             \
-    }                                                                         \
+    epi_i8_init (&q8, w, bias, mult);                                         \
     _Pragma ("GCC unroll 16")                                                 \
-    for (int r = 0; r < MR; r++) {                                            \
-      if (e->out8) {                                                          \
-        uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;                      \
-        const __m512 top = _mm512_set1_ps (255.0f);                           \
-        const __m512i zero = _mm512_setzero_si512 ();                         \
-        __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][0]), s0, c0); \
-        __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][1]), s1, c1); \
-        /* as on AVX2: min (255, v) keeps NaN, which converts to INT_MIN; \
-         * max with 0, then the unsigned saturating narrowing */            \
-        __m512i i0 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps      \
-                (top, v0)), zero);                                            \
-        __m512i i1 = _mm512_max_epi32 (_mm512_cvtps_epi32 (_mm512_min_ps      \
-                (top, v1)), zero);                                            \
-        __m256i bytes = _mm256_inserti128_si256 (_mm256_castsi128_si256       \
-            (_mm512_cvtusepi32_epi8 (i0)), _mm512_cvtusepi32_epi8 (i1), 1);   \
-        _mm256_mask_storeu_epi8 (cr, m32, bytes);                             \
-      } else {                                                                \
-        float *cr = (float *) c_ + (size_t) r * ldc;                          \
-        __m512 d0 = c0, d1 = c1;                                              \
-        if (x8) {             /* the residual's input codes, x8·xa + bias */  \
-          __m256i xv = _mm256_maskz_loadu_epi8 (m32, x8 + (size_t) r          \
-              * e->ldx);                                                      \
-          const __m512 xa = _mm512_set1_ps (e->xa);                           \
-          d0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32      \
-                  (_mm256_castsi256_si128 (xv))), xa, c0);                    \
-          d1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_cvtepu8_epi32      \
-                  (_mm256_extracti128_si256 (xv, 1))), xa, c1);               \
-        } else if (e->load_c) {                                               \
-          d0 = _mm512_maskz_loadu_ps (m0, cr);                                \
-          d1 = _mm512_maskz_loadu_ps (m1, cr + 16);                           \
-        }                                                                     \
-        __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][0]), s0, d0); \
-        __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (acc[r][1]), s1, d1); \
-        _mm512_mask_storeu_ps (cr, m0, v0);                                   \
-        _mm512_mask_storeu_ps (cr + 16, m1, v1);                              \
-      }                                                                       \
-    }                                                                         \
+    for (int r = 0; r < MR; r++)                                              \
+      epi_i8_row (e, &q8, acc[r][0], acc[r][1], c_, ldc, r, x8);              \
   }
 KERNEL_VNNI (vnni_8, 8)
 KERNEL_VNNI (vnni_4, 4)
@@ -945,6 +976,94 @@ KERNEL_VNNI (vnni_1, 1)
 
 static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
   { vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL, NULL, NULL, NULL }, 1 };
+
+/* AMX (Intel Sapphire Rapids and later): tdpbusd multiplies a tile of A,
+ * 16 rows × 64 bytes, by a tile of B, 16 quads along k × 16 columns × 4
+ * bytes, into a tile of 16 × 16 int32 sums, the same exact sums as
+ * vpdpbusd's, 1024 multiply-adds per instruction.  The VNNI panels serve
+ * as they are: rows of 32 columns × 4 bytes, so the two halves of a panel
+ * are two B tiles with a row stride of 128 bytes.  A block is 32 rows × 32
+ * columns (two A tiles, two B tiles, four C tiles: all eight, each 16 × 64
+ * bytes) for k a multiple of 64; the sums go through memory to the VNNI
+ * kernels' epilogue.  Rows short of a block take the VNNI kernels. */
+#define AMX_TARGET VNNI_TARGET ",amx-tile,amx-int8"
+
+typedef struct {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} TileConfig;
+
+static const TileConfig amx_config __attribute__ ((aligned (64))) = { 1, 0,
+  { 0 }, { 64, 64, 64, 64, 64, 64, 64, 64 },
+  { 16, 16, 16, 16, 16, 16, 16, 16 } };
+
+__attribute__ ((target (AMX_TARGET), noinline)) static void
+amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
+    int w, const Epi *e, const float *bias, const float *mult,
+    const uint8_t *x8)
+{
+  const uint8_t *a = a_;
+  const int8_t *p = p_;
+  int32_t acc[32][32] __attribute__ ((aligned (64)));
+  EpiI8 q8;
+  _tile_zero (0);
+  _tile_zero (1);
+  _tile_zero (2);
+  _tile_zero (3);
+  for (int kk = 0; kk < k; kk += 64) {
+    _tile_loadd (4, a + kk, lda);
+    _tile_loadd (5, a + (size_t) 16 * lda + kk, lda);
+    _tile_loadd (6, p + (size_t) kk * 32, 128);
+    _tile_loadd (7, p + (size_t) kk * 32 + 64, 128);
+    _tile_dpbusd (0, 4, 6);
+    _tile_dpbusd (1, 4, 7);
+    _tile_dpbusd (2, 5, 6);
+    _tile_dpbusd (3, 5, 7);
+  }
+  _tile_stored (0, acc[0], 128);
+  _tile_stored (1, acc[0] + 16, 128);
+  _tile_stored (2, acc[16], 128);
+  _tile_stored (3, acc[16] + 16, 128);
+  /* GCC's tile intrinsics do not tell the compiler they write memory */
+  __asm__ volatile ("" : : "r" (acc) : "memory");
+  epi_i8_init (&q8, w, bias, mult);
+  for (int r = 0; r < 32; r++)
+    epi_i8_row (e, &q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
+        (acc[r] + 16), c_, ldc, r, x8);
+}
+
+static const KernelSet set_amx = { 32, { 32, 8, 4, 2, 1 },
+  { amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1 };
+
+__attribute__ ((target (AMX_TARGET))) static void
+amx_begin (void)
+{
+  _tile_loadconfig (&amx_config);
+}
+
+__attribute__ ((target (AMX_TARGET))) static void
+amx_end (void)
+{
+  _tile_release ();
+}
+
+/* AMX on this CPU, and the kernel's leave to use it (Linux asks each
+ * process to request the tiles' 8 KiB of state) */
+static int
+amx_usable (void)
+{
+#if defined(__linux__) && defined(SYS_arch_prctl)
+  unsigned int a, b, c, d;
+  if (!__get_cpuid_count (7, 0, &a, &b, &c, &d)
+      || !(d & (1u << 24)) || !(d & (1u << 25)))
+    return 0;
+  /* ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA */
+  return syscall (SYS_arch_prctl, 0x1023, 18) == 0;
+#else
+  return 0;
+#endif
+}
 #endif
 
 /* The same sums and epilogue in plain C, on the same panels. */
@@ -986,8 +1105,15 @@ run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
   if (pb->isa != VAE_GEMM_BLAS) {
     Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
       c8 != NULL, mult, x8, ldx, xa };
-    gemm_kernels (pb->isa == VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,
-        lda, pb, pb->q, c8 ? (void *) c8 : (void *) c, ldc, &e);
+    void *out = c8 ? (void *) c8 : (void *) c;
+    if (pb->isa == VAE_GEMM_AMX && pb->k % 64 == 0 && m >= 32) {
+      amx_begin ();
+      gemm_kernels (&set_amx, m, a, lda, pb, pb->q, out, ldc, &e);
+      amx_end ();
+    } else {
+      gemm_kernels (pb->isa >= VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,
+          lda, pb, pb->q, out, ldc, &e);
+    }
     return;
   }
 #endif

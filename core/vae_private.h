@@ -93,6 +93,7 @@ typedef enum {
   VAE_GEMM_BLAS = 0,          /* cblas_sgemm on B itself */
   VAE_GEMM_AVX2 = 1,
   VAE_GEMM_AVX512 = 2,
+  VAE_GEMM_AMX = 3,           /* int8 only (vae_gemm_i8_isa) */
 } VaeGemmIsa;
 
 typedef struct {
@@ -130,8 +131,9 @@ uint16_t vae_bf16_from_float (float f);
  * buf of vae_gemm_packed_i8 () bytes (32-byte aligned); acc = A·Bᵀ exact,
  * then C = acc·mult + (add, or C when add is NULL) as floats, or, with c8,
  * the codes clamp(round(acc·mult + add), 0, 255).  AVX512_VNNI or AVX2
- * where the CPU has it (vae_gemm_i8_isa: AVX512, AVX2), else plain C (BLAS),
- * all with the same bits. */
+ * where the CPU has it (vae_gemm_i8_isa: AMX where the CPU has AMX-INT8
+ * and the kernel grants the tiles, AVX512, AVX2), else plain C (BLAS), all
+ * with the same bits. */
 VaeGemmIsa vae_gemm_i8_isa (void);
 size_t vae_gemm_packed_i8 (int n, int k);
 void vae_gemm_pack_i8 (VaeGemmB *pb, int8_t *buf, const int8_t *b, int n,

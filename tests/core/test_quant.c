@@ -118,35 +118,40 @@ test_gemm (void)
   static const int shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 3 }, { 4, 16, 4 }, { 7, 17, 9 }, { 13, 33, 64 },
     { 6, 448, 64 }, { 9, 64, 448 }, { 5, 31, 130 }, { 33, 48, 7 },
+    /* AMX's 32-row blocks (k a multiple of 64) and the rows after them */
+    { 32, 1, 64 }, { 70, 448, 64 }, { 45, 64, 448 }, { 64, 33, 128 },
+    { 96, 40, 130 },
   };
   VaeRng r;
   vae_rng_seed (&r, 7);
-  printf ("int8 GEMM on %s\n", vae_gemm_i8_isa () == VAE_GEMM_AVX512
-      ? "AVX512_VNNI" : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "AVX2"
+  printf ("int8 GEMM on %s\n", vae_gemm_i8_isa () == VAE_GEMM_AMX ? "AMX"
+      : vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? "AVX512_VNNI" : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "AVX2"
       : "plain C");
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
     for (int t = 0; t < 3; t++)
       gemm_case (shapes[s][0], shapes[s][1], shapes[s][2], t, &r);
   {
-    /* the extreme products: 255 × ±64 in every position, k = 448 */
-    int n = 16, k = 448;
-    uint8_t *a = malloc (k);
+    /* the extreme products: 255 × ±64 in every position, k = 448, on 32
+     * rows (an AMX block where the CPU has AMX) */
+    int n = 16, k = 448, m = 32;
+    uint8_t *a = malloc ((size_t) m * k);
     int8_t *b = malloc ((size_t) n * k), *buf = vae_aligned_alloc
         (vae_gemm_packed_i8 (n, k));
-    float mult[16], c[16];
+    float mult[16], c[32 * 16];
     VaeGemmB pb;
-    memset (a, 255, k);
+    memset (a, 255, (size_t) m * k);
+    memset (c, 0, sizeof c);
     for (int j = 0; j < n; j++) {
       mult[j] = 1.0f;
-      c[j] = 0.0f;
       for (int kk = 0; kk < k; kk++)
         b[(size_t) j * k + kk] = (int8_t) (j & 1 ? -64 : 64);
     }
     vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
-    vae_gemm_run_i8 (1, a, k, &pb, mult, NULL, c, NULL, n);
-    for (int j = 0; j < n; j++)
-      CHECK (c[j] == (j & 1 ? -1.0f : 1.0f) * 255 * 64 * k, "extreme sum %d: "
-          "%g, want %d", j, c[j], (j & 1 ? -1 : 1) * 255 * 64 * k);
+    vae_gemm_run_i8 (m, a, k, &pb, mult, NULL, c, NULL, n);
+    for (int i = 0; i < m * n; i++)
+      CHECK (c[i] == (i & 1 ? -1.0f : 1.0f) * 255 * 64 * k, "extreme sum "
+          "(%d,%d): %g, want %d", i / n, i % n, c[i], (i & 1 ? -1 : 1) * 255
+          * 64 * k);
     free (a);
     free (b);
     vae_aligned_free (buf);
@@ -428,7 +433,7 @@ test_denoiser (int deep)
   {
     VaeDenoiseOpts oa = vae_denoise_opts_default (), of = oa;
     VaeDenoiser *da = vae_denoiser_new (m, 24, 16, &oa, &err), *df;
-    VaePrecision want = vae_gemm_i8_isa () == VAE_GEMM_AVX512
+    VaePrecision want = vae_gemm_i8_isa () >= VAE_GEMM_AVX512
         || vae_gemm_best_isa () == VAE_GEMM_AVX2 ? VAE_PRECISION_INT8
         : vae_bf16_supported () ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
     float src[24 * 16], out_a[24 * 16], out_f[24 * 16];
