@@ -172,6 +172,13 @@ if [[ $probe == *bf16* || $probe == *int8* ]]; then ALT_P=fp32; fi
 if [[ $probe == *int8* ]] && "$BUILD/bench/denoise_bench" -P bf16 -n 1 -t 1 "$MODEL" >/dev/null 2>&1; then
     ALT_P="bf16 $ALT_P"
 fi
+# where the int8 default runs on AMX, the VNNI kernel's split beside it
+[[ $probe == amx-int8 ]] && ALT_P="vnni $ALT_P"
+alt_bench() { # arithmetic, then denoise_bench's arguments
+    local p=$1; shift
+    if [[ $p == vnni ]]; then VAE_GEMM_I8=avx512 "$BUILD/bench/denoise_bench" -P int8 "$@"
+    else "$BUILD/bench/denoise_bench" -P "$p" "$@"; fi
+}
 : >"$CORE.all"
 for p in $ALT_P; do : >"$WORK/out/core_$p.txt.all"; done
 for ((r = 0; r < CORE_REPS; r++)); do
@@ -179,7 +186,7 @@ for ((r = 0; r < CORE_REPS; r++)); do
         "$BUILD/bench/denoise_bench" -p -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
         -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >>"$CORE.all" 2>>"$LOG"
     for p in $ALT_P; do
-        "$BUILD/bench/denoise_bench" -P "$p" -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
+        alt_bench "$p" -W 1280 -H 720 -f "$(noisy_clip 1280x720)" \
             -s $SIGMA -n $((REPS * 4)) -t 1,2 "$MODEL" >>"$WORK/out/core_$p.txt.all" 2>>"$LOG"
     done
 done
@@ -199,13 +206,14 @@ GFLOP_FRAME=$(kv model "" gflop_per_frame)
 # the ceiling of the instruction the kernel runs on (vdpbf16ps for bf16)
 FMA_ISA=$GEMM_KERNEL
 FMA1=$(fma_of "$FMA_ISA" 1) FMA2=$(fma_of "$FMA_ISA" 2)
-CORE_FP32="" CORE_BF16=""
+CORE_FP32="" CORE_BF16="" CORE_VNNI=""
 for p in $ALT_P; do
     core_median "$WORK/out/core_$p.txt.all" >"$WORK/out/core_$p.txt"
     cat "$WORK/out/core_$p.txt.all" >>"$LOG"
 done
 [[ $ALT_P == *fp32* ]] && CORE_FP32=$WORK/out/core_fp32.txt
 [[ $ALT_P == *bf16* ]] && CORE_BF16=$WORK/out/core_bf16.txt
+[[ $ALT_P == *vnni* ]] && CORE_VNNI=$WORK/out/core_vnni.txt
 
 # -------------------------------------------------- 2. gst-launch timings
 # gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
@@ -483,13 +491,13 @@ done
 echo
 echo "## Where a 1280×720 frame goes (bench/denoise_bench: one camera frame in tiles and bands as the element runs it; $CORE_REPS runs, interleaved, medians over them)"
 echo
-echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16 and int8 does not apply; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
+echo "The denoiser's GEMMs run on: **${GEMM_KERNEL:-?}** (core/gemm.c picks its kernel from the CPU's features: avx512-bf16 = vdpbf16ps on bf16 operands with float sums, the default where the CPU has AVX512_BF16 and int8 does not apply; amx-int8 = AMX tdpbusd (16 × 16 × 64 multiply-adds an instruction) on the VNNI kernel's operands, the default for a model with int8 weights where the CPU has AMX-INT8, \`VAE_GEMM_I8=avx512\` giving VNNI instead; avx512-vnni-int8 = vpdpbusd, and avx2-int8 = vpmaddubsw/vpmaddwd, on 8-bit codes and 7-bit weights with exact int32 sums, the default for a model with int8 weights where the CPU has AVX512_VNNI or is AVX2 without AVX-512, whose GFLOPS count its integer multiply-adds as two operations each; \`precision=fp32\` gives the FMA kernel; \`VAE_GEMM=blas\` selects OpenBLAS)."
 echo "OpenBLAS sgemm peak (fp32, square 2048; the best of 5 calls in each of the $CORE_REPS runs of this section, median over the runs): $(fmt "$PEAK1" %.1f) GFLOPS with 1 OpenBLAS thread, $(fmt "$PEAK2" %.1f) with 2 (kernel: ${BLAS_CORE:-?}; Debian's OpenBLAS has no bf16 or int8 GEMM)."
 echo "Instruction ceilings (independent chains on registers, 1 / 2 threads):$(awk '$1=="fma"{split($2,t,"="); split($3,i,"="); split($4,g,"="); printf " %s %s%s", i[2], g[2], (t[2]==1 ? " /" : ";")}' "$CORE")"
 echo
 echo "| arithmetic | threads | frame ms min / median | GEMMs alone ms min / median | GEMM GFLOPS | % of sgemm peak | % of its instruction's ceiling | frame / GEMM | outside GEMM | of which bias+activation | of which gather, overlap-add, output | frame GFLOPS |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for f in "$CORE" $CORE_BF16 $CORE_FP32; do
+for f in "$CORE" $CORE_VNNI $CORE_BF16 $CORE_FP32; do
     KV_FILE=$f
     isa=$(kv model "" gemm)
     for t in 1 2; do
