@@ -1141,8 +1141,9 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * scores the same on BSD68 (28.08 dB at σ=25 both; outputs differ by at
    * most one level).  int8 multiplies 8-bit pixels and activation codes
    * by the model's 7-bit weights (vae quantize) with exact int32 sums, the
-   * same bytes on every CPU: with AVX512_VNNI 1.7× bf16's frame rate, with
-   * AVX2 2.1× fp32's multiply-adds; the default model scores 28.05 dB on
+   * same bytes on every CPU: with AVX512_VNNI 1.7× bf16's frame rate (and
+   * on AMX, where the CPU has AMX-INT8, faster again), with AVX2 2.1×
+   * fp32's multiply-adds; the default model scores 28.05 dB on
    * BSD68 at σ=25 (the pipeline's protocol) in int8, bf16 and fp32 alike.
    * auto takes int8 where the model has int8 weights and the CPU has
    * AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can, else
@@ -1153,7 +1154,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
           "Arithmetic of patch models: auto (int8 where the model has int8 "
-          "weights and the CPU AVX512_VNNI, or AVX2 without AVX-512; else "
+          "weights and the CPU AVX512_VNNI (on AMX where it has AMX-INT8), "
+          "or AVX2 without AVX-512; else "
           "bf16 where the CPU has AVX512_BF16; else fp32), fp32, bf16 or int8",
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
