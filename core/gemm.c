@@ -690,8 +690,9 @@ vae_sgemm_bias (int tb, int m, int n, int k, const float *a, int lda,
  * instruction on 64 bytes: 64 multiply-adds into 16 int32 lanes, exact as
  * well (no int16 stage).  Its panels are 32 columns wide, [n/32][k4/4][32]
  * [4], and a block is 8 rows × 32 columns in 16 zmm accumulators.
- * Integer sums are exact, so the VNNI and AVX2 kernels and the plain C loop
- * give the same bits. */
+ * Where it also has AMX-INT8, tdpbusd runs blocks of 32 rows on the same
+ * panels (below).  Integer sums are exact, so the AMX, VNNI and AVX2
+ * kernels and the plain C loop give the same bits. */
 #ifdef GEMM_X86
 static int amx_usable (void);
 #endif
@@ -712,12 +713,13 @@ vae_gemm_i8_isa (void)
     /* a diagnostic as VAE_GEMM is: the VNNI kernel on a CPU with AMX,
      * the AVX2 int8 kernel beside AVX-512 float kernels (a CPU without
      * VNNI), or the plain C loop */
-    if (env != NULL && strcmp (env, "c") == 0)
+    env = env != NULL ? env : "";
+    if (strcmp (env, "c") == 0)
       best = VAE_GEMM_BLAS;
-    else if (env != NULL && strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
+    else if (strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
       best = VAE_GEMM_AVX2;
-    else if (best == VAE_GEMM_AVX512 && !(env != NULL
-            && strcmp (env, "avx512") == 0) && amx_usable ())
+    else if (strcmp (env, "avx512") != 0 && best == VAE_GEMM_AVX512
+        && amx_usable ())
       best = VAE_GEMM_AMX;
     g_once_init_leave (&isa, (gsize) best + 1);
   }
@@ -980,7 +982,7 @@ static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
 /* AMX (Intel Sapphire Rapids and later): tdpbusd multiplies a tile of A,
  * 16 rows × 64 bytes, by a tile of B, 16 quads along k × 16 columns × 4
  * bytes, into a tile of 16 × 16 int32 sums, the same exact sums as
- * vpdpbusd's, 1024 multiply-adds per instruction.  The VNNI panels serve
+ * vpdpbusd's, 16 384 multiply-adds per instruction.  The VNNI panels serve
  * as they are: rows of 32 columns × 4 bytes, so the two halves of a panel
  * are two B tiles with a row stride of 128 bytes.  A block is 32 rows × 32
  * columns (two A tiles, two B tiles, four C tiles: all eight, each 16 × 64
