@@ -8,7 +8,9 @@
  * on the kernel the denoiser uses (core/gemm.c: AVX-512, AVX2 or OpenBLAS),
  * and again with the bias and ReLU fused as the denoiser runs them.
  * frame − dense = patch gather, overlap-add and output; dense − gemm = bias
- * and activation.  With -p it first measures OpenBLAS's sgemm peak (square
+ * and activation; and it times the overlap-add and output alone
+ * (vae_denoiser_blend_u8 on the last frame's patch store, "oadd" of the
+ * frame).  With -p it first measures OpenBLAS's sgemm peak (square
  * 2048) with 1 and 2 OpenBLAS threads, and the CPU's FMA ceiling for the
  * kernel's instruction set with 1 and 2 threads (independent FMAs on
  * registers, no memory).
@@ -64,7 +66,7 @@ static VaePrecision precision = VAE_PRECISION_AUTO;
 
 /* ------------------------------------------------------------ the bands */
 
-typedef enum { JOB_FRAME, JOB_GEMM, JOB_DENSE, JOB_QUIT } Job;
+typedef enum { JOB_FRAME, JOB_GEMM, JOB_DENSE, JOB_BLEND, JOB_QUIT } Job;
 
 typedef struct {
   int index, T;
@@ -132,6 +134,12 @@ band_work (Band *b)
       }
       pthread_barrier_wait (&mid);
       if (b->status == VAE_OK && b->row0 < b->row1)
+        b->status = vae_denoiser_blend_u8 (b->d, store, dst, W, W, H, b->row0,
+            b->row1);
+      break;
+    case JOB_BLEND:
+      /* the overlap-add and output alone, from the last frame's store */
+      if (b->row0 < b->row1)
         b->status = vae_denoiser_blend_u8 (b->d, store, dst, W, W, H, b->row0,
             b->row1);
       break;
@@ -739,10 +747,10 @@ main (int argc, char **argv)
         fprintf (stderr, "run failed: %s\n", vae_status_string (bands[i].status));
         return 1;
       }
-    static const Job jobs[3] = { JOB_FRAME, JOB_GEMM, JOB_DENSE };
-    Stat st[3];
-    time_jobs (jobs, 3, frames, st);
-    Stat fr = st[0], ge = st[1], de = st[2];
+    static const Job jobs[4] = { JOB_FRAME, JOB_GEMM, JOB_DENSE, JOB_BLEND };
+    Stat st[4];
+    time_jobs (jobs, 4, frames, st);
+    Stat fr = st[0], ge = st[1], de = st[2], bl = st[3];
     printf ("frame threads=%d min_ms=%.2f med_ms=%.2f fps=%.2f ns_per_px=%.2f "
         "gflops=%.1f\n", T, fr.min * 1e3, fr.med * 1e3, 1.0 / fr.med,
         fr.med * 1e9 / ((double) W * H), flops / fr.med / 1e9);
@@ -752,10 +760,12 @@ main (int argc, char **argv)
         patches, band_flops / flops);
     printf ("dense threads=%d min_ms=%.2f med_ms=%.2f\n", T, de.min * 1e3,
         de.med * 1e3);
+    printf ("blend threads=%d min_ms=%.2f med_ms=%.2f\n", T, bl.min * 1e3,
+        bl.med * 1e3);
     printf ("split threads=%d frame_over_gemm=%.3f outside_gemm=%.3f "
-        "bias_act=%.3f gather_oadd=%.3f\n", T, fr.med / ge.med,
+        "bias_act=%.3f gather_oadd=%.3f oadd=%.3f\n", T, fr.med / ge.med,
         1.0 - ge.med / fr.med, (de.med - ge.med) / fr.med,
-        (fr.med - de.med) / fr.med);
+        (fr.med - de.med) / fr.med, bl.med / fr.med);
     if (a0 >= 0)
       printf ("allocs threads=%d frames=%d count=%ld\n", T, frames + 1, a1 - a0);
 

@@ -1019,6 +1019,82 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   tile_forward (d, n, feat, z + (size_t) k0 * c->n_in);
 }
 
+/* Row i of the n evenly spaced patches zk[0], zk[P], … (origins 0, s, 2s,
+ * … relative to acc) added to acc, for s ≤ p ≤ 2s: pixel j of the group
+ * [g·s, g·s + s) takes patch g − 1's value j + s (when j + s < p), then
+ * patch g's value j, the grid's order.  Unlike a loop over patches, no load
+ * reads a store it half overlaps (which stalls store forwarding). */
+static inline void
+blend_row (float *acc, const float *zk, const float *wr, int n, int P, int s,
+    int p)
+{
+  int t = p - s;              /* a patch's overhang into the next group */
+  for (int j = 0; j < s; j++)
+    acc[j] += wr[j] * zk[j];
+  for (int g = 1; g < n; g++) {
+    float *a = acc + (size_t) g * s;
+    const float *zl = zk + (size_t) (g - 1) * P + s, *zr = zk + (size_t) g * P;
+    for (int j = 0; j < t; j++) {
+      float v = a[j] + wr[s + j] * zl[j];
+      a[j] = v + wr[j] * zr[j];
+    }
+    for (int j = t; j < s; j++)
+      a[j] += wr[j] * zr[j];
+  }
+  {
+    float *a = acc + (size_t) n * s;
+    const float *zl = zk + (size_t) (n - 1) * P + s;
+    for (int j = 0; j < t; j++)
+      a[j] += wr[s + j] * zl[j];
+  }
+}
+
+/* blend_row for the default 8-pixel patch at stride 4, one 4-pixel group
+ * per step in vectors of four floats: the same operations, so the same
+ * bits (a compiler left to itself vectorises the generic loop across
+ * groups, with gathers). */
+typedef float v4f __attribute__ ((vector_size (16)));
+
+static inline v4f
+ld4 (const float *p)
+{
+  v4f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+st4 (float *p, v4f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* Rows [i0, i1) of one patch row, acc at row i0: the group loop outside,
+ * so z is read in order (it streams from memory) and each group of acc is
+ * loaded and stored once. */
+static inline void
+blend_rows_8_4 (float *acc, size_t ld, const float *zk, const float *win,
+    int n, int P, int i0, int i1)
+{
+  for (int i = i0; i < i1; i++) {
+    float *a = acc + (size_t) (i - i0) * ld;
+    st4 (a, ld4 (a) + ld4 (win + 8 * i) * ld4 (zk + 8 * i));
+  }
+  for (int g = 1; g < n; g++) {
+    const float *zr = zk + (size_t) g * P, *zl = zr - P + 4;
+    for (int i = i0; i < i1; i++) {
+      float *a = acc + (size_t) (i - i0) * ld + 4 * g;
+      v4f v = ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zl + 8 * i);
+      st4 (a, v + ld4 (win + 8 * i) * ld4 (zr + 8 * i));
+    }
+  }
+  for (int i = i0; i < i1; i++) {
+    float *a = acc + (size_t) (i - i0) * ld + 4 * n;
+    st4 (a, ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zk + (size_t) (n - 1) * P
+            + 8 * i + 4));
+  }
+}
+
 /* Overlap-adds the patches covering rows [row0, row1) from z, in the grid's
  * order whatever the band, and writes those rows. */
 VAE_AVX2_CLONE static void
@@ -1026,7 +1102,10 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
     float *dstf, int dst_stride, int w, int row0, int row1)
 {
   const VaeConfig *c = &d->m->cfg;
-  int P = c->n_in;
+  int P = c->n_in, pw = d->pw, s = d->stride;
+  /* patches at origins 0, s, 2s, … and a last one flush with the border */
+  int nreg = d->xs[g->nx - 1] == (g->nx - 1) * s ? g->nx : g->nx - 1;
+  int rows = w >= pw && s <= pw && pw <= 2 * s && nreg >= 1;
 
   memset (d->acc, 0, (size_t) (row1 - row0) * w * sizeof (float));
   for (int iy = 0; iy < g->ny; iy++) {
@@ -1036,14 +1115,25 @@ blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
       continue;
     i0 = row0 - py > 0 ? row0 - py : 0;
     i1 = row1 - py < d->ph ? row1 - py : d->ph;
-    for (int ix = 0; ix < g->nx; ix++) {
+    if (rows) {
+      /* the regular patches row by row, then the flush one as below */
+      const float *zk = z + (size_t) iy * g->nx * P;
+      if (pw == 8 && s == 4)    /* the default */
+        blend_rows_8_4 (d->acc + (size_t) (py + i0 - row0) * w, (size_t) w,
+            zk, d->win, nreg, P, i0, i1);
+      else
+        for (int i = i0; i < i1; i++)
+          blend_row (d->acc + (size_t) (py + i - row0) * w, zk + i * pw,
+              d->win + i * pw, nreg, P, s, pw);
+    }
+    for (int ix = rows ? nreg : 0; ix < g->nx; ix++) {
       int px = d->xs[ix];
-      int j1 = w - px < d->pw ? w - px : d->pw;
+      int j1 = w - px < pw ? w - px : pw;
       const float *zk = z + ((size_t) iy * g->nx + ix) * P;
       for (int i = i0; i < i1; i++) {
         size_t o = (size_t) (py + i - row0) * w + px;
         float *acc = d->acc + o;
-        const float *zr = zk + i * d->pw, *wr = d->win + i * d->pw;
+        const float *zr = zk + i * pw, *wr = d->win + i * pw;
         for (int j = 0; j < j1; j++)
           acc[j] += wr[j] * zr[j];
       }
