@@ -8,9 +8,9 @@
  * on the kernel the denoiser uses (core/gemm.c: AVX-512, AVX2 or OpenBLAS),
  * and again with the bias and ReLU fused as the denoiser runs them.
  * frame − dense = patch gather, overlap-add and output; dense − gemm = bias
- * and activation; and it times the overlap-add and output alone
- * (vae_denoiser_blend_u8 on the last frame's patch store, "oadd" of the
- * frame).  With -p it first measures OpenBLAS's sgemm peak (square
+ * and activation; and it times the second phase alone (oadd:
+ * vae_denoiser_blend_u8 on the last frame's store, the rows two tiles share;
+ * a tile overlap-adds and writes its other rows itself).  With -p it first measures OpenBLAS's sgemm peak (square
  * 2048) with 1 and 2 OpenBLAS threads, and the CPU's FMA ceiling for the
  * kernel's instruction set with 1 and 2 threads (independent FMAs on
  * registers, no memory).
@@ -130,7 +130,8 @@ band_work (Band *b)
         int t = __atomic_fetch_add (&next_tile, 1, __ATOMIC_RELAXED);
         if (t >= n_tiles)
           break;
-        b->status = vae_denoiser_tile_u8 (b->d, src, W, W, H, t, sigma, store);
+        b->status = vae_denoiser_tile_u8 (b->d, src, W, dst, W, W, H, t,
+            sigma, store);
       }
       pthread_barrier_wait (&mid);
       if (b->status == VAE_OK && b->row0 < b->row1)
@@ -138,7 +139,7 @@ band_work (Band *b)
             b->row1);
       break;
     case JOB_BLEND:
-      /* the overlap-add and output alone, from the last frame's store */
+      /* phase 2 alone, from the last frame's store */
       if (b->row0 < b->row1)
         b->status = vae_denoiser_blend_u8 (b->d, store, dst, W, W, H, b->row0,
             b->row1);

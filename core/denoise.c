@@ -13,7 +13,7 @@ struct VaeDenoiser {
   VaeDenoiseOpts o;
   int pw, ph, stride, batch, net_in;
   int max_w, max_h;
-  float *acc;                 /* (max_h, max_w) weighted sums, network units */
+  float *acc;                 /* (max_w) a row's summed strips */
   float *win;                 /* (ph, pw) overlap-add window, wy[i]·wx[j] */
   float *wx, *wy;             /* its separable factors (pw), (ph) */
   float *iwx, *iwy;           /* 1 / summed window weights per column, row */
@@ -47,8 +47,14 @@ struct VaeDenoiser {
   float *rowf;
   uint16_t *rowh;
   size_t row_cap;
-  float *z;                   /* patch store of the one-call path, lazily */
-  size_t z_floats;            /* patches of the largest plane × patch size */
+  float *z;                   /* the one-call path's store, made lazily */
+  size_t z_floats;            /* the store: (patch rows, ph, w) strips */
+  /* a tile's work: its patches' outputs (zt_floats) and its patch rows
+   * overlap-added along x into strips of ph × w (ht_floats); per plane
+   * row the first and last patch rows covering it */
+  float *zt, *ht;
+  size_t zt_floats, ht_floats;
+  int *cov0, *cov1;
   float lut[256];             /* u8 → network units */
   /* convolutional models: square tiles of `tile` output pixels, each
    * computed on itself plus a halo of the receptive field's radius */
@@ -70,7 +76,8 @@ to_u8 (float v)
 }
 
 typedef struct {
-  int nx, ny, n_tiles, tile;  /* tile: patches per tile (the last may be short) */
+  int nx, ny, n_tiles, rows;  /* rows: patch rows per tile (the last may be
+                               * short) */
   long n;
 } Grid;
 
@@ -159,6 +166,10 @@ vae_denoiser_free (VaeDenoiser *d)
   free (d->xmap);
   free (d->ymap);
   vae_aligned_free (d->z);
+  vae_aligned_free (d->zt);
+  vae_aligned_free (d->ht);
+  free (d->cov0);
+  free (d->cov1);
   free (d->bias0);
   vae_aligned_free (d->cin);
   vae_aligned_free (d->ca);
@@ -479,7 +490,7 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   const VaeConfig *c = &m->cfg;
   VaeDenoiser *d;
   VaeDenoiseOpts o = opts ? *opts : vae_denoise_opts_default ();
-  size_t plane, W, H;
+  size_t W, H;
 
   if (c->kind == VAE_KIND_VAE || c->likelihood != VAE_LIK_GAUSSIAN) {
     vae_set_error (err, VAE_ERR_KIND,
@@ -570,11 +581,25 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->max_h = max_h;
   W = (size_t) (max_w > d->pw ? max_w : d->pw);
   H = (size_t) (max_h > d->ph ? max_h : d->ph);
-  d->z_floats = ((W - d->pw) / d->stride + 2) * ((H - d->ph) / d->stride + 2)
-      * (size_t) c->n_in;
-  plane = (size_t) max_w * max_h;
+  {
+    /* a tile is max(1, batch / nx) patch rows of nx patches, so at most
+     * max(batch, nx) patches, and its strips' width × rows is at most
+     * batch · (stride + pw) (nx ≥ (w − pw) / stride + 1) or one row */
+    size_t nx = (W - d->pw) / d->stride + 2, ny = (H - d->ph) / d->stride + 2;
+    size_t rw = (size_t) d->batch * (d->stride + d->pw);
+    rw = rw > W ? rw : W;
+    rw = rw < ny * W ? rw : ny * W;
+    d->z_floats = ny * d->ph * W;
+    d->zt_floats = (nx > (size_t) d->batch ? nx : (size_t) d->batch)
+        * (size_t) c->n_in;
+    d->ht_floats = rw * d->ph;
+  }
   d->ws = vae_workspace_new (m, d->batch, 0, err);
-  d->acc = vae_aligned_alloc (plane * sizeof (float));
+  d->acc = vae_aligned_alloc (W * sizeof (float));
+  d->zt = vae_aligned_alloc (d->zt_floats * sizeof (float));
+  d->ht = vae_aligned_alloc (d->ht_floats * sizeof (float));
+  d->cov0 = malloc (H * sizeof (int));
+  d->cov1 = malloc (H * sizeof (int));
   d->win = malloc ((size_t) d->pw * d->ph * sizeof (float));
   d->wx = malloc ((size_t) d->pw * sizeof (float));
   d->wy = malloc ((size_t) d->ph * sizeof (float));
@@ -608,7 +633,8 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
       off += (int) vae_gemm_packed_floats (L->n_out, k);
     }
   }
-  if (!d->ws || !d->acc || !d->win || !d->wx || !d->wy || !d->iwx
+  if (!d->ws || !d->acc || !d->zt || !d->ht || !d->cov0 || !d->cov1
+      || !d->win || !d->wx || !d->wy || !d->iwx
       || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0
       || (d->bf16 == 0 && !d->gbuf) || d->bf16 < 0
       || d->i8 < 0) {
@@ -681,11 +707,14 @@ reflect_map (int *map, int n, int p)
   }
 }
 
-/* The plane's patch grid: origins and reflection maps, and its canonical
- * split into tiles, which depends on the plane size alone.  sgemm may round
- * a row differently by the batch it sits in, so every caller (whole frame,
- * bands, any thread count) computes the same tiles and gets the same bytes.
- * An even number of tiles of at most `batch` patches keeps two workers
+/* The plane's patch grid: origins, reflection maps, the patch rows
+ * covering each plane row, and its canonical split into tiles, which
+ * depends on the plane size alone.  sgemm may round a row differently by
+ * the batch it sits in, so every caller (whole frame, bands, any thread
+ * count) computes the same tiles and gets the same bytes.  A tile is whole
+ * patch rows, as many as fit in `batch` patches (one at least, its GEMMs
+ * then in pieces of `batch`), so that it overlap-adds along x on its own;
+ * an even number of tiles, where the rows allow it, keeps two workers
  * balanced. */
 static int
 grid (VaeDenoiser *d, int w, int h, Grid *g)
@@ -699,16 +728,26 @@ grid (VaeDenoiser *d, int w, int h, Grid *g)
     reflect_map (d->ymap, h, d->ph);
     inverse_weights (d->iwx, w, d->xs, d->nx, d->wx, d->pw);
     inverse_weights (d->iwy, h, d->ys, d->ny, d->wy, d->ph);
+    for (int y = 0, a = 0, b = 0; y < h; y++) {
+      while (d->ys[a] + d->ph <= y)
+        a++;
+      while (b + 1 < d->ny && d->ys[b + 1] <= y)
+        b++;
+      d->cov0[y] = a;
+      d->cov1[y] = b;
+    }
     d->grid_w = w;
     d->grid_h = h;
   }
   g->nx = d->nx;
   g->ny = d->ny;
   g->n = (long) d->nx * d->ny;
-  g->n_tiles = (int) ((g->n + d->batch - 1) / d->batch);
-  if (g->n_tiles > 1 && (g->n_tiles & 1))
-    g->n_tiles++;
-  g->tile = (int) ((g->n + g->n_tiles - 1) / g->n_tiles);
+  g->rows = g->nx >= d->batch ? 1 : d->batch / g->nx;
+  g->n_tiles = (g->ny + g->rows - 1) / g->rows;
+  if (g->n_tiles > 1 && (g->n_tiles & 1)) {
+    g->rows = (g->ny + g->n_tiles) / (g->n_tiles + 1);
+    g->n_tiles = (g->ny + g->rows - 1) / g->rows;
+  }
   return VAE_OK;
 }
 
@@ -846,8 +885,9 @@ rows_convert (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
   }
 }
 
-/* Gathers patches [k0, k1) as bf16 into d->xb and sets their rows of z to
- * x − b (residual, x in float) or b, for tile_forward_bf16.  The tile's
+/* Gathers patches [k0, k1) as bf16 into d->xb and sets their rows of z
+ * (patch k0's first) to x − b (residual, x in float) or b, for
+ * tile_forward_bf16.  The tile's
  * source rows are converted once, then each patch row is copied from
  * them; planes smaller than a patch (reflected) go pixel by pixel. */
 static void
@@ -866,7 +906,7 @@ tile_gather_bf16 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
     for (long k = k0; k < k1; k++) {
       int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
       uint16_t *xb = d->xb + (size_t) (k - k0) * d->xb_ld;
-      float *zk = z + (size_t) k * P;
+      float *zk = z + (size_t) (k - k0) * P;
       if (pw == 8 && res) {
         /* the default patch: fixed-size copies the compiler vectorises */
         for (int i = 0; i < d->ph; i++) {
@@ -896,7 +936,7 @@ tile_gather_bf16 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   for (long k = k0; k < k1; k++) {
     int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
     uint16_t *xb = d->xb + (size_t) (k - k0) * d->xb_ld;
-    float *zk = z + (size_t) k * P;
+    float *zk = z + (size_t) (k - k0) * P;
     for (int i = 0; i < d->ph; i++) {
       int sy = d->ymap[py + i], o = i * pw;
       const int *xm = d->xmap + px;
@@ -971,8 +1011,8 @@ tile_gather_i8 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   }
 }
 
-/* Computes patches [k0, k1) of the grid into z (network units, the
- * denoised patch: x − ŷ for residual models). */
+/* Computes patches [k0, k1) of the grid into z, patch k0 first (network
+ * units, the denoised patch: x − ŷ for residual models). */
 static void
 tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
     const float *srcf, int src_stride, int w, long k0, long k1, float sigma,
@@ -986,12 +1026,12 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
 
   if (d->i8 && src8) {
     tile_gather_i8 (d, g, src8, src_stride, w, k0, k1);
-    tile_forward_i8 (d, n, feat, z + (size_t) k0 * c->n_in);
+    tile_forward_i8 (d, n, feat, z);
     return;
   }
   if (d->bf16) {
     tile_gather_bf16 (d, g, src8, srcf, src_stride, w, d->grid_h, k0, k1, z);
-    tile_forward_bf16 (d, n, feat, z + (size_t) k0 * c->n_in);
+    tile_forward_bf16 (d, n, feat, z);
     return;
   }
   for (long k = k0; k < k1; k++) {
@@ -1016,7 +1056,7 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
       }
     }
   }
-  tile_forward (d, n, feat, z + (size_t) k0 * c->n_in);
+  tile_forward (d, n, feat, z);
 }
 
 /* Row i of the n evenly spaced patches zk[0], zk[P], … (origins 0, s, 2s,
@@ -1095,65 +1135,126 @@ blend_rows_8_4 (float *acc, size_t ld, const float *zk, const float *win,
   }
 }
 
-/* Overlap-adds the patches covering rows [row0, row1) from z, in the grid's
- * order whatever the band, and writes those rows. */
+/* One patch row's outputs z (nx patches) overlap-added along x into its
+ * ph strip rows of w (zeroed here): each pixel's sum in the patches' order. */
 VAE_AVX2_CLONE static void
-blend (VaeDenoiser *d, const Grid *g, const float *z, uint8_t *dst8,
-    float *dstf, int dst_stride, int w, int row0, int row1)
+hblend (const VaeDenoiser *d, const Grid *g, const float *z, float *strip,
+    int w)
 {
-  const VaeConfig *c = &d->m->cfg;
-  int P = c->n_in, pw = d->pw, s = d->stride;
+  int P = d->m->cfg.n_in, pw = d->pw, ph = d->ph, s = d->stride;
   /* patches at origins 0, s, 2s, … and a last one flush with the border */
   int nreg = d->xs[g->nx - 1] == (g->nx - 1) * s ? g->nx : g->nx - 1;
   int rows = w >= pw && s <= pw && pw <= 2 * s && nreg >= 1;
 
-  memset (d->acc, 0, (size_t) (row1 - row0) * w * sizeof (float));
-  for (int iy = 0; iy < g->ny; iy++) {
-    int py = d->ys[iy];
-    int i0, i1;
-    if (py >= row1 || py + d->ph <= row0)
-      continue;
-    i0 = row0 - py > 0 ? row0 - py : 0;
-    i1 = row1 - py < d->ph ? row1 - py : d->ph;
-    if (rows) {
-      /* the regular patches row by row, then the flush one as below */
-      const float *zk = z + (size_t) iy * g->nx * P;
-      if (pw == 8 && s == 4)    /* the default */
-        blend_rows_8_4 (d->acc + (size_t) (py + i0 - row0) * w, (size_t) w,
-            zk, d->win, nreg, P, i0, i1);
-      else
-        for (int i = i0; i < i1; i++)
-          blend_row (d->acc + (size_t) (py + i - row0) * w, zk + i * pw,
-              d->win + i * pw, nreg, P, s, pw);
-    }
-    for (int ix = rows ? nreg : 0; ix < g->nx; ix++) {
-      int px = d->xs[ix];
-      int j1 = w - px < pw ? w - px : pw;
-      const float *zk = z + ((size_t) iy * g->nx + ix) * P;
-      for (int i = i0; i < i1; i++) {
-        size_t o = (size_t) (py + i - row0) * w + px;
-        float *acc = d->acc + o;
-        const float *zr = zk + i * pw, *wr = d->win + i * pw;
-        for (int j = 0; j < j1; j++)
-          acc[j] += wr[j] * zr[j];
-      }
+  memset (strip, 0, (size_t) ph * w * sizeof (float));
+  if (rows && pw == 8 && s == 4)        /* the default */
+    blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P, 0, ph);
+  else if (rows)
+    for (int i = 0; i < ph; i++)
+      blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg, P,
+          s, pw);
+  /* then the flush patch, or every patch where the rows above do not
+   * apply */
+  for (int ix = rows ? nreg : 0; ix < g->nx; ix++) {
+    int px = d->xs[ix];
+    int j1 = w - px < pw ? w - px : pw;
+    const float *zk = z + (size_t) ix * P;
+    for (int i = 0; i < ph; i++) {
+      float *acc = strip + (size_t) i * w + px;
+      const float *zr = zk + i * pw, *wr = d->win + i * pw;
+      for (int j = 0; j < j1; j++)
+        acc[j] += wr[j] * zr[j];
     }
   }
-  for (int yy = row0; yy < row1; yy++) {
-    const float *acc = d->acc + (size_t) (yy - row0) * w;
-    const float *iwx = d->iwx;
-    if (dst8) {
-      uint8_t *o = dst8 + (size_t) yy * dst_stride;
-      float k = 255.0f * c->norm_scale * d->iwy[yy], b = 255.0f * c->norm_mean;
-      for (int x = 0; x < w; x++) {
-        o[x] = to_u8 (acc[x] * iwx[x] * k + b);
-      }
-    } else {
-      float *o = dstf + (size_t) yy * dst_stride;
-      float k = c->norm_scale * d->iwy[yy];
+}
+
+/* Plane row y from the strip rows r[0 .. n) of the patch rows covering it,
+ * summed in their order, normalised by the windows' sums and written. */
+VAE_AVX2_CLONE static void
+out_row (VaeDenoiser *d, const float *const *r, int n, uint8_t *dst8,
+    float *dstf, int dst_stride, int y, int w)
+{
+  const VaeConfig *c = &d->m->cfg;
+  const float *iwx = d->iwx, *v = r[0];
+
+  if (n > 1) {
+    float *a = d->acc;
+    for (int x = 0; x < w; x++)
+      a[x] = r[0][x] + r[1][x];
+    for (int q = 2; q < n; q++)
       for (int x = 0; x < w; x++)
-        o[x] = acc[x] * iwx[x] * k + c->norm_mean;
+        a[x] += r[q][x];
+    v = a;
+  }
+  if (dst8) {
+    uint8_t *o = dst8 + (size_t) y * dst_stride;
+    float k = 255.0f * c->norm_scale * d->iwy[y], b = 255.0f * c->norm_mean;
+    for (int x = 0; x < w; x++)
+      o[x] = to_u8 (v[x] * iwx[x] * k + b);
+  } else {
+    float *o = dstf + (size_t) y * dst_stride;
+    float k = c->norm_scale * d->iwy[y];
+    for (int x = 0; x < w; x++)
+      o[x] = v[x] * iwx[x] * k + c->norm_mean;
+  }
+}
+
+/* Tile t: its patches computed and overlap-added along x (in cache, per
+ * denoiser), then each plane row of [row0, row1) it covers: written when
+ * the tile's patch rows are all that cover it, else its strip rows go to
+ * the store (patch row iy's strip row i at (iy · ph + i) · w) for blend(). */
+static void
+tile_run (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
+    const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
+    int dst_stride, int w, int h, int t, int row0, int row1, float sigma,
+    float *store)
+{
+  int P = d->m->cfg.n_in, ph = d->ph;
+  int iy0 = t * g->rows, iy1 = iy0 + g->rows < g->ny ? iy0 + g->rows : g->ny;
+  long k0 = (long) iy0 * g->nx, k1 = (long) iy1 * g->nx;
+  int y0 = d->ys[iy0], y1 = d->ys[iy1 - 1] + ph;
+  const float *r[VAE_MAX_PATCH + 1];
+
+  for (long k = k0; k < k1; k += d->batch)
+    tile_compute (d, g, src8, srcf, src_stride, w, k,
+        k + d->batch < k1 ? k + d->batch : k1, sigma,
+        d->zt + (size_t) (k - k0) * P);
+  for (int iy = iy0; iy < iy1; iy++)
+    hblend (d, g, d->zt + (size_t) (iy - iy0) * g->nx * P,
+        d->ht + (size_t) (iy - iy0) * ph * w, w);
+  y0 = y0 > row0 ? y0 : row0;
+  y1 = y1 < row1 ? y1 : row1;
+  y1 = y1 < h ? y1 : h;
+  for (int y = y0; y < y1; y++) {
+    int a = d->cov0[y], b = d->cov1[y];
+    if (a >= iy0 && b < iy1) {
+      for (int iy = a; iy <= b; iy++)
+        r[iy - a] = d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w;
+      out_row (d, r, b - a + 1, dst8, dstf, dst_stride, y, w);
+      continue;
     }
+    for (int iy = a > iy0 ? a : iy0; iy <= b && iy < iy1; iy++)
+      memcpy (store + ((size_t) iy * ph + (y - d->ys[iy])) * w,
+          d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w,
+          (size_t) w * sizeof (float));
+  }
+}
+
+/* Rows [row0, row1) covered by patch rows of more than one tile, from the
+ * strips the tiles left in the store. */
+static void
+blend (VaeDenoiser *d, const Grid *g, const float *store, uint8_t *dst8,
+    float *dstf, int dst_stride, int w, int row0, int row1)
+{
+  const float *r[VAE_MAX_PATCH + 1];
+
+  for (int y = row0; y < row1; y++) {
+    int a = d->cov0[y], b = d->cov1[y];
+    if (a / g->rows == b / g->rows)
+      continue;               /* written by its tile */
+    for (int iy = a; iy <= b; iy++)
+      r[iy - a] = store + ((size_t) iy * d->ph + (y - d->ys[iy])) * w;
+    out_row (d, r, b - a + 1, dst8, dstf, dst_stride, y, w);
   }
 }
 
@@ -1163,8 +1264,6 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
     int row1, float sigma)
 {
   Grid g;
-  long k0, k1;
-  int iy0 = -1, iy1 = -1;
 
   if (d->conv)
     return conv_run (d, src8, srcf, src_stride, dst8, dstf, dst_stride, w, h,
@@ -1173,26 +1272,15 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
       || !isfinite (sigma))
     return VAE_ERR_ARG;
   if (d->z == NULL) {
-    /* the one-call path keeps its own patch store, made on first use */
+    /* the one-call path keeps its own store, made on first use */
     d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
     if (d->z == NULL)
       return VAE_ERR_NOMEM;
   }
-  /* the patch rows this band needs, widened to whole tiles */
-  for (int iy = 0; iy < g.ny; iy++) {
-    int py = d->ys[iy];
-    if (py >= row1 || py + d->ph <= row0)
-      continue;
-    if (iy0 < 0)
-      iy0 = iy;
-    iy1 = iy;
-  }
-  k0 = (long) iy0 * g.nx / g.tile * g.tile;
-  k1 = ((long) (iy1 + 1) * g.nx + g.tile - 1) / g.tile * g.tile;
-  k1 = k1 < g.n ? k1 : g.n;
-  for (long k = k0; k < k1; k += g.tile)
-    tile_compute (d, &g, src8, srcf, src_stride, w, k,
-        k + g.tile < k1 ? k + g.tile : k1, sigma, d->z);
+  /* the tiles whose patch rows cover the band */
+  for (int t = d->cov0[row0] / g.rows; t <= d->cov1[row1 - 1] / g.rows; t++)
+    tile_run (d, &g, src8, srcf, src_stride, dst8, dstf, dst_stride, w, h, t,
+        row0, row1, sigma, d->z);
   blend (d, &g, d->z, dst8, dstf, dst_stride, w, row0, row1);
   return VAE_OK;
 }
@@ -1217,10 +1305,10 @@ vae_denoiser_n_tiles (VaeDenoiser *d, int w, int h)
 
 int
 vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
-    int w, int h, int tile, float sigma, float *store)
+    uint8_t *dst, int dst_stride, int w, int h, int tile, float sigma,
+    float *store)
 {
   Grid g;
-  long k0;
   if (d->conv) {
     if (src_stride < w || tile < 0 || tile >= vae_denoiser_n_tiles (d, w, h)
         || store == NULL || !isfinite (sigma))
@@ -1228,13 +1316,12 @@ vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
     conv_tile (d, src, NULL, src_stride, w, h, tile, sigma, store);
     return VAE_OK;
   }
-  if (grid (d, w, h, &g) != VAE_OK || src_stride < w || tile < 0
-      || tile >= g.n_tiles || store == NULL || !isfinite (sigma))
+  if (grid (d, w, h, &g) != VAE_OK || src_stride < w || dst == NULL
+      || dst_stride < w || tile < 0 || tile >= g.n_tiles || store == NULL
+      || !isfinite (sigma))
     return VAE_ERR_ARG;
-  k0 = (long) tile * g.tile;
-  if (k0 < g.n)
-    tile_compute (d, &g, src, NULL, src_stride, w, k0,
-        k0 + g.tile < g.n ? k0 + g.tile : g.n, sigma, store);
+  tile_run (d, &g, src, NULL, src_stride, dst, NULL, dst_stride, w, h, tile,
+      0, h, sigma, store);
   return VAE_OK;
 }
 

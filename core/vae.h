@@ -480,19 +480,25 @@ int vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
     float sigma);
 
 /* The same in two phases, for a pool of workers with one denoiser each
- * (all made alike) and one shared patch store of
- * vae_denoiser_store_floats() floats:
+ * (all made alike) and one shared store of vae_denoiser_store_floats()
+ * floats:
  *   1. the n = vae_denoiser_n_tiles (d, w, h) tiles of the plane, in any
- *      order and on any worker: vae_denoiser_tile_u8 (d_k, …, tile, …);
+ *      order and on any worker: vae_denoiser_tile_u8 (d_k, …, tile, …),
+ *      which writes the output rows that tile's patches alone cover and
+ *      leaves its share of the others in the store;
  *   2. once all are done, any split of the rows into bands:
- *      vae_denoiser_blend_u8 (d_k, store, dst, …, row0, row1).
- * No patch is computed twice, GEMMs are tiles of up to opts.batch patches
- * whatever the frame width, and the bytes equal vae_denoiser_run_u8's for
- * any number of workers.  n_tiles is 0 for a plane the denoiser cannot take. */
+ *      vae_denoiser_blend_u8 (d_k, store, dst, …, row0, row1), which writes
+ *      the rows shared by two tiles.
+ * A tile is whole rows of patches; no patch is computed twice, GEMMs are of
+ * up to opts.batch patches whatever the frame width, and the bytes equal
+ * vae_denoiser_run_u8's for any number of workers.  n_tiles is 0 for a
+ * plane the denoiser cannot take.  (Convolutional models leave every row to
+ * phase 2.) */
 size_t vae_denoiser_store_floats (const VaeDenoiser *d);
 int vae_denoiser_n_tiles (VaeDenoiser *d, int w, int h);
 int vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
-    int w, int h, int tile, float sigma, float *store);
+    uint8_t *dst, int dst_stride, int w, int h, int tile, float sigma,
+    float *store);
 int vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
     int dst_stride, int w, int h, int row0, int row1);
 

@@ -376,8 +376,10 @@ gst_vae_denoise_band_barrier (GstVaeDenoise * self)
   g_mutex_unlock (&self->pool_lock);
 }
 
-/* Each plane in two phases: the bands share its GEMM tiles, then blend
- * their own rows from the common patch store.  A band claims the next tile
+/* Each plane in two phases: the bands share its tiles (a tile computes
+ * whole patch rows and writes the output rows they alone cover), then
+ * write the rows of their own band that two tiles share, from the common
+ * store.  A band claims the next tile
  * until none is left, so a band slowed down (another process on its core)
  * leaves its share to the others instead of holding them at the barrier.
  * No patch is computed twice and the bytes depend neither on the number of
@@ -404,7 +406,8 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
       if (t >= n_tiles)
         break;
       status = vae_denoiser_tile_u8 (d, job->src, job->src_stride,
-          job->width, job->height, t, self->sigma, store);
+          job->dst, job->dst_stride, job->width, job->height, t, self->sigma,
+          store);
     }
     gst_vae_denoise_band_barrier (self);
     if (status == VAE_OK && r0 < r1)

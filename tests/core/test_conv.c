@@ -302,13 +302,14 @@ test_denoiser (VaeConfig cfg, const char *name)
     store = malloc (vae_denoiser_store_floats (d2) * sizeof (float));
     CHECK (n_tiles >= 1, "n_tiles");
     for (int t = n_tiles - 1; t >= 0; t--)
-      CHECK (vae_denoiser_tile_u8 (d2, x8, w, w, h, t, 20.0f, store)
+      CHECK (vae_denoiser_tile_u8 (d2, x8, w, b8, w, w, h, t, 20.0f, store)
           == VAE_OK, "tile %d", t);
     memset (b8, 0, n);
     CHECK (vae_denoiser_blend_u8 (d2, store, b8, w, w, h, 0, h) == VAE_OK,
         "blend");
     CHECK (memcmp (a8, b8, n) == 0, "%dx%d: two-phase bytes differ", w, h);
-    CHECK (vae_denoiser_tile_u8 (d2, x8, w, w, h, n_tiles, 20.0f, store)
+    CHECK (vae_denoiser_tile_u8 (d2, x8, w, b8, w, w, h, n_tiles, 20.0f,
+            store)
         == VAE_ERR_ARG, "tile past the end accepted");
     CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w + 1, h, 0, h, 20.0f)
         == VAE_ERR_ARG, "plane wider than the denoiser accepted");
