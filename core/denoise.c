@@ -987,27 +987,37 @@ tile_forward_i8 (VaeDenoiser *d, int n, float feat, float *z)
         d->qmul[nl - 1], d->qadd[nl - 1], z, NULL, c->n_in);
 }
 
-/* Gathers patches [k0, k1) of an 8-bit plane into d->xq. */
+/* Gathers patches [k0, k1) of an 8-bit plane into d->xq: along each patch
+ * row a source row at a time, which reads the plane in order. */
 static void
 tile_gather_i8 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
     int src_stride, int w, long k0, long k1)
 {
-  int pw = d->pw;
+  int pw = d->pw, ld = d->xq_ld;
 
-  for (long k = k0; k < k1; k++) {
-    int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
-    uint8_t *xq = d->xq + (size_t) (k - k0) * d->xq_ld;
+  for (long k = k0; k < k1;) {
+    int iy = (int) (k / g->nx), ix0 = (int) (k % g->nx);
+    int ix1 = k1 - k < g->nx - ix0 ? ix0 + (int) (k1 - k) : g->nx;
+    int py = d->ys[iy];
+    uint8_t *xq = d->xq + (size_t) (k - k0) * ld;
     for (int i = 0; i < d->ph; i++) {
       const uint8_t *sr = src8 + (size_t) d->ymap[py + i] * src_stride;
-      const int *xm = d->xmap + px;
-      if (px + pw <= w && pw == 8)
-        memcpy (xq + i * 8, sr + px, 8);        /* one 8-byte move */
-      else if (px + pw <= w)
-        memcpy (xq + i * pw, sr + px, (size_t) pw);
-      else                    /* reflected: a plane narrower than a patch */
-        for (int j = 0; j < pw; j++)
-          xq[i * pw + j] = sr[xm[j]];
+      uint8_t *xr = xq + i * pw;
+      int ix = ix0;
+      if (pw == 8)              /* the default patch: 8-byte moves */
+        for (; ix < ix1 && d->xs[ix] + 8 <= w; ix++)
+          memcpy (xr + (size_t) (ix - ix0) * ld, sr + d->xs[ix], 8);
+      for (; ix < ix1; ix++) {
+        int px = d->xs[ix];
+        uint8_t *o = xr + (size_t) (ix - ix0) * ld;
+        if (px + pw <= w)
+          memcpy (o, sr + px, (size_t) pw);
+        else                  /* reflected: a plane narrower than a patch */
+          for (int j = 0; j < pw; j++)
+            o[j] = sr[d->xmap[px + j]];
+      }
     }
+    k += ix1 - ix0;
   }
 }
 
@@ -1177,7 +1187,7 @@ out_row (VaeDenoiser *d, const float *const *r, int n, uint8_t *dst8,
   const VaeConfig *c = &d->m->cfg;
   const float *iwx = d->iwx, *v = r[0];
 
-  if (n > 1) {
+  if (n > 2) {
     float *a = d->acc;
     for (int x = 0; x < w; x++)
       a[x] = r[0][x] + r[1][x];
@@ -1186,11 +1196,24 @@ out_row (VaeDenoiser *d, const float *const *r, int n, uint8_t *dst8,
         a[x] += r[q][x];
     v = a;
   }
-  if (dst8) {
+  if (dst8 && n == 2) {
+    /* two patch rows, the default's every row: the sum in passing */
+    uint8_t *o = dst8 + (size_t) y * dst_stride;
+    const float *r0 = r[0], *r1 = r[1];
+    float k = 255.0f * c->norm_scale * d->iwy[y], b = 255.0f * c->norm_mean;
+    for (int x = 0; x < w; x++)
+      o[x] = to_u8 ((r0[x] + r1[x]) * iwx[x] * k + b);
+  } else if (dst8) {
     uint8_t *o = dst8 + (size_t) y * dst_stride;
     float k = 255.0f * c->norm_scale * d->iwy[y], b = 255.0f * c->norm_mean;
     for (int x = 0; x < w; x++)
       o[x] = to_u8 (v[x] * iwx[x] * k + b);
+  } else if (n == 2) {
+    float *o = dstf + (size_t) y * dst_stride;
+    const float *r0 = r[0], *r1 = r[1];
+    float k = c->norm_scale * d->iwy[y];
+    for (int x = 0; x < w; x++)
+      o[x] = (r0[x] + r1[x]) * iwx[x] * k + c->norm_mean;
   } else {
     float *o = dstf + (size_t) y * dst_stride;
     float k = c->norm_scale * d->iwy[y];
