@@ -29,7 +29,7 @@
 #
 # Env (defaults in brackets): BUILD [build]  MODEL [models/denoise-s.safetensors]
 #   REPS [5]  CORE_REPS [REPS] runs of the core split  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [40] frames per gst run
-#   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [2]
+#   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [3]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
 #   ALT_STRIDES ["6 2"] extra vaedenoise PSNR/fps rows with these patch steps
@@ -72,7 +72,7 @@ FRAMES=${FRAMES:-120}
 GST_FRAMES=${GST_FRAMES:-40}
 MID_FRAMES=${MID_FRAMES:-30}
 SLOW_FRAMES=${SLOW_FRAMES:-5}
-TRAIN_REPS=${TRAIN_REPS:-2}
+TRAIN_REPS=${TRAIN_REPS:-3}
 SIGMA=25
 SWEEP="320x240 640x480 960x540 1280x720 1920x1080"
 
