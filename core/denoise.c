@@ -1070,7 +1070,7 @@ tile_compute (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
 }
 
 /* Row i of the n evenly spaced patches zk[0], zk[P], … (origins 0, s, 2s,
- * … relative to acc) added to acc, for s ≤ p ≤ 2s: pixel j of the group
+ * … from acc's first pixel) added to acc, for s ≤ p ≤ 2s: pixel j of the group
  * [g·s, g·s + s) takes patch g − 1's value j + s (when j + s < p), then
  * patch g's value j, the grid's order.  Unlike a loop over patches, no load
  * reads a store it half overlaps (which stalls store forwarding). */
@@ -1119,27 +1119,27 @@ st4 (float *p, v4f v)
   memcpy (p, &v, sizeof v);
 }
 
-/* Rows [i0, i1) of one patch row, acc at row i0: the group loop outside,
- * so z is read in order (it streams from memory) and each group of acc is
- * loaded and stored once. */
+/* The 8 rows of one patch row (rows ld apart in acc), the group loop
+ * outside: z is read in order and each group of acc is loaded and stored
+ * once. */
 static inline void
 blend_rows_8_4 (float *acc, size_t ld, const float *zk, const float *win,
-    int n, int P, int i0, int i1)
+    int n, int P)
 {
-  for (int i = i0; i < i1; i++) {
-    float *a = acc + (size_t) (i - i0) * ld;
+  for (int i = 0; i < 8; i++) {
+    float *a = acc + (size_t) i * ld;
     st4 (a, ld4 (a) + ld4 (win + 8 * i) * ld4 (zk + 8 * i));
   }
   for (int g = 1; g < n; g++) {
     const float *zr = zk + (size_t) g * P, *zl = zr - P + 4;
-    for (int i = i0; i < i1; i++) {
-      float *a = acc + (size_t) (i - i0) * ld + 4 * g;
+    for (int i = 0; i < 8; i++) {
+      float *a = acc + (size_t) i * ld + 4 * g;
       v4f v = ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zl + 8 * i);
       st4 (a, v + ld4 (win + 8 * i) * ld4 (zr + 8 * i));
     }
   }
-  for (int i = i0; i < i1; i++) {
-    float *a = acc + (size_t) (i - i0) * ld + 4 * n;
+  for (int i = 0; i < 8; i++) {
+    float *a = acc + (size_t) i * ld + 4 * n;
     st4 (a, ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zk + (size_t) (n - 1) * P
             + 8 * i + 4));
   }
@@ -1157,8 +1157,8 @@ hblend (const VaeDenoiser *d, const Grid *g, const float *z, float *strip,
   int rows = w >= pw && s <= pw && pw <= 2 * s && nreg >= 1;
 
   memset (strip, 0, (size_t) ph * w * sizeof (float));
-  if (rows && pw == 8 && s == 4)        /* the default */
-    blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P, 0, ph);
+  if (rows && pw == 8 && ph == 8 && s == 4)    /* the default */
+    blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P);
   else if (rows)
     for (int i = 0; i < ph; i++)
       blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg, P,
