@@ -28,7 +28,7 @@
 # start-up are outside it), divided by N-1 frames.
 #
 # Env (defaults in brackets): BUILD [build]  MODEL [models/denoise-s.safetensors]
-#   REPS [5]  CORE_REPS [REPS] runs of the core split  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [40] frames per gst run
+#   REPS [5]  CORE_REPS [REPS] runs of the core split  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [120] frames per gst run at 1280x720 (as many pixels at other sizes; GRAY8 clips repeated as needed, I420 and fp32 runs at most the clip)
 #   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [3]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
@@ -69,7 +69,7 @@ fi
 REPS=${REPS:-5}
 SWEEP_REPS=${SWEEP_REPS:-$((2 * REPS + 1))}
 FRAMES=${FRAMES:-120}
-GST_FRAMES=${GST_FRAMES:-40}
+GST_FRAMES=${GST_FRAMES:-120}
 MID_FRAMES=${MID_FRAMES:-30}
 SLOW_FRAMES=${SLOW_FRAMES:-5}
 TRAIN_REPS=${TRAIN_REPS:-3}
@@ -244,33 +244,45 @@ src_i420() {
     local w=${1%x*} h=${1#*x}
     echo "filesrc location=$2 blocksize=$((w * h * 3 / 2)) num-buffers=$3 ! rawvideoparse format=i420 width=$w height=$h framerate=30/1"
 }
-frames_for() { # size -> frames per gst run (at most the clip)
-    local w=${1%x*} h=${1#*x} n
-    n=$(awk -v p=$((w * h)) -v g="$GST_FRAMES" 'BEGIN{n=int(g*921600/p); if(n<10)n=10; print n}')
-    ((n > FRAMES)) && n=$FRAMES
-    echo "$n"
+frames_for() { # size -> frames per gst run: GST_FRAMES at 1280x720, the same pixels at other sizes
+    local w=${1%x*} h=${1#*x}
+    awk -v p=$((w * h)) -v g="$GST_FRAMES" 'BEGIN{n=int(g*921600/p); if(n<10)n=10; print n}'
+}
+i420_frames() { local n; n=$(frames_for "$1"); ((n > FRAMES)) && n=$FRAMES; echo "$n"; }
+# gray_clip SIZE FRAMES: the noisy clip, or where a run wants more frames than
+# it has, the clip repeated (made once), so every size's runs last about as long
+gray_clip() {
+    local base reps f
+    base=$(noisy_clip "$1")
+    (($2 <= FRAMES)) && { echo "$base"; return; }
+    reps=$((($2 + FRAMES - 1) / FRAMES))
+    f=$WORK/out/camera_$1_${FRAMES}x${reps}_noisy.gray
+    if [[ ! -s $f || $f -ot $base ]]; then
+        for ((i = 0; i < reps; i++)); do cat "$base"; done >"$f"
+    fi
+    echo "$f"
 }
 VAE="vaedenoise model=$MODEL noise-level=$SIGMA"
 say "== gst-launch: vaedenoise grid and size sweep ($REPS interleaved repeats)"
 for ((r = 0; r < REPS; r++)); do
     for s in 640x480 1280x720; do
-        n=$(frames_for "$s")
+        n=$(frames_for "$s") ni=$(i420_frames "$s")
         for t in 1 2; do
             # shellcheck disable=SC2046
-            gst_run "dn GRAY8 $s $t" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! $VAE n-threads=$t ! fakesink sync=false
-            gst_run "dn I420 $s $t" "$n" $(src_i420 "$s" "$WORK/out/camera_${s}_${FRAMES}_noisy.i420" "$n") ! $VAE n-threads=$t ! fakesink sync=false
+            gst_run "dn GRAY8 $s $t" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! $VAE n-threads=$t ! fakesink sync=false
+            gst_run "dn I420 $s $t" "$ni" $(src_i420 "$s" "$WORK/out/camera_${s}_${FRAMES}_noisy.i420" "$ni") ! $VAE n-threads=$t ! fakesink sync=false
         done
-        gst_run "grid-base GRAY8 $s" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! identity ! fakesink sync=false
+        gst_run "grid-base GRAY8 $s" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! identity ! fakesink sync=false
         if [[ -n $CORE_FP32 ]]; then
             for t in 1 2; do
                 # shellcheck disable=SC2046
-                gst_run "dn32 GRAY8 $s $t" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! $VAE n-threads=$t precision=fp32 ! fakesink sync=false
+                gst_run "dn32 GRAY8 $s $t" "$ni" $(src_gray "$s" "$(noisy_clip "$s")" "$ni") ! $VAE n-threads=$t precision=fp32 ! fakesink sync=false
             done
         fi
     done
     for s in 320x240 960x540 1920x1080; do
         n=$(frames_for "$s")
-        gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
+        gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
     done
     say "   repeat $((r + 1))/$REPS done"
 done
@@ -280,7 +292,7 @@ for ((r = REPS; r < SWEEP_REPS; r++)); do
     for s in $SWEEP; do
         n=$(frames_for "$s")
         # shellcheck disable=SC2046
-        gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(noisy_clip "$s")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
+        gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
     done
 done
 ((SWEEP_REPS > REPS)) && say "   size sweep: $SWEEP_REPS repeats in all"
@@ -460,12 +472,13 @@ echo "| size | format | n-threads | frames | ms/frame min | ms/frame median | fp
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 # grid_rows KEY SIZE LABEL: the 1- and 2-thread rows of one configuration
 grid_rows() {
-    local key=$1 s=$2 label=$3 px=$(( ${2%x*} * ${2#*x} )) m1 d1 mn md ob sp
+    local key=$1 s=$2 label=$3 px=$(( ${2%x*} * ${2#*x} )) m1 d1 mn md ob sp nf
+    nf=$(frames_for "$s"); [[ $key == "dn GRAY8" ]] || nf=$(i420_frames "$s")
     read -r m1 d1 _ < <(gst_stat "$key $s 1")
     for t in 1 2; do
         read -r mn md ob < <(gst_stat "$key $s $t")
         sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
-        echo "| ${s/x/×} | $label | $t | $(frames_for "$s") | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
+        echo "| ${s/x/×} | $label | $t | $nf | $(fmt "$mn") | $(fmt "$md") | $(awk -v m="$md" 'BEGIN{if(m>0)printf "%.1f", 1000/m; else print "–"}') | $(awk -v m="$md" -v p="$px" 'BEGIN{printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
     done
 }
 for s in 640x480 1280x720; do
