@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - the project's performance suite, one run, one Markdown report.
 #
-#   bench/run.sh                          # build/ must exist (meson setup build && ninja -C build)
+#   bench/run.sh                          # installs what it needs, builds build/, runs (fresh clone: one command)
 #   BUILD=/tmp/bb bench/run.sh            # another build dir (absolute, or relative to the repo)
 #   QUICK=1 bench/run.sh                  # a few minutes: fewer frames, repeats and peers
 #   meson test -C BUILD --benchmark       # the same, as the build's benchmark target
@@ -36,6 +36,7 @@
 #   ALT_MODELS [models/denoise-cnn.safetensors when present] extra vaedenoise rows
 #              with these models, over the first MID_FRAMES frames
 #   BENCH_NICE [unset] e.g. -20 (root): run everything at that nice level
+#   BENCH_SETUP [1] 0 = skip installing packages and building (else tools/setup-debian.sh, ffmpeg, time)
 # Needs: gst-launch-1.0, ffmpeg, /usr/bin/time, bc-free awk; /usr/bin/python3 with
 # torch for the training peer (skipped without it).
 set -euo pipefail
@@ -77,12 +78,31 @@ SIGMA=25
 SWEEP="320x240 640x480 960x540 1280x720 1920x1080"
 
 die() { echo "bench: $*" >&2; exit 1; }
+[[ -x $TOOLS/peer_bench.sh ]] || die "no $TOOLS/peer_bench.sh (set SHARED)"
+# From a fresh clone on Debian 12 this one command is enough: unless
+# BENCH_SETUP=0 (the meson benchmark target, whose build is its own), the
+# run first installs what it needs (tools/setup-debian.sh's packages, which
+# include python3-torch for the training peer; ffmpeg for the peers; GNU time
+# for peak memory) and builds, or brings the build up to date with the tree.
+if [[ ${BENCH_SETUP:-1} != 0 ]]; then
+    SUDO=""
+    [[ $(id -u) -eq 0 ]] || SUDO=sudo
+    extra=()
+    command -v ffmpeg >/dev/null || extra+=(ffmpeg)
+    [[ -x /usr/bin/time ]] || extra+=(time)
+    if ((${#extra[@]})); then
+        echo "bench: installing ${extra[*]}" >&2
+        $SUDO apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${extra[@]}" >&2 \
+            || die "could not install ${extra[*]}"
+    fi
+    BUILD_DIR=$BUILD "$ROOT/tools/setup-debian.sh" >&2 || die "set-up or build failed (tools/setup-debian.sh)"
+fi
 for b in "$BUILD/bench/denoise_bench" "$BUILD/bench/train_gemm_bench" "$BUILD/bench/libmalloc_count.so" "$BUILD/tools/vae"; do
     [[ -e $b ]] || die "missing $b: meson setup $BUILD && ninja -C $BUILD"
 done
 [[ -e $BUILD/plugin/libgstvae.so ]] || die "the plugin is not built in $BUILD/plugin"
 for p in gst-launch-1.0 ffmpeg /usr/bin/time; do command -v "$p" >/dev/null || die "missing $p"; done
-[[ -x $TOOLS/peer_bench.sh ]] || die "no $TOOLS/peer_bench.sh (set SHARED)"
 
 mkdir -p "$WORK/log" "$WORK/out"
 LOG=$WORK/log/run_$(date +%Y%m%d_%H%M%S).log
