@@ -226,7 +226,16 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
       adam_range (m, adam->o, adam->step, 0, m->n_params);
     return;
   }
-  memset (grads, 0, m->n_params * sizeof (float));
+  /* Each layer's dW is written whole by its backward (dense_backward_set),
+   * so only what is added to (the biases) and the slices' padding start
+   * at zero: clearing all of grads cost a full pass over them a step */
+  for (int l = 0; l < nl; l++) {
+    const VaeLayer *L = &m->layers[l];
+    size_t end = l + 1 < nl ? m->layers[l + 1].w_off : m->n_params;
+    size_t wend = L->w_off + (size_t) L->n_in * L->n_out;
+    memset (grads + wend, 0, (L->b_off - wend) * sizeof (float));
+    memset (grads + L->b_off, 0, (end - L->b_off) * sizeof (float));
+  }
 
   /* forward: encoder */
   vae_load_input (m, ws, x_in, batch, level, 0.0f);
