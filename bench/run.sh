@@ -85,18 +85,8 @@ die() { echo "bench: $*" >&2; exit 1; }
 # include python3-torch for the training peer; ffmpeg for the peers; GNU time
 # for peak memory) and builds, or brings the build up to date with the tree.
 if [[ ${BENCH_SETUP:-1} != 0 ]]; then
-    SUDO=""
-    [[ $(id -u) -eq 0 ]] || SUDO=sudo
-    extra=()
-    command -v ffmpeg >/dev/null || extra+=(ffmpeg)
-    [[ -x /usr/bin/time ]] || extra+=(time)
-    if ((${#extra[@]})); then
-        echo "bench: installing ${extra[*]}" >&2
-        $SUDO apt-get update -q >&2
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${extra[@]}" >&2 \
-            || die "could not install ${extra[*]}"
-    fi
-    BUILD_DIR=$BUILD "$ROOT/tools/setup-debian.sh" >&2 || die "set-up or build failed (tools/setup-debian.sh)"
+    SETUP_EXTRA_PKGS="ffmpeg time" BUILD_DIR=$BUILD "$ROOT/tools/setup-debian.sh" >&2 \
+        || die "set-up or build failed (tools/setup-debian.sh)"
 fi
 for b in "$BUILD/bench/denoise_bench" "$BUILD/bench/train_gemm_bench" "$BUILD/bench/libmalloc_count.so" "$BUILD/tools/vae"; do
     [[ -e $b ]] || die "missing $b: meson setup $BUILD && ninja -C $BUILD"

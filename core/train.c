@@ -186,6 +186,14 @@ typedef struct {
   long step;
 } AdamInPass;
 
+/* The end of layer l's slice of the parameters (its weights, padding,
+ * biases, padding): the slices tile n_params */
+static size_t
+layer_end (const VaeModel *m, int l)
+{
+  return l + 1 < m->n_layers ? m->layers[l + 1].w_off : m->n_params;
+}
+
 static void
 layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
     const float *x, float *dx, int batch, const AdamInPass *adam)
@@ -196,9 +204,7 @@ layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
       ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
       L->n_out, L->act);
   if (adam != NULL) {
-    /* the layer's slice with its padding: the slices tile n_params */
-    size_t end = l + 1 < m->n_layers ? m->layers[l + 1].w_off : m->n_params;
-    adam_range (m, adam->o, adam->step, L->w_off, end);
+    adam_range (m, adam->o, adam->step, L->w_off, layer_end (m, l));
   }
 }
 
@@ -231,10 +237,8 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
    * at zero: clearing all of grads cost a full pass over them a step */
   for (int l = 0; l < nl; l++) {
     const VaeLayer *L = &m->layers[l];
-    size_t end = l + 1 < nl ? m->layers[l + 1].w_off : m->n_params;
     size_t wend = L->w_off + (size_t) L->n_in * L->n_out;
-    memset (grads + wend, 0, (L->b_off - wend) * sizeof (float));
-    memset (grads + L->b_off, 0, (end - L->b_off) * sizeof (float));
+    memset (grads + wend, 0, (layer_end (m, l) - wend) * sizeof (float));
   }
 
   /* forward: encoder */

@@ -17,6 +17,9 @@ PKGS=(
   python3-torch                                     # PyTorch reference test of the gradients
   dataset-fashion-mnist                             # real training data on a fresh machine
 )
+# callers that need more (bench/run.sh: ffmpeg, time) name them here
+read -r -a extra <<<"${SETUP_EXTRA_PKGS:-}"
+PKGS+=("${extra[@]}")
 
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO=sudo
