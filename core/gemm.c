@@ -341,14 +341,15 @@ typedef struct {
   int nr, mr[5];
   Kernel rows[5], cols[5];
   int esize;
+  int col_step;               /* bytes from one row of op(A) = Aᵀ to the next */
 } KernelSet;
 
 static const KernelSet set_avx512 = { 32, { 8, 4, 2, 1 },
   { row512_8, row512_4, row512_2, row512_1 },
-  { col512_8, col512_4, col512_2, col512_1 }, 4 };
+  { col512_8, col512_4, col512_2, col512_1 }, 4, 4 };
 static const KernelSet set_avx2 = { 16, { 6, 4, 2, 1 },
   { row256_6, row256_4, row256_2, row256_1 },
-  { col256_6, col256_4, col256_2, col256_1 }, 4 };
+  { col256_6, col256_4, col256_2, col256_1 }, 4, 4 };
 
 /* Panels in groups of at most 256 KiB (L2), row blocks within a group,
  * panels within a row block: the block's rows of A and C stay in L1 while
@@ -368,8 +369,8 @@ gemm_kernels (const KernelSet *ks, int m, const void *a, int lda,
       while (ks->mr[q] > m - i)
         q++;
       Kernel kern = e->ta ? ks->cols[q] : ks->rows[q];
-      const char *ai = (const char *) a + (e->ta ? (size_t) i
-          : (size_t) i * lda) * es;
+      const char *ai = (const char *) a + (e->ta ? (size_t) i * ks->col_step
+          : (size_t) i * lda * es);
       for (int j0 = g0; j0 < g1; j0 += nr)
         kern (k, ai, lda, (const char *) panels + (size_t) j0 * k * es,
             (char *) c + ((size_t) i * ldc + j0) * ec, ldc,
@@ -520,8 +521,55 @@ KERNEL_BF16 (bf16_4, 4)
 KERNEL_BF16 (bf16_2, 2)
 KERNEL_BF16 (bf16_1, 1)
 
+/* op(A) = Aᵀ in bf16 (training's dW = dYᵀ·X): A is given as pairs along
+ * k, a 32-bit word (A(r, 2q), A(r, 2q + 1)) at word q·lda + r
+ * (vae_bf16_pairs); C = C + α·acc (load_c) or α·acc, no bias, no ReLU. */
+#define KERNEL_BF16_T(NAME, MR)                                                \
+  __attribute__ ((target (BF16_TARGET), noinline)) static void               \
+  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
+      int w, const Epi *e, const float *bias, const float *mult,              \
+      const uint8_t *x8)                                                      \
+  {                                                                           \
+    (void) bias;                                                              \
+    (void) mult;                                                              \
+    (void) x8;                                                                \
+    const uint32_t *restrict a = a_;                                          \
+    const uint16_t *restrict p = p_;                                          \
+    __mmask16 m0, m1;                                                         \
+    __m512 acc[MR][2];                                                        \
+    masks512 (w, &m0, &m1);                                                   \
+    _Pragma ("GCC unroll 16")                                                 \
+    for (int r = 0; r < MR; r++)                                              \
+      acc[r][0] = acc[r][1] = _mm512_setzero_ps ();                           \
+    for (int q = 0; q < k / 2; q++) {                                         \
+      __m512bh b0 = (__m512bh) _mm512_load_si512 (p + (size_t) q * 64);      \
+      __m512bh b1 = (__m512bh) _mm512_load_si512 (p + (size_t) q * 64 + 32); \
+      _Pragma ("GCC unroll 16")                                               \
+      for (int r = 0; r < MR; r++) {                                          \
+        __m512bh av = (__m512bh) _mm512_set1_epi32 ((int) a[(size_t) q * lda \
+                + r]);                                                        \
+        acc[r][0] = _mm512_dpbf16_ps (acc[r][0], av, b0);                     \
+        acc[r][1] = _mm512_dpbf16_ps (acc[r][1], av, b1);                     \
+      }                                                                       \
+    }                                                                         \
+    _Pragma ("GCC unroll 16")                                                 \
+    for (int r = 0; r < MR; r++) {                                            \
+      float *cr = (float *) c_ + (size_t) r * ldc;                            \
+      __m512 v0, v1;                                                          \
+      epi512 (e, acc[r][0], acc[r][1], cr, m0, m1, _mm512_setzero_ps (),      \
+          _mm512_setzero_ps (), &v0, &v1);                                    \
+      _mm512_mask_storeu_ps (cr, m0, v0);                                     \
+      _mm512_mask_storeu_ps (cr + 16, m1, v1);                                \
+    }                                                                         \
+  }
+KERNEL_BF16_T (bf16t_8, 8)
+KERNEL_BF16_T (bf16t_4, 4)
+KERNEL_BF16_T (bf16t_2, 2)
+KERNEL_BF16_T (bf16t_1, 1)
+
 static const KernelSet set_bf16 = { 32, { 8, 4, 2, 1 },
-  { bf16_8, bf16_4, bf16_2, bf16_1 }, { NULL, NULL, NULL, NULL }, 2 };
+  { bf16_8, bf16_4, bf16_2, bf16_1 }, { bf16t_8, bf16t_4, bf16t_2, bf16t_1 },
+  2, 4 };
 #endif
 
 void
@@ -539,6 +587,223 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 #else
   (void) m; (void) a; (void) lda; (void) pb; (void) alpha; (void) c;
   (void) ch; (void) ldc; (void) relu; (void) bias;
+#endif
+}
+
+/* ------------------------------------------ bfloat16 training products
+ *
+ * Mixed-precision training (VAE_PRECISION_BF16 in VaeTrainOpts): each dense
+ * layer's three products, y = x·Wᵀ, dW = dyᵀ·x and dx = dy·W, take their
+ * operands rounded to bf16 (to nearest, ties to even) and sum in float, as
+ * the denoiser's bf16 path does; weights, Adam's moments, activations and
+ * gradients stay float.  The operands are rounded and laid out afresh for
+ * every product (the weights change every step), in one vector pass each:
+ * rows (A of y and dx), pairs of rows interleaved (A of dW, for the
+ * transposed kernel) and panels of pairs along k from B given k × n (x for
+ * dW, W for dx) or n × k (W for y). */
+#ifdef GEMM_X86
+/* 32 floats of row r0 and of row r1 (NULL: zeros), w ≤ 32 of them real,
+ * to 32 words of pairs (r0[j], r1[j]) at dst (64 bf16) */
+__attribute__ ((target (BF16_TARGET), always_inline)) static inline void
+interleave32 (uint16_t *dst, const float *r0, const float *r1, int w)
+{
+  static const uint16_t lo[32] = { 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
+    6, 38, 7, 39, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15,
+    47 };
+  __mmask16 m0, m1;
+  __m512i ilo, ihi, a, b;
+  masks512 (w, &m0, &m1);
+  ilo = _mm512_loadu_si512 (lo);
+  ihi = _mm512_add_epi16 (ilo, _mm512_set1_epi16 (16));
+  a = (__m512i) _mm512_cvtne2ps_pbh (_mm512_maskz_loadu_ps (m1, r0 + 16),
+      _mm512_maskz_loadu_ps (m0, r0));
+  b = r1 == NULL ? _mm512_setzero_si512 () : (__m512i) _mm512_cvtne2ps_pbh
+      (_mm512_maskz_loadu_ps (m1, r1 + 16), _mm512_maskz_loadu_ps (m0, r1));
+  _mm512_storeu_si512 (dst, _mm512_permutex2var_epi16 (a, ilo, b));
+  _mm512_storeu_si512 (dst + 32, _mm512_permutex2var_epi16 (a, ihi, b));
+}
+
+__attribute__ ((target (BF16_TARGET))) static void
+rows_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+  for (int i = 0; i < rows; i++) {
+    const float *s = src + (size_t) i * lds;
+    uint16_t *d = dst + (size_t) i * ldd;
+    for (int j0 = 0; j0 < ldd; j0 += 32) {
+      int w = cols - j0 < 0 ? 0 : cols - j0 > 32 ? 32 : cols - j0;
+      int wd = ldd - j0 > 32 ? 32 : ldd - j0;
+      __mmask16 m0, m1;
+      masks512 (w, &m0, &m1);
+      __m512i v = (__m512i) _mm512_cvtne2ps_pbh (_mm512_maskz_loadu_ps (m1,
+              s + j0 + 16), _mm512_maskz_loadu_ps (m0, s + j0));
+      _mm512_mask_storeu_epi16 (d + j0, (__mmask32) (wd == 32 ? 0xffffffffu
+              : (1u << wd) - 1), v);
+    }
+  }
+}
+
+__attribute__ ((target (BF16_TARGET))) static void
+pairs_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+  for (int q = 0; q < (rows + 1) / 2; q++) {
+    const float *r0 = src + (size_t) 2 * q * lds;
+    const float *r1 = 2 * q + 1 < rows ? r0 + lds : NULL;
+    uint16_t *d = dst + (size_t) q * ldd * 2;
+    int j0 = 0;
+    for (; j0 + 32 <= ldd; j0 += 32)
+      interleave32 (d + 2 * j0, r0 + j0, r1 ? r1 + j0 : NULL, cols - j0 < 0
+          ? 0 : cols - j0 > 32 ? 32 : cols - j0);
+    for (; j0 < ldd; j0++) {
+      d[2 * j0] = j0 < cols ? vae_bf16_from_float (r0[j0]) : 0;
+      d[2 * j0 + 1] = j0 < cols && r1 ? vae_bf16_from_float (r1[j0]) : 0;
+    }
+  }
+}
+
+/* dst[t·ld + r] = v[r][t], 8 × 8 words of 32 bits in registers */
+__attribute__ ((target (BF16_TARGET), always_inline)) static inline void
+transpose8_store (const __m256 r[8], float *dst, int ld)
+{
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps (r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps (r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps (t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps (t[i], t[i + 2], 0xee);
+    u[i + 2] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps (dst + (size_t) i * ld, _mm256_permute2f128_ps (u[i],
+            u[i + 4], 0x20));
+    _mm256_storeu_ps (dst + (size_t) (i + 4) * ld, _mm256_permute2f128_ps
+        (u[i], u[i + 4], 0x31));
+  }
+}
+
+/* B n × k (a layer's weights) to vae_gemm_pack_bf16's panels, the same
+ * values: per panel, blocks of 8 rows × 16 values of k, each row's 8 pairs
+ * rounded in one instruction, the block's words transposed in registers */
+__attribute__ ((target (BF16_TARGET))) static void
+pack_nk_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
+{
+  int ke = (k + 1) / 2 * 2, kq = ke / 2;
+  for (int j0 = 0; j0 < n; j0 += 32) {
+    uint16_t *panel = buf + (size_t) j0 * ke;
+    for (int q0 = 0; q0 < kq; q0 += 8) {
+      int kn = k - 2 * q0 > 16 ? 16 : k - 2 * q0;
+      __mmask16 mk = (__mmask16) ((1u << kn) - 1);
+      float tmp[8 * 8] __attribute__ ((aligned (32)));
+      int qn = kq - q0 > 8 ? 8 : kq - q0;
+      for (int jj = 0; jj < 32; jj += 8) {
+        __m256 r[8];
+        for (int i = 0; i < 8; i++)
+          r[i] = j0 + jj + i < n ? (__m256) _mm512_cvtneps_pbh
+              (_mm512_maskz_loadu_ps (mk, b + (size_t) (j0 + jj + i) * ldb
+                      + 2 * q0)) : _mm256_setzero_ps ();
+        if (qn == 8) {
+          transpose8_store (r, (float *) (panel + ((size_t) q0 * 32 + jj)
+                  * 2), 32);
+        } else {
+          transpose8_store (r, tmp, 8);
+          for (int t = 0; t < qn; t++)
+            memcpy (panel + ((size_t) (q0 + t) * 32 + jj) * 2, tmp + 8 * t,
+                8 * sizeof (float));
+        }
+      }
+    }
+  }
+}
+
+/* B k × n to panels [n/32][k/2][32][2]: each pair of B's rows interleaved,
+ * 32 columns at a time */
+__attribute__ ((target (BF16_TARGET))) static void
+pack_kn_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
+{
+  int ke = (k + 1) / 2 * 2;
+  for (int q = 0; q < ke / 2; q++) {
+    const float *r0 = b + (size_t) 2 * q * ldb;
+    const float *r1 = 2 * q + 1 < k ? r0 + ldb : NULL;
+    for (int j0 = 0; j0 < n; j0 += 32)
+      interleave32 (buf + (size_t) j0 * ke + (size_t) q * 64, r0 + j0,
+          r1 ? r1 + j0 : NULL, n - j0 > 32 ? 32 : n - j0);
+  }
+}
+#endif
+
+void
+vae_bf16_rows (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+#ifdef GEMM_X86
+  rows_bf16 (dst, ldd, src, lds, rows, cols);
+#else
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < ldd; j++)
+      dst[(size_t) i * ldd + j] = j < cols
+          ? vae_bf16_from_float (src[(size_t) i * lds + j]) : 0;
+#endif
+}
+
+void
+vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+#ifdef GEMM_X86
+  pairs_bf16 (dst, ldd, src, lds, rows, cols);
+#else
+  (void) dst; (void) ldd; (void) src; (void) lds; (void) rows; (void) cols;
+#endif
+}
+
+static void
+pb_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n, int k, int ldb)
+{
+  pb->n = n;
+  pb->k = (k + 1) / 2 * 2;
+  pb->ldb = ldb;
+  pb->b = b;
+  pb->isa = VAE_GEMM_AVX512;
+  pb->p = NULL;
+  pb->h = buf;
+}
+
+void
+vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
+    int k, int ldb)
+{
+  pb_bf16 (pb, buf, b, n, k, ldb);
+#ifdef GEMM_X86
+  pack_nk_bf16 (buf, b, n, k, ldb);
+#endif
+}
+
+void
+vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
+    int k, int ldb)
+{
+  pb_bf16 (pb, buf, b, n, k, ldb);
+#ifdef GEMM_X86
+  pack_kn_bf16 (buf, b, n, k, ldb);
+#endif
+}
+
+void
+vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
+    const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate)
+{
+#ifdef GEMM_X86
+  Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f };
+  if (m < 1 || pb->n < 1)
+    return;
+  gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
+#else
+  (void) ta; (void) m; (void) a; (void) lda; (void) pb; (void) alpha;
+  (void) c; (void) ldc; (void) accumulate;
 #endif
 }
 
@@ -863,7 +1128,7 @@ KERNEL_I8 (i8_1, 1)
  * and two products fit the 16 ymm registers (6 rows spilled, measured
  * 85 against 118 G operations a second at k = 64) */
 static const KernelSet set_i8 = { 16, { 4, 2, 1, 1 },
-  { i8_4, i8_2, i8_1, i8_1 }, { NULL, NULL, NULL, NULL }, 1 };
+  { i8_4, i8_2, i8_1, i8_1 }, { NULL, NULL, NULL, NULL }, 1, 1 };
 
 #define VNNI_TARGET "avx512f,avx512vnni,avx512bw,avx512vl"
 /* acc += the products of a (unsigned bytes) and b (signed), in asm: GCC 12
@@ -977,7 +1242,7 @@ KERNEL_VNNI (vnni_2, 2)
 KERNEL_VNNI (vnni_1, 1)
 
 static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
-  { vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL, NULL, NULL, NULL }, 1 };
+  { vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL, NULL, NULL, NULL }, 1, 1 };
 
 /* AMX (Intel Sapphire Rapids and later): tdpbusd multiplies a tile of A,
  * 16 rows × 64 bytes, by a tile of B, 16 quads along k × 16 columns × 4
@@ -1036,7 +1301,7 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
 }
 
 static const KernelSet set_amx = { 32, { 32, 8, 4, 2, 1 },
-  { amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1 };
+  { amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1, 1 };
 
 __attribute__ ((target (AMX_TARGET))) static void
 amx_begin (void)

@@ -1,6 +1,7 @@
 /* Model construction, parameter arena, workspace and inference. */
 #include "vae_private.h"
 
+#include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,11 +448,44 @@ vae_workspace_new (const VaeModel *m, int max_batch, int training,
   return ws;
 }
 
+int
+vae_workspace_use_bf16 (VaeWorkspace *ws, const VaeModel *m, VaeError *err)
+{
+  size_t na = 0, np = 0, B2 = (size_t) (ws->max_batch + 1) / 2 * 2;
+  if (!vae_gemm_bf16_available ())
+    return vae_set_error (err, VAE_ERR_ARG, "bf16 training needs a CPU with "
+        "AVX512_BF16");
+  if (m->cfg.conv_depth > 0)
+    return vae_set_error (err, VAE_ERR_ARG, "bf16 training covers dense "
+        "models only");
+  if (ws->h_a != NULL)
+    return VAE_OK;
+  for (int l = 0; l < m->n_layers; l++) {
+    size_t ni = (size_t) m->layers[l].n_in, no = (size_t) m->layers[l].n_out;
+    size_t a = B2 * ((MAX (ni, no) + 1) / 2 * 2);
+    size_t p = MAX (vae_gemm_packed_bf16 (no, ni), MAX
+        (vae_gemm_packed_bf16 (ni, no), vae_gemm_packed_bf16 (ni, B2)));
+    na = MAX (na, a);
+    np = MAX (np, p);
+  }
+  ws->h_a = vae_aligned_alloc (na * sizeof (uint16_t));
+  ws->h_p = vae_aligned_alloc (np * sizeof (uint16_t));
+  if (ws->h_a == NULL || ws->h_p == NULL) {
+    vae_aligned_free (ws->h_a);
+    vae_aligned_free (ws->h_p);
+    ws->h_a = ws->h_p = NULL;
+    return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+  }
+  return VAE_OK;
+}
+
 void
 vae_workspace_free (VaeWorkspace *ws)
 {
   if (ws == NULL)
     return;
+  vae_aligned_free (ws->h_a);
+  vae_aligned_free (ws->h_p);
   vae_aligned_free (ws->block);
   free (ws);
 }

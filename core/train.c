@@ -194,15 +194,37 @@ layer_end (const VaeModel *m, int l)
   return l + 1 < m->n_layers ? m->layers[l + 1].w_off : m->n_params;
 }
 
+/* vae_net_forward, in bf16 on a workspace given vae_workspace_use_bf16 */
+static void
+net_forward (const VaeModel *m, VaeWorkspace *ws, const float *in, int batch,
+    int l0, int l1)
+{
+  if (ws->h_a == NULL) {
+    vae_net_forward (m, ws, in, batch, l0, l1);
+    return;
+  }
+  for (int l = l0; l < l1; l++) {
+    const VaeLayer *L = &m->layers[l];
+    vae_dense_forward_bf16 (ws, ws->act[l], l == l0 ? in : ws->act[l - 1],
+        m->params + L->w_off, m->params + L->b_off, batch, L->n_in, L->n_out,
+        L->act);
+  }
+}
+
 static void
 layer_backward (VaeModel *m, VaeWorkspace *ws, float *grads, int l,
     const float *x, float *dx, int batch, const AdamInPass *adam)
 {
   const VaeLayer *L = &m->layers[l];
   /* grads were zeroed for this pass and each layer comes here once */
-  vae_dense_backward_set (dx, grads + L->w_off, grads + L->b_off,
-      ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
-      L->n_out, L->act);
+  if (ws->h_a != NULL)
+    vae_dense_backward_set_bf16 (ws, dx, grads + L->w_off, grads + L->b_off,
+        ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
+        L->n_out, L->act);
+  else
+    vae_dense_backward_set (dx, grads + L->w_off, grads + L->b_off,
+        ws->dact[l], ws->act[l], x, m->params + L->w_off, batch, L->n_in,
+        L->n_out, L->act);
   if (adam != NULL) {
     adam_range (m, adam->o, adam->step, L->w_off, layer_end (m, l));
   }
@@ -243,7 +265,7 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
 
   /* forward: encoder */
   vae_load_input (m, ws, x_in, batch, level, 0.0f);
-  vae_net_forward (m, ws, ws->x, batch, 0, ne);
+  net_forward (m, ws, ws->x, batch, 0, ne);
 
   /* reparameterisation: z = μ + exp(½ log σ²) ⊙ ε */
   if (c->kind == VAE_KIND_VAE) {
@@ -261,7 +283,7 @@ loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads, const float *x_in,
   } else {
     dec_in = ws->act[ne - 1];
   }
-  vae_net_forward (m, ws, dec_in, batch, ne, nl);
+  net_forward (m, ws, dec_in, batch, ne, nl);
 
   /* loss and backward: decoder */
   rec = output_grad (m, ws, x_target, batch, invb);
@@ -649,6 +671,17 @@ nomem:
 fail:
   vae_train_pool_free (p);
   return NULL;
+}
+
+int
+vae_train_pool_use_bf16 (VaeTrainPool *p, VaeError *err)
+{
+  for (int i = 0; i < p->n; i++) {
+    int r = vae_workspace_use_bf16 (p->ws[i], p->m, err);
+    if (r != VAE_OK)
+      return r;
+  }
+  return VAE_OK;
 }
 
 int

@@ -376,6 +376,13 @@ VaeTrainPool *vae_train_pool_new (VaeModel *m, int max_batch, int threads,
 void vae_train_pool_free (VaeTrainPool *p);
 /* Threads actually used (1 for sparse AEs or batches smaller than threads). */
 int vae_train_pool_threads (const VaeTrainPool *p);
+/* Mixed-precision training from the next step on: every dense layer's
+ * products (y = x·Wᵀ, dW, dx) take their operands rounded to bfloat16 and
+ * sum in float; weights, Adam's moments, activations and gradients stay
+ * float.  About twice the multiply-adds a second of float; needs a CPU
+ * with AVX512_BF16 (vae_bf16_supported) and a dense model, else an
+ * error and the pool trains in float as before. */
+int vae_train_pool_use_bf16 (VaeTrainPool *p, VaeError *err);
 int vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
     const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
 

@@ -70,7 +70,23 @@ struct VaeWorkspace {
   float *col;                 /* (rows of a chunk, max k·k·c_in) im2col */
   float *wflip;               /* a layer's flipped kernel (training) */
   void *block;
+  /* bf16 training (vae_workspace_use_bf16): an operand rounded to bf16
+   * (rows or pairs of rows) and a packed B, sized for every layer */
+  uint16_t *h_a, *h_p;
 };
+
+/* Gives a training workspace the bf16 operands' memory: from then on
+ * its train steps run every dense product in bf16 (gemm.c).  Needs
+ * AVX512_BF16 and a dense model. */
+int vae_workspace_use_bf16 (VaeWorkspace *ws, const VaeModel *m,
+    VaeError *err);
+void vae_dense_forward_bf16 (VaeWorkspace *ws, float *y, const float *x,
+    const float *w, const float *b, int batch, int n_in, int n_out,
+    VaeAct act);
+/* as vae_dense_backward_set, the products in bf16 */
+void vae_dense_backward_set_bf16 (VaeWorkspace *ws, float *dx, float *dw,
+    float *db, float *dy, const float *y, const float *x, const float *w,
+    int batch, int n_in, int n_out, VaeAct act);
 
 /* Hot elementwise loops get an AVX2 clone where the CPU has one.  ISO C
  * mode keeps FMA contraction off, so every clone rounds alike and the bits
@@ -126,6 +142,23 @@ void vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, uint16_t *ch, int ldc, int relu,
     const float *bias);
 uint16_t vae_bf16_from_float (float f);
+/* The training products in bf16 (AVX512_BF16 only; gemm.c tells why):
+ * rows of src rounded to dst (ldd even, zero in [cols, ldd)); rows of src
+ * in pairs, dst's word q·ldd + j = (src[2q][j], src[2q + 1][j]) (zero past
+ * rows and cols; ldd words a row, (rows + 1) / 2 rows); B given n × k or
+ * k × n (op(B) = B) packed as vae_gemm_pack_bf16 does; C = α·op(A)·op(B)
+ * (accumulate: C +=), A as vae_bf16_rows gives it (lda even) or, ta:
+ * op(A) = Aᵀ given as vae_bf16_pairs' words (lda words a row). */
+void vae_bf16_rows (uint16_t *dst, int ldd, const float *src, int lds,
+    int rows, int cols);
+void vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds,
+    int rows, int cols);
+void vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b,
+    int n, int k, int ldb);
+void vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b,
+    int n, int k, int ldb);
+void vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
+    const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate);
 /* int8 products (gemm.c tells the layout): A 8-bit codes (m × k, lda ≥ k
  * rounded up to 4), B int8 (n × k, ldb, |b| ≤ VAE_QUANT_WMAX) packed into
  * buf of vae_gemm_packed_i8 () bytes (32-byte aligned); acc = A·Bᵀ exact,

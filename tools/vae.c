@@ -46,9 +46,10 @@ fail (const char *fmt, ...)
 
 typedef struct {
   const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
-      *code_act, *noise, *enc, *dec, *init, *init_style;
+      *code_act, *noise, *enc, *dec, *init, *init_style, *precision;
   int latent, patch, batch, residual, noise_input, binarize, threads, augment;
   int loss_stride;
+  int bf16;                   /* --precision bf16 */
   int conv_depth, conv_width, conv_kernel;
   long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
   double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
@@ -331,7 +332,9 @@ train_usage (void)
       "                         (the denoiser's output); dense DAE on images only\n"
       "  --seed N [1] --log FILE.csv --checkpoint-every N\n"
       "  --threads N [1]        each batch split over N threads (deterministic for a\n"
-      "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"
+      "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"      "  --precision fp32|bf16 [fp32]  bf16: mixed precision, every dense product's\n"
+      "                         operands rounded to bfloat16, sums, weights and Adam\n"
+      "                         in float (CPUs with AVX512_BF16; dense models)\n"
       "  --init FILE            start from a model's weights (its train.* record is\n"
       "                         kept as init.train.*)\n"
       "  --whiten zca [--whiten-eps E]  ZCA-whiten patch data (fitted on 100,000\n"
@@ -433,6 +436,7 @@ cmd_train (int argc, char **argv)
     STR ("--act", act) STR ("--code-act", code_act) STR ("--noise", noise)
     STR ("--enc", enc) STR ("--dec", dec) STR ("--init", init)
     STR ("--init-style", init_style) STR ("--whiten", whiten)
+    STR ("--precision", precision)
     NUM ("--whiten-eps", whiten_eps, strtod (v, &e))
     if (strcmp (k, "--meta") == 0) {
       if (!v)
@@ -504,6 +508,15 @@ cmd_train (int argc, char **argv)
               && a.zoom_max <= 16)))
     return fail ("train: --zoom-prob and --u8-fraction must lie in [0, 1], "
         "--zoom-max in [1, 16]");
+  if (a.precision != NULL && strcmp (a.precision, "fp32") != 0
+      && strcmp (a.precision, "bf16") != 0)
+    return fail ("train: unknown --precision \"%s\" (fp32, bf16)",
+        a.precision);
+  if (a.precision != NULL && strcmp (a.precision, "bf16") == 0
+      && !vae_bf16_supported ())
+    return fail ("train: --precision bf16 needs a CPU with AVX512_BF16 "
+        "(this one has none); use fp32");
+  a.bf16 = a.precision != NULL && strcmp (a.precision, "bf16") == 0;
   vae_blas_threads (a.threads);
 
   /* configuration */
@@ -732,8 +745,11 @@ cmd_train (int argc, char **argv)
     fail ("train: %s", err.msg);
     goto out;
   }
-  if (a.threads > 1 && !(pool = vae_train_pool_new (m, a.batch, a.threads,
-              &err))) {
+  /* bf16 trains in the pool's workspace (one thread: its only one), so
+   * the validation loss on ws stays in float */
+  if ((a.threads > 1 || a.bf16) && (!(pool = vae_train_pool_new (m,
+                  a.batch, a.threads, &err)) || (a.bf16
+              && vae_train_pool_use_bf16 (pool, &err) != VAE_OK))) {
     fail ("train: %s", err.msg);
     goto out;
   }
@@ -889,6 +905,7 @@ cmd_train (int argc, char **argv)
       vae_model_set_meta (m, "train.steps_per_second", s);
       g_snprintf (s, sizeof s, "%d", a.threads);
       vae_model_set_meta (m, "train.threads", s);
+      vae_model_set_meta (m, "train.precision", a.bf16 ? "bf16" : "fp32");
       if (!isnan (last_val)) {
         g_snprintf (s, sizeof s, "%.6f", last_val);
         vae_model_set_meta (m, "metrics.val_loss", s);
