@@ -123,7 +123,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # stats V... -> "min median"
 stats() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s %s\n", v[1], m}'; }
 fmt() { awk -v x="$1" -v f="${2:-%.2f}" 'BEGIN{if (x == "" || x == "NA") print "–"; else printf f, x}'; }
-ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{if (a == "" || b == "" || b == 0) print "NA"; else printf f, a / b}'; }
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{if (a == "" || b == "" || a == "NA" || b == "NA" || b == 0) print "NA"; else printf f, a / b}'; }
 
 # ------------------------------------------------------------------ clips
 say "== clips (peer_bench.sh, camera, σ=$SIGMA, $FRAMES frames) in $WORK/peer"
@@ -396,12 +396,32 @@ for ((r = 0; r < TRAIN_REPS; r++)); do
             EPOCH[gemm 1]+="$(sed -n 's/.*epoch_s_med=\([0-9.]*\).*/\1/p' <<<"$o") "
             TRAIN_GEMM_GFLOPS+="$(sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' <<<"$o") "
         fi
-        if [[ $TORCH_OK == 1 ]]; then
-            o=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$TOOLS/torch_vae_peer.py" --threads $t \
-                --epochs 2 --mnist "$MNIST" 2>&1) || { log "torch failed: $o"; continue; }
+        # mixed precision (AVX512_BF16 only: the tool refuses elsewhere)
+        if o=$("$BUILD/tools/vae" train --kind vae --data "mnist:$MNIST" --enc 400 --latent 20 --dec 400 \
+            --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads $t --precision bf16 \
+            --out "$WORK/out/mnist-vae-1ep-bf16.safetensors" 2>&1); then
             log "$o"
-            EPOCH[torch1 $t]+="$(sed -n 's/^epoch 1: \([0-9.]*\) s.*/\1/p' <<<"$o") "
-            EPOCH[torch $t]+="$(sed -n 's/.*best_epoch_s=\([0-9.]*\).*/\1/p' <<<"$o") "
+            EPOCH[vae16 $t]+="$(sed -n 's/.*saved .* after \([0-9]*\) steps ([0-9.]* s, \([0-9.]*\) steps\/s).*/\1 \2/p' <<<"$o" | tail -1 | awk '{printf "%.3f", $1 / $2}') "
+        else
+            log "bf16 training skipped: $o"
+        fi
+        if [[ $TORCH_OK == 1 ]]; then
+            if o=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$TOOLS/torch_vae_peer.py" --threads $t \
+                --epochs 2 --mnist "$MNIST" 2>&1); then
+                log "$o"
+                EPOCH[torch1 $t]+="$(sed -n 's/^epoch 1: \([0-9.]*\) s.*/\1/p' <<<"$o") "
+                EPOCH[torch $t]+="$(sed -n 's/.*best_epoch_s=\([0-9.]*\).*/\1/p' <<<"$o") "
+            else
+                log "torch failed: $o"
+            fi
+            # PyTorch's own mixed precision (autocast bf16) on the same peer
+            if o=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$ROOT/bench/torch_vae_amp.py" --peer "$TOOLS/torch_vae_peer.py" \
+                --threads $t --epochs 2 --mnist "$MNIST" 2>&1); then
+                log "$o"
+                EPOCH[torch16 $t]+="$(sed -n 's/.*best_epoch_s=\([0-9.]*\).*/\1/p' <<<"$o") "
+            else
+                log "torch autocast failed: $o"
+            fi
         fi
     done
 done
@@ -598,6 +618,23 @@ for t in 1 2; do
     echo "| $t | $vm / $vd | $f1 / $f2 | $tm / $td | $(ratio "$td" "$vd") |"
 done
 echo
+read -r _ v16 < <(epoch_stat "vae16 1")
+if [[ $v16 != NA ]]; then
+    echo "Mixed precision, \`--precision bf16\` (every dense product's operands rounded to bfloat16, sums, weights and Adam in"
+    echo "float; AVX512_BF16 only), against the same peer under \`torch.autocast(\"cpu\", dtype=torch.bfloat16)\`"
+    echo "(\`bench/torch_vae_amp.py\`, best of 2 epochs) and against PyTorch's faster mode of the two:"
+    echo
+    echo "| threads | vae train --precision bf16 min / median | PyTorch autocast bf16 best epoch min / median | PyTorch autocast / vae | PyTorch's best mode (fp32 or bf16) / vae (medians) |"
+    echo "| --- | --- | --- | --- | --- |"
+    for t in 1 2; do
+        read -r bm bd < <(epoch_stat "vae16 $t")
+        read -r am ad < <(epoch_stat "torch16 $t")
+        read -r _ td < <(epoch_stat "torch $t")
+        tb=$(awk -v a="$ad" -v b="$td" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
+        echo "| $t | $bm / $bd | $am / $ad | $(ratio "$ad" "$bd") | $(ratio "$tb" "$bd") |"
+    done
+    echo
+fi
 read -r gm gd < <(epoch_stat "gemm 1")
 if [[ $gd != NA ]]; then
     # shellcheck disable=SC2086
@@ -685,6 +722,13 @@ echo "| frame time ≤ 1.3× pure GEMM time | 1 thread ${fg1}×, 2 threads ${fg2
 echo "| cost linear in pixels | fit over 320×240…1920×1080: ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}'); ns/pixel from $np_min to $np_max (max/min $lin); on the best of the runs instead of the median: ${fitm_a} ms + ${fitm_b} ns per pixel, worst residual $(awk -v r="$fitm_r" 'BEGIN{printf "%.1f%%", 100*r}') | $(verdict "$fit_r" 0.05 "<=") (medians within 5%), $(verdict "$fitm_r" 0.05 "<=") (best runs) |"
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"
 echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$vd1")×, 2 threads $(ratio "$td2" "$vd2")× (PyTorch best epoch / ours) | $(verdict "$(ratio "$td1" "$vd1")" 2 ">=") (1), $(verdict "$(ratio "$td2" "$vd2")" 2 ">=") (2) |"
+read -r _ bd1 < <(epoch_stat "vae16 1"); read -r _ bd2 < <(epoch_stat "vae16 2")
+if [[ $bd1 != NA ]]; then
+    read -r _ ad1 < <(epoch_stat "torch16 1"); read -r _ ad2 < <(epoch_stat "torch16 2")
+    tb1=$(awk -v a="$ad1" -v b="$td1" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
+    tb2=$(awk -v a="$ad2" -v b="$td2" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
+    echo "| (mixed precision, \`--precision bf16\`) training epoch ≥ 2× faster than PyTorch's faster of fp32 and autocast bf16 | 1 thread $(ratio "$tb1" "$bd1")×, 2 threads $(ratio "$tb2" "$bd2")×; against autocast bf16 alone $(ratio "$ad1" "$bd1")× (1), $(ratio "$ad2" "$bd2")× (2) | $(verdict "$(ratio "$tb1" "$bd1")" 2 ">=") (1), $(verdict "$(ratio "$tb2" "$bd2")" 2 ">=") (2) |"
+fi
 echo
 echo "Log of this run: \`$LOG\`." >&2
 } >"$OUT.tmp"

@@ -183,6 +183,26 @@ expect_error "absurd zoom" "--zoom-max in [1, 16]" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --zoom-prob 0.5 --zoom-max 1e9
 expect_error "negative u8 share" "--u8-fraction must lie in [0, 1]" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --u8-fraction -0.1
+expect_error "unknown training precision" "unknown --precision \"fp8\" (fp32, bf16)" \
+  "$VAE" train --data synthetic --out "$TMP/x.safetensors" --precision fp8
+# bf16 training where the CPU has AVX512_BF16 (and VAE_GEMM asks for no less
+# than AVX-512), a clear refusal elsewhere
+if grep -qw avx512_bf16 /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo \
+    && [ -z "${VAE_GEMM:-}" ]; then
+  if timeout 120 "$VAE" train --kind vae --data synthetic:512 --enc 16 --latent 3 --dec 16 \
+      --steps 40 --batch 32 --threads 2 --precision bf16 --out "$TMP/b16.safetensors" \
+      2>"$TMP/b16.err" && "$VAE" info "$TMP/b16.safetensors" | grep -q 'train.precision *bf16'; then
+    pass "vae train --precision bf16 (2 threads) records train.precision bf16"
+  else
+    fail "vae train --precision bf16: $(cat "$TMP/b16.err")"
+  fi
+  expect_error "bf16 on a convolutional model" "dense models only" \
+    "$VAE" train --kind dae --data synthetic:256 --patch 8 --conv-depth 2 --conv-width 4 \
+    --noise gaussian --noise-min 10 --noise-max 10 --steps 2 --precision bf16 --out "$TMP/x.safetensors"
+else
+  expect_error "bf16 training without AVX512_BF16" "needs a CPU with AVX512_BF16" \
+    "$VAE" train --kind vae --data synthetic:512 --steps 2 --precision bf16 --out "$TMP/x.safetensors"
+fi
 expect_error "non-numeric value" "\"ten\" is not a number" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --steps ten
 expect_error "missing data file" "$TMP/nope.gz" \
