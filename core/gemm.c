@@ -75,14 +75,12 @@ vae_gemm_packed_floats (int n, int k)
 }
 
 #ifdef GEMM_X86
-/* dst[t·ld + r] = b[r·ldb + t] for an 8 × 8 block: eight rows of B in, its
- * eight columns out, in registers (unpack, shuffle, permute) */
-__attribute__ ((target ("avx2,fma"))) static void
-transpose8 (const float *b, int ldb, float *dst, int ld)
+/* dst[t·ld + r] = r[r][t]: an 8 × 8 block of 32-bit words transposed in
+ * registers (unpack, shuffle, permute) */
+__attribute__ ((target ("avx2"), always_inline)) static inline void
+transpose8_store (const __m256 r[8], float *dst, int ld)
 {
-  __m256 r[8], t[8], u[8];
-  for (int i = 0; i < 8; i++)
-    r[i] = _mm256_loadu_ps (b + (size_t) i * ldb);
+  __m256 t[8], u[8];
   for (int i = 0; i < 8; i += 2) {
     t[i] = _mm256_unpacklo_ps (r[i], r[i + 1]);
     t[i + 1] = _mm256_unpackhi_ps (r[i], r[i + 1]);
@@ -99,6 +97,17 @@ transpose8 (const float *b, int ldb, float *dst, int ld)
     _mm256_storeu_ps (dst + (size_t) (i + 4) * ld, _mm256_permute2f128_ps
         (u[i], u[i + 4], 0x31));
   }
+}
+
+/* dst[t·ld + r] = b[r·ldb + t] for an 8 × 8 block: eight rows of B in, its
+ * eight columns out */
+__attribute__ ((target ("avx2,fma"))) static void
+transpose8 (const float *b, int ldb, float *dst, int ld)
+{
+  __m256 r[8];
+  for (int i = 0; i < 8; i++)
+    r[i] = _mm256_loadu_ps (b + (size_t) i * ldb);
+  transpose8_store (r, dst, ld);
 }
 #endif
 
@@ -659,29 +668,6 @@ pairs_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
       d[2 * j0] = j0 < cols ? vae_bf16_from_float (r0[j0]) : 0;
       d[2 * j0 + 1] = j0 < cols && r1 ? vae_bf16_from_float (r1[j0]) : 0;
     }
-  }
-}
-
-/* dst[t·ld + r] = v[r][t], 8 × 8 words of 32 bits in registers */
-__attribute__ ((target (BF16_TARGET), always_inline)) static inline void
-transpose8_store (const __m256 r[8], float *dst, int ld)
-{
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps (r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps (r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    u[i] = _mm256_shuffle_ps (t[i], t[i + 2], 0x44);
-    u[i + 1] = _mm256_shuffle_ps (t[i], t[i + 2], 0xee);
-    u[i + 2] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0x44);
-    u[i + 3] = _mm256_shuffle_ps (t[i + 1], t[i + 3], 0xee);
-  }
-  for (int i = 0; i < 4; i++) {
-    _mm256_storeu_ps (dst + (size_t) i * ld, _mm256_permute2f128_ps (u[i],
-            u[i + 4], 0x20));
-    _mm256_storeu_ps (dst + (size_t) (i + 4) * ld, _mm256_permute2f128_ps
-        (u[i], u[i + 4], 0x31));
   }
 }
 
