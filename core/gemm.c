@@ -475,7 +475,7 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
 
 #ifdef GEMM_X86
 #define BF16_TARGET "avx512f,avx512bf16,avx512bw,avx512vl"
-#define KERNEL_BF16(NAME, MR)                                                  \
+#define KERNEL_BF16(NAME, MR, PIDX)                                          \
   __attribute__ ((target (BF16_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
@@ -496,7 +496,7 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
       _Pragma ("GCC unroll 16")                                               \
       for (int r = 0; r < MR; r++) {                                          \
         int32_t pair;                                                         \
-        memcpy (&pair, a + (size_t) r * lda + 2 * q, sizeof pair);            \
+        memcpy (&pair, a + (PIDX), sizeof pair);                              \
         __m512bh av = (__m512bh) _mm512_set1_epi32 (pair);                    \
         acc[r][0] = _mm512_dpbf16_ps (acc[r][0], av, b0);                     \
         acc[r][1] = _mm512_dpbf16_ps (acc[r][1], av, b1);                     \
@@ -525,56 +525,20 @@ vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
       }                                                                       \
     }                                                                         \
   }
-KERNEL_BF16 (bf16_8, 8)
-KERNEL_BF16 (bf16_4, 4)
-KERNEL_BF16 (bf16_2, 2)
-KERNEL_BF16 (bf16_1, 1)
+/* A's pair (A(r, 2q), A(r, 2q + 1)): in its row (A bf16, even lda), or for
+ * op(A) = Aᵀ (training's dW = dyᵀ·x) the 32-bit word q·lda + r of
+ * vae_bf16_pairs' layout */
+#define PAIR_ROWS (size_t) r * lda + 2 * q
+#define PAIR_COLS 2 * ((size_t) q * lda + r)
+KERNEL_BF16 (bf16_8, 8, PAIR_ROWS)
+KERNEL_BF16 (bf16_4, 4, PAIR_ROWS)
+KERNEL_BF16 (bf16_2, 2, PAIR_ROWS)
+KERNEL_BF16 (bf16_1, 1, PAIR_ROWS)
+KERNEL_BF16 (bf16t_8, 8, PAIR_COLS)
+KERNEL_BF16 (bf16t_4, 4, PAIR_COLS)
+KERNEL_BF16 (bf16t_2, 2, PAIR_COLS)
+KERNEL_BF16 (bf16t_1, 1, PAIR_COLS)
 
-/* op(A) = Aᵀ in bf16 (training's dW = dYᵀ·X): A is given as pairs along
- * k, a 32-bit word (A(r, 2q), A(r, 2q + 1)) at word q·lda + r
- * (vae_bf16_pairs); C = C + α·acc (load_c) or α·acc, no bias, no ReLU. */
-#define KERNEL_BF16_T(NAME, MR)                                                \
-  __attribute__ ((target (BF16_TARGET), noinline)) static void               \
-  NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
-      int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
-  {                                                                           \
-    (void) bias;                                                              \
-    (void) mult;                                                              \
-    (void) x8;                                                                \
-    const uint32_t *restrict a = a_;                                          \
-    const uint16_t *restrict p = p_;                                          \
-    __mmask16 m0, m1;                                                         \
-    __m512 acc[MR][2];                                                        \
-    masks512 (w, &m0, &m1);                                                   \
-    _Pragma ("GCC unroll 16")                                                 \
-    for (int r = 0; r < MR; r++)                                              \
-      acc[r][0] = acc[r][1] = _mm512_setzero_ps ();                           \
-    for (int q = 0; q < k / 2; q++) {                                         \
-      __m512bh b0 = (__m512bh) _mm512_load_si512 (p + (size_t) q * 64);      \
-      __m512bh b1 = (__m512bh) _mm512_load_si512 (p + (size_t) q * 64 + 32); \
-      _Pragma ("GCC unroll 16")                                               \
-      for (int r = 0; r < MR; r++) {                                          \
-        __m512bh av = (__m512bh) _mm512_set1_epi32 ((int) a[(size_t) q * lda \
-                + r]);                                                        \
-        acc[r][0] = _mm512_dpbf16_ps (acc[r][0], av, b0);                     \
-        acc[r][1] = _mm512_dpbf16_ps (acc[r][1], av, b1);                     \
-      }                                                                       \
-    }                                                                         \
-    _Pragma ("GCC unroll 16")                                                 \
-    for (int r = 0; r < MR; r++) {                                            \
-      float *cr = (float *) c_ + (size_t) r * ldc;                            \
-      __m512 v0, v1;                                                          \
-      epi512 (e, acc[r][0], acc[r][1], cr, m0, m1, _mm512_setzero_ps (),      \
-          _mm512_setzero_ps (), &v0, &v1);                                    \
-      _mm512_mask_storeu_ps (cr, m0, v0);                                     \
-      _mm512_mask_storeu_ps (cr + 16, m1, v1);                                \
-    }                                                                         \
-  }
-KERNEL_BF16_T (bf16t_8, 8)
-KERNEL_BF16_T (bf16t_4, 4)
-KERNEL_BF16_T (bf16t_2, 2)
-KERNEL_BF16_T (bf16t_1, 1)
 
 static const KernelSet set_bf16 = { 32, { 8, 4, 2, 1 },
   { bf16_8, bf16_4, bf16_2, bf16_1 }, { bf16t_8, bf16t_4, bf16t_2, bf16t_1 },
