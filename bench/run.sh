@@ -123,6 +123,8 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # stats V... -> "min median"
 stats() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s %s\n", v[1], m}'; }
 fmt() { awk -v x="$1" -v f="${2:-%.2f}" 'BEGIN{if (x == "" || x == "NA") print "–"; else printf f, x}'; }
+# the smaller of two figures, either of which may be NA
+min_na() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "NA") print b; else if (b == "NA") print a; else print (a < b ? a : b)}'; }
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{if (a == "" || b == "" || a == "NA" || b == "NA" || b == 0) print "NA"; else printf f, a / b}'; }
 
 # ------------------------------------------------------------------ clips
@@ -630,7 +632,7 @@ if [[ $v16 != NA ]]; then
         read -r bm bd < <(epoch_stat "vae16 $t")
         read -r am ad < <(epoch_stat "torch16 $t")
         read -r _ td < <(epoch_stat "torch $t")
-        tb=$(awk -v a="$ad" -v b="$td" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
+        tb=$(min_na "$ad" "$td")
         echo "| $t | $bm / $bd | $am / $ad | $(ratio "$ad" "$bd") | $(ratio "$tb" "$bd") |"
     done
     echo
@@ -725,8 +727,8 @@ echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$v
 read -r _ bd1 < <(epoch_stat "vae16 1"); read -r _ bd2 < <(epoch_stat "vae16 2")
 if [[ $bd1 != NA ]]; then
     read -r _ ad1 < <(epoch_stat "torch16 1"); read -r _ ad2 < <(epoch_stat "torch16 2")
-    tb1=$(awk -v a="$ad1" -v b="$td1" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
-    tb2=$(awk -v a="$ad2" -v b="$td2" 'BEGIN{if(a=="NA")print b; else if(b=="NA")print a; else print (a<b?a:b)}')
+    tb1=$(min_na "$ad1" "$td1")
+    tb2=$(min_na "$ad2" "$td2")
     echo "| (mixed precision, \`--precision bf16\`) training epoch ≥ 2× faster than PyTorch's faster of fp32 and autocast bf16 | 1 thread $(ratio "$tb1" "$bd1")×, 2 threads $(ratio "$tb2" "$bd2")×; against autocast bf16 alone $(ratio "$ad1" "$bd1")× (1), $(ratio "$ad2" "$bd2")× (2) | $(verdict "$(ratio "$tb1" "$bd1")" 2 ">=") (1), $(verdict "$(ratio "$tb2" "$bd2")" 2 ">=") (2) |"
 fi
 echo
