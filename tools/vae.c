@@ -813,6 +813,7 @@ cmd_train (int argc, char **argv)
     vae_model_set_meta (m, "train.seed", s);
     g_snprintf (s, sizeof s, "%d", a.batch);
     vae_model_set_meta (m, "train.batch", s);
+    vae_model_set_meta (m, "train.precision", a.bf16 ? "bf16" : "fp32");
   }
   signal (SIGINT, on_signal);
   signal (SIGTERM, on_signal);
@@ -905,7 +906,6 @@ cmd_train (int argc, char **argv)
       vae_model_set_meta (m, "train.steps_per_second", s);
       g_snprintf (s, sizeof s, "%d", a.threads);
       vae_model_set_meta (m, "train.threads", s);
-      vae_model_set_meta (m, "train.precision", a.bf16 ? "bf16" : "fp32");
       if (!isnan (last_val)) {
         g_snprintf (s, sizeof s, "%.6f", last_val);
         vae_model_set_meta (m, "metrics.val_loss", s);
