@@ -383,14 +383,21 @@ TORCH_OK=0
 /usr/bin/python3 -c 'import torch' 2>/dev/null && TORCH_OK=1
 declare -A EPOCH
 TRAIN_GEMM_GFLOPS=""
+# one epoch of the tool: vae_epoch KEY THREADS OUT [ARGS...] appends its seconds
+# to EPOCH[KEY THREADS] (steps / (steps a second): the tool prints seconds to
+# 0.1 s only); its output in $o, its status returned
+vae_epoch() {
+    local key=$1 t=$2 out=$3
+    shift 3
+    o=$("$BUILD/tools/vae" train --kind vae --data "mnist:$MNIST" --enc 400 --latent 20 --dec 400 \
+        --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads "$t" --out "$out" "$@" 2>&1) \
+        || return 1
+    log "$o"
+    EPOCH[$key $t]+="$(sed -n 's/.*saved .* after \([0-9]*\) steps ([0-9.]* s, \([0-9.]*\) steps\/s).*/\1 \2/p' <<<"$o" | tail -1 | awk '{printf "%.3f", $1 / $2}') "
+}
 for ((r = 0; r < TRAIN_REPS; r++)); do
     for t in 1 2; do
-        o=$("$BUILD/tools/vae" train --kind vae --data "mnist:$MNIST" --enc 400 --latent 20 --dec 400 \
-            --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads $t \
-            --out "$WORK/out/mnist-vae-1ep.safetensors" 2>&1) || die "vae train failed: $o"
-        log "$o"
-        # steps / (steps a second): the tool prints its seconds to 0.1 s only
-        EPOCH[vae $t]+="$(sed -n 's/.*saved .* after \([0-9]*\) steps ([0-9.]* s, \([0-9.]*\) steps\/s).*/\1 \2/p' <<<"$o" | tail -1 | awk '{printf "%.3f", $1 / $2}') "
+        vae_epoch vae $t "$WORK/out/mnist-vae-1ep.safetensors" || die "vae train failed: $o"
         if [[ $t == 1 ]]; then
             # the same epoch's GEMMs alone, on the trainer's calls and shapes
             o=$("$BUILD/bench/train_gemm_bench" -r 5 2>&1) || die "train_gemm_bench failed: $o"
@@ -399,14 +406,8 @@ for ((r = 0; r < TRAIN_REPS; r++)); do
             TRAIN_GEMM_GFLOPS+="$(sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' <<<"$o") "
         fi
         # mixed precision (AVX512_BF16 only: the tool refuses elsewhere)
-        if o=$("$BUILD/tools/vae" train --kind vae --data "mnist:$MNIST" --enc 400 --latent 20 --dec 400 \
-            --likelihood bernoulli --batch 128 --epochs 1 --val-fraction 0 --threads $t --precision bf16 \
-            --out "$WORK/out/mnist-vae-1ep-bf16.safetensors" 2>&1); then
-            log "$o"
-            EPOCH[vae16 $t]+="$(sed -n 's/.*saved .* after \([0-9]*\) steps ([0-9.]* s, \([0-9.]*\) steps\/s).*/\1 \2/p' <<<"$o" | tail -1 | awk '{printf "%.3f", $1 / $2}') "
-        else
-            log "bf16 training skipped: $o"
-        fi
+        vae_epoch vae16 $t "$WORK/out/mnist-vae-1ep-bf16.safetensors" --precision bf16 \
+            || log "bf16 training skipped: $o"
         if [[ $TORCH_OK == 1 ]]; then
             if o=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$TOOLS/torch_vae_peer.py" --threads $t \
                 --epochs 2 --mnist "$MNIST" 2>&1); then

@@ -449,30 +449,6 @@ vae_gemm_packed_bf16 (int n, int k)
   return (size_t) ((n + 31) / 32 * 32) * (size_t) ((k + 1) / 2 * 2);
 }
 
-void
-vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
-    int k, int ldb)
-{
-  int ke = (k + 1) / 2 * 2;
-  pb->n = n;
-  pb->k = ke;
-  pb->ldb = ldb;
-  pb->b = b;
-  pb->isa = VAE_GEMM_AVX512;
-  pb->p = NULL;
-  pb->h = buf;
-  for (int j0 = 0; j0 < n; j0 += 32) {
-    uint16_t *panel = buf + (size_t) j0 * ke;
-    for (int q = 0; q < ke / 2; q++)
-      for (int jj = 0; jj < 32; jj++)
-        for (int t = 0; t < 2; t++) {
-          int kk = 2 * q + t;
-          panel[((size_t) q * 32 + jj) * 2 + t] = j0 + jj < n && kk < k
-              ? vae_bf16_from_float (b[(size_t) (j0 + jj) * ldb + kk]) : 0;
-        }
-  }
-}
-
 #ifdef GEMM_X86
 #define BF16_TARGET "avx512f,avx512bf16,avx512bw,avx512vl"
 #define KERNEL_BF16(NAME, MR, PIDX)                                          \
@@ -635,8 +611,7 @@ pairs_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
   }
 }
 
-/* B n × k (a layer's weights) to vae_gemm_pack_bf16's panels, the same
- * values: per panel, blocks of 8 rows × 16 values of k, each row's 8 pairs
+/* B n × k (a layer's weights) to the panels [n/32][k/2][32][2]: per panel, blocks of 8 rows × 16 values of k, each row's 8 pairs
  * rounded in one instruction, the block's words transposed in registers */
 __attribute__ ((target (BF16_TARGET))) static void
 pack_nk_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
@@ -723,7 +698,7 @@ pb_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n, int k, int ldb)
 }
 
 void
-vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
+vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
     int k, int ldb)
 {
   pb_bf16 (pb, buf, b, n, k, ldb);

@@ -151,7 +151,7 @@ vae_dense_forward_bf16 (VaeWorkspace *ws, float *y, const float *x,
   int lda = (n_in + 1) / 2 * 2;
   VaeGemmB pb;
   vae_bf16_rows (ws->h_a, lda, x, n_in, batch, n_in);
-  vae_gemm_pack_bf16_nk (&pb, ws->h_p, w, n_out, n_in, n_in);
+  vae_gemm_pack_bf16 (&pb, ws->h_p, w, n_out, n_in, n_in);
   vae_gemm_run_bf16 (batch, ws->h_a, lda, &pb, 1.0f, y, NULL, n_out,
       act == VAE_ACT_RELU, b);
   if (act != VAE_ACT_RELU)

@@ -131,8 +131,9 @@ void vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, int ldc, int relu, const float *bias);
 /* bfloat16 products (AVX512_BF16; gemm.c tells the layout): whether this
  * CPU has them (and VAE_GEMM names nothing less than AVX-512); B (n × k,
- * ldb) rounded and packed into buf of vae_gemm_packed_bf16 () elements (64-
- * byte aligned); then C (c, float, C + α·A·Bᵀ when bias is NULL) or Ch (ch,
+ * ldb) rounded (to nearest even, in vector instructions that flush
+ * denormals to zero) and packed into buf of vae_gemm_packed_bf16 ()
+ * elements (64-byte aligned); then C (c, float, C + α·A·Bᵀ when bias is NULL) or Ch (ch,
  * bf16, bias + α·A·Bᵀ) for A bf16 (m × k, even lda, zero past k). */
 int vae_gemm_bf16_available (void);
 size_t vae_gemm_packed_bf16 (int n, int k);
@@ -145,16 +146,14 @@ uint16_t vae_bf16_from_float (float f);
 /* The training products in bf16 (AVX512_BF16 only; gemm.c tells why):
  * rows of src rounded to dst (ldd even, zero in [cols, ldd)); rows of src
  * in pairs, dst's word q·ldd + j = (src[2q][j], src[2q + 1][j]) (zero past
- * rows and cols; ldd words a row, (rows + 1) / 2 rows); B given n × k or
- * k × n (op(B) = B) packed as vae_gemm_pack_bf16 does; C = α·op(A)·op(B)
+ * rows and cols; ldd words a row, (rows + 1) / 2 rows); B given k × n
+ * (op(B) = B) packed as vae_gemm_pack_bf16 packs n × k; C = α·op(A)·op(B)
  * (accumulate: C +=), A as vae_bf16_rows gives it (lda even) or, ta:
  * op(A) = Aᵀ given as vae_bf16_pairs' words (lda words a row). */
 void vae_bf16_rows (uint16_t *dst, int ldd, const float *src, int lds,
     int rows, int cols);
 void vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds,
     int rows, int cols);
-void vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b,
-    int n, int k, int ldb);
 void vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b,
     int n, int k, int ldb);
 void vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,

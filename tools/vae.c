@@ -515,7 +515,7 @@ cmd_train (int argc, char **argv)
   if (a.precision != NULL && strcmp (a.precision, "bf16") == 0
       && !vae_bf16_supported ())
     return fail ("train: --precision bf16 needs a CPU with AVX512_BF16 "
-        "(this one has none); use fp32");
+        "(none here, or VAE_GEMM asks for less than AVX-512); use fp32");
   a.bf16 = a.precision != NULL && strcmp (a.precision, "bf16") == 0;
   vae_blas_threads (a.threads);
 
