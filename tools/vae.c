@@ -332,7 +332,8 @@ train_usage (void)
       "                         (the denoiser's output); dense DAE on images only\n"
       "  --seed N [1] --log FILE.csv --checkpoint-every N\n"
       "  --threads N [1]        each batch split over N threads (deterministic for a\n"
-      "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"      "  --precision fp32|bf16 [fp32]  bf16: mixed precision, every dense product's\n"
+      "                         given N; a sparse AE uses N OpenBLAS threads instead)\n"
+      "  --precision fp32|bf16 [fp32]  bf16: mixed precision, every dense product's\n"
       "                         operands rounded to bfloat16, sums, weights and Adam\n"
       "                         in float (CPUs with AVX512_BF16; dense models)\n"
       "  --init FILE            start from a model's weights (its train.* record is\n"
@@ -508,15 +509,13 @@ cmd_train (int argc, char **argv)
               && a.zoom_max <= 16)))
     return fail ("train: --zoom-prob and --u8-fraction must lie in [0, 1], "
         "--zoom-max in [1, 16]");
-  if (a.precision != NULL && strcmp (a.precision, "fp32") != 0
-      && strcmp (a.precision, "bf16") != 0)
+  a.bf16 = a.precision != NULL && strcmp (a.precision, "bf16") == 0;
+  if (a.precision != NULL && !a.bf16 && strcmp (a.precision, "fp32") != 0)
     return fail ("train: unknown --precision \"%s\" (fp32, bf16)",
         a.precision);
-  if (a.precision != NULL && strcmp (a.precision, "bf16") == 0
-      && !vae_bf16_supported ())
+  if (a.bf16 && !vae_bf16_supported ())
     return fail ("train: --precision bf16 needs a CPU with AVX512_BF16 "
         "(none here, or VAE_GEMM asks for less than AVX-512); use fp32");
-  a.bf16 = a.precision != NULL && strcmp (a.precision, "bf16") == 0;
   vae_blas_threads (a.threads);
 
   /* configuration */
