@@ -423,6 +423,47 @@ vae_gemm_bf16_available (void)
 #endif
 }
 
+#ifdef GEMM_X86
+static int amx_usable (void);
+static void amx_begin (void);
+static void amx_end (void);
+static const KernelSet set_amx_bf16;
+#endif
+
+/* AMX-BF16 (Intel Sapphire Rapids and later): tdpbf16ps multiplies a tile
+ * of A, 16 rows × 32 bf16, by a tile of B, 16 pairs along k × 16 columns,
+ * into 16 × 16 float sums, 8192 multiply-adds an instruction against
+ * vdpbf16ps's 32.  The training products take it (vae_gemm_pack_bf16_nk,
+ * _kn with k padded to whole tile rows, vae_gemm_bf16_k); the denoiser's
+ * bf16 path keeps vdpbf16ps, whose sums do not depend on the rows beside
+ * them.  VAE_GEMM_BF16=avx512 keeps vdpbf16ps for training too. */
+int
+vae_gemm_bf16_amx (void)
+{
+#ifdef GEMM_X86
+  static gsize ok = 0;        /* 1 + the answer, once */
+  if (g_once_init_enter (&ok)) {
+    unsigned int a, b, c, d;
+    const char *env = getenv ("VAE_GEMM_BF16");
+    int yes = vae_gemm_bf16_available ()
+        && !(env != NULL && strcmp (env, "avx512") == 0)
+        && __get_cpuid_count (7, 0, &a, &b, &c, &d) && (d & (1u << 22))
+        && amx_usable ();
+    g_once_init_leave (&ok, (gsize) yes + 1);
+  }
+  return (int) ok - 1;
+#else
+  return 0;
+#endif
+}
+
+int
+vae_gemm_bf16_k (int k)
+{
+  int q = vae_gemm_bf16_amx () ? 32 : 2;
+  return (k + q - 1) / q * q;
+}
+
 uint16_t
 vae_bf16_from_float (float f)
 {
@@ -531,6 +572,12 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
     0, NULL, NULL, 0, 0.0f };
   if (m < 1 || pb->n < 1)
     return;
+  if (pb->isa == VAE_GEMM_AMX && ch == NULL && m >= 32) {
+    amx_begin ();
+    gemm_kernels (&set_amx_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
+    amx_end ();
+    return;
+  }
   gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, ch ? (void *) ch
       : (void *) c, ldc, &e);
 #else
@@ -614,13 +661,13 @@ pairs_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
 /* B n × k (a layer's weights) to the panels [n/32][k/2][32][2]: per panel, blocks of 8 rows × 16 values of k, each row's 8 pairs
  * rounded in one instruction, the block's words transposed in registers */
 __attribute__ ((target (BF16_TARGET))) static void
-pack_nk_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
+pack_nk_bf16 (uint16_t *buf, const float *b, int n, int k, int kp, int ldb)
 {
-  int ke = (k + 1) / 2 * 2, kq = ke / 2;
+  int kq = kp / 2;
   for (int j0 = 0; j0 < n; j0 += 32) {
-    uint16_t *panel = buf + (size_t) j0 * ke;
+    uint16_t *panel = buf + (size_t) j0 * kp;
     for (int q0 = 0; q0 < kq; q0 += 8) {
-      int kn = k - 2 * q0 > 16 ? 16 : k - 2 * q0;
+      int kn = k - 2 * q0 > 16 ? 16 : k - 2 * q0 > 0 ? k - 2 * q0 : 0;
       __mmask16 mk = (__mmask16) ((1u << kn) - 1);
       float tmp[8 * 8] __attribute__ ((aligned (32)));
       int qn = kq - q0 > 8 ? 8 : kq - q0;
@@ -647,15 +694,44 @@ pack_nk_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
 /* B k × n to panels [n/32][k/2][32][2]: each pair of B's rows interleaved,
  * 32 columns at a time */
 __attribute__ ((target (BF16_TARGET))) static void
-pack_kn_bf16 (uint16_t *buf, const float *b, int n, int k, int ldb)
+pack_kn_bf16 (uint16_t *buf, const float *b, int n, int k, int kp, int ldb)
 {
-  int ke = (k + 1) / 2 * 2;
-  for (int q = 0; q < ke / 2; q++) {
+  for (int q = 0; q < kp / 2; q++) {
     const float *r0 = b + (size_t) 2 * q * ldb;
     const float *r1 = 2 * q + 1 < k ? r0 + ldb : NULL;
-    for (int j0 = 0; j0 < n; j0 += 32)
-      interleave32 (buf + (size_t) j0 * ke + (size_t) q * 64, r0 + j0,
-          r1 ? r1 + j0 : NULL, n - j0 > 32 ? 32 : n - j0);
+    for (int j0 = 0; j0 < n; j0 += 32) {
+      uint16_t *d = buf + (size_t) j0 * kp + (size_t) q * 64;
+      if (2 * q < k)
+        interleave32 (d, r0 + j0, r1 ? r1 + j0 : NULL, n - j0 > 32 ? 32
+            : n - j0);
+      else                    /* the padding past k */
+        memset (d, 0, 64 * sizeof (uint16_t));
+    }
+  }
+}
+
+/* srcᵀ rounded: dst row j (ldd elements) = column j of src, zero past
+ * rows; each pair of src rows interleaved 32 columns at a time as
+ * pack_kn_bf16 does, then the 32-bit words scattered to their rows */
+__attribute__ ((target (BF16_TARGET))) static void
+trans_bf16 (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+  uint32_t *d = (uint32_t *) dst;
+  size_t ld = (size_t) ldd / 2;
+  for (int q = 0; q < ldd / 2; q++) {
+    const float *r0 = src + (size_t) 2 * q * lds;
+    const float *r1 = 2 * q + 1 < rows ? r0 + lds : NULL;
+    for (int j0 = 0; j0 < cols; j0 += 32) {
+      uint32_t w[32] __attribute__ ((aligned (64)));
+      int n = cols - j0 > 32 ? 32 : cols - j0;
+      if (2 * q < rows)
+        interleave32 ((uint16_t *) w, r0 + j0, r1 ? r1 + j0 : NULL, n);
+      else
+        memset (w, 0, sizeof w);
+      for (int j = 0; j < n; j++)
+        d[(size_t) (j0 + j) * ld + q] = w[j];
+    }
   }
 }
 #endif
@@ -675,6 +751,20 @@ vae_bf16_rows (uint16_t *dst, int ldd, const float *src, int lds, int rows,
 }
 
 void
+vae_bf16_trans (uint16_t *dst, int ldd, const float *src, int lds, int rows,
+    int cols)
+{
+#ifdef GEMM_X86
+  trans_bf16 (dst, ldd, src, lds, rows, cols);
+#else
+  for (int j = 0; j < cols; j++)
+    for (int i = 0; i < ldd; i++)
+      dst[(size_t) j * ldd + i] = i < rows
+          ? vae_bf16_from_float (src[(size_t) i * lds + j]) : 0;
+#endif
+}
+
+void
 vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds, int rows,
     int cols)
 {
@@ -685,14 +775,18 @@ vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds, int rows,
 #endif
 }
 
+/* kp: k padded (even; zero past k).  train: the training products, which
+ * take AMX where kp is whole tile rows */
 static void
-pb_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n, int k, int ldb)
+pb_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n, int kp, int ldb,
+    int train)
 {
   pb->n = n;
-  pb->k = (k + 1) / 2 * 2;
+  pb->k = kp;
   pb->ldb = ldb;
   pb->b = b;
-  pb->isa = VAE_GEMM_AVX512;
+  pb->isa = train && kp % 32 == 0 && vae_gemm_bf16_amx () ? VAE_GEMM_AMX
+      : VAE_GEMM_AVX512;
   pb->p = NULL;
   pb->h = buf;
 }
@@ -701,19 +795,29 @@ void
 vae_gemm_pack_bf16 (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
     int k, int ldb)
 {
-  pb_bf16 (pb, buf, b, n, k, ldb);
+  pb_bf16 (pb, buf, b, n, (k + 1) / 2 * 2, ldb, 0);
 #ifdef GEMM_X86
-  pack_nk_bf16 (buf, b, n, k, ldb);
+  pack_nk_bf16 (buf, b, n, k, pb->k, ldb);
+#endif
+}
+
+void
+vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
+    int k, int kp, int ldb)
+{
+  pb_bf16 (pb, buf, b, n, kp, ldb, 1);
+#ifdef GEMM_X86
+  pack_nk_bf16 (buf, b, n, k, kp, ldb);
 #endif
 }
 
 void
 vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b, int n,
-    int k, int ldb)
+    int k, int kp, int ldb)
 {
-  pb_bf16 (pb, buf, b, n, k, ldb);
+  pb_bf16 (pb, buf, b, n, kp, ldb, 1);
 #ifdef GEMM_X86
-  pack_kn_bf16 (buf, b, n, k, ldb);
+  pack_kn_bf16 (buf, b, n, k, kp, ldb);
 #endif
 }
 
@@ -725,6 +829,12 @@ vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
   Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f };
   if (m < 1 || pb->n < 1)
     return;
+  if (pb->isa == VAE_GEMM_AMX && !ta && m >= 32) {
+    amx_begin ();
+    gemm_kernels (&set_amx_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
+    amx_end ();
+    return;
+  }
   gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
 #else
   (void) ta; (void) m; (void) a; (void) lda; (void) pb; (void) alpha;
@@ -1227,6 +1337,59 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
 
 static const KernelSet set_amx = { 32, { 32, 8, 4, 2, 1 },
   { amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1, 1 };
+
+/* 32 rows × 32 columns of C in float from bf16 A and panels of pairs, as
+ * amx_32 does it: four C tiles, k a multiple of 32 (the panels' rows of
+ * pairs are 128 bytes: two B tiles side by side), the sums through memory
+ * to the vdpbf16ps kernels' epilogue. */
+#define AMX_BF16_TARGET BF16_TARGET ",amx-tile,amx-bf16"
+__attribute__ ((target (AMX_BF16_TARGET), noinline)) static void
+amx_bf16_32 (int k, const void *a_, int lda, const void *p_, void *c_,
+    int ldc, int w, const Epi *e, const float *bias, const float *mult,
+    const uint8_t *x8)
+{
+  (void) mult;
+  (void) x8;
+  const uint16_t *a = a_, *p = p_;
+  float acc[32][32] __attribute__ ((aligned (64)));
+  __mmask16 m0, m1;
+  __m512 c0 = _mm512_setzero_ps (), c1 = c0;
+  _tile_zero (0);
+  _tile_zero (1);
+  _tile_zero (2);
+  _tile_zero (3);
+  for (int kk = 0; kk < k; kk += 32) {
+    _tile_loadd (4, a + kk, 2 * lda);
+    _tile_loadd (5, a + (size_t) 16 * lda + kk, 2 * lda);
+    _tile_loadd (6, p + (size_t) kk * 32, 128);
+    _tile_loadd (7, p + (size_t) kk * 32 + 32, 128);
+    _tile_dpbf16ps (0, 4, 6);
+    _tile_dpbf16ps (1, 4, 7);
+    _tile_dpbf16ps (2, 5, 6);
+    _tile_dpbf16ps (3, 5, 7);
+  }
+  _tile_stored (0, acc[0], 128);
+  _tile_stored (1, acc[0] + 16, 128);
+  _tile_stored (2, acc[16], 128);
+  _tile_stored (3, acc[16] + 16, 128);
+  __asm__ volatile ("" : : "r" (acc) : "memory");
+  masks512 (w, &m0, &m1);
+  if (bias) {
+    c0 = _mm512_maskz_loadu_ps (m0, bias);
+    c1 = _mm512_maskz_loadu_ps (m1, bias + 16);
+  }
+  for (int r = 0; r < 32; r++) {
+    float *cr = (float *) c_ + (size_t) r * ldc;
+    __m512 v0, v1;
+    epi512 (e, _mm512_load_ps (acc[r]), _mm512_load_ps (acc[r] + 16), cr,
+        m0, m1, c0, c1, &v0, &v1);
+    _mm512_mask_storeu_ps (cr, m0, v0);
+    _mm512_mask_storeu_ps (cr + 16, m1, v1);
+  }
+}
+
+static const KernelSet set_amx_bf16 = { 32, { 32, 8, 4, 2, 1 },
+  { amx_bf16_32, bf16_8, bf16_4, bf16_2, bf16_1 }, { NULL }, 2, 4 };
 
 __attribute__ ((target (AMX_TARGET))) static void
 amx_begin (void)

@@ -140,18 +140,19 @@ vae_dense_backward_set (float *dx, float *dw, float *db, float *dy,
 /* ------------------------------------------------ bf16 training products
  *
  * The same three products in bf16 (gemm.c): y = b + x·Wᵀ with x rounded
- * by rows and W packed n × k; dW = dyᵀ·x with dy in pairs of rows (the
- * transposed kernel) and x packed k × n; dx = dy·W with dy rounded by rows
- * and W packed k × n.  Everything else is the float path's. */
+ * by rows and W packed n × k; dW = dyᵀ·x with x packed k × n and dyᵀ by
+ * rows (AMX) or dy in pairs of rows (the transposed kernel); dx = dy·W
+ * with dy rounded by rows and W packed k × n; k padded to whole AMX tile
+ * rows where the CPU has AMX-BF16 (vae_gemm_bf16_k).  Everything else is the float path's. */
 void
 vae_dense_forward_bf16 (VaeWorkspace *ws, float *y, const float *x,
     const float *w, const float *b, int batch, int n_in, int n_out,
     VaeAct act)
 {
-  int lda = (n_in + 1) / 2 * 2;
+  int lda = vae_gemm_bf16_k (n_in);
   VaeGemmB pb;
   vae_bf16_rows (ws->h_a, lda, x, n_in, batch, n_in);
-  vae_gemm_pack_bf16 (&pb, ws->h_p, w, n_out, n_in, n_in);
+  vae_gemm_pack_bf16_nk (&pb, ws->h_p, w, n_out, n_in, lda, n_in);
   vae_gemm_run_bf16 (batch, ws->h_a, lda, &pb, 1.0f, y, NULL, n_out,
       act == VAE_ACT_RELU, b);
   if (act != VAE_ACT_RELU)
@@ -165,10 +166,19 @@ vae_dense_backward_set_bf16 (VaeWorkspace *ws, float *dx, float *dw,
 {
   VaeGemmB pb;
   vae_act_backward (dy, y, (size_t) batch * n_out, act);
-  /* dW (n_out, n_in) = dyᵀ (n_out, B) · x (B, n_in) */
-  vae_bf16_pairs (ws->h_a, n_out, dy, n_out, batch, n_out);
-  vae_gemm_pack_bf16_kn (&pb, ws->h_p, x, n_in, batch, n_in);
-  vae_gemm_run_bf16_ta (1, n_out, ws->h_a, n_out, &pb, 1.0f, dw, n_in, 0);
+  /* dW (n_out, n_in) = dyᵀ (n_out, B) · x (B, n_in): on AMX dyᵀ by rows,
+   * else dy in pairs of rows for the transposed kernel */
+  if (vae_gemm_bf16_amx ()) {
+    int kb = vae_gemm_bf16_k (batch);
+    vae_bf16_trans (ws->h_a, kb, dy, n_out, batch, n_out);
+    vae_gemm_pack_bf16_kn (&pb, ws->h_p, x, n_in, batch, kb, n_in);
+    vae_gemm_run_bf16_ta (0, n_out, ws->h_a, kb, &pb, 1.0f, dw, n_in, 0);
+  } else {
+    vae_bf16_pairs (ws->h_a, n_out, dy, n_out, batch, n_out);
+    vae_gemm_pack_bf16_kn (&pb, ws->h_p, x, n_in, batch, (batch + 1) / 2 * 2,
+        n_in);
+    vae_gemm_run_bf16_ta (1, n_out, ws->h_a, n_out, &pb, 1.0f, dw, n_in, 0);
+  }
   for (int i = 0; i < batch; i++) {
     const float *row = dy + (size_t) i * n_out;
     for (int j = 0; j < n_out; j++)
@@ -176,9 +186,9 @@ vae_dense_backward_set_bf16 (VaeWorkspace *ws, float *dx, float *dw,
   }
   /* dx (B, n_in) = dy (B, n_out) · W (n_out, n_in) */
   if (dx != NULL) {
-    int lda = (n_out + 1) / 2 * 2;
+    int lda = vae_gemm_bf16_k (n_out);
     vae_bf16_rows (ws->h_a, lda, dy, n_out, batch, n_out);
-    vae_gemm_pack_bf16_kn (&pb, ws->h_p, w, n_in, n_out, n_in);
+    vae_gemm_pack_bf16_kn (&pb, ws->h_p, w, n_in, n_out, lda, n_in);
     vae_gemm_run_bf16_ta (0, batch, ws->h_a, lda, &pb, 1.0f, dx, n_in, 0);
   }
 }

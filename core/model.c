@@ -461,10 +461,15 @@ vae_workspace_use_bf16 (VaeWorkspace *ws, const VaeModel *m, VaeError *err)
   if (ws->h_a != NULL)
     return VAE_OK;
   for (int l = 0; l < m->n_layers; l++) {
-    size_t ni = (size_t) m->layers[l].n_in, no = (size_t) m->layers[l].n_out;
-    size_t a = B2 * ((MAX (ni, no) + 1) / 2 * 2);
-    size_t p = MAX (vae_gemm_packed_bf16 (no, ni), MAX
-        (vae_gemm_packed_bf16 (ni, no), vae_gemm_packed_bf16 (ni, B2)));
+    int ni = m->layers[l].n_in, no = m->layers[l].n_out;
+    int kb = vae_gemm_bf16_k ((int) B2);
+    /* x or dy by rows, dy in pairs of rows, dyᵀ by rows (vae_gemm_bf16_k:
+     * k padded for AMX); W packed n × k and k × n, x packed k × n */
+    size_t a = MAX (B2 * (size_t) vae_gemm_bf16_k (MAX (ni, no)),
+        (size_t) no * kb);
+    size_t p = MAX (vae_gemm_packed_bf16 (no, vae_gemm_bf16_k (ni)), MAX
+        (vae_gemm_packed_bf16 (ni, vae_gemm_bf16_k (no)),
+            vae_gemm_packed_bf16 (ni, kb)));
     na = MAX (na, a);
     np = MAX (np, p);
   }

@@ -109,7 +109,7 @@ typedef enum {
   VAE_GEMM_BLAS = 0,          /* cblas_sgemm on B itself */
   VAE_GEMM_AVX2 = 1,
   VAE_GEMM_AVX512 = 2,
-  VAE_GEMM_AMX = 3,           /* int8 only (vae_gemm_i8_isa) */
+  VAE_GEMM_AMX = 3,           /* int8 (vae_gemm_i8_isa), bf16 training */
 } VaeGemmIsa;
 
 typedef struct {
@@ -146,16 +146,25 @@ uint16_t vae_bf16_from_float (float f);
 /* The training products in bf16 (AVX512_BF16 only; gemm.c tells why):
  * rows of src rounded to dst (ldd even, zero in [cols, ldd)); rows of src
  * in pairs, dst's word q·ldd + j = (src[2q][j], src[2q + 1][j]) (zero past
- * rows and cols; ldd words a row, (rows + 1) / 2 rows); B given k × n
- * (op(B) = B) packed as vae_gemm_pack_bf16 packs n × k; C = α·op(A)·op(B)
- * (accumulate: C +=), A as vae_bf16_rows gives it (lda even) or, ta:
- * op(A) = Aᵀ given as vae_bf16_pairs' words (lda words a row). */
+ * rows and cols; ldd words a row, (rows + 1) / 2 rows); srcᵀ by rows (dst
+ * cols × ldd, zero in [rows, ldd)); B given n × k or k × n (op(B) = B)
+ * packed as vae_gemm_pack_bf16 packs n × k, with k padded to kp (even, ≥ k:
+ * vae_gemm_bf16_k (k) takes AMX where vae_gemm_bf16_amx ()); C =
+ * α·op(A)·op(B) (accumulate: C +=), A as vae_bf16_rows or vae_bf16_trans
+ * give it (lda ≥ kp, zero past k) or, ta (not with AMX): op(A) = Aᵀ given
+ * as vae_bf16_pairs' words (lda words a row). */
+int vae_gemm_bf16_amx (void);
+int vae_gemm_bf16_k (int k);
 void vae_bf16_rows (uint16_t *dst, int ldd, const float *src, int lds,
     int rows, int cols);
 void vae_bf16_pairs (uint16_t *dst, int ldd, const float *src, int lds,
     int rows, int cols);
+void vae_bf16_trans (uint16_t *dst, int ldd, const float *src, int lds,
+    int rows, int cols);
+void vae_gemm_pack_bf16_nk (VaeGemmB *pb, uint16_t *buf, const float *b,
+    int n, int k, int kp, int ldb);
 void vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b,
-    int n, int k, int ldb);
+    int n, int k, int kp, int ldb);
 void vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
     const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate);
 /* int8 products (gemm.c tells the layout): A 8-bit codes (m × k, lda ≥ k

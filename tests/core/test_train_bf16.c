@@ -45,9 +45,9 @@ rand_vec (VaeRng *r, size_t n, float lo, float hi)
  * jj, half t hold B(j0 + jj, 2q + t), B(j, kk) = src[j·sj + kk·sk] (zero
  * past n and k) */
 static void
-ref_panels (uint16_t *ref, int n, int k, const float *src, int sj, int sk)
+ref_panels (uint16_t *ref, int n, int k, int ke, const float *src, int sj,
+    int sk)
 {
-  int ke = (k + 1) / 2 * 2;
   for (int j0 = 0; j0 < n; j0 += 32)
     for (int q = 0; q < ke / 2; q++)
       for (int jj = 0; jj < 32; jj++)
@@ -65,13 +65,16 @@ test_layouts (void)
   static const int ns[] = { 1, 7, 16, 20, 31, 32, 33, 40, 65, 400 };
   static const int ks[] = { 1, 2, 3, 15, 16, 17, 20, 33, 128, 131 };
   VaeRng r;
-  int bad_nk = 0, bad_kn = 0, bad_rows = 0, bad_pairs = 0, cases = 0;
+  int bad_nk = 0, bad_kn = 0, bad_rows = 0, bad_pairs = 0, bad_trans = 0;
+  int cases = 0;
   vae_rng_seed (&r, 3);
   for (size_t in = 0; in < G_N_ELEMENTS (ns); in++)
     for (size_t ik = 0; ik < G_N_ELEMENTS (ks); ik++) {
       int n = ns[in], k = ks[ik], ke = (k + 1) / 2 * 2;
+      /* the training packs: k padded to whole AMX tile rows, or to 2 */
+      int kp = (k + 31) / 32 * 32 + 32 * (int) (in % 2);
       int ldb = k + (int) (in % 3), ldk = n + (int) (ik % 2);
-      size_t np = vae_gemm_packed_bf16 (n, k);
+      size_t np = vae_gemm_packed_bf16 (n, kp);
       float *b = rand_vec (&r, (size_t) n * ldb, -2.0f, 2.0f);
       float *bk = rand_vec (&r, (size_t) k * ldk, -2.0f, 2.0f);
       uint16_t *ref = vae_aligned_alloc (np * 2), *got = vae_aligned_alloc
@@ -79,15 +82,24 @@ test_layouts (void)
       VaeGemmB pg;
       cases++;
       /* B n × k (weights) */
-      ref_panels (ref, n, k, b, ldb, 1);
+      ref_panels (ref, n, k, ke, b, ldb, 1);
       memset (got, 0xa5, np * 2);
       vae_gemm_pack_bf16 (&pg, got, b, n, k, ldb);
-      bad_nk += memcmp (ref, got, np * 2) != 0 || pg.k != ke || pg.n != n;
-      /* B k × n */
-      ref_panels (ref, n, k, bk, 1, ldk);
-      memset (got, 0xa5, np * 2);
-      vae_gemm_pack_bf16_kn (&pg, got, bk, n, k, ldk);
-      bad_kn += memcmp (ref, got, np * 2) != 0 || pg.k != ke;
+      bad_nk += memcmp (ref, got, vae_gemm_packed_bf16 (n, k) * 2) != 0
+          || pg.k != ke || pg.n != n || pg.isa == VAE_GEMM_AMX;
+      for (int pad = 0; pad < 2; pad++) {
+        int kq = pad ? kp : ke;
+        size_t nq = vae_gemm_packed_bf16 (n, kq) * 2;
+        ref_panels (ref, n, k, kq, b, ldb, 1);
+        memset (got, 0xa5, np * 2);
+        vae_gemm_pack_bf16_nk (&pg, got, b, n, k, kq, ldb);
+        bad_nk += memcmp (ref, got, nq) != 0 || pg.k != kq || pg.n != n;
+        /* B k × n */
+        ref_panels (ref, n, k, kq, bk, 1, ldk);
+        memset (got, 0xa5, np * 2);
+        vae_gemm_pack_bf16_kn (&pg, got, bk, n, k, kq, ldk);
+        bad_kn += memcmp (ref, got, nq) != 0 || pg.k != kq;
+      }
       /* rows (k rows of n, ldd even ≥ n) and pairs of rows */
       {
         int ldd = (n + 1) / 2 * 2 + 2 * (int) (ik % 2);
@@ -111,14 +123,27 @@ test_layouts (void)
         bad_pairs += h[npair] != 0x5a5a;
         free (h);
       }
+      /* the transpose by rows: n rows of kp (≥ k, even), zero past k */
+      {
+        size_t nt = (size_t) n * kp;
+        uint16_t *h = malloc (nt * 2 + 2);
+        h[nt] = 0x5a5a;
+        vae_bf16_trans (h, kp, bk, ldk, k, n);
+        for (int j = 0; j < n; j++)
+          for (int i = 0; i < kp; i++)
+            bad_trans += h[(size_t) j * kp + i] != (i < k
+                ? vae_bf16_from_float (bk[(size_t) i * ldk + j]) : 0);
+        bad_trans += h[nt] != 0x5a5a;
+        free (h);
+      }
       vae_aligned_free (ref);
       vae_aligned_free (got);
       free (b);
       free (bk);
     }
   printf ("layouts, %d shapes: pack n x k %d bad, pack k x n %d bad, rows %d "
-      "bad words, pairs %d bad words\n", cases, bad_nk, bad_kn, bad_rows,
-      bad_pairs);
+      "bad words, pairs %d bad words, transposed %d bad words\n", cases,
+      bad_nk, bad_kn, bad_rows, bad_pairs, bad_trans);
   CHECK (bad_nk == 0, "n x k pack wrong in %d shapes", bad_nk);
   {
     /* denormals flush to zero (vcvtneps2bf16), as vae_private.h says */
@@ -133,6 +158,7 @@ test_layouts (void)
   CHECK (bad_kn == 0, "k x n pack wrong in %d shapes", bad_kn);
   CHECK (bad_rows == 0, "rows: %d words wrong", bad_rows);
   CHECK (bad_pairs == 0, "pairs: %d words wrong", bad_pairs);
+  CHECK (bad_trans == 0, "transposed rows: %d words wrong", bad_trans);
 }
 
 /* ------------------------------------------------------------ products */
@@ -170,13 +196,17 @@ test_products (void)
     float *dw = rand_vec (&r, (size_t) no * ni, 5.0f, 6.0f);   /* overwritten */
     float *db = calloc (no, sizeof (float));
     float *dx = rand_vec (&r, (size_t) B * ni, 5.0f, 6.0f);
-    size_t np = vae_gemm_packed_bf16 (no, ni);
-    if (vae_gemm_packed_bf16 (ni, no) > np)
-      np = vae_gemm_packed_bf16 (ni, no);
-    if (vae_gemm_packed_bf16 (ni, B2) > np)
-      np = vae_gemm_packed_bf16 (ni, B2);
+    int kb = vae_gemm_bf16_k (B2);
+    size_t np = vae_gemm_packed_bf16 (no, vae_gemm_bf16_k (ni));
+    size_t na = (size_t) B2 * vae_gemm_bf16_k (maxw);
+    if (vae_gemm_packed_bf16 (ni, vae_gemm_bf16_k (no)) > np)
+      np = vae_gemm_packed_bf16 (ni, vae_gemm_bf16_k (no));
+    if (vae_gemm_packed_bf16 (ni, kb) > np)
+      np = vae_gemm_packed_bf16 (ni, kb);
+    if ((size_t) no * kb > na)
+      na = (size_t) no * kb;
     memset (&ws, 0, sizeof ws);
-    ws.h_a = vae_aligned_alloc ((size_t) B2 * ((maxw + 1) / 2 * 2) * 2);
+    ws.h_a = vae_aligned_alloc (na * 2);
     ws.h_p = vae_aligned_alloc (np * 2);
     memcpy (dy0, dy, (size_t) B * no * sizeof (float));
 
