@@ -265,10 +265,12 @@ epi512 (const Epi *e, __m512 a0, __m512 a1, const float *cr, __mmask16 m0,
   }
 #define ROWS (size_t) r * lda + kk
 #define COLS (size_t) kk * lda + r
+KERNEL_AVX512 (row512_12, 12, ROWS)
 KERNEL_AVX512 (row512_8, 8, ROWS)
 KERNEL_AVX512 (row512_4, 4, ROWS)
 KERNEL_AVX512 (row512_2, 2, ROWS)
 KERNEL_AVX512 (row512_1, 1, ROWS)
+KERNEL_AVX512 (col512_12, 12, COLS)
 KERNEL_AVX512 (col512_8, 8, COLS)
 KERNEL_AVX512 (col512_4, 4, COLS)
 KERNEL_AVX512 (col512_2, 2, COLS)
@@ -353,9 +355,9 @@ typedef struct {
   int col_step;               /* bytes from one row of op(A) = Aᵀ to the next */
 } KernelSet;
 
-static const KernelSet set_avx512 = { 32, { 8, 4, 2, 1 },
-  { row512_8, row512_4, row512_2, row512_1 },
-  { col512_8, col512_4, col512_2, col512_1 }, 4, 4 };
+static const KernelSet set_avx512 = { 32, { 12, 8, 4, 2, 1 },
+  { row512_12, row512_8, row512_4, row512_2, row512_1 },
+  { col512_12, col512_8, col512_4, col512_2, col512_1 }, 4, 4 };
 static const KernelSet set_avx2 = { 16, { 6, 4, 2, 1 },
   { row256_6, row256_4, row256_2, row256_1 },
   { col256_6, col256_4, col256_2, col256_1 }, 4, 4 };
