@@ -423,10 +423,15 @@ adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
   bc1 = (float) (1.0 - pow (o->beta1, t));
   bc2 = (float) (1.0 - pow (o->beta2, t));
   {
-    /* Local copies and restrict let the compiler vectorise the loop; the
-     * arithmetic per parameter is unchanged, so are the results. */
+    /* Local copies and restrict let the compiler vectorise the loop.  The
+     * bias corrections are folded into two constants, as PyTorch's Adam
+     * does (step size lr / bc1, √v / √bc2): one division and one square
+     * root per parameter, where a 16-lane division alone takes about 10
+     * cycles on Intel's cores. */
     const float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
-    const float wd = o->weight_decay, c1 = 1.0f - b1, c2 = 1.0f - b2;
+    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+    const float step1 = lr / bc1, rs2 = (float) (1.0 / sqrt ((double) bc2));
+    const float lwd = lr * o->weight_decay;
     float *restrict p = m->params, *restrict am = m->adam_m;
     float *restrict av = m->adam_v;
     const float *restrict gr = m->grads;
@@ -434,7 +439,7 @@ adam_range (VaeModel *m, const VaeTrainOpts *o, long step, size_t i0,
       float g = gr[i];
       float mm = am[i] = b1 * am[i] + c1 * g;
       float vv = av[i] = b2 * av[i] + c2 * g * g;
-      p[i] -= lr * ((mm / bc1) / (sqrtf (vv / bc2) + eps) + wd * p[i]);
+      p[i] -= step1 * mm / (sqrtf (vv) * rs2 + eps) + lwd * p[i];
     }
   }
 }

@@ -127,6 +127,83 @@ new_model (const VaeConfig *c, uint64_t seed, int batch, VaeWorkspace **ws)
   return m;
 }
 
+/* ------------------------------------------------------------------ Adam */
+
+/* vae_model_adam_step against AdamW written out in double as PyTorch
+ * gives it (m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), p ← p − lr·(m̂ / (√v̂ +
+ * ε) + λ·p)), with the cosine learning rate, over steps whose gradients
+ * change sign and size, some zero, some far below ε's scale. */
+static void
+test_adam (void)
+{
+  VaeConfig c = vae_config_default ();
+  VaeTrainOpts o = vae_train_opts_default ();
+  VaeWorkspace *ws;
+  VaeModel *m;
+  VaeRng r;
+  size_t n;
+  double *p, *mm, *vv, worst = 0.0, moved = 0.0;
+  const int steps = 12;
+
+  c.kind = VAE_KIND_AE;
+  c.img_w = 20;
+  c.img_h = 1;
+  c.n_in = 20;
+  c.n_enc = 1;
+  c.enc[0] = 37;              /* 20·37 + 37 + …: no multiple of 16 */
+  c.n_latent = 3;
+  c.n_dec = 0;
+  m = new_model (&c, 5, 8, &ws);
+  n = vae_model_n_params (m);
+  p = malloc (n * sizeof (double));
+  mm = calloc (n, sizeof (double));
+  vv = calloc (n, sizeof (double));
+  o.lr = 3e-3f;
+  o.weight_decay = 0.01f;
+  o.lr_final = 1e-4f;
+  o.total_steps = 10;         /* the cosine's end passed: lr_final after */
+  vae_rng_seed (&r, 17);
+  for (size_t i = 0; i < n; i++)
+    p[i] = vae_model_params (m)[i];
+  for (int t = 0; t < steps; t++) {
+    float *g = vae_model_grads (m), *pf = vae_model_params (m);
+    double f = fmin (1.0, (double) t / o.total_steps);
+    double lr = o.lr_final + 0.5 * (o.lr - o.lr_final) * (1.0 + cos (M_PI
+            * f));
+    double bc1 = 1.0 - pow (o.beta1, t + 1), bc2 = 1.0 - pow (o.beta2, t
+        + 1);
+    for (size_t i = 0; i < n; i++) {
+      int kind = (int) ((i + (size_t) t) % 7);
+      g[i] = kind == 0 ? 0.0f : kind == 1 ? urand (&r, -1e-9f, 1e-9f)
+          : urand (&r, -2.0f, 2.0f) * (kind == 2 ? 100.0f : 1.0f);
+    }
+    vae_model_adam_step (m, &o, t);
+    for (size_t i = 0; i < n; i++) {
+      double gi = g[i];
+      mm[i] = o.beta1 * mm[i] + (1.0 - o.beta1) * gi;
+      vv[i] = o.beta2 * vv[i] + (1.0 - o.beta2) * gi * gi;
+      double before = p[i];
+      p[i] -= lr * ((mm[i] / bc1) / (sqrt (vv[i] / bc2) + o.eps)
+          + o.weight_decay * p[i]);
+      moved = fmax (moved, fabs (p[i] - before));
+      /* float's rounding of parameters of size ~1, and of updates of
+       * size lr: far below a wrong bias correction or decay (~lr) */
+      double e = fabs (pf[i] - p[i]) / (fabs (p[i]) + lr);
+      if (!(e <= worst))
+        worst = isnan (e) ? INFINITY : e;
+    }
+  }
+  printf ("Adam against AdamW in double, %zu parameters, %d steps: worst "
+      "error %.2g of |p| + lr (largest step %.2g)\n", n, steps, worst, moved);
+  CHECK (worst < 1e-5, "Adam off by %g of |p| + lr", worst);
+  CHECK (moved > 1e-3, "Adam did not move the parameters (%g)", moved);
+  free (p);
+  free (mm);
+  free (vv);
+  vae_workspace_free (ws);
+  vae_model_free (m);
+}
+
 /* --------------------------------------------------------- low-rank AE */
 
 static VaeConfig
@@ -612,6 +689,7 @@ int
 main (void)
 {
   openblas_set_num_threads (1);
+  test_adam ();
   test_low_rank ();
   test_reproducible ();
   test_anneal ();
