@@ -688,20 +688,26 @@ for s in $SWEEP; do
     np_max=$(awk -v a="$np" -v b="$np_max" 'BEGIN{print (b=="" || a>b) ? a : b}')
 done
 lin=$(ratio "$np_max" "$np_min")
-# least squares ms = a + b * pixels over the sweep; worst residual relative to the measured time
-# linear fit of ms/frame against pixels over the sweep: "a_ms b_ns worst_residual"
-# (field 1 of gst_stat: min; 2: median)
+# linear fit of ms/frame against pixels over the sweep: "a_ms b_ns worst_residual",
+# the residual relative to the measured time (field 1 of gst_stat: min; 2: median).
+# The target asks for a line within 5% of every size, a relative criterion, so the
+# line is least squares on relative residuals (weights 1/ms²: 320×240 counts as much
+# as 1920×1080); $2 = abs: plain least squares on ms, printed beside it, which lets
+# the largest sizes pick the line and judges the smallest against it.
 sweep_fit() {
     for s in $SWEEP; do read -r mn md _ < <(gst_stat "dn GRAY8 $s 2"); [[ $1 == 1 ]] && md=$mn; echo "$(( ${s%x*} * ${s#*x} )) $md"; done |
-    awk '{x[NR]=$1; y[NR]=$2; sx+=$1; sy+=$2; sxx+=$1*$1; sxy+=$1*$2}
-         END{n=NR; b=(n*sxy-sx*sy)/(n*sxx-sx*sx); a=(sy-b*sx)/n; r=0
+    awk -v mode="${2:-rel}" '{x[NR]=$1; y[NR]=$2; w=(mode=="abs") ? 1 : 1/($2*$2)
+         s0+=w; sx+=w*$1; sy+=w*$2; sxx+=w*$1*$1; sxy+=w*$1*$2}
+         END{n=NR; b=(s0*sxy-sx*sy)/(s0*sxx-sx*sx); a=(sy-b*sx)/s0; r=0
              for(i=1;i<=n;i++){e=(y[i]-(a+b*x[i]))/y[i]; if(e<0)e=-e; if(e>r)r=e}
              printf "%.2f %.1f %.3f", a, b*1e6, r}'
 }
 fit=$(sweep_fit 2)
 fit_min=$(sweep_fit 1)
+fit_abs=$(sweep_fit 2 abs)
 read -r fit_a fit_b fit_r <<<"$fit"
 read -r fitm_a fitm_b fitm_r <<<"$fit_min"
+read -r fita_a fita_b fita_r <<<"$fit_abs"
 g2=$(kv gemm 2 gflops) g1=$(kv gemm 1 gflops)
 gb2=$(kv gemm 2 gflops_best) gb1=$(kv gemm 1 gflops_best)
 fg2=$(kv split 2 frame_over_gemm) fg1=$(kv split 1 frame_over_gemm)
@@ -722,7 +728,7 @@ if [[ -n $CORE_FP32 ]]; then
     echo "| (the fp32 path, precision=fp32) GEMM ≥ 70% of sgemm peak, of the FMA ceiling; frame ≤ 1.3× GEMM | 1 thread $h1 GFLOPS ($(awk -v g="$h1" -v p="$PEAK1" 'BEGIN{printf "%.0f%%", 100*g/p}') of sgemm, $(awk -v g="$h1" -v p="$a1" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p}') of FMA), 2 threads $h2 ($(awk -v g="$h2" -v p="$PEAK2" 'BEGIN{printf "%.0f%%", 100*g/p}'), $(awk -v g="$h2" -v p="$a2" 'BEGIN{if(p>0)printf "%.0f%%", 100*g/p}')); frame/GEMM ${hf1}× (1), ${hf2}× (2) | $(verdict "$(awk -v g="$h2" -v p="$PEAK2" 'BEGIN{print g/p}')" 0.7 ">=") (sgemm), $(verdict "$(awk -v g="$h2" -v p="$a2" 'BEGIN{print (p>0)?g/p:0}')" 0.7 ">=") (FMA), $(verdict "$hf2" 1.3 "<=") (frame/GEMM) |"
 fi
 echo "| frame time ≤ 1.3× pure GEMM time | 1 thread ${fg1}×, 2 threads ${fg2}× | $(verdict "$fg1" 1.3 "<=") (1), $(verdict "$fg2" 1.3 "<=") (2) |"
-echo "| cost linear in pixels | fit over 320×240…1920×1080: ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}'); ns/pixel from $np_min to $np_max (max/min $lin); on the best of the runs instead of the median: ${fitm_a} ms + ${fitm_b} ns per pixel, worst residual $(awk -v r="$fitm_r" 'BEGIN{printf "%.1f%%", 100*r}') | $(verdict "$fit_r" 0.05 "<=") (medians within 5%), $(verdict "$fitm_r" 0.05 "<=") (best runs) |"
+echo "| cost linear in pixels | fit over 320×240…1920×1080 (least squares on relative residuals): ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}') (plain least squares on ms: ${fita_a} ms + ${fita_b} ns per pixel, worst residual $(awk -v r="$fita_r" 'BEGIN{printf "%.1f%%", 100*r}')); ns/pixel from $np_min to $np_max (max/min $lin); on the best of the runs instead of the median: ${fitm_a} ms + ${fitm_b} ns per pixel, worst residual $(awk -v r="$fitm_r" 'BEGIN{printf "%.1f%%", 100*r}') | $(verdict "$fit_r" 0.05 "<=") (medians within 5%), $(verdict "$fitm_r" 0.05 "<=") (best runs) |"
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"
 echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$vd1")×, 2 threads $(ratio "$td2" "$vd2")× (PyTorch best epoch / ours) | $(verdict "$(ratio "$td1" "$vd1")" 2 ">=") (1), $(verdict "$(ratio "$td2" "$vd2")" 2 ">=") (2) |"
 read -r _ bd1 < <(epoch_stat "vae16 1"); read -r _ bd2 < <(epoch_stat "vae16 2")

@@ -400,11 +400,11 @@ vae_model_loss_grad (VaeModel *m, VaeWorkspace *ws, const float *x_in,
 /* Adam on parameters [i0, i1) with the gradients in m->grads: 16 lanes
  * where the CPU has AVX-512, 8 where it has AVX2, with the same bits (ISO C
  * mode: no FMA contraction, as VAE_AVX2_CLONE).  It reads and writes four
- * floats per parameter and is bound by memory more than by its divisions
- * (an FMA-corrected reciprocal in their place, the same bits, measured no
- * faster); hence AdamInPass.  The AVX-512 clone took Adam from 12.8% to
- * 11.7% of a bf16 training epoch (perf, AMD Zen 4), trained tensors
- * bit-identical. */
+ * floats per parameter, hence AdamInPass; on AMD Zen 4 memory bounds it
+ * more than its division does (the AVX-512 clone took it from 12.8% to
+ * 11.7% of a bf16 epoch), on Intel's cores the 16-lane division and square
+ * root do (one of each per parameter: 11.4% -> 8.7% of a float epoch,
+ * perf, Intel Xeon with AMX). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__ ((target_clones ("avx512f", "avx2", "default")))
 #endif
