@@ -1302,6 +1302,37 @@ static const TileConfig amx_config __attribute__ ((aligned (64))) = { 1, 0,
   { 0 }, { 64, 64, 64, 64, 64, 64, 64, 64 },
   { 16, 16, 16, 16, 16, 16, 16, 16 } };
 
+/* A full 32 × 32 block's codes, two rows at a time: min (255, v) in float
+ * as epi_i8_row does (NaN and out-of-range values convert to INT_MIN),
+ * then the saturating packs to int16 and to unsigned bytes clamp at 0 and
+ * keep [0, 255]: epi_i8_row's bytes in half the narrowing instructions
+ * (the 512-bit unsigned narrowing is two port-5 micro-ops each on Intel's
+ * cores, where this epilogue bounds AMX's int8 kernel).  The packs work
+ * within 128-bit lanes; one permutation puts row r in the low 32 bytes and
+ * row r + 1 in the high. */
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+amx_codes (const EpiI8 *q, int32_t (*acc)[32], void *c_, int ldc)
+{
+  const __m512 top = _mm512_set1_ps (255.0f);
+  const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+      10, 14, 3, 7, 11, 15);
+  for (int r = 0; r < 32; r += 2) {
+    __m512i i[4];
+    for (int t = 0; t < 4; t++) {
+      __m512 v = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_load_si512
+              (acc[r + t / 2] + 16 * (t & 1))), t & 1 ? q->s1 : q->s0,
+          t & 1 ? q->c1 : q->c0);
+      i[t] = _mm512_cvtps_epi32 (_mm512_min_ps (top, v));
+    }
+    __m512i b = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16
+        (_mm512_packs_epi32 (i[0], i[1]), _mm512_packs_epi32 (i[2], i[3])));
+    uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;
+    _mm256_storeu_si256 ((void *) cr, _mm512_castsi512_si256 (b));
+    _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
+            1));
+  }
+}
+
 __attribute__ ((target (AMX_TARGET), noinline)) static void
 amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
     int w, const Epi *e, const float *bias, const float *mult,
@@ -1332,6 +1363,10 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
   /* GCC's tile intrinsics do not tell the compiler they write memory */
   __asm__ volatile ("" : : "r" (acc) : "memory");
   epi_i8_init (&q8, w, bias, mult);
+  if (e->out8 && w == 32) {
+    amx_codes (&q8, acc, c_, ldc);
+    return;
+  }
   for (int r = 0; r < 32; r++)
     epi_i8_row (e, &q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
         (acc[r] + 16), c_, ldc, r, x8);
