@@ -1242,6 +1242,32 @@ epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
   }
 }
 
+/* Two rows' codes, all 32 columns real: min (255, v) in float as
+ * epi_i8_row does (NaN and out-of-range values convert to INT_MIN), then
+ * the saturating packs to int16 and to unsigned bytes clamp at 0 and keep
+ * [0, 255]: epi_i8_row's bytes in half the narrowing instructions (the
+ * 512-bit unsigned narrowing is two port-5 micro-ops each on Intel's
+ * cores, where this epilogue bounds AMX's int8 kernel).  The packs work
+ * within 128-bit lanes; one permutation puts row r in the low 32 bytes
+ * and row r + 1 in the high. */
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+epi_i8_codes2 (const EpiI8 *q, __m512i a00, __m512i a01, __m512i a10,
+    __m512i a11, uint8_t *cr, int ldc)
+{
+  const __m512 top = _mm512_set1_ps (255.0f);
+  const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+      10, 14, 3, 7, 11, 15);
+#define CODE(A, S, C) _mm512_cvtps_epi32 (_mm512_min_ps (top,                \
+        _mm512_fmadd_ps (_mm512_cvtepi32_ps (A), q->S, q->C)))
+  __m512i b = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16
+      (_mm512_packs_epi32 (CODE (a00, s0, c0), CODE (a01, s1, c1)),
+          _mm512_packs_epi32 (CODE (a10, s0, c0), CODE (a11, s1, c1))));
+#undef CODE
+  _mm256_storeu_si256 ((void *) cr, _mm512_castsi512_si256 (b));
+  _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
+          1));
+}
+
 #define KERNEL_VNNI(NAME, MR)                                                  \
   __attribute__ ((target (VNNI_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
@@ -1269,6 +1295,13 @@ epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
       }                                                                       \
     }                                                                         \
     epi_i8_init (&q8, w, bias, mult);                                         \
+    if (MR % 2 == 0 && e->out8 && w == 32) {                                  \
+      _Pragma ("GCC unroll 16")                                               \
+      for (int r = 0; r + 1 < MR; r += 2)                                     \
+        epi_i8_codes2 (&q8, acc[r][0], acc[r][1], acc[r + 1][0],              \
+            acc[r + 1][1], (uint8_t *) c_ + (size_t) r * ldc, ldc);           \
+      return;                                                                 \
+    }                                                                         \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       epi_i8_row (e, &q8, acc[r][0], acc[r][1], c_, ldc, r, x8);              \
@@ -1302,37 +1335,6 @@ static const TileConfig amx_config __attribute__ ((aligned (64))) = { 1, 0,
   { 0 }, { 64, 64, 64, 64, 64, 64, 64, 64 },
   { 16, 16, 16, 16, 16, 16, 16, 16 } };
 
-/* A full 32 × 32 block's codes, two rows at a time: min (255, v) in float
- * as epi_i8_row does (NaN and out-of-range values convert to INT_MIN),
- * then the saturating packs to int16 and to unsigned bytes clamp at 0 and
- * keep [0, 255]: epi_i8_row's bytes in half the narrowing instructions
- * (the 512-bit unsigned narrowing is two port-5 micro-ops each on Intel's
- * cores, where this epilogue bounds AMX's int8 kernel).  The packs work
- * within 128-bit lanes; one permutation puts row r in the low 32 bytes and
- * row r + 1 in the high. */
-__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
-amx_codes (const EpiI8 *q, int32_t (*acc)[32], void *c_, int ldc)
-{
-  const __m512 top = _mm512_set1_ps (255.0f);
-  const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
-      10, 14, 3, 7, 11, 15);
-  for (int r = 0; r < 32; r += 2) {
-    __m512i i[4];
-    for (int t = 0; t < 4; t++) {
-      __m512 v = _mm512_fmadd_ps (_mm512_cvtepi32_ps (_mm512_load_si512
-              (acc[r + t / 2] + 16 * (t & 1))), t & 1 ? q->s1 : q->s0,
-          t & 1 ? q->c1 : q->c0);
-      i[t] = _mm512_cvtps_epi32 (_mm512_min_ps (top, v));
-    }
-    __m512i b = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16
-        (_mm512_packs_epi32 (i[0], i[1]), _mm512_packs_epi32 (i[2], i[3])));
-    uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;
-    _mm256_storeu_si256 ((void *) cr, _mm512_castsi512_si256 (b));
-    _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
-            1));
-  }
-}
-
 __attribute__ ((target (AMX_TARGET), noinline)) static void
 amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
     int w, const Epi *e, const float *bias, const float *mult,
@@ -1364,7 +1366,10 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
   __asm__ volatile ("" : : "r" (acc) : "memory");
   epi_i8_init (&q8, w, bias, mult);
   if (e->out8 && w == 32) {
-    amx_codes (&q8, acc, c_, ldc);
+    for (int r = 0; r < 32; r += 2)
+      epi_i8_codes2 (&q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
+          (acc[r] + 16), _mm512_load_si512 (acc[r + 1]), _mm512_load_si512
+          (acc[r + 1] + 16), (uint8_t *) c_ + (size_t) r * ldc, ldc);
     return;
   }
   for (int r = 0; r < 32; r++)
