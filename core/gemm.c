@@ -190,6 +190,7 @@ typedef struct {
   const uint8_t *x8;          /* int8: C = acc·mult + x8·xa + bias */
   int ldx;
   float xa;
+  int rows;                   /* AMX int8: rows of the block stored (0: all) */
 } Epi;
 
 #ifdef GEMM_X86
@@ -571,7 +572,7 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 {
 #ifdef GEMM_X86
   Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias,
-    0, NULL, NULL, 0, 0.0f };
+    0, NULL, NULL, 0, 0.0f, 0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa == VAE_GEMM_AMX && ch == NULL && m >= 32) {
@@ -828,7 +829,7 @@ vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
     const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate)
 {
 #ifdef GEMM_X86
-  Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f };
+  Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f, 0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa == VAE_GEMM_AMX && !ta && m >= 32) {
@@ -871,7 +872,8 @@ void
 vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     float *c, int ldc, int relu, const float *bias)
 {
-  Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL, NULL, 0, 0.0f };
+  Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL, NULL, 0, 0.0f,
+    0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa != VAE_GEMM_BLAS) {
@@ -954,7 +956,7 @@ sgemm_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
   }
   pack (&pb, buf, b, n, k, ldb, tb, isa);
   Epi e = { ta, relu, bias == NULL && beta != 0.0f, 0, alpha, bias, 0, NULL,
-    NULL, 0, 0.0f };
+    NULL, 0, 0.0f, 0 };
   run (m, a, lda, &pb, c, ldc, &e);
 }
 
@@ -1365,17 +1367,19 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
   /* GCC's tile intrinsics do not tell the compiler they write memory */
   __asm__ volatile ("" : : "r" (acc) : "memory");
   epi_i8_init (&q8, w, bias, mult);
-  if (e->out8 && w == 32) {
-    for (int r = 0; r < 32; r += 2)
+  int rows = e->rows ? e->rows : 32, r = 0;
+  if (e->out8 && w == 32)
+    for (; r + 1 < rows; r += 2)
       epi_i8_codes2 (&q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
           (acc[r] + 16), _mm512_load_si512 (acc[r + 1]), _mm512_load_si512
           (acc[r + 1] + 16), (uint8_t *) c_ + (size_t) r * ldc, ldc);
-    return;
-  }
-  for (int r = 0; r < 32; r++)
+  for (; r < rows; r++)
     epi_i8_row (e, &q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
         (acc[r] + 16), c_, ldc, r, x8);
 }
+
+/* the largest k whose last rows run on AMX from a copy on the stack */
+#define AMX_TAIL_K 1024
 
 static const KernelSet set_amx = { 32, { 32, 8, 4, 2, 1 },
   { amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1, 1 };
@@ -1501,11 +1505,35 @@ run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
 #ifdef GEMM_X86
   if (pb->isa != VAE_GEMM_BLAS) {
     Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
-      c8 != NULL, mult, x8, ldx, xa };
+      c8 != NULL, mult, x8, ldx, xa, 0 };
     void *out = c8 ? (void *) c8 : (void *) c;
     if (pb->isa == VAE_GEMM_AMX && pb->k % 64 == 0 && m >= 32) {
+      int m32 = m / 32 * 32;
       amx_begin ();
-      gemm_kernels (&set_amx, m, a, lda, pb, pb->q, out, ldc, &e);
+      gemm_kernels (&set_amx, m32, a, lda, pb, pb->q, out, ldc, &e);
+      if (x8)
+        e.x8 = x8 + (size_t) m32 * ldx;
+      if (m > m32 && pb->k <= AMX_TAIL_K) {
+        /* the last m % 32 rows: one more AMX block on a copy of them
+         * (rows past m zero), storing only theirs, where the VNNI kernels
+         * would take twice as long a row */
+        uint8_t tail[32 * AMX_TAIL_K] __attribute__ ((aligned (64)));
+        size_t es = c8 ? 1 : sizeof (float);
+        for (int r = 0; r < 32; r++) {
+          if (m32 + r < m)
+            memcpy (tail + (size_t) r * pb->k, a + (size_t) (m32 + r) * lda,
+                (size_t) pb->k);
+          else
+            memset (tail + (size_t) r * pb->k, 0, (size_t) pb->k);
+        }
+        e.rows = m - m32;
+        gemm_kernels (&set_amx, 32, tail, pb->k, pb, pb->q, (char *) out
+            + (size_t) m32 * ldc * es, ldc, &e);
+      } else if (m > m32) {
+        gemm_kernels (&set_vnni, m - m32, a + (size_t) m32 * lda, lda, pb,
+            pb->q, (char *) out + (size_t) m32 * ldc * (c8 ? 1
+                : sizeof (float)), ldc, &e);
+      }
       amx_end ();
     } else {
       gemm_kernels (pb->isa >= VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,

@@ -118,9 +118,10 @@ test_gemm (void)
   static const int shapes[][3] = {
     { 1, 1, 1 }, { 3, 5, 3 }, { 4, 16, 4 }, { 7, 17, 9 }, { 13, 33, 64 },
     { 6, 448, 64 }, { 9, 64, 448 }, { 5, 31, 130 }, { 33, 48, 7 },
-    /* AMX's 32-row blocks (k a multiple of 64) and the rows after them */
+    /* AMX's 32-row blocks (k a multiple of 64) and the rows after them
+     * (a block on a copy of them, an odd number of rows too) */
     { 32, 1, 64 }, { 70, 448, 64 }, { 45, 64, 448 }, { 64, 33, 128 },
-    { 96, 40, 130 },
+    { 96, 40, 130 }, { 37, 33, 128 }, { 33, 96, 1024 }, { 40, 32, 1088 },
   };
   VaeRng r;
   vae_rng_seed (&r, 7);
