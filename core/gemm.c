@@ -1324,7 +1324,9 @@ static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
  * are two B tiles with a row stride of 128 bytes.  A block is 32 rows × 32
  * columns (two A tiles, two B tiles, four C tiles: all eight, each 16 × 64
  * bytes) for k a multiple of 64; the sums go through memory to the VNNI
- * kernels' epilogue.  Rows short of a block take the VNNI kernels. */
+ * kernels' epilogue.  The last m % 32 rows run as one more block on a
+ * zero-padded copy of them (run_i8), where the VNNI kernels would take
+ * twice as long a row. */
 #define AMX_TARGET VNNI_TARGET ",amx-tile,amx-int8"
 
 typedef struct {
