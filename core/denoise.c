@@ -1120,29 +1120,26 @@ st4 (float *p, v4f v)
 }
 
 /* The 8 rows of one patch row (rows ld apart in acc), the group loop
- * outside: z is read in order and each group of acc is loaded and stored
- * once. */
+ * outside: z is read in order and each group of acc, pixels [0, 4n + 4),
+ * is stored once, not read: the sum starts from its first term rather
+ * than from a zeroed strip (the same values; 0 + x is x). */
 static inline void
 blend_rows_8_4 (float *acc, size_t ld, const float *zk, const float *win,
     int n, int P)
 {
-  for (int i = 0; i < 8; i++) {
-    float *a = acc + (size_t) i * ld;
-    st4 (a, ld4 (a) + ld4 (win + 8 * i) * ld4 (zk + 8 * i));
-  }
+  for (int i = 0; i < 8; i++)
+    st4 (acc + (size_t) i * ld, ld4 (win + 8 * i) * ld4 (zk + 8 * i));
   for (int g = 1; g < n; g++) {
     const float *zr = zk + (size_t) g * P, *zl = zr - P + 4;
     for (int i = 0; i < 8; i++) {
-      float *a = acc + (size_t) i * ld + 4 * g;
-      v4f v = ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zl + 8 * i);
-      st4 (a, v + ld4 (win + 8 * i) * ld4 (zr + 8 * i));
+      v4f v = ld4 (win + 8 * i + 4) * ld4 (zl + 8 * i);
+      st4 (acc + (size_t) i * ld + 4 * g, v + ld4 (win + 8 * i)
+          * ld4 (zr + 8 * i));
     }
   }
-  for (int i = 0; i < 8; i++) {
-    float *a = acc + (size_t) i * ld + 4 * n;
-    st4 (a, ld4 (a) + ld4 (win + 8 * i + 4) * ld4 (zk + (size_t) (n - 1) * P
-            + 8 * i + 4));
-  }
+  for (int i = 0; i < 8; i++)
+    st4 (acc + (size_t) i * ld + 4 * n, ld4 (win + 8 * i + 4)
+        * ld4 (zk + (size_t) (n - 1) * P + 8 * i + 4));
 }
 
 /* One patch row's outputs z (nx patches) overlap-added along x into its
@@ -1156,13 +1153,20 @@ hblend (const VaeDenoiser *d, const Grid *g, const float *z, float *strip,
   int nreg = d->xs[g->nx - 1] == (g->nx - 1) * s ? g->nx : g->nx - 1;
   int rows = w >= pw && s <= pw && pw <= 2 * s && nreg >= 1;
 
-  memset (strip, 0, (size_t) ph * w * sizeof (float));
-  if (rows && pw == 8 && ph == 8 && s == 4)    /* the default */
+  if (rows && pw == 8 && ph == 8 && s == 4) {  /* the default */
+    int x1 = 4 * nreg + 4;    /* past the rows' pixels: zeroed */
     blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P);
-  else if (rows)
+    if (x1 < w)
+      for (int i = 0; i < ph; i++)
+        memset (strip + (size_t) i * w + x1, 0, (size_t) (w - x1)
+            * sizeof (float));
+  } else if (rows) {
+    memset (strip, 0, (size_t) ph * w * sizeof (float));
     for (int i = 0; i < ph; i++)
       blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg, P,
           s, pw);
+  } else
+    memset (strip, 0, (size_t) ph * w * sizeof (float));
   /* then the flush patch, or every patch where the rows above do not
    * apply */
   for (int ix = rows ? nreg : 0; ix < g->nx; ix++) {
@@ -1222,10 +1226,32 @@ out_row (VaeDenoiser *d, const float *const *r, int n, uint8_t *dst8,
   }
 }
 
-/* Tile t: its patches computed and overlap-added along x (in cache, per
- * denoiser), then each plane row of [row0, row1) it covers: written when
- * the tile's patch rows are all that cover it, else its strip rows go to
- * the store (patch row iy's strip row i at (iy · ph + i) · w) for blend(). */
+/* Plane row y of tile [iy0, iy1)'s patch rows: written when they are all
+ * that cover it, else its strip rows go to the store (patch row iy's strip
+ * row i at (iy · ph + i) · w) for blend(). */
+static inline void
+out_or_store (VaeDenoiser *d, uint8_t *dst8, float *dstf, int dst_stride,
+    int w, int iy0, int iy1, int y, float *store)
+{
+  int ph = d->ph, a = d->cov0[y], b = d->cov1[y];
+  const float *r[VAE_MAX_PATCH + 1];
+
+  if (a >= iy0 && b < iy1) {
+    for (int iy = a; iy <= b; iy++)
+      r[iy - a] = d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w;
+    out_row (d, r, b - a + 1, dst8, dstf, dst_stride, y, w);
+    return;
+  }
+  for (int iy = a > iy0 ? a : iy0; iy <= b && iy < iy1; iy++)
+    memcpy (store + ((size_t) iy * ph + (y - d->ys[iy])) * w,
+        d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w,
+        (size_t) w * sizeof (float));
+}
+
+/* Tile t: its patches computed, then patch row by patch row overlap-added
+ * along x (in cache, per denoiser) and each plane row of [row0, row1) it
+ * covers passed to out_or_store as soon as the tile's last patch row over
+ * it is. */
 static void
 tile_run (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
     const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
@@ -1236,30 +1262,21 @@ tile_run (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
   int iy0 = t * g->rows, iy1 = iy0 + g->rows < g->ny ? iy0 + g->rows : g->ny;
   long k0 = (long) iy0 * g->nx, k1 = (long) iy1 * g->nx;
   int y0 = d->ys[iy0], y1 = d->ys[iy1 - 1] + ph;
-  const float *r[VAE_MAX_PATCH + 1];
 
   for (long k = k0; k < k1; k += d->batch)
     tile_compute (d, g, src8, srcf, src_stride, w, k,
         k + d->batch < k1 ? k + d->batch : k1, sigma,
         d->zt + (size_t) (k - k0) * P);
-  for (int iy = iy0; iy < iy1; iy++)
-    hblend (d, g, d->zt + (size_t) (iy - iy0) * g->nx * P,
-        d->ht + (size_t) (iy - iy0) * ph * w, w);
   y0 = y0 > row0 ? y0 : row0;
   y1 = y1 < row1 ? y1 : row1;
   y1 = y1 < h ? y1 : h;
-  for (int y = y0; y < y1; y++) {
-    int a = d->cov0[y], b = d->cov1[y];
-    if (a >= iy0 && b < iy1) {
-      for (int iy = a; iy <= b; iy++)
-        r[iy - a] = d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w;
-      out_row (d, r, b - a + 1, dst8, dstf, dst_stride, y, w);
-      continue;
-    }
-    for (int iy = a > iy0 ? a : iy0; iy <= b && iy < iy1; iy++)
-      memcpy (store + ((size_t) iy * ph + (y - d->ys[iy])) * w,
-          d->ht + ((size_t) (iy - iy0) * ph + (y - d->ys[iy])) * w,
-          (size_t) w * sizeof (float));
+  /* each plane row as soon as its last patch row is overlap-added, while
+   * its strips are still in cache */
+  for (int iy = iy0, y = y0; iy < iy1; iy++) {
+    hblend (d, g, d->zt + (size_t) (iy - iy0) * g->nx * P,
+        d->ht + (size_t) (iy - iy0) * ph * w, w);
+    for (; y < y1 && (d->cov1[y] <= iy || iy == iy1 - 1); y++)
+      out_or_store (d, dst8, dstf, dst_stride, w, iy0, iy1, y, store);
   }
 }
 
