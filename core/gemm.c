@@ -191,6 +191,9 @@ typedef struct {
   int ldx;
   float xa;
   int rows;                   /* AMX int8: rows of the block stored (0: all) */
+  int bounded;                /* int8 codes: every acc·mult + bias lies in
+                               * (−2³⁰, 2³⁰) (run_i8 checks), so the packs'
+                               * saturation alone clamps */
 } Epi;
 
 #ifdef GEMM_X86
@@ -572,7 +575,7 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 {
 #ifdef GEMM_X86
   Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias,
-    0, NULL, NULL, 0, 0.0f, 0 };
+    0, NULL, NULL, 0, 0.0f, 0, 0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa == VAE_GEMM_AMX && ch == NULL && m >= 32) {
@@ -829,7 +832,8 @@ vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
     const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate)
 {
 #ifdef GEMM_X86
-  Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f, 0 };
+  Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f, 0,
+    0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa == VAE_GEMM_AMX && !ta && m >= 32) {
@@ -873,7 +877,7 @@ vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     float *c, int ldc, int relu, const float *bias)
 {
   Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL, NULL, 0, 0.0f,
-    0 };
+    0, 0 };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa != VAE_GEMM_BLAS) {
@@ -956,7 +960,7 @@ sgemm_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
   }
   pack (&pb, buf, b, n, k, ldb, tb, isa);
   Epi e = { ta, relu, bias == NULL && beta != 0.0f, 0, alpha, bias, 0, NULL,
-    NULL, 0, 0.0f, 0 };
+    NULL, 0, 0.0f, 0, 0 };
   run (m, a, lda, &pb, c, ldc, &e);
 }
 
@@ -1249,22 +1253,27 @@ epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
  * the saturating packs to int16 and to unsigned bytes clamp at 0 and keep
  * [0, 255]: epi_i8_row's bytes in half the narrowing instructions (the
  * 512-bit unsigned narrowing is two port-5 micro-ops each on Intel's
- * cores, where this epilogue bounds AMX's int8 kernel).  The packs work
+ * cores, where this epilogue bounds AMX's int8 kernel).  bounded (a
+ * constant at each call): every v is finite and within ±2³⁰, so it
+ * converts to round(v) and the packs clamp it to the same byte without
+ * the min, one instruction in five of this epilogue.  The packs work
  * within 128-bit lanes; one permutation puts row r in the low 32 bytes
  * and row r + 1 in the high. */
 __attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
 epi_i8_codes2 (const EpiI8 *q, __m512i a00, __m512i a01, __m512i a10,
-    __m512i a11, uint8_t *cr, int ldc)
+    __m512i a11, uint8_t *cr, int ldc, int bounded)
 {
   const __m512 top = _mm512_set1_ps (255.0f);
   const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
       10, 14, 3, 7, 11, 15);
-#define CODE(A, S, C) _mm512_cvtps_epi32 (_mm512_min_ps (top,                \
-        _mm512_fmadd_ps (_mm512_cvtepi32_ps (A), q->S, q->C)))
+#define FMA(A, S, C) _mm512_fmadd_ps (_mm512_cvtepi32_ps (A), q->S, q->C)
+#define CODE(A, S, C) _mm512_cvtps_epi32 (bounded ? FMA (A, S, C)            \
+        : _mm512_min_ps (top, FMA (A, S, C)))
   __m512i b = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16
       (_mm512_packs_epi32 (CODE (a00, s0, c0), CODE (a01, s1, c1)),
           _mm512_packs_epi32 (CODE (a10, s0, c0), CODE (a11, s1, c1))));
 #undef CODE
+#undef FMA
   _mm256_storeu_si256 ((void *) cr, _mm512_castsi512_si256 (b));
   _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
           1));
@@ -1297,11 +1306,18 @@ epi_i8_codes2 (const EpiI8 *q, __m512i a00, __m512i a01, __m512i a10,
       }                                                                       \
     }                                                                         \
     epi_i8_init (&q8, w, bias, mult);                                         \
+    if (MR % 2 == 0 && e->out8 && w == 32 && e->bounded) {                    \
+      _Pragma ("GCC unroll 16")                                               \
+      for (int r = 0; r + 1 < MR; r += 2)                                     \
+        epi_i8_codes2 (&q8, acc[r][0], acc[r][1], acc[r + 1][0],              \
+            acc[r + 1][1], (uint8_t *) c_ + (size_t) r * ldc, ldc, 1);        \
+      return;                                                                 \
+    }                                                                         \
     if (MR % 2 == 0 && e->out8 && w == 32) {                                  \
       _Pragma ("GCC unroll 16")                                               \
       for (int r = 0; r + 1 < MR; r += 2)                                     \
         epi_i8_codes2 (&q8, acc[r][0], acc[r][1], acc[r + 1][0],              \
-            acc[r + 1][1], (uint8_t *) c_ + (size_t) r * ldc, ldc);           \
+            acc[r + 1][1], (uint8_t *) c_ + (size_t) r * ldc, ldc, 0);        \
       return;                                                                 \
     }                                                                         \
     _Pragma ("GCC unroll 16")                                                 \
@@ -1370,11 +1386,17 @@ amx_32 (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,
   __asm__ volatile ("" : : "r" (acc) : "memory");
   epi_i8_init (&q8, w, bias, mult);
   int rows = e->rows ? e->rows : 32, r = 0;
-  if (e->out8 && w == 32)
+#define CODES2(B) epi_i8_codes2 (&q8, _mm512_load_si512 (acc[r]),               \
+      _mm512_load_si512 (acc[r] + 16), _mm512_load_si512 (acc[r + 1]),        \
+      _mm512_load_si512 (acc[r + 1] + 16), (uint8_t *) c_ + (size_t) r * ldc, \
+      ldc, B)
+  if (e->out8 && w == 32 && e->bounded)
     for (; r + 1 < rows; r += 2)
-      epi_i8_codes2 (&q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
-          (acc[r] + 16), _mm512_load_si512 (acc[r + 1]), _mm512_load_si512
-          (acc[r + 1] + 16), (uint8_t *) c_ + (size_t) r * ldc, ldc);
+      CODES2 (1);
+  else if (e->out8 && w == 32)
+    for (; r + 1 < rows; r += 2)
+      CODES2 (0);
+#undef CODES2
   for (; r < rows; r++)
     epi_i8_row (e, &q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
         (acc[r] + 16), c_, ldc, r, x8);
@@ -1497,6 +1519,23 @@ run_i8_c (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     }
 }
 
+/* 1 when every acc·mult[j] + add[j] of these panels is finite and within
+ * ±2³⁰: |acc| ≤ k · 255 · VAE_QUANT_WMAX (the codes and weights' ranges),
+ * and the bound is taken in double with room to spare for float's
+ * rounding of acc and of the fused multiply-add.  O(n) a call, against
+ * the product's m·n·k. */
+static int
+codes_bounded (const VaeGemmB *pb, const float *mult, const float *add)
+{
+  double amax = (double) pb->k * 255.0 * VAE_QUANT_WMAX;
+  for (int j = 0; j < pb->n; j++) {
+    double v = fabs ((double) mult[j]) * amax + fabs ((double) add[j]);
+    if (!(v < 1073741824.0 * 0.5))
+      return 0;
+  }
+  return 1;
+}
+
 static void
 run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     const float *mult, const float *add, const uint8_t *x8, int ldx,
@@ -1507,7 +1546,8 @@ run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
 #ifdef GEMM_X86
   if (pb->isa != VAE_GEMM_BLAS) {
     Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
-      c8 != NULL, mult, x8, ldx, xa, 0 };
+      c8 != NULL, mult, x8, ldx, xa, 0, c8 && add && mult && codes_bounded (pb,
+          mult, add) };
     void *out = c8 ? (void *) c8 : (void *) c;
     if (pb->isa == VAE_GEMM_AMX && pb->k % 64 == 0 && m >= 32) {
       int m32 = m / 32 * 32;

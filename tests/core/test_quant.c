@@ -20,11 +20,13 @@
 /* ------------------------------------------------------------------ GEMM */
 
 /* to_codes 0: C = acc·mult + C; 1: codes of acc·mult + add; 2: C =
- * acc·mult + (x8·xa + add), x8 another m × n code matrix */
+ * acc·mult + (x8·xa + add), x8 another m × n code matrix; 3: codes as 1,
+ * with scales past int32's range and infinite and NaN biases in some
+ * columns (the kernels' clamped path, not the bounded one) */
 static void
 gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
 {
-  int with_x = to_codes == 2;
+  int with_x = to_codes == 2, wild = to_codes == 3;
   uint8_t *x8 = malloc ((size_t) m * (n + 5));
   float xa = 0.0123f;
   int k4 = (k + 3) / 4 * 4, lda = k4 + 4, ldc = n + 3;
@@ -45,6 +47,12 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
     /* scales that send some codes past 255 and some below 0 */
     mult[j] = urand (r, -2.0f, 2.0f) / (float) (k * 32);
     add[j] = urand (r, -60.0f, 300.0f);
+    if (wild && j % 3 == 1)
+      mult[j] = urand (r, -1.0f, 1.0f) * 1e5f;
+    if (wild && j % 7 == 3)
+      add[j] = NAN;
+    if (wild && j % 11 == 5)
+      add[j] = j % 2 ? INFINITY : -INFINITY;
   }
   for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++) {
     c[i] = urand (r, -1.0f, 1.0f);
@@ -97,8 +105,8 @@ gemm_case (int m, int n, int k, int to_codes, VaeRng *r)
     free (c_in);
   }
   CHECK (bad == 0, "int8 GEMM m=%d n=%d k=%d %s: %d elements differ from "
-      "the exact sums", m, n, k, to_codes ? "codes" : with_x ? "float + x"
-      : "float", bad);
+      "the exact sums", m, n, k, wild ? "codes, wild scales" : to_codes
+      ? "codes" : with_x ? "float + x" : "float", bad);
   if (to_codes && m * n >= 64)
     CHECK (clipped > 0 && zeroed > 0, "m=%d n=%d k=%d: the case should clamp "
         "at both ends (%d above 255, %d below 0)", m, n, k, clipped, zeroed);
@@ -129,7 +137,7 @@ test_gemm (void)
       : vae_gemm_i8_isa () == VAE_GEMM_AVX512 ? "AVX512_VNNI" : vae_gemm_i8_isa () == VAE_GEMM_AVX2 ? "AVX2"
       : "plain C");
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < 4; t++)
       gemm_case (shapes[s][0], shapes[s][1], shapes[s][2], t, &r);
   {
     /* the extreme products: 255 × ±64 in every position, k = 448, on 32
