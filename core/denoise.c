@@ -1004,9 +1004,14 @@ tile_gather_i8 (VaeDenoiser *d, const Grid *g, const uint8_t *src8,
       const uint8_t *sr = src8 + (size_t) d->ymap[py + i] * src_stride;
       uint8_t *xr = xq + i * pw;
       int ix = ix0;
-      if (pw == 8)              /* the default patch: 8-byte moves */
-        for (; ix < ix1 && d->xs[ix] + 8 <= w; ix++)
-          memcpy (xr + (size_t) (ix - ix0) * ld, sr + d->xs[ix], 8);
+      if (pw == 8) {            /* the default patch: 8-byte moves */
+        /* origins before the last are ix · stride, inside the plane */
+        int ir = ix1 < g->nx - 1 ? ix1 : g->nx - 1;
+        const uint8_t *sp = sr + (size_t) ix * d->stride;
+        uint8_t *op = xr;
+        for (; ix < ir; ix++, sp += d->stride, op += ld)
+          memcpy (op, sp, 8);
+      }
       for (; ix < ix1; ix++) {
         int px = d->xs[ix];
         uint8_t *o = xr + (size_t) (ix - ix0) * ld;
