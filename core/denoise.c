@@ -1165,13 +1165,12 @@ hblend (const VaeDenoiser *d, const Grid *g, const float *z, float *strip,
       for (int i = 0; i < ph; i++)
         memset (strip + (size_t) i * w + x1, 0, (size_t) (w - x1)
             * sizeof (float));
-  } else if (rows) {
+  } else {
     memset (strip, 0, (size_t) ph * w * sizeof (float));
-    for (int i = 0; i < ph; i++)
+    for (int i = 0; rows && i < ph; i++)
       blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg, P,
           s, pw);
-  } else
-    memset (strip, 0, (size_t) ph * w * sizeof (float));
+  }
   /* then the flush patch, or every patch where the rows above do not
    * apply */
   for (int ix = rows ? nreg : 0; ix < g->nx; ix++) {
