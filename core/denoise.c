@@ -1472,29 +1472,3 @@ vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
     per += 2.0 * m->layers[l].n_in * m->layers[l].n_out;
   return per * nx * ny;
 }
-
-float
-vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
-{
-  /* |HH| = |a − b − c + d| / 2 on 2×2 blocks: integers 0..510 in half-steps */
-  uint32_t hist[511];
-  uint64_t n = 0, half, cum = 0;
-  memset (hist, 0, sizeof hist);
-  for (int y = 0; y + 1 < h; y += 2) {
-    const uint8_t *r0 = src + (size_t) y * stride, *r1 = r0 + stride;
-    for (int x = 0; x + 1 < w; x += 2) {
-      int v = (int) r0[x] - r0[x + 1] - r1[x] + r1[x + 1];
-      hist[v < 0 ? -v : v]++;
-      n++;
-    }
-  }
-  if (n == 0)
-    return 0.0f;
-  half = (n + 1) / 2;
-  for (int i = 0; i < 511; i++) {
-    cum += hist[i];
-    if (cum >= half)
-      return (float) (i * 0.5 / 0.6745);
-  }
-  return 0.0f;
-}
