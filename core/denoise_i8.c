@@ -1,0 +1,120 @@
+/* The int8 path: the model's int8 weights on 8-bit patches and activation
+ * codes (the VNNI, AVX2 or AMX int8 GEMM). */
+#include "denoise_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The int8 path's panels, byte buffers and epilogue constants. */
+int
+vae_denoise_i8_new (VaeDenoiser *d)
+{
+  const VaeModel *m = d->m;
+  const VaeQuant *q = m->quant;
+  size_t nb = 0;
+  for (int l = 0; l < m->n_layers; l++)
+    nb += vae_gemm_packed_i8 (m->layers[l].n_out, q->k[l]);
+  d->gbuf8 = vae_aligned_alloc (nb);
+  d->xq_ld = (q->k[0] + 3) / 4 * 4;
+  d->xq = vae_aligned_alloc ((size_t) d->batch * d->xq_ld);
+  if (d->gbuf8 == NULL || d->xq == NULL)
+    return VAE_ERR_NOMEM;
+  memset (d->xq, 0, (size_t) d->batch * d->xq_ld);
+  for (int l = 0, off = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    int last = l == m->n_layers - 1;
+    vae_gemm_pack_i8 (&d->gq[l], d->gbuf8 + off, q->w[l], L->n_out, q->k[l],
+        q->k[l]);
+    off += (int) vae_gemm_packed_i8 (L->n_out, q->k[l]);
+    d->qmul[l] = malloc ((size_t) L->n_out * sizeof (float));
+    d->qadd[l] = malloc ((size_t) L->n_out * sizeof (float));
+    if (d->qmul[l] == NULL || d->qadd[l] == NULL)
+      return VAE_ERR_NOMEM;
+    for (int j = 0; j < L->n_out; j++) {
+      /* hidden: codes of h = scale·acc + bias; output: the patch z = x −
+       * (scale·acc + bias) for residual models, x from its pixels, else
+       * scale·acc + bias */
+      d->qmul[l][j] = last ? (m->cfg.residual ? -1.0f : 1.0f) * q->scale[l][j]
+          : q->scale[l][j] / q->act[l][j];
+      d->qadd[l][j] = !last ? q->bias[l][j] / q->act[l][j] : m->cfg.residual
+          ? -m->cfg.norm_mean / m->cfg.norm_scale - q->bias[l][j]
+          : q->bias[l][j];
+    }
+    if (!last) {
+      d->hq_ld[l] = (L->n_out + 3) / 4 * 4;
+      d->hq[l] = vae_aligned_alloc ((size_t) d->batch * d->hq_ld[l]);
+      if (d->hq[l] == NULL)
+        return VAE_ERR_NOMEM;
+      memset (d->hq[l], 0, (size_t) d->batch * d->hq_ld[l]);
+    }
+  }
+  return VAE_OK;
+}
+
+/* Gathers patches [k0, k1) of an 8-bit plane into d->xq: along each patch
+ * row a source row at a time, which reads the plane in order. */
+void
+vae_denoise_i8_gather (VaeDenoiser *d, const VaeGrid *g,
+    const uint8_t *src8, int src_stride, int w, long k0, long k1)
+{
+  int pw = d->pw, ld = d->xq_ld;
+
+  for (long k = k0; k < k1;) {
+    int iy = (int) (k / g->nx), ix0 = (int) (k % g->nx);
+    int ix1 = k1 - k < g->nx - ix0 ? ix0 + (int) (k1 - k) : g->nx;
+    int py = d->ys[iy];
+    uint8_t *xq = d->xq + (size_t) (k - k0) * ld;
+    for (int i = 0; i < d->ph; i++) {
+      const uint8_t *sr = src8 + (size_t) d->ymap[py + i] * src_stride;
+      uint8_t *xr = xq + i * pw;
+      int ix = ix0;
+      if (pw == 8) {            /* the default patch: 8-byte moves */
+        /* origins before the last are ix · stride, inside the plane */
+        int ir = ix1 < g->nx - 1 ? ix1 : g->nx - 1;
+        const uint8_t *sp = sr + (size_t) ix * d->stride;
+        uint8_t *op = xr;
+        for (; ix < ir; ix++, sp += d->stride, op += ld)
+          memcpy (op, sp, 8);
+      }
+      for (; ix < ix1; ix++) {
+        int px = d->xs[ix];
+        uint8_t *o = xr + (size_t) (ix - ix0) * ld;
+        if (px + pw <= w)
+          memcpy (o, sr + px, (size_t) pw);
+        else                  /* reflected: a plane narrower than a patch */
+          for (int j = 0; j < pw; j++)
+            o[j] = sr[d->xmap[px + j]];
+      }
+    }
+    k += ix1 - ix0;
+  }
+}
+
+/* The network in int8 on the patches' pixels in d->xq, the denoised
+ * patches (network units) into z. */
+void
+vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  const VaeQuant *q = m->quant;
+  const VaeLayer *L0 = &m->layers[0];
+  const float *w0 = m->params + L0->w_off;
+  int nl = m->n_layers, ni = d->net_in;
+
+  for (int j = 0; j < L0->n_out; j++)
+    d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
+            * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
+  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
+      NULL, d->hq[0], d->hq_ld[0]);
+  for (int l = 1; l < nl - 1; l++)
+    vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gq[l],
+        d->qmul[l], d->qadd[l], NULL, d->hq[l], d->hq_ld[l]);
+  if (c->residual)
+    vae_gemm_run_i8_x (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gq[nl - 1],
+        d->qmul[nl - 1], d->qadd[nl - 1], d->xq, d->xq_ld, 1.0f / (255.0f
+            * c->norm_scale), z, c->n_in);
+  else
+    vae_gemm_run_i8 (n, d->hq[nl - 2], d->hq_ld[nl - 2], &d->gq[nl - 1],
+        d->qmul[nl - 1], d->qadd[nl - 1], z, NULL, c->n_in);
+}

@@ -1,0 +1,146 @@
+/* The patch denoiser's private parts: its struct, and the functions its
+ * files (denoise*.c) share. */
+#ifndef VAE_DENOISE_IMPL_H
+#define VAE_DENOISE_IMPL_H
+
+#include "vae_private.h"
+
+struct VaeDenoiser {
+  const VaeModel *m;
+  VaeWorkspace *ws;
+  VaeDenoiseOpts o;
+  int pw, ph, stride, batch, net_in;
+  int max_w, max_h;
+  float *acc;                 /* (max_w) a row's summed strips */
+  float *win;                 /* (ph, pw) overlap-add window, wy[i]·wx[j] */
+  float *wx, *wy;             /* its separable factors (pw), (ph) */
+  float *iwx, *iwy;           /* 1 / summed window weights per column, row */
+  int *xs, *ys;               /* patch origins */
+  int *xmap, *ymap;           /* reflected source coordinates */
+  int grid_w, grid_h, nx, ny; /* the grid xs/ys/xmap/ymap were made for */
+  float *bias0;               /* layer 0's bias with the level input folded in */
+  VaeGemmB gb[VAE_MAX_LAYERS];/* each layer's weights packed (gemm.c) */
+  float *gbuf;                /* their panels */
+  /* bf16 (VAE_PRECISION_BF16): layer l's packed weights in gb[l].h, the
+   * patches (batch × xb_ld) and each hidden layer's output (batch ×
+   * hb_ld[l], l < n_layers − 1) in bf16, zero past their widths */
+  int bf16;
+  uint16_t *gbuf16, *xb, *hb[VAE_MAX_LAYERS];
+  int xb_ld, hb_ld[VAE_MAX_LAYERS];
+  uint16_t lut16[256];        /* lut rounded to bf16 */
+  /* int8 (VAE_PRECISION_INT8, the model's quant.* weights): their panels
+   * in gq[l] (beside gb, which holds the float planes' weights), the
+   * patches' pixels (batch × xq_ld) and each hidden
+   * layer's activation codes (batch × hq_ld[l]) as bytes; per layer the
+   * epilogue's scale and offset (qmul, qadd; layer 0's offset is set per
+   * call, for the noise level) */
+  int i8;
+  VaeGemmB gq[VAE_MAX_LAYERS];
+  int8_t *gbuf8;
+  uint8_t *xq, *hq[VAE_MAX_LAYERS];
+  int xq_ld, hq_ld[VAE_MAX_LAYERS];
+  float *qmul[VAE_MAX_LAYERS], *qadd[VAE_MAX_LAYERS];
+  /* a tile's source rows converted once (each pixel lies in several
+   * patches): network units in rowf, bf16 in rowh, row_cap pixels */
+  float *rowf;
+  uint16_t *rowh;
+  size_t row_cap;
+  float *z;                   /* the one-call path's store, made lazily */
+  size_t z_floats;            /* the store: (patch rows, ph, w) strips */
+  /* a tile's work: its patches' outputs (zt_floats) and its patch rows
+   * overlap-added along x into strips of ph × w (ht_floats); per plane
+   * row the first and last patch rows covering it */
+  float *zt, *ht;
+  size_t zt_floats, ht_floats;
+  int *cov0, *cov1;
+  float lut[256];             /* u8 → network units */
+  /* convolutional models: square tiles of `tile` output pixels, each
+   * computed on itself plus a halo of the receptive field's radius */
+  int conv, tile, halo;
+  float *cin, *ca, *cb, *ccol, *cout;   /* maps padded by k/2 but cout */
+  float *wr;                  /* the weights repacked for the plane path */
+};
+
+/* The plane's patch grid (denoise.c's grid()) and its split into tiles. */
+typedef struct {
+  int nx, ny, n_tiles, rows;  /* rows: patch rows per tile (the last may be
+                               * short) */
+  long n;
+} VaeGrid;
+
+/* An 8-bit value, rounded and clipped; NaN (huge but finite weights
+ * overflow to inf − inf) goes to 0: converting it to uint8_t would be
+ * undefined. */
+static inline uint8_t
+vae_to_u8 (float v)
+{
+  v = !(v >= 0.0f) ? 0.0f : v > 255.0f ? 255.0f : v;
+  return (uint8_t) (v + 0.5f);
+}
+
+/* denoise.c */
+
+/* Patch origins 0, s, 2s, … plus a last one flush with the far border, over
+ * an extent of max(n, p) pixels; returns their count (at most
+ * max(n, p) − p + 1). */
+int vae_denoise_origins (int *o, int n, int p, int s);
+/* d->bias0: layer 0's bias with the level input folded in (feat, the same
+ * for every patch of the plane). */
+void vae_denoise_fold_level (VaeDenoiser *d, float feat);
+
+/* denoise_blend.c: the overlap-add */
+
+/* The window (d->win) and its factors, from the options. */
+void vae_denoise_windows (VaeDenoiser *d);
+/* d->iwx, d->iwy for a w × h plane's grid of origins. */
+void vae_denoise_window_sums (VaeDenoiser *d, int w, int h);
+void vae_denoise_hblend (const VaeDenoiser *d, const VaeGrid *g,
+    const float *z, float *strip, int w);
+void vae_denoise_out_or_store (VaeDenoiser *d, uint8_t *dst8, float *dstf,
+    int dst_stride, int w, int iy0, int iy1, int y, float *store);
+void vae_denoise_blend (VaeDenoiser *d, const VaeGrid *g, const float *store,
+    uint8_t *dst8, float *dstf, int dst_stride, int w, int row0, int row1);
+
+/* denoise_conv.c: convolutional models, each entry point for d->conv
+ * (d->max_w, d->max_h set before vae_denoise_conv_new) */
+
+int vae_denoise_conv_new (VaeDenoiser *d, VaeError *err);
+int vae_denoise_conv_n_tiles (const VaeDenoiser *d, int w, int h);
+int vae_denoise_conv_tile_u8 (VaeDenoiser *d, const uint8_t *src,
+    int src_stride, int w, int h, int tile, float sigma, float *store);
+int vae_denoise_conv_blend_u8 (const VaeDenoiser *d, const float *store,
+    uint8_t *dst, int dst_stride, int w, int h, int row0, int row1);
+int vae_denoise_conv_run (VaeDenoiser *d, const uint8_t *src8,
+    const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
+    int dst_stride, int w, int h, int row0, int row1, float sigma);
+double vae_denoise_conv_pixels (const VaeDenoiser *d, int w, int h);
+
+/* The patch network in each precision: _new packs the weights and makes
+ * the buffers (VAE_OK or VAE_ERR_NOMEM; vae_denoiser_free frees what it
+ * made), _gather copies patches [k0, k1) of the grid into the network's
+ * input, _forward runs the network on those n patches and writes their
+ * denoised values (network units: x − ŷ for residual models) to z, patch
+ * k0's first.  feat is the level input, σ in network units. */
+
+/* denoise_fp32.c */
+int vae_denoise_f32_new (VaeDenoiser *d);
+void vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
+    const uint8_t *src8, const float *srcf, int src_stride, int w, long k0,
+    long k1);
+void vae_denoise_f32_forward (VaeDenoiser *d, int n, float feat, float *z);
+
+/* denoise_bf16.c; its gather also starts z (the forward adds into it) */
+int vae_denoise_bf16_fits (const VaeModel *m);
+int vae_denoise_bf16_new (VaeDenoiser *d);
+void vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
+    const uint8_t *src8, const float *srcf, int src_stride, int w, int h,
+    long k0, long k1, float *z);
+void vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z);
+
+/* denoise_i8.c: 8-bit planes only */
+int vae_denoise_i8_new (VaeDenoiser *d);
+void vae_denoise_i8_gather (VaeDenoiser *d, const VaeGrid *g,
+    const uint8_t *src8, int src_stride, int w, long k0, long k1);
+void vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z);
+
+#endif
