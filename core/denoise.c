@@ -63,88 +63,93 @@ vae_denoiser_free (VaeDenoiser *d)
   free (d);
 }
 
-VaeDenoiser *
-vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
-    const VaeDenoiseOpts *opts, VaeError *err)
+/* ------------------------------------------------------- construction */
+
+/* Whether m can denoise max_w × max_h planes with options o; the reason in
+ * err if not. */
+static int
+check_new (const VaeModel *m, int max_w, int max_h, const VaeDenoiseOpts *o,
+    VaeError *err)
 {
   const VaeConfig *c = &m->cfg;
-  VaeDenoiser *d;
-  VaeDenoiseOpts o = opts ? *opts : vae_denoise_opts_default ();
-  size_t W, H;
 
   if (c->kind == VAE_KIND_VAE || c->likelihood != VAE_LIK_GAUSSIAN) {
     vae_set_error (err, VAE_ERR_KIND,
         "a %s model with a %s likelihood cannot denoise; a denoising "
         "autoencoder (dae) is needed", vae_kind_name (c->kind),
         c->likelihood == VAE_LIK_BERNOULLI ? "Bernoulli" : "Gaussian");
-    return NULL;
+    return VAE_ERR_KIND;
   }
   if (c->conv_depth == 0 && (c->img_w > VAE_MAX_PATCH
           || c->img_h > VAE_MAX_PATCH)) {
     vae_set_error (err, VAE_ERR_KIND, "patch %dx%d larger than %d",
         c->img_w, c->img_h, VAE_MAX_PATCH);
-    return NULL;
+    return VAE_ERR_KIND;
   }
   if (max_w < 1 || max_h < 1 || max_w > 16384 || max_h > 16384) {
     vae_set_error (err, VAE_ERR_ARG, "plane size %dx%d outside 1..16384",
         max_w, max_h);
-    return NULL;
+    return VAE_ERR_ARG;
   }
-  if (o.batch < 1 || o.batch > 65536 || o.stride < 0) {
+  if (o->batch < 1 || o->batch > 65536 || o->stride < 0) {
     vae_set_error (err, VAE_ERR_ARG, "batch %d or stride %d out of range",
-        o.batch, o.stride);
-    return NULL;
+        o->batch, o->stride);
+    return VAE_ERR_ARG;
   }
-  if (o.precision < VAE_PRECISION_AUTO || o.precision > VAE_PRECISION_INT8) {
-    vae_set_error (err, VAE_ERR_ARG, "unknown precision %d", o.precision);
-    return NULL;
+  if (o->precision < VAE_PRECISION_AUTO || o->precision > VAE_PRECISION_INT8) {
+    vae_set_error (err, VAE_ERR_ARG, "unknown precision %d", o->precision);
+    return VAE_ERR_ARG;
   }
-  if (o.precision == VAE_PRECISION_BF16 && !vae_denoise_bf16_fits (m)) {
+  if (o->precision == VAE_PRECISION_BF16 && !vae_denoise_bf16_fits (m)) {
     vae_set_error (err, VAE_ERR_ARG, "bf16 precision needs %s",
         !vae_bf16_supported () ? "a CPU with AVX512_BF16"
         : "a dense model with ReLU or identity hidden layers");
-    return NULL;
+    return VAE_ERR_ARG;
   }
-  if (o.precision == VAE_PRECISION_INT8 && m->quant == NULL) {
+  if (o->precision == VAE_PRECISION_INT8 && m->quant == NULL) {
     vae_set_error (err, VAE_ERR_ARG, "int8 precision needs a model with "
         "int8 weights (vae quantize)");
-    return NULL;
+    return VAE_ERR_ARG;
   }
-  d = calloc (1, sizeof *d);
-  if (d == NULL) {
-    vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
-    return NULL;
-  }
-  d->m = m;
-  d->o = o;
-  d->bf16 = o.precision == VAE_PRECISION_BF16
-      || (o.precision == VAE_PRECISION_AUTO && vae_denoise_bf16_fits (m));
+  return VAE_OK;
+}
+
+/* The paths 8-bit planes take (d->i8) and float planes take (d->bf16, else
+ * fp32), and the 8-bit lookup tables. */
+static void
+choose_precision (VaeDenoiser *d)
+{
+  const VaeModel *m = d->m;
+  VaePrecision p = d->o.precision;
+
+  d->bf16 = p == VAE_PRECISION_BF16
+      || (p == VAE_PRECISION_AUTO && vae_denoise_bf16_fits (m));
   /* auto: int8 for 8-bit planes where the model has int8 weights and the
    * CPU has AVX512_VNNI (vpdpbusd: 1.7× bf16's frames a second on Zen 4)
    * or its best float kernel is AVX2 (vpmaddubsw: 2.1× the FMA's
    * multiply-adds on Zen 3); not on AVX-512 CPUs without VNNI, where the
    * AVX2 int8 kernel would only match the float kernel's width
    * (unmeasured).  Float planes keep bf16 or fp32. */
-  d->i8 = o.precision == VAE_PRECISION_INT8
-      || (o.precision == VAE_PRECISION_AUTO && m->quant
+  d->i8 = p == VAE_PRECISION_INT8
+      || (p == VAE_PRECISION_AUTO && m->quant
           && (vae_gemm_i8_isa () >= VAE_GEMM_AVX512
               || vae_gemm_best_isa () == VAE_GEMM_AVX2));
   for (int v = 0; v < 256; v++) {
-    d->lut[v] = vae_norm (c, v / 255.0f);
+    d->lut[v] = vae_norm (&m->cfg, v / 255.0f);
     d->lut16[v] = vae_bf16_from_float (d->lut[v]);
   }
-  if (c->conv_depth > 0) {
-    d->max_w = max_w;
-    d->max_h = max_h;
-    if (vae_denoise_conv_new (d, err) != VAE_OK) {
-      vae_denoiser_free (d);
-      return NULL;
-    }
-    return d;
-  }
-  d->pw = c->img_w;
-  d->ph = c->img_h;
-  d->stride = o.stride;
+}
+
+/* The patch, the stride (the options', else the model's, else half a
+ * patch; at most a patch), the batch. */
+static int
+patch_geometry (VaeDenoiser *d, VaeError *err)
+{
+  const VaeModel *m = d->m;
+
+  d->pw = m->cfg.img_w;
+  d->ph = m->cfg.img_h;
+  d->stride = d->o.stride;
   if (d->stride == 0 && vae_model_get_meta (m, "denoise.stride")) {
     /* the model's own operating point, chosen when it was trained */
     const char *v = vae_model_get_meta (m, "denoise.stride");
@@ -153,8 +158,7 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
     if (end == v || *end != '\0' || s < 1 || s > d->pw || s > d->ph) {
       vae_set_error (err, VAE_ERR_CONFIG, "model metadata denoise.stride "
           "\"%s\" is not a stride in 1..%d", v, d->pw < d->ph ? d->pw : d->ph);
-      vae_denoiser_free (d);
-      return NULL;
+      return VAE_ERR_CONFIG;
     }
     d->stride = (int) s;
   }
@@ -162,25 +166,31 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
     d->stride = d->pw / 2 > 0 ? d->pw / 2 : 1;
   if (d->stride > d->pw || d->stride > d->ph)
     d->stride = d->pw < d->ph ? d->pw : d->ph;
-  d->batch = o.batch;
+  d->batch = d->o.batch;
   d->net_in = vae_model_net_in (m);
-  d->max_w = max_w;
-  d->max_h = max_h;
-  W = (size_t) (max_w > d->pw ? max_w : d->pw);
-  H = (size_t) (max_h > d->ph ? max_h : d->ph);
-  {
-    /* a tile is max(1, batch / nx) patch rows of nx patches, so at most
-     * max(batch, nx) patches, and its strips' width × rows is at most
-     * batch · (stride + pw) (nx ≥ (w − pw) / stride + 1) or one row */
-    size_t nx = (W - d->pw) / d->stride + 2, ny = (H - d->ph) / d->stride + 2;
-    size_t rw = (size_t) d->batch * (d->stride + d->pw);
-    rw = rw > W ? rw : W;
-    rw = rw < ny * W ? rw : ny * W;
-    d->z_floats = ny * d->ph * W;
-    d->zt_floats = (nx > (size_t) d->batch ? nx : (size_t) d->batch)
-        * (size_t) c->n_in;
-    d->ht_floats = rw * d->ph;
-  }
+  return VAE_OK;
+}
+
+/* The grid's, the tile's and the workspace's buffers for the largest
+ * plane, and the size of the one-call path's store (made on first use). */
+static int
+plane_buffers (VaeDenoiser *d, VaeError *err)
+{
+  const VaeModel *m = d->m;
+  size_t W = (size_t) (d->max_w > d->pw ? d->max_w : d->pw);
+  size_t H = (size_t) (d->max_h > d->ph ? d->max_h : d->ph);
+  /* a tile is max(1, batch / nx) patch rows of nx patches, so at most
+   * max(batch, nx) patches, and its strips' width × rows is at most
+   * batch · (stride + pw) (nx ≥ (w − pw) / stride + 1) or one row */
+  size_t nx = (W - d->pw) / d->stride + 2, ny = (H - d->ph) / d->stride + 2;
+  size_t rw = (size_t) d->batch * (d->stride + d->pw);
+
+  rw = rw > W ? rw : W;
+  rw = rw < ny * W ? rw : ny * W;
+  d->z_floats = ny * d->ph * W;
+  d->zt_floats = (nx > (size_t) d->batch ? nx : (size_t) d->batch)
+      * (size_t) m->cfg.n_in;
+  d->ht_floats = rw * d->ph;
   d->ws = vae_workspace_new (m, d->batch, 0, err);
   d->acc = vae_aligned_alloc (W * sizeof (float));
   d->zt = vae_aligned_alloc (d->zt_floats * sizeof (float));
@@ -197,27 +207,61 @@ vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
   d->xmap = malloc (W * sizeof (int));
   d->ymap = malloc (H * sizeof (int));
   d->bias0 = malloc ((size_t) m->layers[0].n_out * sizeof (float));
-  if (d->i8 && vae_denoise_i8_new (d) != VAE_OK)
-    d->i8 = -1;               /* out of memory, reported below */
-  if (d->bf16) {
-    if (vae_denoise_bf16_new (d) != VAE_OK)
-      d->bf16 = -1;           /* out of memory, reported below */
-  } else {
-    vae_denoise_f32_new (d);  /* out of memory: gbuf NULL, reported below */
-  }
   if (!d->ws || !d->acc || !d->zt || !d->ht || !d->cov0 || !d->cov1
-      || !d->win || !d->wx || !d->wy || !d->iwx
-      || !d->iwy || !d->xs || !d->ys || !d->xmap || !d->ymap || !d->bias0
-      || (d->bf16 == 0 && !d->gbuf) || d->bf16 < 0
-      || d->i8 < 0) {
-    if (d->ws)
+      || !d->win || !d->wx || !d->wy || !d->iwx || !d->iwy || !d->xs
+      || !d->ys || !d->xmap || !d->ymap || !d->bias0)
+    return VAE_ERR_NOMEM;
+  return VAE_OK;
+}
+
+/* The weights packed and the buffers of the paths chosen: int8, and bf16
+ * or fp32. */
+static int
+precision_new (VaeDenoiser *d)
+{
+  if (d->i8 && vae_denoise_i8_new (d) != VAE_OK)
+    return VAE_ERR_NOMEM;
+  return d->bf16 ? vae_denoise_bf16_new (d) : vae_denoise_f32_new (d);
+}
+
+VaeDenoiser *
+vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
+    const VaeDenoiseOpts *opts, VaeError *err)
+{
+  VaeDenoiseOpts o = opts ? *opts : vae_denoise_opts_default ();
+  VaeDenoiser *d;
+
+  if (check_new (m, max_w, max_h, &o, err) != VAE_OK)
+    return NULL;
+  d = calloc (1, sizeof *d);
+  if (d == NULL) {
+    vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  d->m = m;
+  d->o = o;
+  d->max_w = max_w;
+  d->max_h = max_h;
+  choose_precision (d);
+  if (m->cfg.conv_depth > 0) {
+    if (vae_denoise_conv_new (d, err) != VAE_OK)
+      goto fail;
+    return d;
+  }
+  if (patch_geometry (d, err) != VAE_OK)
+    goto fail;
+  if (plane_buffers (d, err) != VAE_OK || precision_new (d) != VAE_OK) {
+    if (d->ws)                /* else the workspace's message stands */
       vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
           max_w, max_h);
-    vae_denoiser_free (d);
-    return NULL;
+    goto fail;
   }
   vae_denoise_windows (d);
   return d;
+
+fail:
+  vae_denoiser_free (d);
+  return NULL;
 }
 
 int
