@@ -439,6 +439,8 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
 {
   VaeGrid g;
 
+  if (src_stride < w || dst_stride < w)
+    return VAE_ERR_ARG;
   if (d->conv)
     return vae_denoise_conv_run (d, src8, srcf, src_stride, dst8, dstf,
         dst_stride, w, h, row0, row1, sigma);
@@ -514,8 +516,6 @@ vae_denoiser_run_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
     uint8_t *dst, int dst_stride, int w, int h, int row0, int row1,
     float sigma)
 {
-  if (src_stride < w || dst_stride < w)
-    return VAE_ERR_ARG;
   return run (d, src, NULL, src_stride, dst, NULL, dst_stride, w, h, row0,
       row1, sigma);
 }
@@ -525,8 +525,6 @@ vae_denoiser_run_f32 (VaeDenoiser *d, const float *src, int src_stride,
     float *dst, int dst_stride, int w, int h, int row0, int row1,
     float sigma)
 {
-  if (src_stride < w || dst_stride < w)
-    return VAE_ERR_ARG;
   return run (d, NULL, src, src_stride, NULL, dst, dst_stride, w, h, row0,
       row1, sigma);
 }
