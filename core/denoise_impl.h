@@ -18,7 +18,7 @@ struct VaeDenoiser {
   int *xs, *ys;               /* patch origins */
   int *xmap, *ymap;           /* reflected source coordinates */
   int grid_w, grid_h, nx, ny; /* the grid xs/ys/xmap/ymap were made for */
-  float *bias0;               /* layer 0's bias with the level input folded in */
+  float *bias0;               /* layer 0's bias, the level input folded in */
   VaeGemmB gb[VAE_MAX_LAYERS];/* each layer's weights packed (gemm.c) */
   float *gbuf;                /* their panels */
   /* bf16 (VAE_PRECISION_BF16): layer l's packed weights in gb[l].h, the
