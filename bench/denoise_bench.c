@@ -23,6 +23,7 @@
  * allocations made while the timed frames ran. */
 #include "vae.h"
 #include "vae_private.h"
+#include "denoise_impl.h"
 #include "bench_util.h"
 
 #include <cblas.h>
@@ -84,18 +85,6 @@ static Job job;
 static float *store;            /* the plane's denoised patches */
 static int n_tiles;
 static int next_tile;           /* tiles are claimed in turn, as the element does */
-
-/* Patch origins along one axis, as core/denoise.c makes them. */
-static int
-origins (int *o, int n, int p, int s)
-{
-  int ext = n > p ? n : p, k = 0;
-  for (int x = 0; x + p <= ext; x += s)
-    o[k++] = x;
-  if (o[k - 1] != ext - p)
-    o[k++] = ext - p;
-  return k;
-}
 
 /* The band's GEMMs in int8 as tile_forward_i8 runs them, their epilogue
  * (scale, offset, codes; a residual output layer's x − ŷ from the patch
@@ -687,7 +676,8 @@ main (int argc, char **argv)
       b->row0 = (int) ((long) H * i / T);
       b->row1 = (int) ((long) H * (i + 1) / T);
       /* this thread's tiles: i, i + T, … of the plane's canonical split */
-      int nx = origins (xs, W, pw, s), ny = origins (ys, H, pw, s);
+      int nx = vae_denoise_origins (xs, W, pw, s);
+      int ny = vae_denoise_origins (ys, H, pw, s);
       long np = (long) nx * ny;
       n_tiles = vae_denoiser_n_tiles (b->d, W, H);
       long tile = (np + n_tiles - 1) / n_tiles;
