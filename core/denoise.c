@@ -441,17 +441,20 @@ run (VaeDenoiser *d, const uint8_t *src8, const float *srcf, int src_stride,
 
   if (src_stride < w || dst_stride < w)
     return VAE_ERR_ARG;
-  if (d->conv)
-    return vae_denoise_conv_run (d, src8, srcf, src_stride, dst8, dstf,
-        dst_stride, w, h, row0, row1, sigma);
-  if (grid (d, w, h, &g) != VAE_OK || row0 < 0 || row1 > h || row0 >= row1
-      || !isfinite (sigma))
+  if ((d->conv ? !vae_denoise_conv_plane_ok (d, w, h)
+          : grid (d, w, h, &g) != VAE_OK)
+      || row0 < 0 || row1 > h || row0 >= row1 || !isfinite (sigma))
     return VAE_ERR_ARG;
   if (d->z == NULL) {
     /* the one-call path keeps its own store, made on first use */
     d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
     if (d->z == NULL)
       return VAE_ERR_NOMEM;
+  }
+  if (d->conv) {
+    vae_denoise_conv_rows (d, src8, srcf, src_stride, dst8, dstf, dst_stride,
+        w, h, row0, row1, sigma, d->z);
+    return VAE_OK;
   }
   /* the tiles whose patch rows cover the band */
   for (int t = d->cov0[row0] / g.rows; t <= d->cov1[row1 - 1] / g.rows; t++)

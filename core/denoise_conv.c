@@ -57,9 +57,8 @@ conv_tiles_x (const VaeDenoiser *d, int w)
   return (w + d->tile - 1) / d->tile;
 }
 
-/* Whether a w × h plane fits the denoiser. */
-static int
-conv_plane_ok (const VaeDenoiser *d, int w, int h)
+int
+vae_denoise_conv_plane_ok (const VaeDenoiser *d, int w, int h)
 {
   return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h;
 }
@@ -151,32 +150,23 @@ conv_blend (const VaeDenoiser *d, const float *store, uint8_t *dst8,
   }
 }
 
-int
-vae_denoise_conv_run (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
-    int src_stride, uint8_t *dst8, float *dstf, int dst_stride, int w, int h,
-    int row0, int row1, float sigma)
+void
+vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
+    const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
+    int dst_stride, int w, int h, int row0, int row1, float sigma,
+    float *store)
 {
-  int ntx;
-  if (!conv_plane_ok (d, w, h) || row0 < 0 || row1 > h || row0 >= row1
-      || !isfinite (sigma))
-    return VAE_ERR_ARG;
-  if (d->z == NULL) {
-    d->z = vae_aligned_alloc (d->z_floats * sizeof (float));
-    if (d->z == NULL)
-      return VAE_ERR_NOMEM;
-  }
-  ntx = conv_tiles_x (d, w);
+  int ntx = conv_tiles_x (d, w);
   for (int ty = row0 / d->tile; ty * d->tile < row1; ty++)
     for (int tx = 0; tx < ntx; tx++)
-      conv_tile (d, src8, srcf, src_stride, w, h, ty * ntx + tx, sigma, d->z);
-  conv_blend (d, d->z, dst8, dstf, dst_stride, w, row0, row1);
-  return VAE_OK;
+      conv_tile (d, src8, srcf, src_stride, w, h, ty * ntx + tx, sigma, store);
+  conv_blend (d, store, dst8, dstf, dst_stride, w, row0, row1);
 }
 
 int
 vae_denoise_conv_n_tiles (const VaeDenoiser *d, int w, int h)
 {
-  return conv_plane_ok (d, w, h)
+  return vae_denoise_conv_plane_ok (d, w, h)
       ? conv_tiles_x (d, w) * ((h + d->tile - 1) / d->tile) : 0;
 }
 
@@ -195,7 +185,7 @@ int
 vae_denoise_conv_blend_u8 (const VaeDenoiser *d, const float *store,
     uint8_t *dst, int dst_stride, int w, int h, int row0, int row1)
 {
-  if (!conv_plane_ok (d, w, h) || dst_stride < w || row0 < 0 || row1 > h
+  if (!vae_denoise_conv_plane_ok (d, w, h) || dst_stride < w || row0 < 0 || row1 > h
       || row0 >= row1 || store == NULL)
     return VAE_ERR_ARG;
   conv_blend (d, store, dst, NULL, dst_stride, w, row0, row1);

@@ -105,14 +105,19 @@ void vae_denoise_blend (VaeDenoiser *d, const VaeGrid *g, const float *store,
  * (d->max_w, d->max_h set before vae_denoise_conv_new) */
 
 int vae_denoise_conv_new (VaeDenoiser *d, VaeError *err);
+/* Whether a w × h plane fits the denoiser. */
+int vae_denoise_conv_plane_ok (const VaeDenoiser *d, int w, int h);
 int vae_denoise_conv_n_tiles (const VaeDenoiser *d, int w, int h);
 int vae_denoise_conv_tile_u8 (VaeDenoiser *d, const uint8_t *src,
     int src_stride, int w, int h, int tile, float sigma, float *store);
 int vae_denoise_conv_blend_u8 (const VaeDenoiser *d, const float *store,
     uint8_t *dst, int dst_stride, int w, int h, int row0, int row1);
-int vae_denoise_conv_run (VaeDenoiser *d, const uint8_t *src8,
+/* Rows [row0, row1) of the output, the tiles covering them computed into
+ * store (arguments checked by the caller). */
+void vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
     const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
-    int dst_stride, int w, int h, int row0, int row1, float sigma);
+    int dst_stride, int w, int h, int row0, int row1, float sigma,
+    float *store);
 double vae_denoise_conv_pixels (const VaeDenoiser *d, int w, int h);
 
 /* The patch network in each precision: _new packs the weights and makes
