@@ -86,9 +86,9 @@ static float *store;            /* the plane's denoised patches */
 static int n_tiles;
 static int next_tile;           /* tiles are claimed in turn, as the element does */
 
-/* The band's GEMMs in int8 as tile_forward_i8 runs them, their epilogue
- * (scale, offset, codes; a residual output layer's x − ŷ from the patch
- * codes) fused: the GEMM job and the dense job are the same. */
+/* The band's GEMMs in int8 as vae_denoise_i8_forward runs them, their
+ * epilogue (scale, offset, codes; a residual output layer's x − ŷ from the
+ * patch codes) fused: the GEMM job and the dense job are the same. */
 static void
 gemm_i8_sequence (Band *b)
 {
@@ -156,8 +156,9 @@ band_work (Band *b)
               b->buf[l + 1], l_out[l], 0, NULL);
       break;
     case JOB_DENSE:
-      /* hidden layers with the bias and ReLU fused, as tile_forward runs
-       * them; the output layer accumulates onto its initial values */
+      /* hidden layers with the bias and ReLU fused, as
+       * vae_denoise_f32_forward runs them; the output layer accumulates
+       * onto its initial values */
       if (use_i8) {
         gemm_i8_sequence (b);
         break;
@@ -587,8 +588,8 @@ main (int argc, char **argv)
   snprintf (shape + strlen (shape), sizeof shape - strlen (shape), "-%d",
       l_out[n_layers - 1]);
   {
-    /* the layers as tile_forward runs them: layer 0 without its level
-     * column (folded into the bias), on rows of net_in floats */
+    /* the layers as vae_denoise_f32_forward runs them: layer 0 without its
+     * level column (folded into the bias), on rows of net_in floats */
     size_t nf = 0, off = 0;
     for (int l = 0; l < n_layers; l++) {
       l_k[l] = l == 0 ? vae_model_config (model)->n_in : l_in[l];
