@@ -185,8 +185,8 @@ int
 vae_denoise_conv_blend_u8 (const VaeDenoiser *d, const float *store,
     uint8_t *dst, int dst_stride, int w, int h, int row0, int row1)
 {
-  if (!vae_denoise_conv_plane_ok (d, w, h) || dst_stride < w || row0 < 0 || row1 > h
-      || row0 >= row1 || store == NULL)
+  if (!vae_denoise_conv_plane_ok (d, w, h) || dst_stride < w || row0 < 0
+      || row1 > h || row0 >= row1 || store == NULL)
     return VAE_ERR_ARG;
   conv_blend (d, store, dst, NULL, dst_stride, w, row0, row1);
   return VAE_OK;

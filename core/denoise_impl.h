@@ -118,6 +118,7 @@ void vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
     const float *srcf, int src_stride, uint8_t *dst8, float *dstf,
     int dst_stride, int w, int h, int row0, int row1, float sigma,
     float *store);
+/* The pixels the network runs on: every tile's and its halo's. */
 double vae_denoise_conv_pixels (const VaeDenoiser *d, int w, int h);
 
 /* The patch network in each precision: _new packs the weights and makes
