@@ -1,5 +1,6 @@
 /* Losses, exact gradients and Adam. */
 #include "vae_private.h"
+#include "vae_pool.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -503,96 +504,52 @@ struct VaeTrainPool {
   float *grads[VAE_MAX_THREADS]; /* [0] is the model's own */
   double rec[VAE_MAX_THREADS], reg[VAE_MAX_THREADS];
   float *x_noisy, *levels, *eps;
-  GThread *th[VAE_MAX_THREADS];
-  struct PoolSlot {
-    struct VaeTrainPool *p;
-    int i;
-  } slot[VAE_MAX_THREADS];      /* each worker's argument */
-  GMutex mu;
-  GCond start, done;
-  long gen;                   /* bumped for every phase run */
-  int pending, quit;
-  /* the phase being run */
-  int phase, batch, shard, n_shards;
+  VaePool *pool;
+  /* the step being run */
+  int batch, shard, n_shards;
   const float *x_in, *x_clean, *lv;
   const VaeTrainOpts *o;
   long step;
   float beta;
 };
 
-/* Phase 0: shard i's loss and gradients.  Phase 1: the shards' gradients
- * summed into the model's (in shard order, so the sum is the same on every
- * run) and Adam, each thread on its own slice of the parameters. */
+/* A step in two runs on the pool.  First, shard i's loss and gradients. */
 static void
-pool_phase (VaeTrainPool *p, int i)
+shard_grads (void *data, int i)
 {
+  VaeTrainPool *p = data;
   VaeModel *m = p->m;
   const VaeConfig *c = &m->cfg;
-  if (p->phase == 0) {
-    int s0 = i * p->shard, n = p->batch - s0 < p->shard ? p->batch - s0
-        : p->shard;
-    if (i >= p->n_shards)
-      return;
-    loss_grad (m, p->ws[i], p->grads[i], p->x_in + (size_t) s0 * c->n_in,
-        p->x_clean + (size_t) s0 * c->n_in, p->lv ? p->lv + s0 : NULL, n,
-        p->batch, c->kind == VAE_KIND_VAE ? p->eps + (size_t) s0 * c->n_latent
-        : NULL, p->beta, NULL, NULL, &p->rec[i], &p->reg[i]);
-  } else {
-    /* slices of whole cache lines */
-    size_t per = (m->n_params / p->n + 15) / 16 * 16;
-    size_t i0 = per * i, i1 = i0 + per < m->n_params ? i0 + per : m->n_params;
-    float *restrict g = m->grads;
-    if (i0 >= i1)
-      return;
-    for (int k = 1; k < p->n_shards; k++) {
-      const float *restrict h = p->grads[k];
-      for (size_t j = i0; j < i1; j++)
-        g[j] += h[j];
-    }
-    adam_range (m, p->o, p->step, i0, i1);
-  }
+  int s0 = i * p->shard, n = p->batch - s0 < p->shard ? p->batch - s0
+      : p->shard;
+  if (i >= p->n_shards)
+    return;
+  loss_grad (m, p->ws[i], p->grads[i], p->x_in + (size_t) s0 * c->n_in,
+      p->x_clean + (size_t) s0 * c->n_in, p->lv ? p->lv + s0 : NULL, n,
+      p->batch, c->kind == VAE_KIND_VAE ? p->eps + (size_t) s0 * c->n_latent
+      : NULL, p->beta, NULL, NULL, &p->rec[i], &p->reg[i]);
 }
 
-static gpointer
-pool_worker (gpointer data)
-{
-  const struct PoolSlot *s = data;
-  VaeTrainPool *p = s->p;
-  int i = s->i;
-  long seen = 0;
-  for (;;) {
-    g_mutex_lock (&p->mu);
-    while (p->gen == seen && !p->quit)
-      g_cond_wait (&p->start, &p->mu);
-    if (p->quit) {
-      g_mutex_unlock (&p->mu);
-      return NULL;
-    }
-    seen = p->gen;
-    g_mutex_unlock (&p->mu);
-    pool_phase (p, i);
-    g_mutex_lock (&p->mu);
-    if (--p->pending == 0)
-      g_cond_signal (&p->done);
-    g_mutex_unlock (&p->mu);
-  }
-}
-
-/* Runs a phase on every thread, the caller being thread 0. */
+/* Then the shards' gradients summed into the model's (in shard order, so
+ * the sum is the same on every run) and Adam, each thread on its own slice
+ * of the parameters. */
 static void
-pool_run (VaeTrainPool *p, int phase)
+sum_and_adam (void *data, int i)
 {
-  g_mutex_lock (&p->mu);
-  p->phase = phase;
-  p->pending = p->n - 1;
-  p->gen++;
-  g_cond_broadcast (&p->start);
-  g_mutex_unlock (&p->mu);
-  pool_phase (p, 0);
-  g_mutex_lock (&p->mu);
-  while (p->pending > 0)
-    g_cond_wait (&p->done, &p->mu);
-  g_mutex_unlock (&p->mu);
+  VaeTrainPool *p = data;
+  VaeModel *m = p->m;
+  /* slices of whole cache lines */
+  size_t per = (m->n_params / p->n + 15) / 16 * 16;
+  size_t i0 = per * i, i1 = i0 + per < m->n_params ? i0 + per : m->n_params;
+  float *restrict g = m->grads;
+  if (i0 >= i1)
+    return;
+  for (int k = 1; k < p->n_shards; k++) {
+    const float *restrict h = p->grads[k];
+    for (size_t j = i0; j < i1; j++)
+      g[j] += h[j];
+  }
+  adam_range (m, p->o, p->step, i0, i1);
 }
 
 void
@@ -600,13 +557,7 @@ vae_train_pool_free (VaeTrainPool *p)
 {
   if (p == NULL)
     return;
-  g_mutex_lock (&p->mu);
-  p->quit = 1;
-  g_cond_broadcast (&p->start);
-  g_mutex_unlock (&p->mu);
-  for (int i = 1; i < p->n; i++)
-    if (p->th[i])
-      g_thread_join (p->th[i]);
+  vae_pool_free (p->pool);
   for (int i = 0; i < p->n; i++) {
     vae_workspace_free (p->ws[i]);
     if (i > 0)
@@ -615,9 +566,6 @@ vae_train_pool_free (VaeTrainPool *p)
   vae_aligned_free (p->x_noisy);
   vae_aligned_free (p->levels);
   vae_aligned_free (p->eps);
-  g_mutex_clear (&p->mu);
-  g_cond_clear (&p->start);
-  g_cond_clear (&p->done);
   g_free (p);
 }
 
@@ -639,9 +587,6 @@ vae_train_pool_new (VaeModel *m, int max_batch, int threads, VaeError *err)
   if (c->kind == VAE_KIND_SPARSE_AE || threads > max_batch)
     threads = 1;
   p = g_new0 (VaeTrainPool, 1);
-  g_mutex_init (&p->mu);
-  g_cond_init (&p->start);
-  g_cond_init (&p->done);
   p->m = m;
   p->n = threads;
   p->max_batch = max_batch;
@@ -661,17 +606,10 @@ vae_train_pool_new (VaeModel *m, int max_batch, int threads, VaeError *err)
   p->eps = vae_aligned_alloc ((size_t) max_batch * c->n_latent * sizeof (float));
   if (!p->x_noisy || !p->levels || !p->eps)
     goto nomem;
-  for (int i = 1; i < threads; i++) {
-    p->slot[i].p = p;
-    p->slot[i].i = i;
-    p->th[i] = g_thread_try_new ("vae-train", pool_worker, &p->slot[i], NULL);
-    if (p->th[i] == NULL) {
-      p->n = i;               /* join the ones started */
-      vae_set_error (err, VAE_ERR_NOMEM, "cannot start training thread %d", i);
-      vae_train_pool_free (p);
-      return NULL;
-    }
-  }
+  /* the threads sleep between runs (spinning never measured here) */
+  p->pool = vae_pool_new ("vae-train", threads, 0, err);
+  if (p->pool == NULL)
+    goto fail;
   /* every shard's GEMMs on its own thread */
   if (threads > 1)
     vae_blas_threads (1);
@@ -733,8 +671,8 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
   p->n_shards = (batch + p->shard - 1) / p->shard;
   p->o = o;
   p->step = step;
-  pool_run (p, 0);
-  pool_run (p, 1);
+  vae_pool_run (p->pool, shard_grads, p);
+  vae_pool_run (p->pool, sum_and_adam, p);
   for (int i = 0; i < p->n_shards; i++) {
     rec += p->rec[i];
     reg += p->reg[i];

@@ -49,6 +49,7 @@
 
 #include "gstvaedenoise.h"
 #include "gstvaecommon.h"
+#include "vae_pool.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vae_denoise_debug);
 #define GST_CAT_DEFAULT gst_vae_denoise_debug
@@ -104,13 +105,6 @@ typedef struct
   gint next_tile;               /* the plane's next unclaimed GEMM tile */
 } GstVaePlaneJob;
 
-typedef struct
-{
-  GstVaeDenoise *self;
-  GThread *thread;
-  gint index;
-} GstVaeWorker;
-
 struct _GstVaeDenoise
 {
   GstVideoFilter parent;
@@ -126,8 +120,7 @@ struct _GstVaeDenoise
 
   /* load_lock serialises start/stop with model swaps from property setters;
    * engine_lock guards model, engine and info, and is held for a whole
-   * frame so swaps land between frames.  Order: load_lock, engine_lock,
-   * pool_lock. */
+   * frame so swaps land between frames.  Order: load_lock, engine_lock. */
   GMutex load_lock;
   gboolean started;
   GMutex engine_lock;
@@ -138,23 +131,18 @@ struct _GstVaeDenoise
   guint info_gen;
   gint n_bands;
 
-  /* worker pool: bands 1..n_bands-1; the streaming thread runs band 0 */
-  GMutex pool_lock;
-  GCond pool_cond;
-  gint pool_gen;                /* atomic; moved under pool_lock */
-  GCond barrier_cond;           /* bands meeting between the two phases */
-  gint barrier_gen;             /* atomic, moves when all bands have met */
-  gint barrier_count;           /* atomic */
-  gboolean pool_quit;
-  GstVaeWorker workers[MAX_THREADS];
-  gint n_workers;
+  /* n_bands threads, from start to stop; the streaming thread runs band 0 */
+  VaePool *pool;
 
-  /* the current frame's job, written before pool_gen moves */
+  /* the current frame's job, written before the pool runs it */
   GstVaePlaneJob jobs[MAX_JOBS];
   gint n_jobs;
   gfloat sigma;
   gint blend;                   /* strength in 1/256, 256 = no blending */
   gint band_status[MAX_THREADS];
+  GstVideoFrame *copy_out;      /* passthrough planes copy_from.. of copy_in */
+  GstVideoFrame *copy_in;
+  guint copy_from;
 };
 
 G_DEFINE_TYPE (GstVaeDenoise, gst_vae_denoise, GST_TYPE_VIDEO_FILTER);
@@ -324,57 +312,13 @@ bad_model:
 
 /* ------------------------------------------------------------- worker pool */
 
-/* A band that has to wait for the others first spins this many pauses
- * (some tens of microseconds) before it sleeps on a condition: the bands
- * claim tiles in turn, so they arrive within about a tile of each other,
- * and a sleep and wake-up costs more than that on a virtual machine. */
-#define SPIN_PAUSES 2000
-
 /* A worker done with a frame watches for the next one this long before it
  * sleeps: where frames follow each other at once (a file, a queue ahead),
  * the wake-up of a sleeping thread on a virtual machine costs more than
  * that (320x240 on 2 threads: 0.97 against 1.03 ms a frame, medians of 21
  * interleaved runs on AMD Zen 4); a live 30 fps stream pays about 1% of a
- * core for it. */
+ * core for it.  The bands also spin a while at their barriers (pool.c). */
 #define WORKER_SPIN_US 300
-
-static inline void
-cpu_relax (void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause ();
-#endif
-}
-
-/* All bands meet here before going on (between a plane's phases, between
- * planes, and at the end of the frame).  The last to arrive resets the count
- * and moves the generation, under pool_lock for the sleepers. */
-static void
-gst_vae_denoise_band_barrier (GstVaeDenoise * self)
-{
-  gint gen;
-
-  if (self->n_bands < 2)
-    return;
-  gen = g_atomic_int_get (&self->barrier_gen);
-  if (g_atomic_int_add (&self->barrier_count, 1) == self->n_bands - 1) {
-    g_atomic_int_set (&self->barrier_count, 0);
-    g_mutex_lock (&self->pool_lock);
-    g_atomic_int_inc (&self->barrier_gen);
-    g_cond_broadcast (&self->barrier_cond);
-    g_mutex_unlock (&self->pool_lock);
-    return;
-  }
-  for (gint i = 0; i < SPIN_PAUSES; i++) {
-    if (g_atomic_int_get (&self->barrier_gen) != gen)
-      return;
-    cpu_relax ();
-  }
-  g_mutex_lock (&self->pool_lock);
-  while (g_atomic_int_get (&self->barrier_gen) == gen)
-    g_cond_wait (&self->barrier_cond, &self->pool_lock);
-  g_mutex_unlock (&self->pool_lock);
-}
 
 /* Each plane in two phases: the bands share its tiles (a tile computes
  * whole patch rows and writes the output rows they alone cover), then
@@ -409,7 +353,7 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
           job->dst, job->dst_stride, job->width, job->height, t, self->sigma,
           store);
     }
-    gst_vae_denoise_band_barrier (self);
+    vae_pool_barrier (self->pool);
     if (status == VAE_OK && r0 < r1)
       status = vae_denoiser_blend_u8 (d, store, job->dst, job->dst_stride,
           job->width, job->height, r0, r1);
@@ -425,72 +369,42 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
     }
     /* the next plane's tiles overwrite the store */
     if (j + 1 < self->n_jobs)
-      gst_vae_denoise_band_barrier (self);
+      vae_pool_barrier (self->pool);
   }
   self->band_status[band] = status;
-  /* the end of the frame: band 0 leaves once every band is done */
-  gst_vae_denoise_band_barrier (self);
 }
 
-static gpointer
-gst_vae_denoise_worker (gpointer data)
+/* Band 0 runs on the streaming thread and copies the passthrough chroma
+ * first, while the other bands start. */
+static void
+gst_vae_denoise_band_job (void *data, gint band)
 {
-  GstVaeWorker *w = data;
-  GstVaeDenoise *self = w->self;
-  gint seen = 0;
+  GstVaeDenoise *self = data;
 
-  for (;;) {
-    gboolean quit;
-    gint64 end = g_get_monotonic_time () + WORKER_SPIN_US;
-    while (g_atomic_int_get (&self->pool_gen) == seen
-        && g_get_monotonic_time () < end) {
-      for (gint i = 0; i < 64; i++)
-        cpu_relax ();
-    }
-    g_mutex_lock (&self->pool_lock);
-    while (!self->pool_quit && g_atomic_int_get (&self->pool_gen) == seen)
-      g_cond_wait (&self->pool_cond, &self->pool_lock);
-    quit = self->pool_quit;
-    seen = g_atomic_int_get (&self->pool_gen);
-    g_mutex_unlock (&self->pool_lock);
-    if (quit)
-      break;
-
-    gst_vae_denoise_run_band (self, w->index);
+  if (band == 0 && self->copy_out != NULL) {
+    guint n_planes = GST_VIDEO_FRAME_N_PLANES (self->copy_in);
+    for (guint p = self->copy_from; p < n_planes; p++)
+      gst_video_frame_copy_plane (self->copy_out, self->copy_in, p);
   }
-  return NULL;
+  gst_vae_denoise_run_band (self, band);
 }
 
 static void
 gst_vae_denoise_pool_stop (GstVaeDenoise * self)
 {
-  g_mutex_lock (&self->pool_lock);
-  self->pool_quit = TRUE;
-  g_cond_broadcast (&self->pool_cond);
-  g_mutex_unlock (&self->pool_lock);
-  for (gint i = 0; i < self->n_workers; i++)
-    g_thread_join (self->workers[i].thread);
-  self->n_workers = 0;
-  self->pool_quit = FALSE;
-  self->pool_gen = 0;
+  vae_pool_free (self->pool);
+  self->pool = NULL;
 }
 
 static gboolean
 gst_vae_denoise_pool_start (GstVaeDenoise * self, gint n_bands, GError ** err)
 {
-  self->pool_gen = 0;
-  self->pool_quit = FALSE;
-  for (gint i = 1; i < n_bands; i++) {
-    GstVaeWorker *w = &self->workers[self->n_workers];
-    w->self = self;
-    w->index = i;
-    w->thread = g_thread_try_new ("vaedenoise", gst_vae_denoise_worker, w,
-        err);
-    if (w->thread == NULL) {
-      gst_vae_denoise_pool_stop (self);
-      return FALSE;
-    }
-    self->n_workers++;
+  VaeError verr;
+
+  self->pool = vae_pool_new ("vaedenoise", n_bands, WORKER_SPIN_US, &verr);
+  if (self->pool == NULL) {
+    g_set_error_literal (err, G_THREAD_ERROR, G_THREAD_ERROR_AGAIN, verr.msg);
+    return FALSE;
   }
   return TRUE;
 }
@@ -500,18 +414,10 @@ static void
 gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
     GstVideoFrame * copy_in, gint copy_from)
 {
-  g_mutex_lock (&self->pool_lock);
-  g_atomic_int_inc (&self->pool_gen);
-  g_cond_broadcast (&self->pool_cond);
-  g_mutex_unlock (&self->pool_lock);
-
-  /* passthrough chroma while the workers start */
-  if (copy_out != NULL) {
-    for (guint p = copy_from; p < GST_VIDEO_FRAME_N_PLANES (copy_in); p++)
-      gst_video_frame_copy_plane (copy_out, copy_in, p);
-  }
-  /* its last barrier waits for every band */
-  gst_vae_denoise_run_band (self, 0);
+  self->copy_out = copy_out;
+  self->copy_in = copy_in;
+  self->copy_from = copy_from;
+  vae_pool_run (self->pool, gst_vae_denoise_band_job, self);
 }
 
 /* ------------------------------------------------------------- properties */
@@ -1024,9 +930,6 @@ gst_vae_denoise_finalize (GObject * object)
   g_free (self->model_name);
   g_mutex_clear (&self->load_lock);
   g_mutex_clear (&self->engine_lock);
-  g_mutex_clear (&self->pool_lock);
-  g_cond_clear (&self->pool_cond);
-  g_cond_clear (&self->barrier_cond);
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
 
@@ -1198,8 +1101,5 @@ gst_vae_denoise_init (GstVaeDenoise * self)
   self->precision = DEFAULT_PROP_PRECISION;
   g_mutex_init (&self->load_lock);
   g_mutex_init (&self->engine_lock);
-  g_mutex_init (&self->pool_lock);
-  g_cond_init (&self->pool_cond);
-  g_cond_init (&self->barrier_cond);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
 }
