@@ -65,7 +65,7 @@ for fmt in GRAY8 I420 NV12 Y444; do
   for t in 1 2; do
     for prec in auto fp32; do
       gst videotestsrc num-buffers=4 pattern=ball ! \
-        video/x-raw,width=333,height=201,format=$fmt ! vaenoise sigma=25 seed=3 ! \
+        video/x-raw,width=336,height=201,format=$fmt ! vaenoise sigma=25 seed=3 ! \
         vaedenoise n-threads=$t precision=$prec chroma=denoise ! \
         filesink location="$W/e.raw"
       echo "vaedenoise $fmt threads=$t $prec $(sum "$W/e.raw")"
