@@ -1,10 +1,60 @@
-/* Helpers shared by the gst-vae elements: model lookup and loading. */
+/* Helpers shared by the gst-vae elements: the model property, model lookup
+ * and loading. */
 #include "gstvaecommon.h"
 
 #include <cblas.h>
 
 GST_DEBUG_CATEGORY_STATIC (vae_common_debug);
 #define GST_CAT_DEFAULT vae_common_debug
+
+static void
+debug_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (vae_common_debug, "vaecommon", 0,
+        "gst-vae model loading");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+void
+gst_vae_install_model_property (GObjectClass * klass, guint prop_id,
+    const gchar * default_name, const gchar * blurb, GParamFlags flags)
+{
+  debug_init ();
+  g_object_class_install_property (klass, prop_id,
+      g_param_spec_string ("model", "Model", blurb, default_name,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | flags));
+}
+
+gboolean
+gst_vae_set_model_name (GstElement * element, GParamSpec * pspec,
+    const GValue * value, gchar ** name)
+{
+  GstState state;
+
+  GST_OBJECT_LOCK (element);
+  state = GST_STATE (element);
+  if (!(pspec->flags & GST_PARAM_MUTABLE_PLAYING)
+      && state != GST_STATE_READY && state != GST_STATE_NULL)
+    goto wrong_state;
+  g_free (*name);
+  *name = g_value_dup_string (value);
+  GST_OBJECT_UNLOCK (element);
+  return TRUE;
+
+  /* ERRORS */
+wrong_state:
+  {
+    g_warning ("Changing the `model' property of %s while it runs is not "
+        "supported; set it in the READY or NULL state",
+        GST_ELEMENT_NAME (element));
+    GST_OBJECT_UNLOCK (element);
+    return FALSE;
+  }
+}
 
 static gchar *
 try_dir (const gchar * dir, const gchar * name)
@@ -48,63 +98,106 @@ gst_vae_find_model (const gchar * name)
   return g_strdup (name);
 }
 
+/* "ae, sparse-ae or vae": the kinds of a GST_VAE_KIND_BIT mask. */
+static gchar *
+kind_list (guint kinds)
+{
+  GString *s = g_string_new (NULL);
+  guint left = kinds;
+
+  for (VaeKind k = VAE_KIND_AE; k <= VAE_KIND_VAE; k++) {
+    if (!(kinds & GST_VAE_KIND_BIT (k)))
+      continue;
+    left &= ~GST_VAE_KIND_BIT (k);
+    if (s->len > 0)
+      g_string_append (s, left != 0 ? ", " : " or ");
+    g_string_append (s, vae_kind_name (k));
+  }
+  return g_string_free (s, FALSE);
+}
+
 VaeModel *
-gst_vae_load_model (const gchar * name, gchar ** path_out, gchar ** msg,
-    gboolean * not_found)
+gst_vae_load_model (const gchar * name, const GstVaeModelNeeds * needs,
+    gchar ** path_out, gchar ** msg, GstVaeLoadFailure * failure)
 {
   VaeError err;
-  gchar *path;
+  gchar *path, *kinds;
   VaeModel *m;
+  VaeKind kind;
 
-  *not_found = FALSE;
   if (name == NULL || *name == '\0') {
-    *not_found = TRUE;
+    *failure = GST_VAE_LOAD_NOT_FOUND;
     *msg = g_strdup ("no model set");
     return NULL;
   }
   path = gst_vae_find_model (name);
   m = vae_model_load (path, &err);
-  if (m == NULL) {
-    *not_found = !g_file_test (path, G_FILE_TEST_EXISTS);
-    *msg = g_strdup_printf ("%s: %s", path, *not_found ?
-        "no such file (looked in GST_VAE_MODEL_PATH and the model folders)" :
-        err.msg);
-    g_free (path);
-    return NULL;
-  }
+  if (m == NULL)
+    goto load_failed;
+  kind = vae_model_config (m)->kind;
+  if (!(needs->kinds & GST_VAE_KIND_BIT (kind)))
+    goto wrong_kind;
+
   if (path_out != NULL)
     *path_out = path;
   else
     g_free (path);
   return m;
+
+  /* ERRORS */
+load_failed:
+  {
+    gboolean not_found = !g_file_test (path, G_FILE_TEST_EXISTS);
+
+    *failure = not_found ? GST_VAE_LOAD_NOT_FOUND : GST_VAE_LOAD_BAD_FILE;
+    *msg = g_strdup_printf ("%s: %s", path, not_found ?
+        "no such file (looked in GST_VAE_MODEL_PATH and the model folders)" :
+        err.msg);
+    g_free (path);
+    return NULL;
+  }
+wrong_kind:
+  {
+    kinds = kind_list (needs->kinds);
+    *failure = GST_VAE_LOAD_WRONG_KIND;
+    *msg = g_strdup_printf ("%s: a model of kind %s; %s needs %s (%s)",
+        path, vae_kind_name (kind), needs->element, kinds, needs->what);
+    g_free (kinds);
+    vae_model_free (m);
+    g_free (path);
+    return NULL;
+  }
 }
 
 VaeModel *
-gst_vae_element_load_model (GstElement * element, const gchar * name,
-    gchar ** path)
+gst_vae_element_load_model (GstElement * element,
+    const GstVaeModelNeeds * needs, const gchar * name, gchar ** path)
 {
-  static gsize debug_once = 0;
+  GstVaeLoadFailure failure;
   gchar *msg = NULL;
-  gboolean not_found;
   VaeModel *m;
 
-  if (g_once_init_enter (&debug_once)) {
-    GST_DEBUG_CATEGORY_INIT (vae_common_debug, "vaecommon", 0,
-        "gst-vae model loading");
-    g_once_init_leave (&debug_once, 1);
-  }
-  m = gst_vae_load_model (name, path, &msg, &not_found);
+  debug_init ();
+  m = gst_vae_load_model (name, needs, path, &msg, &failure);
+  if (m != NULL)
+    return m;
 
-  if (m == NULL) {
-    if (not_found)
+  switch (failure) {
+    case GST_VAE_LOAD_NOT_FOUND:
       GST_ELEMENT_ERROR (element, RESOURCE, NOT_FOUND,
           ("Cannot load model %s", msg), (NULL));
-    else
+      break;
+    case GST_VAE_LOAD_BAD_FILE:
       GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
           ("Cannot load model %s", msg), (NULL));
-    g_free (msg);
+      break;
+    case GST_VAE_LOAD_WRONG_KIND:
+      GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+          ("Cannot use model %s", msg), (NULL));
+      break;
   }
-  return m;
+  g_free (msg);
+  return NULL;
 }
 
 void

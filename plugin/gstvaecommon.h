@@ -8,23 +8,60 @@
 
 G_BEGIN_DECLS
 
+/* A model kind as a bit of GstVaeModelNeeds.kinds. */
+#define GST_VAE_KIND_BIT(kind) (1u << (kind))
+
+/* What an element needs of its model: checked by the loaders below and
+ * named in their errors. */
+typedef struct
+{
+  const gchar *element;         /* "vaedenoise" */
+  guint kinds;                  /* GST_VAE_KIND_BIT () of each kind it takes */
+  const gchar *what;            /* such a model in words */
+} GstVaeModelNeeds;
+
+/* Why gst_vae_load_model() failed. */
+typedef enum
+{
+  GST_VAE_LOAD_NOT_FOUND = 1,   /* no model set, or no such file */
+  GST_VAE_LOAD_BAD_FILE,        /* the core refused the file */
+  GST_VAE_LOAD_WRONG_KIND,      /* a good model of a kind the element cannot use */
+} GstVaeLoadFailure;
+
+/* Installs the `model` property (a string) with the element's default and
+ * blurb.  flags: GST_PARAM_MUTABLE_READY for an element that reads the
+ * model in start(), GST_PARAM_MUTABLE_PLAYING for one that swaps models
+ * while running. */
+void gst_vae_install_model_property (GObjectClass * klass, guint prop_id,
+    const gchar * default_name, const gchar * blurb, GParamFlags flags);
+
+/* set_property() of `model`: replaces *name under the object lock and
+ * returns TRUE.  A model that is READY-only (pspec) is refused with a
+ * warning while the element is past READY, as filesrc refuses a new
+ * location while open: *name stays, and FALSE is returned. */
+gboolean gst_vae_set_model_name (GstElement * element, GParamSpec * pspec,
+    const GValue * value, gchar ** name);
+
 /* Resolves a model name or path: an existing path is used as is; a bare
  * file name is looked up in $GST_VAE_MODEL_PATH (colon separated), the
  * installed model folder, then the source tree's models/ (uninstalled use).
  * Returns a newly allocated path, or NULL. */
 gchar *gst_vae_find_model (const gchar * name_or_path);
 
-/* Resolves and loads a model.  On failure returns NULL, sets *msg (g_free)
- * to "file: reason" and *not_found when no such file exists.  On success
- * *path (g_free; may be NULL) holds the resolved path. */
-VaeModel *gst_vae_load_model (const gchar * name_or_path, gchar ** path,
-    gchar ** msg, gboolean * not_found);
+/* Resolves and loads a model and checks that it is of a kind in needs.  On
+ * failure returns NULL, sets *msg (g_free) to "file: reason" and *failure.
+ * On success *path (g_free; may be NULL) holds the resolved path. */
+VaeModel *gst_vae_load_model (const gchar * name_or_path,
+    const GstVaeModelNeeds * needs, gchar ** path, gchar ** msg,
+    GstVaeLoadFailure * failure);
 
 /* The same for an element's start(): a failure is posted as an ERROR
  * naming the file and the reason (RESOURCE/NOT_FOUND when there is no such
- * file or no model set, RESOURCE/OPEN_READ when the file is bad). */
+ * file or no model set, RESOURCE/OPEN_READ when the file is bad,
+ * RESOURCE/SETTINGS when the model is of the wrong kind). */
 VaeModel *gst_vae_element_load_model (GstElement * element,
-    const gchar * name_or_path, gchar ** path);
+    const GstVaeModelNeeds * needs, const gchar * name_or_path,
+    gchar ** path);
 
 /* OpenBLAS's own threads would oversubscribe the cores our bands use. */
 void gst_vae_blas_single_thread (void);

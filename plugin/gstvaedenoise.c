@@ -76,6 +76,10 @@ enum
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_PASSTHROUGH
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
 
+static const GstVaeModelNeeds model_needs = { "vaedenoise",
+  GST_VAE_KIND_BIT (VAE_KIND_DAE), "a denoising autoencoder"
+};
+
 #define VIDEO_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
 
@@ -288,38 +292,6 @@ too_big:
     gst_vae_engine_free (e);
     return NULL;
   }
-}
-
-/* Loads a model and checks it is a patch denoiser.  On failure returns NULL,
- * sets *msg to "file: reason" and *not_found when the file does not exist. */
-static VaeModel *
-gst_vae_denoise_load (const gchar * name, gchar ** msg, gboolean * not_found)
-{
-  VaeModel *m;
-  const VaeConfig *c;
-  gchar *path = NULL;
-
-  m = gst_vae_load_model (name, &path, msg, not_found);
-  if (m == NULL)
-    return NULL;
-  c = vae_model_config (m);
-  if (c->kind != VAE_KIND_DAE) {
-    *msg = g_strdup_printf ("%s: a %s model, not a denoising autoencoder "
-        "(dae)", path, vae_kind_name (c->kind));
-    goto bad_model;
-  }
-  if (c->n_in != c->img_w * c->img_h) {
-    *msg = g_strdup_printf ("%s: input size %d is not a %dx%d patch", path,
-        c->n_in, c->img_w, c->img_h);
-    goto bad_model;
-  }
-  g_free (path);
-  return m;
-
-bad_model:
-  vae_model_free (m);
-  g_free (path);
-  return NULL;
 }
 
 /* ------------------------------------------------------------- worker pool */
@@ -540,14 +512,14 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
 {
   VaeModel *model, *old_model = NULL;
   GstVaeEngine *engine = NULL, *old_engine = NULL;
+  GstVaeLoadFailure failure;
   gchar *msg = NULL;
-  gboolean not_found;
 
   g_mutex_lock (&self->load_lock);
   if (!self->started)
     goto done;
 
-  model = gst_vae_denoise_load (name, &msg, &not_found);
+  model = gst_vae_load_model (name, &model_needs, NULL, &msg, &failure);
   if (model == NULL)
     goto load_failed;
 
@@ -616,16 +588,11 @@ gst_vae_denoise_set_property (GObject * object, guint prop_id,
   GstVaeDenoise *self = GST_VAE_DENOISE (object);
 
   switch (prop_id) {
-    case PROP_MODEL:{
-      gchar *name = g_value_dup_string (value);
-      GST_OBJECT_LOCK (self);
-      g_free (self->model_name);
-      self->model_name = g_strdup (name);
-      GST_OBJECT_UNLOCK (self);
-      gst_vae_denoise_swap_model (self, name);
-      g_free (name);
+    case PROP_MODEL:
+      if (gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+              &self->model_name))
+        gst_vae_denoise_swap_model (self, g_value_get_string (value));
       break;
-    }
     case PROP_NOISE_LEVEL:
       GST_OBJECT_LOCK (self);
       self->noise_level = g_value_get_float (value);
@@ -710,8 +677,7 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   VaeError verr;
   GError *gerr = NULL;
   VaeModel *model;
-  gchar *name, *msg = NULL;
-  gboolean not_found;
+  gchar *name, *path = NULL;
   gint n, stride;
   GstVaeDenoisePrecision precision;
 
@@ -726,7 +692,8 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   n = CLAMP (n, 1, MAX_THREADS);
 
   gst_vae_blas_single_thread ();
-  model = gst_vae_denoise_load (name, &msg, &not_found);
+  model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs, name,
+      &path);
   if (model == NULL)
     goto load_failed;
   /* Catches patch/stride combinations the core refuses before caps come. */
@@ -755,28 +722,21 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   self->started = TRUE;
   g_mutex_unlock (&self->load_lock);
 
-  GST_INFO_OBJECT (self, "model %s, %d band(s)", name, n);
+  GST_INFO_OBJECT (self, "model %s, %d band(s)", path, n);
+  g_free (path);
   g_free (name);
   return TRUE;
 
   /* ERRORS */
 load_failed:
   {
-    if (not_found)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Cannot load denoising model %s", msg), (NULL));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("Cannot load denoising model %s", msg), (NULL));
-    g_free (msg);
     g_free (name);
     return FALSE;
   }
 unusable:
   {
-    gchar *path = gst_vae_find_model (name);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot use denoising model %s: %s", path, verr.msg), (NULL));
+        ("Cannot use model %s: %s", path, verr.msg), (NULL));
     vae_model_free (model);
     g_free (path);
     g_free (name);
@@ -787,6 +747,7 @@ no_threads:
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot start %d worker threads: %s", n - 1, gerr->message), (NULL));
     g_clear_error (&gerr);
+    g_free (path);
     g_free (name);
     return FALSE;
   }
@@ -1061,18 +1022,17 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * Model file: a name looked up in $GST_VAE_MODEL_PATH and the installed
    * model folder, or a path.  Must be a denoising autoencoder: a patch
    * network like the real-time default, or a convolutional one like
-   * denoise-cnn.safetensors (the quality model: better, about 40 times the
+   * denoise-cnn.safetensors (the quality model: better, at many times the
    * compute per pixel, for offline and low-resolution use).  Read when the
-   * element starts; set while running, the new model is loaded in the
-   * setting thread and replaces the old one
-   * between two frames (a model that fails to load then only warns).
+   * element starts; set while playing, the new model is loaded in the
+   * setting thread and replaces the old one between two frames (a model
+   * that fails to load then only warns and the old one stays).
    */
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "Denoising model: file name (searched in GST_VAE_MODEL_PATH and "
-          "the model folders) or path", DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "Denoising model: file name (searched in "
+      "GST_VAE_MODEL_PATH and the model folders) or path; set while "
+      "playing, it replaces the running model between two frames",
+      GST_PARAM_MUTABLE_PLAYING);
   /**
    * GstVaeDenoise:noise-level:
    *

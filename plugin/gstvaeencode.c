@@ -74,6 +74,11 @@ enum
 #define DEFAULT_PROP_THRESHOLD 0.0f
 #define DEFAULT_PROP_SEED 0
 
+static const GstVaeModelNeeds model_needs = { "vaeencode",
+  GST_VAE_KIND_BIT (VAE_KIND_AE) | GST_VAE_KIND_BIT (VAE_KIND_SPARSE_AE)
+      | GST_VAE_KIND_BIT (VAE_KIND_VAE), "a whole-picture autoencoder"
+};
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_ENCODE_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -107,13 +112,10 @@ gst_vae_encode_class_init (GstVaeEncodeClass * klass)
   gobject_class->get_property = gst_vae_encode_get_property;
   gobject_class->finalize = gst_vae_encode_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "VAE or autoencoder model file: a path, or a file name looked up "
-          "in $GST_VAE_MODEL_PATH and the installed models",
-          DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "VAE or autoencoder model file: a path, or a file "
+      "name looked up in $GST_VAE_MODEL_PATH and the installed models; read "
+      "when the element starts", GST_PARAM_MUTABLE_READY);
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Post a vae-latent element message every this many frames "
@@ -185,12 +187,14 @@ gst_vae_encode_set_property (GObject * object, guint prop_id,
 {
   GstVaeEncode *self = GST_VAE_ENCODE (object);
 
+  if (prop_id == PROP_MODEL) {
+    gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+        &self->model_name);
+    return;
+  }
+
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model_name);
-      self->model_name = g_value_dup_string (value);
-      break;
     case PROP_INTERVAL:
       self->interval = g_value_get_uint (value);
       break;
@@ -267,13 +271,12 @@ gst_vae_encode_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   gst_vae_blas_single_thread ();
-  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+      name, &path);
   if (self->model == NULL)
     goto load_failed;
 
   c = vae_model_config (self->model);
-  if (c->kind == VAE_KIND_DAE)
-    goto wrong_kind;
   self->is_vae = c->kind == VAE_KIND_VAE;
   self->n_latent = c->n_latent;
   self->n_in = c->n_in;
@@ -299,16 +302,6 @@ gst_vae_encode_start (GstBaseTransform * trans)
   /* ERRORS */
 load_failed:
   {
-    g_free (name);
-    return FALSE;
-  }
-wrong_kind:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Model %s is a %s; vaeencode needs a vae, ae or sparse-ae model",
-            path, vae_kind_name (c->kind)), (NULL));
-    gst_vae_encode_stop (trans);
-    g_free (path);
     g_free (name);
     return FALSE;
   }

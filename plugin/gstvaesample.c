@@ -80,6 +80,10 @@ enum
 #define DEFAULT_PROP_SCALE 0
 #define DEFAULT_PROP_IS_LIVE FALSE
 
+static const GstVaeModelNeeds model_needs = { "vaesample",
+  GST_VAE_KIND_BIT (VAE_KIND_VAE), "a model with a prior to sample from"
+};
+
 #define MAX_GRID 64
 #define MAX_SCALE 64
 /* scale = 0: the largest integer scale keeping the longer side <= this */
@@ -152,13 +156,10 @@ gst_vae_sample_class_init (GstVaeSampleClass * klass)
   gobject_class->get_property = gst_vae_sample_get_property;
   gobject_class->finalize = gst_vae_sample_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "VAE model file: a path, or a file name looked up in "
-          "$GST_VAE_MODEL_PATH and the installed models",
-          DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "VAE model file: a path, or a file name looked up "
+      "in $GST_VAE_MODEL_PATH and the installed models; read when the "
+      "element starts", GST_PARAM_MUTABLE_READY);
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed",
           "Seed of the latent draws: the same seed gives the same video",
@@ -271,13 +272,14 @@ gst_vae_sample_set_property (GObject * object, guint prop_id,
     gst_base_src_set_live (GST_BASE_SRC (self), g_value_get_boolean (value));
     return;
   }
+  if (prop_id == PROP_MODEL) {
+    gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+        &self->model_name);
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model_name);
-      self->model_name = g_value_dup_string (value);
-      break;
     case PROP_SEED:
       self->seed = g_value_get_uint64 (value);
       break;
@@ -367,12 +369,11 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GST_OBJECT_UNLOCK (self);
 
   gst_vae_blas_single_thread ();
-  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+      name, &path);
   if (self->model == NULL)
     goto load_failed;
   c = vae_model_config (self->model);
-  if (c->kind != VAE_KIND_VAE)
-    goto wrong_kind;
 
   self->n_latent = c->n_latent;
   self->img_w = c->img_w;
@@ -399,16 +400,6 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   /* ERRORS */
 load_failed:
   {
-    g_free (name);
-    return FALSE;
-  }
-wrong_kind:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Model %s is a %s; vaesample needs a vae (a model with a prior to "
-            "sample from)", path, vae_kind_name (c->kind)), (NULL));
-    gst_vae_sample_stop (bsrc);
-    g_free (path);
     g_free (name);
     return FALSE;
   }

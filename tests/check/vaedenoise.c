@@ -958,7 +958,7 @@ GST_START_TEST (test_wrong_kind_model)
   fail_unless (m != NULL);
   fail_unless (vae_model_save (m, p, &err) == VAE_OK);
   vae_model_free (m);
-  expect_model_error (p, "not a denoising autoencoder");
+  expect_model_error (p, "a model of kind ae; vaedenoise needs dae");
 
   g_free (p);
 }

@@ -476,6 +476,34 @@ GST_START_TEST (test_bad_models)
 
 GST_END_TEST;
 
+/* The model is read when the element starts: a new one while it plays is
+ * refused with a warning and the property keeps naming the model in use;
+ * in READY it is taken. */
+GST_START_TEST (test_model_ready_only)
+{
+  GstHarness *h = sample_harness ("", SMALL_CAPS);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (h->element), "model");
+  gchar *name;
+
+  fail_unless (pspec->flags & GST_PARAM_MUTABLE_READY);
+  fail_if (pspec->flags & GST_PARAM_MUTABLE_PLAYING);
+  ASSERT_WARNING (g_object_set (h->element, "model", "other.safetensors",
+          NULL));
+  g_object_get (h->element, "model", &name, NULL);
+  fail_unless_equals_string (name, MODEL);
+  g_free (name);
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_object_set (h->element, "model", "other.safetensors", NULL);
+  g_object_get (h->element, "model", &name, NULL);
+  fail_unless_equals_string (name, "other.safetensors");
+  g_free (name);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_property_stress)
 {
   GstHarness *h = sample_harness ("mode=walk num-buffers=100", SMALL_CAPS);
@@ -548,6 +576,7 @@ vaesample_suite (void)
   tcase_add_test (tc, test_eos_after_num_buffers);
   tcase_add_test (tc, test_seek);
   tcase_add_test (tc, test_bad_models);
+  tcase_add_test (tc, test_model_ready_only);
   tcase_add_test (tc, test_property_stress);
   return s;
 }
