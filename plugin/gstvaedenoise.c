@@ -80,8 +80,13 @@ static const GstVaeModelNeeds model_needs = { "vaedenoise",
   GST_VAE_KIND_BIT (VAE_KIND_DAE), "a denoising autoencoder"
 };
 
-#define VIDEO_CAPS \
+#define GST_VAE_DENOISE_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
 
 /* Everything that depends on the negotiated size: one denoiser per band and,
  * for NV12/NV21, the de-interleaved chroma. */
@@ -1124,12 +1129,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "VAE denoiser", "Filter/Effect/Video",
       "Removes noise with a learned denoising autoencoder (patch or convolutional)",

@@ -57,8 +57,13 @@ enum
 #define DEFAULT_PROP_SEED 0
 #define DEFAULT_PROP_PLANES GST_VAE_NOISE_PLANES_LUMA
 
-#define VIDEO_CAPS \
+#define GST_VAE_NOISE_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_NOISE_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_NOISE_CAPS));
 
 struct _GstVaeNoise
 {
@@ -317,12 +322,8 @@ gst_vae_noise_class_init (GstVaeNoiseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "VAE noise", "Filter/Effect/Video",
       "Adds Gaussian, salt-and-pepper or masking noise",
