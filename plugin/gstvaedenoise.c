@@ -996,6 +996,22 @@ gst_vae_denoise_finalize (GObject * object)
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
 
+/* Controlled properties (a GstController fading strength, say) take their
+ * values at this buffer's stream time before it is transformed or passed
+ * through. */
+static void
+gst_vae_denoise_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstClockTime stream_time;
+
+  if (trans->segment.format != GST_FORMAT_TIME)
+    return;
+  stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
+}
+
 static GstFlowReturn
 gst_vae_denoise_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer * outbuf)
@@ -1043,26 +1059,28 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    *
    * Noise standard deviation in 8-bit units given to noise-conditional
    * models; -1 estimates it from every frame's luma.  Models trained
-   * without a noise input ignore it.
+   * without a noise input ignore it.  Controllable: a GstController sets
+   * it per buffer.
    */
   g_object_class_install_property (gobject_class, PROP_NOISE_LEVEL,
       g_param_spec_float ("noise-level", "Noise level",
           "Noise sigma in 8-bit units (-1 = estimate per frame)",
           -1.0f, 255.0f, DEFAULT_PROP_NOISE_LEVEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
   /**
    * GstVaeDenoise:strength:
    *
    * Blend of the denoised frame with the input: 1 is fully denoised, 0
    * passes buffers through untouched without computing anything.
+   * Controllable: a GstController can fade the denoiser in and out.
    */
   g_object_class_install_property (gobject_class, PROP_STRENGTH,
       g_param_spec_float ("strength", "Strength",
           "Blend with the input (0 = passthrough, 1 = fully denoised)",
           0.0f, 1.0f, DEFAULT_PROP_STRENGTH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
   /**
    * GstVaeDenoise:stride:
    *
@@ -1138,6 +1156,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_vae_denoise_stop);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_vae_denoise_before_transform);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_vae_denoise_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_vae_denoise_set_info);
   filter_class->transform_frame =
