@@ -225,3 +225,15 @@ gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf)
       ("could not map the input frame"));
   return FALSE;
 }
+
+void
+gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
+    gint * width_bytes, gint * height)
+{
+  gint comp[GST_VIDEO_MAX_COMPONENTS];
+
+  gst_video_format_info_component (f->info.finfo, plane, comp);
+  *width_bytes = GST_VIDEO_FRAME_COMP_WIDTH (f, comp[0])
+      * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
+  *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
+}

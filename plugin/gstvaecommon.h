@@ -72,5 +72,10 @@ void gst_vae_blas_single_thread (void);
  * buffer. */
 gboolean gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf);
 
+/* A plane's width in bytes (interleaved UV counts both values) and its
+ * height. */
+void gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
+    gint * width_bytes, gint * height);
+
 G_END_DECLS
 #endif

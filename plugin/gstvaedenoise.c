@@ -836,18 +836,6 @@ engine_failed:
 /* -------------------------------------------------------------- streaming */
 
 static void
-plane_size (const GstVideoFrame * f, guint plane, gint * width_bytes,
-    gint * height)
-{
-  gint comp[GST_VIDEO_MAX_COMPONENTS];
-
-  gst_video_format_info_component (f->info.finfo, plane, comp);
-  *width_bytes = GST_VIDEO_FRAME_COMP_WIDTH (f, comp[0])
-      * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
-  *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
-}
-
-static void
 add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
     guint8 * dst, gint dst_stride, gint width, gint height)
 {
@@ -862,6 +850,78 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->next_tile = 0;
 }
 
+/* NV12/NV21: the interleaved chroma of in as two planes, U then V, in the
+ * first half of the engine's chroma scratch. */
+static void
+gst_vae_denoise_split_uv (const GstVaeEngine * e, const GstVideoFrame * in)
+{
+  const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 1);
+  gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 1);
+  gsize sz = (gsize) e->cw * e->ch;
+  guint8 *u = e->uv, *v = e->uv + sz;
+
+  for (gint y = 0; y < e->ch; y++) {
+    const guint8 *row = s + (gsize) y * ss;
+    for (gint x = 0; x < e->cw; x++) {
+      u[(gsize) y * e->cw + x] = row[2 * x];
+      v[(gsize) y * e->cw + x] = row[2 * x + 1];
+    }
+  }
+}
+
+/* The denoised U and V planes (the scratch's second half) interleaved into
+ * out's chroma. */
+static void
+gst_vae_denoise_merge_uv (const GstVaeEngine * e, GstVideoFrame * out)
+{
+  gsize sz = (gsize) e->cw * e->ch;
+  const guint8 *u = e->uv + 2 * sz, *v = e->uv + 3 * sz;
+  guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 1);
+  gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 1);
+
+  for (gint y = 0; y < e->ch; y++) {
+    guint8 *row = d + (gsize) y * ds;
+    for (gint x = 0; x < e->cw; x++) {
+      row[2 * x] = u[(gsize) y * e->cw + x];
+      row[2 * x + 1] = v[(gsize) y * e->cw + x];
+    }
+  }
+}
+
+/* The frame's planes as the bands' jobs: the luma, and with chroma the
+ * chroma planes (NV12/NV21's split into U and V first). */
+static void
+gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
+    GstVideoFrame * out, gboolean chroma)
+{
+  GstVaeEngine *e = self->engine;
+
+  self->n_jobs = 0;
+  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), GST_VIDEO_FRAME_WIDTH (in),
+      GST_VIDEO_FRAME_HEIGHT (in));
+  if (!chroma)
+    return;
+
+  if (e->uv != NULL) {
+    gsize sz = (gsize) e->cw * e->ch;
+
+    gst_vae_denoise_split_uv (e, in);
+    add_job (self, e->uv, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
+    add_job (self, e->uv + sz, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
+    return;
+  }
+  for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (in); p++) {
+    gint pw, ph;
+    gst_vae_frame_plane_size (in, p, &pw, &ph);
+    add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
+        GST_VIDEO_FRAME_PLANE_DATA (out, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
+  }
+}
+
 static GstFlowReturn
 gst_vae_denoise_transform_frame (GstVideoFilter * filter,
     GstVideoFrame * in, GstVideoFrame * out)
@@ -870,8 +930,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   GstVaeEngine *e;
   GstVaeDenoiseChroma chroma;
   gfloat level, strength;
-  guint n_planes = GST_VIDEO_FRAME_N_PLANES (in);
-  gboolean semi_denoise = FALSE;
+  gboolean with_chroma;
   gint w, h, status = VAE_OK;
 
   GST_OBJECT_LOCK (self);
@@ -902,58 +961,16 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   self->sigma = MAX (level, 0.0f);
   self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
 
-  self->n_jobs = 0;
-  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
-          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h);
-
-  if (chroma == GST_VAE_DENOISE_CHROMA_DENOISE && n_planes > 1) {
-    if (e->uv != NULL) {
-      /* NV12/NV21: run U and V as two planes, then interleave again */
-      const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 1);
-      gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 1);
-      gsize sz = (gsize) e->cw * e->ch;
-      guint8 *u = e->uv, *v = e->uv + sz;
-
-      for (gint y = 0; y < e->ch; y++) {
-        const guint8 *row = s + (gsize) y * ss;
-        for (gint x = 0; x < e->cw; x++) {
-          u[(gsize) y * e->cw + x] = row[2 * x];
-          v[(gsize) y * e->cw + x] = row[2 * x + 1];
-        }
-      }
-      add_job (self, u, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
-      add_job (self, v, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
-      semi_denoise = TRUE;
-    } else {
-      for (guint p = 1; p < n_planes; p++) {
-        gint pw, ph;
-        plane_size (in, p, &pw, &ph);
-        add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
-            GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
-            GST_VIDEO_FRAME_PLANE_DATA (out, p),
-            GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
-      }
-    }
+  with_chroma = chroma == GST_VAE_DENOISE_CHROMA_DENOISE
+      && GST_VIDEO_FRAME_N_PLANES (in) > 1;
+  gst_vae_denoise_add_jobs (self, in, out, with_chroma);
+  if (with_chroma)
     gst_vae_denoise_pool_run (self, NULL, NULL, 0);
-  } else {
+  else
     gst_vae_denoise_pool_run (self, out, in, 1);
-  }
+  if (with_chroma && e->uv != NULL)
+    gst_vae_denoise_merge_uv (e, out);
 
-  if (semi_denoise) {
-    gsize sz = (gsize) e->cw * e->ch;
-    const guint8 *u = e->uv + 2 * sz, *v = e->uv + 3 * sz;
-    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 1);
-    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 1);
-
-    for (gint y = 0; y < e->ch; y++) {
-      guint8 *row = d + (gsize) y * ds;
-      for (gint x = 0; x < e->cw; x++) {
-        row[2 * x] = u[(gsize) y * e->cw + x];
-        row[2 * x + 1] = v[(gsize) y * e->cw + x];
-      }
-    }
-  }
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)
       status = self->band_status[i];

@@ -170,14 +170,9 @@ gst_vae_noise_transform_frame_ip (GstVideoFilter * filter,
   n_planes = planes == GST_VAE_NOISE_PLANES_ALL ?
       GST_VIDEO_FRAME_N_PLANES (frame) : 1;
   for (guint p = 0; p < n_planes; p++) {
-    gint comp[GST_VIDEO_MAX_COMPONENTS];
     gint width, height;
 
-    /* a plane's width in bytes: interleaved UV counts both values */
-    gst_video_format_info_component (frame->info.finfo, p, comp);
-    width = GST_VIDEO_FRAME_COMP_WIDTH (frame, comp[0])
-        * GST_VIDEO_FRAME_COMP_PSTRIDE (frame, comp[0]);
-    height = GST_VIDEO_FRAME_COMP_HEIGHT (frame, comp[0]);
+    gst_vae_frame_plane_size (frame, p, &width, &height);
     vae_noise_apply_u8 (noise, level, GST_VIDEO_FRAME_PLANE_DATA (frame, p),
         GST_VIDEO_FRAME_PLANE_STRIDE (frame, p), width, height, &rng);
   }
