@@ -237,3 +237,60 @@ gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
       * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
   *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
 }
+
+void
+gst_vae_gray_frame_clear (GstVaeGrayFrame * g)
+{
+  if (g->mapped)
+    gst_video_frame_unmap (&g->frame);
+  g->mapped = FALSE;
+  gst_clear_buffer (&g->buf);
+  g_clear_pointer (&g->convert, gst_video_converter_free);
+}
+
+gboolean
+gst_vae_gray_frame_setup (GstVaeGrayFrame * g, GstElement * element,
+    gint width, gint height, const GstVideoInfo * stream, gboolean to_stream)
+{
+  GstStructure *opts;
+
+  debug_init ();
+  gst_vae_gray_frame_clear (g);
+  gst_video_info_set_format (&g->info, GST_VIDEO_FORMAT_GRAY8, width,
+      height);
+  /* GstVideoConverter converts pictures, not rates or field layouts. */
+  GST_VIDEO_INFO_FPS_N (&g->info) = GST_VIDEO_INFO_FPS_N (stream);
+  GST_VIDEO_INFO_FPS_D (&g->info) = GST_VIDEO_INFO_FPS_D (stream);
+  GST_VIDEO_INFO_INTERLACE_MODE (&g->info) =
+      GST_VIDEO_INFO_INTERLACE_MODE (stream);
+  opts = gst_structure_new ("GstVideoConverter",
+      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+      GST_VIDEO_DITHER_NONE, NULL);
+  g->convert = to_stream ? gst_video_converter_new (&g->info, stream, opts)
+      : gst_video_converter_new (stream, &g->info, opts);
+  if (g->convert == NULL)
+    goto no_converter;
+
+  g->buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&g->info),
+      NULL);
+  if (g->buf == NULL || !gst_video_frame_map (&g->frame, &g->info, g->buf,
+          GST_MAP_READWRITE))
+    goto no_memory;
+  g->mapped = TRUE;
+  return TRUE;
+
+  /* ERRORS */
+no_converter:
+  {
+    GST_ERROR_OBJECT (element, "no converter %s %s", to_stream ? "to" : "from",
+        GST_VIDEO_INFO_NAME (stream));
+    return FALSE;
+  }
+no_memory:
+  {
+    GST_ERROR_OBJECT (element, "could not allocate a %dx%d GRAY8 frame",
+        width, height);
+    gst_vae_gray_frame_clear (g);
+    return FALSE;
+  }
+}

@@ -4,6 +4,7 @@
 
 #include <gst/gst.h>
 #include <gst/video/gstvideofilter.h>
+#include <gst/video/video.h>
 #include "vae.h"
 
 G_BEGIN_DECLS
@@ -71,6 +72,27 @@ void gst_vae_blas_single_thread (void);
  * the filters' transform: posts an ERROR and returns FALSE for such a
  * buffer. */
 gboolean gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf);
+
+/* A GRAY8 picture at the model's size, mapped from set_caps() to stop(),
+ * and the GstVideoConverter between it and the stream's frames: nothing is
+ * allocated per frame. */
+typedef struct
+{
+  GstVideoInfo info;            /* GRAY8 */
+  GstBuffer *buf;
+  GstVideoFrame frame;          /* buf, mapped while mapped */
+  gboolean mapped;
+  GstVideoConverter *convert;   /* stream -> frame, or frame -> stream */
+} GstVaeGrayFrame;
+
+/* Sets g up as a width x height picture with a converter from stream
+ * (to_stream FALSE) or to it, without dithering.  On failure logs why
+ * against element, leaves g cleared and returns FALSE. */
+gboolean gst_vae_gray_frame_setup (GstVaeGrayFrame * g, GstElement * element,
+    gint width, gint height, const GstVideoInfo * stream, gboolean to_stream);
+
+/* Frees what gst_vae_gray_frame_setup() made; g can be set up again. */
+void gst_vae_gray_frame_clear (GstVaeGrayFrame * g);
 
 /* A plane's width in bytes (interleaved UV counts both values) and its
  * height. */

@@ -247,7 +247,7 @@ gst_vae_sample_init (GstVaeSample * self)
   self->scale = DEFAULT_PROP_SCALE;
   self->walk_frame = -1;
   gst_video_info_init (&self->info);
-  gst_video_info_init (&self->tile_info);
+  gst_video_info_init (&self->tiles.info);
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_PROP_IS_LIVE);
@@ -414,22 +414,12 @@ no_workspace:
   }
 }
 
-static void
-gst_vae_sample_clear_converter (GstVaeSample * self)
-{
-  if (self->tiles_mapped)
-    gst_video_frame_unmap (&self->tiles);
-  self->tiles_mapped = FALSE;
-  gst_clear_buffer (&self->tile_buf);
-  g_clear_pointer (&self->convert, gst_video_converter_free);
-}
-
 static gboolean
 gst_vae_sample_stop (GstBaseSrc * bsrc)
 {
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
 
-  gst_vae_sample_clear_converter (self);
+  gst_vae_gray_frame_clear (&self->tiles);
   g_clear_pointer (&self->ws, vae_workspace_free);
   g_clear_pointer (&self->model, vae_model_free);
   g_clear_pointer (&self->z, g_free);
@@ -477,58 +467,25 @@ static gboolean
 gst_vae_sample_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
 {
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
-  GstStructure *opts;
 
   if (self->model == NULL)
     return FALSE;
   if (!gst_video_info_from_caps (&self->info, caps))
     goto bad_caps;
-
-  gst_vae_sample_clear_converter (self);
-  gst_video_info_set_format (&self->tile_info, GST_VIDEO_FORMAT_GRAY8,
-      self->img_w * self->cols, self->img_h * self->rows);
-  /* GstVideoConverter converts pictures, not rates or field layouts. */
-  GST_VIDEO_INFO_FPS_N (&self->tile_info) = GST_VIDEO_INFO_FPS_N (&self->info);
-  GST_VIDEO_INFO_FPS_D (&self->tile_info) = GST_VIDEO_INFO_FPS_D (&self->info);
-  GST_VIDEO_INFO_INTERLACE_MODE (&self->tile_info) =
-      GST_VIDEO_INFO_INTERLACE_MODE (&self->info);
-  opts = gst_structure_new ("GstVideoConverter",
-      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
-      GST_VIDEO_DITHER_NONE, NULL);
-  self->convert = gst_video_converter_new (&self->tile_info, &self->info,
-      opts);
-  if (self->convert == NULL)
-    goto no_converter;
-
-  /* The tile frame stays mapped: nothing is allocated per frame. */
-  self->tile_buf = gst_buffer_new_allocate (NULL,
-      GST_VIDEO_INFO_SIZE (&self->tile_info), NULL);
-  if (self->tile_buf == NULL
-      || !gst_video_frame_map (&self->tiles, &self->tile_info, self->tile_buf,
-          GST_MAP_READWRITE))
-    goto no_memory;
-  self->tiles_mapped = TRUE;
+  if (!gst_vae_gray_frame_setup (&self->tiles, GST_ELEMENT (self),
+          self->img_w * self->cols, self->img_h * self->rows, &self->info,
+          TRUE))
+    return FALSE;
 
   GST_DEBUG_OBJECT (self, "decoding %dx%d, output %" GST_PTR_FORMAT,
-      GST_VIDEO_INFO_WIDTH (&self->tile_info),
-      GST_VIDEO_INFO_HEIGHT (&self->tile_info), caps);
+      GST_VIDEO_INFO_WIDTH (&self->tiles.info),
+      GST_VIDEO_INFO_HEIGHT (&self->tiles.info), caps);
   return TRUE;
 
   /* ERRORS */
 bad_caps:
   {
     GST_ERROR_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-no_converter:
-  {
-    GST_ERROR_OBJECT (self, "no converter to %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-no_memory:
-  {
-    GST_ERROR_OBJECT (self, "could not allocate the tile frame");
-    gst_vae_sample_clear_converter (self);
     return FALSE;
   }
 }
@@ -595,7 +552,7 @@ gst_vae_sample_query (GstBaseSrc * bsrc, GstQuery * query)
     gint fps_n = GST_VIDEO_INFO_FPS_N (&self->info);
     gint fps_d = GST_VIDEO_INFO_FPS_D (&self->info);
 
-    if (self->convert == NULL || fps_n <= 0)
+    if (self->tiles.convert == NULL || fps_n <= 0)
       return FALSE;
     /* A live source's frame is ready one frame duration after its start. */
     latency = gst_util_uint64_scale (GST_SECOND, fps_d, fps_n);
@@ -820,7 +777,7 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   gint stride, ret;
   guint8 *plane;
 
-  if (self->convert == NULL)
+  if (self->tiles.convert == NULL)
     goto not_negotiated;
   /* Framerate 0/1: a still picture. */
   if (fps_n == 0 && self->n_frames == 1)
@@ -839,8 +796,8 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   if (ret != VAE_OK)
     goto model_failed;
 
-  plane = GST_VIDEO_FRAME_PLANE_DATA (&self->tiles, 0);
-  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->tiles, 0);
+  plane = GST_VIDEO_FRAME_PLANE_DATA (&self->tiles.frame, 0);
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->tiles.frame, 0);
   for (guint t = 0; t < tiles; t++) {
     const gfloat *x = self->xhat + (gsize) t * iw * ih;
     guint8 *dst = plane + (t / self->cols) * ih * stride + (t % self->cols) * iw;
@@ -853,7 +810,7 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
 
   if (!gst_video_frame_map (&out, &self->info, buf, GST_MAP_WRITE))
     goto map_failed;
-  gst_video_converter_frame (self->convert, &self->tiles, &out);
+  gst_video_converter_frame (self->tiles.convert, &self->tiles.frame, &out);
   gst_video_frame_unmap (&out);
 
   GST_BUFFER_PTS (buf) = self->running_time;
