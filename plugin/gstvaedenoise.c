@@ -48,12 +48,13 @@
 #include <string.h>
 
 #include "gstvaedenoise.h"
+#include "gstvaedenoiseengine.h"
 #include "gstvaecommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vae_denoise_debug);
 #define GST_CAT_DEFAULT gst_vae_denoise_debug
 
-#define MAX_THREADS 64
+#define MAX_THREADS GST_VAE_MAX_BANDS
 #define MAX_JOBS 3
 
 enum
@@ -87,21 +88,6 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
-
-/* Everything that depends on the negotiated size: one denoiser per band and,
- * for NV12/NV21, the de-interleaved chroma. */
-typedef struct
-{
-  gint n;
-  VaeDenoiser *dn[MAX_THREADS];
-  gint width, height;
-  GstVideoFormat format;
-  gint stride;
-  GstVaeDenoisePrecision precision;
-  guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
-  gint cw, ch;
-  gfloat *store;                /* denoised patches of the plane in flight */
-} GstVaeEngine;
 
 typedef struct
 {
@@ -218,85 +204,6 @@ gst_vae_denoise_precision_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
-}
-
-/* ------------------------------------------------------------------ engine */
-
-static void
-gst_vae_engine_free (GstVaeEngine * e)
-{
-  if (e == NULL)
-    return;
-  for (gint i = 0; i < e->n; i++)
-    vae_denoiser_free (e->dn[i]);
-  g_free (e->uv);
-  g_free (e->store);
-  g_free (e);
-}
-
-static gboolean
-is_semi_planar (GstVideoFormat f)
-{
-  return f == GST_VIDEO_FORMAT_NV12 || f == GST_VIDEO_FORMAT_NV21;
-}
-
-/* On failure returns NULL and sets *msg. */
-static GstVaeEngine *
-gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
-    gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
-{
-  GstVaeEngine *e = g_new0 (GstVaeEngine, 1);
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  VaeError err;
-  gint w = GST_VIDEO_INFO_WIDTH (info);
-  gint h = GST_VIDEO_INFO_HEIGHT (info);
-
-  e->width = w;
-  e->height = h;
-  e->format = GST_VIDEO_INFO_FORMAT (info);
-  e->stride = stride;
-  e->precision = precision;
-  o.stride = stride;
-  o.precision = (VaePrecision) precision;
-  for (e->n = 0; e->n < n; e->n++) {
-    e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
-    if (e->dn[e->n] == NULL)
-      goto denoiser_failed;
-  }
-  /* the luma plane is the largest, so its store serves the chroma too */
-  e->store = g_try_malloc (vae_denoiser_store_floats (e->dn[0])
-      * sizeof (gfloat));
-  if (e->store == NULL)
-    goto too_big;
-  if (is_semi_planar (e->format)) {
-    gsize size;
-    e->cw = GST_VIDEO_INFO_COMP_WIDTH (info, 1);
-    e->ch = GST_VIDEO_INFO_COMP_HEIGHT (info, 1);
-    /* caps bound w and h to G_MAXINT, so only the product can overflow */
-    if (!g_size_checked_mul (&size, (gsize) e->cw, (gsize) e->ch)
-        || !g_size_checked_mul (&size, size, 4))
-      goto too_big;
-    e->uv = g_try_malloc (size);
-    if (e->uv == NULL)
-      goto too_big;
-  }
-  return e;
-
-  /* ERRORS */
-denoiser_failed:
-  {
-    *msg = g_strdup_printf ("cannot denoise %dx%d frames with stride %d: %s",
-        w, h, stride, err.msg);
-    gst_vae_engine_free (e);
-    return NULL;
-  }
-too_big:
-  {
-    *msg = g_strdup_printf ("cannot allocate the patch store or chroma "
-        "scratch for %dx%d frames", w, h);
-    gst_vae_engine_free (e);
-    return NULL;
-  }
 }
 
 /* ------------------------------------------------------------- worker pool */
@@ -798,10 +705,7 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
     goto not_started;
   }
   e = self->engine;
-  if (e == NULL || e->width != GST_VIDEO_INFO_WIDTH (in_info)
-      || e->height != GST_VIDEO_INFO_HEIGHT (in_info)
-      || e->format != GST_VIDEO_INFO_FORMAT (in_info) || e->stride != stride
-      || e->precision != precision || e->n != self->n_bands) {
+  if (!gst_vae_engine_fits (e, in_info, self->n_bands, stride, precision)) {
     /* free first: the old and new engines need not coexist */
     gst_vae_engine_free (e);
     self->engine = gst_vae_engine_new (self->model, in_info, self->n_bands,
@@ -850,44 +754,6 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->next_tile = 0;
 }
 
-/* NV12/NV21: the interleaved chroma of in as two planes, U then V, in the
- * first half of the engine's chroma scratch. */
-static void
-gst_vae_denoise_split_uv (const GstVaeEngine * e, const GstVideoFrame * in)
-{
-  const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 1);
-  gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 1);
-  gsize sz = (gsize) e->cw * e->ch;
-  guint8 *u = e->uv, *v = e->uv + sz;
-
-  for (gint y = 0; y < e->ch; y++) {
-    const guint8 *row = s + (gsize) y * ss;
-    for (gint x = 0; x < e->cw; x++) {
-      u[(gsize) y * e->cw + x] = row[2 * x];
-      v[(gsize) y * e->cw + x] = row[2 * x + 1];
-    }
-  }
-}
-
-/* The denoised U and V planes (the scratch's second half) interleaved into
- * out's chroma. */
-static void
-gst_vae_denoise_merge_uv (const GstVaeEngine * e, GstVideoFrame * out)
-{
-  gsize sz = (gsize) e->cw * e->ch;
-  const guint8 *u = e->uv + 2 * sz, *v = e->uv + 3 * sz;
-  guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 1);
-  gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 1);
-
-  for (gint y = 0; y < e->ch; y++) {
-    guint8 *row = d + (gsize) y * ds;
-    for (gint x = 0; x < e->cw; x++) {
-      row[2 * x] = u[(gsize) y * e->cw + x];
-      row[2 * x + 1] = v[(gsize) y * e->cw + x];
-    }
-  }
-}
-
 /* The frame's planes as the bands' jobs: the luma, and with chroma the
  * chroma planes (NV12/NV21's split into U and V first). */
 static void
@@ -907,7 +773,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   if (e->uv != NULL) {
     gsize sz = (gsize) e->cw * e->ch;
 
-    gst_vae_denoise_split_uv (e, in);
+    gst_vae_engine_split_uv (e, in);
     add_job (self, e->uv, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
     add_job (self, e->uv + sz, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
     return;
@@ -969,7 +835,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   else
     gst_vae_denoise_pool_run (self, out, in, 1);
   if (with_chroma && e->uv != NULL)
-    gst_vae_denoise_merge_uv (e, out);
+    gst_vae_engine_merge_uv (e, out);
 
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)
