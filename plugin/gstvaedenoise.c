@@ -1005,16 +1005,13 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * GstVaeDenoise:precision:
    *
    * The arithmetic of patch models.  bf16 rounds the network's inputs,
-   * weights and hidden activations to bfloat16 and sums in float: on CPUs
-   * with AVX512_BF16 about twice the speed of fp32, and the default model
-   * scores the same on BSD68 (28.08 dB at σ=25 both; outputs differ by at
-   * most one level).  int8 multiplies 8-bit pixels and activation codes
-   * by the model's 7-bit weights (vae quantize) with exact int32 sums, the
-   * same bytes on every CPU: with AVX512_VNNI 1.7× bf16's frame rate (and
-   * on AMX, where the CPU has AMX-INT8, faster again), with AVX2 2.1×
-   * fp32's multiply-adds; the default model scores 28.05 dB on
-   * BSD68 at σ=25 (the pipeline's protocol) in int8, bf16 and fp32 alike.
-   * auto takes int8 where the model has int8 weights and the CPU has
+   * weights and hidden activations to bfloat16 and sums in float: faster
+   * than fp32 on CPUs with AVX512_BF16, and the outputs differ by at most
+   * one level.  int8 multiplies 8-bit pixels and activation codes by the
+   * model's 7-bit weights (vae quantize) with exact int32 sums, the same
+   * bytes on every CPU: the fastest with AVX512_VNNI (AMX-INT8 where the
+   * CPU has it) or AVX2.  The speeds are in bench/RESULTS.md, the models'
+   * scores in each precision in models/README.md.  auto takes int8 where the model has int8 weights and the CPU has
    * AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can, else
    * fp32; bf16 on a CPU without it, or int8 with a model without int8
    * weights, is an error at start.  Convolutional models always compute
