@@ -1,8 +1,6 @@
 /* Helpers shared by the gst-vae elements: the model property, model lookup
- * and loading. */
+ * and loading, the model-size gray frame, plane sizes. */
 #include "gstvaecommon.h"
-
-#include <cblas.h>
 
 GST_DEBUG_CATEGORY_STATIC (vae_common_debug);
 #define GST_CAT_DEFAULT vae_common_debug
@@ -171,39 +169,52 @@ wrong_kind:
 
 VaeModel *
 gst_vae_element_load_model (GstElement * element,
-    const GstVaeModelNeeds * needs, const gchar * name, gchar ** path)
+    const GstVaeModelNeeds * needs, const gchar * name, gint batch,
+    VaeWorkspace ** ws, gchar ** path_out)
 {
   GstVaeLoadFailure failure;
-  gchar *msg = NULL;
+  gchar *msg = NULL, *path = NULL;
+  VaeError err;
   VaeModel *m;
 
   debug_init ();
-  m = gst_vae_load_model (name, needs, path, &msg, &failure);
-  if (m != NULL)
-    return m;
+  /* OpenBLAS's own threads would oversubscribe the cores our bands use. */
+  vae_blas_threads (1);
+  m = gst_vae_load_model (name, needs, &path, &msg, &failure);
+  if (m == NULL)
+    goto load_failed;
+  if (ws != NULL && (*ws = vae_workspace_new (m, batch, 0, &err)) == NULL)
+    goto no_workspace;
 
-  switch (failure) {
-    case GST_VAE_LOAD_NOT_FOUND:
+  if (path_out != NULL)
+    *path_out = path;
+  else
+    g_free (path);
+  return m;
+
+  /* ERRORS */
+load_failed:
+  {
+    if (failure == GST_VAE_LOAD_NOT_FOUND)
       GST_ELEMENT_ERROR (element, RESOURCE, NOT_FOUND,
           ("Cannot load model %s", msg), (NULL));
-      break;
-    case GST_VAE_LOAD_BAD_FILE:
+    else if (failure == GST_VAE_LOAD_BAD_FILE)
       GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
           ("Cannot load model %s", msg), (NULL));
-      break;
-    case GST_VAE_LOAD_WRONG_KIND:
+    else
       GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
           ("Cannot use model %s", msg), (NULL));
-      break;
+    g_free (msg);
+    return NULL;
   }
-  g_free (msg);
-  return NULL;
-}
-
-void
-gst_vae_blas_single_thread (void)
-{
-  vae_blas_threads (1);
+no_workspace:
+  {
+    GST_ELEMENT_ERROR (element, RESOURCE, FAILED,
+        ("Could not prepare model %s: %s", path, err.msg), (NULL));
+    vae_model_free (m);
+    g_free (path);
+    return NULL;
+  }
 }
 
 gboolean

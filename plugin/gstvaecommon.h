@@ -56,16 +56,15 @@ VaeModel *gst_vae_load_model (const gchar * name_or_path,
     const GstVaeModelNeeds * needs, gchar ** path, gchar ** msg,
     GstVaeLoadFailure * failure);
 
-/* The same for an element's start(): a failure is posted as an ERROR
- * naming the file and the reason (RESOURCE/NOT_FOUND when there is no such
- * file or no model set, RESOURCE/OPEN_READ when the file is bad,
- * RESOURCE/SETTINGS when the model is of the wrong kind). */
+/* The same for an element's start(), which also keeps OpenBLAS to one
+ * thread and, when ws is not NULL, makes *ws a workspace for batch items.
+ * A failure is posted as an ERROR naming the file and the reason
+ * (RESOURCE/NOT_FOUND when there is no such file or no model set,
+ * RESOURCE/OPEN_READ when the file is bad, RESOURCE/SETTINGS when the
+ * model is of the wrong kind, RESOURCE/FAILED without a workspace). */
 VaeModel *gst_vae_element_load_model (GstElement * element,
-    const GstVaeModelNeeds * needs, const gchar * name_or_path,
-    gchar ** path);
-
-/* OpenBLAS's own threads would oversubscribe the cores our bands use. */
-void gst_vae_blas_single_thread (void);
+    const GstVaeModelNeeds * needs, const gchar * name_or_path, gint batch,
+    VaeWorkspace ** ws, gchar ** path);
 
 /* GstVideoFilter only posts a WARNING when a buffer is smaller than its
  * caps say, and then passes on an unfilled output buffer.  Called first by

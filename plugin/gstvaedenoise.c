@@ -603,9 +603,8 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     n = (gint) g_get_num_processors ();
   n = CLAMP (n, 1, MAX_THREADS);
 
-  gst_vae_blas_single_thread ();
   model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs, name,
-      &path);
+      0, NULL, &path);
   if (model == NULL)
     goto load_failed;
   /* Catches patch/stride combinations the core refuses before caps come. */

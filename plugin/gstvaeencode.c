@@ -264,26 +264,22 @@ gst_vae_encode_start (GstBaseTransform * trans)
   GstVaeEncode *self = GST_VAE_ENCODE (trans);
   const VaeConfig *c;
   gchar *name, *path = NULL, *id;
-  VaeError err;
 
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->model_name);
   GST_OBJECT_UNLOCK (self);
 
-  gst_vae_blas_single_thread ();
   self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
-      name, &path);
+      name, 1, &self->ws, &path);
+  g_free (name);
   if (self->model == NULL)
-    goto load_failed;
+    return FALSE;
 
   c = vae_model_config (self->model);
   self->is_vae = c->kind == VAE_KIND_VAE;
   self->n_latent = c->n_latent;
   self->n_in = c->n_in;
 
-  self->ws = vae_workspace_new (self->model, 1, 0, &err);
-  if (self->ws == NULL)
-    goto no_workspace;
   self->x = g_new (gfloat, self->n_in);
   self->mu = g_new (gfloat, self->n_latent);
   self->logvar = g_new (gfloat, self->n_latent);
@@ -296,24 +292,7 @@ gst_vae_encode_start (GstBaseTransform * trans)
       vae_kind_name (c->kind), c->img_w, c->img_h, c->n_latent);
 
   g_free (path);
-  g_free (name);
   return TRUE;
-
-  /* ERRORS */
-load_failed:
-  {
-    g_free (name);
-    return FALSE;
-  }
-no_workspace:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not prepare model %s: %s", path, err.msg), (NULL));
-    gst_vae_encode_stop (trans);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
 }
 
 static gboolean

@@ -358,7 +358,6 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
   const VaeConfig *c;
   gchar *name, *path = NULL;
-  VaeError err;
   guint tiles;
 
   GST_OBJECT_LOCK (self);
@@ -368,20 +367,17 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   self->rows = self->mode == GST_VAE_SAMPLE_MODE_GRID ? self->grid_rows : 1;
   GST_OBJECT_UNLOCK (self);
 
-  gst_vae_blas_single_thread ();
+  tiles = self->cols * self->rows;
   self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
-      name, &path);
+      name, tiles, &self->ws, &path);
+  g_free (name);
   if (self->model == NULL)
-    goto load_failed;
+    return FALSE;
   c = vae_model_config (self->model);
 
   self->n_latent = c->n_latent;
   self->img_w = c->img_w;
   self->img_h = c->img_h;
-  tiles = self->cols * self->rows;
-  self->ws = vae_workspace_new (self->model, tiles, 0, &err);
-  if (self->ws == NULL)
-    goto no_workspace;
   self->z = g_new (gfloat, (gsize) tiles * self->n_latent);
   self->xhat = g_new (gfloat, (gsize) tiles * c->n_in);
   self->key0 = g_new (gfloat, self->n_latent);
@@ -394,24 +390,7 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GST_INFO_OBJECT (self, "model %s: %dx%d, K=%d, %ux%u tiles", path,
       c->img_w, c->img_h, c->n_latent, self->cols, self->rows);
   g_free (path);
-  g_free (name);
   return TRUE;
-
-  /* ERRORS */
-load_failed:
-  {
-    g_free (name);
-    return FALSE;
-  }
-no_workspace:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not prepare model %s: %s", path, err.msg), (NULL));
-    gst_vae_sample_stop (bsrc);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
 }
 
 static gboolean
