@@ -499,47 +499,40 @@ gst_vae_denoise_set_property (GObject * object, guint prop_id,
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (object);
 
+  if (prop_id == PROP_MODEL) {
+    if (gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+            &self->model_name))
+      gst_vae_denoise_swap_model (self, g_value_get_string (value));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:
-      if (gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
-              &self->model_name))
-        gst_vae_denoise_swap_model (self, g_value_get_string (value));
-      break;
     case PROP_NOISE_LEVEL:
-      GST_OBJECT_LOCK (self);
       self->noise_level = g_value_get_float (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_STRENGTH:
-      GST_OBJECT_LOCK (self);
       self->strength = g_value_get_float (value);
-      GST_OBJECT_UNLOCK (self);
-      gst_vae_denoise_update_passthrough (self);
       break;
     case PROP_STRIDE:
-      GST_OBJECT_LOCK (self);
       self->stride = g_value_get_int (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_N_THREADS:
-      GST_OBJECT_LOCK (self);
       self->n_threads = g_value_get_int (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_CHROMA:
-      GST_OBJECT_LOCK (self);
       self->chroma = g_value_get_enum (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_PRECISION:
-      GST_OBJECT_LOCK (self);
       self->precision = g_value_get_enum (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK (self);
+  if (prop_id == PROP_STRENGTH)
+    gst_vae_denoise_update_passthrough (self);
 }
 
 static void
@@ -584,12 +577,10 @@ static gboolean
 gst_vae_denoise_start (GstBaseTransform * trans)
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (trans);
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  VaeDenoiser *probe;
-  VaeError verr;
   GError *gerr = NULL;
   VaeModel *model;
-  gchar *name, *path = NULL;
+  gchar *name, *path = NULL, *msg = NULL;
+  const gchar *computing;
   gint n, stride;
   GstVaeDenoisePrecision precision;
 
@@ -607,17 +598,11 @@ gst_vae_denoise_start (GstBaseTransform * trans)
       0, NULL, &path);
   if (model == NULL)
     goto load_failed;
-  /* Catches patch/stride combinations the core refuses before caps come. */
-  o.stride = stride;
-  o.precision = (VaePrecision) precision;
-  probe = vae_denoiser_new (model, 1, 1, &o, &verr);
-  if (probe == NULL)
+  /* what the core refuses is said now, not when caps come */
+  computing = gst_vae_engine_check (model, stride, precision, &msg);
+  if (computing == NULL)
     goto unusable;
-  GST_INFO_OBJECT (self, "computing in %s", vae_denoiser_precision (probe)
-      == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
-      : vae_denoiser_precision (probe) == VAE_PRECISION_INT8
-      ? "int8 (8-bit products, int32 sums)" : "fp32");
-  vae_denoiser_free (probe);
+  GST_INFO_OBJECT (self, "computing in %s", computing);
 
   g_mutex_lock (&self->load_lock);
   if (!gst_vae_denoise_pool_start (self, n, &gerr)) {
@@ -647,7 +632,8 @@ load_failed:
 unusable:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot use model %s: %s", path, verr.msg), (NULL));
+        ("Cannot use model %s: %s", path, msg), (NULL));
+    g_free (msg);
     vae_model_free (model);
     g_free (path);
     g_free (name);

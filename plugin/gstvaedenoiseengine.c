@@ -23,12 +23,43 @@ is_semi_planar (GstVideoFormat f)
   return f == GST_VIDEO_FORMAT_NV12 || f == GST_VIDEO_FORMAT_NV21;
 }
 
+static VaeDenoiseOpts
+engine_opts (gint stride, GstVaeDenoisePrecision precision)
+{
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+
+  o.stride = stride;
+  o.precision = (VaePrecision) precision;
+  return o;
+}
+
+const gchar *
+gst_vae_engine_check (const VaeModel * model, gint stride,
+    GstVaeDenoisePrecision precision, gchar ** msg)
+{
+  VaeDenoiseOpts o = engine_opts (stride, precision);
+  VaeDenoiser *probe;
+  VaePrecision used;
+  VaeError err;
+
+  probe = vae_denoiser_new (model, 1, 1, &o, &err);
+  if (probe == NULL) {
+    *msg = g_strdup (err.msg);
+    return NULL;
+  }
+  used = vae_denoiser_precision (probe);
+  vae_denoiser_free (probe);
+  return used == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
+      : used == VAE_PRECISION_INT8 ? "int8 (8-bit products, int32 sums)"
+      : "fp32";
+}
+
 GstVaeEngine *
 gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
 {
   GstVaeEngine *e = g_new0 (GstVaeEngine, 1);
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiseOpts o = engine_opts (stride, precision);
   VaeError err;
   gint w = GST_VIDEO_INFO_WIDTH (info);
   gint h = GST_VIDEO_INFO_HEIGHT (info);
@@ -38,8 +69,6 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
   e->format = GST_VIDEO_INFO_FORMAT (info);
   e->stride = stride;
   e->precision = precision;
-  o.stride = stride;
-  o.precision = (VaePrecision) precision;
   for (e->n = 0; e->n < n; e->n++) {
     e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
     if (e->dn[e->n] == NULL)

@@ -29,6 +29,12 @@ typedef struct
   gfloat *store;                /* denoised patches of the plane in flight */
 } GstVaeEngine;
 
+/* Whether model denoises at all with stride and precision (the core
+ * refuses some patch/stride combinations, and precisions the CPU or the
+ * model lack): what it computes in, for the log, or NULL with *msg set. */
+const gchar *gst_vae_engine_check (const VaeModel * model, gint stride,
+    GstVaeDenoisePrecision precision, gchar ** msg);
+
 /* n bands of info's size.  On failure returns NULL and sets *msg. */
 GstVaeEngine *gst_vae_engine_new (const VaeModel * model,
     const GstVideoInfo * info, gint n, gint stride,
