@@ -11,8 +11,8 @@
 #include <gst/video/video.h>
 
 #include "vae.h"
-#include "model_property.h"
 #include "gstvaemeta.h"
+#include "model_property.h"
 
 #define MODEL "mnist-vae.safetensors"
 #define W 28
