@@ -156,56 +156,6 @@ G_DEFINE_TYPE (GstVaeDenoise, gst_vae_denoise, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (vaedenoise, "vaedenoise", GST_RANK_NONE,
     GST_TYPE_VAE_DENOISE);
 
-GType
-gst_vae_denoise_chroma_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_DENOISE_CHROMA_PASSTHROUGH, "Copy chroma unchanged",
-        "passthrough"},
-    {GST_VAE_DENOISE_CHROMA_DENOISE, "Denoise chroma with the luma model",
-        "denoise"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeDenoiseChroma", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-G_STATIC_ASSERT ((gint) GST_VAE_DENOISE_PRECISION_AUTO == VAE_PRECISION_AUTO
-    && (gint) GST_VAE_DENOISE_PRECISION_FP32 == VAE_PRECISION_FP32
-    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16
-    && (gint) GST_VAE_DENOISE_PRECISION_INT8 == VAE_PRECISION_INT8);
-
-GType
-gst_vae_denoise_precision_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_DENOISE_PRECISION_AUTO,
-        "int8 where the model has int8 weights and the CPU AVX512_VNNI, or "
-          "AVX2 without AVX-512; else bf16 where the CPU has AVX512_BF16 and "
-          "the model allows; else fp32",
-        "auto"},
-    {GST_VAE_DENOISE_PRECISION_FP32, "Float throughout", "fp32"},
-    {GST_VAE_DENOISE_PRECISION_BF16,
-        "bf16 products, float sums (an error without AVX512_BF16)", "bf16"},
-    {GST_VAE_DENOISE_PRECISION_INT8,
-          "8-bit pixels and activations times 7-bit weights, exact int32 sums "
-          "(an error for a model without int8 weights)", "int8"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeDenoisePrecision", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
 /* ------------------------------------------------------------- worker pool */
 
 /* A band that has to wait for the others first spins this many pauses

@@ -23,6 +23,12 @@ is_semi_planar (GstVideoFormat f)
   return f == GST_VIDEO_FORMAT_NV12 || f == GST_VIDEO_FORMAT_NV21;
 }
 
+/* The element's precision values are the core's. */
+G_STATIC_ASSERT ((gint) GST_VAE_DENOISE_PRECISION_AUTO == VAE_PRECISION_AUTO
+    && (gint) GST_VAE_DENOISE_PRECISION_FP32 == VAE_PRECISION_FP32
+    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16
+    && (gint) GST_VAE_DENOISE_PRECISION_INT8 == VAE_PRECISION_INT8);
+
 static VaeDenoiseOpts
 engine_opts (gint stride, GstVaeDenoisePrecision precision)
 {

@@ -84,43 +84,6 @@ G_DEFINE_TYPE (GstVaeNoise, gst_vae_noise, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (vaenoise, "vaenoise", GST_RANK_NONE,
     GST_TYPE_VAE_NOISE);
 
-GType
-gst_vae_noise_type_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_NOISE_TYPE_GAUSSIAN, "Additive Gaussian (sigma)", "gaussian"},
-    {GST_VAE_NOISE_TYPE_SALT_AND_PEPPER,
-        "Salt and pepper: values to 0 or 255 (probability)", "salt-and-pepper"},
-    {GST_VAE_NOISE_TYPE_MASKING, "Masking: values to 0 (probability)",
-        "masking"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeNoiseType", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-GType
-gst_vae_noise_planes_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_NOISE_PLANES_LUMA, "Luma only", "luma"},
-    {GST_VAE_NOISE_PLANES_ALL, "All planes", "all"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeNoisePlanes", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
 static gboolean
 gst_vae_noise_start (GstBaseTransform * trans)
 {

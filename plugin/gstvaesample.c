@@ -98,28 +98,6 @@ static const GstVaeModelNeeds model_needs = { "vaesample",
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_SAMPLE_CAPS));
 
-GType
-gst_vae_sample_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_SAMPLE_MODE_RANDOM, "A fresh latent every frame", "random"},
-    {GST_VAE_SAMPLE_MODE_WALK, "Smooth random walk on the prior", "walk"},
-    {GST_VAE_SAMPLE_MODE_INTERPOLATE,
-        "Spherical interpolation between random key latents", "interpolate"},
-    {GST_VAE_SAMPLE_MODE_GRID,
-        "grid-cols x grid-rows samples in one frame (the manifold for a "
-          "2-D latent)", "grid"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeSampleMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
 #define gst_vae_sample_parent_class parent_class
 G_DEFINE_TYPE (GstVaeSample, gst_vae_sample, GST_TYPE_PUSH_SRC);
 GST_ELEMENT_REGISTER_DEFINE (vaesample, "vaesample", GST_RANK_NONE,
