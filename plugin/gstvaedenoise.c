@@ -48,13 +48,14 @@
 #include <string.h>
 
 #include "gstvaedenoise.h"
+#include "gstvaedenoiseengine.h"
 #include "gstvaecommon.h"
 #include "vae_pool.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vae_denoise_debug);
 #define GST_CAT_DEFAULT gst_vae_denoise_debug
 
-#define MAX_THREADS 64
+#define MAX_THREADS GST_VAE_MAX_BANDS
 #define MAX_JOBS 3
 
 enum
@@ -77,23 +78,17 @@ enum
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_PASSTHROUGH
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
 
-#define VIDEO_CAPS \
+static const GstVaeModelNeeds model_needs = { "vaedenoise",
+  GST_VAE_KIND_BIT (VAE_KIND_DAE), "a denoising autoencoder"
+};
+
+#define GST_VAE_DENOISE_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
 
-/* Everything that depends on the negotiated size: one denoiser per band and,
- * for NV12/NV21, the de-interleaved chroma. */
-typedef struct
-{
-  gint n;
-  VaeDenoiser *dn[MAX_THREADS];
-  gint width, height;
-  GstVideoFormat format;
-  gint stride;
-  GstVaeDenoisePrecision precision;
-  guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
-  gint cw, ch;
-  gfloat *store;                /* denoised patches of the plane in flight */
-} GstVaeEngine;
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
 
 typedef struct
 {
@@ -148,167 +143,6 @@ struct _GstVaeDenoise
 G_DEFINE_TYPE (GstVaeDenoise, gst_vae_denoise, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (vaedenoise, "vaedenoise", GST_RANK_NONE,
     GST_TYPE_VAE_DENOISE);
-
-GType
-gst_vae_denoise_chroma_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_DENOISE_CHROMA_PASSTHROUGH, "Copy chroma unchanged",
-        "passthrough"},
-    {GST_VAE_DENOISE_CHROMA_DENOISE, "Denoise chroma with the luma model",
-        "denoise"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeDenoiseChroma", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-G_STATIC_ASSERT ((gint) GST_VAE_DENOISE_PRECISION_AUTO == VAE_PRECISION_AUTO
-    && (gint) GST_VAE_DENOISE_PRECISION_FP32 == VAE_PRECISION_FP32
-    && (gint) GST_VAE_DENOISE_PRECISION_BF16 == VAE_PRECISION_BF16
-    && (gint) GST_VAE_DENOISE_PRECISION_INT8 == VAE_PRECISION_INT8);
-
-GType
-gst_vae_denoise_precision_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_DENOISE_PRECISION_AUTO,
-        "int8 where the model has int8 weights and the CPU AVX512_VNNI, or "
-          "AVX2 without AVX-512; else bf16 where the CPU has AVX512_BF16 and "
-          "the model allows; else fp32",
-        "auto"},
-    {GST_VAE_DENOISE_PRECISION_FP32, "Float throughout", "fp32"},
-    {GST_VAE_DENOISE_PRECISION_BF16,
-        "bf16 products, float sums (an error without AVX512_BF16)", "bf16"},
-    {GST_VAE_DENOISE_PRECISION_INT8,
-          "8-bit pixels and activations times 7-bit weights, exact int32 sums "
-          "(an error for a model without int8 weights)", "int8"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeDenoisePrecision", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-/* ------------------------------------------------------------------ engine */
-
-static void
-gst_vae_engine_free (GstVaeEngine * e)
-{
-  if (e == NULL)
-    return;
-  for (gint i = 0; i < e->n; i++)
-    vae_denoiser_free (e->dn[i]);
-  g_free (e->uv);
-  g_free (e->store);
-  g_free (e);
-}
-
-static gboolean
-is_semi_planar (GstVideoFormat f)
-{
-  return f == GST_VIDEO_FORMAT_NV12 || f == GST_VIDEO_FORMAT_NV21;
-}
-
-/* On failure returns NULL and sets *msg. */
-static GstVaeEngine *
-gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
-    gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
-{
-  GstVaeEngine *e = g_new0 (GstVaeEngine, 1);
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  VaeError err;
-  gint w = GST_VIDEO_INFO_WIDTH (info);
-  gint h = GST_VIDEO_INFO_HEIGHT (info);
-
-  e->width = w;
-  e->height = h;
-  e->format = GST_VIDEO_INFO_FORMAT (info);
-  e->stride = stride;
-  e->precision = precision;
-  o.stride = stride;
-  o.precision = (VaePrecision) precision;
-  for (e->n = 0; e->n < n; e->n++) {
-    e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
-    if (e->dn[e->n] == NULL)
-      goto denoiser_failed;
-  }
-  /* the luma plane is the largest, so its store serves the chroma too */
-  e->store = g_try_malloc (vae_denoiser_store_floats (e->dn[0])
-      * sizeof (gfloat));
-  if (e->store == NULL)
-    goto too_big;
-  if (is_semi_planar (e->format)) {
-    gsize size;
-    e->cw = GST_VIDEO_INFO_COMP_WIDTH (info, 1);
-    e->ch = GST_VIDEO_INFO_COMP_HEIGHT (info, 1);
-    /* caps bound w and h to G_MAXINT, so only the product can overflow */
-    if (!g_size_checked_mul (&size, (gsize) e->cw, (gsize) e->ch)
-        || !g_size_checked_mul (&size, size, 4))
-      goto too_big;
-    e->uv = g_try_malloc (size);
-    if (e->uv == NULL)
-      goto too_big;
-  }
-  return e;
-
-  /* ERRORS */
-denoiser_failed:
-  {
-    *msg = g_strdup_printf ("cannot denoise %dx%d frames with stride %d: %s",
-        w, h, stride, err.msg);
-    gst_vae_engine_free (e);
-    return NULL;
-  }
-too_big:
-  {
-    *msg = g_strdup_printf ("cannot allocate the patch store or chroma "
-        "scratch for %dx%d frames", w, h);
-    gst_vae_engine_free (e);
-    return NULL;
-  }
-}
-
-/* Loads a model and checks it is a patch denoiser.  On failure returns NULL,
- * sets *msg to "file: reason" and *not_found when the file does not exist. */
-static VaeModel *
-gst_vae_denoise_load (const gchar * name, gchar ** msg, gboolean * not_found)
-{
-  VaeModel *m;
-  const VaeConfig *c;
-  gchar *path = NULL;
-
-  m = gst_vae_load_model (name, &path, msg, not_found);
-  if (m == NULL)
-    return NULL;
-  c = vae_model_config (m);
-  if (c->kind != VAE_KIND_DAE) {
-    *msg = g_strdup_printf ("%s: a %s model, not a denoising autoencoder "
-        "(dae)", path, vae_kind_name (c->kind));
-    goto bad_model;
-  }
-  if (c->n_in != c->img_w * c->img_h) {
-    *msg = g_strdup_printf ("%s: input size %d is not a %dx%d patch", path,
-        c->n_in, c->img_w, c->img_h);
-    goto bad_model;
-  }
-  g_free (path);
-  return m;
-
-bad_model:
-  vae_model_free (m);
-  g_free (path);
-  return NULL;
-}
 
 /* ------------------------------------------------------------- worker pool */
 
@@ -446,14 +280,14 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
 {
   VaeModel *model, *old_model = NULL;
   GstVaeEngine *engine = NULL, *old_engine = NULL;
+  GstVaeLoadFailure failure;
   gchar *msg = NULL;
-  gboolean not_found;
 
   g_mutex_lock (&self->load_lock);
   if (!self->started)
     goto done;
 
-  model = gst_vae_denoise_load (name, &msg, &not_found);
+  model = gst_vae_load_model (name, &model_needs, NULL, &msg, &failure);
   if (model == NULL)
     goto load_failed;
 
@@ -521,52 +355,40 @@ gst_vae_denoise_set_property (GObject * object, guint prop_id,
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (object);
 
+  if (prop_id == PROP_MODEL) {
+    if (gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+            &self->model_name))
+      gst_vae_denoise_swap_model (self, g_value_get_string (value));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:{
-      gchar *name = g_value_dup_string (value);
-      GST_OBJECT_LOCK (self);
-      g_free (self->model_name);
-      self->model_name = g_strdup (name);
-      GST_OBJECT_UNLOCK (self);
-      gst_vae_denoise_swap_model (self, name);
-      g_free (name);
-      break;
-    }
     case PROP_NOISE_LEVEL:
-      GST_OBJECT_LOCK (self);
       self->noise_level = g_value_get_float (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_STRENGTH:
-      GST_OBJECT_LOCK (self);
       self->strength = g_value_get_float (value);
-      GST_OBJECT_UNLOCK (self);
-      gst_vae_denoise_update_passthrough (self);
       break;
     case PROP_STRIDE:
-      GST_OBJECT_LOCK (self);
       self->stride = g_value_get_int (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_N_THREADS:
-      GST_OBJECT_LOCK (self);
       self->n_threads = g_value_get_int (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_CHROMA:
-      GST_OBJECT_LOCK (self);
       self->chroma = g_value_get_enum (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     case PROP_PRECISION:
-      GST_OBJECT_LOCK (self);
       self->precision = g_value_get_enum (value);
-      GST_OBJECT_UNLOCK (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
+  GST_OBJECT_UNLOCK (self);
+  if (prop_id == PROP_STRENGTH)
+    gst_vae_denoise_update_passthrough (self);
 }
 
 static void
@@ -611,13 +433,10 @@ static gboolean
 gst_vae_denoise_start (GstBaseTransform * trans)
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (trans);
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  VaeDenoiser *probe;
-  VaeError verr;
   GError *gerr = NULL;
   VaeModel *model;
-  gchar *name, *msg = NULL;
-  gboolean not_found;
+  gchar *name, *path = NULL, *msg = NULL;
+  const gchar *computing;
   gint n, stride;
   GstVaeDenoisePrecision precision;
 
@@ -631,21 +450,15 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     n = (gint) g_get_num_processors ();
   n = CLAMP (n, 1, MAX_THREADS);
 
-  gst_vae_blas_single_thread ();
-  model = gst_vae_denoise_load (name, &msg, &not_found);
+  model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs, name,
+      0, NULL, &path);
   if (model == NULL)
     goto load_failed;
-  /* Catches patch/stride combinations the core refuses before caps come. */
-  o.stride = stride;
-  o.precision = (VaePrecision) precision;
-  probe = vae_denoiser_new (model, 1, 1, &o, &verr);
-  if (probe == NULL)
+  /* what the core refuses is said now, not when caps come */
+  computing = gst_vae_engine_check (model, stride, precision, &msg);
+  if (computing == NULL)
     goto unusable;
-  GST_INFO_OBJECT (self, "computing in %s", vae_denoiser_precision (probe)
-      == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
-      : vae_denoiser_precision (probe) == VAE_PRECISION_INT8
-      ? "int8 (8-bit products, int32 sums)" : "fp32");
-  vae_denoiser_free (probe);
+  GST_INFO_OBJECT (self, "computing in %s", computing);
 
   g_mutex_lock (&self->load_lock);
   if (!gst_vae_denoise_pool_start (self, n, &gerr)) {
@@ -661,28 +474,22 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   self->started = TRUE;
   g_mutex_unlock (&self->load_lock);
 
-  GST_INFO_OBJECT (self, "model %s, %d band(s)", name, n);
+  GST_INFO_OBJECT (self, "model %s, %d band(s)", path, n);
+  g_free (path);
   g_free (name);
   return TRUE;
 
   /* ERRORS */
 load_failed:
   {
-    if (not_found)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Cannot load denoising model %s", msg), (NULL));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-          ("Cannot load denoising model %s", msg), (NULL));
-    g_free (msg);
     g_free (name);
     return FALSE;
   }
 unusable:
   {
-    gchar *path = gst_vae_find_model (name);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot use denoising model %s: %s", path, verr.msg), (NULL));
+        ("Cannot use model %s: %s", path, msg), (NULL));
+    g_free (msg);
     vae_model_free (model);
     g_free (path);
     g_free (name);
@@ -693,6 +500,7 @@ no_threads:
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot start %d worker threads: %s", n - 1, gerr->message), (NULL));
     g_clear_error (&gerr);
+    g_free (path);
     g_free (name);
     return FALSE;
   }
@@ -738,10 +546,7 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
     goto not_started;
   }
   e = self->engine;
-  if (e == NULL || e->width != GST_VIDEO_INFO_WIDTH (in_info)
-      || e->height != GST_VIDEO_INFO_HEIGHT (in_info)
-      || e->format != GST_VIDEO_INFO_FORMAT (in_info) || e->stride != stride
-      || e->precision != precision || e->n != self->n_bands) {
+  if (!gst_vae_engine_fits (e, in_info, self->n_bands, stride, precision)) {
     /* free first: the old and new engines need not coexist */
     gst_vae_engine_free (e);
     self->engine = gst_vae_engine_new (self->model, in_info, self->n_bands,
@@ -776,18 +581,6 @@ engine_failed:
 /* -------------------------------------------------------------- streaming */
 
 static void
-plane_size (const GstVideoFrame * f, guint plane, gint * width_bytes,
-    gint * height)
-{
-  gint comp[GST_VIDEO_MAX_COMPONENTS];
-
-  gst_video_format_info_component (f->info.finfo, plane, comp);
-  *width_bytes = GST_VIDEO_FRAME_COMP_WIDTH (f, comp[0])
-      * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
-  *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
-}
-
-static void
 add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
     guint8 * dst, gint dst_stride, gint width, gint height)
 {
@@ -802,6 +595,40 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->next_tile = 0;
 }
 
+/* The frame's planes as the bands' jobs: the luma, and with chroma the
+ * chroma planes (NV12/NV21's split into U and V first). */
+static void
+gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
+    GstVideoFrame * out, gboolean chroma)
+{
+  GstVaeEngine *e = self->engine;
+
+  self->n_jobs = 0;
+  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), GST_VIDEO_FRAME_WIDTH (in),
+      GST_VIDEO_FRAME_HEIGHT (in));
+  if (!chroma)
+    return;
+
+  if (e->uv != NULL) {
+    gsize sz = (gsize) e->cw * e->ch;
+
+    gst_vae_engine_split_uv (e, in);
+    add_job (self, e->uv, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
+    add_job (self, e->uv + sz, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
+    return;
+  }
+  for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (in); p++) {
+    gint pw, ph;
+    gst_vae_frame_plane_size (in, p, &pw, &ph);
+    add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
+        GST_VIDEO_FRAME_PLANE_DATA (out, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
+  }
+}
+
 static GstFlowReturn
 gst_vae_denoise_transform_frame (GstVideoFilter * filter,
     GstVideoFrame * in, GstVideoFrame * out)
@@ -810,8 +637,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   GstVaeEngine *e;
   GstVaeDenoiseChroma chroma;
   gfloat level, strength;
-  guint n_planes = GST_VIDEO_FRAME_N_PLANES (in);
-  gboolean semi_denoise = FALSE;
+  gboolean with_chroma;
   gint w, h, status = VAE_OK;
 
   GST_OBJECT_LOCK (self);
@@ -842,58 +668,16 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   self->sigma = MAX (level, 0.0f);
   self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
 
-  self->n_jobs = 0;
-  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
-          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h);
-
-  if (chroma == GST_VAE_DENOISE_CHROMA_DENOISE && n_planes > 1) {
-    if (e->uv != NULL) {
-      /* NV12/NV21: run U and V as two planes, then interleave again */
-      const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 1);
-      gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 1);
-      gsize sz = (gsize) e->cw * e->ch;
-      guint8 *u = e->uv, *v = e->uv + sz;
-
-      for (gint y = 0; y < e->ch; y++) {
-        const guint8 *row = s + (gsize) y * ss;
-        for (gint x = 0; x < e->cw; x++) {
-          u[(gsize) y * e->cw + x] = row[2 * x];
-          v[(gsize) y * e->cw + x] = row[2 * x + 1];
-        }
-      }
-      add_job (self, u, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
-      add_job (self, v, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
-      semi_denoise = TRUE;
-    } else {
-      for (guint p = 1; p < n_planes; p++) {
-        gint pw, ph;
-        plane_size (in, p, &pw, &ph);
-        add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
-            GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
-            GST_VIDEO_FRAME_PLANE_DATA (out, p),
-            GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
-      }
-    }
+  with_chroma = chroma == GST_VAE_DENOISE_CHROMA_DENOISE
+      && GST_VIDEO_FRAME_N_PLANES (in) > 1;
+  gst_vae_denoise_add_jobs (self, in, out, with_chroma);
+  if (with_chroma)
     gst_vae_denoise_pool_run (self, NULL, NULL, 0);
-  } else {
+  else
     gst_vae_denoise_pool_run (self, out, in, 1);
-  }
+  if (with_chroma && e->uv != NULL)
+    gst_vae_engine_merge_uv (e, out);
 
-  if (semi_denoise) {
-    gsize sz = (gsize) e->cw * e->ch;
-    const guint8 *u = e->uv + 2 * sz, *v = e->uv + 3 * sz;
-    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 1);
-    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 1);
-
-    for (gint y = 0; y < e->ch; y++) {
-      guint8 *row = d + (gsize) y * ds;
-      for (gint x = 0; x < e->cw; x++) {
-        row[2 * x] = u[(gsize) y * e->cw + x];
-        row[2 * x + 1] = v[(gsize) y * e->cw + x];
-      }
-    }
-  }
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)
       status = self->band_status[i];
@@ -933,6 +717,22 @@ gst_vae_denoise_finalize (GObject * object)
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
 }
 
+/* Controlled properties (a GstController fading strength, say) take their
+ * values at this buffer's stream time before it is transformed or passed
+ * through. */
+static void
+gst_vae_denoise_before_transform (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstClockTime stream_time;
+
+  if (trans->segment.format != GST_FORMAT_TIME)
+    return;
+  stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (GST_CLOCK_TIME_IS_VALID (stream_time))
+    gst_object_sync_values (GST_OBJECT (trans), stream_time);
+}
+
 static GstFlowReturn
 gst_vae_denoise_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer * outbuf)
@@ -964,43 +764,44 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * Model file: a name looked up in $GST_VAE_MODEL_PATH and the installed
    * model folder, or a path.  Must be a denoising autoencoder: a patch
    * network like the real-time default, or a convolutional one like
-   * denoise-cnn.safetensors (the quality model: better, about 40 times the
+   * denoise-cnn.safetensors (the quality model: better, at many times the
    * compute per pixel, for offline and low-resolution use).  Read when the
-   * element starts; set while running, the new model is loaded in the
-   * setting thread and replaces the old one
-   * between two frames (a model that fails to load then only warns).
+   * element starts; set while playing, the new model is loaded in the
+   * setting thread and replaces the old one between two frames (a model
+   * that fails to load then only warns and the old one stays).
    */
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "Denoising model: file name (searched in GST_VAE_MODEL_PATH and "
-          "the model folders) or path", DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "Denoising model: file name (searched in "
+      "GST_VAE_MODEL_PATH and the model folders) or path; set while "
+      "playing, it replaces the running model between two frames",
+      GST_PARAM_MUTABLE_PLAYING);
   /**
    * GstVaeDenoise:noise-level:
    *
    * Noise standard deviation in 8-bit units given to noise-conditional
    * models; -1 estimates it from every frame's luma.  Models trained
-   * without a noise input ignore it.
+   * without a noise input ignore it.  Controllable: a GstController sets
+   * it per buffer.
    */
   g_object_class_install_property (gobject_class, PROP_NOISE_LEVEL,
       g_param_spec_float ("noise-level", "Noise level",
           "Noise sigma in 8-bit units (-1 = estimate per frame)",
           -1.0f, 255.0f, DEFAULT_PROP_NOISE_LEVEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
   /**
    * GstVaeDenoise:strength:
    *
    * Blend of the denoised frame with the input: 1 is fully denoised, 0
    * passes buffers through untouched without computing anything.
+   * Controllable: a GstController can fade the denoiser in and out.
    */
   g_object_class_install_property (gobject_class, PROP_STRENGTH,
       g_param_spec_float ("strength", "Strength",
           "Blend with the input (0 = passthrough, 1 = fully denoised)",
           0.0f, 1.0f, DEFAULT_PROP_STRENGTH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+          GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
   /**
    * GstVaeDenoise:stride:
    *
@@ -1042,16 +843,13 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * GstVaeDenoise:precision:
    *
    * The arithmetic of patch models.  bf16 rounds the network's inputs,
-   * weights and hidden activations to bfloat16 and sums in float: on CPUs
-   * with AVX512_BF16 about twice the speed of fp32, and the default model
-   * scores the same on BSD68 (28.08 dB at σ=25 both; outputs differ by at
-   * most one level).  int8 multiplies 8-bit pixels and activation codes
-   * by the model's 7-bit weights (vae quantize) with exact int32 sums, the
-   * same bytes on every CPU: with AVX512_VNNI 1.7× bf16's frame rate (and
-   * on AMX, where the CPU has AMX-INT8, faster again), with AVX2 2.1×
-   * fp32's multiply-adds; the default model scores 28.05 dB on
-   * BSD68 at σ=25 (the pipeline's protocol) in int8, bf16 and fp32 alike.
-   * auto takes int8 where the model has int8 weights and the CPU has
+   * weights and hidden activations to bfloat16 and sums in float: faster
+   * than fp32 on CPUs with AVX512_BF16, and the outputs differ by at most
+   * one level.  int8 multiplies 8-bit pixels and activation codes by the
+   * model's 7-bit weights (vae quantize) with exact int32 sums, the same
+   * bytes on every CPU: the fastest with AVX512_VNNI (AMX-INT8 where the
+   * CPU has it) or AVX2.  The speeds are in bench/RESULTS.md, the models'
+   * scores in each precision in models/README.md.  auto takes int8 where the model has int8 weights and the CPU has
    * AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can, else
    * fp32; bf16 on a CPU without it, or int8 with a model without int8
    * weights, is an error at start.  Convolutional models always compute
@@ -1067,12 +865,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "VAE denoiser", "Filter/Effect/Video",
       "Removes noise with a learned denoising autoencoder (patch or convolutional)",
@@ -1080,6 +874,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_vae_denoise_stop);
+  trans_class->before_transform =
+      GST_DEBUG_FUNCPTR (gst_vae_denoise_before_transform);
   trans_class->transform = GST_DEBUG_FUNCPTR (gst_vae_denoise_transform);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_vae_denoise_set_info);
   filter_class->transform_frame =

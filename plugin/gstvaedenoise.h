@@ -30,7 +30,8 @@ GType gst_vae_denoise_chroma_get_type (void);
 
 /**
  * GstVaeDenoisePrecision:
- * @GST_VAE_DENOISE_PRECISION_AUTO: bf16 where the CPU and model allow it
+ * @GST_VAE_DENOISE_PRECISION_AUTO: int8, else bf16 where the CPU and model
+ *   allow it, else fp32
  * @GST_VAE_DENOISE_PRECISION_FP32: float throughout
  * @GST_VAE_DENOISE_PRECISION_BF16: bfloat16 products, float sums
  * @GST_VAE_DENOISE_PRECISION_INT8: 8-bit products, exact int32 sums (the

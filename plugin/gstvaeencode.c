@@ -74,6 +74,11 @@ enum
 #define DEFAULT_PROP_THRESHOLD 0.0f
 #define DEFAULT_PROP_SEED 0
 
+static const GstVaeModelNeeds model_needs = { "vaeencode",
+  GST_VAE_KIND_BIT (VAE_KIND_AE) | GST_VAE_KIND_BIT (VAE_KIND_SPARSE_AE)
+      | GST_VAE_KIND_BIT (VAE_KIND_VAE), "a whole-picture autoencoder"
+};
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_ENCODE_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -107,13 +112,10 @@ gst_vae_encode_class_init (GstVaeEncodeClass * klass)
   gobject_class->get_property = gst_vae_encode_get_property;
   gobject_class->finalize = gst_vae_encode_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "VAE or autoencoder model file: a path, or a file name looked up "
-          "in $GST_VAE_MODEL_PATH and the installed models",
-          DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "VAE or autoencoder model file: a path, or a file "
+      "name looked up in $GST_VAE_MODEL_PATH and the installed models; read "
+      "when the element starts", GST_PARAM_MUTABLE_READY);
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Post a vae-latent element message every this many frames "
@@ -164,7 +166,7 @@ gst_vae_encode_init (GstVaeEncode * self)
   self->threshold = DEFAULT_PROP_THRESHOLD;
   self->seed = DEFAULT_PROP_SEED;
   gst_video_info_init (&self->in_info);
-  gst_video_info_init (&self->small_info);
+  gst_video_info_init (&self->small.info);
   /* In place: a writable buffer (a shallow copy when shared) takes the meta;
    * the memory is shared, never written. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -185,12 +187,14 @@ gst_vae_encode_set_property (GObject * object, guint prop_id,
 {
   GstVaeEncode *self = GST_VAE_ENCODE (object);
 
+  if (prop_id == PROP_MODEL) {
+    gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+        &self->model_name);
+    return;
+  }
+
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model_name);
-      self->model_name = g_value_dup_string (value);
-      break;
     case PROP_INTERVAL:
       self->interval = g_value_get_uint (value);
       break;
@@ -260,27 +264,22 @@ gst_vae_encode_start (GstBaseTransform * trans)
   GstVaeEncode *self = GST_VAE_ENCODE (trans);
   const VaeConfig *c;
   gchar *name, *path = NULL, *id;
-  VaeError err;
 
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->model_name);
   GST_OBJECT_UNLOCK (self);
 
-  gst_vae_blas_single_thread ();
-  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+      name, 1, &self->ws, &path);
+  g_free (name);
   if (self->model == NULL)
-    goto load_failed;
+    return FALSE;
 
   c = vae_model_config (self->model);
-  if (c->kind == VAE_KIND_DAE)
-    goto wrong_kind;
   self->is_vae = c->kind == VAE_KIND_VAE;
   self->n_latent = c->n_latent;
   self->n_in = c->n_in;
 
-  self->ws = vae_workspace_new (self->model, 1, 0, &err);
-  if (self->ws == NULL)
-    goto no_workspace;
   self->x = g_new (gfloat, self->n_in);
   self->mu = g_new (gfloat, self->n_latent);
   self->logvar = g_new (gfloat, self->n_latent);
@@ -293,44 +292,7 @@ gst_vae_encode_start (GstBaseTransform * trans)
       vae_kind_name (c->kind), c->img_w, c->img_h, c->n_latent);
 
   g_free (path);
-  g_free (name);
   return TRUE;
-
-  /* ERRORS */
-load_failed:
-  {
-    g_free (name);
-    return FALSE;
-  }
-wrong_kind:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Model %s is a %s; vaeencode needs a vae, ae or sparse-ae model",
-            path, vae_kind_name (c->kind)), (NULL));
-    gst_vae_encode_stop (trans);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
-no_workspace:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not prepare model %s: %s", path, err.msg), (NULL));
-    gst_vae_encode_stop (trans);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
-}
-
-static void
-gst_vae_encode_clear_converter (GstVaeEncode * self)
-{
-  if (self->small_mapped)
-    gst_video_frame_unmap (&self->small);
-  self->small_mapped = FALSE;
-  gst_clear_buffer (&self->small_buf);
-  g_clear_pointer (&self->convert, gst_video_converter_free);
 }
 
 static gboolean
@@ -338,7 +300,7 @@ gst_vae_encode_stop (GstBaseTransform * trans)
 {
   GstVaeEncode *self = GST_VAE_ENCODE (trans);
 
-  gst_vae_encode_clear_converter (self);
+  gst_vae_gray_frame_clear (&self->small);
   g_clear_pointer (&self->ws, vae_workspace_free);
   g_clear_pointer (&self->model, vae_model_free);
   g_clear_pointer (&self->x, g_free);
@@ -354,26 +316,15 @@ gst_vae_encode_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 {
   GstVaeEncode *self = GST_VAE_ENCODE (trans);
   const VaeConfig *c;
-  GstStructure *opts;
 
   if (self->model == NULL)
     return FALSE;
   if (!gst_video_info_from_caps (&self->in_info, incaps))
     goto bad_caps;
 
-  gst_vae_encode_clear_converter (self);
-  c = vae_model_config (self->model);
-  gst_video_info_set_format (&self->small_info, GST_VIDEO_FORMAT_GRAY8,
-      c->img_w, c->img_h);
-  /* GstVideoConverter converts pictures, not rates or field layouts. */
-  GST_VIDEO_INFO_FPS_N (&self->small_info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
-  GST_VIDEO_INFO_FPS_D (&self->small_info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
-  GST_VIDEO_INFO_INTERLACE_MODE (&self->small_info) =
-      GST_VIDEO_INFO_INTERLACE_MODE (&self->in_info);
-
   /* The gray picture of planar YUV is its luma plane: scaling just that
-   * plane skips converting the whole frame (7x faster at 720p).  The
-   * luma's range is kept, so the converter expands it as before. */
+   * plane skips converting the whole frame.  The luma's range is kept, so
+   * the converter expands it as before. */
   self->luma_only = GST_VIDEO_INFO_IS_YUV (&self->in_info)
       && GST_VIDEO_INFO_N_PLANES (&self->in_info) > 1
       && GST_VIDEO_INFO_COMP_PLANE (&self->in_info, 0) == 0
@@ -389,22 +340,11 @@ gst_vae_encode_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GST_VIDEO_INFO_INTERLACE_MODE (&self->luma_info) =
         GST_VIDEO_INFO_INTERLACE_MODE (&self->in_info);
   }
-  opts = gst_structure_new ("GstVideoConverter",
-      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
-      GST_VIDEO_DITHER_NONE, NULL);
-  self->convert = gst_video_converter_new (self->luma_only ? &self->luma_info
-      : &self->in_info, &self->small_info, opts);
-  if (self->convert == NULL)
-    goto no_converter;
-
-  /* The small frame stays mapped: nothing is allocated per frame. */
-  self->small_buf = gst_buffer_new_allocate (NULL,
-      GST_VIDEO_INFO_SIZE (&self->small_info), NULL);
-  if (self->small_buf == NULL
-      || !gst_video_frame_map (&self->small, &self->small_info,
-          self->small_buf, GST_MAP_READWRITE))
-    goto no_memory;
-  self->small_mapped = TRUE;
+  c = vae_model_config (self->model);
+  if (!gst_vae_gray_frame_setup (&self->small, GST_ELEMENT (self), c->img_w,
+          c->img_h, self->luma_only ? &self->luma_info : &self->in_info,
+          FALSE))
+    return FALSE;
 
   GST_DEBUG_OBJECT (self, "converting %s %dx%d to GRAY8 %dx%d",
       GST_VIDEO_INFO_NAME (&self->in_info), GST_VIDEO_INFO_WIDTH (&self->in_info),
@@ -415,17 +355,6 @@ gst_vae_encode_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 bad_caps:
   {
     GST_ERROR_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, incaps);
-    return FALSE;
-  }
-no_converter:
-  {
-    GST_ERROR_OBJECT (self, "no converter from %" GST_PTR_FORMAT, incaps);
-    return FALSE;
-  }
-no_memory:
-  {
-    GST_ERROR_OBJECT (self, "could not allocate the model-size frame");
-    gst_vae_encode_clear_converter (self);
     return FALSE;
   }
 }
@@ -484,7 +413,7 @@ gst_vae_encode_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gint w, h, stride, ret;
   const guint8 *p;
 
-  if (self->convert == NULL)
+  if (self->small.convert == NULL)
     goto not_negotiated;
 
   GST_OBJECT_LOCK (self);
@@ -506,16 +435,16 @@ gst_vae_encode_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     luma.data[0] = in.data[0];
     for (guint i = 1; i < GST_VIDEO_MAX_PLANES; i++)
       luma.data[i] = NULL;
-    gst_video_converter_frame (self->convert, &luma, &self->small);
+    gst_video_converter_frame (self->small.convert, &luma, &self->small.frame);
   } else {
-    gst_video_converter_frame (self->convert, &in, &self->small);
+    gst_video_converter_frame (self->small.convert, &in, &self->small.frame);
   }
   gst_video_frame_unmap (&in);
 
-  w = GST_VIDEO_FRAME_WIDTH (&self->small);
-  h = GST_VIDEO_FRAME_HEIGHT (&self->small);
-  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->small, 0);
-  p = GST_VIDEO_FRAME_PLANE_DATA (&self->small, 0);
+  w = GST_VIDEO_FRAME_WIDTH (&self->small.frame);
+  h = GST_VIDEO_FRAME_HEIGHT (&self->small.frame);
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->small.frame, 0);
+  p = GST_VIDEO_FRAME_PLANE_DATA (&self->small.frame, 0);
   for (gint y = 0; y < h; y++)
     for (gint x = 0; x < w; x++)
       self->x[y * w + x] = p[y * stride + x] / 255.0f;

@@ -7,6 +7,7 @@
 #include <gst/video/video.h>
 
 #include "vae.h"
+#include "gstvaecommon.h"
 
 G_BEGIN_DECLS
 
@@ -37,13 +38,9 @@ struct _GstVaeEncode {
 
   /* from set_caps() */
   GstVideoInfo in_info;
-  GstVideoInfo small_info;      /* GRAY8 at the model's img_w x img_h */
-  GstVideoConverter *convert;
   gboolean luma_only;           /* YUV with its own 8-bit luma plane: scale that */
   GstVideoInfo luma_info;       /* GRAY8 view of that plane */
-  GstBuffer *small_buf;
-  GstVideoFrame small;          /* small_buf, mapped while small_mapped */
-  gboolean small_mapped;
+  GstVaeGrayFrame small;        /* the model's img_w x img_h, from in_info */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (vaeencode);

@@ -57,8 +57,13 @@ enum
 #define DEFAULT_PROP_SEED 0
 #define DEFAULT_PROP_PLANES GST_VAE_NOISE_PLANES_LUMA
 
-#define VIDEO_CAPS \
+#define GST_VAE_NOISE_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_NOISE_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_NOISE_CAPS));
 
 struct _GstVaeNoise
 {
@@ -78,43 +83,6 @@ struct _GstVaeNoise
 G_DEFINE_TYPE (GstVaeNoise, gst_vae_noise, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (vaenoise, "vaenoise", GST_RANK_NONE,
     GST_TYPE_VAE_NOISE);
-
-GType
-gst_vae_noise_type_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_NOISE_TYPE_GAUSSIAN, "Additive Gaussian (sigma)", "gaussian"},
-    {GST_VAE_NOISE_TYPE_SALT_AND_PEPPER,
-        "Salt and pepper: values to 0 or 255 (probability)", "salt-and-pepper"},
-    {GST_VAE_NOISE_TYPE_MASKING, "Masking: values to 0 (probability)",
-        "masking"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeNoiseType", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-GType
-gst_vae_noise_planes_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_NOISE_PLANES_LUMA, "Luma only", "luma"},
-    {GST_VAE_NOISE_PLANES_ALL, "All planes", "all"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeNoisePlanes", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 static gboolean
 gst_vae_noise_start (GstBaseTransform * trans)
@@ -165,14 +133,9 @@ gst_vae_noise_transform_frame_ip (GstVideoFilter * filter,
   n_planes = planes == GST_VAE_NOISE_PLANES_ALL ?
       GST_VIDEO_FRAME_N_PLANES (frame) : 1;
   for (guint p = 0; p < n_planes; p++) {
-    gint comp[GST_VIDEO_MAX_COMPONENTS];
     gint width, height;
 
-    /* a plane's width in bytes: interleaved UV counts both values */
-    gst_video_format_info_component (frame->info.finfo, p, comp);
-    width = GST_VIDEO_FRAME_COMP_WIDTH (frame, comp[0])
-        * GST_VIDEO_FRAME_COMP_PSTRIDE (frame, comp[0]);
-    height = GST_VIDEO_FRAME_COMP_HEIGHT (frame, comp[0]);
+    gst_vae_frame_plane_size (frame, p, &width, &height);
     vae_noise_apply_u8 (noise, level, GST_VIDEO_FRAME_PLANE_DATA (frame, p),
         GST_VIDEO_FRAME_PLANE_STRIDE (frame, p), width, height, &rng);
   }
@@ -317,12 +280,8 @@ gst_vae_noise_class_init (GstVaeNoiseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
-  gst_element_class_add_pad_template (element_class,
-      gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-          gst_caps_from_string (VIDEO_CAPS)));
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "VAE noise", "Filter/Effect/Video",
       "Adds Gaussian, salt-and-pepper or masking noise",

@@ -80,6 +80,10 @@ enum
 #define DEFAULT_PROP_SCALE 0
 #define DEFAULT_PROP_IS_LIVE FALSE
 
+static const GstVaeModelNeeds model_needs = { "vaesample",
+  GST_VAE_KIND_BIT (VAE_KIND_VAE), "a model with a prior to sample from"
+};
+
 #define MAX_GRID 64
 #define MAX_SCALE 64
 /* scale = 0: the largest integer scale keeping the longer side <= this */
@@ -93,28 +97,6 @@ enum
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_SAMPLE_CAPS));
-
-GType
-gst_vae_sample_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_VAE_SAMPLE_MODE_RANDOM, "A fresh latent every frame", "random"},
-    {GST_VAE_SAMPLE_MODE_WALK, "Smooth random walk on the prior", "walk"},
-    {GST_VAE_SAMPLE_MODE_INTERPOLATE,
-        "Spherical interpolation between random key latents", "interpolate"},
-    {GST_VAE_SAMPLE_MODE_GRID,
-        "grid-cols x grid-rows samples in one frame (the manifold for a "
-          "2-D latent)", "grid"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstVaeSampleMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 #define gst_vae_sample_parent_class parent_class
 G_DEFINE_TYPE (GstVaeSample, gst_vae_sample, GST_TYPE_PUSH_SRC);
@@ -152,13 +134,10 @@ gst_vae_sample_class_init (GstVaeSampleClass * klass)
   gobject_class->get_property = gst_vae_sample_get_property;
   gobject_class->finalize = gst_vae_sample_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "VAE model file: a path, or a file name looked up in "
-          "$GST_VAE_MODEL_PATH and the installed models",
-          DEFAULT_PROP_MODEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+  gst_vae_install_model_property (gobject_class, PROP_MODEL,
+      DEFAULT_PROP_MODEL, "VAE model file: a path, or a file name looked up "
+      "in $GST_VAE_MODEL_PATH and the installed models; read when the "
+      "element starts", GST_PARAM_MUTABLE_READY);
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed",
           "Seed of the latent draws: the same seed gives the same video",
@@ -246,7 +225,7 @@ gst_vae_sample_init (GstVaeSample * self)
   self->scale = DEFAULT_PROP_SCALE;
   self->walk_frame = -1;
   gst_video_info_init (&self->info);
-  gst_video_info_init (&self->tile_info);
+  gst_video_info_init (&self->tiles.info);
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_live (GST_BASE_SRC (self), DEFAULT_PROP_IS_LIVE);
@@ -271,13 +250,14 @@ gst_vae_sample_set_property (GObject * object, guint prop_id,
     gst_base_src_set_live (GST_BASE_SRC (self), g_value_get_boolean (value));
     return;
   }
+  if (prop_id == PROP_MODEL) {
+    gst_vae_set_model_name (GST_ELEMENT (self), pspec, value,
+        &self->model_name);
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model_name);
-      self->model_name = g_value_dup_string (value);
-      break;
     case PROP_SEED:
       self->seed = g_value_get_uint64 (value);
       break;
@@ -356,7 +336,6 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
   const VaeConfig *c;
   gchar *name, *path = NULL;
-  VaeError err;
   guint tiles;
 
   GST_OBJECT_LOCK (self);
@@ -366,21 +345,17 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   self->rows = self->mode == GST_VAE_SAMPLE_MODE_GRID ? self->grid_rows : 1;
   GST_OBJECT_UNLOCK (self);
 
-  gst_vae_blas_single_thread ();
-  self->model = gst_vae_element_load_model (GST_ELEMENT (self), name, &path);
+  tiles = self->cols * self->rows;
+  self->model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+      name, tiles, &self->ws, &path);
+  g_free (name);
   if (self->model == NULL)
-    goto load_failed;
+    return FALSE;
   c = vae_model_config (self->model);
-  if (c->kind != VAE_KIND_VAE)
-    goto wrong_kind;
 
   self->n_latent = c->n_latent;
   self->img_w = c->img_w;
   self->img_h = c->img_h;
-  tiles = self->cols * self->rows;
-  self->ws = vae_workspace_new (self->model, tiles, 0, &err);
-  if (self->ws == NULL)
-    goto no_workspace;
   self->z = g_new (gfloat, (gsize) tiles * self->n_latent);
   self->xhat = g_new (gfloat, (gsize) tiles * c->n_in);
   self->key0 = g_new (gfloat, self->n_latent);
@@ -393,44 +368,7 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GST_INFO_OBJECT (self, "model %s: %dx%d, K=%d, %ux%u tiles", path,
       c->img_w, c->img_h, c->n_latent, self->cols, self->rows);
   g_free (path);
-  g_free (name);
   return TRUE;
-
-  /* ERRORS */
-load_failed:
-  {
-    g_free (name);
-    return FALSE;
-  }
-wrong_kind:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Model %s is a %s; vaesample needs a vae (a model with a prior to "
-            "sample from)", path, vae_kind_name (c->kind)), (NULL));
-    gst_vae_sample_stop (bsrc);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
-no_workspace:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not prepare model %s: %s", path, err.msg), (NULL));
-    gst_vae_sample_stop (bsrc);
-    g_free (path);
-    g_free (name);
-    return FALSE;
-  }
-}
-
-static void
-gst_vae_sample_clear_converter (GstVaeSample * self)
-{
-  if (self->tiles_mapped)
-    gst_video_frame_unmap (&self->tiles);
-  self->tiles_mapped = FALSE;
-  gst_clear_buffer (&self->tile_buf);
-  g_clear_pointer (&self->convert, gst_video_converter_free);
 }
 
 static gboolean
@@ -438,7 +376,7 @@ gst_vae_sample_stop (GstBaseSrc * bsrc)
 {
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
 
-  gst_vae_sample_clear_converter (self);
+  gst_vae_gray_frame_clear (&self->tiles);
   g_clear_pointer (&self->ws, vae_workspace_free);
   g_clear_pointer (&self->model, vae_model_free);
   g_clear_pointer (&self->z, g_free);
@@ -486,58 +424,25 @@ static gboolean
 gst_vae_sample_set_caps (GstBaseSrc * bsrc, GstCaps * caps)
 {
   GstVaeSample *self = GST_VAE_SAMPLE (bsrc);
-  GstStructure *opts;
 
   if (self->model == NULL)
     return FALSE;
   if (!gst_video_info_from_caps (&self->info, caps))
     goto bad_caps;
-
-  gst_vae_sample_clear_converter (self);
-  gst_video_info_set_format (&self->tile_info, GST_VIDEO_FORMAT_GRAY8,
-      self->img_w * self->cols, self->img_h * self->rows);
-  /* GstVideoConverter converts pictures, not rates or field layouts. */
-  GST_VIDEO_INFO_FPS_N (&self->tile_info) = GST_VIDEO_INFO_FPS_N (&self->info);
-  GST_VIDEO_INFO_FPS_D (&self->tile_info) = GST_VIDEO_INFO_FPS_D (&self->info);
-  GST_VIDEO_INFO_INTERLACE_MODE (&self->tile_info) =
-      GST_VIDEO_INFO_INTERLACE_MODE (&self->info);
-  opts = gst_structure_new ("GstVideoConverter",
-      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
-      GST_VIDEO_DITHER_NONE, NULL);
-  self->convert = gst_video_converter_new (&self->tile_info, &self->info,
-      opts);
-  if (self->convert == NULL)
-    goto no_converter;
-
-  /* The tile frame stays mapped: nothing is allocated per frame. */
-  self->tile_buf = gst_buffer_new_allocate (NULL,
-      GST_VIDEO_INFO_SIZE (&self->tile_info), NULL);
-  if (self->tile_buf == NULL
-      || !gst_video_frame_map (&self->tiles, &self->tile_info, self->tile_buf,
-          GST_MAP_READWRITE))
-    goto no_memory;
-  self->tiles_mapped = TRUE;
+  if (!gst_vae_gray_frame_setup (&self->tiles, GST_ELEMENT (self),
+          self->img_w * self->cols, self->img_h * self->rows, &self->info,
+          TRUE))
+    return FALSE;
 
   GST_DEBUG_OBJECT (self, "decoding %dx%d, output %" GST_PTR_FORMAT,
-      GST_VIDEO_INFO_WIDTH (&self->tile_info),
-      GST_VIDEO_INFO_HEIGHT (&self->tile_info), caps);
+      GST_VIDEO_INFO_WIDTH (&self->tiles.info),
+      GST_VIDEO_INFO_HEIGHT (&self->tiles.info), caps);
   return TRUE;
 
   /* ERRORS */
 bad_caps:
   {
     GST_ERROR_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-no_converter:
-  {
-    GST_ERROR_OBJECT (self, "no converter to %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-no_memory:
-  {
-    GST_ERROR_OBJECT (self, "could not allocate the tile frame");
-    gst_vae_sample_clear_converter (self);
     return FALSE;
   }
 }
@@ -604,7 +509,7 @@ gst_vae_sample_query (GstBaseSrc * bsrc, GstQuery * query)
     gint fps_n = GST_VIDEO_INFO_FPS_N (&self->info);
     gint fps_d = GST_VIDEO_INFO_FPS_D (&self->info);
 
-    if (self->convert == NULL || fps_n <= 0)
+    if (self->tiles.convert == NULL || fps_n <= 0)
       return FALSE;
     /* A live source's frame is ready one frame duration after its start. */
     latency = gst_util_uint64_scale (GST_SECOND, fps_d, fps_n);
@@ -829,7 +734,7 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   gint stride, ret;
   guint8 *plane;
 
-  if (self->convert == NULL)
+  if (self->tiles.convert == NULL)
     goto not_negotiated;
   /* Framerate 0/1: a still picture. */
   if (fps_n == 0 && self->n_frames == 1)
@@ -848,8 +753,8 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   if (ret != VAE_OK)
     goto model_failed;
 
-  plane = GST_VIDEO_FRAME_PLANE_DATA (&self->tiles, 0);
-  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->tiles, 0);
+  plane = GST_VIDEO_FRAME_PLANE_DATA (&self->tiles.frame, 0);
+  stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->tiles.frame, 0);
   for (guint t = 0; t < tiles; t++) {
     const gfloat *x = self->xhat + (gsize) t * iw * ih;
     guint8 *dst = plane + (t / self->cols) * ih * stride + (t % self->cols) * iw;
@@ -862,7 +767,7 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
 
   if (!gst_video_frame_map (&out, &self->info, buf, GST_MAP_WRITE))
     goto map_failed;
-  gst_video_converter_frame (self->convert, &self->tiles, &out);
+  gst_video_converter_frame (self->tiles.convert, &self->tiles.frame, &out);
   gst_video_frame_unmap (&out);
 
   GST_BUFFER_PTS (buf) = self->running_time;

@@ -7,6 +7,7 @@
 #include <gst/video/video.h>
 
 #include "vae.h"
+#include "gstvaecommon.h"
 
 G_BEGIN_DECLS
 
@@ -51,11 +52,7 @@ struct _GstVaeSample {
 
   /* from set_caps() */
   GstVideoInfo info;
-  GstVideoInfo tile_info;       /* GRAY8, cols * img_w x rows * img_h */
-  GstVideoConverter *convert;
-  GstBuffer *tile_buf;
-  GstVideoFrame tiles;          /* tile_buf, mapped while tiles_mapped */
-  gboolean tiles_mapped;
+  GstVaeGrayFrame tiles;        /* cols * img_w x rows * img_h, to info */
 
   /* timing, in the streaming thread */
   gint64 n_frames;

@@ -6,6 +6,8 @@
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gstinterpolationcontrolsource.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -586,6 +588,75 @@ GST_START_TEST (test_strength)
 
 GST_END_TEST;
 
+/* strength (and noise-level) are controllable: a linear fade bound to
+ * strength sets it from each buffer's stream time before that buffer is
+ * denoised, down to 0, where the buffer passes untouched, and up again. */
+GST_START_TEST (test_strength_controlled)
+{
+  static const GstClockTime pts[] = { 0, GST_SECOND / 4, GST_SECOND / 2,
+    GST_SECOND, 3 * GST_SECOND / 2
+  };
+  static const gfloat expect[] = { 1.0f, 0.75f, 0.5f, 0.0f, 0.5f };
+  GstHarness *h = new_harness (tiny_model, 2);
+  GstHarness *half = new_harness (tiny_model, 2);
+  GstControlSource *cs = gst_interpolation_control_source_new ();
+  GObjectClass *klass = G_OBJECT_GET_CLASS (h->element);
+  GstVideoInfo info;
+
+  fail_unless (g_object_class_find_property (klass, "strength")->flags
+      & GST_PARAM_CONTROLLABLE);
+  fail_unless (g_object_class_find_property (klass, "noise-level")->flags
+      & GST_PARAM_CONTROLLABLE);
+  g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  fail_unless (gst_timed_value_control_source_set
+      (GST_TIMED_VALUE_CONTROL_SOURCE (cs), 0, 1.0));
+  fail_unless (gst_timed_value_control_source_set
+      (GST_TIMED_VALUE_CONTROL_SOURCE (cs), GST_SECOND, 0.0));
+  fail_unless (gst_timed_value_control_source_set
+      (GST_TIMED_VALUE_CONTROL_SOURCE (cs), 2 * GST_SECOND, 1.0));
+  fail_unless (gst_object_add_control_binding (GST_OBJECT (h->element),
+          gst_direct_control_binding_new_absolute (GST_OBJECT (h->element),
+              "strength", cs)));
+  g_object_set (half->element, "strength", 0.5f, NULL);
+  set_caps (h, &info, "I420", 64, 36);
+  set_caps (half, &info, "I420", 64, 36);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pts); i++) {
+    GstBuffer *in = make_buffer (&info, 5 + i), *out, *ref = NULL;
+    gfloat strength;
+
+    GST_BUFFER_PTS (in) = pts[i];
+    out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    fail_unless (out != NULL);
+    g_object_get (h->element, "strength", &strength, NULL);
+    fail_unless (fabsf (strength - expect[i]) < 1e-6f,
+        "strength %g at %" GST_TIME_FORMAT ", not %g", strength,
+        GST_TIME_ARGS (pts[i]), expect[i]);
+    if (expect[i] == 0.5f)      /* the fade's value served this buffer */
+      ref = gst_harness_push_and_pull (half, gst_buffer_ref (in));
+    else if (expect[i] == 0.0f)
+      ref = gst_buffer_ref (in);
+    if (ref != NULL) {
+      GstMapInfo a, b;
+      gst_buffer_map (ref, &a, GST_MAP_READ);
+      gst_buffer_map (out, &b, GST_MAP_READ);
+      fail_unless_equals_int (a.size, b.size);
+      fail_unless (memcmp (a.data, b.data, a.size) == 0,
+          "strength %g: not the expected bytes", expect[i]);
+      gst_buffer_unmap (ref, &a);
+      gst_buffer_unmap (out, &b);
+      gst_buffer_unref (ref);
+    }
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  gst_object_unref (cs);
+  gst_harness_teardown (half);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_noise_estimate)
 {
   VaeModel *m = load (tiny_model);
@@ -958,7 +1029,7 @@ GST_START_TEST (test_wrong_kind_model)
   fail_unless (m != NULL);
   fail_unless (vae_model_save (m, p, &err) == VAE_OK);
   vae_model_free (m);
-  expect_model_error (p, "not a denoising autoencoder");
+  expect_model_error (p, "a model of kind ae; vaedenoise needs dae");
 
   g_free (p);
 }
@@ -1056,6 +1127,7 @@ vaedenoise_suite (void)
   tcase_add_test (tc, test_resolution_change);
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_strength);
+  tcase_add_test (tc, test_strength_controlled);
   tcase_add_test (tc, test_noise_estimate);
   tcase_add_test (tc, test_property_stress);
   tcase_add_test (tc, test_model_swap);

@@ -12,6 +12,7 @@
 
 #include "vae.h"
 #include "gstvaemeta.h"
+#include "model_property.h"
 
 #define MODEL "mnist-vae.safetensors"
 #define W 28
@@ -595,6 +596,17 @@ GST_START_TEST (test_bad_models)
 
 GST_END_TEST;
 
+/* The model is read when the element starts: see model_property.h. */
+GST_START_TEST (test_model_ready_only)
+{
+  GstHarness *h = encode_harness ("", GRAY_CAPS);
+
+  check_model_ready_only (h, MODEL);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Properties changed from another thread while frames flow. */
 GST_START_TEST (test_property_stress)
 {
@@ -677,6 +689,7 @@ vaeencode_suite (void)
   tcase_add_test (tc, test_messages_interval);
   tcase_add_test (tc, test_anomaly);
   tcase_add_test (tc, test_bad_models);
+  tcase_add_test (tc, test_model_ready_only);
   tcase_add_test (tc, test_property_stress);
   return s;
 }

@@ -7,6 +7,7 @@
 #include <gst/video/video.h>
 
 #include "vae.h"
+#include "model_property.h"
 
 #define MODEL "mnist-vae.safetensors"
 #define MODEL_2D "mnist-vae2d.safetensors"
@@ -476,6 +477,17 @@ GST_START_TEST (test_bad_models)
 
 GST_END_TEST;
 
+/* The model is read when the element starts: see model_property.h. */
+GST_START_TEST (test_model_ready_only)
+{
+  GstHarness *h = sample_harness ("", SMALL_CAPS);
+
+  check_model_ready_only (h, MODEL);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_property_stress)
 {
   GstHarness *h = sample_harness ("mode=walk num-buffers=100", SMALL_CAPS);
@@ -548,6 +560,7 @@ vaesample_suite (void)
   tcase_add_test (tc, test_eos_after_num_buffers);
   tcase_add_test (tc, test_seek);
   tcase_add_test (tc, test_bad_models);
+  tcase_add_test (tc, test_model_ready_only);
   tcase_add_test (tc, test_property_stress);
   return s;
 }

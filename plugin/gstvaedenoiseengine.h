@@ -1,0 +1,56 @@
+/* vaedenoise's per-size state: one core denoiser per band, the patch store
+ * they share and, for NV12/NV21, the chroma split into planes.  Private to
+ * the element. */
+#ifndef GST_VAE_DENOISE_ENGINE_H
+#define GST_VAE_DENOISE_ENGINE_H
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gstvaedenoise.h"
+#include "vae.h"
+
+G_BEGIN_DECLS
+
+#define GST_VAE_MAX_BANDS 64
+
+/* Everything that depends on the negotiated size: one denoiser per band and,
+ * for NV12/NV21, the de-interleaved chroma. */
+typedef struct
+{
+  gint n;
+  VaeDenoiser *dn[GST_VAE_MAX_BANDS];
+  gint width, height;
+  GstVideoFormat format;
+  gint stride;
+  GstVaeDenoisePrecision precision;
+  guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
+  gint cw, ch;
+  gfloat *store;                /* denoised patches of the plane in flight */
+} GstVaeEngine;
+
+/* Whether model denoises at all with stride and precision (the core
+ * refuses some patch/stride combinations, and precisions the CPU or the
+ * model lack): what it computes in, for the log, or NULL with *msg set. */
+const gchar *gst_vae_engine_check (const VaeModel * model, gint stride,
+    GstVaeDenoisePrecision precision, gchar ** msg);
+
+/* n bands of info's size.  On failure returns NULL and sets *msg. */
+GstVaeEngine *gst_vae_engine_new (const VaeModel * model,
+    const GstVideoInfo * info, gint n, gint stride,
+    GstVaeDenoisePrecision precision, gchar ** msg);
+void gst_vae_engine_free (GstVaeEngine * e);
+
+/* Whether e (may be NULL) was made for these arguments. */
+gboolean gst_vae_engine_fits (const GstVaeEngine * e,
+    const GstVideoInfo * info, gint n, gint stride,
+    GstVaeDenoisePrecision precision);
+
+/* NV12/NV21: in's interleaved chroma into the U and V source planes, and
+ * the denoised U and V planes back into out's. */
+void gst_vae_engine_split_uv (const GstVaeEngine * e,
+    const GstVideoFrame * in);
+void gst_vae_engine_merge_uv (const GstVaeEngine * e, GstVideoFrame * out);
+
+G_END_DECLS
+#endif /* GST_VAE_DENOISE_ENGINE_H */
