@@ -148,10 +148,9 @@ GST_ELEMENT_REGISTER_DEFINE (vaedenoise, "vaedenoise", GST_RANK_NONE,
 
 /* A worker done with a frame watches for the next one this long before it
  * sleeps: where frames follow each other at once (a file, a queue ahead),
- * the wake-up of a sleeping thread on a virtual machine costs more than
- * that (320x240 on 2 threads: 0.97 against 1.03 ms a frame, medians of 21
- * interleaved runs on AMD Zen 4); a live 30 fps stream pays about 1% of a
- * core for it.  The bands also spin a while at their barriers (pool.c). */
+ * waking a sleeping thread on a virtual machine costs more than the spin;
+ * a live stream pays a small share of a core for it.  The bands also spin
+ * a while at their barriers (core/pool.c). */
 #define WORKER_SPIN_US 300
 
 /* Each plane in two phases: the bands share its tiles (a tile computes
