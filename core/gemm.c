@@ -20,47 +20,13 @@
  * narrow output layer's FMAs.  Each element of C is one chain of FMAs over
  * k in order, then C + α·acc, so its value depends neither on m, nor on
  * the rows computed beside it, nor on AVX2 against AVX-512. */
-#include "vae_private.h"
+#include "gemm_impl.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define GEMM_X86 1
-#include <cpuid.h>
-#include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
-/* The CPU's best kernel, or a lesser one that VAE_GEMM names (blas, avx2,
- * avx512): a diagnostic, so OpenBLAS and the kernels can be compared in
- * the same build. */
-VaeGemmIsa
-vae_gemm_best_isa (void)
-{
-  static gsize isa = 0;       /* 1 + the choice, once */
-  if (g_once_init_enter (&isa)) {
-    const char *env = getenv ("VAE_GEMM");
-    int best = VAE_GEMM_BLAS;
-#ifdef GEMM_X86
-    __builtin_cpu_init ();
-    if (__builtin_cpu_supports ("avx512f"))
-      best = VAE_GEMM_AVX512;
-    else if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
-      best = VAE_GEMM_AVX2;
-#endif
-    if (env != NULL && strcmp (env, "blas") == 0)
-      best = VAE_GEMM_BLAS;
-    else if (env != NULL && strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
-      best = VAE_GEMM_AVX2;
-    g_once_init_leave (&isa, (gsize) best + 1);
-  }
-  return (VaeGemmIsa) (isa - 1);
-}
 
 static int
 nr_of (VaeGemmIsa isa)
@@ -413,27 +379,8 @@ gemm_kernels (const KernelSet *ks, int m, const void *a, int lda,
  * hidden layer that feeds the next product, rounded to bf16 (RNE).  As in
  * the float kernels each element of C is one chain over k in order, so its
  * value does not depend on m or on the rows beside it. */
-int
-vae_gemm_bf16_available (void)
-{
-#ifdef GEMM_X86
-  static gsize ok = 0;        /* 1 + the answer, once */
-  if (g_once_init_enter (&ok)) {
-    __builtin_cpu_init ();
-    int yes = vae_gemm_best_isa () == VAE_GEMM_AVX512
-        && __builtin_cpu_supports ("avx512bf16")
-        && __builtin_cpu_supports ("avx512bw")
-        && __builtin_cpu_supports ("avx512vl");
-    g_once_init_leave (&ok, (gsize) yes + 1);
-  }
-  return (int) ok - 1;
-#else
-  return 0;
-#endif
-}
 
 #ifdef GEMM_X86
-static int amx_usable (void);
 static void amx_begin (void);
 static void amx_end (void);
 static const KernelSet set_amx_bf16;
@@ -446,26 +393,6 @@ static const KernelSet set_amx_bf16;
  * _kn with k padded to whole tile rows, vae_gemm_bf16_k); the denoiser's
  * bf16 path keeps vdpbf16ps, whose sums do not depend on the rows beside
  * them.  VAE_GEMM_BF16=avx512 keeps vdpbf16ps for training too. */
-int
-vae_gemm_bf16_amx (void)
-{
-#ifdef GEMM_X86
-  static gsize ok = 0;        /* 1 + the answer, once */
-  if (g_once_init_enter (&ok)) {
-    unsigned int a, b, c, d;
-    const char *env = getenv ("VAE_GEMM_BF16");
-    int yes = vae_gemm_bf16_available ()
-        && !(env != NULL && strcmp (env, "avx512") == 0)
-        && __get_cpuid_count (7, 0, &a, &b, &c, &d) && (d & (1u << 22))
-        && amx_usable ();
-    g_once_init_leave (&ok, (gsize) yes + 1);
-  }
-  return (int) ok - 1;
-#else
-  return 0;
-#endif
-}
-
 int
 vae_gemm_bf16_k (int k)
 {
@@ -1004,41 +931,6 @@ vae_sgemm_bias (int tb, int m, int n, int k, const float *a, int lda,
  * Where it also has AMX-INT8, tdpbusd runs blocks of 32 rows on the same
  * panels (below).  Integer sums are exact, so the AMX, VNNI and AVX2
  * kernels and the plain C loop give the same bits. */
-#ifdef GEMM_X86
-static int amx_usable (void);
-#endif
-
-VaeGemmIsa
-vae_gemm_i8_isa (void)
-{
-#ifdef GEMM_X86
-  static gsize isa = 0;       /* 1 + the answer, once */
-  if (g_once_init_enter (&isa)) {
-    VaeGemmIsa best = vae_gemm_best_isa ();
-    const char *env = getenv ("VAE_GEMM_I8");
-    __builtin_cpu_init ();
-    if (best == VAE_GEMM_AVX512 && !(__builtin_cpu_supports ("avx512vnni")
-            && __builtin_cpu_supports ("avx512bw")
-            && __builtin_cpu_supports ("avx512vl")))
-      best = VAE_GEMM_AVX2;
-    /* a diagnostic as VAE_GEMM is: the VNNI kernel on a CPU with AMX,
-     * the AVX2 int8 kernel beside AVX-512 float kernels (a CPU without
-     * VNNI), or the plain C loop */
-    env = env != NULL ? env : "";
-    if (strcmp (env, "c") == 0)
-      best = VAE_GEMM_BLAS;
-    else if (strcmp (env, "avx2") == 0 && best > VAE_GEMM_AVX2)
-      best = VAE_GEMM_AVX2;
-    else if (strcmp (env, "avx512") != 0 && best == VAE_GEMM_AVX512
-        && amx_usable ())
-      best = VAE_GEMM_AMX;
-    g_once_init_leave (&isa, (gsize) best + 1);
-  }
-  return (VaeGemmIsa) (isa - 1);
-#else
-  return VAE_GEMM_BLAS;
-#endif
-}
 
 size_t
 vae_gemm_packed_i8 (int n, int k)
@@ -1482,22 +1374,6 @@ amx_end (void)
   _tile_release ();
 }
 
-/* AMX on this CPU, and the kernel's leave to use it (Linux asks each
- * process to request the tiles' 8 KiB of state) */
-static int
-amx_usable (void)
-{
-#if defined(__linux__) && defined(SYS_arch_prctl)
-  unsigned int a, b, c, d;
-  if (!__get_cpuid_count (7, 0, &a, &b, &c, &d)
-      || !(d & (1u << 24)) || !(d & (1u << 25)))
-    return 0;
-  /* ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA */
-  return syscall (SYS_arch_prctl, 0x1023, 18) == 0;
-#else
-  return 0;
-#endif
-}
 #endif
 
 /* The same sums and epilogue in plain C, on the same panels. */
