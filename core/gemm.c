@@ -1,19 +1,17 @@
 /* Float GEMM: B packed once into panels, the FMA kernels, and the blocking
  * every kernel set (float, bf16, int8, AMX) runs under.
  *
- * C += α·A·Bᵀ for the patch denoiser's products, with B packed once: a
- * register-blocked FMA kernel (AVX-512 or AVX2), or cblas_sgemm where
- * neither is available (blas.c).
+ * C += α·A·Bᵀ for the patch denoiser's products: a register-blocked FMA
+ * kernel (AVX-512 or AVX2), or cblas_sgemm where neither is available
+ * (blas.c).
  *
  * Why not always OpenBLAS: it picks its kernels from the CPU model, and a
  * model it does not know gets its generic SSE3 ("Prescott") kernels.
- * Debian 12's OpenBLAS 0.3.21 does that on Emerald Rapids Xeons: 33 GFLOPS
- * on one core there, against an FMA ceiling of 95 (AVX2) and 175
- * (AVX-512).  The denoiser's products always have the same form (patches ×
- * patch × hidden, hidden × patch), so a kernel chosen from the CPU's
- * features, not its model, covers them; all other GEMMs stay with
- * OpenBLAS.  On that CPU the kernels reach 164–172 GFLOPS (AVX-512) and
- * 85–87 (AVX2) on one core for the default model's shapes.
+ * Debian 12's OpenBLAS 0.3.21 does that on Emerald Rapids Xeons, far below
+ * the FMA ceiling.  The denoiser's products always have the same form
+ * (patches × patch × hidden, hidden × patch), so a kernel chosen from the
+ * CPU's features, not its model, covers them; all other GEMMs stay with
+ * OpenBLAS.
  *
  * B is packed in panels of NR columns, [n/NR][k][NR], zero-padded past n.
  * The kernel keeps an MR × NR block of C in registers (AVX-512: 8 × 32 in

@@ -33,8 +33,7 @@ static const TileConfig amx_config __attribute__ ((aligned (64))) = { 1, 0,
 
 /* The codes of rows [0, rows) of an AMX block's sums in pairs; the pairs'
  * end returned.  bounded is a constant at each call: GCC does not take
- * the flag's test out of vae_gemm_amx_32's loop itself (5%
- * slower). */
+ * the flag's test out of vae_gemm_amx_32's loop itself. */
 __attribute__ ((target (VNNI_TARGET), always_inline)) static inline int
 amx_codes_rows (const EpiI8 *q, int32_t (*acc)[32], int rows, void *c_,
     int ldc, int bounded)

@@ -3,14 +3,14 @@
  *
  * The denoiser's products in bfloat16 where the CPU has AVX512_BF16:
  * vdpbf16ps multiplies pairs of bf16 and adds both products into a float
- * lane, twice the multiply-adds per instruction of vfmadd231ps (measured
- * 2.0× on AMD Zen 4).  A (patches, hidden activations) and B (weights) are
- * rounded to bf16, 8 significant bits; the sums stay in float.  B's panels
- * hold pairs along k: [n/32][k/2][32][2].  A's rows are bf16 with an even
- * lda, their element k (k odd) zero; C is written as float or, for a
- * hidden layer that feeds the next product, rounded to bf16 (RNE).  As in
- * the float kernels each element of C is one chain over k in order, so its
- * value does not depend on m or on the rows beside it.
+ * lane, twice the multiply-adds per instruction of vfmadd231ps.  A
+ * (patches, hidden activations) and B (weights) are rounded to bf16, 8
+ * significant bits; the sums stay in float.  B's panels hold pairs along
+ * k: [n/32][k/2][32][2].  A's rows are bf16 with an even lda, their
+ * element k (k odd) zero; C is written as float or, for a hidden layer
+ * that feeds the next product, rounded to bf16 (RNE).  As in the float
+ * kernels each element of C is one chain over k in order, so its value
+ * does not depend on m or on the rows beside it.
  *
  * Mixed-precision training (VAE_PRECISION_BF16 in VaeTrainOpts): each dense
  * layer's three products, y = x·Wᵀ, dW = dyᵀ·x and dx = dy·W, take their

@@ -7,13 +7,12 @@
  * of bytes and adds each pair into an int16 (exact: 2 · 255 · 64 < 2¹⁵),
  * vpmaddwd against ones adds those pairs into int32 lanes: four products
  * per lane in two instructions, and then vpaddd into the accumulator —
- * 32 multiply-adds in 3 instructions against vfmadd231ps's 8 in one
- * (measured 2.1× the multiply-adds per second on AMD Zen 3).  B's panels
- * hold quads along k: [n/16][k4/4][16][4] bytes, k4 = k rounded up to 4,
- * zero past n and k; A's rows need lda ≥ k4 readable bytes (what lies
- * past k is multiplied by zero).  The epilogue is v = acc · mult[j] + (C or
- * add[j]) in one fused multiply-add, then either C = v (float) or the code
- * clamp(round(v), 0, 255) (round to nearest even).
+ * 32 multiply-adds in 3 instructions against vfmadd231ps's 8 in one.
+ * B's panels hold quads along k: [n/16][k4/4][16][4] bytes, k4 = k
+ * rounded up to 4, zero past n and k; A's rows need lda ≥ k4 readable
+ * bytes (what lies past k is multiplied by zero).  The epilogue is v =
+ * acc · mult[j] + (C or add[j]) in one fused multiply-add, then either C =
+ * v (float) or the code clamp(round(v), 0, 255) (round to nearest even).
  *
  * Where the CPU has AVX512_VNNI, vpdpbusd does all three steps in one
  * instruction on 64 bytes: 64 multiply-adds into 16 int32 lanes, exact as
@@ -158,8 +157,7 @@ KERNEL_I8 (i8_2, 2)
 KERNEL_I8 (i8_1, 1)
 
 /* 4 rows: 8 accumulators, the two panel vectors, the ones, the broadcast
- * and two products fit the 16 ymm registers (6 rows spilled, measured
- * 85 against 118 G operations a second at k = 64) */
+ * and two products fit the 16 ymm registers (6 rows spill, and ran slower) */
 static const KernelSet set_i8 = { 16, { 4, 2, 1, 1 },
   { i8_4, i8_2, i8_1, i8_1 }, { NULL, NULL, NULL, NULL }, 1, 1, 0 };
 
@@ -225,10 +223,8 @@ static const KernelSet set_vnni = { 32, { 8, 4, 2, 1 },
 
 /* Blocks of 32 rows on AMX, the rest on VNNI; panels 16 KiB at a time, a
  * third of L1d, so that L1d also holds a block's A rows, sums and codes
- * while a pass runs (1024 × 64 by 64 × 448 into codes, the default model's
- * first layer: 47.1 -> 44.2 us median on AMX; 1024 × 448 by 448 × 64:
- * 20.6 -> 19.0; 10 to 16 KiB alike; the VNNI kernel gains nothing from
- * it). */
+ * while a pass runs (faster on the default model's layers, any size from
+ * 10 to 16 KiB alike; the VNNI kernel gains nothing from it). */
 static const KernelSet set_amx = { 32, { 32, 8, 4, 2, 1 },
   { vae_gemm_amx_32, vnni_8, vnni_4, vnni_2, vnni_1 }, { NULL }, 1, 1,
   16384 };
