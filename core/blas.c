@@ -17,17 +17,31 @@ relu_rows (float *c, int m, int n, int ldc)
     }
 }
 
+/* C = β·C + α·op(A)·op(B), or with bias: C = bias + α·op(A)·op(B); then
+ * max(·, 0) if relu; on OpenBLAS. */
+static void
+blas_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
+    int lda, const float *b, int ldb, float beta, const float *bias,
+    int relu, float *c, int ldc)
+{
+  if (bias) {
+    for (int i = 0; i < m; i++)
+      memcpy (c + (size_t) i * ldc, bias, (size_t) n * sizeof (float));
+    beta = 1.0f;
+  }
+  cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+      tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta,
+      c, ldc);
+  if (relu)
+    relu_rows (c, m, n, ldc);
+}
+
 void
 vae_gemm_run_blas (int m, const float *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, int ldc, int relu, const float *bias)
 {
-  if (bias)
-    for (int i = 0; i < m; i++)
-      memcpy (c + (size_t) i * ldc, bias, (size_t) pb->n * sizeof (float));
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, m, pb->n, pb->k,
-      alpha, a, lda, pb->b, pb->ldb, 1.0f, c, ldc);
-  if (relu)
-    relu_rows (c, m, pb->n, ldc);
+  blas_epi (0, 1, m, pb->n, pb->k, alpha, a, lda, pb->b, pb->ldb, 1.0f,
+      bias, relu, c, ldc);
 }
 
 /* OpenBLAS (pthreads build) exports this for its fork handler: it ends the
@@ -52,9 +66,27 @@ vae_blas_threads (int n)
 static GPrivate pack_buf = G_PRIVATE_INIT (free);
 static GPrivate pack_cap = G_PRIVATE_INIT (NULL);
 
-/* C = β·C + α·op(A)·op(B), or with bias: C = bias + α·op(A)·op(B); then
- * max(·, 0) if relu.  The bias rides in the kernels' epilogue, exactly as
- * a C holding it and β = 1 would (the same fused multiply-add). */
+/* The thread's buffer of at least need floats, or NULL when memory is out
+ * (OpenBLAS needs none). */
+static float *
+pack_buffer (size_t need)
+{
+  float *buf = g_private_get (&pack_buf);
+  size_t cap = GPOINTER_TO_SIZE (g_private_get (&pack_cap));
+  if (buf == NULL || cap < need) {
+    cap = need + need / 4;
+    buf = vae_aligned_alloc (cap * sizeof (float));
+    if (buf != NULL) {
+      g_private_replace (&pack_buf, buf);
+      g_private_set (&pack_cap, GSIZE_TO_POINTER (cap));
+    }
+  }
+  return buf;
+}
+
+/* blas_epi's product, on the kernels where they apply.  The bias rides in
+ * the kernels' epilogue, exactly as a C holding it and β = 1 would (the
+ * same fused multiply-add). */
 static void
 sgemm_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
     int lda, const float *b, int ldb, float beta, const float *bias,
@@ -63,36 +95,16 @@ sgemm_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
   VaeGemmIsa isa = vae_gemm_best_isa ();
   VaeGemmB pb;
   float *buf = NULL;
-  size_t need, cap;
 
   if (m < 1 || n < 1)
     return;
   /* fewer than 8 columns would leave most of the kernel's lanes idle */
   if (isa != VAE_GEMM_BLAS && k >= 1 && n >= 8 && (beta == 0.0f
-          || beta == 1.0f)) {
-    need = vae_gemm_packed_floats (n, k);
-    buf = g_private_get (&pack_buf);
-    cap = GPOINTER_TO_SIZE (g_private_get (&pack_cap));
-    if (buf == NULL || cap < need) {
-      cap = need + need / 4;
-      buf = vae_aligned_alloc (cap * sizeof (float));
-      if (buf != NULL) {      /* out of memory: OpenBLAS needs none here */
-        g_private_replace (&pack_buf, buf);
-        g_private_set (&pack_cap, GSIZE_TO_POINTER (cap));
-      }
-    }
-  }
+          || beta == 1.0f))
+    buf = pack_buffer (vae_gemm_packed_floats (n, k));
   if (buf == NULL) {
-    if (bias) {
-      for (int i = 0; i < m; i++)
-        memcpy (c + (size_t) i * ldc, bias, (size_t) n * sizeof (float));
-      beta = 1.0f;
-    }
-    cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-        tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta,
-        c, ldc);
-    if (relu)
-      relu_rows (c, m, n, ldc);
+    blas_epi (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, bias, relu, c,
+        ldc);
     return;
   }
   vae_gemm_pack_tb (&pb, buf, b, n, k, ldb, tb, isa);
