@@ -135,6 +135,22 @@ static const KernelSet set_bf16 = { 32, { 8, 4, 2, 1 },
 static const KernelSet set_amx_bf16 = { 32, { 32, 8, 4, 2, 1 },
   { vae_gemm_amx_bf16_32, bf16_8, bf16_4, bf16_2, bf16_1 }, { NULL }, 2, 4,
   0 };
+
+/* amx: float C of a product that may take the tiles (32 rows and more) */
+static void
+run_bf16 (int amx, int m, const uint16_t *a, int lda, const VaeGemmB *pb,
+    void *c, int ldc, const Epi *e)
+{
+  if (m < 1 || pb->n < 1)
+    return;
+  if (amx && pb->isa == VAE_GEMM_AMX && m >= 32) {
+    vae_gemm_amx_begin ();
+    vae_gemm_kernels (&set_amx_bf16, m, a, lda, pb, pb->h, c, ldc, e);
+    vae_gemm_amx_end ();
+    return;
+  }
+  vae_gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, c, ldc, e);
+}
 #endif
 
 void
@@ -145,16 +161,8 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 #ifdef GEMM_X86
   Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias,
     0, NULL, NULL, 0, 0.0f, 0, 0 };
-  if (m < 1 || pb->n < 1)
-    return;
-  if (pb->isa == VAE_GEMM_AMX && ch == NULL && m >= 32) {
-    vae_gemm_amx_begin ();
-    vae_gemm_kernels (&set_amx_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
-    vae_gemm_amx_end ();
-    return;
-  }
-  vae_gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, ch ? (void *) ch
-      : (void *) c, ldc, &e);
+  run_bf16 (ch == NULL, m, a, lda, pb, ch ? (void *) ch : (void *) c, ldc,
+      &e);
 #else
   (void) m; (void) a; (void) lda; (void) pb; (void) alpha; (void) c;
   (void) ch; (void) ldc; (void) relu; (void) bias;
@@ -393,15 +401,7 @@ vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
 #ifdef GEMM_X86
   Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f, 0,
     0 };
-  if (m < 1 || pb->n < 1)
-    return;
-  if (pb->isa == VAE_GEMM_AMX && !ta && m >= 32) {
-    vae_gemm_amx_begin ();
-    vae_gemm_kernels (&set_amx_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
-    vae_gemm_amx_end ();
-    return;
-  }
-  vae_gemm_kernels (&set_bf16, m, a, lda, pb, pb->h, c, ldc, &e);
+  run_bf16 (!ta, m, a, lda, pb, c, ldc, &e);
 #else
   (void) ta; (void) m; (void) a; (void) lda; (void) pb; (void) alpha;
   (void) c; (void) ldc; (void) accumulate;
