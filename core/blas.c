@@ -1,5 +1,7 @@
-/* cblas_sgemm's stand-in: vae_sgemm on the project's kernels, OpenBLAS
- * where they do not apply, and OpenBLAS's thread count. */
+/* cblas_sgemm's stand-in, OpenBLAS where the kernels do not apply.
+ *
+ * vae_sgemm and vae_sgemm_bias on the project's kernels, vae_gemm_run's
+ * OpenBLAS path, and OpenBLAS's thread count (vae_blas_threads). */
 #include "gemm_impl.h"
 
 #include <cblas.h>

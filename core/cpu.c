@@ -1,9 +1,9 @@
-/* The CPU's features and the VAE_GEMM* environment, read once: the kernels
- * each family of products (float, bf16, int8) runs on.
+/* CPU features and the VAE_GEMM* environment, read once: each ISA choice.
  *
- * The environment names a lesser kernel than the CPU's best, a diagnostic
- * that compares kernels in the same build: VAE_GEMM (blas, avx2) for the
- * float kernels, and with them bf16 and the int8 kernels' AVX-512;
+ * Each family of products (float, bf16, int8) takes the best kernels the
+ * CPU has.  The environment names a lesser one, a diagnostic that
+ * compares kernels in the same build: VAE_GEMM (blas, avx2) for the float
+ * kernels, and with them bf16 and the int8 kernels' AVX-512;
  * VAE_GEMM_BF16=avx512 keeps bf16 training on vdpbf16ps on a CPU with
  * AMX-BF16; VAE_GEMM_I8 (avx512: VNNI on a CPU with AMX; avx2: the AVX2
  * int8 kernel beside AVX-512 float kernels, as on a CPU without VNNI; c:

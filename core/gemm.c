@@ -1,5 +1,4 @@
-/* Float GEMM: B packed once into panels, the FMA kernels, and the blocking
- * every kernel set (float, bf16, int8, AMX) runs under.
+/* Float GEMM: B packed into panels, the AVX-512 and AVX2 FMA kernels.
  *
  * C += α·A·Bᵀ for the patch denoiser's products: a register-blocked FMA
  * kernel (AVX-512 or AVX2), or cblas_sgemm where neither is available

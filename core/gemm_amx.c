@@ -1,5 +1,6 @@
-/* AMX tile kernels: blocks of 32 rows × 32 columns of the int8 and bf16
- * products, and the tiles' configuration around them.
+/* AMX tile kernels: 32 × 32 blocks of the int8 and bf16 products.
+ *
+ * The tiles' configuration goes around them (vae_gemm_amx_begin, _end).
  *
  * int8 (Intel Sapphire Rapids and later): tdpbusd multiplies a tile of A,
  * 16 rows × 64 bytes, by a tile of B, 16 quads along k × 16 columns × 4

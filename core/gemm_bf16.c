@@ -1,5 +1,6 @@
-/* bfloat16 GEMM: the denoiser's bf16 products and the training products'
- * operands rounded to bf16, on vdpbf16ps (AMX tiles for training).
+/* bf16 GEMM: the denoiser's bf16 products and training's bf16 operands.
+ *
+ * vdpbf16ps, and AMX tiles for training where the CPU has them.
  *
  * The denoiser's products in bfloat16 where the CPU has AVX512_BF16:
  * vdpbf16ps multiplies pairs of bf16 and adds both products into a float

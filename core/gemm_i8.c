@@ -1,5 +1,6 @@
-/* int8 GEMM: 8-bit codes by 7-bit weights, summed exactly, on VNNI, AVX2
- * or plain C (AMX blocks of 32 rows from gemm_amx.c).
+/* int8 GEMM: 8-bit codes by 7-bit weights, exact, on VNNI, AVX2 or C.
+ *
+ * AMX takes blocks of 32 rows where the CPU has it (gemm_amx.c).
  *
  * The denoiser's int8 path (quant.c): A holds 8-bit unsigned codes (pixels,
  * activations), B 7-bit signed weights (|b| ≤ VAE_QUANT_WMAX), and every
