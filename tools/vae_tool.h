@@ -53,6 +53,29 @@ int sampler_open (Sampler *s, const VaeConfig *c, long lo, long hi);
 void sampler_batch (Sampler *s, long done, int b, float *x, float *lv);
 void sampler_close (Sampler *s);
 
+/* ------------------------------------------- train's options (train_args.c) */
+
+typedef struct {
+  const char *kind, *data, *val_data, *out, *log, *likelihood, *act,
+      *code_act, *noise, *enc, *dec, *init, *init_style, *precision;
+  int latent, patch, batch, residual, noise_input, binarize, threads, augment;
+  int loss_stride;
+  int bf16;                   /* --precision bf16 */
+  int conv_depth, conv_width, conv_kernel;
+  long steps, epochs, ckpt_every, val_every, kl_anneal, stop_after;
+  double lr, lr_final, wd, kl_beta, rho, sparse_beta, noise_min, noise_max,
+      obs_sigma, norm_mean, norm_scale, val_fraction, zoom_max, zoom_prob,
+      u8_fraction, adam_eps;
+  guint64 seed;
+  const char *meta[32];       /* "KEY=VALUE" from --meta */
+  const char *whiten;         /* "zca" */
+  double whiten_eps;
+  int n_meta;
+} TrainArgs;
+
+int train_args_parse (TrainArgs *a, int argc, char **argv);
+int train_config (const TrainArgs *a, VaeConfig *c);
+
 /* ------------------------------------- denoiser options (denoise_args.c) */
 
 typedef struct {
