@@ -115,19 +115,84 @@ denoise_u8 (VaeDenoiser *d, const float *in, float *out, int w, int h,
   return rc;
 }
 
+/* eval-denoise's sums over the images. */
+typedef struct {
+  double sum_in, sum_out, sum_ssim;   /* PSNR noisy, denoised; SSIM */
+  double secs, pixels;                /* denoising time and pixels */
+} EvalSums;
+
+/* Noises image i of s as the protocol says, denoises it and prints its
+ * row; 0, else said. */
+static int
+eval_image (const VaeModel *m, const DenoiseArgs *a, const VaeDenoiseOpts *o,
+    const VaeImageSet *s, int i, EvalSums *sum)
+{
+  VaeImage *im = &s->images[i];
+  size_t n = (size_t) im->w * im->h;
+  float *clean = malloc (n * sizeof (float));
+  float *noisy = malloc (n * sizeof (float));
+  float *out = malloc (n * sizeof (float));
+  VaeError err;
+  VaeDenoiser *d = new_denoiser (m, im->w, im->h, o, a->ensemble, &err);
+  VaeRng r;
+  double pin, pout, ss;
+  float level;
+  gint64 t0;
+  if (d == NULL) {
+    fail ("eval-denoise: %s", err.msg);
+    free (clean); free (noisy); free (out);
+    return 1;
+  }
+  if (i == 0)
+    printf ("# arithmetic: %s\n", precision_text (vae_denoiser_precision
+            (d)));
+  /* seeded per image, so any subset reproduces */
+  vae_rng_seed (&r, a->seed * 1000003u + (guint64) i);
+  for (size_t k = 0; k < n; k++) {
+    clean[k] = im->pixels[k] / 255.0f;
+    float v = im->pixels[k] + (float) a->sigma * vae_rng_normal (&r);
+    if (a->clip)
+      v = fminf (fmaxf (roundf (v), 0.0f), 255.0f);
+    noisy[k] = v / 255.0f;
+  }
+  level = (float) (a->level >= 0 ? a->level : a->sigma);
+  t0 = g_get_monotonic_time ();
+  /* the pipeline protocol: 8-bit planes, as the element gets them */
+  if (a->clip && a->ensemble == 1)
+    denoise_u8 (d, noisy, out, im->w, im->h, level);
+  else
+    denoise_float (d, noisy, out, im->w, im->h, level, a->ensemble);
+  sum->secs += (g_get_monotonic_time () - t0) / 1e6;
+  sum->pixels += (double) n;
+  if (a->clip)
+    for (size_t k = 0; k < n; k++)
+      out[k] = fminf (fmaxf (roundf (out[k] * 255.0f), 0.0f), 255.0f) / 255.0f;
+  pin = vae_psnr_f32 (noisy, clean, n, 1.0f);
+  pout = vae_psnr_f32 (out, clean, n, 1.0f);
+  ss = vae_ssim_f32 (out, clean, im->w, im->h, 1.0f);
+  sum->sum_in += pin;
+  sum->sum_out += pout;
+  sum->sum_ssim += ss;
+  printf ("%-16s %8.2f %8.2f %8.4f\n", g_path_get_basename (s->names[i]), pin,
+      pout, ss);
+  vae_denoiser_free (d);
+  free (clean);
+  free (noisy);
+  free (out);
+  return 0;
+}
+
 int
 cmd_eval_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1,
-    VAE_PRECISION_AUTO };
+  DenoiseArgs a = denoise_args_default ();
   const char *set = NULL;
   VaeError err;
   VaeModel *m;
   VaeImageSet s;
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
-  double sum_in = 0, sum_out = 0, sum_ssim = 0;
-  gint64 t0;
-  double secs = 0, pixels = 0;
+  VaeDenoiseOpts o;
+  EvalSums sum = { 0, 0, 0, 0, 0 };
+  int rc = 0;
 
   for (int i = 0; i < argc; i++) {
     int r = parse_denoise_opt (&a, &i, argc, argv);
@@ -151,71 +216,19 @@ cmd_eval_denoise (int argc, char **argv)
     vae_model_free (m);
     return fail ("eval-denoise: %s", err.msg);
   }
-  o.stride = a.stride;
+  o = denoise_opts_from_args (&a);
   o.batch = a.batch;
-  o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
-  o.precision = a.precision;
   printf ("# %s on %s, sigma %.1f, %s protocol\n", a.model, set, a.sigma,
       a.clip ? "pipeline (8-bit, clipped)" : "paper (float, unclipped)");
   printf ("%-16s %8s %8s %8s\n", "image", "noisy", "denoised", "SSIM");
-  for (int i = 0; i < s.n; i++) {
-    VaeImage *im = &s.images[i];
-    size_t n = (size_t) im->w * im->h;
-    float *clean = malloc (n * sizeof (float));
-    float *noisy = malloc (n * sizeof (float));
-    float *out = malloc (n * sizeof (float));
-    VaeDenoiser *d = new_denoiser (m, im->w, im->h, &o, a.ensemble, &err);
-    VaeRng r;
-    double pin, pout, ss;
-    float level;
-    if (d == NULL) {
-      fail ("eval-denoise: %s", err.msg);
-      free (clean); free (noisy); free (out);
-      vae_image_set_clear (&s);
-      vae_model_free (m);
-      return 1;
-    }
-    if (i == 0)
-      printf ("# arithmetic: %s\n", precision_text (vae_denoiser_precision
-              (d)));
-    /* seeded per image, so any subset reproduces */
-    vae_rng_seed (&r, a.seed * 1000003u + (guint64) i);
-    for (size_t k = 0; k < n; k++) {
-      clean[k] = im->pixels[k] / 255.0f;
-      float v = im->pixels[k] + (float) a.sigma * vae_rng_normal (&r);
-      if (a.clip)
-        v = fminf (fmaxf (roundf (v), 0.0f), 255.0f);
-      noisy[k] = v / 255.0f;
-    }
-    level = (float) (a.level >= 0 ? a.level : a.sigma);
-    t0 = g_get_monotonic_time ();
-    /* the pipeline protocol: 8-bit planes, as the element gets them */
-    if (a.clip && a.ensemble == 1)
-      denoise_u8 (d, noisy, out, im->w, im->h, level);
-    else
-      denoise_float (d, noisy, out, im->w, im->h, level, a.ensemble);
-    secs += (g_get_monotonic_time () - t0) / 1e6;
-    pixels += (double) n;
-    if (a.clip)
-      for (size_t k = 0; k < n; k++)
-        out[k] = fminf (fmaxf (roundf (out[k] * 255.0f), 0.0f), 255.0f) / 255.0f;
-    pin = vae_psnr_f32 (noisy, clean, n, 1.0f);
-    pout = vae_psnr_f32 (out, clean, n, 1.0f);
-    ss = vae_ssim_f32 (out, clean, im->w, im->h, 1.0f);
-    sum_in += pin;
-    sum_out += pout;
-    sum_ssim += ss;
-    printf ("%-16s %8.2f %8.2f %8.4f\n", g_path_get_basename (s.names[i]), pin,
-        pout, ss);
-    vae_denoiser_free (d);
-    free (clean);
-    free (noisy);
-    free (out);
+  for (int i = 0; i < s.n && rc == 0; i++)
+    rc = eval_image (m, &a, &o, &s, i, &sum);
+  if (rc == 0) {
+    printf ("%-16s %8.2f %8.2f %8.4f\n", "MEAN", sum.sum_in / s.n,
+        sum.sum_out / s.n, sum.sum_ssim / s.n);
+    printf ("# %.2f Mpixel/s\n", sum.pixels / sum.secs / 1e6);
   }
-  printf ("%-16s %8.2f %8.2f %8.4f\n", "MEAN", sum_in / s.n, sum_out / s.n,
-      sum_ssim / s.n);
-  printf ("# %.2f Mpixel/s\n", pixels / secs / 1e6);
   vae_image_set_clear (&s);
   vae_model_free (m);
-  return 0;
+  return rc;
 }

@@ -9,15 +9,14 @@
 int
 cmd_denoise (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1,
-    VAE_PRECISION_AUTO };
+  DenoiseArgs a = denoise_args_default ();
   const char *files[2] = { NULL, NULL };
   int nf = 0;
   VaeError err;
   VaeModel *m;
   VaeImage im;
   VaeDenoiser *d;
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiseOpts o;
   uint8_t *out;
   float sigma;
   for (int i = 0; i < argc; i++) {
@@ -41,9 +40,7 @@ cmd_denoise (int argc, char **argv)
     vae_model_free (m);
     return fail ("%s", err.msg);
   }
-  o.stride = a.stride;
-  o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
-  o.precision = a.precision;
+  o = denoise_opts_from_args (&a);
   d = new_denoiser (m, im.w, im.h, &o, a.ensemble, &err);
   if (d == NULL) {
     vae_image_clear (&im);
@@ -146,15 +143,14 @@ cmd_psnr (int argc, char **argv)
 int
 cmd_compare (int argc, char **argv)
 {
-  DenoiseArgs a = { NULL, 0, 1, 2048, 1, 25.0, -1.0, 1, 1, 1,
-    VAE_PRECISION_AUTO };
+  DenoiseArgs a = denoise_args_default ();
   const char *in = NULL, *out = NULL;
   int cx = 0, cy = 0, cw = 0, ch = 0;
   VaeError err;
   VaeModel *m;
   VaeImage im;
   VaeDenoiser *d;
-  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiseOpts o;
   VaeRng r;
   uint8_t *noisy, *den, *strip;
   for (int i = 0; i < argc; i++) {
@@ -177,9 +173,7 @@ cmd_compare (int argc, char **argv)
     vae_model_free (m);
     return fail ("%s", err.msg);
   }
-  o.stride = a.stride;
-  o.window = a.window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
-  o.precision = a.precision;
+  o = denoise_opts_from_args (&a);
   d = vae_denoiser_new (m, im.w, im.h, &o, &err);
   if (d == NULL) {
     vae_image_clear (&im);

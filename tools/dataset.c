@@ -41,6 +41,67 @@ dir_sha256 (const VaeImageSet *s, char *out)
   g_checksum_free (c);
 }
 
+/* mnist:, idx: and frey: files: rows of 8-bit pixels, scaled to [0, 1]. */
+static int
+dataset_load_rows (const char *type, const char *path, Dataset *d,
+    VaeError *err)
+{
+  VaeImages im;
+  int rc = strcmp (type, "frey") == 0 ? vae_images_load_frey (path, &im, err)
+      : vae_images_load_idx (path, &im, err);
+  if (rc != VAE_OK)
+    return rc;
+  d->n = im.n;
+  d->w = im.w;
+  d->h = im.h;
+  d->dim = im.w * im.h;
+  d->x = malloc ((size_t) d->n * d->dim * sizeof (float));
+  if (d->x == NULL) {
+    vae_images_clear (&im);
+    return VAE_ERR_NOMEM;
+  }
+  for (size_t i = 0; i < (size_t) d->n * d->dim; i++)
+    d->x[i] = im.pixels[i] / 255.0f;
+  vae_images_clear (&im);
+  file_sha256 (path, d->sha);
+  return VAE_OK;
+}
+
+/* synthetic[:N]: rank-4 data in 32 dimensions, squashed into (0, 1);
+ * count is N, or NULL for 4096. */
+static int
+dataset_synthetic (const char *count, Dataset *d)
+{
+  VaeRng r;
+  float basis[4][32];
+  d->n = count ? atoi (count) : 4096;
+  if (d->n < 16 || d->n > 1000000)
+    return VAE_ERR_ARG;
+  d->w = 32;
+  d->h = 1;
+  d->dim = 32;
+  vae_rng_seed (&r, 12345);
+  for (int k = 0; k < 4; k++)
+    for (int j = 0; j < 32; j++)
+      basis[k][j] = vae_rng_normal (&r) * 0.25f;
+  d->x = malloc ((size_t) d->n * 32 * sizeof (float));
+  if (d->x == NULL)
+    return VAE_ERR_NOMEM;
+  for (int i = 0; i < d->n; i++) {
+    float c[4];
+    for (int k = 0; k < 4; k++)
+      c[k] = vae_rng_normal (&r);
+    for (int j = 0; j < 32; j++) {
+      float v = 0.5f;
+      for (int k = 0; k < 4; k++)
+        v += c[k] * basis[k][j];
+      d->x[(size_t) i * 32 + j] = 1.0f / (1.0f + expf (-4.0f * (v - 0.5f)));
+    }
+  }
+  g_strlcpy (d->sha, "synthetic", sizeof d->sha);
+  return VAE_OK;
+}
+
 /* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | synthetic[:N] */
 int
 dataset_load (const char *spec, Dataset *d, VaeError *err)
@@ -48,7 +109,6 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
   const char *colon = strchr (spec, ':');
   char type[32];
   const char *path;
-  VaeImages im;
   int rc;
 
   memset (d, 0, sizeof *d);
@@ -65,26 +125,8 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
   }
   g_snprintf (d->desc, sizeof d->desc, "%s", spec);
   if (strcmp (type, "mnist") == 0 || strcmp (type, "idx") == 0
-      || strcmp (type, "frey") == 0) {
-    rc = strcmp (type, "frey") == 0 ? vae_images_load_frey (path, &im, err)
-        : vae_images_load_idx (path, &im, err);
-    if (rc != VAE_OK)
-      return rc;
-    d->n = im.n;
-    d->w = im.w;
-    d->h = im.h;
-    d->dim = im.w * im.h;
-    d->x = malloc ((size_t) d->n * d->dim * sizeof (float));
-    if (d->x == NULL) {
-      vae_images_clear (&im);
-      return VAE_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < (size_t) d->n * d->dim; i++)
-      d->x[i] = im.pixels[i] / 255.0f;
-    vae_images_clear (&im);
-    file_sha256 (path, d->sha);
-    return VAE_OK;
-  }
+      || strcmp (type, "frey") == 0)
+    return dataset_load_rows (type, path, d, err);
   if (strcmp (type, "images") == 0) {
     rc = vae_image_set_load_dir (path, &d->images, err);
     if (rc != VAE_OK)
@@ -94,44 +136,14 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
     dir_sha256 (&d->images, d->sha);
     return VAE_OK;
   }
-  if (strcmp (type, "synthetic") == 0) {
-    /* Rank-4 data in 32 dimensions, squashed into (0, 1). */
-    VaeRng r;
-    float basis[4][32];
-    d->n = colon ? atoi (path) : 4096;
-    if (d->n < 16 || d->n > 1000000)
-      return VAE_ERR_ARG;
-    d->w = 32;
-    d->h = 1;
-    d->dim = 32;
-    vae_rng_seed (&r, 12345);
-    for (int k = 0; k < 4; k++)
-      for (int j = 0; j < 32; j++)
-        basis[k][j] = vae_rng_normal (&r) * 0.25f;
-    d->x = malloc ((size_t) d->n * 32 * sizeof (float));
-    if (d->x == NULL)
-      return VAE_ERR_NOMEM;
-    for (int i = 0; i < d->n; i++) {
-      float c[4];
-      for (int k = 0; k < 4; k++)
-        c[k] = vae_rng_normal (&r);
-      for (int j = 0; j < 32; j++) {
-        float v = 0.5f;
-        for (int k = 0; k < 4; k++)
-          v += c[k] * basis[k][j];
-        d->x[(size_t) i * 32 + j] = 1.0f / (1.0f + expf (-4.0f * (v - 0.5f)));
-      }
-    }
-    g_strlcpy (d->sha, "synthetic", sizeof d->sha);
-    return VAE_OK;
-  }
+  if (strcmp (type, "synthetic") == 0)
+    return dataset_synthetic (colon ? path : NULL, d);
   err->status = VAE_ERR_ARG;
   g_snprintf (err->msg, sizeof err->msg,
       "unknown data spec \"%s\" (mnist:PATH, idx:PATH, frey:PATH, images:DIR, synthetic[:N])",
       spec);
   return VAE_ERR_ARG;
 }
-
 
 /* Fills a batch: rows from a shuffled order, or random patches. */
 void

@@ -5,6 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+DenoiseArgs
+denoise_args_default (void)
+{
+  DenoiseArgs a = { NULL, 0, 1, 2048, 0, 25.0, -1.0, 1, 1, 1,
+    VAE_PRECISION_AUTO };
+  return a;
+}
+
+/* Takes argv[*i] (and its value) when it is a denoiser option: 1, with *i
+ * on its value; 0 when it is not one; -1 when its value is missing or
+ * bad. */
 int
 parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
 {
@@ -43,7 +54,18 @@ parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv)
   return 1;
 }
 
-/* Denoises a float image [0,1] (h rows of w) into out. */
+/* The denoiser's options as given (stride, window, precision), the others
+ * at their defaults. */
+VaeDenoiseOpts
+denoise_opts_from_args (const DenoiseArgs *a)
+{
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  o.stride = a->stride;
+  o.window = a->window ? VAE_WINDOW_GAUSS : VAE_WINDOW_FLAT;
+  o.precision = a->precision;
+  return o;
+}
+
 /* A denoiser for w × h planes, or for both orientations when the
  * self-ensemble will transpose them. */
 VaeDenoiser *
@@ -55,6 +77,8 @@ new_denoiser (const VaeModel *m, int w, int h, const VaeDenoiseOpts *o,
       : vae_denoiser_new (m, w, h, o, err);
 }
 
+/* Denoises a float image [0,1] (h rows of w) into out, the self-ensemble's
+ * eight orientations when ensemble is 8. */
 int
 denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
     float level, int ensemble)

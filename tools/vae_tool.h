@@ -88,7 +88,9 @@ typedef struct {
   VaePrecision precision;     /* [auto] */
 } DenoiseArgs;
 
+DenoiseArgs denoise_args_default (void);
 int parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv);
+VaeDenoiseOpts denoise_opts_from_args (const DenoiseArgs *a);
 VaeDenoiser *new_denoiser (const VaeModel *m, int w, int h,
     const VaeDenoiseOpts *o, int ensemble, VaeError *err);
 int denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,
