@@ -81,29 +81,13 @@ train_usage (void)
 static void
 train_args_default (TrainArgs *a)
 {
-  memset (a, 0, sizeof *a);
-  a->kind = "ae";
-  a->act = "relu";
-  a->latent = 16;
-  a->patch = 8;
-  a->conv_width = 32;
-  a->conv_kernel = 3;
-  a->batch = 128;
-  a->threads = 1;
-  a->lr = 1e-3;
-  a->lr_final = -1;
-  a->kl_beta = 1.0;
-  a->rho = 0.05;
-  a->sparse_beta = 3.0;
-  a->obs_sigma = 0.1;
-  a->norm_mean = 0.0;
-  a->norm_scale = 1.0;
-  a->val_fraction = 0.05;
-  a->seed = 1;
-  a->ckpt_every = 1000;
-  a->val_every = 0;
-  a->whiten_eps = 1e-4;
-  a->adam_eps = 1e-8;
+  *a = (TrainArgs) {
+    .kind = "ae", .act = "relu", .latent = 16, .patch = 8, .conv_width = 32,
+    .conv_kernel = 3, .batch = 128, .threads = 1, .lr = 1e-3, .lr_final = -1,
+    .kl_beta = 1.0, .rho = 0.05, .sparse_beta = 3.0, .obs_sigma = 0.1,
+    .norm_mean = 0.0, .norm_scale = 1.0, .val_fraction = 0.05, .seed = 1,
+    .ckpt_every = 1000, .val_every = 0, .whiten_eps = 1e-4, .adam_eps = 1e-8
+  };
 }
 
 /* Reads the options into a: -1 when all were read, else the exit status
