@@ -89,6 +89,8 @@ uint64_t vae_rng_u64 (VaeRng *r);
 float vae_rng_uniform (VaeRng *r);     /* [0, 1) */
 float vae_rng_normal (VaeRng *r);      /* N(0, 1) */
 uint32_t vae_rng_below (VaeRng *r, uint32_t n); /* [0, n) */
+/* Φ⁻¹(p), the standard normal quantile; ±INFINITY at p ≤ 0 and p ≥ 1. */
+double vae_normal_quantile (double p);
 
 /* ---------------------------------------------------------------- noise */
 

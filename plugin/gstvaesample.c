@@ -586,50 +586,6 @@ draw_normal (VaeRng * r, gfloat * z, gint n)
     z[i] = vae_rng_normal (r);
 }
 
-/* Inverse of the standard normal CDF: Acklam's rational approximation
- * (relative error 1.2e-9) refined by one Halley step. */
-static double
-normal_quantile (double p)
-{
-  static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
-    -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
-    2.506628277459239e+00
-  };
-  static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
-    -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01
-  };
-  static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
-    -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
-    2.938163982698783e+00
-  };
-  static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
-    2.445134137142996e+00, 3.754408661907416e+00
-  };
-  const double p_low = 0.02425;
-  double q, r, x, e, u;
-
-  if (p <= 0.0)
-    return -INFINITY;
-  if (p >= 1.0)
-    return INFINITY;
-  if (p < p_low || p > 1.0 - p_low) {
-    q = sqrt (-2.0 * log (p < p_low ? p : 1.0 - p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-        / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
-    if (p > 1.0 - p_low)
-      x = -x;
-  } else {
-    q = p - 0.5;
-    r = q * q;
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
-        * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r
-        + 1.0);
-  }
-  e = 0.5 * erfc (-x / M_SQRT2) - p;
-  u = e * sqrt (2.0 * M_PI) * exp (x * x / 2.0);
-  return x - u / (1.0 + x * u / 2.0);
-}
-
 /* Spherical interpolation (Shoemake); nearly parallel ends fall back to a
  * straight line. */
 static void
@@ -673,8 +629,8 @@ gst_vae_sample_latents (GstVaeSample * self, guint64 seed, guint64 n,
           for (guint col = 0; col < self->cols; col++) {
             gfloat *z = self->z + (row * self->cols + col) * 2;
             /* z₁ grows to the right, z₂ upwards, like a plot's axes. */
-            z[0] = normal_quantile ((col + 0.5) / self->cols);
-            z[1] = normal_quantile (1.0 - (row + 0.5) / self->rows);
+            z[0] = vae_normal_quantile ((col + 0.5) / self->cols);
+            z[1] = vae_normal_quantile (1.0 - (row + 0.5) / self->rows);
           }
         }
         break;
