@@ -46,10 +46,11 @@ cmd_eval (int argc, char **argv)
     return fail ("eval: %s: %s", data, d.n == 0 ? "needs fixed-size samples" : err.msg);
   }
   if (d.dim != vae_model_config (m)->n_in) {
+    int dim = d.dim, n_in = vae_model_config (m)->n_in;
     vae_model_free (m);
     dataset_clear (&d);
-    return fail ("eval: samples have %d values, the model takes %d", d.dim,
-        vae_model_config (m)->n_in);
+    return fail ("eval: samples have %d values, the model takes %d", dim,
+        n_in);
   }
   if (limit > 0 && limit < d.n)
     d.n = limit;

@@ -70,13 +70,17 @@ dataset_load_rows (const char *type, const char *path, Dataset *d,
 /* synthetic[:N]: rank-4 data in 32 dimensions, squashed into (0, 1);
  * count is N, or NULL for 4096. */
 static int
-dataset_synthetic (const char *count, Dataset *d)
+dataset_synthetic (const char *count, Dataset *d, VaeError *err)
 {
   VaeRng r;
   float basis[4][32];
   d->n = count ? atoi (count) : 4096;
-  if (d->n < 16 || d->n > 1000000)
+  if (d->n < 16 || d->n > 1000000) {
+    err->status = VAE_ERR_ARG;
+    g_snprintf (err->msg, sizeof err->msg,
+        "synthetic:%s: the count must be 16 to 1000000", count);
     return VAE_ERR_ARG;
+  }
   d->w = 32;
   d->h = 1;
   d->dim = 32;
@@ -137,7 +141,7 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
     return VAE_OK;
   }
   if (strcmp (type, "synthetic") == 0)
-    return dataset_synthetic (colon ? path : NULL, d);
+    return dataset_synthetic (colon ? path : NULL, d, err);
   err->status = VAE_ERR_ARG;
   g_snprintf (err->msg, sizeof err->msg,
       "unknown data spec \"%s\" (mnist:PATH, idx:PATH, frey:PATH, images:DIR, synthetic[:N])",

@@ -7,6 +7,7 @@
 set -u
 
 VAE=${1:?usage: test_cli.sh PATH/TO/vae}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vae-cli-XXXXXX")
 PIDS=()
 cleanup () {
@@ -132,6 +133,10 @@ expect_error "meta on the config" "is the file's own" "$VAE" meta "$M" config={}
 expect_error "meta on a missing file" "none.safetensors" "$VAE" meta "$TMP/none.safetensors" a=b
 expect_error "train --meta without =" "--meta wants KEY=VALUE" \
   "$VAE" train --data synthetic --out "$TMP/x.safetensors" --meta novalue
+expect_error "synthetic data of 3 samples" "the count must be 16 to 1000000" \
+  "$VAE" train --kind ae --data synthetic:3 --out "$TMP/x.safetensors"
+expect_error "eval on data of the wrong size" "samples have 32 values, the model takes 784" \
+  "$VAE" eval --model "$ROOT/models/mnist-vae.safetensors" --data synthetic:64
 
 # ------------------------------------------------------------ quantize
 if "$VAE" quantize "$TMP/dae.safetensors" --data synthetic:512 --samples 2048 \
