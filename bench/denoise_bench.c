@@ -5,7 +5,7 @@
  * a barrier, then each thread's band of rows blended
  * (vae_denoiser_blend_u8).  It then replays
  * the same GEMM sequence alone (same shapes, same batch sizes, same bands)
- * on the kernel the denoiser uses (core/gemm.c: AVX-512, AVX2 or OpenBLAS),
+ * on the kernel the denoiser uses (core/cpu.c picks it: AVX-512, AVX2 or OpenBLAS),
  * and again with the bias and ReLU fused as the denoiser runs them.
  * frame − dense = patch gather, overlap-add and output; dense − gemm = bias
  * and activation; and it times the second phase alone (oadd:

@@ -139,7 +139,7 @@ vae_dense_backward_set (float *dx, float *dw, float *db, float *dy,
 
 /* ------------------------------------------------ bf16 training products
  *
- * The same three products in bf16 (gemm.c): y = b + x·Wᵀ with x rounded
+ * The same three products in bf16 (gemm_bf16.c): y = b + x·Wᵀ with x rounded
  * by rows and W packed n × k; dW = dyᵀ·x with x packed k × n and dyᵀ by
  * rows (AMX) or dy in pairs of rows (the transposed kernel); dx = dy·W
  * with dy rounded by rows and W packed k × n; k padded to whole AMX tile

@@ -1,4 +1,5 @@
-/* The int8 path (core/quant.c, the int8 kernels of core/gemm.c, the int8
+/* The int8 path (core/quant.c, the int8 kernels of core/gemm_i8.c and
+ * core/gemm_amx.c, the int8
  * denoiser): the GEMM against exact integer sums computed here from the
  * unpacked weights, bit for bit, on edge shapes, on whichever kernel this
  * run gets (VAE_GEMM=blas: the plain C loop); GPTQ's weights against
