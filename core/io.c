@@ -118,18 +118,18 @@ tensor_at (const VaeModel *m, int l, int kind, size_t *n, size_t *es,
   }
 }
 
-int
-vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
-    VaeError *err)
+/* The header's JSON text: the metadata and, for each tensor, its dtype,
+ * shape and offsets into a data area of *dsize bytes. */
+static char *
+header_json (const VaeModel *m, size_t *dsize)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *g;
   JsonNode *root;
   char *cfg = config_to_json (&m->cfg);
   char *hdr;
-  size_t hlen, padded, dsize = 0, off = 0;
-  uint8_t *buf;
 
+  *dsize = 0;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "__metadata__");
   json_builder_begin_object (b);
@@ -166,11 +166,11 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
       json_builder_end_array (b);
       json_builder_set_member_name (b, "data_offsets");
       json_builder_begin_array (b);
-      json_builder_add_int_value (b, (gint64) dsize);
-      json_builder_add_int_value (b, (gint64) (dsize + n * es));
+      json_builder_add_int_value (b, (gint64) *dsize);
+      json_builder_add_int_value (b, (gint64) (*dsize + n * es));
       json_builder_end_array (b);
       json_builder_end_object (b);
-      dsize += n * es;
+      *dsize += n * es;
     }
   }
   json_builder_end_object (b);
@@ -182,6 +182,44 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
   g_object_unref (g);
   g_object_unref (b);
   g_free (cfg);
+  return hdr;
+}
+
+/* The tensors in header order into the data area at out. */
+static void
+write_tensors (const VaeModel *m, uint8_t *out)
+{
+  size_t off = 0;
+  for (int l = 0; l < m->n_layers; l++) {
+    for (int t = 0; t < T_KINDS; t++) {
+      size_t n, es;
+      int rows, cols;
+      const void *src = tensor_at (m, l, t, &n, &es, &rows, &cols);
+      if (src == NULL)
+        continue;
+      if (es == 1) {
+        memcpy (out + off, src, n);
+        off += n;
+        continue;
+      }
+      for (size_t i = 0; i < n; i++) {
+        guint32 u;
+        memcpy (&u, (const float *) src + i, 4);
+        u = GUINT32_TO_LE (u);
+        memcpy (out + off, &u, 4);
+        off += 4;
+      }
+    }
+  }
+}
+
+int
+vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
+    VaeError *err)
+{
+  size_t hlen, padded, dsize;
+  char *hdr = header_json (m, &dsize);
+  uint8_t *buf;
 
   hlen = strlen (hdr);
   padded = (hlen + VAE_FILE_ALIGN - 1) / VAE_FILE_ALIGN * VAE_FILE_ALIGN;
@@ -196,28 +234,7 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
   memcpy (buf + 8, hdr, hlen);
   memset (buf + 8 + hlen, ' ', padded - hlen);
   g_free (hdr);
-  off = 8 + padded;
-  for (int l = 0; l < m->n_layers; l++) {
-    for (int t = 0; t < T_KINDS; t++) {
-      size_t n, es;
-      int rows, cols;
-      const void *src = tensor_at (m, l, t, &n, &es, &rows, &cols);
-      if (src == NULL)
-        continue;
-      if (es == 1) {
-        memcpy (buf + off, src, n);
-        off += n;
-        continue;
-      }
-      for (size_t i = 0; i < n; i++) {
-        guint32 u;
-        memcpy (&u, (const float *) src + i, 4);
-        u = GUINT32_TO_LE (u);
-        memcpy (buf + off, &u, 4);
-        off += 4;
-      }
-    }
-  }
+  write_tensors (m, buf + 8 + padded);
   *data = buf;
   return VAE_OK;
 }
