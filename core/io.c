@@ -2,15 +2,18 @@
 #include "vae_private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define VAE_FILE_MAX_BYTES ((size_t) 1 << 30)
+/* The most weight bytes an architecture read from memory may ask for. */
+#define VAE_FILE_MAX_WEIGHTS ((size_t) 1 << 30)
 
 /* ---------------------------------------------------------------- save */
 
@@ -595,10 +598,10 @@ check_weight_bytes (const VaeConfig *cfg, size_t data_size, VaeError *err)
       return vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
     need += w;
   }
-  if (need > VAE_FILE_MAX_BYTES)
+  if (need > VAE_FILE_MAX_WEIGHTS)
     return vae_set_error (err, VAE_ERR_DIMS,
         "architecture needs %zu bytes of weights, more than the %zu limit",
-        need, VAE_FILE_MAX_BYTES);
+        need, VAE_FILE_MAX_WEIGHTS);
   if (need > data_size)
     return vae_set_error (err, VAE_ERR_TRUNCATED,
         "file truncated: the architecture needs %zu bytes of weights, "
@@ -848,24 +851,95 @@ fail:
   return NULL;
 }
 
+/* Reads the model file at path into *contents (free()): a regular file of
+ * at most VAE_FILE_MAX_SIZE bytes, so that a device such as /dev/zero is
+ * not read forever.  The checks are made on the open descriptor, so the
+ * path cannot change between them and the read; it is opened
+ * non-blocking, so that opening a FIFO returns at once.  The messages for
+ * failed opens and reads are GLib's, as g_file_get_contents gave them. */
+static int
+read_model_file (const char *path, uint8_t **contents, size_t *len,
+    VaeError *err)
+{
+  char *name = g_filename_display_name (path);
+  struct stat st;
+  uint8_t *buf = NULL;
+  size_t size, got = 0;
+  int fd, flags, rc = VAE_OK;
+
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    /* a socket cannot be opened at all */
+    if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+      rc = vae_set_error (err, VAE_ERR_IO, "'%s' is not a regular file",
+          name);
+    else
+      rc = vae_set_error (err, VAE_ERR_IO, "Failed to open file “%s”: %s",
+          name, g_strerror (e));
+    goto out;
+  }
+  if (fstat (fd, &st) != 0) {
+    rc = vae_set_error (err, VAE_ERR_IO, "cannot stat '%s': %s", name,
+        g_strerror (errno));
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    rc = vae_set_error (err, VAE_ERR_IO, "'%s' is not a regular file", name);
+    goto out;
+  }
+  if ((uintmax_t) st.st_size > VAE_FILE_MAX_SIZE) {
+    rc = vae_set_error (err, VAE_ERR_IO, "'%s' is %ju MiB, over the %zu MiB "
+        "limit for a model file", name, ((uintmax_t) st.st_size
+            + (1u << 20) - 1) >> 20, VAE_FILE_MAX_SIZE >> 20);
+    goto out;
+  }
+  size = (size_t) st.st_size;
+  buf = malloc (size > 0 ? size : 1);
+  if (buf == NULL) {
+    rc = vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if ((flags = fcntl (fd, F_GETFL)) >= 0)     /* blocking reads again */
+    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+  while (got < size) {
+    ssize_t r = read (fd, buf + got, size - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      rc = vae_set_error (err, VAE_ERR_IO, "Failed to read from file "
+          "“%s”: %s", name, g_strerror (errno));
+      goto out;
+    }
+    if (r == 0)
+      break;                  /* shrunk since fstat: load what is there */
+    got += (size_t) r;
+  }
+  *contents = buf;
+  *len = got;
+  buf = NULL;
+out:
+  free (buf);
+  if (fd >= 0)
+    close (fd);
+  g_free (name);
+  return rc;
+}
+
 VaeModel *
 vae_model_load (const char *path, VaeError *err)
 {
-  gchar *contents = NULL;
-  gsize len = 0;
-  GError *gerr = NULL;
+  uint8_t *contents = NULL;
+  size_t len = 0;
   VaeModel *m;
 
   if (path == NULL) {
     vae_set_error (err, VAE_ERR_ARG, "no model path");
     return NULL;
   }
-  if (!g_file_get_contents (path, &contents, &len, &gerr)) {
-    vae_set_error (err, VAE_ERR_IO, "%s", gerr->message);
-    g_error_free (gerr);
+  if (read_model_file (path, &contents, &len, err) != VAE_OK)
     return NULL;
-  }
   m = vae_model_load_from_memory (contents, len, err);
-  g_free (contents);
+  free (contents);
   return m;
 }

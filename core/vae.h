@@ -400,9 +400,14 @@ float vae_gaussian_kl (const float *mu, const float *logvar, int k);
 #define VAE_FILE_FORMAT "gst-vae/1"
 #define VAE_FILE_MAX_HEADER (1u << 20)
 #define VAE_FILE_ALIGN 8
+/* The largest file vae_model_load reads, far above any model's size. */
+#define VAE_FILE_MAX_SIZE ((size_t) 256 << 20)
 
-int vae_model_save (const VaeModel *m, const char *path, VaeError *err);
 /* Atomic: writes path.tmp, fsyncs, renames. */
+int vae_model_save (const VaeModel *m, const char *path, VaeError *err);
+/* path must name a regular file of at most VAE_FILE_MAX_SIZE bytes: a
+ * device, FIFO, folder or socket, or a larger file, is refused at once
+ * (VAE_ERR_IO, with a message naming the file). */
 VaeModel *vae_model_load (const char *path, VaeError *err);
 VaeModel *vae_model_load_from_memory (const void *data, size_t size,
     VaeError *err);
