@@ -530,50 +530,7 @@ float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
 /* Number of multiply-adds per denoised frame, for GFLOPS figures. */
 double vae_denoiser_flops (const VaeDenoiser *d, int w, int h);
 
-/* ------------------------------------------------------------------ data */
-
-typedef struct {
-  int n, w, h;
-  uint8_t *pixels;            /* (n, h, w) */
-} VaeImages;
-
-/* MNIST-style IDX3 file, gzip or not. */
-int vae_images_load_idx (const char *path, VaeImages *out, VaeError *err);
-/* Frey Face .mat (uint8 560 × N at offset 184). */
-int vae_images_load_frey (const char *path, VaeImages *out, VaeError *err);
-void vae_images_clear (VaeImages *im);
-
-/* An 8-bit grayscale image of any size. */
-typedef struct {
-  int w, h;
-  uint8_t *pixels;            /* (h, w) */
-} VaeImage;
-
-/* PNG (libpng, converted to 8-bit gray) or binary PGM. */
-int vae_image_load (const char *path, VaeImage *out, VaeError *err);
-int vae_image_save_png (const char *path, const uint8_t *pixels, int w,
-    int h, int stride, VaeError *err);
-void vae_image_clear (VaeImage *im);
-
-/* Sorted list of the PNG/PGM files in a folder, loaded. */
-typedef struct {
-  int n;
-  VaeImage *images;
-  char **names;
-} VaeImageSet;
-
-int vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err);
-void vae_image_set_clear (VaeImageSet *s);
-
-/* Random pw × ph patch, with a random flip/rotation when augment, as floats
- * in [0, 1]. */
-void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
-    int augment, VaeRng *rng, float *out);
-/* The same from the image enlarged zoom (≥ 1) times, bilinearly: content
- * as smooth per pixel as high-resolution video.  zoom = 1 is the plain
- * patch, drawing the same random numbers. */
-void vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
-    int augment, float zoom, VaeRng *rng, float *out);
+/* ------------------------------------------------------------ whitening */
 
 /* ZCA whitening: from n samples of dim values, their mean and W = U (Λ +
  * eps)^(−1/2) Uᵀ (and its inverse), so that W (x − mean) has nearly unit
@@ -587,12 +544,6 @@ void vae_zca_apply (const float *mean, const float *w, int dim, float *x,
  * linear output), so it takes and returns raw data. */
 int vae_model_fold_whitening (VaeModel *m, const float *mean, const float *w,
     const float *w_inv, VaeError *err);
-
-double vae_psnr_u8 (const uint8_t *a, int a_stride, const uint8_t *b,
-    int b_stride, int w, int h);
-double vae_psnr_f32 (const float *a, const float *b, size_t n, float peak);
-double vae_ssim_f32 (const float *a, const float *b, int w, int h,
-    float peak);
 
 #ifdef __cplusplus
 }
