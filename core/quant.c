@@ -3,11 +3,11 @@
  * The int8 path (denoise.c, gemm.c) multiplies 8-bit codes of each layer's
  * input (the pixels themselves for layer 0, then the hidden activations)
  * by 7-bit signed weights and sums exactly in int32.  Rounding each weight
- * to its nearest code on its own costs up to 0.06 dB on held-out Train400
- * patches (σ = 5…50).  Here each row is quantised column by column, and the
- * rounding error of every column is spread over the columns not yet
- * quantised so as to keep the row's output on the calibration data, the
- * optimal-brain-quantisation update of GPTQ (Frantar et al., 2022):
+ * to its nearest code on its own loses quality on held-out patches.  Here
+ * each row is quantised column by column, and the rounding error of every
+ * column is spread over the columns not yet quantised so as to keep the
+ * row's output on the calibration data, the optimal-brain-quantisation
+ * update of GPTQ (Frantar et al., 2022):
  *
  *   H = E[u uᵀ] over the calibration inputs u (with a constant 1 last:
  *   the bias, kept in float, absorbs the error's mean), U the upper

@@ -19,18 +19,25 @@
  * read-only during inference: several threads may share one model, each with
  * its own workspace.
  *
- * Example: denoise an 8-bit plane.
+ * Example: denoise an 8-bit plane (src to dst, width × height, stride
+ * bytes a row) with a model shipped in models/, at noise level σ = 25 in
+ * 8-bit units.
  *
  *   VaeError err;
- *   VaeModel *m = vae_model_load ("models/dn-s.safetensors", &err);
- *   if (!m) { fprintf (stderr, "%s\n", err.msg); return 1; }
- *   VaeDenoiseOpts o = vae_denoise_opts_default ();   // the model's stride
- *   float sigma = 25.0f;                              // noise level, 8-bit units
- *   VaeDenoiser *d = vae_denoiser_new (m, width, height, &o, &err);
- *   vae_denoiser_run_u8 (d, src, src_stride, dst, dst_stride, width, height,
- *                        0, height, sigma);
+ *   VaeModel *m = vae_model_load ("models/denoise-s.safetensors", &err);
+ *   VaeDenoiseOpts o = vae_denoise_opts_default ();  // the model's stride
+ *   VaeDenoiser *d = m ? vae_denoiser_new (m, width, height, &o, &err)
+ *       : NULL;
+ *   if (d == NULL) {
+ *     fprintf (stderr, "%s\n", err.msg);
+ *     vae_model_free (m);
+ *     return 1;
+ *   }
+ *   int rc = vae_denoiser_run_u8 (d, src, stride, dst, stride, width,
+ *       height, 0, height, 25.0f);     // rows 0 to height: the whole plane
  *   vae_denoiser_free (d);
  *   vae_model_free (m);
+ *   return rc == VAE_OK ? 0 : 1;
  *
  * Errors: functions return VAE_OK (0) or a negative VaeStatus and, when given
  * a VaeError, fill it with the status and a precise message.  The core never
@@ -356,9 +363,8 @@ int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
 /* OpenBLAS's threads for the BLAS calls this process makes outside the
  * project's own kernels (training's narrow products, the fallback without
  * AVX2).  n = 1 also ends OpenBLAS's idle worker threads: they spin on a
- * core for about 0.1 s after the library loads and after each threaded
- * call, which cost a 2-thread vaedenoise at 320×240 a third of its speed
- * over its first 120 frames (measured on AMD Zen 4).  OpenBLAS starts them
+ * core for a while after the library loads and after each threaded call,
+ * taking it from the caller's own threads.  OpenBLAS starts them
  * again when a call asks for more threads.  The thread count is the
  * process's: call it where no other thread is inside an OpenBLAS call. */
 void vae_blas_threads (int n);
@@ -381,9 +387,8 @@ int vae_train_pool_threads (const VaeTrainPool *p);
 /* Mixed-precision training from the next step on: every dense layer's
  * products (y = x·Wᵀ, dW, dx) take their operands rounded to bfloat16 and
  * sum in float; weights, Adam's moments, activations and gradients stay
- * float.  About twice the multiply-adds a second of float; needs a CPU
- * with AVX512_BF16 (vae_bf16_supported) and a dense model, else an
- * error and the pool trains in float as before. */
+ * float.  Needs a CPU with AVX512_BF16 (vae_bf16_supported) and a dense
+ * model, else an error and the pool trains in float as before. */
 int vae_train_pool_use_bf16 (VaeTrainPool *p, VaeError *err);
 int vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
     const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
@@ -430,12 +435,11 @@ typedef enum {
  * hidden activations); else fp32.  Float planes: bf16 where it applies,
  * else fp32.  bf16 rounds the network's inputs, weights and hidden
  * activations to 8 significant bits and sums in float: twice the
- * multiply-adds per instruction; on BSD68 at σ=25 it scores within 0.01 dB
- * of fp32 (models/eval).  INT8 multiplies the 8-bit pixels and 8-bit
- * activation codes by 7-bit weights, summed exactly in int32, with the
- * same results on every CPU: vpdpbusd on AVX512_VNNI (1.7× bf16's frame
- * rate, measured on AMD Zen 4), vpmaddubsw on AVX2 (2.1× the multiply-adds
- * a second of fp32, AMD Zen 3), plain C elsewhere; it applies to 8-bit
+ * multiply-adds per instruction, at a quality close to fp32's
+ * (models/eval).  INT8 multiplies the 8-bit pixels and 8-bit activation
+ * codes by 7-bit weights, summed exactly in int32, with the same results
+ * on every CPU: vpdpbusd on AVX512_VNNI, vpmaddubsw on AVX2, plain C
+ * elsewhere (speeds in bench/RESULTS.md); it applies to 8-bit
  * planes (vae_denoiser_run_u8), float planes are computed in fp32 (bf16
  * under AUTO where it applies).  FP32 is float throughout. */
 typedef enum {
