@@ -27,13 +27,26 @@ add_int_array (JsonBuilder *b, const char *key, const int *v, int n)
   json_builder_end_array (b);
 }
 
+/* The builder's document as compact JSON text (g_free); frees b. */
+static char *
+builder_to_text (JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  JsonGenerator *g = json_generator_new ();
+  char *s;
+
+  json_generator_set_root (g, root);
+  s = json_generator_to_data (g, NULL);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+  return s;
+}
+
 static char *
 config_to_json (const VaeConfig *c)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g;
-  JsonNode *root;
-  char *s;
 
   json_builder_begin_object (b);
 #define S(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
@@ -67,14 +80,7 @@ config_to_json (const VaeConfig *c)
 #undef I
 #undef D
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  g = json_generator_new ();
-  json_generator_set_root (g, root);
-  s = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
-  return s;
+  return builder_to_text (b);
 }
 
 /* A file's tensors: each layer's float weights and bias, and, for
@@ -127,10 +133,7 @@ static char *
 header_json (const VaeModel *m, size_t *dsize)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g;
-  JsonNode *root;
   char *cfg = config_to_json (&m->cfg);
-  char *hdr;
 
   *dsize = 0;
   json_builder_begin_object (b);
@@ -177,15 +180,8 @@ header_json (const VaeModel *m, size_t *dsize)
     }
   }
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  g = json_generator_new ();
-  json_generator_set_root (g, root);
-  hdr = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
   g_free (cfg);
-  return hdr;
+  return builder_to_text (b);
 }
 
 /* The tensors in header order into the data area at out. */
