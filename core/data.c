@@ -1,4 +1,5 @@
 /* Training and evaluation data: IDX (gzip or not), Frey Face, PNG/PGM. */
+#include "vae_data.h"
 #include "vae_private.h"
 
 #include <math.h>

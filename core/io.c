@@ -1,78 +1,23 @@
-/* Model files in the safetensors layout, parsed with json-glib. */
+/* Model files in the safetensors layout, parsed with json-glib (the
+ * configuration in their metadata: config_json.c). */
 #include "vae_private.h"
+#include "config_json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define VAE_FILE_MAX_BYTES ((size_t) 1 << 30)
+/* The most weight bytes an architecture read from memory may ask for. */
+#define VAE_FILE_MAX_WEIGHTS ((size_t) 1 << 30)
 
 /* ---------------------------------------------------------------- save */
-
-static void
-add_int_array (JsonBuilder *b, const char *key, const int *v, int n)
-{
-  json_builder_set_member_name (b, key);
-  json_builder_begin_array (b);
-  for (int i = 0; i < n; i++)
-    json_builder_add_int_value (b, v[i]);
-  json_builder_end_array (b);
-}
-
-static char *
-config_to_json (const VaeConfig *c)
-{
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g;
-  JsonNode *root;
-  char *s;
-
-  json_builder_begin_object (b);
-#define S(k, v) json_builder_set_member_name (b, k); json_builder_add_string_value (b, v)
-#define I(k, v) json_builder_set_member_name (b, k); json_builder_add_int_value (b, v)
-#define D(k, v) json_builder_set_member_name (b, k); json_builder_add_double_value (b, v)
-  S ("kind", vae_kind_name (c->kind));
-  S ("likelihood", c->likelihood == VAE_LIK_BERNOULLI ? "bernoulli" : "gaussian");
-  I ("img_w", c->img_w);
-  I ("img_h", c->img_h);
-  add_int_array (b, "enc", c->enc, c->n_enc);
-  I ("latent", c->n_latent);
-  add_int_array (b, "dec", c->dec, c->n_dec);
-  S ("act", vae_act_name (c->act));
-  S ("code_act", vae_act_name (c->code_act));
-  D ("obs_sigma", c->obs_sigma);
-  D ("sparse_rho", c->sparse_rho);
-  D ("sparse_beta", c->sparse_beta);
-  S ("noise", vae_noise_name (c->noise));
-  D ("noise_min", c->noise_min);
-  D ("noise_max", c->noise_max);
-  I ("residual", c->residual);
-  I ("noise_input", c->noise_input);
-  D ("norm_mean", c->norm_mean);
-  D ("norm_scale", c->norm_scale);
-  if (c->conv_depth > 0) {    /* absent from dense models' files */
-    I ("conv_depth", c->conv_depth);
-    I ("conv_width", c->conv_width);
-    I ("conv_kernel", c->conv_kernel);
-  }
-#undef S
-#undef I
-#undef D
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  g = json_generator_new ();
-  json_generator_set_root (g, root);
-  s = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
-  return s;
-}
 
 /* A file's tensors: each layer's float weights and bias, and, for
  * quantised models (quant.c), its int8 weights, their row scales, the
@@ -118,18 +63,16 @@ tensor_at (const VaeModel *m, int l, int kind, size_t *n, size_t *es,
   }
 }
 
-int
-vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
-    VaeError *err)
+/* The header's JSON text: the metadata and, for each tensor, its dtype,
+ * shape and offsets into a data area of *dsize bytes. */
+static char *
+header_json (const VaeModel *m, size_t *dsize)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g;
   JsonNode *root;
-  char *cfg = config_to_json (&m->cfg);
-  char *hdr;
-  size_t hlen, padded, dsize = 0, off = 0;
-  uint8_t *buf;
+  char *cfg = vae_config_to_json (&m->cfg), *hdr;
 
+  *dsize = 0;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "__metadata__");
   json_builder_begin_object (b);
@@ -166,22 +109,57 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
       json_builder_end_array (b);
       json_builder_set_member_name (b, "data_offsets");
       json_builder_begin_array (b);
-      json_builder_add_int_value (b, (gint64) dsize);
-      json_builder_add_int_value (b, (gint64) (dsize + n * es));
+      json_builder_add_int_value (b, (gint64) *dsize);
+      json_builder_add_int_value (b, (gint64) (*dsize + n * es));
       json_builder_end_array (b);
       json_builder_end_object (b);
-      dsize += n * es;
+      *dsize += n * es;
     }
   }
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  g = json_generator_new ();
-  json_generator_set_root (g, root);
-  hdr = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
   g_free (cfg);
+  root = json_builder_get_root (b);
+  hdr = json_to_string (root, FALSE);
+  json_node_unref (root);
+  g_object_unref (b);
+  return hdr;
+}
+
+/* The tensors in header order into the data area at out. */
+static void
+write_tensors (const VaeModel *m, uint8_t *out)
+{
+  size_t off = 0;
+  for (int l = 0; l < m->n_layers; l++) {
+    for (int t = 0; t < T_KINDS; t++) {
+      size_t n, es;
+      int rows, cols;
+      const void *src = tensor_at (m, l, t, &n, &es, &rows, &cols);
+      if (src == NULL)
+        continue;
+      if (es == 1) {
+        memcpy (out + off, src, n);
+        off += n;
+        continue;
+      }
+      for (size_t i = 0; i < n; i++) {
+        guint32 u;
+        memcpy (&u, (const float *) src + i, 4);
+        u = GUINT32_TO_LE (u);
+        memcpy (out + off, &u, 4);
+        off += 4;
+      }
+    }
+  }
+}
+
+int
+vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
+    VaeError *err)
+{
+  size_t hlen, padded, dsize;
+  char *hdr = header_json (m, &dsize);
+  uint8_t *buf;
 
   hlen = strlen (hdr);
   padded = (hlen + VAE_FILE_ALIGN - 1) / VAE_FILE_ALIGN * VAE_FILE_ALIGN;
@@ -196,28 +174,7 @@ vae_model_save_to_memory (const VaeModel *m, void **data, size_t *size,
   memcpy (buf + 8, hdr, hlen);
   memset (buf + 8 + hlen, ' ', padded - hlen);
   g_free (hdr);
-  off = 8 + padded;
-  for (int l = 0; l < m->n_layers; l++) {
-    for (int t = 0; t < T_KINDS; t++) {
-      size_t n, es;
-      int rows, cols;
-      const void *src = tensor_at (m, l, t, &n, &es, &rows, &cols);
-      if (src == NULL)
-        continue;
-      if (es == 1) {
-        memcpy (buf + off, src, n);
-        off += n;
-        continue;
-      }
-      for (size_t i = 0; i < n; i++) {
-        guint32 u;
-        memcpy (&u, (const float *) src + i, 4);
-        u = GUINT32_TO_LE (u);
-        memcpy (buf + off, &u, 4);
-        off += 4;
-      }
-    }
-  }
+  write_tensors (m, buf + 8 + padded);
   *data = buf;
   return VAE_OK;
 }
@@ -260,168 +217,6 @@ out:
 }
 
 /* ---------------------------------------------------------------- load */
-
-static int
-get_int (JsonObject *o, const char *key, long lo, long hi, int *out,
-    VaeError *err)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  gint64 v;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
-      || json_node_get_value_type (n) != G_TYPE_INT64)
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" missing or not an integer", key);
-  v = json_node_get_int (n);
-  if (v < lo || v > hi)
-    return vae_set_error (err, VAE_ERR_DIMS,
-        "config field \"%s\" = %" G_GINT64_FORMAT " outside %ld..%ld", key, v,
-        lo, hi);
-  *out = (int) v;
-  return VAE_OK;
-}
-
-static int
-get_float (JsonObject *o, const char *key, float *out, VaeError *err)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  GType t;
-  double v;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" missing or not a number", key);
-  t = json_node_get_value_type (n);
-  if (t == G_TYPE_DOUBLE)
-    v = json_node_get_double (n);
-  else if (t == G_TYPE_INT64)
-    v = (double) json_node_get_int (n);
-  else
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" is not a number", key);
-  if (!isfinite (v) || fabs (v) > 1e30)
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" is not a finite number", key);
-  *out = (float) v;
-  return VAE_OK;
-}
-
-static int
-get_enum (JsonObject *o, const char *key, int (*from_name) (const char *),
-    int *out, VaeError *err)
-{
-  JsonNode *n = json_object_get_member (o, key);
-  int v;
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" missing or not a string", key);
-  v = from_name (json_node_get_string (n));
-  if (v < 0)
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" has unknown value \"%s\"", key,
-        json_node_get_string (n));
-  *out = v;
-  return VAE_OK;
-}
-
-static int
-lik_from_name (const char *s)
-{
-  return strcmp (s, "gaussian") == 0 ? VAE_LIK_GAUSSIAN
-      : strcmp (s, "bernoulli") == 0 ? VAE_LIK_BERNOULLI : -1;
-}
-
-static int
-get_int_array (JsonObject *o, const char *key, int *v, int *n, VaeError *err)
-{
-  JsonNode *node = json_object_get_member (o, key);
-  JsonArray *a;
-  guint len;
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "config field \"%s\" missing or not an array", key);
-  a = json_node_get_array (node);
-  len = json_array_get_length (a);
-  if (len > VAE_MAX_HIDDEN)
-    return vae_set_error (err, VAE_ERR_DIMS,
-        "config field \"%s\" has %u layers, at most %d allowed", key, len,
-        VAE_MAX_HIDDEN);
-  for (guint i = 0; i < len; i++) {
-    JsonNode *e = json_array_get_element (a, i);
-    gint64 x;
-    if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_INT64)
-      return vae_set_error (err, VAE_ERR_CONFIG,
-          "config field \"%s\"[%u] is not an integer", key, i);
-    x = json_node_get_int (e);
-    if (x < 1 || x > VAE_MAX_DIM)
-      return vae_set_error (err, VAE_ERR_DIMS,
-          "config field \"%s\"[%u] = %" G_GINT64_FORMAT " outside 1..%d", key,
-          i, x, VAE_MAX_DIM);
-    v[i] = (int) x;
-  }
-  *n = (int) len;
-  return VAE_OK;
-}
-
-static int
-parse_config (const char *text, VaeConfig *c, VaeError *err)
-{
-  JsonParser *p = json_parser_new ();
-  JsonNode *root;
-  JsonObject *o;
-  int rc, v;
-
-  *c = vae_config_default ();
-  if (!json_parser_load_from_data (p, text, -1, NULL)
-      || (root = json_parser_get_root (p)) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_object_unref (p);
-    return vae_set_error (err, VAE_ERR_CONFIG,
-        "metadata \"config\" is not a JSON object");
-  }
-  o = json_node_get_object (root);
-#define TRY(x) if ((rc = (x)) != VAE_OK) goto out
-  TRY (get_enum (o, "kind", vae_kind_from_name, &v, err));
-  c->kind = v;
-  TRY (get_enum (o, "likelihood", lik_from_name, &v, err));
-  c->likelihood = v;
-  TRY (get_int (o, "img_w", 1, 4096, &c->img_w, err));
-  TRY (get_int (o, "img_h", 1, 4096, &c->img_h, err));
-  TRY (get_int_array (o, "enc", c->enc, &c->n_enc, err));
-  TRY (get_int (o, "latent", 1, VAE_MAX_DIM, &c->n_latent, err));
-  TRY (get_int_array (o, "dec", c->dec, &c->n_dec, err));
-  TRY (get_enum (o, "act", vae_act_from_name, &v, err));
-  c->act = v;
-  TRY (get_enum (o, "code_act", vae_act_from_name, &v, err));
-  c->code_act = v;
-  TRY (get_float (o, "obs_sigma", &c->obs_sigma, err));
-  TRY (get_float (o, "sparse_rho", &c->sparse_rho, err));
-  TRY (get_float (o, "sparse_beta", &c->sparse_beta, err));
-  TRY (get_enum (o, "noise", vae_noise_from_name, &v, err));
-  c->noise = v;
-  TRY (get_float (o, "noise_min", &c->noise_min, err));
-  TRY (get_float (o, "noise_max", &c->noise_max, err));
-  TRY (get_int (o, "residual", 0, 1, &c->residual, err));
-  TRY (get_int (o, "noise_input", 0, 1, &c->noise_input, err));
-  TRY (get_float (o, "norm_mean", &c->norm_mean, err));
-  TRY (get_float (o, "norm_scale", &c->norm_scale, err));
-  if (json_object_has_member (o, "conv_depth")) {
-    TRY (get_int (o, "conv_depth", 1, VAE_MAX_CONV_DEPTH, &c->conv_depth, err));
-    TRY (get_int (o, "conv_width", 1, VAE_MAX_CONV_WIDTH, &c->conv_width, err));
-    TRY (get_int (o, "conv_kernel", 1, VAE_MAX_CONV_KERNEL, &c->conv_kernel,
-            err));
-  }
-#undef TRY
-  if ((long) c->img_w * c->img_h > VAE_MAX_DIM) {
-    rc = vae_set_error (err, VAE_ERR_DIMS, "input %dx%d exceeds %d values",
-        c->img_w, c->img_h, VAE_MAX_DIM);
-    goto out;
-  }
-  c->n_in = c->img_w * c->img_h;
-  rc = vae_config_validate (c, err);
-out:
-  g_object_unref (p);
-  return rc;
-}
 
 typedef struct {
   size_t begin, end;
@@ -486,328 +281,440 @@ quant_store (VaeQuant *q, int kind, int l, size_t i, const uint8_t *src,
   return VAE_OK;
 }
 
-VaeModel *
-vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
+/* What the loader keeps while it reads a file's tensors. */
+typedef struct {
+  const uint8_t *data;        /* the data area, after the header */
+  size_t data_size;
+  Span spans[T_KINDS * VAE_MAX_LAYERS];
+  int n_spans;
+  int seen[T_KINDS * VAE_MAX_LAYERS];   /* by T_KINDS * layer + kind */
+  int quant;                  /* the file has quant.* tensors */
+} TensorTable;
+
+/* The 8-byte header length, checked against the file's size. */
+static int
+read_header_length (const uint8_t *bytes, size_t size, uint64_t *hlen,
+    VaeError *err)
 {
-  const uint8_t *bytes = data;
-  uint64_t hlen = 0;
-  size_t data_size, need = 0;
-  JsonParser *parser = NULL;
-  JsonNode *root, *metan;
-  JsonObject *obj, *meta;
+  *hlen = 0;
+  if (size < 8)
+    return vae_set_error (err, VAE_ERR_TRUNCATED,
+        "file is %zu bytes, shorter than the 8-byte header length", size);
+  for (int i = 0; i < 8; i++)
+    *hlen |= (uint64_t) bytes[i] << (8 * i);
+  if (*hlen > VAE_FILE_MAX_HEADER)
+    return vae_set_error (err, VAE_ERR_HEADER,
+        "header length %" G_GUINT64_FORMAT " exceeds the %u-byte limit",
+        *hlen, VAE_FILE_MAX_HEADER);
+  if (*hlen > size - 8)
+    return vae_set_error (err, VAE_ERR_HEADER,
+        "header length %" G_GUINT64_FORMAT " exceeds the %zu bytes that "
+        "follow", *hlen, size - 8);
+  if (*hlen < 2)
+    return vae_set_error (err, VAE_ERR_HEADER, "header length %"
+        G_GUINT64_FORMAT " is too short for a JSON object", *hlen);
+  return VAE_OK;
+}
+
+/* The header's JSON object (obj) and its __metadata__ (meta): string
+ * values only, our format, and a configuration parsed into cfg. */
+static int
+parse_header (JsonParser *parser, const uint8_t *text, uint64_t hlen,
+    JsonObject **obj, JsonObject **meta, VaeConfig *cfg, VaeError *err)
+{
+  JsonNode *root, *metan, *val;
+  JsonObjectIter it;
+  const char *key, *s;
+
+  if (!json_parser_load_from_data (parser, (const char *) text,
+          (gssize) hlen, NULL)
+      || (root = json_parser_get_root (parser)) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (root))
+    return vae_set_error (err, VAE_ERR_JSON, "header is not a JSON object");
+  *obj = json_node_get_object (root);
+  metan = json_object_get_member (*obj, "__metadata__");
+  if (metan == NULL || !JSON_NODE_HOLDS_OBJECT (metan))
+    return vae_set_error (err, VAE_ERR_JSON,
+        "header has no __metadata__ object");
+  *meta = json_node_get_object (metan);
+  json_object_iter_init (&it, *meta);
+  while (json_object_iter_next (&it, &key, &val)) {
+    if (!JSON_NODE_HOLDS_VALUE (val)
+        || json_node_get_value_type (val) != G_TYPE_STRING)
+      return vae_set_error (err, VAE_ERR_JSON,
+          "__metadata__ value \"%.64s\" is not a string", key);
+  }
+  s = json_object_has_member (*meta, "format")
+      ? json_object_get_string_member (*meta, "format") : NULL;
+  if (s == NULL || strcmp (s, VAE_FILE_FORMAT) != 0)
+    return vae_set_error (err, VAE_ERR_CONFIG,
+        "not a gst-vae model (format \"%.32s\", expected \"%s\")",
+        s ? s : "(none)", VAE_FILE_FORMAT);
+  s = json_object_has_member (*meta, "config")
+      ? json_object_get_string_member (*meta, "config") : NULL;
+  if (s == NULL)
+    return vae_set_error (err, VAE_ERR_CONFIG, "metadata has no \"config\"");
+  return vae_config_from_json (s, cfg, err);
+}
+
+/* What the architecture needs, overflow-checked, against the data area
+ * before anything is allocated. */
+static int
+check_weight_bytes (const VaeConfig *cfg, size_t data_size, VaeError *err)
+{
+  int n_in[VAE_MAX_LAYERS], n_out[VAE_MAX_LAYERS], n;
+  size_t need = 0;
+
+  n = vae_config_layer_dims (cfg, n_in, n_out, NULL);
+  for (int l = 0; l < n; l++) {
+    size_t w;
+    if (!vae_mul_ok ((size_t) n_in[l], (size_t) n_out[l], &w)
+        || !vae_mul_ok (w + n_out[l], 4, &w) || need + w < need)
+      return vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
+    need += w;
+  }
+  if (need > VAE_FILE_MAX_WEIGHTS)
+    return vae_set_error (err, VAE_ERR_DIMS,
+        "architecture needs %zu bytes of weights, more than the %zu limit",
+        need, VAE_FILE_MAX_WEIGHTS);
+  if (need > data_size)
+    return vae_set_error (err, VAE_ERR_TRUNCATED,
+        "file truncated: the architecture needs %zu bytes of weights, "
+        "the file holds %zu", need, data_size);
+  return VAE_OK;
+}
+
+/* shape (a JSON array) must be [rows] for a vector, else [rows, cols]. */
+static int
+check_shape (JsonArray *shape, int is_bias, int rows, int cols,
+    const char *key, VaeError *err)
+{
+  guint rank = json_array_get_length (shape);
+  gint64 want[2] = { rows, cols };
+  guint want_rank = is_bias ? 1 : 2;
+  int ok = rank == want_rank;
+
+  for (guint i = 0; ok && i < rank; i++) {
+    JsonNode *e = json_array_get_element (shape, i);
+    ok = JSON_NODE_HOLDS_VALUE (e)
+        && json_node_get_value_type (e) == G_TYPE_INT64
+        && json_node_get_int (e) == want[i];
+  }
+  if (ok)
+    return VAE_OK;
+  if (is_bias)
+    return vae_set_error (err, VAE_ERR_SHAPE,
+        "tensor %s: shape does not match the architecture's [%d]", key, rows);
+  return vae_set_error (err, VAE_ERR_SHAPE,
+      "tensor %s: shape does not match the architecture's [%d, %d]", key,
+      rows, cols);
+}
+
+/* data_offsets (a JSON array) as [b0, b1] inside the data area, spanning
+ * exactly bytes. */
+static int
+read_offsets (JsonArray *offs, size_t data_size, size_t bytes,
+    const char *key, gint64 *b0, gint64 *b1, VaeError *err)
+{
+  if (json_array_get_length (offs) != 2
+      || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 0))
+      || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 1))
+      || json_node_get_value_type (json_array_get_element (offs, 0)) != G_TYPE_INT64
+      || json_node_get_value_type (json_array_get_element (offs, 1)) != G_TYPE_INT64)
+    return vae_set_error (err, VAE_ERR_JSON,
+        "tensor %s: data_offsets is not [begin, end]", key);
+  *b0 = json_array_get_int_element (offs, 0);
+  *b1 = json_array_get_int_element (offs, 1);
+  if (*b0 < 0 || *b1 < *b0 || (uint64_t) *b1 > data_size)
+    return vae_set_error (err, VAE_ERR_OFFSET,
+        "tensor %s: offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+        "] outside the %zu-byte data area", key, *b0, *b1, data_size);
+  if ((uint64_t) (*b1 - *b0) != bytes)
+    return vae_set_error (err, VAE_ERR_OFFSET,
+        "tensor %s: offsets span %" G_GINT64_FORMAT " bytes, its shape needs "
+        "%zu", key, *b1 - *b0, bytes);
+  return VAE_OK;
+}
+
+/* count little-endian floats from src into dst, all finite. */
+static int
+copy_f32 (float *dst, const uint8_t *src, size_t count, const char *key,
+    VaeError *err)
+{
+  for (size_t i = 0; i < count; i++) {
+    guint32 u;
+    memcpy (&u, src + 4 * i, 4);
+    u = GUINT32_FROM_LE (u);
+    memcpy (&dst[i], &u, 4);
+    if (!isfinite (dst[i]))
+      return vae_set_error (err, VAE_ERR_NONFINITE,
+          "tensor %s: element %zu is %s", key, i,
+          isnan (dst[i]) ? "NaN" : "infinite");
+  }
+  return VAE_OK;
+}
+
+/* One tensor of the header: its name, dtype, shape and offsets checked
+ * against the architecture, its span recorded, its data stored. */
+static int
+load_tensor (VaeModel *m, TensorTable *tt, const char *key, JsonNode *val,
+    VaeError *err)
+{
+  JsonObject *t;
+  JsonNode *dn, *sn, *on;
+  int layer, kind, is_bias, rc, cols;
+  const VaeLayer *L;
+  gint64 b0 = 0, b1 = 0;
+  size_t count, esize;
+  const char *dtype;
+
+  if (!tensor_id (key, m->n_layers, &layer, &kind))
+    return vae_set_error (err, VAE_ERR_JSON, "unexpected tensor \"%.64s\"",
+        key);
+  is_bias = kind != T_W && kind != T_QW;
+  dtype = kind == T_QW ? "I8" : "F32";
+  esize = kind == T_QW ? 1 : 4;
+  L = &m->layers[layer];
+  if (kind >= T_QW && m->quant == NULL) {
+    tt->quant = 1;
+    m->quant = vae_quant_new (m);
+    if (m->quant == NULL)
+      return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (val))
+    return vae_set_error (err, VAE_ERR_JSON, "tensor %s is not an object",
+        key);
+  t = json_node_get_object (val);
+  dn = json_object_get_member (t, "dtype");
+  sn = json_object_get_member (t, "shape");
+  on = json_object_get_member (t, "data_offsets");
+  if (dn == NULL || sn == NULL || on == NULL || !JSON_NODE_HOLDS_VALUE (dn)
+      || json_node_get_value_type (dn) != G_TYPE_STRING
+      || !JSON_NODE_HOLDS_ARRAY (sn) || !JSON_NODE_HOLDS_ARRAY (on))
+    return vae_set_error (err, VAE_ERR_JSON,
+        "tensor %s needs dtype, shape and data_offsets", key);
+  if (strcmp (json_node_get_string (dn), dtype) != 0)
+    return vae_set_error (err, VAE_ERR_DTYPE,
+        "tensor %s has dtype %.16s, expected %s", key,
+        json_node_get_string (dn), dtype);
+  cols = kind == T_QW ? m->quant->k[layer] : L->n_in;
+  if ((rc = check_shape (json_node_get_array (sn), is_bias, L->n_out, cols,
+              key, err)) != VAE_OK)
+    return rc;
+  count = is_bias ? (size_t) L->n_out : (size_t) L->n_out * cols;
+  if ((rc = read_offsets (json_node_get_array (on), tt->data_size,
+              count * esize, key, &b0, &b1, err)) != VAE_OK)
+    return rc;
+  if (tt->seen[T_KINDS * layer + kind]++)
+    return vae_set_error (err, VAE_ERR_JSON, "tensor %s appears twice", key);
+  tt->spans[tt->n_spans].begin = (size_t) b0;
+  tt->spans[tt->n_spans].end = (size_t) b1;
+  tt->spans[tt->n_spans].name = key;
+  tt->n_spans++;
+  if (kind >= T_QW) {
+    for (size_t i = 0; i < count; i++)
+      if ((rc = quant_store (m->quant, kind, layer, i, tt->data + b0, key,
+                  err)) != VAE_OK)
+        return rc;
+    return VAE_OK;
+  }
+  return copy_f32 (m->params + (is_bias ? L->b_off : L->w_off),
+      tt->data + b0, count, key, err);
+}
+
+/* Every tensor the model needs is there: the float ones always, and all
+ * the quant.* ones of a quantised model, which must fit the int8 path. */
+static int
+check_complete (const VaeModel *m, const TensorTable *tt, VaeError *err)
+{
+  for (int id = 0; id < T_KINDS * m->n_layers; id++) {
+    int l = id / T_KINDS, t = id % T_KINDS;
+    if (!tt->seen[id] && (t <= T_B || (tt->quant && (t != T_QA
+                    || l < m->n_layers - 1))))
+      return vae_set_error (err, VAE_ERR_MISSING,
+          "tensor %s.%d.%s is missing%s", tensor_name[t][0], l,
+          tensor_name[t][1], t > T_B
+          ? " (a quantised model has all its quant.* tensors)" : "");
+  }
+  if (tt->quant && vae_quant_unfit (m))
+    return vae_set_error (err, VAE_ERR_KIND, "quant.* tensors need %s",
+        vae_quant_unfit (m));
+  return VAE_OK;
+}
+
+/* safetensors: the data area is covered exactly, without overlaps. */
+static int
+check_spans (TensorTable *tt, VaeError *err)
+{
+  Span *sp = tt->spans;
+  int n = tt->n_spans;
+
+  qsort (sp, n, sizeof sp[0], span_cmp);
+  for (int i = 0; i < n; i++) {
+    size_t prev = i == 0 ? 0 : sp[i - 1].end;
+    if (sp[i].begin < prev)
+      return vae_set_error (err, VAE_ERR_OFFSET, "tensors %s and %s overlap",
+          sp[i - 1].name, sp[i].name);
+    if (sp[i].begin > prev)
+      return vae_set_error (err, VAE_ERR_OFFSET,
+          "gap of %zu bytes before tensor %s", sp[i].begin - prev,
+          sp[i].name);
+  }
+  if (n > 0 && sp[n - 1].end != tt->data_size)
+    return vae_set_error (err, VAE_ERR_OFFSET,
+        "%zu bytes after the last tensor", tt->data_size - sp[n - 1].end);
+  return VAE_OK;
+}
+
+/* The user's metadata: every __metadata__ entry but format and config. */
+static int
+copy_meta (VaeModel *m, JsonObject *meta, VaeError *err)
+{
   JsonObjectIter it;
   const char *key;
   JsonNode *val;
-  VaeConfig cfg;
-  VaeModel *m = NULL;
-  Span spans[T_KINDS * VAE_MAX_LAYERS];
-  int n_spans = 0, seen[T_KINDS * VAE_MAX_LAYERS] = { 0 }, quant = 0;
-  const char *s;
-
-  if (size < 8) {
-    vae_set_error (err, VAE_ERR_TRUNCATED,
-        "file is %zu bytes, shorter than the 8-byte header length", size);
-    return NULL;
-  }
-  for (int i = 0; i < 8; i++)
-    hlen |= (uint64_t) bytes[i] << (8 * i);
-  if (hlen > VAE_FILE_MAX_HEADER) {
-    vae_set_error (err, VAE_ERR_HEADER,
-        "header length %" G_GUINT64_FORMAT " exceeds the %u-byte limit", hlen,
-        VAE_FILE_MAX_HEADER);
-    return NULL;
-  }
-  if (hlen > size - 8) {
-    vae_set_error (err, VAE_ERR_HEADER,
-        "header length %" G_GUINT64_FORMAT " exceeds the %zu bytes that follow",
-        hlen, size - 8);
-    return NULL;
-  }
-  if (hlen < 2) {
-    vae_set_error (err, VAE_ERR_HEADER, "header length %" G_GUINT64_FORMAT
-        " is too short for a JSON object", hlen);
-    return NULL;
-  }
-  data_size = size - 8 - (size_t) hlen;
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, (const char *) bytes + 8,
-          (gssize) hlen, NULL)
-      || (root = json_parser_get_root (parser)) == NULL
-      || !JSON_NODE_HOLDS_OBJECT (root)) {
-    vae_set_error (err, VAE_ERR_JSON, "header is not a JSON object");
-    goto fail;
-  }
-  obj = json_node_get_object (root);
-  metan = json_object_get_member (obj, "__metadata__");
-  if (metan == NULL || !JSON_NODE_HOLDS_OBJECT (metan)) {
-    vae_set_error (err, VAE_ERR_JSON, "header has no __metadata__ object");
-    goto fail;
-  }
-  meta = json_node_get_object (metan);
-  json_object_iter_init (&it, meta);
-  while (json_object_iter_next (&it, &key, &val)) {
-    if (!JSON_NODE_HOLDS_VALUE (val)
-        || json_node_get_value_type (val) != G_TYPE_STRING) {
-      vae_set_error (err, VAE_ERR_JSON,
-          "__metadata__ value \"%.64s\" is not a string", key);
-      goto fail;
-    }
-  }
-  s = json_object_has_member (meta, "format")
-      ? json_object_get_string_member (meta, "format") : NULL;
-  if (s == NULL || strcmp (s, VAE_FILE_FORMAT) != 0) {
-    vae_set_error (err, VAE_ERR_CONFIG,
-        "not a gst-vae model (format \"%.32s\", expected \"%s\")",
-        s ? s : "(none)", VAE_FILE_FORMAT);
-    goto fail;
-  }
-  s = json_object_has_member (meta, "config")
-      ? json_object_get_string_member (meta, "config") : NULL;
-  if (s == NULL) {
-    vae_set_error (err, VAE_ERR_CONFIG, "metadata has no \"config\"");
-    goto fail;
-  }
-  if (parse_config (s, &cfg, err) != VAE_OK)
-    goto fail;
-
-  /* What the architecture needs, overflow-checked, against the data area
-   * before anything is allocated. */
-  {
-    int n_in[VAE_MAX_LAYERS], n_out[VAE_MAX_LAYERS], n;
-    n = vae_config_layer_dims (&cfg, n_in, n_out, NULL);
-    for (int l = 0; l < n; l++) {
-      size_t w;
-      if (!vae_mul_ok ((size_t) n_in[l], (size_t) n_out[l], &w)
-          || !vae_mul_ok (w + n_out[l], 4, &w) || need + w < need) {
-        vae_set_error (err, VAE_ERR_DIMS, "layer sizes overflow");
-        goto fail;
-      }
-      need += w;
-    }
-    if (need > VAE_FILE_MAX_BYTES) {
-      vae_set_error (err, VAE_ERR_DIMS,
-          "architecture needs %zu bytes of weights, more than the %zu limit",
-          need, VAE_FILE_MAX_BYTES);
-      goto fail;
-    }
-    if (need > data_size) {
-      vae_set_error (err, VAE_ERR_TRUNCATED,
-          "file truncated: the architecture needs %zu bytes of weights, "
-          "the file holds %zu", need, data_size);
-      goto fail;
-    }
-  }
-
-  m = vae_model_new (&cfg, 0, err);
-  if (m == NULL)
-    goto fail;
-
-  json_object_iter_init (&it, obj);
-  while (json_object_iter_next (&it, &key, &val)) {
-    JsonObject *t;
-    JsonNode *dn, *sn, *on;
-    JsonArray *shape, *offs;
-    int layer, kind, id, is_bias;
-    const VaeLayer *L;
-    gint64 b0, b1;
-    size_t count, esize;
-    const char *dtype;
-
-    if (strcmp (key, "__metadata__") == 0)
-      continue;
-    if (!tensor_id (key, m->n_layers, &layer, &kind)) {
-      vae_set_error (err, VAE_ERR_JSON, "unexpected tensor \"%.64s\"", key);
-      goto fail;
-    }
-    id = T_KINDS * layer + kind;
-    is_bias = kind != T_W && kind != T_QW;
-    dtype = kind == T_QW ? "I8" : "F32";
-    esize = kind == T_QW ? 1 : 4;
-    L = &m->layers[layer];
-    if (kind >= T_QW && m->quant == NULL) {
-      quant = 1;
-      m->quant = vae_quant_new (m);
-      if (m->quant == NULL) {
-        vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
-        goto fail;
-      }
-    }
-    if (!JSON_NODE_HOLDS_OBJECT (val)) {
-      vae_set_error (err, VAE_ERR_JSON, "tensor %s is not an object", key);
-      goto fail;
-    }
-    t = json_node_get_object (val);
-    dn = json_object_get_member (t, "dtype");
-    sn = json_object_get_member (t, "shape");
-    on = json_object_get_member (t, "data_offsets");
-    if (dn == NULL || sn == NULL || on == NULL || !JSON_NODE_HOLDS_VALUE (dn)
-        || json_node_get_value_type (dn) != G_TYPE_STRING
-        || !JSON_NODE_HOLDS_ARRAY (sn) || !JSON_NODE_HOLDS_ARRAY (on)) {
-      vae_set_error (err, VAE_ERR_JSON,
-          "tensor %s needs dtype, shape and data_offsets", key);
-      goto fail;
-    }
-    if (strcmp (json_node_get_string (dn), dtype) != 0) {
-      vae_set_error (err, VAE_ERR_DTYPE, "tensor %s has dtype %.16s, expected %s",
-          key, json_node_get_string (dn), dtype);
-      goto fail;
-    }
-    shape = json_node_get_array (sn);
-    {
-      guint rank = json_array_get_length (shape);
-      int kin = kind == T_QW ? m->quant->k[layer] : L->n_in;
-      gint64 want[2] = { L->n_out, kin };
-      guint want_rank = is_bias ? 1 : 2;
-      int ok = rank == want_rank;
-      for (guint i = 0; ok && i < rank; i++) {
-        JsonNode *e = json_array_get_element (shape, i);
-        ok = JSON_NODE_HOLDS_VALUE (e)
-            && json_node_get_value_type (e) == G_TYPE_INT64
-            && json_node_get_int (e) == want[i];
-      }
-      if (!ok) {
-        if (is_bias)
-          vae_set_error (err, VAE_ERR_SHAPE,
-              "tensor %s: shape does not match the architecture's [%d]", key,
-              L->n_out);
-        else
-          vae_set_error (err, VAE_ERR_SHAPE,
-              "tensor %s: shape does not match the architecture's [%d, %d]",
-              key, L->n_out, kin);
-        goto fail;
-      }
-    }
-    offs = json_node_get_array (on);
-    if (json_array_get_length (offs) != 2
-        || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 0))
-        || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offs, 1))
-        || json_node_get_value_type (json_array_get_element (offs, 0)) != G_TYPE_INT64
-        || json_node_get_value_type (json_array_get_element (offs, 1)) != G_TYPE_INT64) {
-      vae_set_error (err, VAE_ERR_JSON, "tensor %s: data_offsets is not [begin, end]",
-          key);
-      goto fail;
-    }
-    b0 = json_array_get_int_element (offs, 0);
-    b1 = json_array_get_int_element (offs, 1);
-    count = is_bias ? (size_t) L->n_out : (size_t) L->n_out
-        * (kind == T_QW ? m->quant->k[layer] : L->n_in);
-    if (b0 < 0 || b1 < b0 || (uint64_t) b1 > data_size) {
-      vae_set_error (err, VAE_ERR_OFFSET,
-          "tensor %s: offsets [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-          "] outside the %zu-byte data area", key, b0, b1, data_size);
-      goto fail;
-    }
-    if ((uint64_t) (b1 - b0) != count * esize) {
-      vae_set_error (err, VAE_ERR_OFFSET,
-          "tensor %s: offsets span %" G_GINT64_FORMAT " bytes, its shape needs %zu",
-          key, b1 - b0, count * esize);
-      goto fail;
-    }
-    if (seen[id]++) {
-      vae_set_error (err, VAE_ERR_JSON, "tensor %s appears twice", key);
-      goto fail;
-    }
-    spans[n_spans].begin = (size_t) b0;
-    spans[n_spans].end = (size_t) b1;
-    spans[n_spans].name = key;
-    n_spans++;
-    if (kind >= T_QW) {
-      const uint8_t *src = bytes + 8 + hlen + b0;
-      for (size_t i = 0; i < count; i++)
-        if (quant_store (m->quant, kind, layer, i, src, key, err) != VAE_OK)
-          goto fail;
-    } else {
-      const uint8_t *src = bytes + 8 + hlen + b0;
-      float *dst = m->params + (is_bias ? L->b_off : L->w_off);
-      for (size_t i = 0; i < count; i++) {
-        guint32 u;
-        memcpy (&u, src + 4 * i, 4);
-        u = GUINT32_FROM_LE (u);
-        memcpy (&dst[i], &u, 4);
-        if (!isfinite (dst[i])) {
-          vae_set_error (err, VAE_ERR_NONFINITE,
-              "tensor %s: element %zu is %s", key, i,
-              isnan (dst[i]) ? "NaN" : "infinite");
-          goto fail;
-        }
-      }
-    }
-  }
-  for (int id = 0; id < T_KINDS * m->n_layers; id++) {
-    int l = id / T_KINDS, t = id % T_KINDS;
-    if (!seen[id] && (t <= T_B || (quant && (t != T_QA
-                    || l < m->n_layers - 1)))) {
-      vae_set_error (err, VAE_ERR_MISSING, "tensor %s.%d.%s is missing%s",
-          tensor_name[t][0], l, tensor_name[t][1], t > T_B
-          ? " (a quantised model has all its quant.* tensors)" : "");
-      goto fail;
-    }
-  }
-  if (quant && vae_quant_unfit (m)) {
-    vae_set_error (err, VAE_ERR_KIND, "quant.* tensors need %s",
-        vae_quant_unfit (m));
-    goto fail;
-  }
-  /* safetensors: the data area is covered exactly, without overlaps. */
-  qsort (spans, n_spans, sizeof spans[0], span_cmp);
-  for (int i = 0; i < n_spans; i++) {
-    size_t prev = i == 0 ? 0 : spans[i - 1].end;
-    if (spans[i].begin < prev) {
-      vae_set_error (err, VAE_ERR_OFFSET, "tensors %s and %s overlap",
-          spans[i - 1].name, spans[i].name);
-      goto fail;
-    }
-    if (spans[i].begin > prev) {
-      vae_set_error (err, VAE_ERR_OFFSET, "gap of %zu bytes before tensor %s",
-          spans[i].begin - prev, spans[i].name);
-      goto fail;
-    }
-  }
-  if (n_spans > 0 && spans[n_spans - 1].end != data_size) {
-    vae_set_error (err, VAE_ERR_OFFSET,
-        "%zu bytes after the last tensor", data_size - spans[n_spans - 1].end);
-    goto fail;
-  }
 
   json_object_iter_init (&it, meta);
   while (json_object_iter_next (&it, &key, &val)) {
     if (strcmp (key, "format") == 0 || strcmp (key, "config") == 0)
       continue;
-    if (vae_model_set_meta (m, key, json_node_get_string (val)) != VAE_OK) {
-      vae_set_error (err, VAE_ERR_JSON, "too many metadata entries (max %d)",
-          VAE_MAX_META);
-      goto fail;
-    }
+    if (vae_model_set_meta (m, key, json_node_get_string (val)) != VAE_OK)
+      return vae_set_error (err, VAE_ERR_JSON,
+          "too many metadata entries (max %d)", VAE_MAX_META);
   }
+  return VAE_OK;
+}
+
+VaeModel *
+vae_model_load_from_memory (const void *data, size_t size, VaeError *err)
+{
+  const uint8_t *bytes = data;
+  uint64_t hlen;
+  JsonParser *parser;
+  JsonObject *obj = NULL, *meta = NULL;
+  JsonObjectIter it;
+  const char *key;
+  JsonNode *val;
+  VaeConfig cfg;
+  VaeModel *m = NULL;
+  TensorTable tt;
+
+  if (read_header_length (bytes, size, &hlen, err) != VAE_OK)
+    return NULL;
+  memset (&tt, 0, sizeof tt);
+  tt.data = bytes + 8 + hlen;
+  tt.data_size = size - 8 - (size_t) hlen;
+  parser = json_parser_new ();
+  if (parse_header (parser, bytes + 8, hlen, &obj, &meta, &cfg, err) != VAE_OK
+      || check_weight_bytes (&cfg, tt.data_size, err) != VAE_OK
+      || (m = vae_model_new (&cfg, 0, err)) == NULL)
+    goto fail;
+  json_object_iter_init (&it, obj);
+  while (json_object_iter_next (&it, &key, &val))
+    if (strcmp (key, "__metadata__") != 0
+        && load_tensor (m, &tt, key, val, err) != VAE_OK)
+      goto fail;
+  if (check_complete (m, &tt, err) != VAE_OK || check_spans (&tt, err) != VAE_OK
+      || copy_meta (m, meta, err) != VAE_OK)
+    goto fail;
   g_object_unref (parser);
   return m;
 
 fail:
   vae_model_free (m);
-  if (parser)
-    g_object_unref (parser);
+  g_object_unref (parser);
   return NULL;
+}
+
+/* Reads the model file at path into *contents (free()): a regular file of
+ * at most VAE_FILE_MAX_SIZE bytes, so that a device such as /dev/zero is
+ * not read forever.  The checks are made on the open descriptor, so the
+ * path cannot change between them and the read; it is opened
+ * non-blocking, so that opening a FIFO returns at once.  The messages for
+ * failed opens and reads are GLib's, as g_file_get_contents gave them. */
+static int
+read_model_file (const char *path, uint8_t **contents, size_t *len,
+    VaeError *err)
+{
+  char *name = g_filename_display_name (path);
+  struct stat st;
+  uint8_t *buf = NULL;
+  size_t size, got = 0;
+  int fd, flags, rc = VAE_OK;
+
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    /* a socket cannot be opened at all */
+    if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+      rc = vae_set_error (err, VAE_ERR_IO, "'%s' is not a regular file",
+          name);
+    else
+      rc = vae_set_error (err, VAE_ERR_IO, "Failed to open file “%s”: %s",
+          name, g_strerror (e));
+    goto out;
+  }
+  if (fstat (fd, &st) != 0) {
+    rc = vae_set_error (err, VAE_ERR_IO, "cannot stat '%s': %s", name,
+        g_strerror (errno));
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    rc = vae_set_error (err, VAE_ERR_IO, "'%s' is not a regular file", name);
+    goto out;
+  }
+  if ((uintmax_t) st.st_size > VAE_FILE_MAX_SIZE) {
+    rc = vae_set_error (err, VAE_ERR_IO, "'%s' is %ju MiB, over the %zu MiB "
+        "limit for a model file", name, ((uintmax_t) st.st_size
+            + (1u << 20) - 1) >> 20, VAE_FILE_MAX_SIZE >> 20);
+    goto out;
+  }
+  size = (size_t) st.st_size;
+  buf = malloc (size > 0 ? size : 1);
+  if (buf == NULL) {
+    rc = vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if ((flags = fcntl (fd, F_GETFL)) >= 0)     /* blocking reads again */
+    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+  while (got < size) {
+    ssize_t r = read (fd, buf + got, size - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      rc = vae_set_error (err, VAE_ERR_IO, "Failed to read from file "
+          "“%s”: %s", name, g_strerror (errno));
+      goto out;
+    }
+    if (r == 0)
+      break;                  /* shrunk since fstat: load what is there */
+    got += (size_t) r;
+  }
+  *contents = buf;
+  *len = got;
+  buf = NULL;
+out:
+  free (buf);
+  if (fd >= 0)
+    close (fd);
+  g_free (name);
+  return rc;
 }
 
 VaeModel *
 vae_model_load (const char *path, VaeError *err)
 {
-  gchar *contents = NULL;
-  gsize len = 0;
-  GError *gerr = NULL;
+  uint8_t *contents = NULL;
+  size_t len = 0;
   VaeModel *m;
 
   if (path == NULL) {
     vae_set_error (err, VAE_ERR_ARG, "no model path");
     return NULL;
   }
-  if (!g_file_get_contents (path, &contents, &len, &gerr)) {
-    vae_set_error (err, VAE_ERR_IO, "%s", gerr->message);
-    g_error_free (gerr);
+  if (read_model_file (path, &contents, &len, err) != VAE_OK)
     return NULL;
-  }
   m = vae_model_load_from_memory (contents, len, err);
-  g_free (contents);
+  free (contents);
   return m;
 }

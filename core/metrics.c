@@ -1,5 +1,5 @@
 /* Image quality: PSNR and SSIM (Wang et al. 2004, 11×11 Gaussian, σ 1.5). */
-#include "vae_private.h"
+#include "vae_data.h"
 
 #include <math.h>
 #include <stdlib.h>

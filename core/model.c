@@ -266,6 +266,58 @@ vae_model_free (VaeModel *m)
   free (m);
 }
 
+/* The int8 weights' storage; quant.c computes them, io.c reads them. */
+void
+vae_quant_free (VaeQuant *q)
+{
+  if (q == NULL)
+    return;
+  for (int l = 0; l < VAE_MAX_LAYERS; l++) {
+    free (q->w[l]);
+    free (q->scale[l]);
+    free (q->bias[l]);
+    free (q->act[l]);
+  }
+  free (q);
+}
+
+VaeQuant *
+vae_quant_new (const VaeModel *m)
+{
+  VaeQuant *q = calloc (1, sizeof *q);
+  if (q == NULL)
+    return NULL;
+  for (int l = 0; l < m->n_layers; l++) {
+    const VaeLayer *L = &m->layers[l];
+    size_t n = (size_t) L->n_out;
+    q->k[l] = l == 0 ? m->cfg.n_in : L->n_in;
+    q->w[l] = calloc (n * q->k[l], 1);
+    q->scale[l] = calloc (n, sizeof (float));
+    q->bias[l] = calloc (n, sizeof (float));
+    if (l < m->n_layers - 1)
+      q->act[l] = calloc (n, sizeof (float));
+    if (!q->w[l] || !q->scale[l] || !q->bias[l]
+        || (l < m->n_layers - 1 && !q->act[l])) {
+      vae_quant_free (q);
+      return NULL;
+    }
+  }
+  return q;
+}
+
+int
+vae_model_is_quantized (const VaeModel *m)
+{
+  return m->quant != NULL;
+}
+
+void
+vae_model_drop_quant (VaeModel *m)
+{
+  vae_quant_free (m->quant);
+  m->quant = NULL;
+}
+
 const VaeConfig *
 vae_model_config (const VaeModel *m)
 {

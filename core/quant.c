@@ -3,11 +3,11 @@
  * The int8 path (denoise.c, gemm.c) multiplies 8-bit codes of each layer's
  * input (the pixels themselves for layer 0, then the hidden activations)
  * by 7-bit signed weights and sums exactly in int32.  Rounding each weight
- * to its nearest code on its own costs up to 0.06 dB on held-out Train400
- * patches (σ = 5…50).  Here each row is quantised column by column, and the
- * rounding error of every column is spread over the columns not yet
- * quantised so as to keep the row's output on the calibration data, the
- * optimal-brain-quantisation update of GPTQ (Frantar et al., 2022):
+ * to its nearest code on its own loses quality on held-out patches.  Here
+ * each row is quantised column by column, and the rounding error of every
+ * column is spread over the columns not yet quantised so as to keep the
+ * row's output on the calibration data, the optimal-brain-quantisation
+ * update of GPTQ (Frantar et al., 2022):
  *
  *   H = E[u uᵀ] over the calibration inputs u (with a constant 1 last:
  *   the bias, kept in float, absorbs the error's mean), U the upper
@@ -36,57 +36,6 @@ vae_quant_unfit (const VaeModel *m)
   if (m->layers[m->n_layers - 1].act != VAE_ACT_IDENTITY)
     return "a linear output layer";
   return NULL;
-}
-
-void
-vae_quant_free (VaeQuant *q)
-{
-  if (q == NULL)
-    return;
-  for (int l = 0; l < VAE_MAX_LAYERS; l++) {
-    free (q->w[l]);
-    free (q->scale[l]);
-    free (q->bias[l]);
-    free (q->act[l]);
-  }
-  free (q);
-}
-
-VaeQuant *
-vae_quant_new (const VaeModel *m)
-{
-  VaeQuant *q = calloc (1, sizeof *q);
-  if (q == NULL)
-    return NULL;
-  for (int l = 0; l < m->n_layers; l++) {
-    const VaeLayer *L = &m->layers[l];
-    size_t n = (size_t) L->n_out;
-    q->k[l] = l == 0 ? m->cfg.n_in : L->n_in;
-    q->w[l] = calloc (n * q->k[l], 1);
-    q->scale[l] = calloc (n, sizeof (float));
-    q->bias[l] = calloc (n, sizeof (float));
-    if (l < m->n_layers - 1)
-      q->act[l] = calloc (n, sizeof (float));
-    if (!q->w[l] || !q->scale[l] || !q->bias[l]
-        || (l < m->n_layers - 1 && !q->act[l])) {
-      vae_quant_free (q);
-      return NULL;
-    }
-  }
-  return q;
-}
-
-int
-vae_model_is_quantized (const VaeModel *m)
-{
-  return m->quant != NULL;
-}
-
-void
-vae_model_drop_quant (VaeModel *m)
-{
-  vae_quant_free (m->quant);
-  m->quant = NULL;
 }
 
 /* In place: the lower Cholesky factor of the SPD n × n matrix a (row-major,
@@ -175,171 +124,236 @@ gptq_row (double *w, int k, const double *u, int8_t *q, float *scale)
   return w[k];
 }
 
+/* Calibration memory: every sample's input codes for the layer being
+ * quantised and the one after it, and the GPTQ matrices. */
+enum { QUANT_BATCH = 256, CAL_BLOCK = 2048 };
+typedef struct {
+  uint8_t *codes[2];          /* (n, max width) layer input codes, by parity */
+  double *h, *u;              /* (k + 1, k + 1) H, then U */
+  double *row;                /* (k + 1) a row's weights and bias */
+  double *blk;                /* (CAL_BLOCK, k + 1) calibration rows */
+} QuantScratch;
+
+static void
+quant_scratch_free (QuantScratch *s)
+{
+  free (s->codes[0]);
+  free (s->codes[1]);
+  free (s->h);
+  free (s->u);
+  free (s->row);
+  free (s->blk);
+}
+
+static int
+quant_scratch_alloc (QuantScratch *s, const VaeModel *m, int n)
+{
+  int maxw = m->cfg.n_in;
+  for (int l = 0; l < m->n_layers; l++)
+    maxw = m->layers[l].n_out > maxw ? m->layers[l].n_out : maxw;
+  s->codes[0] = malloc ((size_t) n * maxw);
+  s->codes[1] = malloc ((size_t) n * maxw);
+  s->h = malloc ((size_t) (maxw + 1) * (maxw + 1) * sizeof (double));
+  s->u = malloc ((size_t) (maxw + 1) * (maxw + 1) * sizeof (double));
+  s->row = malloc ((size_t) (maxw + 1) * sizeof (double));
+  s->blk = malloc ((size_t) CAL_BLOCK * (maxw + 1) * sizeof (double));
+  return s->codes[0] && s->codes[1] && s->h && s->u && s->row && s->blk;
+}
+
+/* Layer 0's input codes: the pixels in 8 bits, as a GRAY8 plane has them. */
+static void
+pixel_codes (const float *x, size_t n, uint8_t *codes)
+{
+  for (size_t i = 0; i < n; i++) {
+    float v = nearbyintf (x[i] * 255.0f);
+    codes[i] = (uint8_t) (v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v);
+  }
+}
+
+/* H = E[ũ ũᵀ], ũ = (codes, 1), over n samples of k codes (in), by blocks
+ * of rows through dsyrk; both triangles filled. */
+static void
+second_moments (const uint8_t *in, int n, int k, double *blk, double *h)
+{
+  for (int i0 = 0; i0 < n; i0 += CAL_BLOCK) {
+    int b = n - i0 < CAL_BLOCK ? n - i0 : CAL_BLOCK;
+    for (int i = 0; i < b; i++) {
+      const uint8_t *ui = in + (size_t) (i0 + i) * k;
+      double *di = blk + (size_t) i * (k + 1);
+      for (int r = 0; r < k; r++)
+        di[r] = ui[r];
+      di[k] = 1.0;
+    }
+    cblas_dsyrk (CblasRowMajor, CblasLower, CblasTrans, k + 1, b,
+        1.0 / n, blk, k + 1, i0 == 0 ? 0.0 : 1.0, h, k + 1);
+  }
+  for (int r = 0; r <= k; r++)
+    for (int s = 0; s < r; s++)
+      h[(size_t) s * (k + 1) + r] = h[(size_t) r * (k + 1) + s];
+}
+
+/* Layer l's rows to codes, scales and biases with U from gptq_factor. */
+static void
+quantize_rows (const VaeModel *m, VaeQuant *q, int l, const double *u,
+    double *row)
+{
+  const VaeConfig *c = &m->cfg;
+  const VaeLayer *L = &m->layers[l];
+  const float *W = m->params + L->w_off, *bb = m->params + L->b_off;
+  int k = q->k[l];
+  /* the float weights as they act on codes: layer 0 on pixel values v,
+   * x = v / (255 s) − μ / s; later layers on h = code · act */
+  double a0 = 1.0 / (255.0 * c->norm_scale), c0 = -c->norm_mean
+      / c->norm_scale;
+
+  for (int j = 0; j < L->n_out; j++) {
+    const float *wj = W + (size_t) j * L->n_in;
+    double bias = bb[j];
+    for (int i = 0; i < k; i++) {
+      if (l == 0) {
+        row[i] = wj[i] * a0;
+        bias += wj[i] * c0;
+      } else {
+        row[i] = (double) wj[i] * q->act[l - 1][i];
+      }
+    }
+    row[k] = bias;
+    q->bias[l][j] = (float) gptq_row (row, k, u, q->w[l]
+        + (size_t) j * k, &q->scale[l][j]);
+  }
+}
+
+/* The quantised hidden layer l's activations on the calibration data:
+ * their maxima into q->act[l] (pass 0), then their codes into out for the
+ * next layer (pass 1). */
+static void
+activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
+    const float *levels, int n, uint8_t *out)
+{
+  const VaeConfig *c = &m->cfg;
+  const VaeLayer *L = &m->layers[l];
+  const float *W = m->params + L->w_off;
+  int k = q->k[l], no = L->n_out, P = c->n_in;
+
+  for (int pass = 0; pass < 2; pass++) {
+    for (int j = 0; pass == 0 && j < no; j++)
+      q->act[l][j] = 0.0f;
+    for (int i0 = 0; i0 < n; i0 += QUANT_BATCH) {
+      int b = n - i0 < QUANT_BATCH ? n - i0 : QUANT_BATCH;
+      for (int i = 0; i < b; i++) {
+        const uint8_t *ui = in + (size_t) (i0 + i) * k;
+        float lv = 0.0f;
+        if (l == 0 && c->noise_input)
+          lv = levels[i0 + i] / 255.0f / c->norm_scale;
+        for (int j = 0; j < no; j++) {
+          const int8_t *qj = q->w[l] + (size_t) j * k;
+          int32_t acc = 0;
+          for (int r = 0; r < k; r++)
+            acc += (int32_t) ui[r] * qj[r];
+          float v = acc * q->scale[l][j] + q->bias[l][j];
+          if (l == 0 && c->noise_input)
+            v += lv * W[(size_t) j * L->n_in + P];
+          v = v > 0.0f ? v : 0.0f;
+          if (pass == 0) {
+            q->act[l][j] = v > q->act[l][j] ? v : q->act[l][j];
+          } else {
+            float cv = nearbyintf (v / q->act[l][j]);
+            out[(size_t) (i0 + i) * no + j] = (uint8_t) (cv > 255.0f
+                ? 255.0f : cv);
+          }
+        }
+      }
+    }
+    for (int j = 0; pass == 0 && j < no; j++)
+      q->act[l][j] = q->act[l][j] > 0.0f ? q->act[l][j] / 255.0f : 1.0f;
+  }
+}
+
+/* The RMS difference between the int8 network's outputs (from in, the
+ * output layer's input codes) and the float network's on the calibration
+ * samples, in 8-bit levels. */
+static int
+int8_rms (const VaeModel *m, const VaeQuant *q, const uint8_t *in,
+    const float *x, const float *levels, int n, double *rms, VaeError *err)
+{
+  const VaeConfig *c = &m->cfg;
+  int nl = m->n_layers, no = m->layers[nl - 1].n_out, k = q->k[nl - 1];
+  int P = c->n_in;
+  VaeWorkspace *ws = vae_workspace_new (m, QUANT_BATCH, 0, err);
+  float *lv = malloc (QUANT_BATCH * sizeof (float));
+  double se = 0.0;
+
+  if (ws == NULL || lv == NULL) {
+    vae_workspace_free (ws);
+    free (lv);
+    return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+  }
+  for (int i0 = 0; i0 < n; i0 += QUANT_BATCH) {
+    int b = n - i0 < QUANT_BATCH ? n - i0 : QUANT_BATCH;
+    for (int i = 0; i < b; i++)
+      lv[i] = c->noise_input ? levels[i0 + i] / 255.0f : 0.0f;
+    vae_load_input (m, ws, x + (size_t) i0 * P, b, lv, 0.0f);
+    vae_net_forward (m, ws, ws->x, b, 0, nl);
+    for (int i = 0; i < b; i++)
+      for (int j = 0; j < no; j++) {
+        const uint8_t *ui = in + (size_t) (i0 + i) * k;
+        const int8_t *qj = q->w[nl - 1] + (size_t) j * k;
+        int32_t acc = 0;
+        for (int r = 0; r < k; r++)
+          acc += (int32_t) ui[r] * qj[r];
+        double dv = acc * (double) q->scale[nl - 1][j] + q->bias[nl - 1][j]
+            - ws->act[nl - 1][(size_t) i * no + j];
+        se += dv * dv;
+      }
+  }
+  *rms = sqrt (se / ((double) n * no)) * c->norm_scale * 255.0;
+  vae_workspace_free (ws);
+  free (lv);
+  return VAE_OK;
+}
+
 int
 vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
     double *rms, VaeError *err)
 {
-  const VaeConfig *c = &m->cfg;
   const char *why = vae_quant_unfit (m);
-  enum { B = 256, CAL_BLOCK = 2048 };
+  QuantScratch s = { { NULL, NULL }, NULL, NULL, NULL, NULL };
   VaeQuant *q = NULL;
-  uint8_t *codes[2] = { NULL, NULL };   /* layer input codes, all samples */
-  double *h = NULL, *u = NULL, *row = NULL, *blk = NULL;
-  int P = c->n_in, maxw = P, rc = VAE_ERR_NOMEM;
+  int rc = VAE_ERR_NOMEM;
 
   if (why)
     return vae_set_error (err, VAE_ERR_KIND, "int8 weights need %s", why);
-  if (n < 1 || x == NULL || (c->noise_input && levels == NULL))
+  if (n < 1 || x == NULL || (m->cfg.noise_input && levels == NULL))
     return vae_set_error (err, VAE_ERR_ARG, "no calibration samples");
-  for (int l = 0; l < m->n_layers; l++)
-    maxw = m->layers[l].n_out > maxw ? m->layers[l].n_out : maxw;
   q = vae_quant_new (m);
-  codes[0] = malloc ((size_t) n * maxw);
-  codes[1] = malloc ((size_t) n * maxw);
-  h = malloc ((size_t) (maxw + 1) * (maxw + 1) * sizeof (double));
-  u = malloc ((size_t) (maxw + 1) * (maxw + 1) * sizeof (double));
-  row = malloc ((size_t) (maxw + 1) * sizeof (double));
-  blk = malloc ((size_t) CAL_BLOCK * (maxw + 1) * sizeof (double));
-  if (!q || !codes[0] || !codes[1] || !h || !u || !row || !blk) {
+  if (!quant_scratch_alloc (&s, m, n) || q == NULL) {
     vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
     goto out;
   }
-  /* layer 0's input codes: the pixels in 8 bits, as a GRAY8 plane has them */
-  for (size_t i = 0; i < (size_t) n * P; i++) {
-    float v = nearbyintf (x[i] * 255.0f);
-    codes[0][i] = (uint8_t) (v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v);
-  }
+  pixel_codes (x, (size_t) n * m->cfg.n_in, s.codes[0]);
+  /* layers in order, each on the codes the quantised ones before it make */
   for (int l = 0; l < m->n_layers; l++) {
-    const VaeLayer *L = &m->layers[l];
-    const float *W = m->params + L->w_off, *bb = m->params + L->b_off;
-    const uint8_t *in = codes[l & 1];
-    uint8_t *outc = codes[(l + 1) & 1];
-    int k = q->k[l], no = L->n_out, hid = l < m->n_layers - 1;
-    /* the float weights as they act on codes: layer 0 on pixel values v,
-     * x = v / (255 s) − μ / s; later layers on h = code · act */
-    double a0 = 1.0 / (255.0 * c->norm_scale), c0 = -c->norm_mean
-        / c->norm_scale;
-
-    /* H = E[ũ ũᵀ], ũ = (codes, 1), by blocks of rows through dsyrk */
-    for (int i0 = 0; i0 < n; i0 += CAL_BLOCK) {
-      int b = n - i0 < CAL_BLOCK ? n - i0 : CAL_BLOCK;
-      for (int i = 0; i < b; i++) {
-        const uint8_t *ui = in + (size_t) (i0 + i) * k;
-        double *di = blk + (size_t) i * (k + 1);
-        for (int r = 0; r < k; r++)
-          di[r] = ui[r];
-        di[k] = 1.0;
-      }
-      cblas_dsyrk (CblasRowMajor, CblasLower, CblasTrans, k + 1, b,
-          1.0 / n, blk, k + 1, i0 == 0 ? 0.0 : 1.0, h, k + 1);
-    }
-    for (int r = 0; r <= k; r++)
-      for (int s = 0; s < r; s++)
-        h[(size_t) s * (k + 1) + r] = h[(size_t) r * (k + 1) + s];
-    if (gptq_factor (h, k + 1, u) != 0) {
+    const uint8_t *in = s.codes[l & 1];
+    int k = q->k[l];
+    second_moments (in, n, k, s.blk, s.h);
+    if (gptq_factor (s.h, k + 1, s.u) != 0) {
       rc = vae_set_error (err, VAE_ERR_ARG, "layer %d: the calibration "
           "inputs' second moments are singular", l);
       goto out;
     }
-    for (int j = 0; j < no; j++) {
-      const float *wj = W + (size_t) j * L->n_in;
-      double bias = bb[j];
-      for (int i = 0; i < k; i++) {
-        if (l == 0) {
-          row[i] = wj[i] * a0;
-          bias += wj[i] * c0;
-        } else {
-          row[i] = (double) wj[i] * q->act[l - 1][i];
-        }
-      }
-      row[k] = bias;
-      q->bias[l][j] = (float) gptq_row (row, k, u, q->w[l]
-          + (size_t) j * k, &q->scale[l][j]);
-    }
-    if (!hid)
-      break;
-    /* the quantised layer's activations on the calibration data: their
-     * maxima, then their codes for the next layer */
-    for (int pass = 0; pass < 2; pass++) {
-      for (int j = 0; pass == 0 && j < no; j++)
-        q->act[l][j] = 0.0f;
-      for (int i0 = 0; i0 < n; i0 += B) {
-        int b = n - i0 < B ? n - i0 : B;
-        for (int i = 0; i < b; i++) {
-          const uint8_t *ui = in + (size_t) (i0 + i) * k;
-          float lv = 0.0f;
-          if (l == 0 && c->noise_input)
-            lv = levels[i0 + i] / 255.0f / c->norm_scale;
-          for (int j = 0; j < no; j++) {
-            const int8_t *qj = q->w[l] + (size_t) j * k;
-            int32_t acc = 0;
-            for (int r = 0; r < k; r++)
-              acc += (int32_t) ui[r] * qj[r];
-            float v = acc * q->scale[l][j] + q->bias[l][j];
-            if (l == 0 && c->noise_input)
-              v += lv * W[(size_t) j * L->n_in + P];
-            v = v > 0.0f ? v : 0.0f;
-            if (pass == 0) {
-              q->act[l][j] = v > q->act[l][j] ? v : q->act[l][j];
-            } else {
-              float cv = nearbyintf (v / q->act[l][j]);
-              outc[(size_t) (i0 + i) * no + j] = (uint8_t) (cv > 255.0f
-                  ? 255.0f : cv);
-            }
-          }
-        }
-      }
-      for (int j = 0; pass == 0 && j < no; j++)
-        q->act[l][j] = q->act[l][j] > 0.0f ? q->act[l][j] / 255.0f : 1.0f;
-    }
+    quantize_rows (m, q, l, s.u, s.row);
+    if (l < m->n_layers - 1)
+      activation_codes (m, q, l, in, levels, n, s.codes[(l + 1) & 1]);
   }
-  if (rms) {
-    /* the int8 network's outputs against the float network's on the
-     * calibration samples, in 8-bit levels */
-    int nl = m->n_layers, no = m->layers[nl - 1].n_out, k = q->k[nl - 1];
-    const uint8_t *in = codes[(nl - 1) & 1];
-    VaeWorkspace *ws = vae_workspace_new (m, B, 0, err);
-    float *lv = malloc (B * sizeof (float));
-    double se = 0.0;
-    if (ws == NULL || lv == NULL) {
-      vae_workspace_free (ws);
-      free (lv);
-      vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
-      goto out;
-    }
-    for (int i0 = 0; i0 < n; i0 += B) {
-      int b = n - i0 < B ? n - i0 : B;
-      for (int i = 0; i < b; i++)
-        lv[i] = c->noise_input ? levels[i0 + i] / 255.0f : 0.0f;
-      vae_load_input (m, ws, x + (size_t) i0 * P, b, lv, 0.0f);
-      vae_net_forward (m, ws, ws->x, b, 0, nl);
-      for (int i = 0; i < b; i++)
-        for (int j = 0; j < no; j++) {
-          const uint8_t *ui = in + (size_t) (i0 + i) * k;
-          const int8_t *qj = q->w[nl - 1] + (size_t) j * k;
-          int32_t acc = 0;
-          for (int r = 0; r < k; r++)
-            acc += (int32_t) ui[r] * qj[r];
-          double dv = acc * (double) q->scale[nl - 1][j] + q->bias[nl - 1][j]
-              - ws->act[nl - 1][(size_t) i * no + j];
-          se += dv * dv;
-        }
-    }
-    *rms = sqrt (se / ((double) n * no)) * c->norm_scale * 255.0;
-    vae_workspace_free (ws);
-    free (lv);
-  }
+  if (rms && (rc = int8_rms (m, q, s.codes[(m->n_layers - 1) & 1], x,
+              levels, n, rms, err)) != VAE_OK)
+    goto out;
   vae_quant_free (m->quant);
   m->quant = q;
   q = NULL;
   rc = VAE_OK;
 out:
   vae_quant_free (q);
-  free (codes[0]);
-  free (codes[1]);
-  free (h);
-  free (u);
-  free (row);
-  free (blk);
+  quant_scratch_free (&s);
   return rc;
 }

@@ -19,18 +19,25 @@
  * read-only during inference: several threads may share one model, each with
  * its own workspace.
  *
- * Example: denoise an 8-bit plane.
+ * Example: denoise an 8-bit plane (src to dst, width × height, stride
+ * bytes a row) with a model shipped in models/, at noise level σ = 25 in
+ * 8-bit units.
  *
  *   VaeError err;
- *   VaeModel *m = vae_model_load ("models/dn-s.safetensors", &err);
- *   if (!m) { fprintf (stderr, "%s\n", err.msg); return 1; }
- *   VaeDenoiseOpts o = vae_denoise_opts_default ();   // the model's stride
- *   float sigma = 25.0f;                              // noise level, 8-bit units
- *   VaeDenoiser *d = vae_denoiser_new (m, width, height, &o, &err);
- *   vae_denoiser_run_u8 (d, src, src_stride, dst, dst_stride, width, height,
- *                        0, height, sigma);
+ *   VaeModel *m = vae_model_load ("models/denoise-s.safetensors", &err);
+ *   VaeDenoiseOpts o = vae_denoise_opts_default ();  // the model's stride
+ *   VaeDenoiser *d = m ? vae_denoiser_new (m, width, height, &o, &err)
+ *       : NULL;
+ *   if (d == NULL) {
+ *     fprintf (stderr, "%s\n", err.msg);
+ *     vae_model_free (m);
+ *     return 1;
+ *   }
+ *   int rc = vae_denoiser_run_u8 (d, src, stride, dst, stride, width,
+ *       height, 0, height, 25.0f);     // rows 0 to height: the whole plane
  *   vae_denoiser_free (d);
  *   vae_model_free (m);
+ *   return rc == VAE_OK ? 0 : 1;
  *
  * Errors: functions return VAE_OK (0) or a negative VaeStatus and, when given
  * a VaeError, fill it with the status and a precise message.  The core never
@@ -356,9 +363,8 @@ int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
 /* OpenBLAS's threads for the BLAS calls this process makes outside the
  * project's own kernels (training's narrow products, the fallback without
  * AVX2).  n = 1 also ends OpenBLAS's idle worker threads: they spin on a
- * core for about 0.1 s after the library loads and after each threaded
- * call, which cost a 2-thread vaedenoise at 320×240 a third of its speed
- * over its first 120 frames (measured on AMD Zen 4).  OpenBLAS starts them
+ * core for a while after the library loads and after each threaded call,
+ * taking it from the caller's own threads.  OpenBLAS starts them
  * again when a call asks for more threads.  The thread count is the
  * process's: call it where no other thread is inside an OpenBLAS call. */
 void vae_blas_threads (int n);
@@ -381,9 +387,8 @@ int vae_train_pool_threads (const VaeTrainPool *p);
 /* Mixed-precision training from the next step on: every dense layer's
  * products (y = x·Wᵀ, dW, dx) take their operands rounded to bfloat16 and
  * sum in float; weights, Adam's moments, activations and gradients stay
- * float.  About twice the multiply-adds a second of float; needs a CPU
- * with AVX512_BF16 (vae_bf16_supported) and a dense model, else an
- * error and the pool trains in float as before. */
+ * float.  Needs a CPU with AVX512_BF16 (vae_bf16_supported) and a dense
+ * model, else an error and the pool trains in float as before. */
 int vae_train_pool_use_bf16 (VaeTrainPool *p, VaeError *err);
 int vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
     const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
@@ -400,9 +405,14 @@ float vae_gaussian_kl (const float *mu, const float *logvar, int k);
 #define VAE_FILE_FORMAT "gst-vae/1"
 #define VAE_FILE_MAX_HEADER (1u << 20)
 #define VAE_FILE_ALIGN 8
+/* The largest file vae_model_load reads, far above any model's size. */
+#define VAE_FILE_MAX_SIZE ((size_t) 256 << 20)
 
-int vae_model_save (const VaeModel *m, const char *path, VaeError *err);
 /* Atomic: writes path.tmp, fsyncs, renames. */
+int vae_model_save (const VaeModel *m, const char *path, VaeError *err);
+/* path must name a regular file of at most VAE_FILE_MAX_SIZE bytes: a
+ * device, FIFO, folder or socket, or a larger file, is refused at once
+ * (VAE_ERR_IO, with a message naming the file). */
 VaeModel *vae_model_load (const char *path, VaeError *err);
 VaeModel *vae_model_load_from_memory (const void *data, size_t size,
     VaeError *err);
@@ -425,12 +435,11 @@ typedef enum {
  * hidden activations); else fp32.  Float planes: bf16 where it applies,
  * else fp32.  bf16 rounds the network's inputs, weights and hidden
  * activations to 8 significant bits and sums in float: twice the
- * multiply-adds per instruction; on BSD68 at σ=25 it scores within 0.01 dB
- * of fp32 (models/eval).  INT8 multiplies the 8-bit pixels and 8-bit
- * activation codes by 7-bit weights, summed exactly in int32, with the
- * same results on every CPU: vpdpbusd on AVX512_VNNI (1.7× bf16's frame
- * rate, measured on AMD Zen 4), vpmaddubsw on AVX2 (2.1× the multiply-adds
- * a second of fp32, AMD Zen 3), plain C elsewhere; it applies to 8-bit
+ * multiply-adds per instruction, at a quality close to fp32's
+ * (models/eval).  INT8 multiplies the 8-bit pixels and 8-bit activation
+ * codes by 7-bit weights, summed exactly in int32, with the same results
+ * on every CPU: vpdpbusd on AVX512_VNNI, vpmaddubsw on AVX2, plain C
+ * elsewhere (speeds in bench/RESULTS.md); it applies to 8-bit
  * planes (vae_denoiser_run_u8), float planes are computed in fp32 (bf16
  * under AUTO where it applies).  FP32 is float throughout. */
 typedef enum {
@@ -525,50 +534,7 @@ float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
 /* Number of multiply-adds per denoised frame, for GFLOPS figures. */
 double vae_denoiser_flops (const VaeDenoiser *d, int w, int h);
 
-/* ------------------------------------------------------------------ data */
-
-typedef struct {
-  int n, w, h;
-  uint8_t *pixels;            /* (n, h, w) */
-} VaeImages;
-
-/* MNIST-style IDX3 file, gzip or not. */
-int vae_images_load_idx (const char *path, VaeImages *out, VaeError *err);
-/* Frey Face .mat (uint8 560 × N at offset 184). */
-int vae_images_load_frey (const char *path, VaeImages *out, VaeError *err);
-void vae_images_clear (VaeImages *im);
-
-/* An 8-bit grayscale image of any size. */
-typedef struct {
-  int w, h;
-  uint8_t *pixels;            /* (h, w) */
-} VaeImage;
-
-/* PNG (libpng, converted to 8-bit gray) or binary PGM. */
-int vae_image_load (const char *path, VaeImage *out, VaeError *err);
-int vae_image_save_png (const char *path, const uint8_t *pixels, int w,
-    int h, int stride, VaeError *err);
-void vae_image_clear (VaeImage *im);
-
-/* Sorted list of the PNG/PGM files in a folder, loaded. */
-typedef struct {
-  int n;
-  VaeImage *images;
-  char **names;
-} VaeImageSet;
-
-int vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err);
-void vae_image_set_clear (VaeImageSet *s);
-
-/* Random pw × ph patch, with a random flip/rotation when augment, as floats
- * in [0, 1]. */
-void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
-    int augment, VaeRng *rng, float *out);
-/* The same from the image enlarged zoom (≥ 1) times, bilinearly: content
- * as smooth per pixel as high-resolution video.  zoom = 1 is the plain
- * patch, drawing the same random numbers. */
-void vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
-    int augment, float zoom, VaeRng *rng, float *out);
+/* ------------------------------------------------------------ whitening */
 
 /* ZCA whitening: from n samples of dim values, their mean and W = U (Λ +
  * eps)^(−1/2) Uᵀ (and its inverse), so that W (x − mean) has nearly unit
@@ -582,12 +548,6 @@ void vae_zca_apply (const float *mean, const float *w, int dim, float *x,
  * linear output), so it takes and returns raw data. */
 int vae_model_fold_whitening (VaeModel *m, const float *mean, const float *w,
     const float *w_inv, VaeError *err);
-
-double vae_psnr_u8 (const uint8_t *a, int a_stride, const uint8_t *b,
-    int b_stride, int w, int h);
-double vae_psnr_f32 (const float *a, const float *b, size_t n, float peak);
-double vae_ssim_f32 (const float *a, const float *b, int w, int h,
-    float peak);
 
 #ifdef __cplusplus
 }

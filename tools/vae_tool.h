@@ -3,6 +3,7 @@
 #define VAE_TOOL_H
 
 #include "vae.h"
+#include "vae_data.h"
 
 #include <glib.h>
 

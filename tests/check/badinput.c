@@ -1,5 +1,6 @@
 /* Bad input for every element: each malformed model file gives an ERROR
- * naming the file and the core's reason; caps an element cannot handle are
+ * naming the file and the core's reason, and so, at once, does a model
+ * path that names a device, a FIFO or a file too large; caps an element cannot handle are
  * refused at negotiation; a buffer smaller than its caps say gives an
  * error, never a read past its end; out-of-range property values are
  * refused by the param specs. */
@@ -7,6 +8,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vae.h"
 
@@ -41,36 +44,49 @@ write_model (const gchar * name, VaeKind kind)
   return path;
 }
 
+/* A one-buffer pipeline through the element with this model. */
+static gchar *
+model_pipeline (const gchar * element, const gchar * path)
+{
+  if (strcmp (element, "vaesample") == 0)
+    return g_strdup_printf ("vaesample num-buffers=1 model=\"%s\" ! "
+        "fakesink", path);
+  return g_strdup_printf ("videotestsrc num-buffers=1 ! "
+      "video/x-raw,format=GRAY8,width=16,height=16 ! %s model=\"%s\" ! "
+      "fakesink", element, path);
+}
+
+/* An ERROR message's text and debug text joined. */
+static gchar *
+error_text (GstMessage * msg)
+{
+  GError *gerr = NULL;
+  gchar *debug = NULL, *text;
+
+  gst_message_parse_error (msg, &gerr, &debug);
+  text = g_strdup_printf ("%s | %s", gerr->message, debug ? debug : "");
+  g_error_free (gerr);
+  g_free (debug);
+  return text;
+}
+
 /* Sets a pipeline with the element and model to PLAYING and returns the
  * first ERROR's message and debug text joined, or NULL at EOS. */
 static gchar *
 model_error (const gchar * element, const gchar * path)
 {
-  gchar *desc, *text = NULL;
+  gchar *desc = model_pipeline (element, path), *text = NULL;
   GstElement *pipe;
   GstMessage *msg;
 
-  if (strcmp (element, "vaesample") == 0)
-    desc = g_strdup_printf ("vaesample num-buffers=1 model=\"%s\" ! "
-        "fakesink", path);
-  else
-    desc = g_strdup_printf ("videotestsrc num-buffers=1 ! "
-        "video/x-raw,format=GRAY8,width=16,height=16 ! %s model=\"%s\" ! "
-        "fakesink", element, path);
   pipe = gst_parse_launch (desc, NULL);
   fail_unless (pipe != NULL);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 20 * GST_SECOND,
       GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
   fail_unless (msg != NULL, "%s hung", desc);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *gerr = NULL;
-    gchar *debug = NULL;
-    gst_message_parse_error (msg, &gerr, &debug);
-    text = g_strdup_printf ("%s | %s", gerr->message, debug ? debug : "");
-    g_error_free (gerr);
-    g_free (debug);
-  }
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    text = error_text (msg);
   gst_message_unref (msg);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
@@ -117,6 +133,74 @@ GST_START_TEST (test_malformed_models)
   g_dir_close (d);
   fail_unless (n >= 10, "only %d broken files in %s", n, dir);
   g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The element with this model, set to `state`: the state change fails
+ * within a few seconds (no read that never ends, no open that blocks) and
+ * an ERROR names the file and says why. */
+static void
+refused_at_once (const gchar * element, const gchar * path, GstState state,
+    const gchar * why)
+{
+  gchar *desc = model_pipeline (element, path), *text;
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+
+  fail_unless (pipe != NULL);
+  ret = gst_element_set_state (pipe, state);
+  if (ret == GST_STATE_CHANGE_ASYNC)
+    ret = gst_element_get_state (pipe, NULL, NULL, 5 * GST_SECOND);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 5 * GST_SECOND,
+      GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "%s: no ERROR", desc);
+  fail_unless (g_get_monotonic_time () - t0 < 5 * G_TIME_SPAN_SECOND,
+      "%s: %.1f s to fail", desc, (g_get_monotonic_time () - t0) / 1e6);
+  text = error_text (msg);
+  fail_unless (strstr (text, path) != NULL, "%s: \"%s\" does not name %s",
+      element, text, path);
+  fail_unless (strstr (text, why) != NULL, "%s: \"%s\" does not say \"%s\"",
+      element, text, why);
+  GST_INFO ("%s to %s: %s", desc, gst_element_state_get_name (state), text);
+  g_free (text);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+/* Paths that name no regular file, or one far larger than a model:
+ * /dev/zero (read forever before), a FIFO without a writer (its open
+ * blocked) and a sparse 300 MiB file, through every element that loads a
+ * model, towards PAUSED and PLAYING. */
+GST_START_TEST (test_not_model_files)
+{
+  gchar *fifo = g_build_filename (tmp_dir, "fifo.safetensors", NULL);
+  gchar *big = g_build_filename (tmp_dir, "big.safetensors", NULL);
+  FILE *f;
+
+  fail_unless (mkfifo (fifo, 0600) == 0, "mkfifo %s", fifo);
+  f = fopen (big, "wb");
+  fail_unless (f != NULL && ftruncate (fileno (f), (off_t) 300 << 20) == 0,
+      "sparse file %s", big);
+  fclose (f);
+  for (guint e = 0; e < G_N_ELEMENTS (model_elements); e++) {
+    for (GstState st = GST_STATE_PAUSED; st <= GST_STATE_PLAYING; st++) {
+      refused_at_once (model_elements[e], "/dev/zero", st,
+          "is not a regular file");
+      refused_at_once (model_elements[e], fifo, st, "is not a regular file");
+      refused_at_once (model_elements[e], big, st,
+          "is 300 MiB, over the 256 MiB limit for a model file");
+    }
+  }
+  g_unlink (fifo);
+  g_unlink (big);
+  g_free (fifo);
+  g_free (big);
 }
 
 GST_END_TEST;
@@ -355,6 +439,7 @@ badinput_suite (void)
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_malformed_models);
+  tcase_add_test (tc, test_not_model_files);
   tcase_add_test (tc, test_caps_refused);
   tcase_add_test (tc, test_caps_beyond_core_limits);
   tcase_add_test (tc, test_short_buffers);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "vae.h"
+#include "vae_data.h"
 
 static gchar *tmp_dir;
 static gchar *tiny_model;       /* residual, noise-conditional, 8x8 */

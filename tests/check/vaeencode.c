@@ -11,6 +11,7 @@
 #include <gst/video/video.h>
 
 #include "vae.h"
+#include "vae_data.h"
 #include "gstvaemeta.h"
 #include "model_property.h"
 

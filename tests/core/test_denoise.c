@@ -2,6 +2,7 @@
  * noise estimator, argument errors, and (when the shipped model exists) a
  * real PSNR gain on a Set12 image. */
 #include "vae.h"
+#include "vae_data.h"
 
 #include <cblas.h>
 #include <math.h>

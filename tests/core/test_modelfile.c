@@ -1,18 +1,25 @@
 /* Model files: a bit-exact round trip, one test per way a file can be bad
  * (each with its own status and a message that says what is wrong), and a
- * random-mutation loop through the in-memory loader.
+ * random-mutation loop through the in-memory loader; paths that name no
+ * regular file, or one too large, refused at once.
  *
  * Broken files are made by editing the JSON header of a valid file as text
  * and re-assembling it with a consistent 8-byte length, so each test
  * changes exactly one thing. */
 #include "vae.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -523,11 +530,6 @@ test_bad_files (const char *dir)
     CHECK (mm == NULL && err.status == VAE_ERR_IO
         && strstr (err.msg, "does-not-exist"),
         "missing file: %d \"%s\"", err.status, err.msg);
-    mm = vae_model_load (dir, &err);
-    printf ("  %-26s -> %-18s \"%s\"\n", "a folder",
-        vae_status_string (err.status), err.msg);
-    CHECK (mm == NULL && err.status == VAE_ERR_IO && err.msg[0],
-        "folder: %d \"%s\"", err.status, err.msg);
     mm = vae_model_load (NULL, &err);
     CHECK (mm == NULL && err.status == VAE_ERR_ARG, "NULL path: %d",
         err.status);
@@ -540,6 +542,89 @@ test_bad_files (const char *dir)
 
   blob_free (&good);
   vae_model_free (m);
+}
+
+/* vae_model_load (path) must fail at once with VAE_ERR_IO and a message
+ * containing want. */
+static void
+expect_refused (const char *what, const char *path, const char *want)
+{
+  VaeError err;
+  VaeModel *m;
+
+  memset (&err, 0, sizeof err);
+  m = vae_model_load (path, &err);
+  printf ("  %-26s -> %-18s \"%s\"\n", what, vae_status_string (err.status),
+      err.msg);
+  CHECK (m == NULL && err.status == VAE_ERR_IO && strstr (err.msg, want),
+      "%s: status %d, message \"%s\" lacks \"%s\"", what, err.status,
+      err.msg, want);
+  vae_model_free (m);
+}
+
+/* A file of size bytes, all a hole: no disk space used. */
+static void
+make_sparse (const char *path, off_t size)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK (fd >= 0 && ftruncate (fd, size) == 0, "sparse file %s: %s", path,
+      strerror (errno));
+  if (fd >= 0)
+    close (fd);
+}
+
+/* A model path must name a regular file of at most VAE_FILE_MAX_SIZE
+ * bytes; anything else is refused before a byte is read.  (A FIFO without
+ * a writer would block a plain open forever, /dev/zero read forever.) */
+static void
+test_not_model_files (const char *dir)
+{
+  char *fifo = g_build_filename (dir, "fifo", NULL);
+  char *sock = g_build_filename (dir, "socket", NULL);
+  char *big = g_build_filename (dir, "big.safetensors", NULL);
+  char *want;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  int fd;
+
+  printf ("not model files:\n");
+  expect_refused ("/dev/zero", "/dev/zero",
+      "'/dev/zero' is not a regular file");
+
+  CHECK (mkfifo (fifo, 0600) == 0, "mkfifo %s: %s", fifo, strerror (errno));
+  want = g_strdup_printf ("'%s' is not a regular file", fifo);
+  expect_refused ("a FIFO", fifo, want);
+  g_free (want);
+
+  want = g_strdup_printf ("'%s' is not a regular file", dir);
+  expect_refused ("a folder", dir, want);
+  g_free (want);
+
+  fd = socket (AF_UNIX, SOCK_STREAM, 0);
+  snprintf (sa.sun_path, sizeof sa.sun_path, "%s", sock);
+  CHECK (fd >= 0 && bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0,
+      "socket %s: %s", sock, strerror (errno));
+  want = g_strdup_printf ("'%s' is not a regular file", sock);
+  expect_refused ("a socket", sock, want);
+  g_free (want);
+  if (fd >= 0)
+    close (fd);
+
+  make_sparse (big, (off_t) 300 << 20);
+  want = g_strdup_printf ("'%s' is 300 MiB, over the 256 MiB limit for a "
+      "model file", big);
+  expect_refused ("a 300 MiB file", big, want);
+  g_free (want);
+  make_sparse (big, (off_t) VAE_FILE_MAX_SIZE + 1);
+  want = g_strdup_printf ("'%s' is 257 MiB, over the 256 MiB limit", big);
+  expect_refused ("one byte over the limit", big, want);
+  g_free (want);
+
+  g_unlink (fifo);
+  g_unlink (sock);
+  g_unlink (big);
+  g_free (fifo);
+  g_free (sock);
+  g_free (big);
 }
 
 /* Random corruption of valid files must never crash: the loader either
@@ -641,6 +726,7 @@ main (void)
   test_round_trip ();
   test_save_load_file (dir);
   test_bad_files (dir);
+  test_not_model_files (dir);
   test_mutations ();
   g_rmdir (dir);
   g_free (dir);

@@ -6,6 +6,7 @@
  * still many standard errors at N = 2^20), with fixed seeds so a pass is
  * reproducible. */
 #include "vae.h"
+#include "vae_data.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
  * dataset-fashion-mnist; without either that part is skipped (exit 77 once
  * everything else has passed). */
 #include "vae.h"
+#include "vae_data.h"
 
 #include <cblas.h>
 #include <math.h>
