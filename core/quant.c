@@ -1,6 +1,6 @@
 /* 8-bit weights for the patch denoiser, calibrated on data (GPTQ).
  *
- * The int8 path (denoise.c, gemm.c) multiplies 8-bit codes of each layer's
+ * The int8 path (denoise_i8.c, gemm_i8.c) multiplies 8-bit codes of each layer's
  * input (the pixels themselves for layer 0, then the hidden activations)
  * by 7-bit signed weights and sums exactly in int32.  Rounding each weight
  * to its nearest code on its own loses quality on held-out patches.  Here

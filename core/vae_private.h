@@ -76,7 +76,7 @@ struct VaeWorkspace {
 };
 
 /* Gives a training workspace the bf16 operands' memory: from then on
- * its train steps run every dense product in bf16 (gemm.c).  Needs
+ * its train steps run every dense product in bf16 (gemm_bf16.c).  Needs
  * AVX512_BF16 and a dense model. */
 int vae_workspace_use_bf16 (VaeWorkspace *ws, const VaeModel *m,
     VaeError *err);
@@ -129,7 +129,7 @@ void vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
     int ldb, VaeGemmIsa isa);
 void vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, int ldc, int relu, const float *bias);
-/* bfloat16 products (AVX512_BF16; gemm.c tells the layout): whether this
+/* bfloat16 products (AVX512_BF16; gemm_bf16.c tells the layout): whether this
  * CPU has them (and VAE_GEMM names nothing less than AVX-512); B (n × k,
  * ldb) rounded (to nearest even, in vector instructions that flush
  * denormals to zero) and packed into buf of vae_gemm_packed_bf16 ()
@@ -143,7 +143,7 @@ void vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, uint16_t *ch, int ldc, int relu,
     const float *bias);
 uint16_t vae_bf16_from_float (float f);
-/* The training products in bf16 (AVX512_BF16 only; gemm.c tells why):
+/* The training products in bf16 (AVX512_BF16 only; gemm_bf16.c tells why):
  * rows of src rounded to dst (ldd even, zero in [cols, ldd)); rows of src
  * in pairs, dst's word q·ldd + j = (src[2q][j], src[2q + 1][j]) (zero past
  * rows and cols; ldd words a row, (rows + 1) / 2 rows); srcᵀ by rows (dst
@@ -167,7 +167,7 @@ void vae_gemm_pack_bf16_kn (VaeGemmB *pb, uint16_t *buf, const float *b,
     int n, int k, int kp, int ldb);
 void vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
     const VaeGemmB *pb, float alpha, float *c, int ldc, int accumulate);
-/* int8 products (gemm.c tells the layout): A 8-bit codes (m × k, lda ≥ k
+/* int8 products (gemm_i8.c tells the layout): A 8-bit codes (m × k, lda ≥ k
  * rounded up to 4), B int8 (n × k, ldb, |b| ≤ VAE_QUANT_WMAX) packed into
  * buf of vae_gemm_packed_i8 () bytes (32-byte aligned); acc = A·Bᵀ exact,
  * then C = acc·mult + (add, or C when add is NULL) as floats, or, with c8,
