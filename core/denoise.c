@@ -361,20 +361,6 @@ grid (VaeDenoiser *d, int w, int h, VaeGrid *g)
 
 /* ------------------------------------------------------- a tile's pipeline */
 
-void
-vae_denoise_fold_level (VaeDenoiser *d, float feat)
-{
-  const VaeModel *m = d->m;
-  const VaeConfig *c = &m->cfg;
-  const VaeLayer *L0 = &m->layers[0];
-  const float *w0 = m->params + L0->w_off, *b0 = m->params + L0->b_off;
-  int P = c->n_in, ni = d->net_in;
-
-  for (int j = 0; j < L0->n_out; j++)
-    d->bias0[j] = b0[j] + (c->noise_input ? feat * w0[(size_t) j * ni + P]
-        : 0.0f);
-}
-
 /* Computes patches [k0, k1) of the grid into z, patch k0 first (network
  * units, the denoised patch: x − ŷ for residual models): int8 for 8-bit
  * planes where chosen, else bf16 or fp32. */

@@ -86,7 +86,19 @@ vae_to_u8 (float v)
 int vae_denoise_origins (int *o, int n, int p, int s);
 /* d->bias0: layer 0's bias with the level input folded in (feat, the same
  * for every patch of the plane). */
-void vae_denoise_fold_level (VaeDenoiser *d, float feat);
+static inline void
+vae_denoise_fold_level (VaeDenoiser *d, float feat)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  const VaeLayer *L0 = &m->layers[0];
+  const float *w0 = m->params + L0->w_off, *b0 = m->params + L0->b_off;
+  int P = c->n_in, ni = d->net_in;
+
+  for (int j = 0; j < L0->n_out; j++)
+    d->bias0[j] = b0[j] + (c->noise_input ? feat * w0[(size_t) j * ni + P]
+        : 0.0f);
+}
 
 /* denoise_blend.c: the overlap-add */
 

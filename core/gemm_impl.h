@@ -98,6 +98,11 @@ void vae_gemm_run_epi (int m, const float *a, int lda, const VaeGemmB *pb,
  * epilogue applies them */
 void vae_gemm_run_blas (int m, const float *a, int lda, const VaeGemmB *pb,
     float alpha, float *c, int ldc, int relu, const float *bias);
+/* blas.c: C = β·C + α·op(A)·op(B), or C = bias + α·op(A)·op(B) when bias
+ * is given; then max(·, 0) if relu; on OpenBLAS. */
+void vae_blas_epi (int ta, int tb, int m, int n, int k, float alpha,
+    const float *a, int lda, const float *b, int ldb, float beta,
+    const float *bias, int relu, float *c, int ldc);
 
 #ifdef GEMM_X86
 #define BF16_TARGET "avx512f,avx512bf16,avx512bw,avx512vl"
