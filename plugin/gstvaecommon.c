@@ -1,5 +1,5 @@
 /* Helpers shared by the gst-vae elements: the model property, model lookup
- * and loading, the model-size gray frame, plane sizes. */
+ * and loading, frame converters, the model-size gray frame, plane sizes. */
 #include "gstvaecommon.h"
 
 GST_DEBUG_CATEGORY_STATIC (vae_common_debug);
@@ -249,6 +249,18 @@ gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
   *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
 }
 
+GstVideoConverter *
+gst_vae_converter_new (const GstVideoInfo * in, const GstVideoInfo * out,
+    guint n_threads)
+{
+  GstStructure *opts = gst_structure_new ("GstVideoConverter",
+      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+      GST_VIDEO_DITHER_NONE, GST_VIDEO_CONVERTER_OPT_THREADS, G_TYPE_UINT,
+      MAX (n_threads, 1), NULL);
+
+  return gst_video_converter_new (in, out, opts);
+}
+
 void
 gst_vae_gray_frame_clear (GstVaeGrayFrame * g)
 {
@@ -263,8 +275,6 @@ gboolean
 gst_vae_gray_frame_setup (GstVaeGrayFrame * g, GstElement * element,
     gint width, gint height, const GstVideoInfo * stream, gboolean to_stream)
 {
-  GstStructure *opts;
-
   debug_init ();
   gst_vae_gray_frame_clear (g);
   gst_video_info_set_format (&g->info, GST_VIDEO_FORMAT_GRAY8, width,
@@ -274,11 +284,8 @@ gst_vae_gray_frame_setup (GstVaeGrayFrame * g, GstElement * element,
   GST_VIDEO_INFO_FPS_D (&g->info) = GST_VIDEO_INFO_FPS_D (stream);
   GST_VIDEO_INFO_INTERLACE_MODE (&g->info) =
       GST_VIDEO_INFO_INTERLACE_MODE (stream);
-  opts = gst_structure_new ("GstVideoConverter",
-      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
-      GST_VIDEO_DITHER_NONE, NULL);
-  g->convert = to_stream ? gst_video_converter_new (&g->info, stream, opts)
-      : gst_video_converter_new (stream, &g->info, opts);
+  g->convert = to_stream ? gst_vae_converter_new (&g->info, stream, 1)
+      : gst_vae_converter_new (stream, &g->info, 1);
   if (g->convert == NULL)
     goto no_converter;
 

@@ -72,6 +72,12 @@ VaeModel *gst_vae_element_load_model (GstElement * element,
  * buffer. */
 gboolean gst_vae_frame_fits (GstVideoFilter * filter, GstBuffer * buf);
 
+/* A GstVideoConverter from in to out without dithering (its output depends
+ * on the pixels alone), on n_threads threads; NULL when GStreamer cannot
+ * convert between the two. */
+GstVideoConverter *gst_vae_converter_new (const GstVideoInfo * in,
+    const GstVideoInfo * out, guint n_threads);
+
 /* A GRAY8 picture at the model's size, mapped from set_caps() to stop(),
  * and the GstVideoConverter between it and the stream's frames: nothing is
  * allocated per frame. */
