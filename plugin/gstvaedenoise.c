@@ -17,7 +17,9 @@
  * from each frame's luma (noise-conditional models use it).
  * #GstVaeDenoise:strength blends the result with the input; 0 passes buffers
  * through untouched.  Chroma is copied, or denoised with the same model
- * (#GstVaeDenoise:chroma).
+ * (#GstVaeDenoise:chroma).  Packed RGB is converted to full-range BT.601
+ * Y444 and back: colour noise is only touched with chroma=denoise, and
+ * alpha passes through byte for byte.
  *
  * ## Example launch lines
  * |[
@@ -83,7 +85,8 @@ static const GstVaeModelNeeds model_needs = { "vaedenoise",
 };
 
 #define GST_VAE_DENOISE_CAPS \
-    GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444 }")
+    GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444, " \
+        "RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR }")
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VAE_DENOISE_CAPS));
@@ -634,6 +637,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (filter);
   GstVaeEngine *e;
+  GstVideoFrame *src = in, *dst = out;  /* the planes denoised */
   GstVaeDenoiseChroma chroma;
   gfloat level, strength;
   gboolean with_chroma;
@@ -661,21 +665,28 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
 
   w = GST_VIDEO_FRAME_WIDTH (in);
   h = GST_VIDEO_FRAME_HEIGHT (in);
+  if (e->rgb != NULL) {
+    gst_vae_rgb_to_yuv (e->rgb, in);
+    src = &e->rgb->in;
+    dst = &e->rgb->out;
+  }
   if (level < 0.0f && vae_model_config (self->model)->noise_input)
-    level = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (in, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), w, h);
+    level = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (src, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), w, h);
   self->sigma = MAX (level, 0.0f);
   self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
 
   with_chroma = chroma == GST_VAE_DENOISE_CHROMA_DENOISE
-      && GST_VIDEO_FRAME_N_PLANES (in) > 1;
-  gst_vae_denoise_add_jobs (self, in, out, with_chroma);
+      && GST_VIDEO_FRAME_N_PLANES (src) > 1;
+  gst_vae_denoise_add_jobs (self, src, dst, with_chroma);
   if (with_chroma)
     gst_vae_denoise_pool_run (self, NULL, NULL, 0);
   else
-    gst_vae_denoise_pool_run (self, out, in, 1);
+    gst_vae_denoise_pool_run (self, dst, src, 1);
   if (with_chroma && e->uv != NULL)
-    gst_vae_engine_merge_uv (e, out);
+    gst_vae_engine_merge_uv (e, dst);
+  if (e->rgb != NULL)
+    gst_vae_rgb_to_stream (e->rgb, in, out);
 
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)
@@ -830,7 +841,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   /**
    * GstVaeDenoise:chroma:
    *
-   * What happens to the chroma planes of YUV formats.
+   * What happens to the chroma planes (for RGB, those of its Y444 copy).
    */
   g_object_class_install_property (gobject_class, PROP_CHROMA,
       g_param_spec_enum ("chroma", "Chroma",

@@ -1,5 +1,5 @@
-/* vaedenoise's per-size state: the denoisers, the patch store and the
- * NV12/NV21 chroma planes.
+/* vaedenoise's per-size state: the denoisers, the patch store, the
+ * NV12/NV21 chroma planes and the RGB path's frames.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,6 +14,7 @@ gst_vae_engine_free (GstVaeEngine * e)
     vae_denoiser_free (e->dn[i]);
   g_free (e->uv);
   g_free (e->store);
+  gst_vae_rgb_free (e->rgb);
   g_free (e);
 }
 
@@ -73,6 +74,7 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
   e->width = w;
   e->height = h;
   e->format = GST_VIDEO_INFO_FORMAT (info);
+  e->colorimetry = info->colorimetry;
   e->stride = stride;
   e->precision = precision;
   for (e->n = 0; e->n < n; e->n++) {
@@ -96,6 +98,13 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     e->uv = g_try_malloc (size);
     if (e->uv == NULL)
       goto too_big;
+  }
+  if (GST_VIDEO_INFO_IS_RGB (info)) {
+    e->rgb = gst_vae_rgb_new (info, n, msg);
+    if (e->rgb == NULL) {
+      gst_vae_engine_free (e);
+      return NULL;
+    }
   }
   return e;
 
@@ -122,7 +131,9 @@ gst_vae_engine_fits (const GstVaeEngine * e, const GstVideoInfo * info,
 {
   return e != NULL && e->width == GST_VIDEO_INFO_WIDTH (info)
       && e->height == GST_VIDEO_INFO_HEIGHT (info)
-      && e->format == GST_VIDEO_INFO_FORMAT (info) && e->stride == stride
+      && e->format == GST_VIDEO_INFO_FORMAT (info)
+      && gst_video_colorimetry_is_equal (&e->colorimetry, &info->colorimetry)
+      && e->stride == stride
       && e->precision == precision && e->n == n;
 }
 

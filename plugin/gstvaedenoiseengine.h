@@ -1,6 +1,6 @@
 /* vaedenoise's per-size state: one core denoiser per band, the patch store
- * they share and, for NV12/NV21, the chroma split into planes.  Private to
- * the element. */
+ * they share and, for NV12/NV21, the chroma split into planes; for packed
+ * RGB, the YUV frames it is denoised in.  Private to the element. */
 #ifndef GST_VAE_DENOISE_ENGINE_H
 #define GST_VAE_DENOISE_ENGINE_H
 
@@ -8,25 +8,28 @@
 #include <gst/video/video.h>
 
 #include "gstvaedenoise.h"
+#include "gstvaedenoisergb.h"
 #include "vae.h"
 
 G_BEGIN_DECLS
 
 #define GST_VAE_MAX_BANDS 64
 
-/* Everything that depends on the negotiated size: one denoiser per band and,
- * for NV12/NV21, the de-interleaved chroma. */
+/* Everything that depends on the negotiated caps: one denoiser per band,
+ * for NV12/NV21 the de-interleaved chroma, for packed RGB its YUV frames. */
 typedef struct
 {
   gint n;
   VaeDenoiser *dn[GST_VAE_MAX_BANDS];
   gint width, height;
   GstVideoFormat format;
+  GstVideoColorimetry colorimetry;
   gint stride;
   GstVaeDenoisePrecision precision;
   guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
+  GstVaeRgb *rgb;               /* packed RGB only */
 } GstVaeEngine;
 
 /* Whether model denoises at all with stride and precision (the core
@@ -35,7 +38,8 @@ typedef struct
 const gchar *gst_vae_engine_check (const VaeModel * model, gint stride,
     GstVaeDenoisePrecision precision, gchar ** msg);
 
-/* n bands of info's size.  On failure returns NULL and sets *msg. */
+/* n bands of info's size (and for RGB, converters on n threads).  On
+ * failure returns NULL and sets *msg. */
 GstVaeEngine *gst_vae_engine_new (const VaeModel * model,
     const GstVideoInfo * info, gint n, gint stride,
     GstVaeDenoisePrecision precision, gchar ** msg);
