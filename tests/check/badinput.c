@@ -227,7 +227,7 @@ accepts (const gchar * element, const gchar * model, const gchar * caps_str)
 GST_START_TEST (test_caps_refused)
 {
   static const gchar *bad_for_planar[] = {
-    "video/x-raw,format=RGB,width=16,height=16,framerate=0/1",
+    "video/x-raw,format=RGB16,width=16,height=16,framerate=0/1",
     "video/x-raw,format=GRAY16_LE,width=16,height=16,framerate=0/1",
     "video/x-raw,format=YUY2,width=16,height=16,framerate=0/1",
     "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved",
@@ -242,13 +242,18 @@ GST_START_TEST (test_caps_refused)
   }
   fail_unless (accepts ("vaedenoise", dae_model,
           "video/x-raw,format=GRAY8,width=16,height=16,framerate=0/1"));
+  /* packed RGB: vaedenoise takes it, vaenoise not yet */
+  fail_unless (accepts ("vaedenoise", dae_model,
+          "video/x-raw,format=BGRA,width=16,height=16,framerate=0/1"));
+  fail_if (accepts ("vaenoise", NULL,
+          "video/x-raw,format=BGRA,width=16,height=16,framerate=0/1"));
   fail_if (accepts ("vaeencode", vae_model,
           "video/x-raw,format=v210,width=16,height=16,framerate=0/1"));
   fail_if (accepts ("vaeencode", vae_model, bad_for_planar[3]));
 
   {
     GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=1 ! "
-        "video/x-raw,format=RGB,width=16,height=16 ! vaedenoise ! fakesink",
+        "video/x-raw,format=RGB16,width=16,height=16 ! vaedenoise ! fakesink",
         NULL);
     GstMessage *msg;
     GError *gerr = NULL;
@@ -258,7 +263,7 @@ GST_START_TEST (test_caps_refused)
         20 * GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
     fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
     gst_message_parse_error (msg, &gerr, NULL);
-    GST_INFO ("RGB into vaedenoise: %s", gerr->message);
+    GST_INFO ("RGB16 into vaedenoise: %s", gerr->message);
     g_error_free (gerr);
     gst_message_unref (msg);
     gst_element_set_state (pipe, GST_STATE_NULL);

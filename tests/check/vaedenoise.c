@@ -927,6 +927,338 @@ GST_START_TEST (test_quality)
 
 GST_END_TEST;
 
+/* ----------------------------------------------------------- packed RGB */
+
+static const gchar *rgb_formats[] = {
+  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR"
+};
+
+/* Every plane's pixel bytes equal (padding is not compared). */
+static void
+assert_frames_equal (const GstVideoInfo * info, GstBuffer * a, GstBuffer * b,
+    const gchar * what)
+{
+  GstVideoFrame fa, fb;
+
+  fail_unless_equals_int (gst_buffer_get_size (a), gst_buffer_get_size (b));
+  fail_unless (gst_video_frame_map (&fa, (GstVideoInfo *) info, a,
+          GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&fb, (GstVideoInfo *) info, b,
+          GST_MAP_READ));
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES (&fa); p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    gst_video_format_info_component (info->finfo, p, comp);
+    assert_plane_equal (GST_VIDEO_FRAME_PLANE_DATA (&fa, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fa, p),
+        GST_VIDEO_FRAME_PLANE_DATA (&fb, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fb, p),
+        GST_VIDEO_FRAME_COMP_WIDTH (&fa, comp[0])
+        * GST_VIDEO_FRAME_COMP_PSTRIDE (&fa, comp[0]),
+        GST_VIDEO_FRAME_COMP_HEIGHT (&fa, comp[0]), what, 0);
+  }
+  gst_video_frame_unmap (&fa);
+  gst_video_frame_unmap (&fb);
+}
+
+/* Copies src's alpha bytes into dst (check FALSE) or checks they are the
+ * same (check TRUE). */
+static void
+alpha_bytes (const GstVideoFrame * src, GstVideoFrame * dst, gboolean check)
+{
+  gint a = GST_VIDEO_FRAME_COMP_POFFSET (src, GST_VIDEO_COMP_A);
+  gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (src, GST_VIDEO_COMP_A);
+
+  for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT (src); y++) {
+    const guint8 *s = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (src, 0)
+        + y * GST_VIDEO_FRAME_PLANE_STRIDE (src, 0) + a;
+    guint8 *d = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (dst, 0)
+        + y * GST_VIDEO_FRAME_PLANE_STRIDE (dst, 0) + a;
+    for (gint x = 0; x < GST_VIDEO_FRAME_WIDTH (src); x++) {
+      if (!check)
+        d[x * ps] = s[x * ps];
+      else if (d[x * ps] != s[x * ps])
+        fail ("%s: alpha changed at (%d, %d)",
+            gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (src)), x, y);
+    }
+  }
+}
+
+/* What the element promises for packed RGB: the frame converted without
+ * dithering to full-range BT.601 Y444, its Y (and with chroma its U and
+ * V) denoised by the core, sigma < 0 estimated from that Y, converted back,
+ * the input's alpha copied. */
+static GstBuffer *
+rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
+    gfloat sigma, gboolean chroma)
+{
+  gint w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  GstStructure *opts = gst_structure_new ("GstVideoConverter",
+      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
+      GST_VIDEO_DITHER_NONE, NULL);
+  GstVideoConverter *to_yuv, *to_rgb;
+  GstVideoInfo yi;
+  GstBuffer *yb, *out = gst_buffer_new_allocate (NULL, info->size, NULL);
+  GstVideoFrame fi, fy, fo;
+
+  gst_video_info_set_format (&yi, GST_VIDEO_FORMAT_Y444, w, h);
+  yi.fps_n = info->fps_n;
+  yi.fps_d = info->fps_d;
+  yi.colorimetry = info->colorimetry;
+  yi.colorimetry.range = GST_VIDEO_COLOR_RANGE_0_255;
+  yi.colorimetry.matrix = GST_VIDEO_COLOR_MATRIX_BT601;
+  yb = gst_buffer_new_allocate (NULL, yi.size, NULL);
+  to_yuv = gst_video_converter_new (info, &yi, gst_structure_copy (opts));
+  to_rgb = gst_video_converter_new (&yi, info, opts);
+  fail_unless (to_yuv != NULL && to_rgb != NULL);
+  fail_unless (gst_video_frame_map (&fi, (GstVideoInfo *) info, in,
+          GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&fy, &yi, yb, GST_MAP_READWRITE));
+  fail_unless (gst_video_frame_map (&fo, (GstVideoInfo *) info, out,
+          GST_MAP_WRITE));
+  gst_video_converter_frame (to_yuv, &fi, &fy);
+  if (sigma < 0.0f)
+    sigma = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fy, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fy, 0), w, h);
+  for (gint p = 0; p < (chroma ? 3 : 1); p++) {
+    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&fy, p);
+    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p);
+    guint8 *ref = reference_plane (m, d, ds, w, h, sigma);
+    for (gint y = 0; y < h; y++)
+      memcpy (d + (gsize) y * ds, ref + (gsize) y * w, w);
+    g_free (ref);
+  }
+  gst_video_converter_frame (to_rgb, &fy, &fo);
+  if (GST_VIDEO_INFO_HAS_ALPHA (info))
+    alpha_bytes (&fi, &fo, FALSE);
+  gst_video_frame_unmap (&fi);
+  gst_video_frame_unmap (&fy);
+  gst_video_frame_unmap (&fo);
+  gst_video_converter_free (to_yuv);
+  gst_video_converter_free (to_rgb);
+  gst_buffer_unref (yb);
+  return out;
+}
+
+/* One RGB frame through h: the output caps are the input caps, the bytes
+ * those of rgb_reference (so alpha is the input's). */
+static void
+run_one_rgb (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
+    gint hh, gfloat sigma, gboolean chroma)
+{
+  GstVideoInfo info;
+  GstBuffer *in, *out, *ref;
+  GstCaps *in_caps, *out_caps;
+
+  set_caps (h, &info, fmt, w, hh);
+  in = make_buffer (&info, w * 17 + hh);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out != NULL, "no output for %s %dx%d", fmt, w, hh);
+  in_caps = gst_video_info_to_caps (&info);
+  out_caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_is_equal (in_caps, out_caps), "%s: out caps %"
+      GST_PTR_FORMAT, fmt, out_caps);
+  ref = rgb_reference (m, in, &info, sigma, chroma);
+  assert_frames_equal (&info, ref, out, fmt);
+  gst_caps_unref (in_caps);
+  gst_caps_unref (out_caps);
+  gst_buffer_unref (ref);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+
+/* Every RGB format at odd sizes, chroma copied and denoised, then
+ * strength=0: the input's very bytes. */
+GST_START_TEST (test_rgb_formats)
+{
+  static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8} };
+  VaeModel *m = load (tiny_model);
+
+  for (guint f = 0; f < G_N_ELEMENTS (rgb_formats); f++) {
+    GstHarness *h = new_harness (tiny_model, 2);
+    GstVideoInfo info;
+    GstBuffer *in, *out;
+
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      run_one_rgb (h, m, rgb_formats[f], sizes[s][0], sizes[s][1], 25.0f,
+          FALSE);
+    g_object_set (h->element, "chroma", 1, NULL);
+    run_one_rgb (h, m, rgb_formats[f], 37, 23, 25.0f, TRUE);
+    g_object_set (h->element, "strength", 0.0f, NULL);
+    set_caps (h, &info, rgb_formats[f], 45, 31);
+    in = make_buffer (&info, 9);
+    out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    assert_frames_equal (&info, in, out, "strength=0");
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  vae_model_free (m);
+}
+
+GST_END_TEST;
+
+/* GRAY8 to BGRx (noise estimated on the converted Y) and back. */
+GST_START_TEST (test_rgb_caps_change)
+{
+  VaeModel *m = load (tiny_model);
+  GstHarness *h = new_harness (tiny_model, 2);
+
+  run_one (h, m, "GRAY8", 64, 48, FALSE);
+  g_object_set (h->element, "noise-level", -1.0f, NULL);
+  run_one_rgb (h, m, "BGRx", 64, 48, -1.0f, FALSE);
+  g_object_set (h->element, "noise-level", 25.0f, NULL);
+  run_one_rgb (h, m, "BGRx", 51, 29, 25.0f, FALSE);
+  run_one (h, m, "GRAY8", 64, 48, FALSE);
+  gst_harness_teardown (h);
+  vae_model_free (m);
+}
+
+GST_END_TEST;
+
+/* A smooth colour picture, three channels. */
+static void
+smooth_rgb (guint8 * rgb, gint w, gint h)
+{
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++) {
+      gdouble edge = (x / 48 + y / 40) % 2 ? 30 : -20;
+      guint8 *p = rgb + ((gsize) y * w + x) * 3;
+      p[0] = (guint8) CLAMP (128 + 70 * sin (x / 19.0) * cos (y / 27.0)
+          + edge, 0, 255);
+      p[1] = (guint8) CLAMP (120 + 60 * cos (x / 23.0 + y / 31.0) - edge,
+          0, 255);
+      p[2] = (guint8) CLAMP (100 + 50 * sin ((x + y) / 29.0) + x * 0.2, 0,
+          255);
+    }
+}
+
+/* BT.601 luma of rgb, a picture of f's size, or of f when rgb is NULL. */
+static void
+rgb_luma (const GstVideoFrame * f, const guint8 * rgb, guint8 * luma)
+{
+  gint w = GST_VIDEO_FRAME_WIDTH (f), h = GST_VIDEO_FRAME_HEIGHT (f);
+
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++) {
+      gint c[3];
+      for (gint k = 0; k < 3; k++)
+        c[k] = rgb != NULL ? rgb[((gsize) y * w + x) * 3 + k]
+            : ((const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, 0))
+            [y * GST_VIDEO_FRAME_PLANE_STRIDE (f, 0)
+            + x * GST_VIDEO_FRAME_COMP_PSTRIDE (f, k)
+            + GST_VIDEO_FRAME_COMP_POFFSET (f, k)];
+      luma[(gsize) y * w + x] = (guint8) lrint (0.299 * c[0] + 0.587 * c[1]
+          + 0.114 * c[2]);
+    }
+}
+
+/* The clean picture plus Gaussian noise σ = 25 in every channel (rounded,
+ * clipped), alpha a ramp, x bytes 0x5A. */
+static GstBuffer *
+noisy_rgb_buffer (const GstVideoInfo * info, const guint8 * clean)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, info->size, NULL);
+  GstVideoFrame f;
+  VaeRng rng;
+
+  vae_rng_seed (&rng, 2024);
+  gst_buffer_memset (buf, 0, 0x5A, info->size);
+  fail_unless (gst_video_frame_map (&f, (GstVideoInfo *) info, buf,
+          GST_MAP_WRITE));
+  for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT (&f); y++)
+    for (gint x = 0; x < GST_VIDEO_FRAME_WIDTH (&f); x++) {
+      guint8 *px = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&f, 0)
+          + y * GST_VIDEO_FRAME_PLANE_STRIDE (&f, 0)
+          + x * GST_VIDEO_FRAME_COMP_PSTRIDE (&f, 0);
+      for (gint k = 0; k < 3; k++) {
+        gfloat v = clean[((gsize) y * GST_VIDEO_FRAME_WIDTH (&f) + x) * 3 + k]
+            + 25.0f * vae_rng_normal (&rng);
+        px[GST_VIDEO_FRAME_COMP_POFFSET (&f, k)] =
+            (guint8) CLAMP (lrintf (v), 0, 255);
+      }
+      if (GST_VIDEO_INFO_HAS_ALPHA (info))
+        px[GST_VIDEO_FRAME_COMP_POFFSET (&f, GST_VIDEO_COMP_A)] =
+            (guint8) (x + 3 * y);
+    }
+  gst_video_frame_unmap (&f);
+  return buf;
+}
+
+static gdouble
+luma_psnr (const GstVideoInfo * info, GstBuffer * buf, const guint8 * clean)
+{
+  gint w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  guint8 *a = g_malloc ((gsize) w * h), *b = g_malloc ((gsize) w * h);
+  GstVideoFrame f;
+  gdouble p;
+
+  fail_unless (gst_video_frame_map (&f, (GstVideoInfo *) info, buf,
+          GST_MAP_READ));
+  rgb_luma (&f, clean, a);
+  rgb_luma (&f, NULL, b);
+  gst_video_frame_unmap (&f);
+  p = vae_psnr_u8 (a, w, b, w, w, h);
+  g_free (a);
+  g_free (b);
+  return p;
+}
+
+/* Denoising noisy RGB raises the luma's PSNR well, with the same bytes
+ * on one and two threads, and alpha untouched. */
+GST_START_TEST (test_rgb_quality)
+{
+  const gint w = 192, hh = 128;
+  guint8 *clean = g_malloc ((gsize) w * hh * 3);
+  gchar *model_path = find_quality_model ();
+
+  smooth_rgb (clean, w, hh);
+  if (model_path == NULL) {
+    VaeImage im;
+    synthetic_image (&im, 256, 192);
+    model_path = train_quick_model (&im, 1);
+    vae_image_clear (&im);
+  }
+  for (guint f = 0; f < G_N_ELEMENTS (rgb_formats); f++) {
+    GstBuffer *in, *out[2];
+    GstVideoFrame fi, fo;
+    GstVideoInfo info;
+    gdouble p_noisy, p_out;
+
+    for (gint t = 0; t < 2; t++) {
+      GstHarness *h = new_harness (model_path, t + 1);
+      g_object_set (h->element, "noise-level", -1.0f, NULL);
+      set_caps (h, &info, rgb_formats[f], w, hh);
+      in = noisy_rgb_buffer (&info, clean);
+      out[t] = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+      fail_unless (out[t] != NULL);
+      gst_harness_teardown (h);
+      if (t == 0)
+        gst_buffer_unref (in);
+    }
+    assert_frames_equal (&info, out[0], out[1], "n-threads 1 vs 2");
+    if (GST_VIDEO_INFO_HAS_ALPHA (&info)) {
+      fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
+      fail_unless (gst_video_frame_map (&fo, &info, out[1], GST_MAP_READ));
+      alpha_bytes (&fi, &fo, TRUE);
+      gst_video_frame_unmap (&fi);
+      gst_video_frame_unmap (&fo);
+    }
+    p_noisy = luma_psnr (&info, in, clean);
+    p_out = luma_psnr (&info, out[1], clean);
+    GST_INFO ("%s: luma noisy %.2f dB, denoised %.2f dB", rgb_formats[f],
+        p_noisy, p_out);
+    fail_unless (p_out > p_noisy + 3.0, "%s: luma noisy %.2f dB, denoised "
+        "%.2f dB", rgb_formats[f], p_noisy, p_out);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out[0]);
+    gst_buffer_unref (out[1]);
+  }
+  g_free (model_path);
+  g_free (clean);
+}
+
+GST_END_TEST;
+
 /* -------------------------------------------------------------- errors */
 
 /* Runs a pipeline with the given model (and vaedenoise properties) and
@@ -1134,6 +1466,9 @@ vaedenoise_suite (void)
   tcase_add_test (tc, test_model_swap);
   tcase_add_test (tc, test_qos);
   tcase_add_test (tc, test_quality);
+  tcase_add_test (tc, test_rgb_formats);
+  tcase_add_test (tc, test_rgb_caps_change);
+  tcase_add_test (tc, test_rgb_quality);
   tcase_add_test (tc, test_good_model_runs);
   tcase_add_test (tc, test_missing_model);
   tcase_add_test (tc, test_corrupt_model);
