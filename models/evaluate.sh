@@ -2,7 +2,7 @@
 # Reproduces every quality number of the model cards (models/README.md) and
 # prints them as Markdown tables, to stdout and to models/eval/*.md.
 #
-#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine)
+#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine, plus 5 for temporal)
 #   QUICK=1 models/evaluate.sh         Set12 only, σ=25, p=0.1, IWAE on 100 samples
 #   LIMIT=2 PARTS=paper models/evaluate.sh   first 2 images of each set, one part
 #
