@@ -2,7 +2,7 @@
 # Reproduces every quality number of the model cards (models/README.md) and
 # prints them as Markdown tables, to stdout and to models/eval/*.md.
 #
-#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine)
+#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine, plus 5 for temporal)
 #   QUICK=1 models/evaluate.sh         Set12 only, σ=25, p=0.1, IWAE on 100 samples
 #   LIMIT=2 PARTS=paper models/evaluate.sh   first 2 images of each set, one part
 #
@@ -20,6 +20,12 @@
 #   generative VAEs: test −ELBO, IWAE bound on a subset, Frey held-out ELBO.
 #   video      real camera clips (Foreman CIF, the 720p flower clip) through
 #              vaenoise ! vaedenoise, mean PSNR over frames.
+#   temporal   video over time (issue 27): Foreman, flower, a scene cut (flower then
+#              the Zhling clip) and a static clip (a Kodak24 photo repeated, fresh
+#              noise each frame), σ=25 by vaenoise; PSNR and flicker (how much the
+#              error changes between frames) for vaedenoise settings and ffmpeg's
+#              hqdn3d, atadenoise, fftdnoiz and nlmeans on the same noisy frames,
+#              with fps; the static clip's frame 10 and the 5 frames after the cut.
 #
 # Env (defaults in brackets):
 #   BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]
@@ -35,6 +41,11 @@
 #   IMPULSE_TYPES ["salt-and-pepper masking"]  (baselines run even without a model)
 #   GEN_MODELS ["mnist-vae mnist-vae2d mnist-vae-deep frey-vae"]
 #   IWAE_MODELS ["mnist-vae mnist-vae-deep frey-vae"]  IWAE_K [5000]  IWAE_N [1000]
+#   TEMPORAL_CLIPS ["foreman flower cut static"]  TEMPORAL_FRAMES [60]  TEMPORAL_CUT [30]
+#   TEMPORAL_RUNS ["noise-level=25;noise-level=-1;model=denoise-cnn.safetensors noise-level=25"]
+#              vaedenoise property sets, one row each (no model= means the element's default)
+#   TEMPORAL_PEERS ["hqdn3d atadenoise fftdnoiz nlmeans"]  TEMPORAL_STILL [kodim05]
+#   TEMPORAL_STATIC_FRAME [10]  TEMPORAL_NLMEANS_FRAMES [0 = all] nlmeans frames on 720p clips
 #   SEED [1]  the papers' protocol seed (image i uses SEED*1000003+i); the elements'
 #              vaenoise uses seed=i for the i-th image (1-based) of a set.
 set -euo pipefail
@@ -68,7 +79,15 @@ IWAE_MODELS=${IWAE_MODELS:-"mnist-vae mnist-vae-deep frey-vae"}
 IWAE_K=${IWAE_K:-5000}
 IWAE_N=${IWAE_N:-1000}
 SEED=${SEED:-1}
-PARTS=${PARTS:-"paper pipeline impulse generative video"}
+TEMPORAL_CLIPS=${TEMPORAL_CLIPS:-"foreman flower cut static"}
+TEMPORAL_FRAMES=${TEMPORAL_FRAMES:-60}
+TEMPORAL_CUT=${TEMPORAL_CUT:-30}
+TEMPORAL_RUNS=${TEMPORAL_RUNS:-"noise-level=25;noise-level=-1;model=denoise-cnn.safetensors noise-level=25"}
+TEMPORAL_PEERS=${TEMPORAL_PEERS:-"hqdn3d atadenoise fftdnoiz nlmeans"}
+TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
+TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
+TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
+PARTS=${PARTS:-"paper pipeline impulse generative video temporal"}
 if [[ $QUICK == 1 || $LIMIT != 0 ]]; then OUT=${OUT:-$WORK/out}; else OUT=${OUT:-$ROOT/models/eval}; fi
 
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1   # the tool sets its own; GStreamer threads must not spin
@@ -77,7 +96,10 @@ export GST_PLUGIN_PATH=$PLUGIN_DIR GST_REGISTRY=$WORK/gst-registry.bin
 die() { echo "evaluate.sh: $*" >&2; exit 1; }
 note() { echo "evaluate.sh: $*" >&2; }
 [[ -x $VAE ]] || die "no tool at $VAE (meson setup build && ninja -C build, or set VAE/BUILD)"
-"$PY" -c 'import numpy, PIL' 2>/dev/null || die "$PY needs numpy and PIL (apt-get install python3-numpy python3-pil)"
+"$PY" -c 'import numpy' 2>/dev/null || die "$PY needs numpy (apt-get install python3-numpy)"
+if [[ " $PARTS " == *" pipeline "* || " $PARTS " == *" impulse "* ]]; then  # PNG metrics
+  "$PY" -c 'import PIL' 2>/dev/null || die "$PY needs PIL for the pipeline and impulse parts (apt-get install python3-pil)"
+fi
 mkdir -p "$WORK" "$OUT"
 START=$SECONDS
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -537,22 +559,55 @@ part_generative() {
   cat "$OUT/generative.md"; echo
 }
 
+# ------------------------------------------------------------------ clips
+# Shared by the video and temporal parts.  A clip is raw GRAY8, W*H bytes a
+# frame with no row padding (ffmpeg's layout); GStreamer pads GRAY8 rows to 4
+# bytes, so widths must be multiples of 4 to pass through rawvideoparse and
+# filesink unchanged.
+clip_decode() {  # SRC FRAMES OUT W [INPUT-OPTION...]: the first FRAMES frames of SRC as GRAY8
+  local src=$1 frames=$2 out=$3 w=$4
+  shift 4
+  command -v ffmpeg >/dev/null || die "ffmpeg is needed to decode the clips"
+  ((w % 4 == 0)) || die "clip width $w: GStreamer would pad its GRAY8 rows"
+  ffmpeg -nostdin -loglevel error -y "$@" -i "$src" -frames:v "$frames" -pix_fmt gray \
+    -f rawvideo "$out" || die "cannot decode $src"
+}
+clip_frames() { echo $(($(stat -c %s "$1") / ($2 * $3))); }   # RAW W H
+clip_src() {  # RAW W H -> gst-launch words of a GRAY8 source
+  echo filesrc "location=$1" "blocksize=$(($2 * $3))" ! rawvideoparse format=gray8 \
+    "width=$2" "height=$3" framerate=30/1
+}
+clip_noise() {  # CLEAN W H SIGMA NOISY: vaenoise seed=1 (each frame seeded from seed and its index)
+  gst-launch-1.0 -q $(clip_src "$1" "$2" "$3") ! vaenoise type=gaussian "sigma=$4" seed=1 \
+    ! filesink "location=$5" >/dev/null || die "vaenoise failed on $1"
+}
+CLIP_S=0   # wall seconds of the last clip_vaedenoise / clip_ffmpeg (whole process)
+clip_vaedenoise() {  # NOISY W H OUT PROPERTY...
+  local in=$1 w=$2 h=$3 out=$4 t=$EPOCHREALTIME
+  shift 4
+  gst-launch-1.0 -q $(clip_src "$in" "$w" "$h") ! vaedenoise "$@" "n-threads=$THREADS" \
+    ! filesink "location=$out" >/dev/null || die "vaedenoise $* failed on $in"
+  CLIP_S=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{print b - a}')
+}
+clip_ffmpeg() {  # NOISY W H OUT FILTER [FRAMES]: ffmpeg -vf FILTER on the raw clip, THREADS filter threads
+  local t=$EPOCHREALTIME
+  ffmpeg -nostdin -v error -y -filter_threads "$THREADS" -threads "$THREADS" \
+    -f rawvideo -pix_fmt gray -s "$2x$3" -r 30 -i "$1" ${6:+-frames:v "$6"} \
+    -vf "$5,format=gray" -f rawvideo -pix_fmt gray "$4" || die "ffmpeg $5 failed on $1"
+  CLIP_S=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{print b - a}')
+}
+clip_metrics() {  # W H CLEAN OUT... [--frames I,J] -> lines "OUT n psnr flicker [psnr_I ...]"
+  local w=$1 h=$2
+  shift 2
+  "$PY" "$UTIL" clip "${w}x$h" "$@"
+}
+
 # ------------------------------------------------------------------ video
 # Real camera clips (../shared/data/video) through the elements: decoded to
 # GRAY8, Gaussian noise by vaenoise (seed 1, rounded and clipped), denoised by
 # vaedenoise with the true σ; mean per-frame PSNR against the decoded clip.
 # Foreman (CIF) is the validation clip of the zoom/8-bit training choices;
 # the 1280×720 flower clip is the camera clip of the speed benchmark.
-# clip_psnr A B W H: mean per-frame PSNR of two raw GRAY8 clips
-clip_psnr() {
-  "$PY" - "$@" <<'PY'
-import sys, numpy as np
-w, h = int(sys.argv[3]), int(sys.argv[4])
-a = np.fromfile(sys.argv[1], np.uint8).reshape(-1, h, w).astype(np.float64)
-c = np.fromfile(sys.argv[2], np.uint8).reshape(-1, h, w).astype(np.float64)
-print("%.2f" % np.mean([10 * np.log10(255.0 ** 2 / ((x - y) ** 2).mean()) for x, y in zip(a, c)]))
-PY
-}
 part_video() {
   local t0=$SECONDS k clip name frames w h g=${VIDEO_SIGMA:-25} raw row
   resolve_denoisers
@@ -565,22 +620,14 @@ part_video() {
     raw=$WORK/video/$name
     [[ -f $DATA/video/$1 ]] || { note "video: $1 missing, skipped"; continue; }
     note "video: $name ($frames frames) decode and noise"
-    command -v ffmpeg >/dev/null || die "video: ffmpeg is needed to decode the clips"
-    ffmpeg -loglevel error -y -i "$DATA/video/$1" -frames:v "$frames" -pix_fmt gray \
-      -f rawvideo "$raw.clean" || die "cannot decode $1"
-    gst-launch-1.0 -q filesrc "location=$raw.clean" blocksize=$((w * h)) \
-      ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
-      ! vaenoise type=gaussian "sigma=$g" seed=1 ! filesink "location=$raw.noisy" >/dev/null \
-      || die "vaenoise failed on $name"
-    VR[noisy|$name]=$(clip_psnr "$raw.noisy" "$raw.clean" "$w" "$h")
+    clip_decode "$DATA/video/$1" "$frames" "$raw.clean" "$w"
+    clip_noise "$raw.clean" "$w" "$h" "$g" "$raw.noisy"
+    VR[noisy|$name]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.noisy" | awk '{printf "%.2f", $3}')
     for k in "${!DMODELS[@]}"; do
       ((DENS[k] == 1)) || continue
       note "video: $name ${DLABEL[$k]}"
-      gst-launch-1.0 -q filesrc "location=$raw.noisy" blocksize=$((w * h)) \
-        ! rawvideoparse format=gray8 "width=$w" "height=$h" framerate=30/1 \
-        ! vaedenoise "model=${DMODELS[$k]}" "noise-level=$g" "stride=${DSTRIDE[$k]}" "n-threads=$THREADS" \
-        ! filesink "location=$raw.out$k" >/dev/null || die "vaedenoise failed on $name"
-      VR[$k|$name]=$(clip_psnr "$raw.out$k" "$raw.clean" "$w" "$h")
+      clip_vaedenoise "$raw.noisy" "$w" "$h" "$raw.out$k" "model=${DMODELS[$k]}" "noise-level=$g" "stride=${DSTRIDE[$k]}"
+      VR[$k|$name]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.out$k" | awk '{printf "%.2f", $3}')
     done
   done
   {
@@ -600,6 +647,186 @@ part_video() {
   cat "$OUT/${VIDEO_FILE:-video.md}"; echo
 }
 
+# --------------------------------------------------------------- temporal
+# Video tables for temporal denoising (issue 27): PSNR and flicker per clip for
+# vaedenoise settings (TEMPORAL_RUNS) and ffmpeg's temporal filters on the
+# very same noisy frames, plus a scene cut and a static clip.
+# temporal_peer_filter NAME -> ffmpeg -vf chain for σ=25 (gray in).  The
+# temporal filters' settings come from tools/eval_tune_peers.sh
+# (FAMILIES="hqdn3d_tmp atadenoise fftdnoiz": a PSNR sweep on 20 frames of a
+# 640×360 crop of the 1080p street clip, which no table uses); nlmeans is the
+# pipeline part's σ=25 setting.
+temporal_peer_filter() {
+  case $1 in
+  hqdn3d) echo "format=yuvj444p,hqdn3d=luma_spatial=80:chroma_spatial=0:luma_tmp=10:chroma_tmp=0" ;;
+  atadenoise) echo "atadenoise=0a=0.3:0b=1:s=15" ;;
+  fftdnoiz) echo "fftdnoiz=sigma=100:block=32:prev=1:next=1" ;;
+  nlmeans) peer_filter nlmeans 25 ;;
+  *) die "unknown temporal peer $1 (hqdn3d atadenoise fftdnoiz nlmeans)" ;;
+  esac
+}
+temporal_peer_note() {
+  case $1 in
+  hqdn3d) echo "temporal strength 10 (the issue's peer), spatial swept (16–128); runs on full-range yuvj444p, lossless from gray; a causal recursive filter" ;;
+  atadenoise) echo "15 frames centred on the current one (7 ahead); 0a is at its upper limit 0.3, the sweep's best (0a 0.1–0.3, 0b 1–5, s 9/15)" ;;
+  fftdnoiz) echo "one frame before and one after; sigma is at its upper limit 100, the sweep's best (20–100, block 16/32)" ;;
+  nlmeans) echo "per frame, spatial only: the pipeline part's σ=25 setting (a sweep on Train400 images)" ;;
+  esac
+}
+vaedenoise_default_model() {
+  gst-inspect-1.0 vaedenoise | awk '$1 == "model" {m = 1} m && /Default:/ {sub(/.*Default: "/, ""); sub(/".*/, ""); print; exit}'
+}
+part_temporal() {
+  local t0=$SECONDS g=25 n=$TEMPORAL_FRAMES cut=$TEMPORAL_CUT clip w h raw k props m r line f fl
+  local defm w2 label peer fr idx
+  need_gst
+  defm=$(vaedenoise_default_model)
+  [[ -n $defm ]] || die "temporal: cannot read vaedenoise's default model from gst-inspect-1.0"
+  mkdir -p "$WORK/temporal"
+  declare -A TR=() TS=() CW=() CH=() CN=() CD=() CF=()
+  local clips=() runs=() rlabels=() peers=($TEMPORAL_PEERS) models=()
+  # runs: TEMPORAL_RUNS split on ';'
+  IFS=';' read -r -a runs <<< "$TEMPORAL_RUNS"
+  for k in "${!runs[@]}"; do
+    props=${runs[$k]}
+    m=$(printf '%s\n' $props | sed -n 's/^model=//p')
+    label=$(printf '%s\n' $props | grep -v '^model=' | tr '\n' ' ' | sed 's/ $//')
+    if [[ -z $m ]]; then rlabels+=("default \`$(model_label "$defm")\`, $label"); m=$defm
+    else rlabels+=("\`$(model_label "$m")\`, $label"); fi
+    [[ $m == */* ]] || m=${m%.safetensors}
+    models+=("$(model_path "$m")")
+  done
+  local tw=$WORK/temporal
+  for clip in $TEMPORAL_CLIPS; do
+    raw=$tw/$clip
+    case $clip in
+    foreman) w=352 h=288
+      CD[$clip]="Foreman 352×288"
+      clip_decode "$DATA/video/BA1_FT_C.264" "$n" "$raw.clean" "$w" ;;
+    flower) w=1280 h=720
+      CD[$clip]="flower 1280×720"
+      clip_decode "$DATA/video/VID_1280x720_cabac_temporal_direct.264" "$n" "$raw.clean" "$w" ;;
+    cut) w=1280 h=720
+      CD[$clip]="scene cut 1280×720"
+      clip_decode "$DATA/video/VID_1280x720_cabac_temporal_direct.264" "$cut" "$raw.a" "$w"
+      clip_decode "$DATA/video/Zhling_1280x720.264" "$((n - cut))" "$raw.b" "$w"
+      cat "$raw.a" "$raw.b" > "$raw.clean"; rm -f "$raw.a" "$raw.b"
+      CF[$clip]=$(seq -s, "$cut" $((cut + 4))) ;;
+    static) f=$DATA/denoise/kodak24/$TEMPORAL_STILL.png
+      [[ -f $f ]] || die "temporal: no still $f"
+      w=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0:s=x "$f")
+      h=${w#*x} w=${w%x*}
+      CD[$clip]="static $w×$h"
+      clip_decode "$f" "$n" "$raw.clean" "$w" -loop 1
+      CF[$clip]=$TEMPORAL_STATIC_FRAME ;;
+    *) die "temporal: unknown clip $clip (foreman flower cut static)" ;;
+    esac
+    CW[$clip]=$w CH[$clip]=$h CN[$clip]=$(clip_frames "$raw.clean" "$w" "$h")
+    clips+=("$clip")
+    note "temporal: $clip ${w}×$h, ${CN[$clip]} frames: noise"
+    clip_noise "$raw.clean" "$w" "$h" "$g" "$raw.noisy"
+    fr=${CF[$clip]:+--frames ${CF[$clip]}}
+    TR[noisy|$clip]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.noisy" $fr | cut -d' ' -f2-)
+    for k in "${!runs[@]}"; do
+      note "temporal: $clip vaedenoise ${runs[$k]}"
+      GST_VAE_MODEL_PATH=$MODELS_DIR${GST_VAE_MODEL_PATH:+:$GST_VAE_MODEL_PATH} \
+        clip_vaedenoise "$raw.noisy" "$w" "$h" "$raw.out" ${runs[$k]}
+      TS[run$k|$clip]=$CLIP_S
+      TR[run$k|$clip]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.out" $fr | cut -d' ' -f2-)
+    done
+    for peer in "${peers[@]}"; do
+      local lim=""
+      [[ $peer == nlmeans && $TEMPORAL_NLMEANS_FRAMES != 0 && $w -ge 1280 ]] && lim=$TEMPORAL_NLMEANS_FRAMES
+      if [[ $peer == atadenoise ]] && ((CN[$clip] < 15)); then   # ffmpeg 5.1 hangs on fewer than s frames
+        note "temporal: $clip has fewer than 15 frames: atadenoise skipped"; continue
+      fi
+      note "temporal: $clip ffmpeg $peer${lim:+ (first $lim frames)}"
+      clip_ffmpeg "$raw.noisy" "$w" "$h" "$raw.out" "$(temporal_peer_filter "$peer")" $lim
+      TS[$peer|$clip]=$CLIP_S
+      TR[$peer|$clip]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.out" $fr | cut -d' ' -f2-)
+    done
+    rm -f "$raw.out"
+  done
+  # cells: TR values are "n psnr flicker [psnr_I ...]"
+  cell_pf() { [[ -n ${TR[$1]:-} ]] || { echo "–"; return; }
+    echo "${TR[$1]}" | awk -v all="${CN[${1#*|}]}" '{printf "%.2f / %.2f%s", $2, $3, ($1 < all ? " (" $1 " frames)" : "")}'; }
+  cell_f() { [[ -n ${TR[$1]:-} ]] || { echo "–"; return; }
+    echo "${TR[$1]}" | awk -v i="$2" '{v = $(3 + i); if (v == "" || v == "nan") print "–"; else printf "%.2f", v}'; }
+  cell_fps() { [[ -n ${TS[$1]:-} ]] || { echo "–"; return; }
+    awk -v n="$(echo "${TR[$1]}" | cut -d' ' -f1)" -v s="${TS[$1]}" 'BEGIN{printf "%.1f", n / s}'; }
+  local keys=(noisy) klabels=("noisy input")
+  for k in "${!runs[@]}"; do keys+=("run$k"); klabels+=("${rlabels[$k]}"); done
+  for peer in "${peers[@]}"; do
+    keys+=("$peer"); klabels+=("ffmpeg \`$(temporal_peer_filter "$peer" | sed 's/^format=yuvj444p,//')\`")
+  done
+  local cpu
+  cpu=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
+  cpu="$cpu (family $(awk -F': ' '/^cpu family/{print $2; exit}' /proc/cpuinfo), $(grep -c "^processor" /proc/cpuinfo) logical CPUs)"
+  {
+    header "Video denoising over time: PSNR and flicker per clip (σ=25, luma)" \
+      "Clips (luma only, decoded to GRAY8 by ffmpeg, \`-pix_fmt gray -f rawvideo\`), the first $n frames unless said: Foreman (\`BA1_FT_C.264\`); flower (\`VID_1280x720_cabac_temporal_direct.264\`, 300 frames in the file); scene cut: $cut frames of flower followed by the frames of \`Zhling_1280x720.264\` (an office scene), cut at frame $cut (0-based: frame $cut is Zhling's first)$( [[ -n ${CN[cut]:-} ]] && ((CN[cut] < n)) && echo ", ${CN[cut]} frames in all because the Zhling file holds only $((CN[cut] - cut)) frames"); static: \`kodak24/$TEMPORAL_STILL.png\` converted to gray by ffmpeg, as is, repeated $n times." \
+      "Noise: \`vaenoise sigma=$g seed=1\` on the whole clip (rounded and clipped to 8 bits; each frame seeded from the seed and its index, so the noise is fresh every frame, also on the static clip). Every method reads the very same noisy frames: \`vaedenoise PROPERTIES n-threads=$THREADS\` (\`filesrc ! rawvideoparse format=gray8 ! vaedenoise ! filesink\`; the element denoises each frame alone today), the ffmpeg filters as \`ffmpeg -filter_threads $THREADS -f rawvideo -pix_fmt gray -s WxH -i noisy.raw -vf \"FILTER,format=gray\" -f rawvideo out.raw\`." \
+      "Metrics (tools/eval_util.py clip), against the decoded clean clip: PSNR per frame (8-bit, peak 255), averaged over frames; **flicker** = the mean over all pixels and over all consecutive frame pairs (t−1, t) of |e_t − e_{t−1}|, where e_t = output_t − clean_t in 8-bit units (lower is steadier; an error that does not change gives 0; the noisy input's row gives the scale)." \
+      "Settings: TEMPORAL_CLIPS=\"$TEMPORAL_CLIPS\" TEMPORAL_FRAMES=$n TEMPORAL_CUT=$cut TEMPORAL_STILL=$TEMPORAL_STILL TEMPORAL_NLMEANS_FRAMES=$TEMPORAL_NLMEANS_FRAMES TEMPORAL_RUNS=\"$TEMPORAL_RUNS\" TEMPORAL_PEERS=\"$TEMPORAL_PEERS\"."
+    echo "Models:"
+    echo
+    for m in $(printf '%s\n' "${models[@]}" | sort -u); do [[ -n $m ]] && echo "- $(model_desc "$m")"; done
+    echo
+    echo "### PSNR dB / flicker"
+    echo
+    local row="| method |" sep="| --- |"
+    for clip in "${clips[@]}"; do row+=" ${CD[$clip]}, ${CN[$clip]} frames |"; sep+=" --- |"; done
+    echo "$row"; echo "$sep"
+    for k in "${!keys[@]}"; do
+      row="| ${klabels[$k]} |"
+      for clip in "${clips[@]}"; do row+=" $(cell_pf "${keys[$k]}|$clip") |"; done
+      echo "$row"
+    done
+    echo
+    if [[ " ${clips[*]} " == *" static "* || " ${clips[*]} " == *" cut "* ]]; then
+      echo "### Single frames: the static clip's frame $TEMPORAL_STATIC_FRAME, the 5 frames after the cut (PSNR dB; frames 0-based)"
+      echo
+      row="| method |" sep="| --- |"
+      [[ -n ${CN[static]:-} ]] && { row+=" static, frame $TEMPORAL_STATIC_FRAME |"; sep+=" --- |"; }
+      if [[ -n ${CN[cut]:-} ]]; then
+        for ((idx = 0; idx < 5; idx++)); do row+=" cut, frame $((cut + idx)) |"; sep+=" --- |"; done
+      fi
+      echo "$row"; echo "$sep"
+      for k in "${!keys[@]}"; do
+        row="| ${klabels[$k]} |"
+        [[ -n ${CN[static]:-} ]] && row+=" $(cell_f "${keys[$k]}|static" 1) |"
+        if [[ -n ${CN[cut]:-} ]]; then
+          for ((idx = 1; idx <= 5; idx++)); do row+=" $(cell_f "${keys[$k]}|cut" $idx) |"; done
+        fi
+        echo "$row"
+      done
+      echo
+    fi
+    echo "### Speed (frames per second, whole process: start-up, model load, file reading and writing included)"
+    echo
+    echo "$cpu, $THREADS threads (vaedenoise n-threads, ffmpeg filter threads); the machine is shared, so these are indications, not benchmarks (bench/run.sh is that)."
+    echo
+    row="| method |" sep="| --- |"
+    for clip in "${clips[@]}"; do row+=" ${CD[$clip]} |"; sep+=" --- |"; done
+    echo "$row"; echo "$sep"
+    for k in "${!keys[@]}"; do
+      [[ ${keys[$k]} == noisy ]] && continue
+      row="| ${klabels[$k]} |"
+      for clip in "${clips[@]}"; do row+=" $(cell_fps "${keys[$k]}|$clip") |"; done
+      echo "$row"
+    done
+    echo
+    echo "ffmpeg settings for σ=25:"
+    for peer in "${peers[@]}"; do
+      echo "- \`$(temporal_peer_filter "$peer")\`: $(temporal_peer_note "$peer")."
+    done
+    [[ $TEMPORAL_NLMEANS_FRAMES != 0 ]] && echo "- nlmeans runs on the first $TEMPORAL_NLMEANS_FRAMES frames of the 1280×720 clips only (about 1 s a frame there); its cells say how many frames they cover."
+    echo
+    echo "Time: $((SECONDS - t0)) s with THREADS=$THREADS."
+  } > "$OUT/temporal.md"
+  cat "$OUT/temporal.md"; echo
+}
+
 for part in $PARTS; do
   case $part in
   paper) part_paper ;;
@@ -607,7 +834,8 @@ for part in $PARTS; do
   impulse) part_impulse ;;
   generative) part_generative ;;
   video) part_video ;;
-  *) die "unknown part $part (paper pipeline impulse generative video)" ;;
+  temporal) part_temporal ;;
+  *) die "unknown part $part (paper pipeline impulse generative video temporal)" ;;
   esac
 done
 note "done in $((SECONDS - START)) s; tables in $OUT"

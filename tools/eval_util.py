@@ -10,6 +10,14 @@
       mean over the image, then averaged over images.
   eval_util.py ssim A.png B.png
       SSIM of one pair.
+  eval_util.py clip WxH CLEAN.raw OUT.raw [OUT.raw ...] [--frames I,J,...]
+      Raw GRAY8 clips (frames of W*H bytes, no row padding) against the clean
+      clip, frame by frame over the frames both hold; prints one line per OUT:
+      "OUT n mean_psnr flicker [psnr_I psnr_J ...]".  PSNR as `vae psnr`, per
+      frame, then averaged.  flicker: with e_t = out_t - clean_t (8-bit units),
+      the mean over pixels and over the n-1 consecutive pairs of
+      |e_t - e_(t-1)|, i.e. how much the error changes from frame to frame
+      (nan for one frame).  --frames: also the PSNR of those frames (0-based).
   eval_util.py frey-idx FREY.mat OUT.idx --val-fraction 0.1
       Writes the images that `vae train --data frey:… --val-fraction F` holds
       out (the last floor(n*F) of the file) as an IDX3 ubyte file (28 rows x 20).
@@ -110,6 +118,32 @@ def cmd_metrics(args):
             print(f"{d} {len(ps)} {sum(ps) / len(ps):.4f} {sum(ss) / len(ss):.5f}")
         else:
             print(f"{d} 0 nan nan")
+
+
+def cmd_clip(args):
+    frames = []
+    if "--frames" in args:
+        i = args.index("--frames")
+        frames = [int(v) for v in args[i + 1].split(",") if v]
+        args = args[:i] + args[i + 2:]
+    w, h = (int(v) for v in args[0].lower().split("x"))
+    clean = np.fromfile(args[1], np.uint8)
+    if clean.size % (w * h):
+        raise SystemExit(f"{args[1]}: {clean.size} bytes, not whole {w}x{h} GRAY8 frames")
+    clean = clean.reshape(-1, h, w)
+    for path in args[2:]:
+        x = np.fromfile(path, np.uint8)
+        if x.size % (w * h):
+            raise SystemExit(f"{path}: {x.size} bytes, not whole {w}x{h} GRAY8 frames")
+        x = x.reshape(-1, h, w)
+        n = min(len(x), len(clean))
+        ps = [psnr(x[t], clean[t]) for t in range(n)]
+        fl = math.nan
+        if n > 1:
+            e = x[:n].astype(np.int16) - clean[:n].astype(np.int16)
+            fl = float(np.abs(np.diff(e, axis=0)).mean())
+        sel = " ".join(f"{ps[t]:.4f}" if t < n else "nan" for t in frames)
+        print(f"{path} {n} {sum(ps) / n:.4f} {fl:.4f}" + (" " + sel if sel else ""))
 
 
 def cmd_frey_idx(args):
@@ -269,6 +303,8 @@ def main():
     elif cmd == "ssim" and len(args) == 2:
         a, b = load_gray(args[0]), load_gray(args[1])
         print(f"{psnr(a, b):.4f} {ssim(a, b):.5f}")
+    elif cmd == "clip" and len(args) >= 3:
+        cmd_clip(args)
     elif cmd == "frey-idx" and len(args) >= 2:
         cmd_frey_idx(args)
     elif cmd == "binarize-idx" and len(args) >= 2:
