@@ -341,6 +341,7 @@ gst_vae_sample_start (GstBaseSrc * bsrc)
   GST_OBJECT_LOCK (self);
   name = g_strdup (self->model_name);
   self->run_mode = self->mode;
+  self->run_seed = self->seed;
   self->cols = self->mode == GST_VAE_SAMPLE_MODE_GRID ? self->grid_cols : 1;
   self->rows = self->mode == GST_VAE_SAMPLE_MODE_GRID ? self->grid_rows : 1;
   GST_OBJECT_UNLOCK (self);
@@ -696,8 +697,8 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   if (fps_n == 0 && self->n_frames == 1)
     return GST_FLOW_EOS;
 
+  seed = self->run_seed;
   GST_OBJECT_LOCK (self);
-  seed = self->seed;
   temperature = self->temperature;
   transition = self->transition_frames;
   GST_OBJECT_UNLOCK (self);

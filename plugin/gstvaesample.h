@@ -42,6 +42,7 @@ struct _GstVaeSample {
   VaeWorkspace *ws;
   gint n_latent, img_w, img_h;
   GstVaeSampleMode run_mode;
+  guint64 run_seed;             /* seed, READY-only: read once here */
   guint cols, rows;
   gfloat *z;                    /* (cols * rows, n_latent) */
   gfloat *xhat;                 /* (cols * rows, img_h * img_w) */

@@ -488,6 +488,51 @@ GST_START_TEST (test_model_ready_only)
 
 GST_END_TEST;
 
+/* n frames from h, concatenated, starting with the first whose PTS is
+ * from (frames queued before a seek come first and are skipped). */
+static GBytes *
+pull_from (GstHarness * h, GstClockTime from, gint n)
+{
+  GByteArray *out = g_byte_array_new ();
+
+  while (n > 0) {
+    GstBuffer *b = gst_harness_pull (h);
+    GstMapInfo map;
+
+    fail_unless (b != NULL);
+    if (out->len > 0 || GST_BUFFER_PTS (b) == from) {
+      fail_unless (gst_buffer_map (b, &map, GST_MAP_READ));
+      g_byte_array_append (out, map.data, map.size);
+      gst_buffer_unmap (b, &map);
+      n--;
+    }
+    gst_buffer_unref (b);
+  }
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* seed is READY-only: set while playing, it waits for the next start, so
+ * a seek back to the start replays the frames of the first seed. */
+GST_START_TEST (test_seed_ready_only)
+{
+  GstHarness *h = sample_harness ("seed=5", SMALL_CAPS);
+  GBytes *first = pull_from (h, 0, 3), *again;
+
+  g_object_set (h->element, "seed", (guint64) 6, NULL);
+  fail_unless (gst_harness_push_upstream_event (h,
+          gst_event_new_seek (1.0, GST_FORMAT_TIME,
+              GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, 0,
+              GST_SEEK_TYPE_NONE, GST_CLOCK_TIME_NONE)));
+  again = pull_from (h, 0, 3);
+  fail_unless (g_bytes_equal (first, again),
+      "a seed set while playing changed the stream");
+  g_bytes_unref (first);
+  g_bytes_unref (again);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_property_stress)
 {
   GstHarness *h = sample_harness ("mode=walk num-buffers=100", SMALL_CAPS);
@@ -561,6 +606,7 @@ vaesample_suite (void)
   tcase_add_test (tc, test_seek);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_model_ready_only);
+  tcase_add_test (tc, test_seed_ready_only);
   tcase_add_test (tc, test_property_stress);
   return s;
 }
