@@ -679,14 +679,15 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   with_chroma = chroma == GST_VAE_DENOISE_CHROMA_DENOISE
       && GST_VIDEO_FRAME_N_PLANES (src) > 1;
   gst_vae_denoise_add_jobs (self, src, dst, with_chroma);
-  if (with_chroma)
+  /* RGB's copied chroma is read from the converted input, not copied */
+  if (with_chroma || e->rgb != NULL)
     gst_vae_denoise_pool_run (self, NULL, NULL, 0);
   else
     gst_vae_denoise_pool_run (self, dst, src, 1);
   if (with_chroma && e->uv != NULL)
     gst_vae_engine_merge_uv (e, dst);
   if (e->rgb != NULL)
-    gst_vae_rgb_to_stream (e->rgb, in, out);
+    gst_vae_rgb_to_stream (e->rgb, in, out, with_chroma);
 
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)

@@ -96,20 +96,26 @@ gst_vae_rgb_to_yuv (GstVaeRgb * rgb, const GstVideoFrame * in)
   gst_video_converter_frame (rgb->to_yuv, in, &rgb->in);
 }
 
-/* The converter writes opaque alpha (Y444 has none); the input's goes over
- * it byte for byte.  x padding stays as the converter writes it, as
- * videoconvert does. */
+/* Without denoised chroma the converter takes U and V from rgb->in, so
+ * they are never copied.  It writes opaque alpha (Y444 has none); the
+ * input's goes over it byte for byte.  x padding stays as the converter
+ * writes it, as videoconvert does. */
 void
 gst_vae_rgb_to_stream (GstVaeRgb * rgb, const GstVideoFrame * in,
-    GstVideoFrame * out)
+    GstVideoFrame * out, gboolean chroma)
 {
   const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
   guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 0);
   gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
   gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 0);
   gint w = GST_VIDEO_FRAME_WIDTH (in);
+  GstVideoFrame yuv = rgb->out;
 
-  gst_video_converter_frame (rgb->to_rgb, &rgb->out, out);
+  if (!chroma) {
+    yuv.data[1] = rgb->in.data[1];
+    yuv.data[2] = rgb->in.data[2];
+  }
+  gst_video_converter_frame (rgb->to_rgb, &yuv, out);
   if (rgb->alpha < 0)
     return;
   for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT (in); y++) {

@@ -30,9 +30,10 @@ void gst_vae_rgb_free (GstVaeRgb * rgb);
 /* in into rgb->in. */
 void gst_vae_rgb_to_yuv (GstVaeRgb * rgb, const GstVideoFrame * in);
 
-/* rgb->out into out, with in's alpha bytes. */
+/* rgb->out into out, with in's alpha bytes; chroma FALSE: U and V from
+ * rgb->in (not denoised). */
 void gst_vae_rgb_to_stream (GstVaeRgb * rgb, const GstVideoFrame * in,
-    GstVideoFrame * out);
+    GstVideoFrame * out, gboolean chroma);
 
 G_END_DECLS
 #endif /* GST_VAE_DENOISE_RGB_H */
