@@ -225,26 +225,6 @@ gst_vae_denoise_band_job (void *data, gint band)
   gst_vae_denoise_run_band (self, band);
 }
 
-static void
-gst_vae_denoise_pool_stop (GstVaeDenoise * self)
-{
-  vae_pool_free (self->pool);
-  self->pool = NULL;
-}
-
-static gboolean
-gst_vae_denoise_pool_start (GstVaeDenoise * self, gint n_bands, GError ** err)
-{
-  VaeError verr;
-
-  self->pool = vae_pool_new ("vaedenoise", n_bands, WORKER_SPIN_US, &verr);
-  if (self->pool == NULL) {
-    g_set_error_literal (err, G_THREAD_ERROR, G_THREAD_ERROR_AGAIN, verr.msg);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* Runs the jobs already set up in self on all bands and waits for them. */
 static void
 gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
@@ -435,7 +415,7 @@ static gboolean
 gst_vae_denoise_start (GstBaseTransform * trans)
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (trans);
-  GError *gerr = NULL;
+  VaeError verr;
   VaeModel *model;
   gchar *name, *path = NULL, *msg = NULL;
   const gchar *computing;
@@ -463,7 +443,8 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   GST_INFO_OBJECT (self, "computing in %s", computing);
 
   g_mutex_lock (&self->load_lock);
-  if (!gst_vae_denoise_pool_start (self, n, &gerr)) {
+  self->pool = vae_pool_new ("vaedenoise", n, WORKER_SPIN_US, &verr);
+  if (self->pool == NULL) {
     g_mutex_unlock (&self->load_lock);
     vae_model_free (model);
     goto no_threads;
@@ -500,8 +481,7 @@ unusable:
 no_threads:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Cannot start %d worker threads: %s", n - 1, gerr->message), (NULL));
-    g_clear_error (&gerr);
+        ("Cannot start %d worker threads: %s", n - 1, verr.msg), (NULL));
     g_free (path);
     g_free (name);
     return FALSE;
@@ -515,7 +495,7 @@ gst_vae_denoise_stop (GstBaseTransform * trans)
 
   g_mutex_lock (&self->load_lock);
   self->started = FALSE;
-  gst_vae_denoise_pool_stop (self);
+  g_clear_pointer (&self->pool, vae_pool_free);
   g_mutex_lock (&self->engine_lock);
   gst_vae_engine_free (self->engine);
   self->engine = NULL;
