@@ -54,6 +54,9 @@ vae_config_to_json (const VaeConfig *c)
     I ("conv_width", c->conv_width);
     I ("conv_kernel", c->conv_kernel);
   }
+  if (c->colour) {            /* absent from one-plane models' files */
+    S ("colour", "yuv420");
+  }
 #undef S
 #undef I
 #undef D
@@ -215,6 +218,18 @@ vae_config_from_json (const char *text, VaeConfig *c, VaeError *err)
     TRY (get_int (o, "conv_width", 1, VAE_MAX_CONV_WIDTH, &c->conv_width, err));
     TRY (get_int (o, "conv_kernel", 1, VAE_MAX_CONV_KERNEL, &c->conv_kernel,
             err));
+  }
+  if (json_object_has_member (o, "colour")) {
+    JsonNode *n = json_object_get_member (o, "colour");
+    const char *v = JSON_NODE_HOLDS_VALUE (n)
+        && json_node_get_value_type (n) == G_TYPE_STRING
+        ? json_node_get_string (n) : "";
+    if (strcmp (v, "yuv420") != 0) {
+      rc = vae_set_error (err, VAE_ERR_CONFIG, "unknown colour layout "
+          "\"%s\" (yuv420)", v);
+      goto out;
+    }
+    c->colour = VAE_COLOUR_YUV420;
   }
 #undef TRY
   if ((long) c->img_w * c->img_h > VAE_MAX_DIM) {

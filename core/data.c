@@ -164,8 +164,24 @@ load_pgm (const char *path, const gchar *buf, gsize len, VaeImage *out,
   return VAE_OK;
 }
 
-int
-vae_image_load (const char *path, VaeImage *out, VaeError *err)
+/* RGB pixels (n of them) into Y, Cb and Cr planes n apart: BT.601,
+ * limited range, rounded. */
+static void
+rgb_to_ycbcr (const uint8_t *rgb, uint8_t *ycc, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    float r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+    float y = 16.0f + (0.299f * r + 0.587f * g + 0.114f * b) * 219 / 255;
+    float cb = 128.0f + (-0.168736f * r - 0.331264f * g + 0.5f * b) * 224 / 255;
+    float cr = 128.0f + (0.5f * r - 0.418688f * g - 0.081312f * b) * 224 / 255;
+    ycc[i] = (uint8_t) (y + 0.5f);
+    ycc[n + i] = (uint8_t) (cb + 0.5f);
+    ycc[2 * n + i] = (uint8_t) (cr + 0.5f);
+  }
+}
+
+static int
+image_load (const char *path, int colour, VaeImage *out, VaeError *err)
 {
   gchar *buf = NULL;
   gsize len = 0;
@@ -179,7 +195,7 @@ vae_image_load (const char *path, VaeImage *out, VaeError *err)
     g_error_free (gerr);
     return VAE_ERR_IO;
   }
-  if (len >= 2 && buf[0] == 'P' && buf[1] == '5') {
+  if (!colour && len >= 2 && buf[0] == 'P' && buf[1] == '5') {
     rc = load_pgm (path, buf, len, out, err);
     g_free (buf);
     return rc;
@@ -191,7 +207,7 @@ vae_image_load (const char *path, VaeImage *out, VaeError *err)
     g_free (buf);
     return VAE_ERR_DATA;
   }
-  img.format = PNG_FORMAT_GRAY;
+  img.format = colour ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
   if (img.width > 65536 || img.height > 65536) {
     png_image_free (&img);
     g_free (buf);
@@ -213,7 +229,31 @@ vae_image_load (const char *path, VaeImage *out, VaeError *err)
     return VAE_ERR_DATA;
   }
   g_free (buf);
+  if (colour) {
+    size_t n = (size_t) out->w * out->h;
+    uint8_t *ycc = malloc (3 * n);
+    if (ycc == NULL) {
+      vae_image_clear (out);
+      return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    }
+    rgb_to_ycbcr (out->pixels, ycc, n);
+    free (out->pixels);
+    out->pixels = ycc;
+    out->planes = 3;
+  }
   return VAE_OK;
+}
+
+int
+vae_image_load (const char *path, VaeImage *out, VaeError *err)
+{
+  return image_load (path, 0, out, err);
+}
+
+int
+vae_image_load_ycbcr (const char *path, VaeImage *out, VaeError *err)
+{
+  return image_load (path, 1, out, err);
 }
 
 int
@@ -250,8 +290,8 @@ vae_image_set_clear (VaeImageSet *s)
   memset (s, 0, sizeof *s);
 }
 
-int
-vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err)
+static int
+set_load_dir (const char *dir, int colour, VaeImageSet *out, VaeError *err)
 {
   GError *gerr = NULL;
   GDir *d = g_dir_open (dir, 0, &gerr);
@@ -292,12 +332,25 @@ vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err)
     out->names[i] = names->pdata[i];
     out->n = (int) i + 1;
     if (rc == VAE_OK)
-      rc = vae_image_load (out->names[i], &out->images[i], err);
+      rc = image_load (out->names[i], colour, &out->images[i], err);
   }
   g_ptr_array_free (names, TRUE);
   if (rc != VAE_OK)
     vae_image_set_clear (out);
   return rc;
+}
+
+int
+vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err)
+{
+  return set_load_dir (dir, 0, out, err);
+}
+
+int
+vae_image_set_load_dir_ycbcr (const char *dir, VaeImageSet *out,
+    VaeError *err)
+{
+  return set_load_dir (dir, 1, out, err);
 }
 
 void
@@ -307,24 +360,14 @@ vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph, int augment,
   vae_image_set_sample_patch_zoom (s, pw, ph, augment, 1.0f, rng, out);
 }
 
-void
-vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
-    int augment, float zoom, VaeRng *rng, float *out)
+/* A pw × ph patch of one plane of im (plane: its first pixel) under
+ * flip/rotation t: from (fx0, fy0) enlarged zoom times, bilinearly, when
+ * zoom > 1, else from (x0, y0). */
+static void
+sample_plane (const VaeImage *im, const uint8_t *plane, int pw, int ph,
+    int t, float zoom, float fx0, float fy0, int x0, int y0, float *out)
 {
-  const VaeImage *im;
-  int x0, y0, t = 0, tries = 0;
-
-  do {
-    im = &s->images[vae_rng_below (rng, (uint32_t) s->n)];
-  } while ((im->w < pw || im->h < ph) && ++tries < 100);
-  if (augment && pw == ph)
-    t = (int) vae_rng_below (rng, 8);
-  if (zoom > 1.0f && isfinite (zoom)) {
-    /* The patch covers (p − 1)/zoom source pixels, sampled bilinearly: the
-     * same scene at a higher resolution, smoother per pixel. */
-    float ew = (pw - 1) / zoom, eh = (ph - 1) / zoom;
-    float fx0 = im->w - 1 > ew ? vae_rng_uniform (rng) * (im->w - 1 - ew) : 0;
-    float fy0 = im->h - 1 > eh ? vae_rng_uniform (rng) * (im->h - 1 - eh) : 0;
+  if (zoom > 1.0f) {
     for (int i = 0; i < ph; i++) {
       for (int j = 0; j < pw; j++) {
         int a, b;
@@ -333,8 +376,8 @@ vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
         int yy = (int) fy, xx = (int) fx;
         float wy = fy - yy, wx = fx - xx;
         int yy1 = yy + 1 < im->h ? yy + 1 : yy, xx1 = xx + 1 < im->w ? xx + 1 : xx;
-        const uint8_t *r0 = im->pixels + (size_t) yy * im->w;
-        const uint8_t *r1 = im->pixels + (size_t) yy1 * im->w;
+        const uint8_t *r0 = plane + (size_t) yy * im->w;
+        const uint8_t *r1 = plane + (size_t) yy1 * im->w;
         float v = (1.0f - wy) * ((1.0f - wx) * r0[xx] + wx * r0[xx1])
             + wy * ((1.0f - wx) * r1[xx] + wx * r1[xx1]);
         out[i * pw + j] = v / 255.0f;
@@ -342,15 +385,80 @@ vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
     }
     return;
   }
-  x0 = im->w > pw ? (int) vae_rng_below (rng, (uint32_t) (im->w - pw + 1)) : 0;
-  y0 = im->h > ph ? (int) vae_rng_below (rng, (uint32_t) (im->h - ph + 1)) : 0;
   for (int i = 0; i < ph; i++) {
     for (int j = 0; j < pw; j++) {
       int a, b;
       vae_sym_src (t, ph, pw, i, j, &a, &b);
       int yy = y0 + (a < im->h ? a : im->h - 1);
       int xx = x0 + (b < im->w ? b : im->w - 1);
-      out[i * pw + j] = im->pixels[(size_t) yy * im->w + xx] / 255.0f;
+      out[i * pw + j] = plane[(size_t) yy * im->w + xx] / 255.0f;
     }
+  }
+}
+
+/* The random choices of a patch: image, flip/rotation and position. */
+typedef struct {
+  const VaeImage *im;
+  int t, x0, y0;
+  float zoom, fx0, fy0;
+} PatchDraw;
+
+static void
+draw_patch (const VaeImageSet *s, int pw, int ph, int augment, float zoom,
+    VaeRng *rng, PatchDraw *p)
+{
+  const VaeImage *im;
+  int tries = 0;
+  do {
+    im = &s->images[vae_rng_below (rng, (uint32_t) s->n)];
+  } while ((im->w < pw || im->h < ph) && ++tries < 100);
+  memset (p, 0, sizeof *p);
+  p->im = im;
+  if (augment && pw == ph)
+    p->t = (int) vae_rng_below (rng, 8);
+  if (zoom > 1.0f && isfinite (zoom)) {
+    /* The patch covers (p − 1)/zoom source pixels, sampled bilinearly: the
+     * same scene at a higher resolution, smoother per pixel. */
+    float ew = (pw - 1) / zoom, eh = (ph - 1) / zoom;
+    p->zoom = zoom;
+    p->fx0 = im->w - 1 > ew ? vae_rng_uniform (rng) * (im->w - 1 - ew) : 0;
+    p->fy0 = im->h - 1 > eh ? vae_rng_uniform (rng) * (im->h - 1 - eh) : 0;
+    return;
+  }
+  p->zoom = 1.0f;
+  p->x0 = im->w > pw ? (int) vae_rng_below (rng, (uint32_t) (im->w - pw + 1)) : 0;
+  p->y0 = im->h > ph ? (int) vae_rng_below (rng, (uint32_t) (im->h - ph + 1)) : 0;
+}
+
+void
+vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
+    int augment, float zoom, VaeRng *rng, float *out)
+{
+  PatchDraw p;
+  draw_patch (s, pw, ph, augment, zoom, rng, &p);
+  sample_plane (p.im, p.im->pixels, pw, ph, p.t, p.zoom, p.fx0, p.fy0, p.x0,
+      p.y0, out);
+}
+
+void
+vae_image_set_sample_yuv420 (const VaeImageSet *s, int pw, int ph,
+    int augment, float zoom, VaeRng *rng, float *out)
+{
+  float ycc[3][VAE_MAX_PATCH * VAE_MAX_PATCH];
+  int lh = ph / 3 * 2;        /* the luma patch is pw × lh */
+  PatchDraw p;
+  draw_patch (s, pw, lh, augment, zoom, rng, &p);
+  for (int c = 0; c < 3; c++)
+    sample_plane (p.im, p.im->pixels + (size_t) c * p.im->w * p.im->h
+        , pw, lh, p.t, p.zoom, p.fx0, p.fy0, p.x0, p.y0,
+        ycc[c]);
+  for (int k = 0; k < lh / 2; k++) {
+    float *o = out + (size_t) 3 * k * pw;
+    memcpy (o, ycc[0] + 2 * k * pw, (size_t) 2 * pw * sizeof (float));
+    for (int j = 0; j < pw / 2; j++)
+      for (int c = 1; c < 3; c++) {
+        const float *q = ycc[c] + 2 * k * pw + 2 * j;
+        o[2 * pw + 2 * j + c - 1] = 0.25f * (q[0] + q[1] + q[pw] + q[pw + 1]);
+      }
   }
 }

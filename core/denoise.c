@@ -166,6 +166,17 @@ patch_geometry (VaeDenoiser *d, VaeError *err)
     d->stride = d->pw / 2 > 0 ? d->pw / 2 : 1;
   if (d->stride > d->pw || d->stride > d->ph)
     d->stride = d->pw < d->ph ? d->pw : d->ph;
+  d->stride_y = d->stride;
+  if (m->cfg.colour) {
+    /* whole 2 × 2 luma blocks: a chroma pair per two columns, three
+     * interleaved rows per two luma rows */
+    if (d->stride & 1) {
+      vae_set_error (err, VAE_ERR_ARG, "a colour model needs an even stride, "
+          "not %d", d->stride);
+      return VAE_ERR_ARG;
+    }
+    d->stride_y = d->stride / 2 * 3;
+  }
   d->batch = d->o.batch;
   d->net_in = vae_model_net_in (m);
   return VAE_OK;
@@ -182,7 +193,7 @@ plane_buffers (VaeDenoiser *d, VaeError *err)
   /* a tile is max(1, batch / nx) patch rows of nx patches, so at most
    * max(batch, nx) patches, and its strips' width × rows is at most
    * batch · (stride + pw) (nx ≥ (w − pw) / stride + 1) or one row */
-  size_t nx = (W - d->pw) / d->stride + 2, ny = (H - d->ph) / d->stride + 2;
+  size_t nx = (W - d->pw) / d->stride + 2, ny = (H - d->ph) / d->stride_y + 2;
   size_t rw = (size_t) d->batch * (d->stride + d->pw);
 
   rw = rw > W ? rw : W;
@@ -332,7 +343,7 @@ grid (VaeDenoiser *d, int w, int h, VaeGrid *g)
     return VAE_ERR_ARG;
   if (d->grid_w != w || d->grid_h != h) {
     d->nx = vae_denoise_origins (d->xs, w, d->pw, d->stride);
-    d->ny = vae_denoise_origins (d->ys, h, d->ph, d->stride);
+    d->ny = vae_denoise_origins (d->ys, h, d->ph, d->stride_y);
     reflect_map (d->xmap, w, d->pw);
     reflect_map (d->ymap, h, d->ph);
     vae_denoise_window_sums (d, w, h);
@@ -564,10 +575,10 @@ vae_denoiser_flops (const VaeDenoiser *d, int w, int h)
   if (d->conv)
     return per * vae_denoise_conv_pixels (d, w, h);
   nx = (ext_w - d->pw) / d->stride + 1;
-  ny = (ext_h - d->ph) / d->stride + 1;
+  ny = (ext_h - d->ph) / d->stride_y + 1;
   if ((nx - 1) * d->stride != ext_w - d->pw)
     nx++;
-  if ((ny - 1) * d->stride != ext_h - d->ph)
+  if ((ny - 1) * d->stride_y != ext_h - d->ph)
     ny++;
   return per * nx * ny;
 }

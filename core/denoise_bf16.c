@@ -52,8 +52,8 @@ vae_denoise_bf16_new (VaeDenoiser *d)
    * gathers pixel by pixel instead. */
   {
     size_t W = (size_t) (d->max_w > d->pw ? d->max_w : d->pw);
-    size_t cap = (size_t) d->batch * d->stride * d->stride * 2
-        + (size_t) (3 * d->stride + d->ph) * W;
+    size_t cap = (size_t) d->batch * d->stride * d->stride_y * 2
+        + (size_t) (3 * d->stride_y + d->ph) * W;
     size_t plane = W * (size_t) (d->max_h > d->ph ? d->max_h : d->ph);
     d->row_cap = cap < plane ? cap : plane;
   }

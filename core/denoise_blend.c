@@ -70,6 +70,20 @@ vae_denoise_windows (VaeDenoiser *d)
 {
   window_1d (d->wx, d->pw, d->o.window);
   window_1d (d->wy, d->ph, d->o.window);
+  if (d->m->cfg.colour) {
+    /* interleaved rows: a luma row's weight is its luma row's, a chroma
+     * row's its chroma row's (in x the pairs Cb Cr share the luma
+     * window's columns, nearly the chroma's own) */
+    float wl[VAE_MAX_PATCH], wc[VAE_MAX_PATCH];
+    int lh = d->ph / 3 * 2;
+    window_1d (wl, lh, d->o.window);
+    window_1d (wc, lh / 2, d->o.window);
+    for (int k = 0; k < lh / 2; k++) {
+      d->wy[3 * k] = wl[2 * k];
+      d->wy[3 * k + 1] = wl[2 * k + 1];
+      d->wy[3 * k + 2] = wc[k];
+    }
+  }
   for (int i = 0; i < d->ph; i++)
     for (int j = 0; j < d->pw; j++)
       d->win[i * d->pw + j] = d->wy[i] * d->wx[j];

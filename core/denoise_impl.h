@@ -10,6 +10,8 @@ struct VaeDenoiser {
   VaeWorkspace *ws;
   VaeDenoiseOpts o;
   int pw, ph, stride, batch, net_in;
+  int stride_y;               /* rows between patch rows: stride, or for a
+                               * colour model's interleaved plane 3·stride/2 */
   int max_w, max_h;
   float *acc;                 /* (max_w) a row's summed strips */
   float *win;                 /* (ph, pw) overlap-add window, wy[i]·wx[j] */

@@ -124,6 +124,13 @@ vae_config_validate (const VaeConfig *c, VaeError *err)
   if (c->kind == VAE_KIND_DAE && c->likelihood != VAE_LIK_GAUSSIAN)
     return vae_set_error (err, VAE_ERR_CONFIG,
         "denoising AEs use the Gaussian (MSE) loss");
+  if (c->colour != VAE_COLOUR_NONE && (c->colour != VAE_COLOUR_YUV420
+          || c->kind != VAE_KIND_DAE || c->conv_depth != 0
+          || (c->img_w & 1) || c->img_h % 3 != 0
+          || (c->noise != VAE_NOISE_GAUSSIAN && c->noise != VAE_NOISE_NONE)))
+    return vae_set_error (err, VAE_ERR_CONFIG, "a colour model is a dense "
+        "DAE with Gaussian noise on an even-wide patch whose height is a "
+        "multiple of 3 (got %dx%d)", c->img_w, c->img_h);
   if (c->conv_depth != 0) {
     if (c->kind != VAE_KIND_DAE)
       return vae_set_error (err, VAE_ERR_CONFIG,

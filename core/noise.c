@@ -53,6 +53,38 @@ vae_noise_apply_f32 (VaeNoise type, float level, float lo, float hi,
   }
 }
 
+/* BT.601, limited range: Y, Cb and Cr per unit of R, G and B */
+static const float rgb_ycc[3][3] = {
+  { 0.299f * 219 / 255, 0.587f * 219 / 255, 0.114f * 219 / 255 },
+  { -0.168736f * 224 / 255, -0.331264f * 224 / 255, 0.5f * 224 / 255 },
+  { 0.5f * 224 / 255, -0.418688f * 224 / 255, -0.081312f * 224 / 255 },
+};
+
+void
+vae_noise_yuv420_f32 (float level, int pw, int ph, const float *x, float *y,
+    VaeRng *rng)
+{
+  if (y != x)
+    memmove (y, x, (size_t) pw * ph * sizeof *y);
+  /* chroma row k: luma rows 3k, 3k + 1, then Cb Cr pairs in row 3k + 2 */
+  for (int k = 0; k < ph / 3; k++)
+    for (int j = 0; j < pw / 2; j++) {
+      float cb = 0.0f, cr = 0.0f;
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) {
+          float r = level * vae_rng_normal (rng);
+          float g = level * vae_rng_normal (rng);
+          float u = level * vae_rng_normal (rng);
+          y[(3 * k + a) * pw + 2 * j + b] += rgb_ycc[0][0] * r
+              + rgb_ycc[0][1] * g + rgb_ycc[0][2] * u;
+          cb += rgb_ycc[1][0] * r + rgb_ycc[1][1] * g + rgb_ycc[1][2] * u;
+          cr += rgb_ycc[2][0] * r + rgb_ycc[2][1] * g + rgb_ycc[2][2] * u;
+        }
+      y[(3 * k + 2) * pw + 2 * j] += 0.25f * cb;
+      y[(3 * k + 2) * pw + 2 * j + 1] += 0.25f * cr;
+    }
+}
+
 void
 vae_noise_apply_u8 (VaeNoise type, float level, uint8_t *plane, int stride,
     int width, int height, VaeRng *rng)

@@ -462,8 +462,12 @@ vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
     float *t = x_noisy + off;
     levels[i] = c->noise_min + (c->noise_max - c->noise_min)
         * vae_rng_uniform (rng);
-    vae_noise_apply_f32 (c->noise, levels[i], 0.0f, 1.0f, x_clean + off, t,
-        c->n_in, rng);
+    if (c->colour && c->noise == VAE_NOISE_GAUSSIAN)
+      vae_noise_yuv420_f32 (levels[i], c->img_w, c->img_h, x_clean + off, t,
+          rng);
+    else
+      vae_noise_apply_f32 (c->noise, levels[i], 0.0f, 1.0f, x_clean + off,
+          t, c->n_in, rng);
     if (o->u8_fraction > 0.0f && c->noise == VAE_NOISE_GAUSSIAN
         && vae_rng_uniform (rng) < o->u8_fraction) {
       for (int j = 0; j < c->n_in; j++) {

@@ -116,6 +116,14 @@ int vae_noise_from_name (const char *name); /* -1 when unknown */
 void vae_noise_apply_f32 (VaeNoise type, float level, float lo, float hi,
     const float *x, float *y, size_t n, VaeRng *rng);
 
+/* RGB Gaussian noise of σ = level per channel as it shows in a colour
+ * model's interleaved 4:2:0 patch (VaeConfig.colour; pw × ph, ph a
+ * multiple of 3): each luma pixel's Y moves by the BT.601 limited-range
+ * mix of its R, G and B noise, and each chroma value by the mean of its
+ * 2 × 2 luma pixels' Cb or Cr mix.  x into y (may alias), data units. */
+void vae_noise_yuv420_f32 (float level, int pw, int ph, const float *x,
+    float *y, VaeRng *rng);
+
 /* Same for an 8-bit plane with stride; Gaussian noise is rounded and clipped
  * to [0, 255]; salt-and-pepper uses 0 and 255. */
 void vae_noise_apply_u8 (VaeNoise type, float level, uint8_t *plane,
@@ -204,7 +212,17 @@ typedef struct {
    * order and channels innermost; enc/dec and n_latent are unused (n_latent
    * holds conv_width). */
   int conv_depth, conv_width, conv_kernel;
+  /* Colour (VAE_COLOUR_YUV420): a dense Gaussian DAE on one 4:2:0 YCbCr
+   * patch (BT.601, limited range) of img_w × (2·img_h/3) luma pixels and
+   * its two chroma blocks, interleaved as a plane img_w wide and img_h
+   * tall: per chroma row k, luma rows 2k and 2k + 1, then Cb and Cr
+   * alternating (Cb₀ Cr₀ Cb₁ Cr₁ …).  Its Gaussian noise is RGB noise of σ
+   * (the level) per channel, as converted to that layout. */
+  int colour;
 } VaeConfig;
+
+#define VAE_COLOUR_NONE 0
+#define VAE_COLOUR_YUV420 1
 
 VaeConfig vae_config_default (void);
 /* Checks a configuration; fills err with what is wrong. */
@@ -526,6 +544,30 @@ int vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
  * Whole planes only (no bands). */
 int vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
     float *dst, int dst_stride, int w, int h, float sigma, float *work);
+
+/* Colour models (VaeConfig.colour) denoise one plane that interleaves a
+ * 4:2:0 picture's Y, Cb and Cr rows (see VaeConfig); these make it and
+ * take it apart.  For a w × h picture (chroma ⌈w/2⌉ × ⌈h/2⌉) and a model
+ * patch pw × ph, the plane is pack_w × pack_h: 2·⌈w/2⌉ × 3·⌈h/2⌉, or the
+ * patch where that is larger; the picture's last row and column fill it.
+ * Chroma samples lie c_step bytes apart (1 planar, 2 for NV12's pairs:
+ * u = uv, v = uv + 1; NV21 swaps them).  Unpack writes the chroma rows
+ * [row0, row1) and their luma rows (use 0, ⌈h/2⌉ for the whole picture),
+ * so bands may run apart; with u and v NULL, the luma alone. */
+void vae_yuv420_packed_size (int w, int h, int pw, int ph, int *pack_w,
+    int *pack_h);
+void vae_yuv420_pack (const uint8_t *y, int y_stride, const uint8_t *u,
+    const uint8_t *v, int c_stride, int c_step, int w, int h, uint8_t *dst,
+    int dst_stride, int pack_w, int pack_h);
+void vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
+    int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
+    int h, int row0, int row1);
+/* How much of RGB noise (σ per channel) shows in Y, Cb and Cr (full
+ * resolution): their σ per unit σ, for BT.601 (bt709 = 0) or BT.709
+ * weights, limited or full range; BT.601 limited: 0.5742, 0.5473, 0.5773.
+ * A colour model's level is RGB σ as in its training (BT.601, limited),
+ * so with luma noise σ_Y it is σ_Y / 0.5742. */
+void vae_noise_gains (int bt709, int full_range, float gain[3]);
 
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */

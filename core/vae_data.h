@@ -25,14 +25,19 @@ int vae_images_load_idx (const char *path, VaeImages *out, VaeError *err);
 int vae_images_load_frey (const char *path, VaeImages *out, VaeError *err);
 void vae_images_clear (VaeImages *im);
 
-/* An 8-bit grayscale image of any size. */
+/* An 8-bit grayscale image of any size, or a colour one as three planes
+ * (planes = 3: Y, Cb and Cr at full resolution, h rows each). */
 typedef struct {
   int w, h;
-  uint8_t *pixels;            /* (h, w) */
+  uint8_t *pixels;            /* (planes, h, w) */
+  int planes;                 /* 3 for Y'CbCr, else gray */
 } VaeImage;
 
 /* PNG (libpng, converted to 8-bit gray) or binary PGM. */
 int vae_image_load (const char *path, VaeImage *out, VaeError *err);
+/* A PNG (gray or colour) as BT.601 limited-range Y'CbCr planes, as a
+ * video pipeline's I420 or Y444 would hold it (before subsampling). */
+int vae_image_load_ycbcr (const char *path, VaeImage *out, VaeError *err);
 int vae_image_save_png (const char *path, const uint8_t *pixels, int w,
     int h, int stride, VaeError *err);
 void vae_image_clear (VaeImage *im);
@@ -45,6 +50,9 @@ typedef struct {
 } VaeImageSet;
 
 int vae_image_set_load_dir (const char *dir, VaeImageSet *out, VaeError *err);
+/* The same with each image loaded by vae_image_load_ycbcr. */
+int vae_image_set_load_dir_ycbcr (const char *dir, VaeImageSet *out,
+    VaeError *err);
 void vae_image_set_clear (VaeImageSet *s);
 
 /* Random pw × ph patch, with a random flip/rotation when augment, as floats
@@ -55,6 +63,13 @@ void vae_image_set_sample_patch (const VaeImageSet *s, int pw, int ph,
  * as smooth per pixel as high-resolution video.  zoom = 1 is the plain
  * patch, drawing the same random numbers. */
 void vae_image_set_sample_patch_zoom (const VaeImageSet *s, int pw, int ph,
+    int augment, float zoom, VaeRng *rng, float *out);
+
+/* A colour model's patch (VaeConfig.colour, pw × ph interleaved) from a
+ * set loaded by vae_image_set_load_dir_ycbcr: a pw × (2·ph/3) patch of
+ * each plane, drawn as vae_image_set_sample_patch_zoom draws one, and
+ * its chroma averaged over 2 × 2 pixels (4:2:0). */
+void vae_image_set_sample_yuv420 (const VaeImageSet *s, int pw, int ph,
     int augment, float zoom, VaeRng *rng, float *out);
 
 /* --------------------------------------------------------------- metrics */

@@ -94,8 +94,12 @@ validate (VaeModel *m, VaeWorkspace *ws, const float *vx, int vn, int dim,
       for (int k = 0; k < b; k++) {
         lv[k] = c->noise_min + (c->noise_max - c->noise_min)
             * vae_rng_uniform (&r);
-        vae_noise_apply_f32 (c->noise, lv[k], 0.0f, 1.0f, x + (size_t) k * dim,
-            noisy + (size_t) k * dim, dim, &r);
+        if (c->colour)
+          vae_noise_yuv420_f32 (lv[k], c->img_w, c->img_h, x + (size_t) k
+              * dim, noisy + (size_t) k * dim, &r);
+        else
+          vae_noise_apply_f32 (c->noise, lv[k], 0.0f, 1.0f, x + (size_t) k
+              * dim, noisy + (size_t) k * dim, dim, &r);
       }
       xin = noisy;
     }
@@ -120,6 +124,10 @@ load_data (Trainer *t)
     return fail ("train: data %s: %s", t->a.data, err.msg);
   if (t->train.n == 0) {
     c->img_w = c->img_h = t->a.patch;
+    if (t->train.colour) {    /* 4:2:0: luma rows, then a chroma row */
+      c->colour = VAE_COLOUR_YUV420;
+      c->img_h = t->a.patch / 2 * 3;
+    }
   } else {
     c->img_w = t->train.w;
     c->img_h = t->train.h;
@@ -183,8 +191,12 @@ hold_out_patches (Trainer *t)
     t->vx = malloc ((size_t) t->vn * c->n_in * sizeof (float));
     vae_rng_seed (&vr, 4242);
     for (int i = 0; i < t->vn; i++)
-      vae_image_set_sample_patch (&sub, c->img_w, c->img_h, 0, &vr,
-          t->vx + (size_t) i * c->n_in);
+      if (c->colour)
+        vae_image_set_sample_yuv420 (&sub, c->img_w, c->img_h, 0, 1.0f, &vr,
+            t->vx + (size_t) i * c->n_in);
+      else
+        vae_image_set_sample_patch (&sub, c->img_w, c->img_h, 0, &vr,
+            t->vx + (size_t) i * c->n_in);
   }
 }
 
@@ -290,6 +302,8 @@ set_loss_weights (Trainer *t)
   float *lw;
   if (stride == 0)
     return 0;
+  if (c->colour)
+    return fail ("train: --loss-stride is for one-plane models");
   lw = malloc ((size_t) c->n_in * sizeof (float));
   st = lw == NULL || stride < 0 || c->img_w * c->img_h != c->n_in
       ? VAE_ERR_ARG : vae_denoise_loss_weights (c->img_w, c->img_h, stride,

@@ -106,7 +106,53 @@ dataset_synthetic (const char *count, Dataset *d, VaeError *err)
   return VAE_OK;
 }
 
-/* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | synthetic[:N] */
+/* colour:DIR[,DIR…]: the folders' images as Y'CbCr, in the order given,
+ * each folder's sorted. */
+static int
+dataset_load_colour (const char *dirs, Dataset *d, VaeError *err)
+{
+  gchar **list = g_strsplit (dirs, ",", -1);
+  VaeImageSet *all = &d->images;
+  int rc = VAE_OK;
+  for (int k = 0; list[k] && rc == VAE_OK; k++) {
+    VaeImageSet one;
+    VaeImage *im;
+    char **names;
+    rc = vae_image_set_load_dir_ycbcr (list[k], &one, err);
+    if (rc != VAE_OK)
+      break;
+    im = realloc (all->images, (size_t) (all->n + one.n) * sizeof *im);
+    if (im)
+      all->images = im;
+    names = realloc (all->names, (size_t) (all->n + one.n) * sizeof *names);
+    if (names)
+      all->names = names;
+    if (!im || !names) {
+      vae_image_set_clear (&one);
+      err->status = rc = VAE_ERR_NOMEM;
+      g_strlcpy (err->msg, "out of memory", sizeof err->msg);
+      break;
+    }
+    memcpy (all->images + all->n, one.images, (size_t) one.n * sizeof *im);
+    memcpy (all->names + all->n, one.names, (size_t) one.n * sizeof *names);
+    all->n += one.n;
+    free (one.images);
+    free (one.names);
+  }
+  g_strfreev (list);
+  if (rc != VAE_OK) {
+    vae_image_set_clear (all);
+    return rc;
+  }
+  d->colour = 1;
+  d->img_lo = 0;
+  d->img_hi = all->n;
+  dir_sha256 (all, d->sha);
+  return VAE_OK;
+}
+
+/* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | colour:DIR[,DIR…]
+ * | synthetic[:N] */
 int
 dataset_load (const char *spec, Dataset *d, VaeError *err)
 {
@@ -140,11 +186,14 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
     dir_sha256 (&d->images, d->sha);
     return VAE_OK;
   }
+  if (strcmp (type, "colour") == 0)
+    return dataset_load_colour (path, d, err);
   if (strcmp (type, "synthetic") == 0)
     return dataset_synthetic (colon ? path : NULL, d, err);
   err->status = VAE_ERR_ARG;
   g_snprintf (err->msg, sizeof err->msg,
-      "unknown data spec \"%s\" (mnist:PATH, idx:PATH, frey:PATH, images:DIR, synthetic[:N])",
+      "unknown data spec \"%s\" (mnist:PATH, idx:PATH, frey:PATH, "
+      "images:DIR, colour:DIR[,DIR…], synthetic[:N])",
       spec);
   return VAE_ERR_ARG;
 }
@@ -175,8 +224,12 @@ dataset_batch (const Dataset *d, const int *order, long pos, int batch,
       if (zoom_prob > 0.0 && zoom_max > 1.0
           && vae_rng_uniform (rng) < zoom_prob)
         zoom = (float) exp (vae_rng_uniform (rng) * log (zoom_max));
-      vae_image_set_sample_patch_zoom (&sub, pw, ph, augment, zoom, rng,
-          out + (size_t) i * pw * ph);
+      if (d->colour)
+        vae_image_set_sample_yuv420 (&sub, pw, ph, augment, zoom, rng,
+            out + (size_t) i * pw * ph);
+      else
+        vae_image_set_sample_patch_zoom (&sub, pw, ph, augment, zoom, rng,
+            out + (size_t) i * pw * ph);
     }
   }
 }
@@ -245,6 +298,11 @@ sampler_open (Sampler *s, const VaeConfig *c, long lo, long hi)
     fail ("%s: %s: %s", s->cmd, s->data, err.msg[0] ? err.msg
         : "cannot load");
     return VAE_ERR_IO;
+  }
+  if (s->d.n == 0 && s->d.colour != (c->colour != VAE_COLOUR_NONE)) {
+    fail ("%s: %s: a %s model needs %s data", s->cmd, s->data, c->colour
+        ? "colour" : "one-plane", c->colour ? "colour:DIR" : "images:DIR");
+    return VAE_ERR_ARG;
   }
   if (s->d.n > 0 && s->d.dim != c->n_in) {
     fail ("%s: %s has %d values per sample, the model reads %d", s->cmd,

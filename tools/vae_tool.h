@@ -19,11 +19,13 @@ typedef struct {
   float *x;                   /* (n, dim) */
   VaeImageSet images;         /* patch source when n == 0 */
   int img_lo, img_hi;         /* image index range used */
+  int colour;                 /* images are Y'CbCr (colour:DIR,…) */
   char desc[512];
   char sha[65];
 } Dataset;
 
-/* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | synthetic[:N] */
+/* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | colour:DIR[,DIR…]
+ * | synthetic[:N] */
 int dataset_load (const char *spec, Dataset *d, VaeError *err);
 void dataset_clear (Dataset *d);
 void dataset_batch (const Dataset *d, const int *order, long pos, int batch,

@@ -1,0 +1,86 @@
+/* A colour model's interleaved 4:2:0 plane (VaeConfig.colour): made from
+ * Y, Cb and Cr planes, and taken back apart. */
+#include "vae_private.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+vae_noise_gains (int bt709, int full_range, float gain[3])
+{
+  double kr = bt709 ? 0.2126 : 0.299, kb = bt709 ? 0.0722 : 0.114;
+  double kg = 1.0 - kr - kb;
+  /* Cb = (B − Y) / (2 (1 − kb)), Cr = (R − Y) / (2 (1 − kr)) */
+  double cb[3] = { -kr, -kg, 1.0 - kb }, cr[3] = { 1.0 - kr, -kg, -kb };
+  double ys = full_range ? 1.0 : 219.0 / 255.0;
+  double cs = full_range ? 1.0 : 224.0 / 255.0;
+  gain[0] = (float) (sqrt (kr * kr + kg * kg + kb * kb) * ys);
+  gain[1] = (float) (sqrt (cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2])
+      / (2.0 * (1.0 - kb)) * cs);
+  gain[2] = (float) (sqrt (cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2])
+      / (2.0 * (1.0 - kr)) * cs);
+}
+
+void
+vae_yuv420_packed_size (int w, int h, int pw, int ph, int *pack_w,
+    int *pack_h)
+{
+  int cw = (w + 1) / 2, ch = (h + 1) / 2;
+  /* at least a patch: pw even, ph a multiple of 3 for colour models */
+  *pack_w = 2 * cw > pw ? 2 * cw : pw;
+  *pack_h = 3 * ch > ph ? 3 * ch : ph;
+}
+
+/* One luma row of w pixels, its last repeated to n. */
+static void
+fill_row (uint8_t *dst, const uint8_t *src, int w, int n)
+{
+  memcpy (dst, src, (size_t) w);
+  if (n > w)
+    memset (dst + w, src[w - 1], (size_t) (n - w));
+}
+
+void
+vae_yuv420_pack (const uint8_t *y, int y_stride, const uint8_t *u,
+    const uint8_t *v, int c_stride, int c_step, int w, int h, uint8_t *dst,
+    int dst_stride, int pack_w, int pack_h)
+{
+  int cw = (w + 1) / 2, ch = (h + 1) / 2;
+  for (int k = 0; k < pack_h / 3; k++) {
+    int y0 = 2 * k < h ? 2 * k : h - 1, y1 = 2 * k + 1 < h ? 2 * k + 1 : h - 1;
+    int kc = k < ch ? k : ch - 1;
+    const uint8_t *ur = u + (size_t) kc * c_stride;
+    const uint8_t *vr = v + (size_t) kc * c_stride;
+    uint8_t *o = dst + (size_t) 3 * k * dst_stride;
+    fill_row (o, y + (size_t) y0 * y_stride, w, pack_w);
+    fill_row (o + dst_stride, y + (size_t) y1 * y_stride, w, pack_w);
+    o += 2 * (size_t) dst_stride;
+    for (int j = 0; j < pack_w / 2; j++) {
+      int jc = (j < cw ? j : cw - 1) * c_step;
+      o[2 * j] = ur[jc];
+      o[2 * j + 1] = vr[jc];
+    }
+  }
+}
+
+void
+vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
+    int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
+    int h, int row0, int row1)
+{
+  int cw = (w + 1) / 2;
+  for (int k = row0; k < row1; k++) {
+    const uint8_t *s = src + (size_t) 3 * k * src_stride;
+    uint8_t *ur = u ? u + (size_t) k * c_stride : NULL;
+    uint8_t *vr = v ? v + (size_t) k * c_stride : NULL;
+    memcpy (y + (size_t) 2 * k * y_stride, s, (size_t) w);
+    if (2 * k + 1 < h)
+      memcpy (y + (size_t) (2 * k + 1) * y_stride, s + src_stride,
+          (size_t) w);
+    s += 2 * (size_t) src_stride;
+    for (int j = 0; u != NULL && j < cw; j++) {
+      ur[j * c_step] = s[2 * j];
+      vr[j * c_step] = s[2 * j + 1];
+    }
+  }
+}
