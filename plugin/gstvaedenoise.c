@@ -72,12 +72,15 @@ enum
   PROP_PRECISION,
 };
 
-#define DEFAULT_PROP_MODEL "denoise-s.safetensors"
+#define DEFAULT_PROP_MODEL "auto"
+/* what model=auto loads: one model for GRAY8, one for colour */
+#define AUTO_GRAY_MODEL "denoise-s.safetensors"
+#define AUTO_COLOUR_MODEL "denoise-colour.safetensors"
 #define DEFAULT_PROP_NOISE_LEVEL -1.0f
 #define DEFAULT_PROP_STRENGTH 1.0f
 #define DEFAULT_PROP_STRIDE 0
 #define DEFAULT_PROP_N_THREADS 0
-#define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_PASSTHROUGH
+#define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_AUTO
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
 
 static const GstVaeModelNeeds model_needs = { "vaedenoise",
@@ -101,6 +104,7 @@ typedef struct
   gint dst_stride;
   gint width, height;
   gint next_tile;               /* the plane's next unclaimed GEMM tile */
+  gfloat sigma;                 /* the level the model is given */
 } GstVaePlaneJob;
 
 struct _GstVaeDenoise
@@ -122,7 +126,8 @@ struct _GstVaeDenoise
   GMutex load_lock;
   gboolean started;
   GMutex engine_lock;
-  VaeModel *model;
+  VaeModel *model;              /* the model, or model=auto's for GRAY8 */
+  VaeModel *colour_model;       /* model=auto's for colour, else NULL */
   GstVaeEngine *engine;
   GstVideoInfo info;
   gboolean have_info;
@@ -135,7 +140,6 @@ struct _GstVaeDenoise
   /* the current frame's job, written before the pool runs it */
   GstVaePlaneJob jobs[MAX_JOBS];
   gint n_jobs;
-  gfloat sigma;
   gint blend;                   /* strength in 1/256, 256 = no blending */
   gint band_status[MAX_THREADS];
   GstVideoFrame *copy_out;      /* passthrough planes copy_from.. of copy_in */
@@ -186,7 +190,7 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
       if (t >= n_tiles)
         break;
       status = vae_denoiser_tile_u8 (d, job->src, job->src_stride,
-          job->dst, job->dst_stride, job->width, job->height, t, self->sigma,
+          job->dst, job->dst_stride, job->width, job->height, t, job->sigma,
           store);
     }
     vae_pool_barrier (self->pool);
@@ -238,6 +242,13 @@ gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
 
 /* ------------------------------------------------------------- properties */
 
+/* model=auto: denoise-s for GRAY8, the colour model for colour */
+static gboolean
+is_auto (const gchar * name)
+{
+  return g_strcmp0 (name, "auto") == 0;
+}
+
 static void
 gst_vae_denoise_update_passthrough (GstVaeDenoise * self)
 {
@@ -260,7 +271,7 @@ gst_vae_denoise_update_passthrough (GstVaeDenoise * self)
 static void
 gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
 {
-  VaeModel *model, *old_model = NULL;
+  VaeModel *model, *colour = NULL, *old_model = NULL, *old_colour = NULL;
   GstVaeEngine *engine = NULL, *old_engine = NULL;
   GstVaeLoadFailure failure;
   gchar *msg = NULL;
@@ -269,9 +280,18 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
   if (!self->started)
     goto done;
 
-  model = gst_vae_load_model (name, &model_needs, NULL, &msg, &failure);
+  model = gst_vae_load_model (is_auto (name) ? AUTO_GRAY_MODEL : name,
+      &model_needs, NULL, &msg, &failure);
   if (model == NULL)
     goto load_failed;
+  if (is_auto (name)) {
+    colour = gst_vae_load_model (AUTO_COLOUR_MODEL, &model_needs, NULL, &msg,
+        &failure);
+    if (colour == NULL) {
+      vae_model_free (model);
+      goto load_failed;
+    }
+  }
 
   for (;;) {
     GstVideoInfo info;
@@ -292,17 +312,22 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
     GST_OBJECT_UNLOCK (self);
 
     if (have_info) {
-      engine = gst_vae_engine_new (model, &info, n, stride, precision, &msg);
+      VaeModel *m = colour != NULL && !GST_VIDEO_INFO_IS_GRAY (&info)
+          ? colour : model;
+      engine = gst_vae_engine_new (m, &info, n, stride, precision, &msg);
       if (engine == NULL) {
         vae_model_free (model);
+        vae_model_free (colour);
         goto load_failed;
       }
     }
     g_mutex_lock (&self->engine_lock);
     if (gen == self->info_gen) {
       old_model = self->model;
+      old_colour = self->colour_model;
       old_engine = self->engine;
       self->model = model;
+      self->colour_model = colour;
       if (have_info)
         self->engine = engine;
       g_mutex_unlock (&self->engine_lock);
@@ -316,6 +341,7 @@ gst_vae_denoise_swap_model (GstVaeDenoise * self, const gchar * name)
   GST_INFO_OBJECT (self, "switched to model %s", name);
   gst_vae_engine_free (old_engine);
   vae_model_free (old_model);
+  vae_model_free (old_colour);
 
 done:
   g_mutex_unlock (&self->load_lock);
@@ -416,7 +442,7 @@ gst_vae_denoise_start (GstBaseTransform * trans)
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (trans);
   VaeError verr;
-  VaeModel *model;
+  VaeModel *model, *colour = NULL;
   gchar *name, *path = NULL, *msg = NULL;
   const gchar *computing;
   gint n, stride;
@@ -432,8 +458,8 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     n = (gint) g_get_num_processors ();
   n = CLAMP (n, 1, MAX_THREADS);
 
-  model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs, name,
-      0, NULL, &path);
+  model = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+      is_auto (name) ? AUTO_GRAY_MODEL : name, 0, NULL, &path);
   if (model == NULL)
     goto load_failed;
   /* what the core refuses is said now, not when caps come */
@@ -441,16 +467,29 @@ gst_vae_denoise_start (GstBaseTransform * trans)
   if (computing == NULL)
     goto unusable;
   GST_INFO_OBJECT (self, "computing in %s", computing);
+  if (is_auto (name)) {
+    g_free (path);
+    colour = gst_vae_element_load_model (GST_ELEMENT (self), &model_needs,
+        AUTO_COLOUR_MODEL, 0, NULL, &path);
+    if (colour == NULL) {
+      vae_model_free (model);
+      goto load_failed;
+    }
+    if (gst_vae_engine_check (colour, stride, precision, &msg) == NULL)
+      goto unusable;
+  }
 
   g_mutex_lock (&self->load_lock);
   self->pool = vae_pool_new ("vaedenoise", n, WORKER_SPIN_US, &verr);
   if (self->pool == NULL) {
     g_mutex_unlock (&self->load_lock);
     vae_model_free (model);
+    vae_model_free (colour);
     goto no_threads;
   }
   g_mutex_lock (&self->engine_lock);
   self->model = model;
+  self->colour_model = colour;
   self->n_bands = n;
   self->have_info = FALSE;
   g_mutex_unlock (&self->engine_lock);
@@ -474,6 +513,7 @@ unusable:
         ("Cannot use model %s: %s", path, msg), (NULL));
     g_free (msg);
     vae_model_free (model);
+    vae_model_free (colour);
     g_free (path);
     g_free (name);
     return FALSE;
@@ -500,7 +540,9 @@ gst_vae_denoise_stop (GstBaseTransform * trans)
   gst_vae_engine_free (self->engine);
   self->engine = NULL;
   vae_model_free (self->model);
+  vae_model_free (self->colour_model);
   self->model = NULL;
+  self->colour_model = NULL;
   self->have_info = FALSE;
   g_mutex_unlock (&self->engine_lock);
   g_mutex_unlock (&self->load_lock);
@@ -513,6 +555,7 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
 {
   GstVaeDenoise *self = GST_VAE_DENOISE (filter);
   GstVaeEngine *e;
+  VaeModel *model;
   gchar *msg = NULL;
   gint stride;
   GstVaeDenoisePrecision precision;
@@ -528,10 +571,13 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
     goto not_started;
   }
   e = self->engine;
-  if (!gst_vae_engine_fits (e, in_info, self->n_bands, stride, precision)) {
+  model = self->colour_model != NULL && !GST_VIDEO_INFO_IS_GRAY (in_info)
+      ? self->colour_model : self->model;
+  if (!gst_vae_engine_fits (e, model, in_info, self->n_bands, stride,
+          precision)) {
     /* free first: the old and new engines need not coexist */
     gst_vae_engine_free (e);
-    self->engine = gst_vae_engine_new (self->model, in_info, self->n_bands,
+    self->engine = gst_vae_engine_new (model, in_info, self->n_bands,
         stride, precision, &msg);
   }
   self->info = *in_info;
@@ -564,7 +610,7 @@ engine_failed:
 
 static void
 add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
-    guint8 * dst, gint dst_stride, gint width, gint height)
+    guint8 * dst, gint dst_stride, gint width, gint height, gfloat sigma)
 {
   GstVaePlaneJob *j = &self->jobs[self->n_jobs++];
 
@@ -575,21 +621,48 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->width = width;
   j->height = height;
   j->next_tile = 0;
+  j->sigma = sigma;
 }
 
-/* The frame's planes as the bands' jobs: the luma, and with chroma the
- * chroma planes (NV12/NV21's split into U and V first). */
+/* A plane's level for a one-plane model: the given level, in RGB units
+ * for colour (scaled by the plane's gain, its chroma's subsampling
+ * included), or the plane's own estimate. */
+static gfloat
+plane_level (const GstVideoFrame * f, guint comp, const guint8 * data,
+    gint stride, gint w, gint h, gfloat level, gboolean noise_input)
+{
+  gfloat gain[3];
+
+  if (!noise_input)
+    return 0.0f;
+  if (level < 0.0f)
+    return vae_estimate_noise_u8 (data, stride, w, h);
+  if (GST_VIDEO_INFO_IS_GRAY (&f->info))
+    return level;
+  gst_vae_noise_gains (&f->info, gain);
+  if (comp == 0)
+    return level * gain[0];
+  return level * gain[comp] / sqrtf ((gfloat) (1 <<
+          (GST_VIDEO_FORMAT_INFO_W_SUB (f->info.finfo, comp)
+              + GST_VIDEO_FORMAT_INFO_H_SUB (f->info.finfo, comp))));
+}
+
+/* One-plane models: the frame's planes as the bands' jobs: the luma, and
+ * with chroma the chroma planes (NV12/NV21's split into U and V first). */
 static void
 gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
-    GstVideoFrame * out, gboolean chroma)
+    GstVideoFrame * out, gboolean chroma, gfloat level)
 {
   GstVaeEngine *e = self->engine;
+  gboolean ni = vae_model_config (e->model)->noise_input;
+  gint w = GST_VIDEO_FRAME_WIDTH (in), h = GST_VIDEO_FRAME_HEIGHT (in);
 
   self->n_jobs = 0;
   add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
-          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), GST_VIDEO_FRAME_WIDTH (in),
-      GST_VIDEO_FRAME_HEIGHT (in));
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h, plane_level (in, 0,
+          GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+          GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), w, h, level, ni));
   if (!chroma)
     return;
 
@@ -597,18 +670,64 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     gsize sz = (gsize) e->cw * e->ch;
 
     gst_vae_engine_split_uv (e, in);
-    add_job (self, e->uv, e->cw, e->uv + 2 * sz, e->cw, e->cw, e->ch);
-    add_job (self, e->uv + sz, e->cw, e->uv + 3 * sz, e->cw, e->cw, e->ch);
+    for (guint c = 1; c <= 2; c++)
+      add_job (self, e->uv + (c - 1) * sz, e->cw, e->uv + (c + 1) * sz, e->cw,
+          e->cw, e->ch, plane_level (in, c, e->uv + (c - 1) * sz, e->cw,
+              e->cw, e->ch, level, ni));
     return;
   }
   for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (in); p++) {
+    /* YV12's plane 1 is V */
+    guint comp = GST_VIDEO_FORMAT_INFO_PLANE (in->info.finfo, 2) == p ? 2 : 1;
     gint pw, ph;
     gst_vae_frame_plane_size (in, p, &pw, &ph);
     add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
         GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
         GST_VIDEO_FRAME_PLANE_DATA (out, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph);
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph, plane_level (in, comp,
+            GST_VIDEO_FRAME_PLANE_DATA (in, p),
+            GST_VIDEO_FRAME_PLANE_STRIDE (in, p), pw, ph, level, ni));
   }
+}
+
+/* A colour model's level: RGB σ in its training's BT.601 limited range,
+ * from the given level (RGB σ for colour, the plane's σ for GRAY8) or the
+ * luma's estimated noise. */
+static gfloat
+colour_level (const GstVideoFrame * f, gfloat level)
+{
+  gfloat ref[3], gain[3];
+
+  vae_noise_gains (0, 0, ref);
+  if (level < 0.0f)
+    return vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), GST_VIDEO_FRAME_WIDTH (f),
+        GST_VIDEO_FRAME_HEIGHT (f)) / ref[0];
+  if (GST_VIDEO_INFO_IS_GRAY (&f->info))
+    return level / ref[0];
+  gst_vae_noise_gains (&f->info, gain);
+  return level * gain[0] / ref[0];
+}
+
+/* A colour model: the frame's planes interleaved into one, denoised, and
+ * taken apart again (with chroma passthrough, the luma alone: the chroma
+ * is copied, or for the converted path read from the converted input). */
+static void
+gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
+    GstVideoFrame * dst, gboolean chroma, gfloat level)
+{
+  GstVaeEngine *e = self->engine;
+
+  gst_vae_engine_pack (e, src);
+  self->n_jobs = 0;
+  add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
+      vae_model_config (e->model)->noise_input ? colour_level (src, level)
+      : 0.0f);
+  gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+  gst_vae_engine_unpack (e, dst, chroma, 0, (e->height + 1) / 2);
+  if (!chroma && e->conv == NULL)
+    for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
+      gst_video_frame_copy_plane (dst, src, p);
 }
 
 static GstFlowReturn
@@ -645,29 +764,30 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
 
   w = GST_VIDEO_FRAME_WIDTH (in);
   h = GST_VIDEO_FRAME_HEIGHT (in);
-  if (e->rgb != NULL) {
-    gst_vae_rgb_to_yuv (e->rgb, in);
-    src = &e->rgb->in;
-    dst = &e->rgb->out;
+  if (e->conv != NULL) {
+    gst_vae_conv_to_yuv (e->conv, in);
+    src = &e->conv->in;
+    dst = &e->conv->out;
   }
-  if (level < 0.0f && vae_model_config (self->model)->noise_input)
-    level = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (src, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), w, h);
-  self->sigma = MAX (level, 0.0f);
   self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
+  with_chroma = GST_VIDEO_FRAME_N_PLANES (src) > 1
+      && (chroma == GST_VAE_DENOISE_CHROMA_DENOISE
+      || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
 
-  with_chroma = chroma == GST_VAE_DENOISE_CHROMA_DENOISE
-      && GST_VIDEO_FRAME_N_PLANES (src) > 1;
-  gst_vae_denoise_add_jobs (self, src, dst, with_chroma);
-  /* RGB's copied chroma is read from the converted input, not copied */
-  if (with_chroma || e->rgb != NULL)
-    gst_vae_denoise_pool_run (self, NULL, NULL, 0);
-  else
-    gst_vae_denoise_pool_run (self, dst, src, 1);
-  if (with_chroma && e->uv != NULL)
-    gst_vae_engine_merge_uv (e, dst);
-  if (e->rgb != NULL)
-    gst_vae_rgb_to_stream (e->rgb, in, out, with_chroma);
+  if (e->colour) {
+    gst_vae_denoise_colour (self, src, dst, with_chroma, level);
+  } else {
+    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level);
+    /* RGB's copied chroma is read from the converted input, not copied */
+    if (with_chroma || e->conv != NULL)
+      gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+    else
+      gst_vae_denoise_pool_run (self, dst, src, 1);
+    if (with_chroma && e->uv != NULL)
+      gst_vae_engine_merge_uv (e, dst);
+  }
+  if (e->conv != NULL)
+    gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
 
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)

@@ -17,12 +17,16 @@ G_DECLARE_FINAL_TYPE (GstVaeDenoise, gst_vae_denoise, GST, VAE_DENOISE,
 /**
  * GstVaeDenoiseChroma:
  * @GST_VAE_DENOISE_CHROMA_PASSTHROUGH: copy the chroma planes unchanged
- * @GST_VAE_DENOISE_CHROMA_DENOISE: run the luma model on each chroma plane
+ * @GST_VAE_DENOISE_CHROMA_DENOISE: denoise chroma: with a colour model,
+ *   jointly with luma; with a one-plane model, plane by plane
+ * @GST_VAE_DENOISE_CHROMA_AUTO: denoise with a colour model, copy with a
+ *   one-plane model
  */
 typedef enum
 {
   GST_VAE_DENOISE_CHROMA_PASSTHROUGH = 0,
   GST_VAE_DENOISE_CHROMA_DENOISE = 1,
+  GST_VAE_DENOISE_CHROMA_AUTO = 2,
 } GstVaeDenoiseChroma;
 
 #define GST_TYPE_VAE_DENOISE_CHROMA (gst_vae_denoise_chroma_get_type ())

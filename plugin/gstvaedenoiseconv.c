@@ -1,9 +1,12 @@
-/* vaedenoise's packed RGB path: RGB to Y444 and back, alpha carried over.
+/* vaedenoise's conversions: RGB to Y444 (one-plane models) or I420 (colour
+ * models), 4:2:2 and 4:4:4 YUV to I420 (colour models), and back, alpha
+ * carried over.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "gstvaedenoisergb.h"
+#include "gstvaedenoiseconv.h"
 #include "gstvaecommon.h"
+#include "vae.h"
 
 static gboolean
 map_new_frame (GstVideoFrame * frame, GstVideoInfo * info)
@@ -21,7 +24,7 @@ map_new_frame (GstVideoFrame * frame, GstVideoInfo * info)
 }
 
 void
-gst_vae_rgb_free (GstVaeRgb * rgb)
+gst_vae_conv_free (GstVaeConv * rgb)
 {
   if (rgb == NULL)
     return;
@@ -34,19 +37,29 @@ gst_vae_rgb_free (GstVaeRgb * rgb)
   g_free (rgb);
 }
 
-/* Full-range BT.601 whatever the size: Y is then the gray the models were
- * trained on (Y = 0.299 R + 0.587 G + 0.114 B on all 256 levels), the round
- * trip loses the least, and a new frame size does not change the result's
- * character.  Transfer and primaries stay the stream's: no gamma or gamut
- * conversion happens. */
-GstVaeRgb *
-gst_vae_rgb_new (const GstVideoInfo * stream, guint n_threads, gchar ** msg)
+void
+gst_vae_noise_gains (const GstVideoInfo * info, gfloat gain[3])
 {
-  GstVaeRgb *rgb = g_new0 (GstVaeRgb, 1);
+  vae_noise_gains (info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709,
+      info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255, gain);
+}
+
+/* One-plane models: full-range BT.601 whatever the size: Y is then the
+ * gray the models were trained on (Y = 0.299 R + 0.587 G + 0.114 B on all
+ * 256 levels), the round trip loses the least, and a new frame size does
+ * not change the result's character.  Colour models: from RGB, BT.601 in
+ * limited range, as they were trained.  Transfer and primaries stay the
+ * stream's: no gamma or gamut conversion happens. */
+GstVaeConv *
+gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
+    guint n_threads, gchar ** msg)
+{
+  GstVaeConv *rgb = g_new0 (GstVaeConv, 1);
   GstVideoInfo *yuv = &rgb->info;
   const GstVideoFormatInfo *finfo = stream->finfo;
+  GstVideoFormat work = colour ? GST_VIDEO_FORMAT_I420 : GST_VIDEO_FORMAT_Y444;
 
-  if (!gst_video_info_set_interlaced_format (yuv, GST_VIDEO_FORMAT_Y444,
+  if (!gst_video_info_set_interlaced_format (yuv, work,
           GST_VIDEO_INFO_INTERLACE_MODE (stream), GST_VIDEO_INFO_WIDTH (stream),
           GST_VIDEO_INFO_HEIGHT (stream)))
     goto too_big;
@@ -57,8 +70,11 @@ gst_vae_rgb_new (const GstVideoInfo * stream, guint n_threads, gchar ** msg)
   GST_VIDEO_INFO_PAR_D (yuv) = GST_VIDEO_INFO_PAR_D (stream);
   GST_VIDEO_INFO_FIELD_ORDER (yuv) = GST_VIDEO_INFO_FIELD_ORDER (stream);
   yuv->colorimetry = stream->colorimetry;
-  yuv->colorimetry.range = GST_VIDEO_COLOR_RANGE_0_255;
-  yuv->colorimetry.matrix = GST_VIDEO_COLOR_MATRIX_BT601;
+  if (GST_VIDEO_INFO_IS_RGB (stream)) {
+    yuv->colorimetry.range = colour ? GST_VIDEO_COLOR_RANGE_16_235
+        : GST_VIDEO_COLOR_RANGE_0_255;
+    yuv->colorimetry.matrix = GST_VIDEO_COLOR_MATRIX_BT601;
+  }
 
   rgb->to_yuv = gst_vae_converter_new (stream, yuv, n_threads);
   rgb->to_rgb = gst_vae_converter_new (yuv, stream, n_threads);
@@ -76,22 +92,23 @@ gst_vae_rgb_new (const GstVideoInfo * stream, guint n_threads, gchar ** msg)
   /* ERRORS */
 no_converter:
   {
-    *msg = g_strdup_printf ("cannot convert %s to Y444 and back",
-        GST_VIDEO_INFO_NAME (stream));
-    gst_vae_rgb_free (rgb);
+    *msg = g_strdup_printf ("cannot convert %s to %s and back",
+        GST_VIDEO_INFO_NAME (stream), GST_VIDEO_INFO_NAME (yuv));
+    gst_vae_conv_free (rgb);
     return NULL;
   }
 too_big:
   {
-    *msg = g_strdup_printf ("cannot allocate two %dx%d Y444 frames",
-        GST_VIDEO_INFO_WIDTH (stream), GST_VIDEO_INFO_HEIGHT (stream));
-    gst_vae_rgb_free (rgb);
+    *msg = g_strdup_printf ("cannot allocate two %dx%d %s frames",
+        GST_VIDEO_INFO_WIDTH (stream), GST_VIDEO_INFO_HEIGHT (stream),
+        GST_VIDEO_INFO_NAME (yuv));
+    gst_vae_conv_free (rgb);
     return NULL;
   }
 }
 
 void
-gst_vae_rgb_to_yuv (GstVaeRgb * rgb, const GstVideoFrame * in)
+gst_vae_conv_to_yuv (GstVaeConv * rgb, const GstVideoFrame * in)
 {
   gst_video_converter_frame (rgb->to_yuv, in, &rgb->in);
 }
@@ -101,7 +118,7 @@ gst_vae_rgb_to_yuv (GstVaeRgb * rgb, const GstVideoFrame * in)
  * input's goes over it byte for byte.  x padding stays as the converter
  * writes it, as videoconvert does. */
 void
-gst_vae_rgb_to_stream (GstVaeRgb * rgb, const GstVideoFrame * in,
+gst_vae_conv_to_stream (GstVaeConv * rgb, const GstVideoFrame * in,
     GstVideoFrame * out, gboolean chroma)
 {
   const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 0);

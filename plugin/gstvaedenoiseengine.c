@@ -5,6 +5,8 @@
  */
 #include "gstvaedenoiseengine.h"
 
+#include <string.h>
+
 void
 gst_vae_engine_free (GstVaeEngine * e)
 {
@@ -13,8 +15,11 @@ gst_vae_engine_free (GstVaeEngine * e)
   for (gint i = 0; i < e->n; i++)
     vae_denoiser_free (e->dn[i]);
   g_free (e->uv);
+  g_free (e->pin);
+  g_free (e->pout);
+  g_free (e->neutral);
   g_free (e->store);
-  gst_vae_rgb_free (e->rgb);
+  gst_vae_conv_free (e->conv);
   g_free (e);
 }
 
@@ -61,6 +66,38 @@ gst_vae_engine_check (const VaeModel * model, gint stride,
       : "fp32";
 }
 
+/* Whether a colour model takes the stream's planes as they are (4:2:0 or
+ * gray) or a converted I420 copy. */
+static gboolean
+is_420_or_gray (const GstVideoInfo * info)
+{
+  return GST_VIDEO_INFO_IS_GRAY (info) || (GST_VIDEO_INFO_IS_YUV (info)
+      && GST_VIDEO_FORMAT_INFO_W_SUB (info->finfo, 1) == 1
+      && GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo, 1) == 1);
+}
+
+/* Colour: the interleaved planes (at least a patch) and for GRAY8 the
+ * neutral chroma row. */
+static gboolean
+colour_buffers (GstVaeEngine * e, const VaeModel * model, gint w, gint h,
+    gboolean gray)
+{
+  const VaeConfig *c = vae_model_config (model);
+  gsize size;
+
+  vae_yuv420_packed_size (w, h, c->img_w, c->img_h, &e->pack_w, &e->pack_h);
+  if (!g_size_checked_mul (&size, (gsize) e->pack_w, (gsize) e->pack_h))
+    return FALSE;
+  e->pin = g_try_malloc (size);
+  e->pout = g_try_malloc (size);
+  if (gray) {
+    e->neutral = g_try_malloc ((gsize) e->pack_w);
+    if (e->neutral != NULL)
+      memset (e->neutral, 128, (gsize) e->pack_w);
+  }
+  return e->pin != NULL && e->pout != NULL && (!gray || e->neutral != NULL);
+}
+
 GstVaeEngine *
 gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
@@ -70,15 +107,24 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
   VaeError err;
   gint w = GST_VIDEO_INFO_WIDTH (info);
   gint h = GST_VIDEO_INFO_HEIGHT (info);
+  gint pw = w, ph = h;          /* the plane the denoisers take */
 
+  e->model = model;
+  e->colour = vae_model_config (model)->colour != VAE_COLOUR_NONE;
   e->width = w;
   e->height = h;
   e->format = GST_VIDEO_INFO_FORMAT (info);
   e->colorimetry = info->colorimetry;
   e->stride = stride;
   e->precision = precision;
+  if (e->colour) {
+    if (!colour_buffers (e, model, w, h, GST_VIDEO_INFO_IS_GRAY (info)))
+      goto too_big;
+    pw = e->pack_w;
+    ph = e->pack_h;
+  }
   for (e->n = 0; e->n < n; e->n++) {
-    e->dn[e->n] = vae_denoiser_new (model, w, h, &o, &err);
+    e->dn[e->n] = vae_denoiser_new (model, pw, ph, &o, &err);
     if (e->dn[e->n] == NULL)
       goto denoiser_failed;
   }
@@ -87,7 +133,7 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
       * sizeof (gfloat));
   if (e->store == NULL)
     goto too_big;
-  if (is_semi_planar (e->format)) {
+  if (!e->colour && is_semi_planar (e->format)) {
     gsize size;
     e->cw = GST_VIDEO_INFO_COMP_WIDTH (info, 1);
     e->ch = GST_VIDEO_INFO_COMP_HEIGHT (info, 1);
@@ -99,9 +145,9 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     if (e->uv == NULL)
       goto too_big;
   }
-  if (GST_VIDEO_INFO_IS_RGB (info)) {
-    e->rgb = gst_vae_rgb_new (info, n, msg);
-    if (e->rgb == NULL) {
+  if (GST_VIDEO_INFO_IS_RGB (info) || (e->colour && !is_420_or_gray (info))) {
+    e->conv = gst_vae_conv_new (info, e->colour, n, msg);
+    if (e->conv == NULL) {
       gst_vae_engine_free (e);
       return NULL;
     }
@@ -126,10 +172,11 @@ too_big:
 }
 
 gboolean
-gst_vae_engine_fits (const GstVaeEngine * e, const GstVideoInfo * info,
-    gint n, gint stride, GstVaeDenoisePrecision precision)
+gst_vae_engine_fits (const GstVaeEngine * e, const VaeModel * model,
+    const GstVideoInfo * info, gint n, gint stride,
+    GstVaeDenoisePrecision precision)
 {
-  return e != NULL && e->width == GST_VIDEO_INFO_WIDTH (info)
+  return e != NULL && e->model == model && e->width == GST_VIDEO_INFO_WIDTH (info)
       && e->height == GST_VIDEO_INFO_HEIGHT (info)
       && e->format == GST_VIDEO_INFO_FORMAT (info)
       && gst_video_colorimetry_is_equal (&e->colorimetry, &info->colorimetry)
@@ -173,4 +220,49 @@ gst_vae_engine_merge_uv (const GstVaeEngine * e, GstVideoFrame * out)
       row[2 * x + 1] = v[(gsize) y * e->cw + x];
     }
   }
+}
+
+/* A colour frame's chroma: its U and V samples (NV12/NV21's interleaved),
+ * or for GRAY8 the neutral row repeated (stride 0). */
+static void
+frame_chroma (const GstVaeEngine * e, const GstVideoFrame * f, guint8 ** u,
+    guint8 ** v, gint * c_stride, gint * c_step)
+{
+  if (GST_VIDEO_FRAME_N_PLANES (f) == 1) {
+    *u = *v = e->neutral;
+    *c_stride = 0;
+    *c_step = 1;
+    return;
+  }
+  *u = GST_VIDEO_FRAME_COMP_DATA (f, GST_VIDEO_COMP_U);
+  *v = GST_VIDEO_FRAME_COMP_DATA (f, GST_VIDEO_COMP_V);
+  *c_stride = GST_VIDEO_FRAME_COMP_STRIDE (f, GST_VIDEO_COMP_U);
+  *c_step = GST_VIDEO_FRAME_COMP_PSTRIDE (f, GST_VIDEO_COMP_U);
+}
+
+void
+gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame)
+{
+  guint8 *u, *v;
+  gint cs, step;
+
+  frame_chroma (e, frame, &u, &v, &cs, &step);
+  vae_yuv420_pack (GST_VIDEO_FRAME_COMP_DATA (frame, 0),
+      GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
+      e->height, e->pin, e->pack_w, e->pack_w, e->pack_h);
+}
+
+void
+gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
+    gboolean chroma, gint row0, gint row1)
+{
+  guint8 *u, *v;
+  gint cs, step;
+
+  frame_chroma (e, frame, &u, &v, &cs, &step);
+  if (cs == 0 || !chroma)       /* GRAY8's chroma is dropped */
+    u = v = NULL;
+  vae_yuv420_unpack (e->pout, e->pack_w, GST_VIDEO_FRAME_COMP_DATA (frame, 0),
+      GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
+      e->height, row0, row1);
 }

@@ -8,19 +8,28 @@
 #include <gst/video/video.h>
 
 #include "gstvaedenoise.h"
-#include "gstvaedenoisergb.h"
+#include "gstvaedenoiseconv.h"
 #include "vae.h"
 
 G_BEGIN_DECLS
 
 #define GST_VAE_MAX_BANDS 64
 
-/* Everything that depends on the negotiated caps: one denoiser per band,
- * for NV12/NV21 the de-interleaved chroma, for packed RGB its YUV frames. */
+/* Everything that depends on the negotiated caps and the model: one
+ * denoiser per band, for NV12/NV21 the de-interleaved chroma, for packed
+ * RGB its YUV frames.  A colour model denoises one plane that interleaves
+ * the frame's Y, Cb and Cr rows (core/colour.c), packed from the stream's
+ * 4:2:0 planes (or from GRAY8 with neutral chroma) or from I420 frames
+ * converted from the other layouts. */
 typedef struct
 {
+  const VaeModel *model;
+  gboolean colour;              /* a colour model */
   gint n;
   VaeDenoiser *dn[GST_VAE_MAX_BANDS];
+  guint8 *pin, *pout;           /* colour: the interleaved planes */
+  gint pack_w, pack_h;
+  guint8 *neutral;              /* colour on GRAY8: a row of chroma 128 */
   gint width, height;
   GstVideoFormat format;
   GstVideoColorimetry colorimetry;
@@ -29,7 +38,7 @@ typedef struct
   guint8 *uv;                   /* (4, ch, cw): src U, src V, dst U, dst V */
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
-  GstVaeRgb *rgb;               /* packed RGB only */
+  GstVaeConv *conv;             /* frames denoised in another format */
 } GstVaeEngine;
 
 /* Whether model denoises at all with stride and precision (the core
@@ -39,7 +48,8 @@ const gchar *gst_vae_engine_check (const VaeModel * model, gint stride,
     GstVaeDenoisePrecision precision, gchar ** msg);
 
 /* n bands of info's size (and for RGB, converters on n threads).  On
- * failure returns NULL and sets *msg. */
+ * failure returns NULL and sets *msg.  The engine keeps a pointer to
+ * model, which must outlive it. */
 GstVaeEngine *gst_vae_engine_new (const VaeModel * model,
     const GstVideoInfo * info, gint n, gint stride,
     GstVaeDenoisePrecision precision, gchar ** msg);
@@ -47,8 +57,15 @@ void gst_vae_engine_free (GstVaeEngine * e);
 
 /* Whether e (may be NULL) was made for these arguments. */
 gboolean gst_vae_engine_fits (const GstVaeEngine * e,
-    const GstVideoInfo * info, gint n, gint stride,
+    const VaeModel * model, const GstVideoInfo * info, gint n, gint stride,
     GstVaeDenoisePrecision precision);
+
+/* Colour: frame's Y, U and V (frame is the stream's, or e->conv->in) into
+ * e->pin; e->pout's chroma rows [row0, row1) (unless chroma is FALSE)
+ * and their luma rows back into frame. */
+void gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame);
+void gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
+    gboolean chroma, gint row0, gint row1);
 
 /* NV12/NV21: in's interleaved chroma into the U and V source planes, and
  * the denoised U and V planes back into out's. */

@@ -15,8 +15,11 @@ gst_vae_denoise_chroma_get_type (void)
   static const GEnumValue values[] = {
     {GST_VAE_DENOISE_CHROMA_PASSTHROUGH, "Copy chroma unchanged",
         "passthrough"},
-    {GST_VAE_DENOISE_CHROMA_DENOISE, "Denoise chroma with the luma model",
+    {GST_VAE_DENOISE_CHROMA_DENOISE, "Denoise chroma: jointly with luma "
+          "with a colour model, plane by plane with a one-plane model",
         "denoise"},
+    {GST_VAE_DENOISE_CHROMA_AUTO, "Denoise with a colour model, copy with "
+          "a one-plane model", "auto"},
     {0, NULL, NULL},
   };
 

@@ -259,8 +259,26 @@ assert_plane_equal (const guint8 * a, gint as, const guint8 * b, gint bs,
   }
 }
 
+/* The level a one-plane model gets for component comp of a frame of info
+ * when noise-level is level: on colour, level is RGB noise, which shows in
+ * each plane by the core's gains (a subsampled plane's halved or quartered
+ * in variance). */
+static gfloat
+plane_sigma (const GstVideoInfo * info, gint comp, gfloat level)
+{
+  gfloat g[3];
+  if (GST_VIDEO_INFO_IS_GRAY (info))
+    return level;
+  vae_noise_gains (info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709,
+      info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255, g);
+  return level * g[comp] / sqrtf ((gfloat) (1 << (GST_VIDEO_FORMAT_INFO_W_SUB
+              (info->finfo, comp) + GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo,
+                  comp))));
+}
+
 /* Checks out against the core API run on in: luma denoised, chroma copied
- * or denoised plane by plane (NV12/NV21 de-interleaved). */
+ * or denoised plane by plane (NV12/NV21 de-interleaved), each at its
+ * plane_sigma for the noise-level sigma. */
 static void
 check_against_core (const VaeModel * m, GstBuffer * in, GstBuffer * out,
     const GstVideoInfo * info, gfloat sigma, gboolean chroma, gint tol)
@@ -285,7 +303,8 @@ check_against_core (const VaeModel * m, GstBuffer * in, GstBuffer * out,
     if (p > 0 && !chroma) {
       assert_plane_equal (s, ss, o, os, pw, ph, "passthrough chroma", 0);
     } else if (pw == cw) {
-      guint8 *ref = reference_plane (m, s, ss, pw, ph, sigma);
+      guint8 *ref = reference_plane (m, s, ss, pw, ph, plane_sigma (info,
+              comp[0], sigma));
       assert_plane_equal (ref, pw, o, os, pw, ph, p ? "chroma" : "luma",
           tol);
       g_free (ref);
@@ -298,8 +317,8 @@ check_against_core (const VaeModel * m, GstBuffer * in, GstBuffer * out,
           u[y * cw + x] = s[y * ss + 2 * x];
           v[y * cw + x] = s[y * ss + 2 * x + 1];
         }
-      ru = reference_plane (m, u, cw, cw, ph, sigma);
-      rv = reference_plane (m, v, cw, cw, ph, sigma);
+      ru = reference_plane (m, u, cw, cw, ph, plane_sigma (info, 1, sigma));
+      rv = reference_plane (m, v, cw, cw, ph, plane_sigma (info, 2, sigma));
       for (gint y = 0; y < ph; y++)
         for (gint x = 0; x < cw; x++) {
           if (ABS (o[y * os + 2 * x] - ru[y * cw + x]) > tol
@@ -567,7 +586,8 @@ GST_START_TEST (test_strength)
     fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
     fail_unless (gst_video_frame_map (&fo, &info, out, GST_MAP_READ));
     ref = reference_plane (m, GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0), 64, 36, 25.0f);
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0), 64, 36, plane_sigma (&info, 0,
+            25.0f));
     for (gint y = 0; y < 36; y++)
       for (gint x = 0; x < 64; x++) {
         gint s = ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fi, 0))
@@ -983,10 +1003,11 @@ alpha_bytes (const GstVideoFrame * src, GstVideoFrame * dst, gboolean check)
   }
 }
 
-/* What the element promises for packed RGB: the frame converted without
- * dithering to full-range BT.601 Y444, its Y (and with chroma its U and
- * V) denoised by the core, sigma < 0 estimated from that Y, converted back,
- * the input's alpha copied. */
+/* What the element promises for packed RGB with a one-plane model: the
+ * frame converted without dithering to full-range BT.601 Y444, its Y (and
+ * with chroma its U and V) denoised by the core, each plane at
+ * plane_sigma, or with sigma < 0 at its own estimate, converted back, the
+ * input's alpha copied. */
 static GstBuffer *
 rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
     gfloat sigma, gboolean chroma)
@@ -1016,13 +1037,11 @@ rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
   fail_unless (gst_video_frame_map (&fo, (GstVideoInfo *) info, out,
           GST_MAP_WRITE));
   gst_video_converter_frame (to_yuv, &fi, &fy);
-  if (sigma < 0.0f)
-    sigma = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fy, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (&fy, 0), w, h);
   for (gint p = 0; p < (chroma ? 3 : 1); p++) {
     guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&fy, p);
     gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p);
-    guint8 *ref = reference_plane (m, d, ds, w, h, sigma);
+    guint8 *ref = reference_plane (m, d, ds, w, h, sigma < 0.0f
+        ? vae_estimate_noise_u8 (d, ds, w, h) : plane_sigma (&yi, p, sigma));
     for (gint y = 0; y < h; y++)
       memcpy (d + (gsize) y * ds, ref + (gsize) y * w, w);
     g_free (ref);
