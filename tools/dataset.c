@@ -107,13 +107,20 @@ dataset_synthetic (const char *count, Dataset *d, VaeError *err)
 }
 
 /* colour:DIR[,DIR…]: the folders' images as Y'CbCr, in the order given,
- * each folder's sorted. */
+ * each folder's sorted; patches come from each folder equally often,
+ * whatever its number of images (at most 16 folders). */
 static int
 dataset_load_colour (const char *dirs, Dataset *d, VaeError *err)
 {
   gchar **list = g_strsplit (dirs, ",", -1);
   VaeImageSet *all = &d->images;
   int rc = VAE_OK;
+  if (g_strv_length (list) > G_N_ELEMENTS (d->group_end)) {
+    g_strfreev (list);
+    err->status = VAE_ERR_ARG;
+    g_strlcpy (err->msg, "colour: at most 16 folders", sizeof err->msg);
+    return VAE_ERR_ARG;
+  }
   for (int k = 0; list[k] && rc == VAE_OK; k++) {
     VaeImageSet one;
     VaeImage *im;
@@ -136,6 +143,7 @@ dataset_load_colour (const char *dirs, Dataset *d, VaeError *err)
     memcpy (all->images + all->n, one.images, (size_t) one.n * sizeof *im);
     memcpy (all->names + all->n, one.names, (size_t) one.n * sizeof *names);
     all->n += one.n;
+    d->group_end[d->n_groups++] = all->n;
     free (one.images);
     free (one.names);
   }
@@ -198,6 +206,24 @@ dataset_load (const char *spec, Dataset *d, VaeError *err)
   return VAE_ERR_ARG;
 }
 
+/* A folder drawn at random, its images within [img_lo, img_hi) as sub
+ * (the whole range when that leaves none). */
+static void
+group_subset (const Dataset *d, VaeRng *rng, VaeImageSet *sub)
+{
+  int g = (int) vae_rng_below (rng, (uint32_t) d->n_groups);
+  int lo = g > 0 ? d->group_end[g - 1] : 0, hi = d->group_end[g];
+  lo = lo > d->img_lo ? lo : d->img_lo;
+  hi = hi < d->img_hi ? hi : d->img_hi;
+  if (lo >= hi) {
+    lo = d->img_lo;
+    hi = d->img_hi;
+  }
+  *sub = d->images;
+  sub->images += lo;
+  sub->n = hi - lo;
+}
+
 /* Fills a batch: rows from a shuffled order, or random patches. */
 void
 dataset_batch (const Dataset *d, const int *order, long pos, int batch,
@@ -220,6 +246,8 @@ dataset_batch (const Dataset *d, const int *order, long pos, int batch,
     sub.n = d->img_hi - d->img_lo;
     for (int i = 0; i < batch; i++) {
       float zoom = 1.0f;
+      if (d->n_groups > 1)
+        group_subset (d, rng, &sub);
       /* log-uniform in [1, zoom_max] for a zoom_prob share of the patches */
       if (zoom_prob > 0.0 && zoom_max > 1.0
           && vae_rng_uniform (rng) < zoom_prob)

@@ -20,6 +20,8 @@ typedef struct {
   VaeImageSet images;         /* patch source when n == 0 */
   int img_lo, img_hi;         /* image index range used */
   int colour;                 /* images are Y'CbCr (colour:DIR,…) */
+  int n_groups;               /* colour: one per folder, drawn alike */
+  int group_end[16];          /* each folder's images end here */
   char desc[512];
   char sha[65];
 } Dataset;
