@@ -2,7 +2,7 @@
 # Reproduces every quality number of the model cards (models/README.md) and
 # prints them as Markdown tables, to stdout and to models/eval/*.md.
 #
-#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine, plus 5 for temporal)
+#   models/evaluate.sh                 everything (about 20 min on an idle 2-core machine, plus 5 for temporal, 12 for colour)
 #   QUICK=1 models/evaluate.sh         Set12 only, σ=25, p=0.1, IWAE on 100 samples
 #   LIMIT=2 PARTS=paper models/evaluate.sh   first 2 images of each set, one part
 #
@@ -126,7 +126,7 @@ COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 SETTINGS="SETS=\"$SETS\" SIGMAS=\"$SIGMAS\" PS=\"$PS\" LIMIT=$LIMIT QUICK=$QUICK THREADS=$THREADS PARTS=\"$PARTS\" MODELS=\"$MODELS\" PEERS=\"$PEERS\" PAPER_FILE=$PAPER_FILE"
 
 declare -A R          # results: key -> "psnr ssim"
-set_label() { case $1 in set12) echo Set12 ;; bsd68) echo BSD68 ;; *) echo "$1" ;; esac; }
+set_label() { case $1 in set12) echo Set12 ;; bsd68) echo BSD68 ;; cbsd68) echo CBSD68 ;; *) echo "$1" ;; esac; }
 
 # A set's images (all, or the first LIMIT as symlinks).
 set_dir() {
