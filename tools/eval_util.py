@@ -18,6 +18,26 @@
       the mean over pixels and over the n-1 consecutive pairs of
       |e_t - e_(t-1)|, i.e. how much the error changes from frame to frame
       (nan for one frame).  --frames: also the PSNR of those frames (0-based).
+  eval_util.py rgb-noise CLEAN_DIR OUT_DIR SIGMA
+      RGB Gaussian noise on every PNG of CLEAN_DIR (sorted by name): image i
+      (1-based) gets numpy default_rng(seed=i).normal(0, SIGMA, (h, w, 3)),
+      rounded and clipped to 8 bits, saved as OUT_DIR/<name>.png (RGB).
+      Prints "n psnr_8bit psnr_float": the mean PSNR of the saved noisy
+      images and of the same noise as floats, neither rounded nor clipped
+      (the papers' protocol input).
+  eval_util.py rgb-metrics CLEAN_DIR DIR [DIR ...]
+      As metrics, for RGB PNGs: PSNR over the three channels (8-bit, peak
+      255, per image, then averaged); prints "DIR n mean_psnr".
+  eval_util.py rgb-psnr A.png B.png
+      PSNR of one RGB pair, over the three channels.
+  eval_util.py rgb-clip-noise WxH CLEAN.raw SIGMA OUT.raw
+      RGB noise on a raw rgb24 clip (W*H*3 bytes a frame): frame t (0-based)
+      gets default_rng(seed=t+1).normal(0, SIGMA, (h, w, 3)), rounded and
+      clipped.
+  eval_util.py rgb-clip WxH CLEAN.raw OUT.raw [OUT.raw ...]
+      Raw rgb24 clips against the clean one, frame by frame over the frames
+      both hold: "OUT n mean_psnr" (PSNR over the three channels per frame,
+      then averaged).
   eval_util.py frey-idx FREY.mat OUT.idx --val-fraction 0.1
       Writes the images that `vae train --data frey:… --val-fraction F` holds
       out (the last floor(n*F) of the file) as an IDX3 ubyte file (28 rows x 20).
@@ -144,6 +164,85 @@ def cmd_clip(args):
             fl = float(np.abs(np.diff(e, axis=0)).mean())
         sel = " ".join(f"{ps[t]:.4f}" if t < n else "nan" for t in frames)
         print(f"{path} {n} {sum(ps) / n:.4f} {fl:.4f}" + (" " + sel if sel else ""))
+
+
+def load_rgb(path):
+    from PIL import Image
+    im = Image.open(path)
+    if im.mode != "RGB":
+        raise SystemExit(f"{path}: not an 8-bit RGB image ({im.mode})")
+    return np.asarray(im)
+
+
+def rgb_noise(clean, sigma, seed):
+    """-> (8-bit noisy, float noisy) of an (..., 3) uint8 array."""
+    f = clean + np.random.default_rng(seed=seed).normal(0.0, sigma, clean.shape)
+    return np.clip(np.rint(f), 0, 255).astype(np.uint8), f
+
+
+def psnr_float(f, clean):
+    d = f - clean.astype(np.float64)
+    return 10.0 * math.log10(255.0 * 255.0 * d.size / float(np.sum(d * d)))
+
+
+def cmd_rgb_noise(args):
+    from PIL import Image
+    clean_dir, out_dir, sigma = args[0], args[1], float(args[2])
+    names = sorted(f for f in os.listdir(clean_dir) if f.endswith(".png"))
+    os.makedirs(out_dir, exist_ok=True)
+    p8, pf = [], []
+    for i, n in enumerate(names, 1):
+        c = load_rgb(os.path.join(clean_dir, n))
+        u8, f = rgb_noise(c, sigma, i)
+        Image.fromarray(u8).save(os.path.join(out_dir, n), compress_level=1)
+        p8.append(psnr(u8, c))
+        pf.append(psnr_float(f, c))
+    print(f"{len(names)} {sum(p8) / len(p8):.4f} {sum(pf) / len(pf):.4f}")
+
+
+def cmd_rgb_metrics(args):
+    clean_dir, dirs = args[0], args[1:]
+    names = sorted(f for f in os.listdir(clean_dir) if f.endswith(".png"))
+    clean = {}
+    for d in dirs:
+        ps = []
+        for n in names:
+            p = os.path.join(d, n)
+            if not os.path.exists(p):
+                continue
+            if n not in clean:
+                clean[n] = load_rgb(os.path.join(clean_dir, n))
+            x = load_rgb(p)
+            if x.shape != clean[n].shape:
+                raise SystemExit(f"{p}: {x.shape} vs clean {clean[n].shape}")
+            ps.append(psnr(x, clean[n]))
+        print(f"{d} {len(ps)} {sum(ps) / len(ps):.4f}" if ps else f"{d} 0 nan")
+
+
+def read_rgb_clip(path, w, h):
+    x = np.fromfile(path, np.uint8)
+    if x.size % (w * h * 3):
+        raise SystemExit(f"{path}: {x.size} bytes, not whole {w}x{h} rgb24 frames")
+    return x.reshape(-1, h, w, 3)
+
+
+def cmd_rgb_clip_noise(args):
+    w, h = (int(v) for v in args[0].lower().split("x"))
+    clean = read_rgb_clip(args[1], w, h)
+    sigma = float(args[2])
+    with open(args[3], "wb") as f:
+        for t in range(len(clean)):
+            f.write(rgb_noise(clean[t], sigma, t + 1)[0].tobytes())
+
+
+def cmd_rgb_clip(args):
+    w, h = (int(v) for v in args[0].lower().split("x"))
+    clean = read_rgb_clip(args[1], w, h)
+    for path in args[2:]:
+        x = read_rgb_clip(path, w, h)
+        n = min(len(x), len(clean))
+        ps = [psnr(x[t], clean[t]) for t in range(n)]
+        print(f"{path} {n} {sum(ps) / n:.4f}" if n else f"{path} 0 nan")
 
 
 def cmd_frey_idx(args):
@@ -305,6 +404,16 @@ def main():
         print(f"{psnr(a, b):.4f} {ssim(a, b):.5f}")
     elif cmd == "clip" and len(args) >= 3:
         cmd_clip(args)
+    elif cmd == "rgb-noise" and len(args) == 3:
+        cmd_rgb_noise(args)
+    elif cmd == "rgb-metrics" and len(args) >= 2:
+        cmd_rgb_metrics(args)
+    elif cmd == "rgb-psnr" and len(args) == 2:
+        print(f"{psnr(load_rgb(args[0]), load_rgb(args[1])):.4f}")
+    elif cmd == "rgb-clip-noise" and len(args) == 4:
+        cmd_rgb_clip_noise(args)
+    elif cmd == "rgb-clip" and len(args) >= 3:
+        cmd_rgb_clip(args)
     elif cmd == "frey-idx" and len(args) >= 2:
         cmd_frey_idx(args)
     elif cmd == "binarize-idx" and len(args) >= 2:
