@@ -678,7 +678,8 @@ main (int argc, char **argv)
       b->row1 = (int) ((long) H * (i + 1) / T);
       /* this thread's tiles: i, i + T, … of the plane's canonical split */
       int nx = vae_denoise_origins (xs, W, pw, s);
-      int ny = vae_denoise_origins (ys, H, pw, s);
+      int ny = vae_denoise_origins (ys, H, vae_denoiser_patch_rows (b->d),
+          vae_denoiser_stride_rows (b->d));
       long np = (long) nx * ny;
       n_tiles = vae_denoiser_n_tiles (b->d, W, H);
       long tile = (np + n_tiles - 1) / n_tiles;

@@ -287,6 +287,18 @@ vae_denoiser_stride (const VaeDenoiser *d)
   return d->stride;
 }
 
+int
+vae_denoiser_patch_rows (const VaeDenoiser *d)
+{
+  return d->ph;
+}
+
+int
+vae_denoiser_stride_rows (const VaeDenoiser *d)
+{
+  return d->stride_y;
+}
+
 VaePrecision
 vae_denoiser_precision (const VaeDenoiser *d)
 {

@@ -26,7 +26,7 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
   d->halo = c->conv_depth * (k / 2);
   d->tile = CONV_TILE;
   d->pw = d->ph = 2 * d->halo + 1;     /* the receptive field */
-  d->stride = 1;
+  d->stride = d->stride_y = 1;
   /* the largest tile with its halo, and with the layers' padding */
   ew = (size_t) (max_w < d->tile ? max_w : d->tile) + 2 * d->halo;
   eh = (size_t) (max_h < d->tile ? max_h : d->tile) + 2 * d->halo;

@@ -496,6 +496,10 @@ VaeDenoiser *vae_denoiser_new (const VaeModel *m, int max_w, int max_h,
 void vae_denoiser_free (VaeDenoiser *d);
 int vae_denoiser_patch (const VaeDenoiser *d);
 int vae_denoiser_stride (const VaeDenoiser *d);
+/* Patch rows and the step between patch rows (the patch and stride but for
+ * colour models' interleaved rows: 3/2 of them). */
+int vae_denoiser_patch_rows (const VaeDenoiser *d);
+int vae_denoiser_stride_rows (const VaeDenoiser *d);
 /* FP32, BF16 or INT8: what the denoiser computes 8-bit planes in (never
  * AUTO). */
 VaePrecision vae_denoiser_precision (const VaeDenoiser *d);
