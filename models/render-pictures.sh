@@ -62,6 +62,38 @@ for m in denoise-sp denoise-mask; do
   done
 done
 
+# Colour through the element: PNG → I420 → vaedenoise PROPS → RGB PNG
+colour_run() {  # in out props...
+  local in=$1 out=$2; shift 2
+  GST_PLUGIN_PATH=$PLUGIN_DIR GST_REGISTRY=$TMP/registry.bin GST_VAE_MODEL_PATH=$MODELS_DIR \
+    gst-launch-1.0 -q filesrc "location=$in" ! pngdec ! videoconvert ! \
+    video/x-raw,format=I420 ! vaedenoise "$@" ! videoconvert ! video/x-raw,format=RGB ! \
+    pngenc ! filesink "location=$out"
+}
+COLOUR_CROPS=("$DATA/denoise/cbsd68/101087.png 200x160+100+60 cbsd68-101087"
+  "$DATA/denoise/cbsd68/163085.png 200x160+140+100 cbsd68-163085")
+if have denoise-colour && have denoise-s; then
+  for c in "${COLOUR_CROPS[@]}"; do
+    set -- $c
+    out=$PICTURES/denoise-colour-$3.png
+    "$PY" "$UTIL" rgb-noise-one "$1" "$TMP/noisy.png" 25 1
+    colour_run "$TMP/noisy.png" "$TMP/plane.png" model=denoise-s.safetensors chroma=denoise
+    colour_run "$TMP/noisy.png" "$TMP/den.png"
+    "$PY" "$UTIL" rgb-strip "$out" "$2" "$1" "$TMP/noisy.png" "$TMP/plane.png" "$TMP/den.png"
+    cap "- \`$(basename "$out")\`: $(basename "$1") with RGB noise σ=25 (numpy seed 1, 8-bit), crop $2, through I420; clean | noisy | denoise-s plane by plane (\`chroma=denoise\`) | vaedenoise defaults (denoise-colour); noise estimated; whole-image RGB PSNR: noisy $("$PY" "$UTIL" rgb-psnr "$1" "$TMP/noisy.png"), plane by plane $("$PY" "$UTIL" rgb-psnr "$1" "$TMP/plane.png"), colour $("$PY" "$UTIL" rgb-psnr "$1" "$TMP/den.png") dB"
+  done
+  # real noise: no clean picture, so no PSNR
+  for r in "Dog.png 240x180+60+60" "Frog.png 240x180+40+40" "Movie.png 240x180+80+60"; do
+    set -- $r
+    in=$DATA/denoise/rni15/$1
+    [[ -f $in ]] || { note "$in not found: skipped"; continue; }
+    out=$PICTURES/denoise-colour-rni15-${1%.png}.png
+    colour_run "$in" "$TMP/den.png"
+    "$PY" "$UTIL" rgb-strip "$out" "$2" "$in" "$TMP/den.png"
+    cap "- \`$(basename "$out")\`: RNI15 $1 (real noise, no clean version), crop $2; noisy | vaedenoise defaults (denoise-colour, noise estimated), through I420"
+  done
+fi
+
 for m in mnist-vae mnist-vae-deep frey-vae; do
   have $m || continue
   "$VAE" sample --model "$(M $m)" --grid 10x10 --seed 1 --out "$PICTURES/$m-samples.png"

@@ -35,7 +35,21 @@ DENOISE_COMMON=(--kind dae --data "images:$DATA/denoise/train400" --act relu
   --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment --batch 256
   --lr 1e-3 --lr-final 1e-5 --seed 1)
 
-all=(denoise-s denoise-cnn denoise-sp denoise-mask mnist-vae mnist-vae2d mnist-vae-deep frey-vae sparse-ae)
+# Colour training frames from the real clips (PNG, beside the build, not in
+# the repo): every 6th frame of the 1080p street clip, and every 3rd of the
+# video-conference clip; flower, Foreman and Zhling stay out (evaluation).
+colour_frames() {
+  local d=build/colour-data
+  mkdir -p "$d/street" "$d/video"
+  ffmpeg -loglevel error -y -i "$DATA/video/VID_1920x1080_cabac_temporal_direct.264" \
+    -vf "select=not(mod(n\,6))" -vsync 0 "$d/street/street-%02d.png"
+  cp "$d"/street/*.png "$d/video/"
+  ffmpeg -loglevel error -y -f rawvideo -pix_fmt yuv420p -s 320x192 \
+    -i "$DATA/video/CiscoVT2people_320x192_12fps.yuv" -vf "select=not(mod(n\,3))" \
+    -vsync 0 "$d/video/people-%02d.png"
+}
+
+all=(denoise-s denoise-colour denoise-cnn denoise-sp denoise-mask mnist-vae mnist-vae2d mnist-vae-deep frey-vae sparse-ae)
 names=("$@")
 ((${#names[@]})) || names=("${all[@]}")
 for n in "${names[@]}"; do
@@ -75,6 +89,36 @@ for n in "${names[@]}"; do
       --init "$OUT/$n.safetensors" --threads 2 --log "$OUT/$n-stride4.csv" \
       --out "$OUT/$n.safetensors"
     quantize $n --zoom-max 3 --zoom-prob 0.5 ;;
+  denoise-colour) # colour default: one interleaved 4:2:0 patch (8x8 luma, 4x4 Cb,
+                 # 4x4 Cr) and σ in, 97-768-96, RGB noise σ 0..55 as it shows in
+                 # BT.601 limited-range Y'CbCr (core/noise.c), the denoise-s data
+                 # recipe (zoom, 8-bit rounding). First 800,000 steps on Kodak24
+                 # and 9 frames of the street clip (1 thread); then the 192 hidden
+                 # units never active on 262,144 patches pruned (768 -> 576, the
+                 # same function); then 300,000 more steps with Train400 (gray:
+                 # neutral chroma) and the video-conference frames added, each
+                 # folder drawn equally often (--threads 2), for stride 6, the
+                 # element's real-time operating point. No int8 weights:
+                 # models/README.md says why.
+    colour_frames
+    train $n --kind dae --data "colour:build/colour-data/street,$DATA/denoise/kodak24" \
+      --act relu --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment \
+      --batch 256 --lr 1e-3 --lr-final 1e-5 --seed 1 --patch 8 --latent 768 \
+      --noise gaussian --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 \
+      --u8-fraction 0.5 --meta denoise.stride=4 --steps 800000 --val-every 10000 \
+      --checkpoint-every 20000
+    "$VAE" prune "$OUT/$n.safetensors" \
+      --data "colour:build/colour-data/video,$DATA/denoise/kodak24,$DATA/denoise/train400" \
+      --keep 576 --augment --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --samples 262144 \
+      --seed 1 --out "$OUT/$n.safetensors"
+    "$VAE" train --kind dae \
+      --data "colour:build/colour-data/video,$DATA/denoise/kodak24,$DATA/denoise/train400" \
+      --act relu --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment \
+      --batch 256 --lr 3e-4 --lr-final 1e-5 --seed 2 --patch 8 --latent 576 \
+      --noise gaussian --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 \
+      --u8-fraction 0.5 --meta denoise.stride=6 --steps 300000 --val-every 10000 \
+      --checkpoint-every 20000 --init "$OUT/$n.safetensors" --threads 2 \
+      --log "$OUT/$n-stage2.csv" --out "$OUT/$n.safetensors" ;;
   denoise-cnn)   # quality model: a convolutional DAE, 8 layers of 3x3 convolutions
                  # with 32 channels (receptive field 17x17), residual, σ map as a
                  # second input channel, σ 0..55; 40x40 patches, batch 32, the

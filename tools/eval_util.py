@@ -38,6 +38,11 @@
       Raw rgb24 clips against the clean one, frame by frame over the frames
       both hold: "OUT n mean_psnr" (PSNR over the three channels per frame,
       then averaged).
+  eval_util.py rgb-noise-one CLEAN.png OUT.png SIGMA SEED
+      RGB noise on one PNG: default_rng(SEED).normal(0, SIGMA, (h, w, 3)),
+      rounded and clipped.
+  eval_util.py rgb-strip OUT.png WxH+X+Y A.png B.png [C.png ...]
+      strip for colour pictures (any PNG, drawn as RGB).
   eval_util.py frey-idx FREY.mat OUT.idx --val-fraction 0.1
       Writes the images that `vae train --data frey:… --val-fraction F` holds
       out (the last floor(n*F) of the file) as an IDX3 ubyte file (28 rows x 20).
@@ -324,6 +329,29 @@ def cmd_strip(args):
     Image.fromarray(np.hstack(row)).save(out, optimize=True)
 
 
+def cmd_rgb_noise_one(args):
+    from PIL import Image
+    clean, out, sigma, seed = args[0], args[1], float(args[2]), int(args[3])
+    x = load_rgb(clean).astype(np.float64)
+    n = np.random.default_rng(seed).normal(0, sigma, x.shape)
+    Image.fromarray(np.clip(np.round(x + n), 0, 255).astype(np.uint8)).save(out)
+
+
+def cmd_rgb_strip(args):
+    from PIL import Image
+    out, crop, files = args[0], args[1], args[2:]
+    wh, x, y = crop.split("+")
+    w, h = (int(v) for v in wh.split("x"))
+    x, y = int(x), int(y)
+    ims = [np.asarray(Image.open(f).convert("RGB"))[y:y + h, x:x + w]
+           for f in files]
+    gap = np.full((ims[0].shape[0], 2, 3), 255, np.uint8)
+    row = [ims[0]]
+    for im in ims[1:]:
+        row += [gap, im]
+    Image.fromarray(np.hstack(row)).save(out, optimize=True)
+
+
 def cmd_shrink(args):
     from PIL import Image
     path = args[0]
@@ -414,6 +442,10 @@ def main():
         cmd_rgb_clip_noise(args)
     elif cmd == "rgb-clip" and len(args) >= 3:
         cmd_rgb_clip(args)
+    elif cmd == "rgb-noise-one" and len(args) == 4:
+        cmd_rgb_noise_one(args)
+    elif cmd == "rgb-strip" and len(args) >= 4:
+        cmd_rgb_strip(args)
     elif cmd == "frey-idx" and len(args) >= 2:
         cmd_frey_idx(args)
     elif cmd == "binarize-idx" and len(args) >= 2:
