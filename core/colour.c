@@ -31,6 +31,52 @@ vae_yuv420_packed_size (int w, int h, int pw, int ph, int *pack_w,
   *pack_h = 3 * ch > ph ? 3 * ch : ph;
 }
 
+static uint8_t
+add_u8 (uint8_t v, float n)
+{
+  float r = nearbyintf (v + n);
+  return (uint8_t) (r < 0.0f ? 0.0f : r > 255.0f ? 255.0f : r);
+}
+
+void
+vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
+    int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
+    int h, int w_sub, int h_sub, VaeRng *rng)
+{
+  float kr = bt709 ? 0.2126f : 0.299f, kb = bt709 ? 0.0722f : 0.114f;
+  float kg = 1.0f - kr - kb;
+  float ys = full_range ? 1.0f : 219.0f / 255.0f;
+  float cs = full_range ? 1.0f : 224.0f / 255.0f;
+  float cb[3] = { -kr, -kg, 1.0f - kb }, cr[3] = { 1.0f - kr, -kg, -kb };
+  int bw = 1 << w_sub, bh = 1 << h_sub;
+  int cw = (w + bw - 1) >> w_sub, ch = (h + bh - 1) >> h_sub;
+
+  for (int i = 0; i < 3; i++) {
+    cb[i] *= cs / (2.0f * (1.0f - kb));
+    cr[i] *= cs / (2.0f * (1.0f - kr));
+  }
+  for (int cy = 0; cy < ch; cy++)
+    for (int cx = 0; cx < cw; cx++) {
+      float nb = 0.0f, nr = 0.0f;
+      int n = 0;
+      for (int py = cy * bh; py < cy * bh + bh && py < h; py++)
+        for (int px = cx * bw; px < cx * bw + bw && px < w; px++) {
+          float r = sigma * vae_rng_normal (rng);
+          float g = sigma * vae_rng_normal (rng);
+          float b = sigma * vae_rng_normal (rng);
+          uint8_t *yp = y + (size_t) py * y_stride + px;
+          *yp = add_u8 (*yp, ys * (kr * r + kg * g + kb * b));
+          nb += cb[0] * r + cb[1] * g + cb[2] * b;
+          nr += cr[0] * r + cr[1] * g + cr[2] * b;
+          n++;
+        }
+      uint8_t *up = u + (size_t) cy * c_stride + (size_t) cx * c_step;
+      uint8_t *vp = v + (size_t) cy * c_stride + (size_t) cx * c_step;
+      *up = add_u8 (*up, nb / n);
+      *vp = add_u8 (*vp, nr / n);
+    }
+}
+
 /* One luma row of w pixels, its last repeated to n. */
 static void
 fill_row (uint8_t *dst, const uint8_t *src, int w, int n)

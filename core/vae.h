@@ -572,6 +572,14 @@ void vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
  * A colour model's level is RGB σ as in its training (BT.601, limited),
  * so with luma noise σ_Y it is σ_Y / 0.5742. */
 void vae_noise_gains (int bt709, int full_range, float gain[3]);
+/* Adds RGB Gaussian noise of σ per channel to an 8-bit Y'CbCr picture, as
+ * a camera's RGB noise shows after conversion: per luma pixel three
+ * normals mixed into Y, and into each chroma sample the mean of its
+ * pixels' Cb or Cr mixes (chroma subsampled by 2^w_sub × 2^h_sub; its
+ * samples c_step bytes apart as in vae_yuv420_pack); rounded, clipped. */
+void vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
+    int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
+    int h, int w_sub, int h_sub, VaeRng *rng);
 
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */

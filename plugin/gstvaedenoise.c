@@ -8,18 +8,24 @@
  * @title: vaedenoise
  *
  * Removes noise from raw video with a denoising autoencoder from gst-vae's
- * core: every overlapping patch of the luma plane goes through the model and
- * the patches are averaged back (overlap-add).  The frame is cut into
- * horizontal bands, one per thread; each band gives exactly the result of a
- * single-threaded run.
+ * core: every overlapping patch goes through the model and the patches are
+ * averaged back (overlap-add).  The frame is cut into horizontal bands, one
+ * per thread; each band gives exactly the result of a single-threaded run.
  *
- * The noise level σ is given with #GstVaeDenoise:noise-level or estimated
- * from each frame's luma (noise-conditional models use it).
- * #GstVaeDenoise:strength blends the result with the input; 0 passes buffers
- * through untouched.  Chroma is copied, or denoised with the same model
- * (#GstVaeDenoise:chroma).  Packed RGB is converted to full-range BT.601
- * Y444 and back: colour noise is only touched with chroma=denoise, and
- * alpha passes through byte for byte.
+ * By default (model=auto) colour video goes through a colour model, which
+ * takes each patch's luma and the chroma under it together (a 4:2:0 patch
+ * interleaved into one plane): I420, YV12, NV12, NV21 directly, Y42B, Y444
+ * and packed RGB through an I420 copy (RGB as BT.601 limited range), alpha
+ * byte for byte.  GRAY8 goes through a one-plane model, which on colour
+ * video denoises the luma and copies or denoises the chroma plane by plane
+ * (#GstVaeDenoise:chroma); packed RGB is then converted to full-range
+ * BT.601 Y444.
+ *
+ * The noise level σ is given with #GstVaeDenoise:noise-level, as the σ of
+ * RGB noise per channel on colour video (each plane gets its share: Y
+ * 0.574 σ in BT.601 limited range), or estimated from each frame's luma.
+ * #GstVaeDenoise:strength blends the result with the input; 0 passes
+ * buffers through untouched.
  *
  * ## Example launch lines
  * |[
@@ -883,8 +889,9 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    */
   gst_vae_install_model_property (gobject_class, PROP_MODEL,
       DEFAULT_PROP_MODEL, "Denoising model: file name (searched in "
-      "GST_VAE_MODEL_PATH and the model folders) or path; set while "
-      "playing, it replaces the running model between two frames",
+      "GST_VAE_MODEL_PATH and the model folders) or path; auto = "
+      AUTO_COLOUR_MODEL " for colour, " AUTO_GRAY_MODEL " for GRAY8; set "
+      "while playing, it replaces the running model between two frames",
       GST_PARAM_MUTABLE_PLAYING);
   /**
    * GstVaeDenoise:noise-level:
@@ -896,7 +903,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_NOISE_LEVEL,
       g_param_spec_float ("noise-level", "Noise level",
-          "Noise sigma in 8-bit units (-1 = estimate per frame)",
+          "Noise sigma in 8-bit units: per RGB channel on colour video, of "
+          "the plane on GRAY8 (-1 = estimate per frame)",
           -1.0f, 255.0f, DEFAULT_PROP_NOISE_LEVEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE));
@@ -946,7 +954,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_CHROMA,
       g_param_spec_enum ("chroma", "Chroma",
-          "Chroma planes: copied or denoised with the luma model",
+          "Chroma: auto = denoised by colour models, copied with one-plane "
+          "models; passthrough = copied; denoise = denoised",
           GST_TYPE_VAE_DENOISE_CHROMA, DEFAULT_PROP_CHROMA,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));

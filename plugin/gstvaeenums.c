@@ -83,6 +83,8 @@ gst_vae_noise_planes_get_type (void)
   static const GEnumValue values[] = {
     {GST_VAE_NOISE_PLANES_LUMA, "Luma only", "luma"},
     {GST_VAE_NOISE_PLANES_ALL, "All planes", "all"},
+    {GST_VAE_NOISE_PLANES_RGB, "Gaussian noise per RGB channel, as it shows "
+          "in Y, Cb and Cr", "rgb"},
     {0, NULL, NULL},
   };
 

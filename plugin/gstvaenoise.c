@@ -130,7 +130,23 @@ gst_vae_noise_transform_frame_ip (GstVideoFilter * filter,
           (0x9e3779b97f4a7c15)));
   self->frame++;
 
-  n_planes = planes == GST_VAE_NOISE_PLANES_ALL ?
+  if (planes == GST_VAE_NOISE_PLANES_RGB && noise == VAE_NOISE_GAUSSIAN
+      && GST_VIDEO_FRAME_N_PLANES (frame) > 1) {
+    const GstVideoInfo *info = &frame->info;
+    vae_noise_rgb_u8 (level, info->colorimetry.matrix ==
+        GST_VIDEO_COLOR_MATRIX_BT709, info->colorimetry.range ==
+        GST_VIDEO_COLOR_RANGE_0_255, GST_VIDEO_FRAME_COMP_DATA (frame, 0),
+        GST_VIDEO_FRAME_COMP_STRIDE (frame, 0),
+        GST_VIDEO_FRAME_COMP_DATA (frame, GST_VIDEO_COMP_U),
+        GST_VIDEO_FRAME_COMP_DATA (frame, GST_VIDEO_COMP_V),
+        GST_VIDEO_FRAME_COMP_STRIDE (frame, GST_VIDEO_COMP_U),
+        GST_VIDEO_FRAME_COMP_PSTRIDE (frame, GST_VIDEO_COMP_U),
+        GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame),
+        GST_VIDEO_FORMAT_INFO_W_SUB (info->finfo, GST_VIDEO_COMP_U),
+        GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo, GST_VIDEO_COMP_U), &rng);
+    return GST_FLOW_OK;
+  }
+  n_planes = planes != GST_VAE_NOISE_PLANES_LUMA ?
       GST_VIDEO_FRAME_N_PLANES (frame) : 1;
   for (guint p = 0; p < n_planes; p++) {
     gint width, height;

@@ -32,11 +32,16 @@ typedef enum
  * GstVaeNoisePlanes:
  * @GST_VAE_NOISE_PLANES_LUMA: only the luma (first) plane
  * @GST_VAE_NOISE_PLANES_ALL: every plane
+ * @GST_VAE_NOISE_PLANES_RGB: Gaussian noise of sigma per RGB channel as it
+ *   shows in the frame's Y, Cb and Cr (correlated, chroma averaged over its
+ *   pixels), what vaedenoise's noise-level means on colour video; GRAY8 and
+ *   impulse noise take it as all
  */
 typedef enum
 {
   GST_VAE_NOISE_PLANES_LUMA = 0,
   GST_VAE_NOISE_PLANES_ALL = 1,
+  GST_VAE_NOISE_PLANES_RGB = 2,
 } GstVaeNoisePlanes;
 
 #define GST_TYPE_VAE_NOISE_TYPE (gst_vae_noise_type_get_type ())

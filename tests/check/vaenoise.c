@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "vae.h"
+
 static const gchar *formats[] = {
   "GRAY8", "I420", "YV12", "NV12", "NV21", "Y42B", "Y444"
 };
@@ -199,6 +201,47 @@ GST_START_TEST (test_gaussian_stats)
     gst_buffer_unref (out);
     gst_harness_teardown (h);
     g_free (props);
+  }
+}
+
+GST_END_TEST;
+
+/* planes=rgb: RGB noise of sigma per channel as it shows in I420 (Y
+ * 0.574 sigma, Cb 0.547 sigma and Cr 0.577 sigma at full resolution, 4:2:0
+ * chroma the mean of four pixels: half that), in NV12 and Y444 alike; the
+ * core's gains are the reference. */
+GST_START_TEST (test_rgb_noise)
+{
+  static const gchar *fmts[] = { "I420", "NV21", "Y444" };
+  const gfloat sigma = 20.0f;
+  gfloat g[3];
+
+  vae_noise_gains (0, 0, g);
+  for (guint f = 0; f < G_N_ELEMENTS (fmts); f++) {
+    GstHarness *h = new_harness ("planes=rgb sigma=20 seed=3");
+    GstVideoInfo info;
+    GstBuffer *out;
+    gboolean sub = strcmp (fmts[f], "Y444") != 0;
+
+    set_caps (h, &info, fmts[f], 320, 240);
+    out = gst_harness_push_and_pull (h, make_flat (&info, 128, 0, NULL));
+    for (guint c = 0; c < 3; c++) {
+      gdouble want = sigma * g[c] / (c > 0 && sub ? 2.0 : 1.0);
+      gdouble sd;
+      if (strcmp (fmts[f], "NV21") == 0 && c > 0) {
+        /* interleaved V U: the plane holds both, of nearly equal sd */
+        sd = plane_stats (out, &info, 1, 128).sd;
+        want = sigma * (g[1] + g[2]) / 4.0;
+      } else {
+        sd = plane_stats (out, &info, c, 128).sd;
+      }
+      GST_INFO ("%s component %u: sd %f, want %f", fmts[f], c, sd, want);
+      /* rounding adds 1/12 to the variance */
+      fail_unless (fabs (sd - sqrt (want * want + 1.0 / 12)) < 0.04 * want,
+          "%s component %u: sd %f, want %f", fmts[f], c, sd, want);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
   }
 }
 
@@ -406,6 +449,7 @@ vaenoise_suite (void)
   tcase_add_test (tc, test_nv12_interleaved);
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_property_stress);
+  tcase_add_test (tc, test_rgb_noise);
   return s;
 }
 
