@@ -126,6 +126,63 @@ fmt() { awk -v x="$1" -v f="${2:-%.2f}" 'BEGIN{if (x == "" || x == "NA") print "
 # the smaller of two figures, either of which may be NA
 min_na() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "NA") print b; else if (b == "NA") print a; else print (a < b ? a : b)}'; }
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{if (a == "" || b == "" || a == "NA" || b == "NA" || b == 0) print "NA"; else printf f, a / b}'; }
+# CPU (in cores) used by everything, this run included, per wall second:
+# busy_per_s BUSY0 BUSY1 WALL0 WALL1
+busy_per_s() { awk -v a="$1" -v b="$2" -v hz="$HZ" -v w0="$3" -v w1="$4" 'BEGIN{printf "%.2f", (b-a)/hz/(w1-w0)}'; }
+# gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
+gst_exec() {
+    local out
+    out=$(gst-launch-1.0 "$@" 2>&1) || { log "FAILED: gst-launch-1.0 $*"; log "$out"; echo NA; return 0; }
+    awk '/Execution ended after/{split($NF,t,":"); printf "%.6f\n", t[1]*3600+t[2]*60+t[3]}' <<<"$out"
+}
+declare -A RUNS OTH
+# one timed gst run of configuration KEY (appends ms/frame to RUNS[KEY])
+gst_run() { # key frames pipeline...
+    local key=$1 n=$2 s b0 b1 w0 w1
+    shift 2
+    b0=$(busy_jiffies); w0=$(date +%s.%N)
+    s=$(gst_exec "$@")
+    b1=$(busy_jiffies); w1=$(date +%s.%N)
+    log "$key $s s: gst-launch-1.0 $*"
+    [[ $s == NA || -z $s ]] && return 0
+    RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / (n - 1)}') "
+    OTH[$key]+="$(busy_per_s "$b0" "$b1" "$w0" "$w1") "
+}
+# gst_stat KEY -> "min median maxothers"
+gst_stat() {
+    local v=${RUNS[$1]:-} o=${OTH[$1]:-}
+    [[ -n $v ]] || { echo "NA NA NA"; return; }
+    # shellcheck disable=SC2086
+    echo "$(stats $v) $(printf '%s\n' $o | sort -g | tail -1)"
+}
+
+# the report's title and its table of machine, run and models (sets b1,
+# RUN_S, LOAD1, CPU_MODEL, BLAS); report_header [SUBTITLE]
+report_header() {
+    b1=$(busy_jiffies)
+    RUN_S=$(( $(date +%s) - T0_WALL ))
+    LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+    CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+    BLAS=$(ldd "$BUILD/bench/denoise_bench" | awk '/openblas/{print $3}' | head -1)
+    echo "# gst-vae performance${1:+ ($1)}"
+    echo
+    echo "Produced by \`bench/run.sh\` in one run; paste into README's Performance section."
+    echo
+    echo "| | |"
+    echo "| --- | --- |"
+    echo "| machine | $CPU_MODEL, $NCPU CPUs ($(uname -r)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) |"
+    echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+    echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK, nice $(nice), $(sed 's/^.*nice/autogroup nice/' /proc/$$/autogroup 2>/dev/null || echo "no autogroup")), $RUN_S s |"
+    echo "| commit | $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) |"
+    echo "| model | \`$(basename "$MODEL_SRC")\` ($MODEL_LAYERS${MODEL_STEPS:+, $MODEL_STEPS training steps})${GFLOP_FRAME:+, $GFLOP_FRAME GFLOP per 1280×720 frame} |"
+    echo "| BLAS | $BLAS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} |"
+    echo "| load average | $LOAD0 at start, $LOAD1 at end |"
+}
+report_write() {
+    mv "$OUT.tmp" "$OUT"
+    cat "$OUT"
+    say "== report written to $OUT (machine busy meanwhile: $(awk -v a="$T0_BUSY" -v b="$b1" -v hz="$HZ" -v s="$RUN_S" 'BEGIN{printf "%.2f", (b-a)/hz/(s>0?s:1)}') cores average)"
+}
 
 # ------------------------------------------------------------------ clips
 say "== clips (peer_bench.sh, camera, σ=$SIGMA, $FRAMES frames) in $WORK/peer"
@@ -228,26 +285,6 @@ done
 [[ $ALT_P == *vnni* ]] && CORE_VNNI=$WORK/out/core_vnni.txt
 
 # -------------------------------------------------- 2. gst-launch timings
-# gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
-gst_exec() {
-    local out
-    out=$(gst-launch-1.0 "$@" 2>&1) || { log "FAILED: gst-launch-1.0 $*"; log "$out"; echo NA; return 0; }
-    awk '/Execution ended after/{split($NF,t,":"); printf "%.6f\n", t[1]*3600+t[2]*60+t[3]}' <<<"$out"
-}
-declare -A RUNS OTH
-# one timed gst run of configuration KEY (appends ms/frame to RUNS[KEY])
-gst_run() { # key frames pipeline...
-    local key=$1 n=$2 s b0 b1 w0 w1
-    shift 2
-    b0=$(busy_jiffies); w0=$(date +%s.%N)
-    s=$(gst_exec "$@")
-    b1=$(busy_jiffies); w1=$(date +%s.%N)
-    log "$key $s s: gst-launch-1.0 $*"
-    [[ $s == NA || -z $s ]] && return 0
-    RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / (n - 1)}') "
-    # CPU used by everything (this run included) per wall second, minus what 1 run can use
-    OTH[$key]+="$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" -v w0="$w0" -v w1="$w1" 'BEGIN{printf "%.2f", (b-a)/hz/(w1-w0)}') "
-}
 src_gray() { # size file frames
     local w=${1%x*} h=${1#*x}
     echo "filesrc location=$2 blocksize=$((w * h)) num-buffers=$3 ! rawvideoparse format=gray8 width=$w height=$h framerate=30/1"
@@ -308,13 +345,6 @@ for ((r = REPS; r < SWEEP_REPS; r++)); do
     done
 done
 ((SWEEP_REPS > REPS)) && say "   size sweep: $SWEEP_REPS repeats in all"
-# gst_stat KEY -> "min median maxothers"
-gst_stat() {
-    local v=${RUNS[$1]:-} o=${OTH[$1]:-}
-    [[ -n $v ]] || { echo "NA NA NA"; return; }
-    # shellcheck disable=SC2086
-    echo "$(stats $v) $(printf '%s\n' $o | sort -g | tail -1)"
-}
 
 # ---------------------------------------------------- 3. peers and PSNR
 say "== peers on the camera clip 1280x720 (peer_bench.sh) + vaguedenoiser"
@@ -474,25 +504,8 @@ CORE_ALLOCS1=$(kv allocs 1 count) CORE_ALLOCS2=$(kv allocs 2 count)
 CORE_ALLOC_FRAMES=$(kv allocs 1 frames)
 
 # --------------------------------------------------------------- report
-b1=$(busy_jiffies)
-RUN_S=$(( $(date +%s) - T0_WALL ))
-LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-BLAS=$(ldd "$BUILD/bench/denoise_bench" | awk '/openblas/{print $3}' | head -1)
 {
-echo "# gst-vae performance"
-echo
-echo "Produced by \`bench/run.sh\` in one run; paste into README's Performance section."
-echo
-echo "| | |"
-echo "| --- | --- |"
-echo "| machine | $CPU_MODEL, $NCPU CPUs ($(uname -r)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) |"
-echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
-echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK, nice $(nice), $(sed 's/^.*nice/autogroup nice/' /proc/$$/autogroup 2>/dev/null || echo "no autogroup")), $RUN_S s |"
-echo "| commit | $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) |"
-echo "| model | \`$(basename "$MODEL_SRC")\` ($MODEL_LAYERS${MODEL_STEPS:+, $MODEL_STEPS training steps}), $GFLOP_FRAME GFLOP per 1280×720 frame |"
-echo "| BLAS | $BLAS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} |"
-echo "| load average | $LOAD0 at start, $LOAD1 at end |"
+report_header
 echo
 echo "Min and median of $REPS runs, interleaved; ratios use medians. Input: the camera clip of"
 echo "\`../shared/data/video\`, scaled, Gaussian noise σ=$SIGMA rounded and clipped to 8 bits."
@@ -741,6 +754,4 @@ fi
 echo
 echo "Log of this run: \`$LOG\`." >&2
 } >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-cat "$OUT"
-say "== report written to $OUT (machine busy meanwhile: $(awk -v a="$T0_BUSY" -v b="$b1" -v hz="$HZ" -v s="$RUN_S" 'BEGIN{printf "%.2f", (b-a)/hz/(s>0?s:1)}') cores average)"
+report_write
