@@ -20,7 +20,12 @@
 #   3. ffmpeg denoisers and vaedenoise on the camera clip: fps and PSNR;
 #   4. vaeencode and vaesample per frame;
 #   5. one VAE training epoch (MNIST 784-400-20) against PyTorch, 1 and 2 threads;
-#   6. peak memory, and heap allocations per frame in steady state.
+#   6. peak memory, and heap allocations per frame in steady state;
+#   7. colour: vaedenoise with model=auto, i.e. the colour model, end to end
+#      (1280x720 I420 and BGRx, n-threads 1 and 2, in section 2's interleaved
+#      repeats), and ffmpeg's hqdn3d, atadenoise and nlmeans on the same noisy
+#      I420 frames (all planes): fps, and RGB PSNR against the clean frames.
+#      Input: the camera clip in colour, Gaussian noise σ in each RGB channel.
 # Every timing is repeated REPS times, interleaved (rep outer, configuration
 # inner) so drift on a shared machine hits all rows alike; min and median are
 # printed, ratios use medians.  gst-launch timings use its own "Execution ended
@@ -37,6 +42,10 @@
 #              with these models, over the first MID_FRAMES frames
 #   BENCH_NICE [unset] e.g. -20 (root): run everything at that nice level
 #   BENCH_SETUP [1] 0 = skip installing packages and building (else tools/setup-debian.sh, ffmpeg, time)
+#   COLOUR_MODEL [models/denoise-colour.safetensors] what model=auto loads for colour
+#              formats (a copy of it is put on GST_VAE_MODEL_PATH); without it
+#              section 7 is skipped, and the report says so
+#   SECTIONS [all] all, or colour: section 7 alone (clips, timings, report)
 # Needs: gst-launch-1.0, ffmpeg, /usr/bin/time, bc-free awk; /usr/bin/python3 with
 # torch for the training peer (skipped without it).
 set -euo pipefail
@@ -75,9 +84,11 @@ MID_FRAMES=${MID_FRAMES:-30}
 SLOW_FRAMES=${SLOW_FRAMES:-5}
 TRAIN_REPS=${TRAIN_REPS:-3}
 SIGMA=25
+SECTIONS=${SECTIONS:-all}
 SWEEP="320x240 640x480 960x540 1280x720 1920x1080"
 
 die() { echo "bench: $*" >&2; exit 1; }
+[[ $SECTIONS == all || $SECTIONS == colour ]] || die "SECTIONS=$SECTIONS: all or colour"
 [[ -x $TOOLS/peer_bench.sh ]] || die "no $TOOLS/peer_bench.sh (set SHARED)"
 # From a fresh clone on Debian 12 this one command is enough: unless
 # BENCH_SETUP=0 (the meson benchmark target, whose build is its own), the
@@ -126,6 +137,287 @@ fmt() { awk -v x="$1" -v f="${2:-%.2f}" 'BEGIN{if (x == "" || x == "NA") print "
 # the smaller of two figures, either of which may be NA
 min_na() { awk -v a="$1" -v b="$2" 'BEGIN{if (a == "NA") print b; else if (b == "NA") print a; else print (a < b ? a : b)}'; }
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN{if (a == "" || b == "" || a == "NA" || b == "NA" || b == 0) print "NA"; else printf f, a / b}'; }
+# CPU (in cores) used by everything, this run included, per wall second:
+# busy_per_s BUSY0 BUSY1 WALL0 WALL1
+busy_per_s() { awk -v a="$1" -v b="$2" -v hz="$HZ" -v w0="$3" -v w1="$4" 'BEGIN{printf "%.2f", (b-a)/hz/(w1-w0)}'; }
+# gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
+gst_exec() {
+    local out
+    out=$(gst-launch-1.0 "$@" 2>&1) || { log "FAILED: gst-launch-1.0 $*"; log "$out"; echo NA; return 0; }
+    awk '/Execution ended after/{split($NF,t,":"); printf "%.6f\n", t[1]*3600+t[2]*60+t[3]}' <<<"$out"
+}
+declare -A RUNS OTH
+# one timed gst run of configuration KEY (appends ms/frame to RUNS[KEY])
+gst_run() { # key frames pipeline...
+    local key=$1 n=$2 s b0 b1 w0 w1
+    shift 2
+    b0=$(busy_jiffies); w0=$(date +%s.%N)
+    s=$(gst_exec "$@")
+    b1=$(busy_jiffies); w1=$(date +%s.%N)
+    log "$key $s s: gst-launch-1.0 $*"
+    [[ $s == NA || -z $s ]] && return 0
+    RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / (n - 1)}') "
+    OTH[$key]+="$(busy_per_s "$b0" "$b1" "$w0" "$w1") "
+}
+# gst_stat KEY -> "min median maxothers"
+gst_stat() {
+    local v=${RUNS[$1]:-} o=${OTH[$1]:-}
+    [[ -n $v ]] || { echo "NA NA NA"; return; }
+    # shellcheck disable=SC2086
+    echo "$(stats $v) $(printf '%s\n' $o | sort -g | tail -1)"
+}
+
+# ------------------------------------------------------------- 7. colour
+# model=auto on a colour format loads denoise-colour.safetensors (and, for
+# GRAY8, denoise-s, which it loads too): stable copies of both under those
+# names, found through GST_VAE_MODEL_PATH, so a checkpoint rewritten
+# meanwhile can't change mid-run. The gray one is $MODEL; colour rows never
+# use it.
+COLOUR_MODEL=${COLOUR_MODEL:-$ROOT/models/denoise-colour.safetensors}
+COLOUR=0
+if [[ -f $COLOUR_MODEL ]]; then
+    mkdir -p "$WORK/models"
+    cp "$COLOUR_MODEL" "$WORK/models/denoise-colour.safetensors"
+    cp "$MODEL" "$WORK/models/denoise-s.safetensors"
+    export GST_VAE_MODEL_PATH=$WORK/models${GST_VAE_MODEL_PATH:+:$GST_VAE_MODEL_PATH}
+    COLOUR_STEPS=$("$BUILD/tools/vae" info "$WORK/models/denoise-colour.safetensors" 2>/dev/null | awk '$1=="train.steps"{print $2}')
+    COLOUR_LAYERS=$("$BUILD/tools/vae" info "$WORK/models/denoise-colour.safetensors" 2>/dev/null | awk '$1=="layers:"{$1=""; print substr($0,2)}')
+    COLOUR=1
+else
+    say "colour rows skipped: no colour model at $COLOUR_MODEL (copy denoise-colour.safetensors into models/ or set COLOUR_MODEL)"
+    if [[ $SECTIONS == colour ]]; then die "SECTIONS=colour needs the colour model"; fi
+fi
+# The camera clip in colour: decoded to RGB (the clean frames), Gaussian noise
+# of σ added to each RGB channel (../shared/tools/addnoise.c, seed 1, rounded
+# and clipped, as for the gray clip), then as I420 in BT.601 limited range
+# (what the colour models were trained on) and as BGRx (the same RGB bytes).
+# ffmpeg's swscale converts both ways with exact rounding and full chroma
+# interpolation; quality is RGB PSNR against the clean frames.
+COL_SIZE=1280x720
+COL_CLIP=$WORK/colour/camera_${COL_SIZE}_${FRAMES}
+COL_SWS="flags=bicubic+accurate_rnd+full_chroma_int"
+# Peer settings from an RGB PSNR sweep on the first 12 frames (4 for nlmeans) of
+# these (hqdn3d spatial 8..96 and temporal 4..16 for luma and chroma, atadenoise
+# thresholds, nlmeans s 6..14, p 3..7, r 9..15): section 3's are tuned for σ in Y,
+# and here Y carries about 0.57σ, chroma less after 4:2:0.
+declare -A COL_FILTER=(
+    [hqdn3d]="hqdn3d=luma_spatial=48:chroma_spatial=32:luma_tmp=8:chroma_tmp=5"
+    [atadenoise]="atadenoise=0a=0.3:0b=1:1a=0.2:1b=1:2a=0.2:2b=1:s=9"
+    [nlmeans]="nlmeans=s=8:p=5:r=9"
+)
+COL_PEERS="hqdn3d atadenoise nlmeans"
+COL_GST_FRAMES=$((GST_FRAMES < FRAMES ? GST_FRAMES : FRAMES))
+col_frames() { # peer frames -> the frames it runs (nlmeans: at most MID_FRAMES)
+    if [[ $1 == nlmeans ]] && (($2 > MID_FRAMES)); then echo "$MID_FRAMES"; else echo "$2"; fi
+}
+col_src() { # I420|BGRx frames -> gst source of the noisy colour clip
+    local w=${COL_SIZE%x*} h=${COL_SIZE#*x}
+    case $1 in
+    I420) echo "filesrc location=$COL_CLIP.noisy.i420 blocksize=$((w * h * 3 / 2)) num-buffers=$2 ! rawvideoparse format=i420 width=$w height=$h framerate=30/1 colorimetry=bt601" ;;
+    BGRx) echo "filesrc location=$COL_CLIP.noisy.bgrx blocksize=$((w * h * 4)) num-buffers=$2 ! rawvideoparse format=bgrx width=$w height=$h framerate=30/1" ;;
+    esac
+}
+colour_clips() {
+    local w=${COL_SIZE%x*} h=${COL_SIZE#*x} addnoise=$WORK/bin/addnoise
+    local clip=${CAMERA_CLIP:-$SHARED/data/video/VID_1280x720_cabac_temporal_direct.264}
+    say "== colour clips (camera, RGB σ=$SIGMA, $FRAMES frames) in $WORK/colour"
+    [[ -f $clip ]] || die "no camera clip at $clip (set CAMERA_CLIP)"
+    mkdir -p "$WORK/colour" "$WORK/bin"
+    if [[ ! -x $addnoise || $TOOLS/addnoise.c -nt $addnoise ]]; then
+        cc -O2 -o "$addnoise" "$TOOLS/addnoise.c" -lm || die "cannot build $TOOLS/addnoise.c"
+    fi
+    if [[ $(stat -c %s "$COL_CLIP.clean.rgb" 2>/dev/null) != $((w * h * 3 * FRAMES)) ]]; then
+        ffmpeg -nostdin -v error -stream_loop -1 -i "$clip" \
+            -vf "scale=$w:$h:in_color_matrix=bt601:in_range=tv:$COL_SWS,format=rgb24" \
+            -frames:v "$FRAMES" -f rawvideo -y "$COL_CLIP.tmp" && mv "$COL_CLIP.tmp" "$COL_CLIP.clean.rgb"
+    fi
+    if [[ ! -s $COL_CLIP.noisy.bgrx || $COL_CLIP.noisy.bgrx -ot $COL_CLIP.clean.rgb ]]; then
+        "$addnoise" "$SIGMA" 1 <"$COL_CLIP.clean.rgb" >"$COL_CLIP.noisy.rgb"
+        ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -i "$COL_CLIP.noisy.rgb" \
+            -vf "scale=out_color_matrix=bt601:out_range=tv:$COL_SWS,format=yuv420p" -f rawvideo -y "$COL_CLIP.noisy.i420"
+        ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -i "$COL_CLIP.noisy.rgb" \
+            -pix_fmt bgr0 -f rawvideo -y "$COL_CLIP.tmp" && mv "$COL_CLIP.tmp" "$COL_CLIP.noisy.bgrx"
+    fi
+}
+# one timed ffmpeg run (2 threads) of FILTER on the noisy I420 frames: ms per
+# frame from -benchmark's rtime (the transcode loop; the inputs are opened
+# before it, the first frame is inside it), appended to RUNS[KEY]
+ff_run() { # key frames filter
+    local key=$1 n=$2 o s b0 b1 w0 w1
+    b0=$(busy_jiffies); w0=$(date +%s.%N)
+    o=$(ffmpeg -nostdin -hide_banner -nostats -benchmark -threads 2 -filter_threads 2 -f rawvideo -pix_fmt yuv420p \
+        -s $COL_SIZE -framerate 30 -i "$COL_CLIP.noisy.i420" -vf "$3" -frames:v "$n" -f null - 2>&1) \
+        || { log "FAILED: ffmpeg -vf $3"; log "$o"; return 0; }
+    b1=$(busy_jiffies); w1=$(date +%s.%N)
+    s=$(sed -n 's/^bench: utime=.* rtime=\([0-9.]*\)s$/\1/p' <<<"$o")
+    log "$key ${s:-NA} s: ffmpeg -vf $3 ($n frames)"
+    [[ -n $s ]] || return 0
+    RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / n}') "
+    OTH[$key]+="$(busy_per_s "$b0" "$b1" "$w0" "$w1") "
+}
+# one repeat of the colour timings, vaedenoise and its peers back to back
+colour_rep() {
+    local n=$COL_GST_FRAMES t f p
+    for t in 1 2; do
+        for f in I420 BGRx; do
+            # shellcheck disable=SC2046
+            gst_run "col $f $t" "$n" $(col_src $f "$n") ! vaedenoise noise-level=$SIGMA n-threads=$t ! fakesink sync=false
+        done
+    done
+    for p in $COL_PEERS; do ff_run "col $p" "$(col_frames $p "$n")" "${COL_FILTER[$p]}"; done
+}
+# col_psnr PIX_FMT FILE FRAMES NAME: per-frame RGB PSNR against the clean frames
+# into $WORK/colour/psnr_NAME.txt (I420 back to RGB as it was made)
+col_psnr() {
+    local conv=format=rgb24 sf=$WORK/colour/psnr.stats
+    [[ $1 == yuv420p ]] && conv="scale=in_color_matrix=bt601:in_range=tv:$COL_SWS,format=rgb24"
+    ffmpeg -nostdin -hide_banner -v error -f rawvideo -pix_fmt "$1" -s $COL_SIZE -framerate 30 -i "$2" \
+        -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -framerate 30 -i "$COL_CLIP.clean.rgb" \
+        -lavfi "[0:v]${conv}[a];[1:v]format=rgb24[b];[a][b]psnr=stats_file=$sf" -frames:v "$3" -f null - >>"$LOG" 2>&1 \
+        && awk '{for(i=1;i<=NF;i++){split($i,kv,":"); if(kv[1]=="psnr_avg") print (kv[2]=="inf"?99:kv[2])}}' "$sf" \
+        >"$WORK/colour/psnr_$4.txt" || : >"$WORK/colour/psnr_$4.txt"
+}
+col_psnr_mean() { # NAME [N] -> mean of the per-frame PSNR over the first N frames (all)
+    awk -v n="${2:-0}" '(n == 0 || NR <= n){s += $1; k++} END{if (k) printf "%.2f", s / k; else print "NA"}' "$WORK/colour/psnr_$1.txt" 2>/dev/null || echo NA
+}
+# the outputs scored, once, untimed: vaedenoise n-threads=2 on I420 and BGRx,
+# the peers, the noisy input, and the clean frames through each path's 4:2:0
+# round trip alone (swscale for I420; GstVideoConverter, as vaedenoise
+# converts BGRx, for BGRx)
+colour_quality() {
+    local out=$WORK/colour/out p n
+    say "== colour quality: RGB PSNR over $FRAMES frames ($MID_FRAMES for nlmeans)"
+    ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -i "$COL_CLIP.clean.rgb" \
+        -vf "scale=out_color_matrix=bt601:out_range=tv:$COL_SWS,format=yuv420p" -f rawvideo -y "$out.i420"
+    col_psnr yuv420p "$out.i420" "$FRAMES" clean_i420
+    gst-launch-1.0 -q filesrc location="$COL_CLIP.clean.rgb" blocksize=$((${COL_SIZE%x*} * ${COL_SIZE#*x} * 3)) \
+        ! rawvideoparse format=rgb width=${COL_SIZE%x*} height=${COL_SIZE#*x} framerate=30/1 ! videoconvert dither=none \
+        ! video/x-raw,format=I420,colorimetry=bt601 ! videoconvert dither=none ! video/x-raw,format=RGB \
+        ! filesink location="$out.rgb" >>"$LOG" 2>&1 || log "FAILED: the GstVideoConverter round trip"
+    col_psnr rgb24 "$out.rgb" "$FRAMES" clean_gstconv
+    col_psnr rgb24 "$COL_CLIP.noisy.rgb" "$FRAMES" noisy_rgb
+    col_psnr yuv420p "$COL_CLIP.noisy.i420" "$FRAMES" noisy_i420
+    # shellcheck disable=SC2046
+    gst-launch-1.0 -q $(col_src I420 "$FRAMES") ! vaedenoise noise-level=$SIGMA n-threads=2 \
+        ! filesink location="$out.i420" >>"$LOG" 2>&1 || log "FAILED: vaedenoise I420 output"
+    col_psnr yuv420p "$out.i420" "$FRAMES" vae_I420
+    # shellcheck disable=SC2046
+    gst-launch-1.0 -q $(col_src BGRx "$FRAMES") ! vaedenoise noise-level=$SIGMA n-threads=2 \
+        ! filesink location="$out.bgrx" >>"$LOG" 2>&1 || log "FAILED: vaedenoise BGRx output"
+    col_psnr bgr0 "$out.bgrx" "$FRAMES" vae_BGRx
+    for p in $COL_PEERS; do
+        n=$(col_frames $p "$FRAMES")
+        ffmpeg -nostdin -hide_banner -v error -threads 2 -filter_threads 2 -f rawvideo -pix_fmt yuv420p -s $COL_SIZE \
+            -framerate 30 -i "$COL_CLIP.noisy.i420" -vf "${COL_FILTER[$p]}" -frames:v "$n" -f rawvideo -pix_fmt yuv420p \
+            -y "$out.i420" 2>>"$LOG" || log "FAILED: ffmpeg -vf ${COL_FILTER[$p]}"
+        col_psnr yuv420p "$out.i420" "$n" "$p"
+    done
+    rm -f "$out.i420" "$out.rgb" "$out.bgrx"
+}
+colour_report() {
+    local f t mn md ob m1 d1 sp px=$(( ${COL_SIZE%x*} * ${COL_SIZE#*x} )) p n hq
+    echo "## Colour: vaedenoise model=auto (the colour model) and ffmpeg on the camera clip in colour (1280×720, RGB σ=$SIGMA)"
+    echo
+    if [[ $COLOUR != 1 ]]; then
+        echo "Not measured: no colour model at \`$COLOUR_MODEL\` (copy denoise-colour.safetensors into models/ or set COLOUR_MODEL)."
+        echo
+        return
+    fi
+    echo "The camera clip decoded to RGB, Gaussian noise σ=$SIGMA in each RGB channel (rounded, clipped), given as"
+    echo "I420 (BT.601 limited range, caps colorimetry=bt601; ffmpeg's swscale with accurate rounding and full chroma"
+    echo "interpolation) or as BGRx (vaedenoise converts it to I420 and back itself). \`vaedenoise noise-level=$SIGMA\`"
+    echo "with the default model=auto, i.e. \`denoise-colour.safetensors\` ($COLOUR_LAYERS${COLOUR_STEPS:+, $COLOUR_STEPS training steps})."
+    echo "Timings: $REPS interleaved runs, min and median, gst-launch's PLAYING-to-EOS time over frames − 1 as in the"
+    echo "GRAY8 rows; ffmpeg's is its \`-benchmark\` rtime over frames. \`max busy\`: the most CPU (in cores) the whole machine"
+    echo "used per wall second during one of the row's runs, this run included (above the row's threads: other work competed)."
+    echo
+    echo "| format | n-threads | frames | ms/frame min | ms/frame median | fps best / median | ns/pixel | speed-up 2/1 | max busy |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for f in I420 BGRx; do
+        read -r m1 d1 _ < <(gst_stat "col $f 1")
+        for t in 1 2; do
+            read -r mn md ob < <(gst_stat "col $f $t")
+            sp=""; [[ $t == 2 ]] && sp=$(ratio "$d1" "$md")
+            echo "| $f | $t | $COL_GST_FRAMES | $(fmt "$mn") | $(fmt "$md") | $(fmt "$(ratio 1000 "$mn")" %.1f) / $(fmt "$(ratio 1000 "$md")" %.1f) | $(awk -v m="$md" -v p="$px" 'BEGIN{if (m == "NA") print "–"; else printf "%.1f", m*1e6/p}') | ${sp:-} | $ob |"
+        done
+    done
+    echo
+    echo "Quality and speed: RGB PSNR (mean over frames of each frame's PSNR over R, G and B) against the clean frames,"
+    echo "I420 outputs converted back to RGB as the input was converted; ffmpeg filters on the noisy I420 (all planes),"
+    echo "2 threads (\`-threads 2 -filter_threads 2\`), settings from a PSNR sweep on these frames. The two round trips"
+    echo "below bound what an I420 and a BGRx output can score."
+    echo
+    echo "| method | frames timed / scored | ms/frame min / median | fps (median) | RGB PSNR dB | vaedenoise I420 PSNR on those frames | max busy |"
+    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    echo "| (clean frames → I420 → RGB, swscale: the I420 rows' ceiling) | – / $FRAMES | | | $(col_psnr_mean clean_i420) | | |"
+    echo "| (clean frames → I420 → RGB, GstVideoConverter as vaedenoise converts BGRx: the BGRx row's ceiling) | – / $FRAMES | | | $(col_psnr_mean clean_gstconv) | | |"
+    echo "| noisy input, RGB | – / $FRAMES | | | $(col_psnr_mean noisy_rgb) | | |"
+    echo "| noisy input, I420 | – / $FRAMES | | | $(col_psnr_mean noisy_i420) | | |"
+    for p in $COL_PEERS; do
+        n=$(col_frames $p "$FRAMES")
+        read -r mn md ob < <(gst_stat "col $p")
+        echo "| ffmpeg \`${COL_FILTER[$p]}\` (yuv420p) | $(col_frames $p "$COL_GST_FRAMES") / $n | $(fmt "$mn") / $(fmt "$md") | $(fmt "$(ratio 1000 "$md")" %.1f) | $(col_psnr_mean $p "$n") | $(col_psnr_mean vae_I420 "$n") | $ob |"
+    done
+    for f in I420 BGRx; do
+        read -r mn md ob < <(gst_stat "col $f 2")
+        echo "| **vaedenoise noise-level=$SIGMA n-threads=2, $f** | $COL_GST_FRAMES / $FRAMES | $(fmt "$mn") / $(fmt "$md") | $(fmt "$(ratio 1000 "$md")" %.1f) | $(col_psnr_mean vae_$f) | | $ob |"
+    done
+    echo
+    read -r _ hq _ < <(gst_stat "col hqdn3d")
+    echo "| speed ratio (medians, this run) | fps / hqdn3d's fps |"
+    echo "| --- | --- |"
+    for f in I420 BGRx; do
+        for t in 2 1; do
+            read -r _ md _ < <(gst_stat "col $f $t")
+            echo "| vaedenoise $f n-threads=$t / ffmpeg hqdn3d (2 threads) | $(fmt "$(ratio "$hq" "$md")") |"
+        done
+    done
+    echo
+}
+# the report's title and its table of machine, run and models (sets b1,
+# RUN_S, LOAD1, CPU_MODEL, BLAS); report_header [SUBTITLE]
+report_header() {
+    b1=$(busy_jiffies)
+    RUN_S=$(( $(date +%s) - T0_WALL ))
+    LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+    CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+    BLAS=$(ldd "$BUILD/bench/denoise_bench" | awk '/openblas/{print $3}' | head -1)
+    echo "# gst-vae performance${1:+ ($1)}"
+    echo
+    echo "Produced by \`bench/run.sh\` in one run; paste into README's Performance section."
+    echo
+    echo "| | |"
+    echo "| --- | --- |"
+    echo "| machine | $CPU_MODEL, $NCPU CPUs ($(uname -r)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) |"
+    echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
+    echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK SECTIONS=$SECTIONS, nice $(nice), $(sed 's/^.*nice/autogroup nice/' /proc/$$/autogroup 2>/dev/null || echo "no autogroup")), $RUN_S s |"
+    echo "| commit | $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) |"
+    echo "| model | \`$(basename "$MODEL_SRC")\` ($MODEL_LAYERS${MODEL_STEPS:+, $MODEL_STEPS training steps})${GFLOP_FRAME:+, $GFLOP_FRAME GFLOP per 1280×720 frame} |"
+    if [[ $COLOUR == 1 ]]; then
+        echo "| colour model | \`$(basename "$COLOUR_MODEL")\` ($COLOUR_LAYERS${COLOUR_STEPS:+, $COLOUR_STEPS training steps}), model=auto on colour formats |"
+    fi
+    echo "| BLAS | $BLAS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} |"
+    echo "| load average | $LOAD0 at start, $LOAD1 at end |"
+}
+report_write() {
+    mv "$OUT.tmp" "$OUT"
+    cat "$OUT"
+    say "== report written to $OUT (machine busy meanwhile: $(awk -v a="$T0_BUSY" -v b="$b1" -v hz="$HZ" -v s="$RUN_S" 'BEGIN{printf "%.2f", (b-a)/hz/(s>0?s:1)}') cores average)"
+}
+
+# SECTIONS=colour: section 7 alone, then its report
+if [[ $SECTIONS == colour ]]; then
+    colour_clips
+    say "== colour: vaedenoise and ffmpeg timings ($REPS interleaved repeats)"
+    for ((r = 0; r < REPS; r++)); do
+        colour_rep
+        say "   repeat $((r + 1))/$REPS done"
+    done
+    colour_quality
+    { report_header "colour rows only: SECTIONS=colour"; echo; colour_report; } >"$OUT.tmp"
+    report_write
+    exit 0
+fi
 
 # ------------------------------------------------------------------ clips
 say "== clips (peer_bench.sh, camera, σ=$SIGMA, $FRAMES frames) in $WORK/peer"
@@ -141,6 +433,7 @@ for s in 640x480 1280x720; do
             -vf format=yuv420p -f rawvideo -y "$i420"
     fi
 done
+if [[ $COLOUR == 1 ]]; then colour_clips; fi
 
 # ------------------------------------------------ 1. sgemm peak, core split
 say "== core: sgemm peak and vae_denoiser_run_u8 vs its GEMMs (1280x720)"
@@ -228,26 +521,6 @@ done
 [[ $ALT_P == *vnni* ]] && CORE_VNNI=$WORK/out/core_vnni.txt
 
 # -------------------------------------------------- 2. gst-launch timings
-# gst_exec PIPELINE... -> seconds from PLAYING to EOS (gst-launch's own clock)
-gst_exec() {
-    local out
-    out=$(gst-launch-1.0 "$@" 2>&1) || { log "FAILED: gst-launch-1.0 $*"; log "$out"; echo NA; return 0; }
-    awk '/Execution ended after/{split($NF,t,":"); printf "%.6f\n", t[1]*3600+t[2]*60+t[3]}' <<<"$out"
-}
-declare -A RUNS OTH
-# one timed gst run of configuration KEY (appends ms/frame to RUNS[KEY])
-gst_run() { # key frames pipeline...
-    local key=$1 n=$2 s b0 b1 w0 w1
-    shift 2
-    b0=$(busy_jiffies); w0=$(date +%s.%N)
-    s=$(gst_exec "$@")
-    b1=$(busy_jiffies); w1=$(date +%s.%N)
-    log "$key $s s: gst-launch-1.0 $*"
-    [[ $s == NA || -z $s ]] && return 0
-    RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / (n - 1)}') "
-    # CPU used by everything (this run included) per wall second, minus what 1 run can use
-    OTH[$key]+="$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" -v w0="$w0" -v w1="$w1" 'BEGIN{printf "%.2f", (b-a)/hz/(w1-w0)}') "
-}
 src_gray() { # size file frames
     local w=${1%x*} h=${1#*x}
     echo "filesrc location=$2 blocksize=$((w * h)) num-buffers=$3 ! rawvideoparse format=gray8 width=$w height=$h framerate=30/1"
@@ -296,6 +569,8 @@ for ((r = 0; r < REPS; r++)); do
         n=$(frames_for "$s")
         gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
     done
+    # section 7's timings, in the same repeats
+    if [[ $COLOUR == 1 ]]; then colour_rep; fi
     say "   repeat $((r + 1))/$REPS done"
 done
 # The size sweep's fit is a ratio of five medians, each as noisy as its
@@ -308,13 +583,6 @@ for ((r = REPS; r < SWEEP_REPS; r++)); do
     done
 done
 ((SWEEP_REPS > REPS)) && say "   size sweep: $SWEEP_REPS repeats in all"
-# gst_stat KEY -> "min median maxothers"
-gst_stat() {
-    local v=${RUNS[$1]:-} o=${OTH[$1]:-}
-    [[ -n $v ]] || { echo "NA NA NA"; return; }
-    # shellcheck disable=SC2086
-    echo "$(stats $v) $(printf '%s\n' $o | sort -g | tail -1)"
-}
 
 # ---------------------------------------------------- 3. peers and PSNR
 say "== peers on the camera clip 1280x720 (peer_bench.sh) + vaguedenoiser"
@@ -375,6 +643,7 @@ psnr_y() { # a b size n -> mean of per-frame PSNR (y)
 }
 VAGUE_PSNR=$(psnr_y "$WORK/out/vague.gray" "$(clean_clip 1280x720)" 1280x720 "$FRAMES")
 rm -f "$WORK/out/vague.gray"
+if [[ $COLOUR == 1 ]]; then colour_quality; fi
 
 # ---------------------------------------- 4. vaeencode / vaesample, 5. training
 say "== training epoch: vae train vs PyTorch (1 and 2 threads, $TRAIN_REPS repeats)"
@@ -474,25 +743,8 @@ CORE_ALLOCS1=$(kv allocs 1 count) CORE_ALLOCS2=$(kv allocs 2 count)
 CORE_ALLOC_FRAMES=$(kv allocs 1 frames)
 
 # --------------------------------------------------------------- report
-b1=$(busy_jiffies)
-RUN_S=$(( $(date +%s) - T0_WALL ))
-LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
-CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-BLAS=$(ldd "$BUILD/bench/denoise_bench" | awk '/openblas/{print $3}' | head -1)
 {
-echo "# gst-vae performance"
-echo
-echo "Produced by \`bench/run.sh\` in one run; paste into README's Performance section."
-echo
-echo "| | |"
-echo "| --- | --- |"
-echo "| machine | $CPU_MODEL, $NCPU CPUs ($(uname -r)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) |"
-echo "| date | $(date -u '+%Y-%m-%d %H:%M UTC') |"
-echo "| command | \`${BENCH_COMMAND:-bench/run.sh}\` (REPS=$REPS FRAMES=$FRAMES GST_FRAMES=$GST_FRAMES QUICK=$QUICK, nice $(nice), $(sed 's/^.*nice/autogroup nice/' /proc/$$/autogroup 2>/dev/null || echo "no autogroup")), $RUN_S s |"
-echo "| commit | $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown) |"
-echo "| model | \`$(basename "$MODEL_SRC")\` ($MODEL_LAYERS${MODEL_STEPS:+, $MODEL_STEPS training steps}), $GFLOP_FRAME GFLOP per 1280×720 frame |"
-echo "| BLAS | $BLAS; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} |"
-echo "| load average | $LOAD0 at start, $LOAD1 at end |"
+report_header
 echo
 echo "Min and median of $REPS runs, interleaved; ratios use medians. Input: the camera clip of"
 echo "\`../shared/data/video\`, scaled, Gaussian noise σ=$SIGMA rounded and clipped to 8 bits."
@@ -516,7 +768,7 @@ grid_rows() {
 }
 for s in 640x480 1280x720; do
     grid_rows "dn GRAY8" "$s" GRAY8
-    grid_rows "dn I420" "$s" I420
+    grid_rows "dn I420" "$s" "I420 (this model: Y only, chroma copied)"
     [[ -n $CORE_FP32 ]] && grid_rows "dn32 GRAY8" "$s" "GRAY8, **precision=fp32**"
     read -r bm bd _ < <(gst_stat "grid-base GRAY8 $s")
     echo "| ${s/x/×} | GRAY8 | (identity instead of vaedenoise) | $(frames_for "$s") | $(fmt "$bm" %.3f) | $(fmt "$bd" %.3f) | | | | |"
@@ -589,6 +841,7 @@ for mdl in $ALT_MODELS; do
         echo "| vaedenoise **model=$(basename "$mdl")** noise-level=$SIGMA n-threads=2 | $n | $fps | $pm | $(vae_first "$n") | $oth |"; done
 done
 echo
+colour_report
 echo "## Other elements (gst-launch, per frame, model: mnist-vae 784-400-20 trained one epoch in this run)"
 echo
 echo "| pipeline | frames | ms/frame min | ms/frame median | minus the same pipeline with identity |"
@@ -741,6 +994,4 @@ fi
 echo
 echo "Log of this run: \`$LOG\`." >&2
 } >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-cat "$OUT"
-say "== report written to $OUT (machine busy meanwhile: $(awk -v a="$T0_BUSY" -v b="$b1" -v hz="$HZ" -v s="$RUN_S" 'BEGIN{printf "%.2f", (b-a)/hz/(s>0?s:1)}') cores average)"
+report_write
