@@ -58,7 +58,8 @@
       layout of `vae compare`).
   eval_util.py shrink PNG [MAX_BYTES]
       When an 8-bit gray PNG is over MAX_BYTES (100 KiB), re-encodes it with
-      fewer grey levels (128, 64, 32, 16) until it fits; prints what it did.
+      fewer grey levels (128, 64, 32, 16) until it fits; an RGB one with an
+      adaptive palette of 256, 128 or 64 colours; prints what it did.
   eval_util.py curves OUT.png CSV [CSV ...]
       Training curves (loss and val_loss against step) from `vae train --log`
       CSV files; needs matplotlib.
@@ -357,6 +358,16 @@ def cmd_shrink(args):
     path = args[0]
     limit = int(args[1]) if len(args) > 1 else 100 * 1024
     if os.path.getsize(path) <= limit:
+        return
+    if Image.open(path).mode == "RGB":
+        # colour: an adaptive palette, fewer colours until it fits
+        im = Image.open(path).convert("RGB")
+        for colours in (256, 128, 64):
+            im.quantize(colours, dither=Image.Dither.NONE).save(path, optimize=True)
+            if os.path.getsize(path) <= limit:
+                break
+        print(f"{os.path.basename(path)}: {os.path.getsize(path) // 1024} KB"
+              f" with {colours} colours")
         return
     a = load_gray(path).astype(np.int32)
     Image.fromarray(a.astype(np.uint8)).save(path, optimize=True)
