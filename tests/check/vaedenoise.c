@@ -16,6 +16,7 @@
 
 #include "vae.h"
 #include "vae_data.h"
+#include "check_util.h"
 
 static gchar *tmp_dir;
 static gchar *tiny_model;       /* residual, noise-conditional, 8x8 */
@@ -111,15 +112,6 @@ write_cnn (const gchar * name, guint64 seed)
   c.conv_kernel = 3;
   c.n_latent = 4;
   return write_model (name, &c, seed, NULL, NULL, 0);
-}
-
-static VaeModel *
-load (const gchar * path)
-{
-  VaeError err;
-  VaeModel *m = vae_model_load (path, &err);
-  fail_unless (m != NULL, "load %s: %s", path, err.msg);
-  return m;
 }
 
 /* Deterministic texture: smooth gradients plus hashed noise. */
@@ -351,19 +343,6 @@ new_harness (const gchar * model, gint n_threads)
   return h;
 }
 
-static void
-set_caps (GstHarness * h, GstVideoInfo * info, const gchar * fmt, gint w,
-    gint hh)
-{
-  GstCaps *caps;
-
-  gst_video_info_set_format (info, gst_video_format_from_string (fmt), w, hh);
-  info->fps_n = 30;
-  info->fps_d = 1;
-  caps = gst_video_info_to_caps (info);
-  gst_harness_set_src_caps (h, caps);
-}
-
 static gint
 tolerance (GstHarness * h)
 {
@@ -379,7 +358,7 @@ run_one (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
   GstVideoInfo info;
   GstBuffer *in, *out;
 
-  set_caps (h, &info, fmt, w, hh);
+  check_set_caps (h, &info, fmt, w, hh);
   in = make_buffer (&info, w * 31 + hh);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless (out != NULL, "no output for %s %dx%d", fmt, w, hh);
@@ -391,7 +370,7 @@ run_one (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
 GST_START_TEST (test_formats_and_sizes)
 {
   static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8} };
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstHarness *h = new_harness (tiny_model, 2);
@@ -408,7 +387,7 @@ GST_END_TEST;
  * explicit stride still wins. */
 GST_START_TEST (test_model_stride)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   VaeError err;
   gchar *path = g_build_filename (tmp_dir, "strided.safetensors", NULL);
   VaeDenoiseOpts o = vae_denoise_opts_default ();
@@ -426,7 +405,7 @@ GST_START_TEST (test_model_stride)
     h = new_harness (path, 2);
     if (explicit)
       g_object_set (h->element, "stride", 3, NULL);
-    set_caps (h, &info, "GRAY8", w, hh);
+    check_set_caps (h, &info, "GRAY8", w, hh);
     in = make_buffer (&info, 11);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     fail_unless (out != NULL);
@@ -466,7 +445,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_full_hd)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   GstHarness *h = new_harness (tiny_model, 0);
 
   run_one (h, m, "GRAY8", 1920, 1080, FALSE);
@@ -483,7 +462,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_chroma_denoise)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstHarness *h = new_harness (tiny_model, 3);
@@ -503,7 +482,7 @@ GST_END_TEST;
 GST_START_TEST (test_conv_model)
 {
   static const gint sizes[][2] = { {1, 1}, {3, 5}, {301, 157}, {17, 8} };
-  VaeModel *m = load (cnn_model);
+  VaeModel *m = check_load (cnn_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstHarness *h = new_harness (cnn_model, 1 + f % 3);
@@ -519,7 +498,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_resolution_change)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   GstHarness *h = new_harness (tiny_model, 2);
 
   run_one (h, m, "I420", 64, 48, FALSE);
@@ -534,7 +513,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_padded_strides)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstHarness *h = new_harness (tiny_model, 2);
@@ -542,7 +521,7 @@ GST_START_TEST (test_padded_strides)
     GstBuffer *in, *out;
 
     g_object_set (h->element, "chroma", f % 2, NULL);
-    set_caps (h, &info, formats[f], 45, 31);
+    check_set_caps (h, &info, formats[f], 45, 31);
     in = make_padded_buffer (&info, 19, 7);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     fail_unless (out != NULL);
@@ -558,7 +537,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_strength)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   GstHarness *h = new_harness (tiny_model, 2);
   GstVideoInfo info;
   GstBuffer *in, *out;
@@ -566,7 +545,7 @@ GST_START_TEST (test_strength)
 
   /* 0: the very same bytes, without computing */
   g_object_set (h->element, "strength", 0.0f, NULL);
-  set_caps (h, &info, "I420", 64, 36);
+  check_set_caps (h, &info, "I420", 64, 36);
   in = make_buffer (&info, 3);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   gst_buffer_map (in, &a, GST_MAP_READ);
@@ -639,8 +618,8 @@ GST_START_TEST (test_strength_controlled)
           gst_direct_control_binding_new_absolute (GST_OBJECT (h->element),
               "strength", cs)));
   g_object_set (half->element, "strength", 0.5f, NULL);
-  set_caps (h, &info, "I420", 64, 36);
-  set_caps (half, &info, "I420", 64, 36);
+  check_set_caps (h, &info, "I420", 64, 36);
+  check_set_caps (half, &info, "I420", 64, 36);
 
   for (guint i = 0; i < G_N_ELEMENTS (pts); i++) {
     GstBuffer *in = make_buffer (&info, 5 + i), *out, *ref = NULL;
@@ -680,7 +659,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_noise_estimate)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   GstHarness *h = new_harness (tiny_model, 2);
   GstVideoInfo info;
   GstBuffer *in, *out;
@@ -688,7 +667,7 @@ GST_START_TEST (test_noise_estimate)
   gfloat sigma;
 
   g_object_set (h->element, "noise-level", -1.0f, NULL);
-  set_caps (h, &info, "GRAY8", 99, 71);
+  check_set_caps (h, &info, "GRAY8", 99, 71);
   in = make_buffer (&info, 11);
   fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
   sigma = vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fi, 0),
@@ -711,7 +690,7 @@ GST_START_TEST (test_property_stress)
   GValue v = G_VALUE_INIT;
   GstVideoInfo info;
 
-  set_caps (h, &info, "NV12", 64, 48);
+  check_set_caps (h, &info, "NV12", 64, 48);
   g_value_init (&v, G_TYPE_FLOAT);
   g_value_set_float (&v, 0.0f);
   t[0] = gst_harness_stress_property_start_full (h, "strength", &v, 100);
@@ -743,7 +722,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_model_swap)
 {
-  VaeModel *m1 = load (tiny_model), *m2 = load (other_model);
+  VaeModel *m1 = check_load (tiny_model), *m2 = check_load (other_model);
   GstHarness *h = new_harness (tiny_model, 2);
 
   run_one (h, m1, "GRAY8", 40, 30, FALSE);
@@ -763,7 +742,7 @@ GST_START_TEST (test_qos)
   GstVideoInfo info;
   GstBuffer *buf;
 
-  set_caps (h, &info, "GRAY8", 32, 24);
+  check_set_caps (h, &info, "GRAY8", 32, 24);
   buf = make_buffer (&info, 1);
   GST_BUFFER_PTS (buf) = 0;
   GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
@@ -898,7 +877,7 @@ GST_START_TEST (test_quality)
   model_path = find_quality_model ();
   if (model_path == NULL)
     model_path = train_quick_model (im, n);
-  m = load (model_path);
+  m = check_load (model_path);
 
   for (gint i = 0; i < n; i++) {
     GstHarness *h = new_harness (model_path, 1);
@@ -909,7 +888,7 @@ GST_START_TEST (test_quality)
     gdouble p_noisy, p_out;
 
     g_object_set (h->element, "noise-level", 25.0f, NULL);
-    set_caps (h, &info, "GRAY8", im[i].w, im[i].h);
+    check_set_caps (h, &info, "GRAY8", im[i].w, im[i].h);
     in = gst_buffer_new_allocate (NULL, info.size, NULL);
     fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_WRITE));
     for (gint y = 0; y < im[i].h; y++)
@@ -1068,7 +1047,7 @@ run_one_rgb (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
   GstBuffer *in, *out, *ref;
   GstCaps *in_caps, *out_caps;
 
-  set_caps (h, &info, fmt, w, hh);
+  check_set_caps (h, &info, fmt, w, hh);
   in = make_buffer (&info, w * 17 + hh);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless (out != NULL, "no output for %s %dx%d", fmt, w, hh);
@@ -1090,7 +1069,7 @@ run_one_rgb (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
 GST_START_TEST (test_rgb_formats)
 {
   static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8} };
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (rgb_formats); f++) {
     GstHarness *h = new_harness (tiny_model, 2);
@@ -1103,7 +1082,7 @@ GST_START_TEST (test_rgb_formats)
     g_object_set (h->element, "chroma", 1, NULL);
     run_one_rgb (h, m, rgb_formats[f], 37, 23, 25.0f, TRUE);
     g_object_set (h->element, "strength", 0.0f, NULL);
-    set_caps (h, &info, rgb_formats[f], 45, 31);
+    check_set_caps (h, &info, rgb_formats[f], 45, 31);
     in = make_buffer (&info, 9);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     assert_frames_equal (&info, in, out, "strength=0");
@@ -1119,7 +1098,7 @@ GST_END_TEST;
 /* GRAY8 to BGRx (noise estimated on the converted Y) and back. */
 GST_START_TEST (test_rgb_caps_change)
 {
-  VaeModel *m = load (tiny_model);
+  VaeModel *m = check_load (tiny_model);
   GstHarness *h = new_harness (tiny_model, 2);
 
   run_one (h, m, "GRAY8", 64, 48, FALSE);
@@ -1246,7 +1225,7 @@ GST_START_TEST (test_rgb_quality)
     for (gint t = 0; t < 2; t++) {
       GstHarness *h = new_harness (model_path, t + 1);
       g_object_set (h->element, "noise-level", -1.0f, NULL);
-      set_caps (h, &info, rgb_formats[f], w, hh);
+      check_set_caps (h, &info, rgb_formats[f], w, hh);
       in = noisy_rgb_buffer (&info, clean);
       out[t] = gst_harness_push_and_pull (h, gst_buffer_ref (in));
       fail_unless (out[t] != NULL);
@@ -1395,7 +1374,7 @@ GST_END_TEST;
 GST_START_TEST (test_precision)
 {
   static const gchar *names[] = { "auto", "fp32", "bf16", "int8" };
-  VaeModel *m = load (tiny_model), *m8 = load (int8_model);
+  VaeModel *m = check_load (tiny_model), *m8 = check_load (int8_model);
   gint def;
 
   {
@@ -1429,7 +1408,7 @@ GST_START_TEST (test_precision)
       GstVideoFrame fi, fo;
       guint8 *ref;
       gst_util_set_object_arg (G_OBJECT (h->element), "precision", names[p]);
-      set_caps (h, &info, "GRAY8", 96, 40);
+      check_set_caps (h, &info, "GRAY8", 96, 40);
       in = make_buffer (&info, 77);
       out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
       fail_unless (out != NULL);
@@ -1496,22 +1475,6 @@ vaedenoise_suite (void)
   return s;
 }
 
-static void
-remove_tmp_dir (void)
-{
-  GDir *d = g_dir_open (tmp_dir, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmp_dir, name, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (tmp_dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1526,7 +1489,7 @@ main (int argc, char **argv)
   cnn_model = write_cnn ("cnn.safetensors", 3);
   n_failed = gst_check_run_suite (vaedenoise_suite (), "vaedenoise",
       __FILE__);
-  remove_tmp_dir ();
+  check_rmdir (tmp_dir);
   g_free (tiny_model);
   g_free (int8_model);
   g_free (other_model);

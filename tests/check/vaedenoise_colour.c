@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vae_data.h"
+#include "check_util.h"
 
 static gchar *tmp_dir;
 static gchar *colour_model;     /* random weights, 8x8 luma, 4:2:0 */
@@ -61,16 +62,6 @@ new_harness (const gchar * model, gint n_threads, gfloat level)
   h = gst_harness_new_with_element (e, "sink", "src");
   gst_object_unref (e);
   return h;
-}
-
-static void
-set_caps (GstHarness * h, GstVideoInfo * info, const gchar * fmt, gint w,
-    gint hh)
-{
-  gst_video_info_set_format (info, gst_video_format_from_string (fmt), w, hh);
-  info->fps_n = 30;
-  info->fps_d = 1;
-  gst_harness_set_src_caps (h, gst_video_info_to_caps (info));
 }
 
 /* Bytes from a hash: a frame with detail in every plane. */
@@ -252,7 +243,7 @@ run_one (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
   GstVideoInfo info;
   GstBuffer *in, *out, *ref;
 
-  set_caps (h, &info, fmt, w, hh);
+  check_set_caps (h, &info, fmt, w, hh);
   in = make_buffer (&info, (guint) (w * 31 + hh));
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless (out != NULL, "no output for %s %dx%d", fmt, w, hh);
@@ -263,22 +254,13 @@ run_one (GstHarness * h, const VaeModel * m, const gchar * fmt, gint w,
   gst_buffer_unref (ref);
 }
 
-static VaeModel *
-load (const gchar * path)
-{
-  VaeError err;
-  VaeModel *m = vae_model_load (path, &err);
-  fail_unless (m != NULL, "load %s: %s", path, err.msg);
-  return m;
-}
-
 /* Every format at odd and tiny sizes, on two bands (which must give the
  * single-band bytes), the level given and estimated. */
 GST_START_TEST (test_colour_formats)
 {
   static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8},
     {2, 2}, {64, 36} };
-  VaeModel *m = load (colour_model);
+  VaeModel *m = check_load (colour_model);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     GstHarness *h = new_harness (colour_model, 2, 25.0f);
@@ -295,7 +277,7 @@ GST_END_TEST;
  * equivalent, in every layout. */
 GST_START_TEST (test_colour_estimate)
 {
-  VaeModel *m = load (colour_model);
+  VaeModel *m = check_load (colour_model);
   static const gchar *fmts[] = { "I420", "NV21", "GRAY8", "Y444", "BGRA" };
 
   for (guint f = 0; f < G_N_ELEMENTS (fmts); f++) {
@@ -312,14 +294,14 @@ GST_END_TEST;
  * chroma the input's bytes. */
 GST_START_TEST (test_colour_chroma_passthrough)
 {
-  VaeModel *m = load (colour_model);
+  VaeModel *m = check_load (colour_model);
   GstHarness *h = new_harness (colour_model, 2, 20.0f);
   GstVideoInfo info;
   GstBuffer *in, *out, *ref;
   GstVideoFrame fi, fo, fr;
 
   gst_util_set_object_arg (G_OBJECT (h->element), "chroma", "passthrough");
-  set_caps (h, &info, "NV12", 45, 33);
+  check_set_caps (h, &info, "NV12", 45, 33);
   in = make_buffer (&info, 8);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   ref = colour_reference (m, in, &info, 20.0f);
@@ -423,7 +405,7 @@ GST_START_TEST (test_auto_caps_change)
     GstVideoInfo info;
     GstBuffer *in, *out, *want;
 
-    set_caps (h, &info, seq[i].fmt, seq[i].w, seq[i].h);
+    check_set_caps (h, &info, seq[i].fmt, seq[i].w, seq[i].h);
     in = make_buffer (&info, i);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     fail_unless (out != NULL);
@@ -541,21 +523,6 @@ colour_suite (void)
   return s;
 }
 
-static void
-remove_tmp_dir (void)
-{
-  GDir *d = g_dir_open (tmp_dir, 0, NULL);
-  const gchar *n;
-  while (d != NULL && (n = g_dir_read_name (d)) != NULL) {
-    gchar *p = g_build_filename (tmp_dir, n, NULL);
-    g_unlink (p);
-    g_free (p);
-  }
-  if (d != NULL)
-    g_dir_close (d);
-  g_rmdir (tmp_dir);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -567,7 +534,7 @@ main (int argc, char **argv)
   colour_model = write_colour_model ("colour.safetensors");
   n_failed = gst_check_run_suite (colour_suite (), "vaedenoise_colour",
       __FILE__);
-  remove_tmp_dir ();
+  check_rmdir (tmp_dir);
   g_free (colour_model);
   g_free (tmp_dir);
   return n_failed;
