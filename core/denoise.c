@@ -169,7 +169,10 @@ patch_geometry (VaeDenoiser *d, VaeError *err)
   d->stride_y = d->stride;
   if (m->cfg.colour) {
     /* whole 2 × 2 luma blocks: a chroma pair per two columns, three
-     * interleaved rows per two luma rows */
+     * interleaved rows per two luma rows; half a patch rounds up to even */
+    if (d->o.stride == 0 && !vae_model_get_meta (m, "denoise.stride")
+        && (d->stride & 1))
+      d->stride++;
     if (d->stride & 1) {
       vae_set_error (err, VAE_ERR_ARG, "a colour model needs an even stride, "
           "not %d", d->stride);

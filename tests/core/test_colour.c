@@ -226,6 +226,25 @@ test_denoiser (void)
         out[i], ref[i]);
   vae_denoiser_free (d);
 
+  /* the default stride, half the patch, made even for a 2-wide patch */
+  {
+    VaeConfig c2 = *vae_model_config (m);
+    VaeModel *small;
+    VaeDenoiser *d2;
+    uint8_t src[12 * 9], dst[12 * 9];
+    c2.img_w = 2;
+    c2.img_h = 3;
+    c2.n_in = 6;
+    small = new_model_biased (&c2, 4, 0.1f);
+    memset (src, 90, sizeof src);
+    d2 = vae_denoiser_new (small, 12, 9, NULL, &err);
+    CHECK (d2 != NULL && vae_denoiser_stride (d2) == 2, "2x3 colour patch: "
+        "%s", d2 ? "odd stride" : err.msg);
+    CHECK (d2 == NULL || vae_denoiser_run_u8 (d2, src, 12, dst, 12, 12, 9, 0,
+            9, 10.0f) == VAE_OK, "2x3 colour patch did not run");
+    vae_denoiser_free (d2);
+    vae_model_free (small);
+  }
   /* an odd stride cannot keep Cb/Cr pairs and row triples whole */
   o.stride = 3;
   d = vae_denoiser_new (m, 64, 48, &o, &err);
