@@ -33,6 +33,8 @@ train_usage (void)
   fprintf (stderr,
       "usage: vae train --kind ae|sparse-ae|dae|vae --data SPEC --out FILE [options]\n"
       "  data SPEC: mnist:IDX[.gz]  frey:frey_rawface.mat  images:DIR (random patches)\n"
+      "             colour:DIR[,DIR...] (4:2:0 patches of colour pictures: a colour\n"
+      "             model, RGB noise; folders drawn equally often)\n"
       "             synthetic[:N] (rank-4 test data)\n"
       "  --val-data SPEC        validation set (else a held-out fraction)\n"
       "  --val-fraction F       held-out share of the training data [0.05]\n"
