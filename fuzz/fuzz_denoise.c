@@ -33,8 +33,9 @@ take (Reader *r, unsigned bits)
   return bits < 32 ? v & ((1u << bits) - 1) : v;
 }
 
-static VaeModel *models[5];   /* patch 4x4: plain, residual, noise-input, 3x5;
-                               * convolutional (2 layers of 3x3, 16 channels) */
+static VaeModel *models[6];   /* patch 4x4: plain, residual, noise-input, 3x5;
+                               * convolutional (2 layers of 3x3, 16 channels);
+                               * colour, 4x6 interleaved 4:2:0 */
 
 static VaeModel *
 tiny_model (int pw, int ph, int residual, int noise_input)
@@ -87,6 +88,33 @@ tiny_conv_model (void)
   return m;
 }
 
+/* A colour model: 4 × 4 luma and 2 × 2 Cb and Cr, interleaved (4 × 6). */
+static VaeModel *
+tiny_colour_model (void)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  c.kind = VAE_KIND_DAE;
+  c.img_w = 4;
+  c.img_h = 6;
+  c.n_in = 24;
+  c.n_enc = 1;
+  c.enc[0] = 8;
+  c.n_latent = 6;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 0.2f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  c.colour = VAE_COLOUR_YUV420;
+  m = vae_model_new (&c, 1, &err);
+  if (m == NULL)
+    abort ();
+  return m;
+}
+
 static size_t
 plane_bytes (int stride, int w, int h)
 {
@@ -111,6 +139,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     models[2] = tiny_model (4, 4, 1, 1);
     models[3] = tiny_model (3, 5, 0, 1);
     models[4] = tiny_conv_model ();
+    models[5] = tiny_colour_model ();
   }
   which = take (&r, 2);
   w = 1 + take (&r, 7);         /* 1..128 */
@@ -127,6 +156,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   sigma = (float) take (&r, 8);
   if (take (&r, 1))           /* read last, so older inputs keep their geometry */
     which = 4;
+  if (take (&r, 1)) {         /* a colour model takes even strides only */
+    which = 5;
+    o.stride &= ~1;
+  }
 
   d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);
   if (d == NULL)
