@@ -76,6 +76,7 @@ enum
   PROP_N_THREADS,
   PROP_CHROMA,
   PROP_PRECISION,
+  PROP_TEMPORAL,
 };
 
 #define DEFAULT_PROP_MODEL "auto"
@@ -88,6 +89,12 @@ enum
 #define DEFAULT_PROP_N_THREADS 0
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_AUTO
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
+#define DEFAULT_PROP_TEMPORAL FALSE
+/* the temporal stage: a 4 × 4 block moves toward the last output by up to
+ * TEMPORAL_KEEP when their mean difference is below TEMPORAL_TAU times the
+ * plane's noise σ */
+#define TEMPORAL_TAU 1.0f
+#define TEMPORAL_KEEP 0.7f
 
 static const GstVaeModelNeeds model_needs = { "vaedenoise",
   GST_VAE_KIND_BIT (VAE_KIND_DAE), "a denoising autoencoder"
@@ -125,6 +132,8 @@ struct _GstVaeDenoise
   gint n_threads;
   GstVaeDenoiseChroma chroma;
   GstVaeDenoisePrecision precision;
+  gboolean temporal;
+  gboolean temporal_reset;      /* the next frame starts afresh */
 
   /* load_lock serialises start/stop with model swaps from property setters;
    * engine_lock guards model, engine and info, and is held for a whole
@@ -396,6 +405,10 @@ gst_vae_denoise_set_property (GObject * object, guint prop_id,
     case PROP_PRECISION:
       self->precision = g_value_get_enum (value);
       break;
+    case PROP_TEMPORAL:
+      self->temporal = g_value_get_boolean (value);
+      self->temporal_reset = TRUE;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -433,6 +446,9 @@ gst_vae_denoise_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_PRECISION:
       g_value_set_enum (value, self->precision);
+      break;
+    case PROP_TEMPORAL:
+      g_value_set_boolean (value, self->temporal);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -586,6 +602,7 @@ gst_vae_denoise_set_info (GstVideoFilter * filter, GstCaps * incaps,
     self->engine = gst_vae_engine_new (model, in_info, self->n_bands,
         stride, precision, &msg);
   }
+  gst_vae_temporal_reset (self->engine ? self->engine->temporal : NULL);
   self->info = *in_info;
   self->have_info = self->engine != NULL;
   self->info_gen++;
@@ -715,12 +732,30 @@ colour_level (const GstVideoFrame * f, gfloat level)
   return level * gain[0] / ref[0];
 }
 
+/* The temporal stage on every job's denoised plane, before it is taken
+ * apart or merged: the threshold follows the plane's noise σ (a colour
+ * model's level is RGB σ: its luma carries 0.574 of it). */
+static void
+gst_vae_denoise_temporal (GstVaeDenoise * self, GstVaeEngine * e)
+{
+  gfloat g[3];
+
+  vae_noise_gains (0, 0, g);
+  for (gint j = 0; j < self->n_jobs; j++) {
+    GstVaePlaneJob *job = &self->jobs[j];
+    gfloat sigma = e->colour ? job->sigma * g[0] : job->sigma;
+    gst_vae_temporal_apply (e->temporal, j, job->dst, job->dst_stride,
+        TEMPORAL_TAU * sigma, TEMPORAL_KEEP);
+  }
+  gst_vae_temporal_frame_done (e->temporal);
+}
+
 /* A colour model: the frame's planes interleaved into one, denoised, and
  * taken apart again (with chroma passthrough, the luma alone: the chroma
  * is copied, or for the converted path read from the converted input). */
 static void
 gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
-    GstVideoFrame * dst, gboolean chroma, gfloat level)
+    GstVideoFrame * dst, gboolean chroma, gfloat level, gboolean temporal)
 {
   GstVaeEngine *e = self->engine;
 
@@ -730,6 +765,8 @@ gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
       vae_model_config (e->model)->noise_input ? colour_level (src, level)
       : 0.0f);
   gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+  if (temporal)
+    gst_vae_denoise_temporal (self, e);
   gst_vae_engine_unpack (e, dst, chroma, 0, (e->height + 1) / 2);
   if (!chroma && e->conv == NULL)
     for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
@@ -745,13 +782,18 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   GstVideoFrame *src = in, *dst = out;  /* the planes denoised */
   GstVaeDenoiseChroma chroma;
   gfloat level, strength;
-  gboolean with_chroma;
+  gboolean with_chroma, temporal, reset;
   gint w, h, status = VAE_OK;
 
   GST_OBJECT_LOCK (self);
   level = self->noise_level;
   strength = self->strength;
   chroma = self->chroma;
+  temporal = self->temporal;
+  /* a DISCONT buffer, a flush, a seek or a gap: the past does not apply */
+  reset = self->temporal_reset
+      || GST_BUFFER_FLAG_IS_SET (in->buffer, GST_BUFFER_FLAG_DISCONT);
+  self->temporal_reset = FALSE;
   GST_OBJECT_UNLOCK (self);
 
   /* strength went to 0 after this buffer was queued for transforming */
@@ -770,6 +812,8 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
 
   w = GST_VIDEO_FRAME_WIDTH (in);
   h = GST_VIDEO_FRAME_HEIGHT (in);
+  if (reset)
+    gst_vae_temporal_reset (e->temporal);
   if (e->conv != NULL) {
     gst_vae_conv_to_yuv (e->conv, in);
     src = &e->conv->in;
@@ -781,7 +825,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
       || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
 
   if (e->colour) {
-    gst_vae_denoise_colour (self, src, dst, with_chroma, level);
+    gst_vae_denoise_colour (self, src, dst, with_chroma, level, temporal);
   } else {
     gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level);
     /* RGB's copied chroma is read from the converted input, not copied */
@@ -789,6 +833,8 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
       gst_vae_denoise_pool_run (self, NULL, NULL, 0);
     else
       gst_vae_denoise_pool_run (self, dst, src, 1);
+    if (temporal)
+      gst_vae_denoise_temporal (self, e);
     if (with_chroma && e->uv != NULL)
       gst_vae_engine_merge_uv (e, dst);
   }
@@ -832,6 +878,29 @@ gst_vae_denoise_finalize (GObject * object)
   g_mutex_clear (&self->load_lock);
   g_mutex_clear (&self->engine_lock);
   G_OBJECT_CLASS (gst_vae_denoise_parent_class)->finalize (object);
+}
+
+/* A flush, a new segment (a seek), a gap or a new stream: the temporal
+ * stage starts afresh with the next frame. */
+static gboolean
+gst_vae_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_SEGMENT:
+    case GST_EVENT_GAP:
+    case GST_EVENT_STREAM_START:
+      GST_OBJECT_LOCK (self);
+      self->temporal_reset = TRUE;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_vae_denoise_parent_class)->sink_event
+      (trans, event);
 }
 
 /* Controlled properties (a GstController fading strength, say) take their
@@ -984,6 +1053,20 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  /**
+   * GstVaeDenoise:temporal:
+   *
+   * Blends each denoised frame with the previous output, 4 × 4 block by
+   * block, where the two differ by less than half the noise σ: still parts
+   * average over frames, moving parts stay as denoised.  Starts afresh on
+   * a flush, seek, gap, DISCONT buffer, caps or model change.  A first
+   * step, not the learned temporal model.
+   */
+  g_object_class_install_property (gobject_class, PROP_TEMPORAL,
+      g_param_spec_boolean ("temporal", "Temporal",
+          "Blend with the previous output where the picture stands still",
+          DEFAULT_PROP_TEMPORAL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -993,6 +1076,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
       "gst-vae developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_vae_denoise_start);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_vae_denoise_sink_event);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_vae_denoise_stop);
   trans_class->before_transform =
       GST_DEBUG_FUNCPTR (gst_vae_denoise_before_transform);
@@ -1015,6 +1099,7 @@ gst_vae_denoise_init (GstVaeDenoise * self)
   self->n_threads = DEFAULT_PROP_N_THREADS;
   self->chroma = DEFAULT_PROP_CHROMA;
   self->precision = DEFAULT_PROP_PRECISION;
+  self->temporal = DEFAULT_PROP_TEMPORAL;
   g_mutex_init (&self->load_lock);
   g_mutex_init (&self->engine_lock);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);

@@ -20,6 +20,7 @@ gst_vae_engine_free (GstVaeEngine * e)
   g_free (e->neutral);
   g_free (e->store);
   gst_vae_conv_free (e->conv);
+  gst_vae_temporal_free (e->temporal);
   g_free (e);
 }
 
@@ -98,6 +99,31 @@ colour_buffers (GstVaeEngine * e, const VaeModel * model, gint w, gint h,
   return e->pin != NULL && e->pout != NULL && (!gray || e->neutral != NULL);
 }
 
+/* The temporal stage's planes, as the jobs denoise them: the interleaved
+ * plane for a colour model, else the luma and two chroma planes (of the
+ * working frames for converted formats). */
+static gboolean
+temporal_state (GstVaeEngine * e, const GstVideoInfo * info)
+{
+  const GstVideoInfo *wi = e->conv ? &e->conv->info : info;
+  gint w[3], h[3], n = 1;
+
+  if (e->colour) {
+    w[0] = e->pack_w;
+    h[0] = e->pack_h;
+  } else {
+    w[0] = GST_VIDEO_INFO_WIDTH (wi);
+    h[0] = GST_VIDEO_INFO_HEIGHT (wi);
+    if (GST_VIDEO_INFO_N_COMPONENTS (wi) >= 3) {
+      n = 3;
+      w[1] = w[2] = GST_VIDEO_INFO_COMP_WIDTH (wi, 1);
+      h[1] = h[2] = GST_VIDEO_INFO_COMP_HEIGHT (wi, 1);
+    }
+  }
+  e->temporal = gst_vae_temporal_new (n, w, h);
+  return e->temporal != NULL;
+}
+
 GstVaeEngine *
 gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     gint n, gint stride, GstVaeDenoisePrecision precision, gchar ** msg)
@@ -152,6 +178,8 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
       return NULL;
     }
   }
+  if (!temporal_state (e, info))
+    goto too_big;
   return e;
 
   /* ERRORS */

@@ -9,6 +9,7 @@
 
 #include "gstvaedenoise.h"
 #include "gstvaedenoiseconv.h"
+#include "gstvaedenoisetemporal.h"
 #include "vae.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,7 @@ typedef struct
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
   GstVaeConv *conv;             /* frames denoised in another format */
+  GstVaeTemporal *temporal;     /* the last output of each denoised plane */
 } GstVaeEngine;
 
 /* Whether model denoises at all with stride and precision (the core
