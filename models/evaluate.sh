@@ -54,7 +54,7 @@
 #   COLOUR_PEERS ["nlmeans hqdn3d bm3d"]  COLOUR_BM3D_IMAGES [4; 0 = all] (bm3d: ~25 s an image)
 #   COLOUR_CLIPS ["flower foreman"]  COLOUR_FRAMES [0 = 30 flower, 60 Foreman]  COLOUR_VIDEO_SIGMA [25]
 #   TEMPORAL_CLIPS ["foreman flower cut static"]  TEMPORAL_FRAMES [60]  TEMPORAL_CUT [30]
-#   TEMPORAL_RUNS ["noise-level=25;noise-level=-1;model=denoise-cnn.safetensors noise-level=25"]
+#   TEMPORAL_RUNS ["noise-level=25;noise-level=-1;noise-level=25 temporal=true;noise-level=-1 temporal=true;model=denoise-cnn.safetensors noise-level=25"]
 #              vaedenoise property sets, one row each (no model= means the element's default)
 #   TEMPORAL_PEERS ["hqdn3d atadenoise fftdnoiz nlmeans"]  TEMPORAL_STILL [kodim05]
 #   TEMPORAL_STATIC_FRAME [10]  TEMPORAL_NLMEANS_FRAMES [0 = all] nlmeans frames on 720p clips
@@ -95,7 +95,7 @@ SEED=${SEED:-1}
 TEMPORAL_CLIPS=${TEMPORAL_CLIPS:-"foreman flower cut static"}
 TEMPORAL_FRAMES=${TEMPORAL_FRAMES:-60}
 TEMPORAL_CUT=${TEMPORAL_CUT:-30}
-TEMPORAL_RUNS=${TEMPORAL_RUNS:-"noise-level=25;noise-level=-1;model=denoise-cnn.safetensors noise-level=25"}
+TEMPORAL_RUNS=${TEMPORAL_RUNS:-"noise-level=25;noise-level=-1;noise-level=25 temporal=true;noise-level=-1 temporal=true;model=denoise-cnn.safetensors noise-level=25"}
 TEMPORAL_PEERS=${TEMPORAL_PEERS:-"hqdn3d atadenoise fftdnoiz nlmeans"}
 TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
