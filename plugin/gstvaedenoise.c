@@ -25,7 +25,8 @@
  * RGB noise per channel on colour video (each plane gets its share: Y
  * 0.574 σ in BT.601 limited range), or estimated from each frame's luma.
  * #GstVaeDenoise:strength blends the result with the input; 0 passes
- * buffers through untouched.
+ * buffers through untouched.  #GstVaeDenoise:temporal blends still parts
+ * with the previous output (off by default).
  *
  * ## Example launch lines
  * |[
