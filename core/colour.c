@@ -5,20 +5,40 @@
 #include <math.h>
 #include <string.h>
 
+static const float ycc_weights[2][3][3] = {
+  {                             /* BT.601 */
+    {0.299f, 0.587f, 0.114f},
+    {-0.168736f, -0.331264f, 0.5f},
+    {0.5f, -0.418688f, -0.081312f},
+  },
+  {                             /* BT.709 */
+    {0.2126f, 0.7152f, 0.0722f},
+    {-0.114572f, -0.385428f, 0.5f},
+    {0.5f, -0.454153f, -0.045847f},
+  },
+};
+
+void
+vae_ycc_weights (int bt709, float k[3][3])
+{
+  memcpy (k, ycc_weights[bt709 != 0], sizeof ycc_weights[0]);
+}
+
+/* Y's or a chroma row's scale in limited or full range */
+static float
+range_scale (int row, int full_range)
+{
+  return full_range ? 1.0f : row == 0 ? 219.0f / 255.0f : 224.0f / 255.0f;
+}
+
 void
 vae_noise_gains (int bt709, int full_range, float gain[3])
 {
-  double kr = bt709 ? 0.2126 : 0.299, kb = bt709 ? 0.0722 : 0.114;
-  double kg = 1.0 - kr - kb;
-  /* Cb = (B − Y) / (2 (1 − kb)), Cr = (R − Y) / (2 (1 − kr)) */
-  double cb[3] = { -kr, -kg, 1.0 - kb }, cr[3] = { 1.0 - kr, -kg, -kb };
-  double ys = full_range ? 1.0 : 219.0 / 255.0;
-  double cs = full_range ? 1.0 : 224.0 / 255.0;
-  gain[0] = (float) (sqrt (kr * kr + kg * kg + kb * kb) * ys);
-  gain[1] = (float) (sqrt (cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2])
-      / (2.0 * (1.0 - kb)) * cs);
-  gain[2] = (float) (sqrt (cr[0] * cr[0] + cr[1] * cr[1] + cr[2] * cr[2])
-      / (2.0 * (1.0 - kr)) * cs);
+  const float (*k)[3] = ycc_weights[bt709 != 0];
+  for (int c = 0; c < 3; c++)
+    gain[c] = (float) (sqrt ((double) k[c][0] * k[c][0] + (double) k[c][1]
+            * k[c][1] + (double) k[c][2] * k[c][2]) * range_scale (c,
+            full_range));
 }
 
 void
@@ -43,18 +63,14 @@ vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
     int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
     int h, int w_sub, int h_sub, VaeRng *rng)
 {
-  float kr = bt709 ? 0.2126f : 0.299f, kb = bt709 ? 0.0722f : 0.114f;
-  float kg = 1.0f - kr - kb;
-  float ys = full_range ? 1.0f : 219.0f / 255.0f;
-  float cs = full_range ? 1.0f : 224.0f / 255.0f;
-  float cb[3] = { -kr, -kg, 1.0f - kb }, cr[3] = { 1.0f - kr, -kg, -kb };
+  float m[3][3];
   int bw = 1 << w_sub, bh = 1 << h_sub;
   int cw = (w + bw - 1) >> w_sub, ch = (h + bh - 1) >> h_sub;
 
-  for (int i = 0; i < 3; i++) {
-    cb[i] *= cs / (2.0f * (1.0f - kb));
-    cr[i] *= cs / (2.0f * (1.0f - kr));
-  }
+  vae_ycc_weights (bt709, m);
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < 3; i++)
+      m[c][i] *= range_scale (c, full_range);
   for (int cy = 0; cy < ch; cy++)
     for (int cx = 0; cx < cw; cx++) {
       float nb = 0.0f, nr = 0.0f;
@@ -65,9 +81,9 @@ vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
           float g = sigma * vae_rng_normal (rng);
           float b = sigma * vae_rng_normal (rng);
           uint8_t *yp = y + (size_t) py * y_stride + px;
-          *yp = add_u8 (*yp, ys * (kr * r + kg * g + kb * b));
-          nb += cb[0] * r + cb[1] * g + cb[2] * b;
-          nr += cr[0] * r + cr[1] * g + cr[2] * b;
+          *yp = add_u8 (*yp, m[0][0] * r + m[0][1] * g + m[0][2] * b);
+          nb += m[1][0] * r + m[1][1] * g + m[1][2] * b;
+          nr += m[2][0] * r + m[2][1] * g + m[2][2] * b;
           n++;
         }
       uint8_t *up = u + (size_t) cy * c_stride + (size_t) cx * c_step;

@@ -169,11 +169,13 @@ load_pgm (const char *path, const gchar *buf, gsize len, VaeImage *out,
 static void
 rgb_to_ycbcr (const uint8_t *rgb, uint8_t *ycc, size_t n)
 {
+  float k[3][3];
+  vae_ycc_weights (0, k);
   for (size_t i = 0; i < n; i++) {
     float r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
-    float y = 16.0f + (0.299f * r + 0.587f * g + 0.114f * b) * 219 / 255;
-    float cb = 128.0f + (-0.168736f * r - 0.331264f * g + 0.5f * b) * 224 / 255;
-    float cr = 128.0f + (0.5f * r - 0.418688f * g - 0.081312f * b) * 224 / 255;
+    float y = 16.0f + (k[0][0] * r + k[0][1] * g + k[0][2] * b) * 219 / 255;
+    float cb = 128.0f + (k[1][0] * r + k[1][1] * g + k[1][2] * b) * 224 / 255;
+    float cr = 128.0f + (k[2][0] * r + k[2][1] * g + k[2][2] * b) * 224 / 255;
     ycc[i] = (uint8_t) (y + 0.5f);
     ycc[n + i] = (uint8_t) (cb + 0.5f);
     ycc[2 * n + i] = (uint8_t) (cr + 0.5f);

@@ -53,17 +53,17 @@ vae_noise_apply_f32 (VaeNoise type, float level, float lo, float hi,
   }
 }
 
-/* BT.601, limited range: Y, Cb and Cr per unit of R, G and B */
-static const float rgb_ycc[3][3] = {
-  { 0.299f * 219 / 255, 0.587f * 219 / 255, 0.114f * 219 / 255 },
-  { -0.168736f * 224 / 255, -0.331264f * 224 / 255, 0.5f * 224 / 255 },
-  { 0.5f * 224 / 255, -0.418688f * 224 / 255, -0.081312f * 224 / 255 },
-};
-
 void
 vae_noise_yuv420_f32 (float level, int pw, int ph, const float *x, float *y,
     VaeRng *rng)
 {
+  float rgb_ycc[3][3];          /* BT.601, limited range */
+  vae_ycc_weights (0, rgb_ycc);
+  for (int i = 0; i < 3; i++) {
+    rgb_ycc[0][i] = rgb_ycc[0][i] * 219 / 255;
+    rgb_ycc[1][i] = rgb_ycc[1][i] * 224 / 255;
+    rgb_ycc[2][i] = rgb_ycc[2][i] * 224 / 255;
+  }
   if (y != x)
     memmove (y, x, (size_t) pw * ph * sizeof *y);
   /* chroma row k: luma rows 3k, 3k + 1, then Cb Cr pairs in row 3k + 2 */

@@ -572,6 +572,10 @@ void vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
  * A colour model's level is RGB σ as in its training (BT.601, limited),
  * so with luma noise σ_Y it is σ_Y / 0.5742. */
 void vae_noise_gains (int bt709, int full_range, float gain[3]);
+/* BT.601 (bt709 = 0) or BT.709: the weights of R, G and B in Y, Cb and Cr
+ * (rows), unscaled: limited range multiplies Y by 219/255, Cb and Cr by
+ * 224/255.  The one place the project's colour conversions take them. */
+void vae_ycc_weights (int bt709, float k[3][3]);
 /* Adds RGB Gaussian noise of σ per channel to an 8-bit Y'CbCr picture, as
  * a camera's RGB noise shows after conversion: per luma pixel three
  * normals mixed into Y, and into each chroma sample the mean of its
