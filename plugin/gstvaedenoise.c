@@ -58,6 +58,7 @@
 
 #include "gstvaedenoise.h"
 #include "gstvaedenoiseengine.h"
+#include "gstvaedenoiselevel.h"
 #include "gstvaecommon.h"
 #include "vae_pool.h"
 
@@ -648,29 +649,6 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->sigma = sigma;
 }
 
-/* A plane's level for a one-plane model: the given level, in RGB units
- * for colour (scaled by the plane's gain, its chroma's subsampling
- * included), or the plane's own estimate. */
-static gfloat
-plane_level (const GstVideoFrame * f, guint comp, const guint8 * data,
-    gint stride, gint w, gint h, gfloat level, gboolean noise_input)
-{
-  gfloat gain[3];
-
-  if (!noise_input)
-    return 0.0f;
-  if (level < 0.0f)
-    return vae_estimate_noise_u8 (data, stride, w, h);
-  if (GST_VIDEO_INFO_IS_GRAY (&f->info))
-    return level;
-  gst_vae_noise_gains (&f->info, gain);
-  if (comp == 0)
-    return level * gain[0];
-  return level * gain[comp] / sqrtf ((gfloat) (1 <<
-          (GST_VIDEO_FORMAT_INFO_W_SUB (f->info.finfo, comp)
-              + GST_VIDEO_FORMAT_INFO_H_SUB (f->info.finfo, comp))));
-}
-
 /* One-plane models: the frame's planes as the bands' jobs: the luma, and
  * with chroma the chroma planes (NV12/NV21's split into U and V first). */
 static void
@@ -684,7 +662,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   self->n_jobs = 0;
   add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
-          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h, plane_level (in, 0,
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h, gst_vae_plane_level (in, 0,
           GST_VIDEO_FRAME_PLANE_DATA (in, 0),
           GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), w, h, level, ni));
   if (!chroma)
@@ -696,7 +674,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     gst_vae_engine_split_uv (e, in);
     for (guint c = 1; c <= 2; c++)
       add_job (self, e->uv + (c - 1) * sz, e->cw, e->uv + (c + 1) * sz, e->cw,
-          e->cw, e->ch, plane_level (in, c, e->uv + (c - 1) * sz, e->cw,
+          e->cw, e->ch, gst_vae_plane_level (in, c, e->uv + (c - 1) * sz, e->cw,
               e->cw, e->ch, level, ni));
     return;
   }
@@ -708,29 +686,10 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
         GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
         GST_VIDEO_FRAME_PLANE_DATA (out, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph, plane_level (in, comp,
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph, gst_vae_plane_level (in, comp,
             GST_VIDEO_FRAME_PLANE_DATA (in, p),
             GST_VIDEO_FRAME_PLANE_STRIDE (in, p), pw, ph, level, ni));
   }
-}
-
-/* A colour model's level: RGB σ in its training's BT.601 limited range,
- * from the given level (RGB σ for colour, the plane's σ for GRAY8) or the
- * luma's estimated noise. */
-static gfloat
-colour_level (const GstVideoFrame * f, gfloat level)
-{
-  gfloat ref[3], gain[3];
-
-  vae_noise_gains (0, 0, ref);
-  if (level < 0.0f)
-    return vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), GST_VIDEO_FRAME_WIDTH (f),
-        GST_VIDEO_FRAME_HEIGHT (f)) / ref[0];
-  if (GST_VIDEO_INFO_IS_GRAY (&f->info))
-    return level / ref[0];
-  gst_vae_noise_gains (&f->info, gain);
-  return level * gain[0] / ref[0];
 }
 
 /* The temporal stage on every job's denoised plane, before it is taken
@@ -763,12 +722,12 @@ gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
   gst_vae_engine_pack (e, src);
   self->n_jobs = 0;
   add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
-      vae_model_config (e->model)->noise_input ? colour_level (src, level)
+      vae_model_config (e->model)->noise_input ? gst_vae_colour_level (src, level)
       : 0.0f);
   gst_vae_denoise_pool_run (self, NULL, NULL, 0);
   if (temporal)
     gst_vae_denoise_temporal (self, e);
-  gst_vae_engine_unpack (e, dst, chroma, 0, (e->height + 1) / 2);
+  gst_vae_engine_unpack (e, dst, chroma);
   if (!chroma && e->conv == NULL)
     for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
       gst_video_frame_copy_plane (dst, src, p);

@@ -6,7 +6,6 @@
  */
 #include "gstvaedenoiseconv.h"
 #include "gstvaecommon.h"
-#include "vae.h"
 
 static gboolean
 map_new_frame (GstVideoFrame * frame, GstVideoInfo * info)
@@ -35,13 +34,6 @@ gst_vae_conv_free (GstVaeConv * rgb)
   g_clear_pointer (&rgb->to_yuv, gst_video_converter_free);
   g_clear_pointer (&rgb->to_rgb, gst_video_converter_free);
   g_free (rgb);
-}
-
-void
-gst_vae_noise_gains (const GstVideoInfo * info, gfloat gain[3])
-{
-  vae_noise_gains (info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709,
-      info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255, gain);
 }
 
 /* One-plane models: full-range BT.601 whatever the size: Y is then the

@@ -36,9 +36,6 @@ void gst_vae_conv_to_yuv (GstVaeConv * rgb, const GstVideoFrame * in);
 
 /* rgb->out into out, with in's alpha bytes; chroma FALSE: U and V from
  * rgb->in (not denoised). */
-/* The noise per unit of RGB noise σ in Y, Cb and Cr of frames of info
- * (vae_noise_gains for their matrix and range). */
-void gst_vae_noise_gains (const GstVideoInfo * info, gfloat gain[3]);
 void gst_vae_conv_to_stream (GstVaeConv * rgb, const GstVideoFrame * in,
     GstVideoFrame * out, gboolean chroma);
 

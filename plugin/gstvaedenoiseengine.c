@@ -282,7 +282,7 @@ gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame)
 
 void
 gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
-    gboolean chroma, gint row0, gint row1)
+    gboolean chroma)
 {
   guint8 *u, *v;
   gint cs, step;
@@ -292,5 +292,5 @@ gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
     u = v = NULL;
   vae_yuv420_unpack (e->pout, e->pack_w, GST_VIDEO_FRAME_COMP_DATA (frame, 0),
       GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
-      e->height, row0, row1);
+      e->height, 0, (e->height + 1) / 2);
 }

@@ -63,11 +63,11 @@ gboolean gst_vae_engine_fits (const GstVaeEngine * e,
     GstVaeDenoisePrecision precision);
 
 /* Colour: frame's Y, U and V (frame is the stream's, or e->conv->in) into
- * e->pin; e->pout's chroma rows [row0, row1) (unless chroma is FALSE)
- * and their luma rows back into frame. */
+ * e->pin; e->pout's luma and (unless chroma is FALSE) chroma back into
+ * frame. */
 void gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame);
 void gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
-    gboolean chroma, gint row0, gint row1);
+    gboolean chroma);
 
 /* NV12/NV21: in's interleaved chroma into the U and V source planes, and
  * the denoised U and V planes back into out's. */
