@@ -41,6 +41,9 @@ vae_denoiser_free (VaeDenoiser *d)
   free (d->cov0);
   free (d->cov1);
   free (d->bias0);
+  free (d->wlevel);
+  free (d->wlevel_q);
+  free (d->pfeat);
   vae_aligned_free (d->cin);
   vae_aligned_free (d->ca);
   vae_aligned_free (d->cb);
@@ -398,6 +401,8 @@ tile_compute (VaeDenoiser *d, const VaeGrid *g, const uint8_t *src8,
   int n = (int) (k1 - k0);
   float feat = sigma / 255.0f / d->m->cfg.norm_scale;
 
+  if (d->lmap)
+    vae_denoise_level_feats (d, g, k0, k1, feat);
   if (d->i8 && src8) {
     vae_denoise_i8_gather (d, g, src8, src_stride, w, k0, k1);
     vae_denoise_i8_forward (d, n, feat, z);

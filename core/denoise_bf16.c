@@ -225,9 +225,23 @@ vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z)
   const VaeLayer *L0 = &m->layers[0];
   int nl = m->n_layers, P = c->n_in;
 
-  vae_denoise_fold_level (d, feat);
-  vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, NULL, d->hb[0],
-      d->hb_ld[0], L0->act == VAE_ACT_RELU, d->bias0);
+  if (d->lmap) {
+    /* layer 0 in float, each patch's level added, then rounded to bf16 */
+    float *a = d->ws->act[0];
+    int h0 = L0->n_out;
+    vae_denoise_fold_level (d, 0.0f);
+    vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, a, NULL, h0, 0,
+        d->bias0);
+    vae_denoise_level_add (d, n, a, h0);
+    for (int k = 0; k < n; k++)
+      for (int j = 0; j < h0; j++)
+        d->hb[0][(size_t) k * d->hb_ld[0] + j] =
+            vae_bf16_from_float (a[(size_t) k * h0 + j]);
+  } else {
+    vae_denoise_fold_level (d, feat);
+    vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, NULL, d->hb[0],
+        d->hb_ld[0], L0->act == VAE_ACT_RELU, d->bias0);
+  }
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];
     vae_gemm_run_bf16 (n, d->hb[l - 1], d->hb_ld[l - 1], &d->gb[l], 1.0f,

@@ -82,10 +82,12 @@ vae_denoise_f32_forward (VaeDenoiser *d, int n, float feat, float *z)
   const float *bo = m->params + Lo->b_off;
   int nl = m->n_layers, P = c->n_in, ni = d->net_in, h0 = L0->n_out;
 
-  vae_denoise_fold_level (d, feat);
+  vae_denoise_fold_level (d, d->lmap ? 0.0f : feat);
   vae_gemm_run (n, ws->x, ni, &d->gb[0], 1.0f, ws->act[0], h0,
-      L0->act == VAE_ACT_RELU, d->bias0);
-  if (L0->act != VAE_ACT_RELU)
+      !d->lmap && L0->act == VAE_ACT_RELU, d->bias0);
+  if (d->lmap)
+    vae_denoise_level_add (d, n, ws->act[0], h0);
+  else if (L0->act != VAE_ACT_RELU)
     vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];

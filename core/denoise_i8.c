@@ -2,6 +2,10 @@
  * codes (the VNNI, AVX2 or AMX int8 GEMM). */
 #include "denoise_impl.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +96,32 @@ vae_denoise_i8_gather (VaeDenoiser *d, const VaeGrid *g,
 
 /* The network in int8 on the patches' pixels in d->xq, the denoised
  * patches (network units) into z. */
+/* codes[j] = a[j] + f·w[j] rounded and clipped to [0, 255] (half up) */
+static void
+level_codes (const float *a, const float *w, float f, uint8_t *codes, int n)
+{
+  int j = 0;
+#ifdef __SSE2__
+  const __m128 zero = _mm_setzero_ps (), top = _mm_set1_ps (255.0f);
+  const __m128 half = _mm_set1_ps (0.5f), fv = _mm_set1_ps (f);
+  for (; j + 16 <= n; j += 16) {
+    __m128i q[4];
+    for (int i = 0; i < 4; i++) {
+      __m128 v = _mm_add_ps (_mm_add_ps (_mm_loadu_ps (a + j + 4 * i),
+              _mm_mul_ps (fv, _mm_loadu_ps (w + j + 4 * i))), half);
+      q[i] = _mm_cvttps_epi32 (_mm_min_ps (_mm_max_ps (v, zero), top));
+    }
+    _mm_storeu_si128 ((void *) (codes + j), _mm_packus_epi16
+        (_mm_packs_epi32 (q[0], q[1]), _mm_packs_epi32 (q[2], q[3])));
+  }
+#endif
+  for (; j < n; j++) {
+    float v = a[j] + f * w[j] + 0.5f;
+    v = v > 0.0f ? v : 0.0f;
+    codes[j] = (uint8_t) (int32_t) (v < 255.0f ? v : 255.0f);
+  }
+}
+
 void
 vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
 {
@@ -102,11 +132,24 @@ vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
   const float *w0 = m->params + L0->w_off;
   int nl = m->n_layers, ni = d->net_in;
 
+  if (d->lmap)
+    feat = 0.0f;
   for (int j = 0; j < L0->n_out; j++)
     d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
             * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
-  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
-      NULL, d->hq[0], d->hq_ld[0]);
+  if (d->lmap) {
+    /* layer 0's values in code units, each patch's level added, then
+     * coded as the kernels' epilogue codes them */
+    float *a = d->ws->act[0];
+    int h0 = L0->n_out;
+    vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
+        a, NULL, h0);
+    for (int k = 0; k < n; k++)
+      level_codes (a + (size_t) k * h0, d->wlevel_q, d->pfeat[k],
+          d->hq[0] + (size_t) k * d->hq_ld[0], h0);
+  } else
+    vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
+        NULL, d->hq[0], d->hq_ld[0]);
   for (int l = 1; l < nl - 1; l++)
     vae_gemm_run_i8 (n, d->hq[l - 1], d->hq_ld[l - 1], &d->gq[l],
         d->qmul[l], d->qadd[l], NULL, d->hq[l], d->hq_ld[l]);

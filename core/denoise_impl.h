@@ -61,6 +61,12 @@ struct VaeDenoiser {
   int conv, tile, halo;
   float *cin, *ca, *cb, *ccol, *cout;   /* maps padded by k/2 but cout */
   float *wr;                  /* the weights repacked for the plane path */
+  /* a level map (denoise_level.c): factors of cells lmap_cw × lmap_ch,
+   * the caller's; layer 0's level column; the batch's patch levels */
+  const float *lmap;
+  int lmap_w, lmap_h, lmap_cw, lmap_ch;
+  float *wlevel, *pfeat;
+  float *wlevel_q;            /* int8: wlevel over layer 0's code scales */
 };
 
 /* The plane's patch grid (denoise.c's grid()) and its split into tiles. */
@@ -101,6 +107,14 @@ vae_denoise_fold_level (VaeDenoiser *d, float feat)
     d->bias0[j] = b0[j] + (c->noise_input ? feat * w0[(size_t) j * ni + P]
         : 0.0f);
 }
+
+/* denoise_level.c: with a level map, patches [k0, k1)'s levels into
+ * d->pfeat (feat times their cells' factors); then layer 0's outputs (n
+ * rows of ld, computed with the level input at 0) get each patch's level
+ * term and layer 0's activation. */
+void vae_denoise_level_feats (VaeDenoiser *d, const VaeGrid *g, long k0,
+    long k1, float feat);
+void vae_denoise_level_add (const VaeDenoiser *d, int n, float *a, int ld);
 
 /* denoise_blend.c: the overlap-add */
 

@@ -542,6 +542,16 @@ int vae_denoiser_tile_u8 (VaeDenoiser *d, const uint8_t *src, int src_stride,
 int vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
     int dst_stride, int w, int h, int row0, int row1);
 
+/* Per-region levels for noise-conditional patch models: until set again,
+ * each patch's level is the call's sigma times map[cell of the patch's
+ * centre], the plane cut into cells of cell_w × cell_h pixels, map_w ×
+ * map_h of them (row-major; the last row and column take the rest of the
+ * plane).  The map is the caller's and must stay valid while the denoiser
+ * runs; NULL goes back to one level per plane.  VAE_ERR_KIND for convolutional models and models
+ * without a level input, VAE_ERR_ARG for empty sizes. */
+int vae_denoiser_set_level_map (VaeDenoiser *d, const float *map, int map_w,
+    int map_h, int cell_w, int cell_h);
+
 /* Geometric self-ensemble for offline quality: the mean of the denoised
  * plane over its 8 flips and rotations, each undone; 8× the compute.  The
  * denoiser must take both w × h and h × w planes; work holds 3·w·h floats.

@@ -92,11 +92,7 @@ enum
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_AUTO
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
 #define DEFAULT_PROP_TEMPORAL FALSE
-/* the temporal stage: a 4 × 4 block moves toward the last output by up to
- * TEMPORAL_KEEP when their mean difference is below TEMPORAL_TAU times the
- * plane's noise σ */
-#define TEMPORAL_TAU 1.0f
-#define TEMPORAL_KEEP 0.7f
+
 
 static const GstVaeModelNeeds model_needs = { "vaedenoise",
   GST_VAE_KIND_BIT (VAE_KIND_DAE), "a denoising autoencoder"
@@ -120,6 +116,8 @@ typedef struct
   gint width, height;
   gint next_tile;               /* the plane's next unclaimed GEMM tile */
   gfloat sigma;                 /* the level the model is given */
+  const gfloat *map;            /* each region's share of it, or NULL */
+  gint map_w, map_h, cell_w, cell_h;
 } GstVaePlaneJob;
 
 struct _GstVaeDenoise
@@ -202,6 +200,9 @@ gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
 
     if (n_tiles < 1)
       status = VAE_ERR_ARG;
+    if (status == VAE_OK)
+      status = vae_denoiser_set_level_map (d, job->map, job->map_w,
+          job->map_h, job->cell_w, job->cell_h);
     while (status == VAE_OK) {
       gint t = g_atomic_int_add (&job->next_tile, 1);
       if (t >= n_tiles)
@@ -647,24 +648,28 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->height = height;
   j->next_tile = 0;
   j->sigma = sigma;
+  j->map = NULL;
 }
 
 /* One-plane models: the frame's planes as the bands' jobs: the luma, and
- * with chroma the chroma planes (NV12/NV21's split into U and V first). */
+ * with chroma the chroma planes (NV12/NV21's split into U and V first).
+ * With the temporal stage ts, the jobs read its averaged planes; the
+ * levels are always the frame's own. */
 static void
 gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
-    GstVideoFrame * out, gboolean chroma, gfloat level)
+    GstVideoFrame * out, gboolean chroma, gfloat level,
+    const GstVaeTemporal * ts)
 {
   GstVaeEngine *e = self->engine;
   gboolean ni = vae_model_config (e->model)->noise_input;
   gint w = GST_VIDEO_FRAME_WIDTH (in), h = GST_VIDEO_FRAME_HEIGHT (in);
+  const guint8 *y = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
+  gint ys = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
 
   self->n_jobs = 0;
-  add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
-          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), w, h, gst_vae_plane_level (in, 0,
-          GST_VIDEO_FRAME_PLANE_DATA (in, 0),
-          GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), w, h, level, ni));
+  add_job (self, ts ? ts->avg[0].data : y, ts ? ts->avg[0].stride : ys,
+      GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
+          0), w, h, gst_vae_plane_level (in, 0, y, ys, w, h, level, ni));
   if (!chroma)
     return;
 
@@ -672,61 +677,107 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     gsize sz = (gsize) e->cw * e->ch;
 
     gst_vae_engine_split_uv (e, in);
-    for (guint c = 1; c <= 2; c++)
-      add_job (self, e->uv + (c - 1) * sz, e->cw, e->uv + (c + 1) * sz, e->cw,
-          e->cw, e->ch, gst_vae_plane_level (in, c, e->uv + (c - 1) * sz, e->cw,
-              e->cw, e->ch, level, ni));
+    for (guint c = 1; c <= 2; c++) {
+      guint8 *u = e->uv + (c - 1) * sz;
+      add_job (self, ts ? ts->avg[c].data : u, e->cw, e->uv + (c + 1) * sz,
+          e->cw, e->cw, e->ch, gst_vae_plane_level (in, c, u, e->cw, e->cw,
+              e->ch, level, ni));
+    }
     return;
   }
   for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (in); p++) {
     /* YV12's plane 1 is V */
     guint comp = GST_VIDEO_FORMAT_INFO_PLANE (in->info.finfo, 2) == p ? 2 : 1;
+    const guint8 *c = GST_VIDEO_FRAME_PLANE_DATA (in, p);
+    gint cs = GST_VIDEO_FRAME_PLANE_STRIDE (in, p);
     gint pw, ph;
     gst_vae_frame_plane_size (in, p, &pw, &ph);
-    add_job (self, GST_VIDEO_FRAME_PLANE_DATA (in, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (in, p),
-        GST_VIDEO_FRAME_PLANE_DATA (out, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph, gst_vae_plane_level (in, comp,
-            GST_VIDEO_FRAME_PLANE_DATA (in, p),
-            GST_VIDEO_FRAME_PLANE_STRIDE (in, p), pw, ph, level, ni));
+    add_job (self, ts ? ts->avg[comp].data : c, ts ? ts->avg[comp].stride
+        : cs, GST_VIDEO_FRAME_PLANE_DATA (out, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph,
+        gst_vae_plane_level (in, comp, c, cs, pw, ph, level, ni));
   }
 }
 
-/* The temporal stage on every job's denoised plane, before it is taken
- * apart or merged: the threshold follows the plane's noise σ (a colour
- * model's level is RGB σ: its luma carries 0.574 of it). */
+/* The temporal stage's bands: each matches its rows of motion blocks, then,
+ * once all are matched, blends them. */
 static void
-gst_vae_denoise_temporal (GstVaeDenoise * self, GstVaeEngine * e)
+gst_vae_denoise_temporal_band (void *data, gint band)
 {
-  gfloat g[3];
+  GstVaeDenoise *self = data;
+  GstVaeTemporal *ts = self->engine->temporal;
+  gint n = vae_temporal_rows (ts->t);
+  gint r0 = n * band / self->n_bands, r1 = n * (band + 1) / self->n_bands;
 
-  vae_noise_gains (0, 0, g);
+  vae_temporal_match (ts->t, ts->src, ts->sigma, r0, r1);
+  vae_pool_barrier (self->pool);
+  vae_temporal_blend (ts->t, ts->src, ts->avg, r0, r1);
+}
+
+/* The temporal stage on the working frame src: its planes (the luma alone
+ * without chroma) averaged with the past into e->temporal's planes. */
+static void
+gst_vae_denoise_temporal (GstVaeDenoise * self, GstVaeEngine * e,
+    const GstVideoFrame * src, gboolean chroma, gfloat level)
+{
+  gfloat sigma = gst_vae_plane_level (src, 0,
+      GST_VIDEO_FRAME_PLANE_DATA (src, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
+      GST_VIDEO_FRAME_HEIGHT (src), level, TRUE);
+
+  gst_vae_temporal_set_frame (e->temporal, src, chroma, sigma);
+  vae_pool_run (self->pool, gst_vae_denoise_temporal_band, self);
+  vae_temporal_done (e->temporal->t);
+}
+
+/* The jobs' level maps: the temporal stage's leftover noise, in each job's
+ * plane (luma, chroma, or a colour model's interleaved rows: 3 per 2 luma
+ * rows).  A model without maps gets the mean; a fresh frame none. */
+static void
+gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
+{
+  GstVaeTemporal *ts = e->temporal;
+  const gfloat *map;
+  gint mw, mh, c = VAE_TEMPORAL_CELL;
+
+  if (vae_temporal_fresh (ts->t))
+    return;
+  map = vae_temporal_levels (ts->t, &mw, &mh);
   for (gint j = 0; j < self->n_jobs; j++) {
     GstVaePlaneJob *job = &self->jobs[j];
-    gfloat sigma = e->colour ? job->sigma * g[0] : job->sigma;
-    gst_vae_temporal_apply (e->temporal, j, job->dst, job->dst_stride,
-        TEMPORAL_TAU * sigma, TEMPORAL_KEEP);
+    if (!e->level_maps) {
+      job->sigma *= vae_temporal_mean_level (ts->t);
+      continue;
+    }
+    job->map = map;
+    job->map_w = mw;
+    job->map_h = mh;
+    job->cell_w = e->colour || j == 0 ? c : c >> ts->sx;
+    job->cell_h = e->colour ? c / 2 * 3 : j == 0 ? c : c >> ts->sy;
   }
-  gst_vae_temporal_frame_done (e->temporal);
 }
 
-/* A colour model: the frame's planes interleaved into one, denoised, and
- * taken apart again (with chroma passthrough, the luma alone: the chroma
- * is copied, or for the converted path read from the converted input). */
+/* A colour model: the frame's planes (or the temporal stage's) interleaved
+ * into one, denoised, and taken apart again (with chroma passthrough, the
+ * luma alone: the chroma is copied, or for the converted path read from
+ * the converted input). */
 static void
 gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
     GstVideoFrame * dst, gboolean chroma, gfloat level, gboolean temporal)
 {
   GstVaeEngine *e = self->engine;
 
-  gst_vae_engine_pack (e, src);
+  if (temporal)
+    gst_vae_engine_pack_averaged (e, src, e->temporal);
+  else
+    gst_vae_engine_pack (e, src);
   self->n_jobs = 0;
   add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
       vae_model_config (e->model)->noise_input ? gst_vae_colour_level (src, level)
       : 0.0f);
-  gst_vae_denoise_pool_run (self, NULL, NULL, 0);
   if (temporal)
-    gst_vae_denoise_temporal (self, e);
+    gst_vae_denoise_set_maps (self, e);
+  gst_vae_denoise_pool_run (self, NULL, NULL, 0);
   gst_vae_engine_unpack (e, dst, chroma);
   if (!chroma && e->conv == NULL)
     for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
@@ -783,18 +834,21 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   with_chroma = GST_VIDEO_FRAME_N_PLANES (src) > 1
       && (chroma == GST_VAE_DENOISE_CHROMA_DENOISE
       || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
+  if (temporal)
+    gst_vae_denoise_temporal (self, e, src, with_chroma, level);
 
   if (e->colour) {
     gst_vae_denoise_colour (self, src, dst, with_chroma, level, temporal);
   } else {
-    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level);
+    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level,
+        temporal ? e->temporal : NULL);
+    if (temporal)
+      gst_vae_denoise_set_maps (self, e);
     /* RGB's copied chroma is read from the converted input, not copied */
     if (with_chroma || e->conv != NULL)
       gst_vae_denoise_pool_run (self, NULL, NULL, 0);
     else
       gst_vae_denoise_pool_run (self, dst, src, 1);
-    if (temporal)
-      gst_vae_denoise_temporal (self, e);
     if (with_chroma && e->uv != NULL)
       gst_vae_engine_merge_uv (e, dst);
   }

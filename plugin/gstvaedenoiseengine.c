@@ -99,28 +99,17 @@ colour_buffers (GstVaeEngine * e, const VaeModel * model, gint w, gint h,
   return e->pin != NULL && e->pout != NULL && (!gray || e->neutral != NULL);
 }
 
-/* The temporal stage's planes, as the jobs denoise them: the interleaved
- * plane for a colour model, else the luma and two chroma planes (of the
- * working frames for converted formats). */
+/* The temporal stage over the working frames (the converted ones for
+ * converted formats), and whether the model takes its level map. */
 static gboolean
-temporal_state (GstVaeEngine * e, const GstVideoInfo * info)
+temporal_state (GstVaeEngine * e, const GstVideoInfo * info, gchar ** msg)
 {
-  const GstVideoInfo *wi = e->conv ? &e->conv->info : info;
-  gint w[3], h[3], n = 1;
+  static const gfloat one = 1.0f;
 
-  if (e->colour) {
-    w[0] = e->pack_w;
-    h[0] = e->pack_h;
-  } else {
-    w[0] = GST_VIDEO_INFO_WIDTH (wi);
-    h[0] = GST_VIDEO_INFO_HEIGHT (wi);
-    if (GST_VIDEO_INFO_N_COMPONENTS (wi) >= 3) {
-      n = 3;
-      w[1] = w[2] = GST_VIDEO_INFO_COMP_WIDTH (wi, 1);
-      h[1] = h[2] = GST_VIDEO_INFO_COMP_HEIGHT (wi, 1);
-    }
-  }
-  e->temporal = gst_vae_temporal_new (n, w, h);
+  e->temporal = gst_vae_temporal_new (e->conv ? &e->conv->info : info, msg);
+  e->level_maps = vae_denoiser_set_level_map (e->dn[0], &one, 1, 1, 1, 1)
+      == VAE_OK;
+  vae_denoiser_set_level_map (e->dn[0], NULL, 0, 0, 0, 0);
   return e->temporal != NULL;
 }
 
@@ -178,8 +167,10 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
       return NULL;
     }
   }
-  if (!temporal_state (e, info))
-    goto too_big;
+  if (!temporal_state (e, info, msg)) {
+    gst_vae_engine_free (e);
+    return NULL;
+  }
   return e;
 
   /* ERRORS */
@@ -278,6 +269,24 @@ gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame)
   vae_yuv420_pack (GST_VIDEO_FRAME_COMP_DATA (frame, 0),
       GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
       e->height, e->pin, e->pack_w, e->pack_w, e->pack_h);
+}
+
+void
+gst_vae_engine_pack_averaged (const GstVaeEngine * e,
+    const GstVideoFrame * frame, const GstVaeTemporal * ts)
+{
+  guint8 *u, *v;
+  gint cs, step;
+
+  frame_chroma (e, frame, &u, &v, &cs, &step);
+  if (ts->chroma) {
+    u = ts->avg[1].data;
+    v = ts->avg[2].data;
+    cs = ts->avg[1].stride;
+    step = 1;
+  }
+  vae_yuv420_pack (ts->avg[0].data, ts->avg[0].stride, u, v, cs, step,
+      e->width, e->height, e->pin, e->pack_w, e->pack_w, e->pack_h);
 }
 
 void

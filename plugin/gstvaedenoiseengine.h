@@ -40,7 +40,8 @@ typedef struct
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
   GstVaeConv *conv;             /* frames denoised in another format */
-  GstVaeTemporal *temporal;     /* the last output of each denoised plane */
+  GstVaeTemporal *temporal;     /* the past of the working frames */
+  gboolean level_maps;          /* the model takes a level per region */
 } GstVaeEngine;
 
 /* Whether model denoises at all with stride and precision (the core
@@ -66,6 +67,10 @@ gboolean gst_vae_engine_fits (const GstVaeEngine * e,
  * e->pin; e->pout's luma and (unless chroma is FALSE) chroma back into
  * frame. */
 void gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame);
+/* The same with the temporal stage's averaged luma, and chroma where it
+ * averaged them. */
+void gst_vae_engine_pack_averaged (const GstVaeEngine * e,
+    const GstVideoFrame * frame, const GstVaeTemporal * ts);
 void gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
     gboolean chroma);
 

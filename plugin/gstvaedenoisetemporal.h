@@ -1,40 +1,42 @@
-/* vaedenoise's temporal stage: each denoised plane blended with the
- * previous output where the two agree within the noise, block by block,
- * so static parts average over frames and moving parts stay as denoised.
- * Private to the element. */
+/* vaedenoise's temporal stage: the frame's planes averaged with the past
+ * along the motion (core/temporal.c) into planes of its own, which the
+ * denoiser then reads, with the leftover noise of each region as its
+ * level map.  Private to the element. */
 #ifndef GST_VAE_DENOISE_TEMPORAL_H
 #define GST_VAE_DENOISE_TEMPORAL_H
 
-#include <glib.h>
+#include <gst/video/video.h>
+
+#include "vae_temporal.h"
 
 G_BEGIN_DECLS
 
-#define GST_VAE_TEMPORAL_MAX_PLANES 3
-
-/* The previous output of up to 3 planes, made for their sizes once. */
 typedef struct
 {
-  gint n;
-  guint8 *prev[GST_VAE_TEMPORAL_MAX_PLANES];
-  gint w[GST_VAE_TEMPORAL_MAX_PLANES], h[GST_VAE_TEMPORAL_MAX_PLANES];
-  gboolean valid;               /* prev holds the last frame's output */
-  gint32 *diff;                 /* a plane's blocks' summed differences */
+  VaeTemporal *t;
+  gint n_planes;                /* 1 (GRAY8) or 3 */
+  gint sx, sy;                  /* the chroma's subsampling shifts */
+  gint w[3], h[3];
+  guint8 *buf;                  /* the averaged planes */
+  VaePlane avg[3];
+  VaePlane src[3];              /* the frame in flight's planes */
+  gboolean chroma;              /* its chroma is averaged too */
+  gfloat sigma;                 /* its luma's noise level */
 } GstVaeTemporal;
 
-GstVaeTemporal *gst_vae_temporal_new (gint n, const gint * w, const gint * h);
+/* For frames of info (GRAY8 or YUV, planar or semi-planar); NULL with *msg
+ * set when it cannot be made. */
+GstVaeTemporal *gst_vae_temporal_new (const GstVideoInfo * info,
+    gchar ** msg);
 void gst_vae_temporal_free (GstVaeTemporal * t);
 /* Forget the past: the next frame is taken as it is. */
 void gst_vae_temporal_reset (GstVaeTemporal * t);
 
-/* Plane p of this frame (denoised, in place): each 4 × 4 block whose mean
- * absolute difference D from the previous output is below tau moves toward
- * it by keep · (1 − D / tau), then becomes the previous output.  tau is in
- * 8-bit levels.  Where fewer than a quarter of the blocks pass, the
- * content changed (a scene cut, a fast pan) and no block blends. */
-void gst_vae_temporal_apply (GstVaeTemporal * t, gint p, guint8 * plane,
-    gint stride, gfloat tau, gfloat keep);
-/* After every plane of a frame. */
-void gst_vae_temporal_frame_done (GstVaeTemporal * t);
+/* Before the stage runs on frame: its planes (the luma alone without
+ * chroma) and its luma noise level in 8-bit units.  A frame whose chroma
+ * is averaged after one whose chroma was not starts afresh. */
+void gst_vae_temporal_set_frame (GstVaeTemporal * t,
+    const GstVideoFrame * frame, gboolean chroma, gfloat sigma);
 
 G_END_DECLS
 #endif

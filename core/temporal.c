@@ -1,0 +1,658 @@
+/* Motion-compensated recursive averaging (vae_temporal.h tells the
+ * method). */
+#include "vae_temporal.h"
+#include "vae_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define CELL VAE_TEMPORAL_CELL
+#define BLOCK VAE_TEMPORAL_BLOCK
+#define RANGE_Q 4               /* the quarter-resolution search: ±16 px */
+#define RANGE_H 2               /* then half resolution, ±2 half pixels */
+#define RANGE_F 1               /* then full resolution, ±1 pixel */
+/* a cell agrees with the average up to a mean absolute difference of
+ * AGREE times what noise alone gives, and starts afresh from FRESH times;
+ * more than CUT of the cells afresh is a cut */
+#define AGREE 1.25f
+#define FRESH 2.0f
+#define CUT 0.5f
+/* the most frames a cell averages: still, and where the block moved (each
+ * frame's whole-pixel shift then blurs the average a little) */
+#define N_MAX 16.0f
+#define N_MAX_MOVING 4.0f
+#define LAMBDA 4.0f             /* the cost of a pixel of shift, per unit σ */
+#define LEVEL_GAIN VAE_TEMPORAL_LEVEL_GAIN
+#define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
+#define MAX_SIDE 65536
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define CLAMP(v, lo, hi) ((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
+
+struct VaeTemporal {
+  int w, h, n_planes, sx, sy;
+  int pw[3], ph[3];             /* plane sizes */
+  float *acc[3][2];             /* (ph, pw) the average, last and new */
+  int cur;                      /* acc[p][cur] is the last frame's */
+  uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
+  uint8_t *href;                /* (hh, hw) it at half resolution */
+  uint8_t *qref;                /* (qh, qw) and at quarter resolution */
+  int hw, hh, qw, qh;
+  int bw, bh;                   /* motion blocks */
+  int *mv, *mv_last;            /* (bh, bw, 2) this and the last frame's
+                                 * vectors */
+  int gw, gh;                   /* cells */
+  float *ratio;                 /* (gh, gw) difference / noise's */
+  float *bias;                  /* (bh, bw) the prediction's error variance
+                                 * beyond its noise, the block's mean */
+  int *from;                    /* (gh, gw) the cell the match came from */
+  float *var[2];                /* (gh, gw) the average's error variance */
+  float *alpha;                 /* (gh, gw) this frame's weight */
+  float *level;                 /* (gh, gw) leftover noise / input's */
+  int *n_fresh;                 /* (bh) cells afresh per block row */
+  float sigma;
+  int valid, fresh;
+  int use_sse2;
+};
+
+static int
+ssd_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
+{
+  int s = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int d = (int) a[(size_t) y * as + x] - b[(size_t) y * bs + x];
+      s += d * d;
+    }
+  return s;
+}
+
+static int
+sad_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
+{
+  int s = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      s += abs ((int) a[(size_t) y * as + x] - b[(size_t) y * bs + x]);
+  return s;
+}
+
+/* A block's sum of absolute differences: psadbw for 16- and 8-wide rows. */
+static int
+sad (const VaeTemporal *t, const uint8_t *a, int as, const uint8_t *b,
+    int bs, int w, int h)
+{
+#ifdef __SSE2__
+  if (t->use_sse2 && w == 16) {
+    __m128i acc = _mm_setzero_si128 ();
+    for (int y = 0; y < h; y++)
+      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadu_si128 ((const void *)
+                  (a + (size_t) y * as)), _mm_loadu_si128 ((const void *)
+                  (b + (size_t) y * bs))));
+    return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
+            8));
+  }
+  if (t->use_sse2 && w == 8) {
+    __m128i acc = _mm_setzero_si128 ();
+    for (int y = 0; y < h; y++)
+      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadl_epi64 ((const void *)
+                  (a + (size_t) y * as)), _mm_loadl_epi64 ((const void *)
+                  (b + (size_t) y * bs))));
+    return _mm_cvtsi128_si32 (acc);
+  }
+#else
+  (void) t;
+#endif
+  return sad_c (a, as, b, bs, w, h);
+}
+
+VaeTemporal *
+vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
+    VaeError *err)
+{
+  VaeTemporal *t;
+  size_t cells, px;
+
+  if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE
+      || (n_planes != 1 && n_planes != 3) || shift_x < 0 || shift_x > 1
+      || shift_y < 0 || shift_y > 1) {
+    vae_set_error (err, VAE_ERR_ARG, "cannot average %dx%d frames of %d "
+        "planes (chroma shifts %d, %d)", w, h, n_planes, shift_x, shift_y);
+    return NULL;
+  }
+  t = calloc (1, sizeof (*t));
+  if (t == NULL)
+    goto nomem;
+  t->w = w;
+  t->h = h;
+  t->n_planes = n_planes;
+  t->sx = shift_x;
+  t->sy = shift_y;
+  t->use_sse2 = vae_gemm_best_isa () != VAE_GEMM_BLAS;
+  t->hw = w / 2;
+  t->hh = h / 2;
+  t->qw = t->hw / 2;
+  t->qh = t->hh / 2;
+  t->bw = (w + BLOCK - 1) / BLOCK;
+  t->bh = (h + BLOCK - 1) / BLOCK;
+  t->gw = (w + CELL - 1) / CELL;
+  t->gh = (h + CELL - 1) / CELL;
+  cells = (size_t) t->gw * t->gh;
+  px = (size_t) w * h;
+  for (int p = 0; p < n_planes; p++) {
+    t->pw[p] = p ? (w + shift_x) >> shift_x : w;
+    t->ph[p] = p ? (h + shift_y) >> shift_y : h;
+    for (int i = 0; i < 2; i++) {
+      t->acc[p][i] = malloc ((size_t) t->pw[p] * t->ph[p] * sizeof (float));
+      if (t->acc[p][i] == NULL)
+        goto nomem;
+    }
+  }
+  t->ref = malloc (px);
+  t->href = malloc ((size_t) t->hw * t->hh + 1);
+  t->qref = malloc ((size_t) t->qw * t->qh + 1);
+  t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
+  t->mv_last = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
+  t->ratio = malloc (cells * sizeof (float));
+  t->bias = calloc ((size_t) t->bw * t->bh, sizeof (float));
+  t->from = malloc (cells * sizeof (int));
+  t->alpha = malloc (cells * sizeof (float));
+  t->level = malloc (cells * sizeof (float));
+  t->n_fresh = calloc ((size_t) t->bh, sizeof (int));
+  for (int i = 0; i < 2; i++) {
+    t->var[i] = malloc (cells * sizeof (float));
+    if (t->var[i] == NULL)
+      goto nomem;
+  }
+  if (!t->ref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->from || !t->alpha
+      || !t->level || !t->n_fresh)
+    goto nomem;
+  for (size_t c = 0; c < cells; c++)
+    t->level[c] = 1.0f;
+  t->fresh = 1;
+  return t;
+
+nomem:
+  vae_temporal_free (t);
+  vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate the temporal state "
+      "of %dx%d frames", w, h);
+  return NULL;
+}
+
+void
+vae_temporal_free (VaeTemporal *t)
+{
+  if (t == NULL)
+    return;
+  for (int p = 0; p < 3; p++)
+    for (int i = 0; i < 2; i++)
+      free (t->acc[p][i]);
+  for (int i = 0; i < 2; i++) {
+    free (t->var[i]);
+  }
+  free (t->ref);
+  free (t->href);
+  free (t->qref);
+  free (t->mv);
+  free (t->mv_last);
+  free (t->ratio);
+  free (t->bias);
+  free (t->from);
+  free (t->alpha);
+  free (t->level);
+  free (t->n_fresh);
+  free (t);
+}
+
+void
+vae_temporal_reset (VaeTemporal *t)
+{
+  if (t != NULL)
+    t->valid = 0;
+}
+
+int
+vae_temporal_rows (const VaeTemporal *t)
+{
+  return t->bh;
+}
+
+/* ------------------------------------------------------------- matching */
+
+/* Row y of src luma, columns [x0, x1), into out (contiguous). */
+static const uint8_t *
+luma_row (const VaePlane *src, int y, int x0, int x1, uint8_t *out)
+{
+  const uint8_t *r = src->data + (size_t) y * src->stride;
+  if (src->step == 1)
+    return r + x0;
+  for (int x = x0; x < x1; x++)
+    out[x - x0] = r[(size_t) x * src->step];
+  return out;
+}
+
+/* 2 × 2 means of a w × h block (w, h even) into (w / 2, h / 2). */
+static void
+halve (const uint8_t *src, int ss, int w, int h, uint8_t *dst, int ds)
+{
+  for (int y = 0; y < h / 2; y++)
+    for (int x = 0; x < w / 2; x++) {
+      const uint8_t *p = src + (size_t) 2 * y * ss + 2 * x;
+      dst[(size_t) y * ds + x] = (uint8_t) ((p[0] + p[1] + p[ss] + p[ss + 1]
+              + 2) >> 2);
+    }
+}
+
+/* The best shift of block b (bw × bh, rows bs apart) into ref (w × h) at
+ * (x0, y0), within ±r of the centre (cx, cy): sum of absolute differences
+ * plus lambda per pixel away from the centre, which keeps blocks the noise
+ * cannot place (flat ones) at the coarser level's guess.  Ties keep the
+ * first, the centre. */
+static void
+search (const VaeTemporal *t, const uint8_t *b, int bs, int bw, int bh,
+    const uint8_t *ref, int w, int h, int x0, int y0, int cx, int cy, int r,
+    int lambda, int *v)
+{
+  int best = -1;
+  v[0] = cx;
+  v[1] = cy;
+  for (int k = 0; k < (2 * r + 1) * (2 * r + 1); k++) {
+    /* the centre first, then outward row by row */
+    int dx = cx + (k == 0 ? 0 : (k % (2 * r + 1)) - r);
+    int dy = cy + (k == 0 ? 0 : (k / (2 * r + 1)) - r);
+    int c;
+    if (x0 + dx < 0 || x0 + dx + bw > w || y0 + dy < 0 || y0 + dy + bh > h)
+      continue;
+    c = sad (t, b, bs, ref + (size_t) (y0 + dy) * w + x0 + dx, w, bw, bh)
+        + lambda * (abs (dx - cx) + abs (dy - cy));
+    if (best < 0 || c < best) {
+      best = c;
+      v[0] = dx;
+      v[1] = dy;
+    }
+  }
+  if (best < 0)
+    v[0] = v[1] = 0;
+}
+
+/* The median of n values (n ≤ 5; 0 for none). */
+static int
+median (int *a, int n)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && a[j - 1] > a[j]; j--) {
+      int s = a[j];
+      a[j] = a[j - 1];
+      a[j - 1] = s;
+    }
+  return n ? a[n / 2] : 0;
+}
+
+/* The cost of shift v for the block at (x0, y0), bw × bh: its sum of
+ * absolute differences against the average plus lambda per pixel away
+ * from p; -1 where the shifted block leaves the plane. */
+static int
+cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
+    int bw, int bh, const int *v, const int *p, int lambda)
+{
+  if (x0 + v[0] < 0 || x0 + v[0] + bw > t->w || y0 + v[1] < 0
+      || y0 + v[1] + bh > t->h)
+    return -1;
+  return sad (t, blk, bs, t->ref + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
+      t->w, bw, bh) + lambda * (abs (v[0] - p[0]) + abs (v[1] - p[1]));
+}
+
+/* Block (bx, by)'s vector, the cheapest of: zero, the block's and its four
+ * neighbours' last vectors, and a search at quarter resolution refined at
+ * half resolution (whole blocks where the smaller planes hold them; fine
+ * textures vanish there, so the predictors carry those blocks); then
+ * refined by steps of one pixel while that lowers the cost.  Each pixel
+ * away from the neighbourhood's last motion costs LAMBDA σ, so blocks the
+ * noise cannot place (flat ones) move with their neighbours. */
+static void
+match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
+    float sigma, int *v)
+{
+  int x0 = bx * BLOCK, y0 = by * BLOCK;
+  int bw = MIN (BLOCK, t->w - x0), bh = MIN (BLOCK, t->h - y0);
+  int centre[2] = { 0, 0 };
+  int cand[7][2], n = 0, best = -1, lambda = MAX (1, (int) (sigma * LAMBDA));
+
+  cand[n][0] = cand[n][1] = 0;
+  n++;
+  for (int k = 0; k < 5; k++) {
+    static const int nb[5][2] = { {0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1} };
+    int x = bx + nb[k][0], y = by + nb[k][1];
+    if (x < 0 || x >= t->bw || y < 0 || y >= t->bh)
+      continue;
+    cand[n][0] = t->mv_last[((size_t) y * t->bw + x) * 2];
+    cand[n][1] = t->mv_last[((size_t) y * t->bw + x) * 2 + 1];
+    n++;
+  }
+  if (bw == BLOCK && bh == BLOCK && (x0 + BLOCK) / 2 <= t->hw
+      && (y0 + BLOCK) / 2 <= t->hh) {
+    uint8_t hb[(BLOCK / 2) * (BLOCK / 2)], qb[(BLOCK / 4) * (BLOCK / 4)];
+    int c[2] = { 0, 0 };
+    halve (blk, bs, BLOCK, BLOCK, hb, BLOCK / 2);
+    halve (hb, BLOCK / 2, BLOCK / 2, BLOCK / 2, qb, BLOCK / 4);
+    if ((x0 + BLOCK) / 4 <= t->qw && (y0 + BLOCK) / 4 <= t->qh) {
+      search (t, qb, BLOCK / 4, BLOCK / 4, BLOCK / 4, t->qref, t->qw, t->qh,
+          x0 / 4, y0 / 4, 0, 0, RANGE_Q, MAX (1, (int) (sigma / 2.0f)), c);
+      c[0] *= 2;
+      c[1] *= 2;
+    }
+    search (t, hb, BLOCK / 2, BLOCK / 2, BLOCK / 2, t->href, t->hw, t->hh,
+        x0 / 2, y0 / 2, c[0], c[1], RANGE_H, MAX (1, (int) (2.0f * sigma)),
+        c);
+    cand[n][0] = 2 * c[0];
+    cand[n][1] = 2 * c[1];
+    n++;
+  }
+  /* the costs count pixels away from the neighbourhood's last vector (the
+   * component-wise median of the block's and its neighbours'), so a still
+   * scene stays still and a pan pans */
+  {
+    int xs[5], ys[5], m = n - 1;
+    if (bw == BLOCK && bh == BLOCK && (x0 + BLOCK) / 2 <= t->hw
+        && (y0 + BLOCK) / 2 <= t->hh)
+      m--;                      /* the search's candidate is not a predictor */
+    for (int k = 0; k < m; k++) {
+      xs[k] = cand[1 + k][0];
+      ys[k] = cand[1 + k][1];
+    }
+    centre[0] = median (xs, m);
+    centre[1] = median (ys, m);
+  }
+  v[0] = v[1] = 0;
+  for (int k = 0; k < n; k++) {
+    int c;
+    if (k > 0 && cand[k][0] == cand[0][0] && cand[k][1] == cand[0][1])
+      continue;
+    c = cost_of (t, blk, bs, x0, y0, bw, bh, cand[k], centre, lambda);
+    if (c >= 0 && (best < 0 || c < best)) {
+      best = c;
+      v[0] = cand[k][0];
+      v[1] = cand[k][1];
+    }
+  }
+  for (int step = 0; step < 4 && best >= 0; step++) {
+    int c0[2] = { v[0], v[1] }, moved = 0;
+    for (int dy = -RANGE_F; dy <= RANGE_F; dy++)
+      for (int dx = -RANGE_F; dx <= RANGE_F; dx++) {
+        int u[2] = { c0[0] + dx, c0[1] + dy }, c;
+        if (dx == 0 && dy == 0)
+          continue;
+        c = cost_of (t, blk, bs, x0, y0, bw, bh, u, centre, lambda);
+        if (c >= 0 && c < best) {
+          best = c;
+          v[0] = u[0];
+          v[1] = u[1];
+          moved = 1;
+        }
+      }
+    if (!moved)
+      break;
+  }
+}
+
+void
+vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
+    int r0, int r1)
+{
+  uint8_t blk[BLOCK * BLOCK];
+
+  if (r0 == 0)
+    t->sigma = sigma;
+  for (int by = r0; by < r1; by++) {
+    int fresh = 0;
+    for (int bx = 0; bx < t->bw; bx++) {
+      int x0 = bx * BLOCK, y0 = by * BLOCK;
+      int bw = MIN (BLOCK, t->w - x0), bh = MIN (BLOCK, t->h - y0);
+      int *v = t->mv + ((size_t) by * t->bw + bx) * 2;
+
+      if (!t->valid || sigma < 0.5f)
+        continue;
+      for (int y = 0; y < bh; y++) {
+        const uint8_t *r = luma_row (src, y0 + y, x0, x0 + bw,
+            blk + y * BLOCK);
+        if (r != blk + y * BLOCK)
+          memcpy (blk + y * BLOCK, r, (size_t) bw);
+      }
+      double ssd = 0.0, vsum = 0.0;
+      int npx = 0;
+      match_block (t, blk, BLOCK, bx, by, sigma, v);
+      /* each cell against the average along v */
+      for (int gy = y0 / CELL; gy < (y0 + bh + CELL - 1) / CELL; gy++)
+        for (int gx = x0 / CELL; gx < (x0 + bw + CELL - 1) / CELL; gx++) {
+          int cx0 = gx * CELL, cy0 = gy * CELL;
+          int cw = MIN (CELL, t->w - cx0), ch = MIN (CELL, t->h - cy0);
+          int fx = MIN ((cx0 + v[0] + CELL / 2) / CELL, t->gw - 1);
+          int fy = MIN ((cy0 + v[1] + CELL / 2) / CELL, t->gh - 1);
+          size_t c = (size_t) gy * t->gw + gx, f = (size_t) fy * t->gw + fx;
+          int d = sad_c (blk + (cy0 - y0) * BLOCK + (cx0 - x0), BLOCK,
+              t->ref + (size_t) (cy0 + v[1]) * t->w + cx0 + v[0], t->w,
+              cw, ch);
+          float e = MEAN_ABS * sqrtf (sigma * sigma + t->var[t->cur][f])
+              * (float) (cw * ch);
+          t->ratio[c] = (float) d / e;
+          t->from[c] = (int) f;
+          fresh += t->ratio[c] >= FRESH;
+          if (t->ratio[c] < FRESH) {
+            ssd += ssd_c (blk + (cy0 - y0) * BLOCK + (cx0 - x0), BLOCK,
+                t->ref + (size_t) (cy0 + v[1]) * t->w + cx0 + v[0], t->w,
+                cw, ch);
+            vsum += (double) t->var[t->cur][f] * (cw * ch);
+            npx += cw * ch;
+          }
+        }
+      /* beyond two standard deviations of what noise alone gives */
+      t->bias[(size_t) by * t->bw + bx] = npx ? (float) fmax (0.0, (ssd
+              - vsum * (1.0 + 2.0 * sqrt (2.0 / npx))) / npx
+          - (double) sigma * sigma * (1.0 + 2.0 * sqrt (2.0 / npx))) : 0.0f;
+    }
+    t->n_fresh[by] = fresh;
+  }
+}
+
+/* -------------------------------------------------------------- blending */
+
+/* Cell weights for block rows [r0, r1): this frame's alpha, frames
+ * averaged, noise variance and level. */
+static void
+cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
+{
+  float s2 = t->sigma * t->sigma;
+  const float *var = t->var[t->cur];
+  float *vn = t->var[!t->cur];
+  int gy1 = MIN (r1 * BLOCK / CELL, t->gh);
+
+  for (int gy = r0 * BLOCK / CELL; gy < gy1; gy++)
+    for (int gx = 0; gx < t->gw; gx++) {
+      size_t c = (size_t) gy * t->gw + gx;
+      size_t b = (size_t) (gy * CELL / BLOCK) * t->bw + gx * CELL / BLOCK;
+      float a = 1.0f, r = t->ratio[c], p = 0.0f;
+      if (!fresh) {
+        const int *v = t->mv + b * 2;
+        float nmax = v[0] == 0 && v[1] == 0 ? N_MAX : N_MAX_MOVING;
+        /* the prediction's error: its noise and the block's bias; the
+         * gain that weighs it against the frame's noise (Kalman's) */
+        float a0;
+        p = var[t->from[c]] + t->bias[b];
+        a0 = p / (p + s2);
+        a0 = a0 > 1.0f / nmax ? a0 : 1.0f / nmax;
+        a = r <= AGREE ? a0 : r >= FRESH ? 1.0f
+            : a0 + (1.0f - a0) * (r - AGREE) / (FRESH - AGREE);
+      }
+      t->alpha[c] = a;
+      vn[c] = a >= 1.0f ? s2 : (1.0f - a) * (1.0f - a) * p + a * a * s2;
+      t->level[c] = a >= 1.0f || s2 <= 0.0f ? 1.0f
+          : fminf (1.0f, LEVEL_GAIN * sqrtf (vn[c] / s2));
+    }
+}
+
+/* The average's sample at (x, y) + half-pixel shift (hx, hy) / 2, clamped
+ * to the plane. */
+static float
+sample_half (const float *a, int w, int h, int x2, int y2)
+{
+  int x = x2 >> 1, y = y2 >> 1, fx = x2 & 1, fy = y2 & 1;
+  int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + fx, 0, w - 1);
+  int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + fy, 0, h - 1);
+  return 0.25f * (a[(size_t) ya * w + xa] + a[(size_t) ya * w + xb]
+      + a[(size_t) yb * w + xa] + a[(size_t) yb * w + xb]);
+}
+
+static uint8_t
+to_u8 (float v)
+{
+  return (uint8_t) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
+}
+
+/* Luma rows of block rows [r0, r1): the average along each block's vector
+ * moved toward the frame by each cell's alpha. */
+static void
+blend_luma (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
+    int r0, int r1)
+{
+  const float *prev = t->acc[0][t->cur];
+  float *next = t->acc[0][!t->cur];
+  int y1 = MIN (r1 * BLOCK, t->h);
+
+  for (int y = r0 * BLOCK; y < y1; y++) {
+    const uint8_t *s = src->data + (size_t) y * src->stride;
+    uint8_t *o = dst->data + (size_t) y * dst->stride;
+    float *n = next + (size_t) y * t->w;
+    for (int x = 0; x < t->w; x++) {
+      const int *v = t->mv + ((size_t) (y / BLOCK) * t->bw + x / BLOCK) * 2;
+      float a = t->alpha[(size_t) (y / CELL) * t->gw + x / CELL];
+      float in = s[(size_t) x * src->step];
+      float p = a >= 1.0f ? in
+          : prev[(size_t) (y + v[1]) * t->w + x + v[0]];
+      n[x] = p + a * (in - p);
+    }
+    for (int x = 0; x < t->w; x++) {
+      uint8_t b = to_u8 (n[x]);
+      o[(size_t) x * dst->step] = b;
+      t->ref[(size_t) y * t->w + x] = b;
+    }
+  }
+  /* the new average's half and quarter planes, for the next frame */
+  {
+    int hy0 = r0 * BLOCK / 2, hy1 = MIN (r1 * BLOCK / 2, t->hh);
+    int qy0 = r0 * BLOCK / 4, qy1 = MIN (r1 * BLOCK / 4, t->qh);
+    if (hy1 > hy0)
+      halve (t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
+          2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
+    if (qy1 > qy0)
+      halve (t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
+          2 * (qy1 - qy0), t->qref + (size_t) qy0 * t->qw, t->qw);
+  }
+}
+
+/* Chroma plane p's rows under block rows [r0, r1): each sample follows its
+ * luma cell's alpha and its block's vector, halved where subsampled (a
+ * half-pixel shift averages two or four samples). */
+static void
+blend_chroma (VaeTemporal *t, int p, const VaePlane *src,
+    const VaePlane *dst, int r0, int r1)
+{
+  const float *prev = t->acc[p][t->cur];
+  float *next = t->acc[p][!t->cur];
+  int w = t->pw[p], h = t->ph[p];
+  int y0 = (r0 * BLOCK) >> t->sy, y1 = MIN ((r1 * BLOCK) >> t->sy, h);
+
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *s = src->data + (size_t) y * src->stride;
+    uint8_t *o = dst->data + (size_t) y * dst->stride;
+    float *n = next + (size_t) y * w;
+    int ly = MIN (y << t->sy, t->h - 1);
+    for (int x = 0; x < w; x++) {
+      int lx = MIN (x << t->sx, t->w - 1);
+      const int *v = t->mv + ((size_t) (ly / BLOCK) * t->bw + lx / BLOCK) * 2;
+      float a = t->alpha[(size_t) (ly / CELL) * t->gw + lx / CELL];
+      float in = s[(size_t) x * src->step], pr;
+      if (a >= 1.0f)
+        pr = in;
+      else
+        pr = sample_half (prev, w, h, 2 * x + (t->sx ? v[0] : 2 * v[0]),
+            2 * y + (t->sy ? v[1] : 2 * v[1]));
+      n[x] = pr + a * (in - pr);
+      o[(size_t) x * dst->step] = to_u8 (n[x]);
+    }
+  }
+}
+
+void
+vae_temporal_blend (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
+    int r0, int r1)
+{
+  long n_fresh = 0;
+  int fresh;
+
+  /* every part sums the same counts, so all take the same decision */
+  for (int by = 0; by < t->bh; by++)
+    n_fresh += t->n_fresh[by];
+  fresh = !t->valid || t->sigma < 0.5f
+      || (float) n_fresh > CUT * (float) t->gw * (float) t->gh;
+  if (fresh)
+    for (int by = r0; by < r1; by++)
+      memset (t->mv + (size_t) by * t->bw * 2, 0, (size_t) t->bw * 2
+          * sizeof (int));
+  cell_weights (t, r0, r1, fresh);
+  blend_luma (t, &src[0], &dst[0], r0, r1);
+  for (int p = 1; p < t->n_planes; p++)
+    if (src[p].data != NULL)
+      blend_chroma (t, p, &src[p], &dst[p], r0, r1);
+  if (r0 == 0)
+    t->fresh = fresh;
+}
+
+void
+vae_temporal_done (VaeTemporal *t)
+{
+  int *mv = t->mv;
+  t->mv = t->mv_last;
+  t->mv_last = mv;
+  t->cur = !t->cur;
+  t->valid = 1;
+}
+
+void
+vae_temporal_filter (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
+    float sigma)
+{
+  vae_temporal_match (t, src, sigma, 0, t->bh);
+  vae_temporal_blend (t, src, dst, 0, t->bh);
+  vae_temporal_done (t);
+}
+
+/* ---------------------------------------------------------------- levels */
+
+const float *
+vae_temporal_levels (const VaeTemporal *t, int *map_w, int *map_h)
+{
+  *map_w = t->gw;
+  *map_h = t->gh;
+  return t->level;
+}
+
+int
+vae_temporal_fresh (const VaeTemporal *t)
+{
+  return t->fresh;
+}
+
+float
+vae_temporal_mean_level (const VaeTemporal *t)
+{
+  double s = 0.0;
+  size_t n = (size_t) t->gw * t->gh;
+  for (size_t c = 0; c < n; c++)
+    s += t->level[c];
+  return (float) (s / (double) n);
+}
