@@ -22,9 +22,10 @@
 #define FRESH 2.0f
 #define CUT 0.5f
 /* the most frames a cell averages: still, and where the block moved (each
- * frame's whole-pixel shift then blurs the average a little) */
+ * frame's whole-pixel shift then blurs the average a little: 2 is best on
+ * flower and Foreman; half-pixel shifts, bilinear, did worse) */
 #define N_MAX 16.0f
-#define N_MAX_MOVING 4.0f
+#define N_MAX_MOVING 2.0f
 #define LAMBDA 4.0f             /* the cost of a pixel of shift, per unit σ */
 #define LEVEL_GAIN VAE_TEMPORAL_LEVEL_GAIN
 #define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
