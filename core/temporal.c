@@ -22,11 +22,14 @@
 #define FRESH 2.0f
 #define CUT 0.5f
 /* the most frames a cell averages: still, and where the block moved (each
- * frame's whole-pixel shift then blurs the average a little: 2 is best on
- * flower and Foreman; half-pixel shifts, bilinear, did worse) */
+ * frame's shift then blurs the average a little: 2 is best on flower and
+ * Foreman) */
 #define N_MAX 16.0f
 #define N_MAX_MOVING 2.0f
 #define LAMBDA 4.0f             /* the cost of a pixel of shift, per unit σ */
+/* half a pixel where a parabola through three sums puts the minimum
+ * beyond this far from the whole pixel */
+#define HALF_AT 0.35f
 #define LEVEL_GAIN VAE_TEMPORAL_LEVEL_GAIN
 #define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
 #define MAX_SIDE 65536
@@ -294,6 +297,31 @@ median (int *a, int n)
   return n ? a[n / 2] : 0;
 }
 
+/* Whether the block (x0, y0, bw × bh) shifted by hv half pixels, and the
+ * pixels its interpolation reads, lie in the plane. */
+static int
+half_fits (const VaeTemporal *t, int x0, int y0, int bw, int bh,
+    const int *hv)
+{
+  return x0 + (hv[0] >> 1) >= 0 && x0 + ((hv[0] + 1) >> 1) + bw <= t->w
+      && y0 + (hv[1] >> 1) >= 0 && y0 + ((hv[1] + 1) >> 1) + bh <= t->h;
+}
+
+/* The average's luma (rounded) under the block shifted by hv half pixels,
+ * bilinear between pixels, into pred (rows BLOCK apart). */
+static void
+predict_block (const VaeTemporal *t, int x0, int y0, int bw, int bh,
+    const int *hv, uint8_t *pred)
+{
+  const uint8_t *r = t->ref + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
+      + (hv[0] >> 1);
+  int fx = hv[0] & 1, fy = hv[1] & 1, w = t->w;
+  for (int y = 0; y < bh; y++, r += w)
+    for (int x = 0; x < bw; x++)
+      pred[y * BLOCK + x] = (uint8_t) ((r[x] + r[x + fx] + r[x + fy * w]
+              + r[x + fx + fy * w] + 2) >> 2);
+}
+
 /* The cost of shift v for the block at (x0, y0), bw × bh: its sum of
  * absolute differences against the average plus lambda per pixel away
  * from p; -1 where the shifted block leaves the plane. */
@@ -331,8 +359,8 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
     int x = bx + nb[k][0], y = by + nb[k][1];
     if (x < 0 || x >= t->bw || y < 0 || y >= t->bh)
       continue;
-    cand[n][0] = t->mv_last[((size_t) y * t->bw + x) * 2];
-    cand[n][1] = t->mv_last[((size_t) y * t->bw + x) * 2 + 1];
+    cand[n][0] = t->mv_last[((size_t) y * t->bw + x) * 2] >> 1;
+    cand[n][1] = t->mv_last[((size_t) y * t->bw + x) * 2 + 1] >> 1;
     n++;
   }
   if (bw == BLOCK && bh == BLOCK && (x0 + BLOCK) / 2 <= t->hw
@@ -399,13 +427,40 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
     if (!moved)
       break;
   }
+  /* half a pixel further where the sums of the pixels either side say the
+   * minimum lies nearer the half than the whole pixel (a parabola through
+   * three sums: comparing against interpolated pixels would favour them,
+   * as interpolation halves their noise) */
+  {
+    int zero[2] = { 0, 0 }, hv[2] = { 2 * v[0], 2 * v[1] };
+    for (int a = 0; a < 2 && best >= 0; a++) {
+      int um[2] = { v[0] - !a, v[1] - a }, up[2] = { v[0] + !a, v[1] + a };
+      int s0 = cost_of (t, blk, bs, x0, y0, bw, bh, v, zero, 0);
+      int sm = cost_of (t, blk, bs, x0, y0, bw, bh, um, zero, 0);
+      int sp = cost_of (t, blk, bs, x0, y0, bw, bh, up, zero, 0);
+      float curv = (float) (sm + sp - 2 * s0), off;
+      if (sm < 0 || sp < 0 || curv <= 0.0f)
+        continue;
+      off = 0.5f * (float) (sm - sp) / curv;
+      if (off > HALF_AT)
+        hv[a]++;
+      else if (off < -HALF_AT)
+        hv[a]--;
+    }
+    v[0] = hv[0];
+    v[1] = hv[1];
+    if (!half_fits (t, x0, y0, bw, bh, v)) {
+      v[0] = 2 * (v[0] >> 1);
+      v[1] = 2 * (v[1] >> 1);
+    }
+  }
 }
 
 void
 vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
     int r0, int r1)
 {
-  uint8_t blk[BLOCK * BLOCK];
+  uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
 
   if (r0 == 0)
     t->sigma = sigma;
@@ -427,26 +482,24 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
       double ssd = 0.0, vsum = 0.0;
       int npx = 0;
       match_block (t, blk, BLOCK, bx, by, sigma, v);
+      predict_block (t, x0, y0, bw, bh, v, pred);
       /* each cell against the average along v */
       for (int gy = y0 / CELL; gy < (y0 + bh + CELL - 1) / CELL; gy++)
         for (int gx = x0 / CELL; gx < (x0 + bw + CELL - 1) / CELL; gx++) {
           int cx0 = gx * CELL, cy0 = gy * CELL;
           int cw = MIN (CELL, t->w - cx0), ch = MIN (CELL, t->h - cy0);
-          int fx = MIN ((cx0 + v[0] + CELL / 2) / CELL, t->gw - 1);
-          int fy = MIN ((cy0 + v[1] + CELL / 2) / CELL, t->gh - 1);
+          int fx = MIN ((2 * cx0 + v[0] + CELL) / (2 * CELL), t->gw - 1);
+          int fy = MIN ((2 * cy0 + v[1] + CELL) / (2 * CELL), t->gh - 1);
           size_t c = (size_t) gy * t->gw + gx, f = (size_t) fy * t->gw + fx;
-          int d = sad_c (blk + (cy0 - y0) * BLOCK + (cx0 - x0), BLOCK,
-              t->ref + (size_t) (cy0 + v[1]) * t->w + cx0 + v[0], t->w,
-              cw, ch);
+          size_t o = (size_t) (cy0 - y0) * BLOCK + (cx0 - x0);
+          int d = sad_c (blk + o, BLOCK, pred + o, BLOCK, cw, ch);
           float e = MEAN_ABS * sqrtf (sigma * sigma + t->var[t->cur][f])
               * (float) (cw * ch);
           t->ratio[c] = (float) d / e;
           t->from[c] = (int) f;
           fresh += t->ratio[c] >= FRESH;
           if (t->ratio[c] < FRESH) {
-            ssd += ssd_c (blk + (cy0 - y0) * BLOCK + (cx0 - x0), BLOCK,
-                t->ref + (size_t) (cy0 + v[1]) * t->w + cx0 + v[0], t->w,
-                cw, ch);
+            ssd += ssd_c (blk + o, BLOCK, pred + o, BLOCK, cw, ch);
             vsum += (double) t->var[t->cur][f] * (cw * ch);
             npx += cw * ch;
           }
@@ -496,16 +549,19 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
     }
 }
 
-/* The average's sample at (x, y) + half-pixel shift (hx, hy) / 2, clamped
- * to the plane. */
+/* The average's sample at (x4, y4) / 4, bilinear, clamped to the plane. */
 static float
-sample_half (const float *a, int w, int h, int x2, int y2)
+sample_q (const float *a, int w, int h, int x4, int y4)
 {
-  int x = x2 >> 1, y = y2 >> 1, fx = x2 & 1, fy = y2 & 1;
-  int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + fx, 0, w - 1);
-  int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + fy, 0, h - 1);
-  return 0.25f * (a[(size_t) ya * w + xa] + a[(size_t) ya * w + xb]
-      + a[(size_t) yb * w + xa] + a[(size_t) yb * w + xb]);
+  int x = x4 >> 2, y = y4 >> 2;
+  float fx = (float) (x4 & 3) * 0.25f, fy = (float) (y4 & 3) * 0.25f;
+  int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + 1, 0, w - 1);
+  int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + 1, 0, h - 1);
+  float top = a[(size_t) ya * w + xa] + fx * (a[(size_t) ya * w + xb]
+      - a[(size_t) ya * w + xa]);
+  float bot = a[(size_t) yb * w + xa] + fx * (a[(size_t) yb * w + xb]
+      - a[(size_t) yb * w + xa]);
+  return top + fy * (bot - top);
 }
 
 static uint8_t
@@ -532,8 +588,9 @@ blend_luma (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
       const int *v = t->mv + ((size_t) (y / BLOCK) * t->bw + x / BLOCK) * 2;
       float a = t->alpha[(size_t) (y / CELL) * t->gw + x / CELL];
       float in = s[(size_t) x * src->step];
-      float p = a >= 1.0f ? in
-          : prev[(size_t) (y + v[1]) * t->w + x + v[0]];
+      float p = a >= 1.0f ? in : (v[0] | v[1]) & 1
+          ? sample_q (prev, t->w, t->h, 4 * x + 2 * v[0], 4 * y + 2 * v[1])
+          : prev[(size_t) (y + v[1] / 2) * t->w + x + v[0] / 2];
       n[x] = p + a * (in - p);
     }
     for (int x = 0; x < t->w; x++) {
@@ -580,8 +637,8 @@ blend_chroma (VaeTemporal *t, int p, const VaePlane *src,
       if (a >= 1.0f)
         pr = in;
       else
-        pr = sample_half (prev, w, h, 2 * x + (t->sx ? v[0] : 2 * v[0]),
-            2 * y + (t->sy ? v[1] : 2 * v[1]));
+        pr = sample_q (prev, w, h, 4 * x + (t->sx ? v[0] : 2 * v[0]),
+            4 * y + (t->sy ? v[1] : 2 * v[1]));
       n[x] = pr + a * (in - pr);
       o[(size_t) x * dst->step] = to_u8 (n[x]);
     }
