@@ -30,7 +30,6 @@
 /* half a pixel where a parabola through three sums puts the minimum
  * beyond this far from the whole pixel */
 #define HALF_AT 0.35f
-#define LEVEL_GAIN VAE_TEMPORAL_LEVEL_GAIN
 #define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
 #define MAX_SIDE 65536
 
@@ -60,6 +59,7 @@ struct VaeTemporal {
   float *level;                 /* (gh, gw) leftover noise / input's */
   int *n_fresh;                 /* (bh) cells afresh per block row */
   float sigma;
+  float gain;                   /* the levels' scale */
   int valid, fresh;
   int use_sse2;
 };
@@ -138,6 +138,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->sx = shift_x;
   t->sy = shift_y;
   t->use_sse2 = vae_gemm_best_isa () != VAE_GEMM_BLAS;
+  t->gain = 1.0f;
   t->hw = w / 2;
   t->hh = h / 2;
   t->qw = t->hw / 2;
@@ -211,6 +212,12 @@ vae_temporal_free (VaeTemporal *t)
   free (t->level);
   free (t->n_fresh);
   free (t);
+}
+
+void
+vae_temporal_set_level_gain (VaeTemporal *t, float gain)
+{
+  t->gain = gain > 0.0f ? gain : 1.0f;
 }
 
 void
@@ -545,7 +552,7 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
       t->alpha[c] = a;
       vn[c] = a >= 1.0f ? s2 : (1.0f - a) * (1.0f - a) * p + a * a * s2;
       t->level[c] = a >= 1.0f || s2 <= 0.0f ? 1.0f
-          : fminf (1.0f, LEVEL_GAIN * sqrtf (vn[c] / s2));
+          : fminf (1.0f, t->gain * sqrtf (vn[c] / s2));
     }
 }
 

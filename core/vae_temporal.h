@@ -35,11 +35,6 @@ extern "C" {
 
 #define VAE_TEMPORAL_CELL 4     /* luma pixels per level-map cell, each way */
 #define VAE_TEMPORAL_BLOCK 16   /* luma pixels per motion block, each way */
-/* The levels are this times the leftover noise's estimated σ (at most 1):
- * the average's error is not white noise alone (whole-pixel shifts leave a
- * little blur), and spatial models trained on white noise remove it best
- * told 1.3 times its σ (flower and Foreman at σ 25, models/eval/temporal.md) */
-#define VAE_TEMPORAL_LEVEL_GAIN 1.3f
 
 typedef struct VaeTemporal VaeTemporal;
 
@@ -57,6 +52,11 @@ VaeTemporal *vae_temporal_new (int w, int h, int n_planes, int shift_x,
 void vae_temporal_free (VaeTemporal *t);
 /* The next frame starts afresh. */
 void vae_temporal_reset (VaeTemporal *t);
+/* The levels are gain times the leftover noise's estimated σ, at most 1
+ * (default 1; not above 0: 1).  The average's error is not white noise
+ * alone (the shifts leave a little blur); a spatial model may remove it
+ * best told a little more: each model's own figure. */
+void vae_temporal_set_level_gain (VaeTemporal *t, float gain);
 
 /* One frame, src to dst (which may be src): sigma is the luma's noise
  * level in 8-bit units (below 0.5 the frame starts afresh).  Chroma planes
@@ -75,7 +75,7 @@ void vae_temporal_blend (VaeTemporal *t, const VaePlane *src,
 void vae_temporal_done (VaeTemporal *t);
 
 /* The last frame's leftover noise per cell, as a factor of the input's
- * times VAE_TEMPORAL_LEVEL_GAIN (1: as noisy as the input), map_w × map_h cells of VAE_TEMPORAL_CELL
+ * times the gain (1: as noisy as the input), map_w × map_h cells of VAE_TEMPORAL_CELL
  * luma pixels. */
 const float *vae_temporal_levels (const VaeTemporal *t, int *map_w,
     int *map_h);

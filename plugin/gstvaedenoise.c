@@ -834,8 +834,9 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   with_chroma = GST_VIDEO_FRAME_N_PLANES (src) > 1
       && (chroma == GST_VAE_DENOISE_CHROMA_DENOISE
       || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
+  /* a colour model reads the chroma whether it writes it or not */
   if (temporal)
-    gst_vae_denoise_temporal (self, e, src, with_chroma, level);
+    gst_vae_denoise_temporal (self, e, src, with_chroma || e->colour, level);
 
   if (e->colour) {
     gst_vae_denoise_colour (self, src, dst, with_chroma, level, temporal);

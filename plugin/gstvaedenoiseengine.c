@@ -100,17 +100,33 @@ colour_buffers (GstVaeEngine * e, const VaeModel * model, gint w, gint h,
 }
 
 /* The temporal stage over the working frames (the converted ones for
- * converted formats), and whether the model takes its level map. */
+ * converted formats), whether the model takes its level map, and the
+ * model's gain on it (denoise.temporal-gain). */
 static gboolean
 temporal_state (GstVaeEngine * e, const GstVideoInfo * info, gchar ** msg)
 {
   static const gfloat one = 1.0f;
 
+  const gchar *gain = vae_model_get_meta (e->model, "denoise.temporal-gain");
+
   e->temporal = gst_vae_temporal_new (e->conv ? &e->conv->info : info, msg);
+  if (e->temporal == NULL)
+    return FALSE;
   e->level_maps = vae_denoiser_set_level_map (e->dn[0], &one, 1, 1, 1, 1)
       == VAE_OK;
   vae_denoiser_set_level_map (e->dn[0], NULL, 0, 0, 0, 0);
-  return e->temporal != NULL;
+  /* the model's own scale of the leftover noise it is told, 0.5 .. 4 */
+  if (gain != NULL) {
+    gchar *end;
+    gdouble g = g_ascii_strtod (gain, &end);
+    if (end == gain || *end != '\0' || !(g >= 0.5 && g <= 4.0)) {
+      *msg = g_strdup_printf ("model metadata denoise.temporal-gain \"%s\" "
+          "is not a number in 0.5..4", gain);
+      return FALSE;
+    }
+    vae_temporal_set_level_gain (e->temporal->t, (gfloat) g);
+  }
+  return TRUE;
 }
 
 GstVaeEngine *
