@@ -214,6 +214,57 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
   }
 }
 
+#ifdef HAVE_ROW_U8_BF16
+/* A level map's layer 0, ReLU: out = bf16 (max (a + f·w, 0)), 16 at a
+ * time. */
+__attribute__ ((target ("avx512f,avx512bf16,avx512bw,avx512vl")))
+static void
+level_relu_bf16 (const float *a, const float *w, float f, uint16_t *out,
+    int n)
+{
+  const __m512 fv = _mm512_set1_ps (f), zero = _mm512_setzero_ps ();
+  int j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 v = _mm512_fmadd_ps (fv, _mm512_loadu_ps (w + j),
+        _mm512_loadu_ps (a + j));
+    _mm256_storeu_si256 ((void *) (out + j), (__m256i)
+        _mm512_cvtneps_pbh (_mm512_max_ps (v, zero)));
+  }
+  for (; j < n; j++) {
+    float v = a[j] + f * w[j];
+    out[j] = vae_bf16_from_float (v > 0.0f ? v : 0.0f);
+  }
+}
+#endif
+
+/* Layer 0 under a level map: in float with the level input at 0, each
+ * patch's level term and the activation added, then rounded to bf16 into
+ * d->hb[0]. */
+static void
+level0_bf16 (VaeDenoiser *d, int n)
+{
+  const VaeLayer *L0 = &d->m->layers[0];
+  float *a = d->ws->act[0];
+  int h0 = L0->n_out;
+
+  vae_denoise_fold_level (d, 0.0f);
+  vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, a, NULL, h0, 0,
+      d->bias0);
+#ifdef HAVE_ROW_U8_BF16
+  if (L0->act == VAE_ACT_RELU) {
+    for (int k = 0; k < n; k++)
+      level_relu_bf16 (a + (size_t) k * h0, d->wlevel, d->pfeat[k],
+          d->hb[0] + (size_t) k * d->hb_ld[0], h0);
+    return;
+  }
+#endif
+  vae_denoise_level_add (d, n, a, h0);
+  for (int k = 0; k < n; k++)
+    for (int j = 0; j < h0; j++)
+      d->hb[0][(size_t) k * d->hb_ld[0] + j] =
+          vae_bf16_from_float (a[(size_t) k * h0 + j]);
+}
+
 /* vae_denoise_f32_forward in bf16: the patches were gathered into d->xb
  * and z set to x − b (residual) or b; the hidden layers' outputs go to
  * d->hb. */
@@ -226,17 +277,7 @@ vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z)
   int nl = m->n_layers, P = c->n_in;
 
   if (d->lmap) {
-    /* layer 0 in float, each patch's level added, then rounded to bf16 */
-    float *a = d->ws->act[0];
-    int h0 = L0->n_out;
-    vae_denoise_fold_level (d, 0.0f);
-    vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, a, NULL, h0, 0,
-        d->bias0);
-    vae_denoise_level_add (d, n, a, h0);
-    for (int k = 0; k < n; k++)
-      for (int j = 0; j < h0; j++)
-        d->hb[0][(size_t) k * d->hb_ld[0] + j] =
-            vae_bf16_from_float (a[(size_t) k * h0 + j]);
+    level0_bf16 (d, n);
   } else {
     vae_denoise_fold_level (d, feat);
     vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, NULL, d->hb[0],
