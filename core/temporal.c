@@ -577,79 +577,98 @@ to_u8 (float v)
   return (uint8_t) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
 }
 
-/* Luma rows of block rows [r0, r1): the average along each block's vector
- * moved toward the frame by each cell's alpha. */
-static void
-blend_luma (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
-    int r0, int r1)
+/* n[x] = p + a (s[x] − p) for x in [0, k), p the average bilinear at
+ * quarter offsets (fx, fy) from row0 / row1 (row1 used where fy > 0); where
+ * a is 1, exactly s[x] (the average may not even be set there). */
+static inline void
+blend_run (float *n, const uint8_t *s, int step, const float *row0,
+    const float *row1, int fx, int fy, float a, int k)
 {
-  const float *prev = t->acc[0][t->cur];
-  float *next = t->acc[0][!t->cur];
-  int y1 = MIN (r1 * BLOCK, t->h);
-
-  for (int y = r0 * BLOCK; y < y1; y++) {
-    const uint8_t *s = src->data + (size_t) y * src->stride;
-    uint8_t *o = dst->data + (size_t) y * dst->stride;
-    float *n = next + (size_t) y * t->w;
-    for (int x = 0; x < t->w; x++) {
-      const int *v = t->mv + ((size_t) (y / BLOCK) * t->bw + x / BLOCK) * 2;
-      float a = t->alpha[(size_t) (y / CELL) * t->gw + x / CELL];
-      float in = s[(size_t) x * src->step];
-      float p = a >= 1.0f ? in : (v[0] | v[1]) & 1
-          ? sample_q (prev, t->w, t->h, 4 * x + 2 * v[0], 4 * y + 2 * v[1])
-          : prev[(size_t) (y + v[1] / 2) * t->w + x + v[0] / 2];
-      n[x] = p + a * (in - p);
-    }
-    for (int x = 0; x < t->w; x++) {
-      uint8_t b = to_u8 (n[x]);
-      o[(size_t) x * dst->step] = b;
-      t->ref[(size_t) y * t->w + x] = b;
-    }
+  float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
+  if (a >= 1.0f) {
+    for (int x = 0; x < k; x++)
+      n[x] = s[(size_t) x * step];
+    return;
   }
-  /* the new average's half and quarter planes, for the next frame */
-  {
-    int hy0 = r0 * BLOCK / 2, hy1 = MIN (r1 * BLOCK / 2, t->hh);
-    int qy0 = r0 * BLOCK / 4, qy1 = MIN (r1 * BLOCK / 4, t->qh);
-    if (hy1 > hy0)
-      halve (t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
-          2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
-    if (qy1 > qy0)
-      halve (t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
-          2 * (qy1 - qy0), t->qref + (size_t) qy0 * t->qw, t->qw);
+  for (int x = 0; x < k; x++) {
+    float p = row0[x] + wx * (row0[x + (fx > 0)] - row0[x]);
+    if (fy > 0) {
+      float q = row1[x] + wx * (row1[x + (fx > 0)] - row1[x]);
+      p += wy * (q - p);
+    }
+    n[x] = p + a * ((float) s[(size_t) x * step] - p);
   }
 }
 
-/* Chroma plane p's rows under block rows [r0, r1): each sample follows its
- * luma cell's alpha and its block's vector, halved where subsampled (a
- * half-pixel shift averages two or four samples). */
+/* Plane p's rows [y0, y1) (subsampled by sx, sy against the luma): each
+ * cell's run of samples moved from the average along its block's vector
+ * (in quarter samples: half luma pixels, halved again where subsampled) to
+ * the frame by the cell's alpha.  Runs whose bilinear reads leave the plane
+ * go sample by sample, clamped. */
 static void
-blend_chroma (VaeTemporal *t, int p, const VaePlane *src,
-    const VaePlane *dst, int r0, int r1)
+blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
+    int y0, int y1)
 {
   const float *prev = t->acc[p][t->cur];
   float *next = t->acc[p][!t->cur];
-  int w = t->pw[p], h = t->ph[p];
-  int y0 = (r0 * BLOCK) >> t->sy, y1 = MIN ((r1 * BLOCK) >> t->sy, h);
+  int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
+  int cw = CELL >> sx;
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;
     uint8_t *o = dst->data + (size_t) y * dst->stride;
     float *n = next + (size_t) y * w;
-    int ly = MIN (y << t->sy, t->h - 1);
-    for (int x = 0; x < w; x++) {
-      int lx = MIN (x << t->sx, t->w - 1);
-      const int *v = t->mv + ((size_t) (ly / BLOCK) * t->bw + lx / BLOCK) * 2;
-      float a = t->alpha[(size_t) (ly / CELL) * t->gw + lx / CELL];
-      float in = s[(size_t) x * src->step], pr;
-      if (a >= 1.0f)
-        pr = in;
+    int ly = MIN (y << sy, t->h - 1);
+    const float *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
+    const int *vrow = t->mv + (size_t) (ly / BLOCK) * t->bw * 2;
+    for (int x0 = 0; x0 < w; x0 += cw) {
+      int k = MIN (cw, w - x0), lx = MIN (x0 << sx, t->w - 1);
+      const int *v = vrow + (lx / BLOCK) * 2;
+      float a = arow[lx / CELL];
+      /* the shift in quarter samples */
+      int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
+      int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
+      int px = qx >> 2, py = qy >> 2;
+      if (a >= 1.0f || (px >= 0 && py >= 0 && px + k < w && py + 1 < h))
+        blend_run (n + x0, s + (size_t) x0 * src->step, src->step,
+            prev + (size_t) MAX (py, 0) * w + MAX (px, 0),
+            prev + (size_t) MIN (py + 1, h - 1) * w + MAX (px, 0), qx & 3,
+            qy & 3, a, k);
       else
-        pr = sample_q (prev, w, h, 4 * x + (t->sx ? v[0] : 2 * v[0]),
-            4 * y + (t->sy ? v[1] : 2 * v[1]));
-      n[x] = pr + a * (in - pr);
-      o[(size_t) x * dst->step] = to_u8 (n[x]);
+        for (int x = 0; x < k; x++) {
+          float pr = sample_q (prev, w, h, qx + 4 * x, qy);
+          n[x0 + x] = pr + a * ((float) s[(size_t) (x0 + x) * src->step]
+              - pr);
+        }
     }
+    for (int x = 0; x < w; x++)
+      o[(size_t) x * dst->step] = to_u8 (n[x]);
+    if (p == 0)
+      for (int x = 0; x < w; x++)
+        t->ref[(size_t) y * w + x] = o[(size_t) x * dst->step];
   }
+}
+
+/* Block rows [r0, r1): the luma, its half and quarter planes for the next
+ * frame's search, and the chroma under them. */
+static void
+blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
+    int r1)
+{
+  int hy0 = r0 * BLOCK / 2, hy1 = MIN (r1 * BLOCK / 2, t->hh);
+  int qy0 = r0 * BLOCK / 4, qy1 = MIN (r1 * BLOCK / 4, t->qh);
+
+  blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h));
+  if (hy1 > hy0)
+    halve (t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
+        2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
+  if (qy1 > qy0)
+    halve (t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
+        2 * (qy1 - qy0), t->qref + (size_t) qy0 * t->qw, t->qw);
+  for (int p = 1; p < t->n_planes; p++)
+    if (src[p].data != NULL)
+      blend_plane (t, p, &src[p], &dst[p], (r0 * BLOCK) >> t->sy,
+          MIN ((r1 * BLOCK) >> t->sy, t->ph[p]));
 }
 
 void
@@ -669,10 +688,7 @@ vae_temporal_blend (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
       memset (t->mv + (size_t) by * t->bw * 2, 0, (size_t) t->bw * 2
           * sizeof (int));
   cell_weights (t, r0, r1, fresh);
-  blend_luma (t, &src[0], &dst[0], r0, r1);
-  for (int p = 1; p < t->n_planes; p++)
-    if (src[p].data != NULL)
-      blend_chroma (t, p, &src[p], &dst[p], r0, r1);
+  blend_rows (t, src, dst, r0, r1);
   if (r0 == 0)
     t->fresh = fresh;
 }
