@@ -86,7 +86,18 @@ sad_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
   return s;
 }
 
-/* A block's sum of absolute differences: psadbw for 16- and 8-wide rows. */
+#ifdef __SSE2__
+static inline int
+load32 (const uint8_t *p)
+{
+  int v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+#endif
+
+/* A block's sum of absolute differences: psadbw for 16-, 8- and 4-wide
+ * rows. */
 static int
 sad (const VaeTemporal *t, const uint8_t *a, int as, const uint8_t *b,
     int bs, int w, int h)
@@ -98,6 +109,15 @@ sad (const VaeTemporal *t, const uint8_t *a, int as, const uint8_t *b,
       acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadu_si128 ((const void *)
                   (a + (size_t) y * as)), _mm_loadu_si128 ((const void *)
                   (b + (size_t) y * bs))));
+    return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
+            8));
+  }
+  if (t->use_sse2 && w == 4 && h == 4) {
+    __m128i va = _mm_setr_epi32 (load32 (a), load32 (a + as),
+        load32 (a + 2 * as), load32 (a + 3 * as));
+    __m128i vb = _mm_setr_epi32 (load32 (b), load32 (b + bs),
+        load32 (b + 2 * bs), load32 (b + 3 * bs));
+    __m128i acc = _mm_sad_epu8 (va, vb);
     return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
             8));
   }
@@ -269,26 +289,28 @@ search (const VaeTemporal *t, const uint8_t *b, int bs, int bw, int bh,
     const uint8_t *ref, int w, int h, int x0, int y0, int cx, int cy, int r,
     int lambda, int *v)
 {
+  /* the shifts that keep the block in the plane */
+  int dx0 = MAX (cx - r, -x0), dx1 = MIN (cx + r, w - bw - x0);
+  int dy0 = MAX (cy - r, -y0), dy1 = MIN (cy + r, h - bh - y0);
   int best = -1;
-  v[0] = cx;
-  v[1] = cy;
-  for (int k = 0; k < (2 * r + 1) * (2 * r + 1); k++) {
-    /* the centre first, then outward row by row */
-    int dx = cx + (k == 0 ? 0 : (k % (2 * r + 1)) - r);
-    int dy = cy + (k == 0 ? 0 : (k / (2 * r + 1)) - r);
-    int c;
-    if (x0 + dx < 0 || x0 + dx + bw > w || y0 + dy < 0 || y0 + dy + bh > h)
-      continue;
-    c = sad (t, b, bs, ref + (size_t) (y0 + dy) * w + x0 + dx, w, bw, bh)
-        + lambda * (abs (dx - cx) + abs (dy - cy));
-    if (best < 0 || c < best) {
-      best = c;
-      v[0] = dx;
-      v[1] = dy;
-    }
+
+  v[0] = v[1] = 0;
+  /* the centre first, then row by row */
+  if (cx >= dx0 && cx <= dx1 && cy >= dy0 && cy <= dy1) {
+    best = sad (t, b, bs, ref + (size_t) (y0 + cy) * w + x0 + cx, w, bw, bh);
+    v[0] = cx;
+    v[1] = cy;
   }
-  if (best < 0)
-    v[0] = v[1] = 0;
+  for (int dy = dy0; dy <= dy1; dy++)
+    for (int dx = dx0; dx <= dx1; dx++) {
+      int c = sad (t, b, bs, ref + (size_t) (y0 + dy) * w + x0 + dx, w, bw,
+          bh) + lambda * (abs (dx - cx) + abs (dy - cy));
+      if (best < 0 || c < best) {
+        best = c;
+        v[0] = dx;
+        v[1] = dy;
+      }
+    }
 }
 
 /* The median of n values (n ≤ 5; 0 for none). */
@@ -577,42 +599,60 @@ to_u8 (float v)
   return (uint8_t) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
 }
 
-/* n[x] = p + a (s[x] − p) for x in [0, k), p the average bilinear at
- * quarter offsets (fx, fy) from row0 / row1 (row1 used where fy > 0); where
- * a is 1, exactly s[x] (the average may not even be set there). */
+/* Floats to bytes, rounded and clipped, in a form the compiler
+ * vectorises. */
+static void
+rows_to_u8 (const float *n, uint8_t *o, int w)
+{
+  for (int x = 0; x < w; x++) {
+    float v = n[x] + 0.5f;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    o[x] = (uint8_t) (int) v;
+  }
+}
+
+/* n[x] = p + a[x] (s[x] − p) for x in [0, k), p the average bilinear at
+ * quarter offsets (fx, fy) from row0 / row1 (row1 read where fy > 0), or
+ * exactly s[x] where a[x] is 1. */
 static inline void
 blend_run (float *n, const uint8_t *s, int step, const float *row0,
-    const float *row1, int fx, int fy, float a, int k)
+    const float *row1, int fx, int fy, const float *a, int k)
 {
   float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
-  if (a >= 1.0f) {
-    for (int x = 0; x < k; x++)
-      n[x] = s[(size_t) x * step];
-    return;
-  }
-  for (int x = 0; x < k; x++) {
-    float p = row0[x] + wx * (row0[x + (fx > 0)] - row0[x]);
-    if (fy > 0) {
-      float q = row1[x] + wx * (row1[x + (fx > 0)] - row1[x]);
-      p += wy * (q - p);
+  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+  float in[BLOCK];
+
+  for (int x = 0; x < k; x++)
+    in[x] = s[(size_t) x * step];
+  if (fy == 0) {
+    for (int x = 0; x < k; x++) {
+      float p = row0[x] + wx * (r0b[x] - row0[x]);
+      n[x] = a[x] >= 1.0f ? in[x] : p + a[x] * (in[x] - p);
     }
-    n[x] = p + a * ((float) s[(size_t) x * step] - p);
+  } else {
+    for (int x = 0; x < k; x++) {
+      float p = row0[x] + wx * (r0b[x] - row0[x]);
+      float q = row1[x] + wx * (r1b[x] - row1[x]);
+      p += wy * (q - p);
+      n[x] = a[x] >= 1.0f ? in[x] : p + a[x] * (in[x] - p);
+    }
   }
 }
 
 /* Plane p's rows [y0, y1) (subsampled by sx, sy against the luma): each
- * cell's run of samples moved from the average along its block's vector
- * (in quarter samples: half luma pixels, halved again where subsampled) to
- * the frame by the cell's alpha.  Runs whose bilinear reads leave the plane
- * go sample by sample, clamped. */
+ * block's run of samples moved from the average along its vector (in
+ * quarter samples: half luma pixels, halved again where subsampled) to the
+ * frame by each cell's alpha.  Runs whose bilinear reads leave the plane
+ * go sample by sample, clamped; a fresh frame is the frame. */
 static void
 blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
-    int y0, int y1)
+    int y0, int y1, int fresh)
 {
   const float *prev = t->acc[p][t->cur];
   float *next = t->acc[p][!t->cur];
   int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
-  int cw = CELL >> sx;
+  int bs = BLOCK >> sx, cs = CELL >> sx;
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;
@@ -621,31 +661,45 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
     int ly = MIN (y << sy, t->h - 1);
     const float *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
     const int *vrow = t->mv + (size_t) (ly / BLOCK) * t->bw * 2;
-    for (int x0 = 0; x0 < w; x0 += cw) {
-      int k = MIN (cw, w - x0), lx = MIN (x0 << sx, t->w - 1);
+    for (int x0 = 0; x0 < w && !fresh; x0 += bs) {
+      int k = MIN (bs, w - x0), lx = MIN (x0 << sx, t->w - 1);
       const int *v = vrow + (lx / BLOCK) * 2;
-      float a = arow[lx / CELL];
       /* the shift in quarter samples */
       int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
       int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
       int px = qx >> 2, py = qy >> 2;
-      if (a >= 1.0f || (px >= 0 && py >= 0 && px + k < w && py + 1 < h))
+      float a[BLOCK];
+      for (int x = 0; x < k; x++)
+        a[x] = arow[(lx / CELL) + x / cs];
+      if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
         blend_run (n + x0, s + (size_t) x0 * src->step, src->step,
-            prev + (size_t) MAX (py, 0) * w + MAX (px, 0),
-            prev + (size_t) MIN (py + 1, h - 1) * w + MAX (px, 0), qx & 3,
-            qy & 3, a, k);
+            prev + (size_t) py * w + px, prev + (size_t) (py + 1) * w + px,
+            qx & 3, qy & 3, a, k);
       else
         for (int x = 0; x < k; x++) {
-          float pr = sample_q (prev, w, h, qx + 4 * x, qy);
-          n[x0 + x] = pr + a * ((float) s[(size_t) (x0 + x) * src->step]
-              - pr);
+          float in = s[(size_t) (x0 + x) * src->step];
+          float pr = a[x] >= 1.0f ? in : sample_q (prev, w, h, qx + 4 * x,
+              qy);
+          n[x0 + x] = pr + a[x] * (in - pr);
         }
     }
-    for (int x = 0; x < w; x++)
-      o[(size_t) x * dst->step] = to_u8 (n[x]);
-    if (p == 0)
+    if (fresh)
       for (int x = 0; x < w; x++)
-        t->ref[(size_t) y * w + x] = o[(size_t) x * dst->step];
+        n[x] = s[(size_t) x * src->step];
+    if (p == 0) {
+      uint8_t *r = t->ref + (size_t) y * w;
+      rows_to_u8 (n, r, w);
+      if (dst->step == 1)
+        memcpy (o, r, (size_t) w);
+      else
+        for (int x = 0; x < w; x++)
+          o[(size_t) x * dst->step] = r[x];
+    } else if (dst->step == 1) {
+      rows_to_u8 (n, o, w);
+    } else {
+      for (int x = 0; x < w; x++)
+        o[(size_t) x * dst->step] = to_u8 (n[x]);
+    }
   }
 }
 
@@ -653,12 +707,13 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
  * frame's search, and the chroma under them. */
 static void
 blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
-    int r1)
+    int r1, int fresh)
 {
   int hy0 = r0 * BLOCK / 2, hy1 = MIN (r1 * BLOCK / 2, t->hh);
   int qy0 = r0 * BLOCK / 4, qy1 = MIN (r1 * BLOCK / 4, t->qh);
 
-  blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h));
+  blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h),
+      fresh);
   if (hy1 > hy0)
     halve (t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
         2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
@@ -668,7 +723,7 @@ blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
   for (int p = 1; p < t->n_planes; p++)
     if (src[p].data != NULL)
       blend_plane (t, p, &src[p], &dst[p], (r0 * BLOCK) >> t->sy,
-          MIN ((r1 * BLOCK) >> t->sy, t->ph[p]));
+          MIN ((r1 * BLOCK) >> t->sy, t->ph[p]), fresh);
 }
 
 void
@@ -688,7 +743,7 @@ vae_temporal_blend (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
       memset (t->mv + (size_t) by * t->bw * 2, 0, (size_t) t->bw * 2
           * sizeof (int));
   cell_weights (t, r0, r1, fresh);
-  blend_rows (t, src, dst, r0, r1);
+  blend_rows (t, src, dst, r0, r1, fresh);
   if (r0 == 0)
     t->fresh = fresh;
 }
