@@ -25,8 +25,14 @@
  * RGB noise per channel on colour video (each plane gets its share: Y
  * 0.574 σ in BT.601 limited range), or estimated from each frame's luma.
  * #GstVaeDenoise:strength blends the result with the input; 0 passes
- * buffers through untouched.  #GstVaeDenoise:temporal blends still parts
- * with the previous output (off by default).
+ * buffers through untouched.
+ *
+ * By default (#GstVaeDenoise:temporal) each frame is first averaged with
+ * the frames before it along the motion (16 × 16 blocks matched to half a
+ * pixel), cell by cell where they agree within the noise; the denoiser
+ * then gets each region's leftover noise as its level.  A cut, a flush,
+ * a seek, a gap, a DISCONT buffer, new caps or a new model start afresh;
+ * the output stays one frame in, one frame out, with no added latency.
  *
  * ## Example launch lines
  * |[
@@ -91,7 +97,7 @@ enum
 #define DEFAULT_PROP_N_THREADS 0
 #define DEFAULT_PROP_CHROMA GST_VAE_DENOISE_CHROMA_AUTO
 #define DEFAULT_PROP_PRECISION GST_VAE_DENOISE_PRECISION_AUTO
-#define DEFAULT_PROP_TEMPORAL FALSE
+#define DEFAULT_PROP_TEMPORAL TRUE
 
 
 static const GstVaeModelNeeds model_needs = { "vaedenoise",
@@ -1071,15 +1077,19 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   /**
    * GstVaeDenoise:temporal:
    *
-   * Blends each denoised frame with the previous output, 4 × 4 block by
-   * block, where the two differ by less than half the noise σ: still parts
-   * average over frames, moving parts stay as denoised.  Starts afresh on
-   * a flush, seek, gap, DISCONT buffer, caps or model change.  A first
-   * step, not the learned temporal model.
+   * Averages each frame with the frames before it along the motion before
+   * denoising (core/temporal.c): 16 × 16 blocks matched against the running
+   * average to half a pixel; each 4 × 4 cell weighs the average by how
+   * well it has held (up to 16 frames where still, 2 where moving) and
+   * starts afresh where it disagrees with the frame beyond the noise; a
+   * frame where most cells disagree is a cut.  Noise-conditional patch
+   * models then get each region's leftover noise as its level.  Starts
+   * afresh on a flush, seek, gap, DISCONT buffer, caps or model change, and
+   * when set.  FALSE denoises each frame alone.
    */
   g_object_class_install_property (gobject_class, PROP_TEMPORAL,
       g_param_spec_boolean ("temporal", "Temporal",
-          "Blend with the previous output where the picture stands still",
+          "Average with the frames before along the motion before denoising",
           DEFAULT_PROP_TEMPORAL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 

@@ -334,8 +334,10 @@ new_harness (const gchar * model, gint n_threads)
   GstHarness *h;
 
   fail_unless (e != NULL, "vaedenoise not found (GST_PLUGIN_PATH?)");
+  /* these tests check each frame against the core's per-frame result;
+   * vaedenoise_temporal.c tests the temporal stage */
   g_object_set (e, "model", model, "n-threads", n_threads,
-      "noise-level", 25.0f, NULL);
+      "noise-level", 25.0f, "temporal", FALSE, NULL);
   /* the harness takes its own reference */
   gst_object_ref_sink (e);
   h = gst_harness_new_with_element (e, "sink", "src");
