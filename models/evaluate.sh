@@ -48,13 +48,13 @@
 #   GEN_MODELS ["mnist-vae mnist-vae2d mnist-vae-deep frey-vae"]
 #   IWAE_MODELS ["mnist-vae mnist-vae-deep frey-vae"]  IWAE_K [5000]  IWAE_N [1000]
 #   COLOUR_FORMATS ["I420 Y444"]  the defaults' row runs in each; COLOUR_RUNS in the first
-#   COLOUR_RUNS ["-;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"]
+#   COLOUR_RUNS ["-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"]
 #              vaedenoise property sets, one row each on the images and the clips
 #              ("-": the element's defaults; SIGMA: the column's σ)
 #   COLOUR_PEERS ["nlmeans hqdn3d bm3d"]  COLOUR_BM3D_IMAGES [4; 0 = all] (bm3d: ~25 s an image)
 #   COLOUR_CLIPS ["flower foreman"]  COLOUR_FRAMES [0 = 30 flower, 60 Foreman]  COLOUR_VIDEO_SIGMA [25]
 #   TEMPORAL_CLIPS ["foreman flower cut static"]  TEMPORAL_FRAMES [60]  TEMPORAL_CUT [30]
-#   TEMPORAL_RUNS ["noise-level=25;noise-level=-1;noise-level=25 temporal=true;noise-level=-1 temporal=true;model=denoise-cnn.safetensors noise-level=25"]
+#   TEMPORAL_RUNS ["noise-level=25;noise-level=-1;noise-level=25 temporal=false;noise-level=-1 temporal=false;model=denoise-cnn.safetensors noise-level=25 temporal=false;model=denoise-cnn.safetensors noise-level=25"]
 #              vaedenoise property sets, one row each (no model= means the element's default)
 #   TEMPORAL_PEERS ["hqdn3d atadenoise fftdnoiz nlmeans"]  TEMPORAL_STILL [kodim05]
 #   TEMPORAL_STATIC_FRAME [10]  TEMPORAL_NLMEANS_FRAMES [0 = all] nlmeans frames on 720p clips
@@ -95,13 +95,13 @@ SEED=${SEED:-1}
 TEMPORAL_CLIPS=${TEMPORAL_CLIPS:-"foreman flower cut static"}
 TEMPORAL_FRAMES=${TEMPORAL_FRAMES:-60}
 TEMPORAL_CUT=${TEMPORAL_CUT:-30}
-TEMPORAL_RUNS=${TEMPORAL_RUNS:-"noise-level=25;noise-level=-1;noise-level=25 temporal=true;noise-level=-1 temporal=true;model=denoise-cnn.safetensors noise-level=25"}
+TEMPORAL_RUNS=${TEMPORAL_RUNS:-"noise-level=25;noise-level=-1;noise-level=25 temporal=false;noise-level=-1 temporal=false;model=denoise-cnn.safetensors noise-level=25 temporal=false;model=denoise-cnn.safetensors noise-level=25"}
 TEMPORAL_PEERS=${TEMPORAL_PEERS:-"hqdn3d atadenoise fftdnoiz nlmeans"}
 TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
 TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
 COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444"}
-COLOUR_RUNS=${COLOUR_RUNS:-"-;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"}
+COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"}
 COLOUR_PEERS=${COLOUR_PEERS:-"nlmeans hqdn3d bm3d"}
 COLOUR_BM3D_IMAGES=${COLOUR_BM3D_IMAGES:-4}
 COLOUR_CLIPS=${COLOUR_CLIPS:-"flower foreman"}
@@ -1088,7 +1088,7 @@ part_temporal() {
   {
     header "Video denoising over time: PSNR and flicker per clip (σ=25, luma)" \
       "Clips (luma only, decoded to GRAY8 by ffmpeg, \`-pix_fmt gray -f rawvideo\`), the first $n frames unless said: Foreman (\`BA1_FT_C.264\`); flower (\`VID_1280x720_cabac_temporal_direct.264\`, 300 frames in the file); scene cut: $cut frames of flower followed by the frames of \`Zhling_1280x720.264\` (an office scene), cut at frame $cut (0-based: frame $cut is Zhling's first)$( [[ -n ${CN[cut]:-} ]] && ((CN[cut] < n)) && echo ", ${CN[cut]} frames in all because the Zhling file holds only $((CN[cut] - cut)) frames"); static: \`kodak24/$TEMPORAL_STILL.png\` converted to gray by ffmpeg, as is, repeated $n times." \
-      "Noise: \`vaenoise sigma=$g seed=1\` on the whole clip (rounded and clipped to 8 bits; each frame seeded from the seed and its index, so the noise is fresh every frame, also on the static clip). Every method reads the very same noisy frames: \`vaedenoise PROPERTIES n-threads=$THREADS\` (\`filesrc ! rawvideoparse format=gray8 ! vaedenoise ! filesink\`; the element denoises each frame alone today), the ffmpeg filters as \`ffmpeg -filter_threads $THREADS -f rawvideo -pix_fmt gray -s WxH -i noisy.raw -vf \"FILTER,format=gray\" -f rawvideo out.raw\`." \
+      "Noise: \`vaenoise sigma=$g seed=1\` on the whole clip (rounded and clipped to 8 bits; each frame seeded from the seed and its index, so the noise is fresh every frame, also on the static clip). Every method reads the very same noisy frames: \`vaedenoise PROPERTIES n-threads=$THREADS\` (\`filesrc ! rawvideoparse format=gray8 ! vaedenoise ! filesink\`; by default the element averages each frame with the frames before it along the motion, \`temporal=false\` denoises each frame alone), the ffmpeg filters as \`ffmpeg -filter_threads $THREADS -f rawvideo -pix_fmt gray -s WxH -i noisy.raw -vf \"FILTER,format=gray\" -f rawvideo out.raw\`." \
       "Metrics (tools/eval_util.py clip), against the decoded clean clip: PSNR per frame (8-bit, peak 255), averaged over frames; **flicker** = the mean over all pixels and over all consecutive frame pairs (t−1, t) of |e_t − e_{t−1}|, where e_t = output_t − clean_t in 8-bit units (lower is steadier; an error that does not change gives 0; the noisy input's row gives the scale)." \
       "Settings: TEMPORAL_CLIPS=\"$TEMPORAL_CLIPS\" TEMPORAL_FRAMES=$n TEMPORAL_CUT=$cut TEMPORAL_STILL=$TEMPORAL_STILL TEMPORAL_NLMEANS_FRAMES=$TEMPORAL_NLMEANS_FRAMES TEMPORAL_RUNS=\"$TEMPORAL_RUNS\" TEMPORAL_PEERS=\"$TEMPORAL_PEERS\"."
     echo "Models:"
