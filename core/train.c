@@ -498,6 +498,19 @@ vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
       kl_beta_at (c, o, step), rng, &adam, out);
 }
 
+int
+vae_model_train_step_pairs (VaeModel *m, VaeWorkspace *ws, const float *x_in,
+    const float *x_clean, const float *levels, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+{
+  const AdamInPass adam = { o, step };
+
+  if (batch < 1 || batch > ws->max_batch)
+    return VAE_ERR_ARG;
+  return model_loss_grad (m, ws, x_in, x_clean, levels, batch, NULL,
+      kl_beta_at (&m->cfg, o, step), rng, &adam, out);
+}
+
 /* ------------------------------------------------ data-parallel training */
 
 struct VaeTrainPool {
@@ -643,9 +656,11 @@ vae_train_pool_threads (const VaeTrainPool *p)
   return p->n;
 }
 
-int
-vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
-    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+/* A step on x_in (x_clean corrupted here when x_in is NULL) and levels. */
+static int
+pool_step (VaeTrainPool *p, const float *x_in, const float *x_clean,
+    const float *levels, int batch, const VaeTrainOpts *o, long step,
+    VaeRng *rng, VaeLoss *out)
 {
   VaeModel *m = p->m;
   const VaeConfig *c = &m->cfg;
@@ -654,17 +669,19 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
   if (batch < 1 || batch > p->max_batch)
     return VAE_ERR_ARG;
   if (p->n == 1)
-    return vae_model_train_step (m, p->ws[0], x_clean, batch, o, step, rng,
-        out);
+    return x_in ? vae_model_train_step_pairs (m, p->ws[0], x_in, x_clean,
+        levels, batch, o, step, rng, out) : vae_model_train_step (m,
+        p->ws[0], x_clean, batch, o, step, rng, out);
   /* the random numbers in vae_model_train_step's order: the corruption,
    * then ε sample by sample */
-  p->x_in = x_clean;
-  p->lv = NULL;
-  if (c->noise != VAE_NOISE_NONE) {
+  p->x_in = x_in ? x_in : x_clean;
+  p->lv = levels;
+  if (x_in == NULL && c->noise != VAE_NOISE_NONE) {
     vae_corrupt_batch (c, o, x_clean, batch, rng, p->x_noisy, p->levels);
     p->x_in = p->x_noisy;
     p->lv = p->levels;
-  }
+  } else if (x_in == NULL)
+    p->lv = NULL;
   p->beta = kl_beta_at (c, o, step);
   if (c->kind == VAE_KIND_VAE)
     for (size_t i = 0; i < (size_t) batch * c->n_latent; i++)
@@ -684,4 +701,19 @@ vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
   if (out != NULL)
     loss_summary (c, rec, reg, batch, p->beta, out);
   return VAE_OK;
+}
+
+int
+vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+{
+  return pool_step (p, NULL, x_clean, NULL, batch, o, step, rng, out);
+}
+
+int
+vae_train_pool_step_pairs (VaeTrainPool *p, const float *x_in,
+    const float *x_clean, const float *levels, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out)
+{
+  return pool_step (p, x_in, x_clean, levels, batch, o, step, rng, out);
 }

@@ -377,6 +377,11 @@ void vae_corrupt_batch (const VaeConfig *c, const VaeTrainOpts *o,
  * Adam.  step counts from 0. */
 int vae_model_train_step (VaeModel *m, VaeWorkspace *ws, const float *x_clean,
     int batch, const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
+/* The same on inputs corrupted beforehand (x_in, with their levels for a
+ * noise-conditional model, else NULL): no corruption here. */
+int vae_model_train_step_pairs (VaeModel *m, VaeWorkspace *ws,
+    const float *x_in, const float *x_clean, const float *levels, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
 
 /* OpenBLAS's threads for the BLAS calls this process makes outside the
  * project's own kernels (training's narrow products, the fallback without
@@ -409,6 +414,9 @@ int vae_train_pool_threads (const VaeTrainPool *p);
  * model, else an error and the pool trains in float as before. */
 int vae_train_pool_use_bf16 (VaeTrainPool *p, VaeError *err);
 int vae_train_pool_step (VaeTrainPool *p, const float *x_clean, int batch,
+    const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
+int vae_train_pool_step_pairs (VaeTrainPool *p, const float *x_in,
+    const float *x_clean, const float *levels, int batch,
     const VaeTrainOpts *o, long step, VaeRng *rng, VaeLoss *out);
 
 /* Closed-form KL(N(μ, σ²) ‖ N(0, 1)) summed over K. */

@@ -31,6 +31,7 @@ typedef struct {
   Dataset train, val;
   int have_val;               /* --val-data given */
   float *vx;                  /* validation samples, (vn, n_in) */
+  float *vxn, *vlv;           /* temporal data: their inputs and levels */
   int vn;
   Whitening wh;
   VaeModel *m;
@@ -39,6 +40,7 @@ typedef struct {
   VaeTrainOpts o;
   VaeRng rng;
   float *batch;               /* (a.batch, n_in) */
+  float *bxn, *blv;           /* temporal data: the batch's inputs, levels */
   int *order;                 /* the epoch's sample order, (train.n) */
   long steps_per_epoch, total;
   FILE *logf;
@@ -75,8 +77,8 @@ save_model (const VaeModel *m, const Whitening *wh, const char *path,
 
 /* Mean loss over a fixed validation set (deterministic noise). */
 static double
-validate (VaeModel *m, VaeWorkspace *ws, const float *vx, int vn, int dim,
-    float beta)
+validate (VaeModel *m, VaeWorkspace *ws, const float *vx, const float *vxn,
+    const float *vlv, int vn, int dim, float beta)
 {
   const VaeConfig *c = vae_model_config (m);
   int B = vae_workspace_max_batch (ws);
@@ -90,7 +92,12 @@ validate (VaeModel *m, VaeWorkspace *ws, const float *vx, int vn, int dim,
     const float *x = vx + (size_t) i * dim;
     const float *xin = x;
     VaeLoss L;
-    if (c->noise != VAE_NOISE_NONE) {
+    if (vxn != NULL) {          /* corrupted beforehand */
+      memcpy (noisy, vxn + (size_t) i * dim, (size_t) b * dim
+          * sizeof (float));
+      memcpy (lv, vlv + i, (size_t) b * sizeof (float));
+      xin = noisy;
+    } else if (c->noise != VAE_NOISE_NONE) {
       for (int k = 0; k < b; k++) {
         lv[k] = c->noise_min + (c->noise_max - c->noise_min)
             * vae_rng_uniform (&r);
@@ -120,7 +127,12 @@ load_data (Trainer *t)
 {
   VaeConfig *c = &t->c;
   VaeError err;
-  if (dataset_load (t->a.data, &t->train, &err) != VAE_OK)
+  if (strncmp (t->a.data, "temporal:", 9) == 0) {
+    /* its samples take the patch and the noise range */
+    c->img_w = c->img_h = t->a.patch;
+    if (dataset_load_temporal (t->a.data + 9, c, &t->train, &err) != VAE_OK)
+      return fail ("train: data %s: %s", t->a.data, err.msg);
+  } else if (dataset_load (t->a.data, &t->train, &err) != VAE_OK)
     return fail ("train: data %s: %s", t->a.data, err.msg);
   if (t->train.n == 0) {
     c->img_w = c->img_h = t->a.patch;
@@ -154,6 +166,14 @@ hold_out_rows (Trainer *t)
     t->vx = malloc ((size_t) t->vn * n_in * sizeof (float));
     memcpy (t->vx, train->x + (size_t) (train->n - hold) * n_in,
         (size_t) t->vn * n_in * sizeof (float));
+    if (train->xn != NULL) {
+      t->vxn = malloc ((size_t) t->vn * n_in * sizeof (float));
+      t->vlv = malloc ((size_t) t->vn * sizeof (float));
+      memcpy (t->vxn, train->xn + (size_t) (train->n - hold) * n_in,
+          (size_t) t->vn * n_in * sizeof (float));
+      memcpy (t->vlv, train->lv + (train->n - hold),
+          (size_t) t->vn * sizeof (float));
+    }
     train->n -= hold;
   } else if (t->have_val && t->val.n > 0) {
     t->vn = t->val.n > 10000 ? 10000 : t->val.n;
@@ -368,6 +388,13 @@ prepare_run (Trainer *t)
               && vae_train_pool_use_bf16 (t->pool, &err) != VAE_OK)))
     return fail ("train: %s", err.msg);
   t->batch = malloc ((size_t) a->batch * t->c.n_in * sizeof (float));
+  if (t->train.xn != NULL) {
+    if (a->augment || a->binarize || (t->wh.on))
+      return fail ("train: temporal data come corrupted: no --augment, "
+          "--binarize or --whiten");
+    t->bxn = malloc ((size_t) a->batch * t->c.n_in * sizeof (float));
+    t->blv = malloc ((size_t) a->batch * sizeof (float));
+  }
   if (t->train.n > 0) {
     t->order = malloc ((size_t) t->train.n * sizeof (int));
     for (int i = 0; i < t->train.n; i++)
@@ -477,6 +504,8 @@ next_batch (Trainer *t, long step)
     b = (int) (t->train.n - pos);
   dataset_batch (&t->train, t->order, pos, b, t->c.img_w, t->c.img_h,
       a->augment, a->binarize, a->zoom_max, a->zoom_prob, &t->rng, t->batch);
+  if (t->train.xn != NULL)
+    dataset_batch_inputs (&t->train, t->order, pos, b, t->bxn, t->blv);
   if (t->wh.on)
     vae_zca_apply (t->wh.mean, t->wh.w, t->c.n_in, t->batch, (size_t) b,
         t->wh.tmp);
@@ -495,7 +524,8 @@ report (Trainer *t, long step, const VaeLoss *L)
     double secs = (g_get_monotonic_time () - t->t0) / 1e6;
     float beta = t->c.kind == VAE_KIND_VAE ? L->beta : 0.0f;
     if (t->vn > 0)
-      t->last_val = validate (t->m, t->ws, t->vx, t->vn, t->c.n_in, beta);
+      t->last_val = validate (t->m, t->ws, t->vx, t->vxn, t->vlv, t->vn,
+          t->c.n_in, beta);
     fprintf (stderr, "step %ld/%ld  loss %.5f  val %.5f  %.1f steps/s  ETA %.0fs\n",
         step + 1, total, t->run_loss / t->run_n, t->last_val,
         (step + 1) / secs, (total - step - 1) / ((step + 1) / secs));
@@ -543,10 +573,17 @@ train_loop (Trainer *t, long *steps)
   t->t0 = t->tlast = g_get_monotonic_time ();
   for (step = 0; step < last && !stop_requested; step++) {
     VaeLoss L;
-    int b = next_batch (t, step);
-    if ((t->pool ? vae_train_pool_step (t->pool, t->batch, b, &t->o, step,
-                &t->rng, &L) : vae_model_train_step (t->m, t->ws, t->batch, b,
-                &t->o, step, &t->rng, &L)) != VAE_OK)
+    int b = next_batch (t, step), rc;
+    if (t->bxn != NULL)         /* temporal data: corrupted beforehand */
+      rc = t->pool ? vae_train_pool_step_pairs (t->pool, t->bxn, t->batch,
+          t->blv, b, &t->o, step, &t->rng, &L)
+          : vae_model_train_step_pairs (t->m, t->ws, t->bxn, t->batch, t->blv,
+          b, &t->o, step, &t->rng, &L);
+    else
+      rc = t->pool ? vae_train_pool_step (t->pool, t->batch, b, &t->o, step,
+          &t->rng, &L) : vae_model_train_step (t->m, t->ws, t->batch, b,
+          &t->o, step, &t->rng, &L);
+    if (rc != VAE_OK)
       return fail ("train: step %ld failed", step);
     if (!isfinite (L.loss))
       return fail ("train: loss diverged to %g at step %ld; lower --lr",
@@ -598,8 +635,12 @@ trainer_clear (Trainer *t)
   if (t->logf)
     fclose (t->logf);
   free (t->batch);
+  free (t->bxn);
+  free (t->blv);
   free (t->order);
   free (t->vx);
+  free (t->vxn);
+  free (t->vlv);
   vae_train_pool_free (t->pool);
   vae_workspace_free (t->ws);
   vae_model_free (t->m);

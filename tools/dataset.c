@@ -10,6 +10,8 @@ void
 dataset_clear (Dataset *d)
 {
   free (d->x);
+  free (d->xn);
+  free (d->lv);
   vae_image_set_clear (&d->images);
   memset (d, 0, sizeof *d);
 }
@@ -259,6 +261,18 @@ dataset_batch (const Dataset *d, const int *order, long pos, int batch,
         vae_image_set_sample_patch_zoom (&sub, pw, ph, augment, zoom, rng,
             out + (size_t) i * pw * ph);
     }
+  }
+}
+
+void
+dataset_batch_inputs (const Dataset *d, const int *order, long pos,
+    int batch, float *xn, float *lv)
+{
+  for (int i = 0; i < batch; i++) {
+    int k = order[(pos + i) % d->n];
+    memcpy (xn + (size_t) i * d->dim, d->xn + (size_t) k * d->dim,
+        (size_t) d->dim * sizeof (float));
+    lv[i] = d->lv[k];
   }
 }
 

@@ -17,6 +17,8 @@ int fail (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 typedef struct {
   int n, dim, w, h;
   float *x;                   /* (n, dim) */
+  float *xn, *lv;             /* temporal: the inputs (n, dim), corrupted
+                               * beforehand, and their levels (n) */
   VaeImageSet images;         /* patch source when n == 0 */
   int img_lo, img_hi;         /* image index range used */
   int colour;                 /* images are Y'CbCr (colour:DIR,…) */
@@ -29,10 +31,17 @@ typedef struct {
 /* spec: mnist:PATH | idx:PATH | frey:PATH | images:DIR | colour:DIR[,DIR…]
  * | synthetic[:N] */
 int dataset_load (const char *spec, Dataset *d, VaeError *err);
+/* temporal:SPEC (temporal_data.c): SPEC is DIR[,N], N samples of c's
+ * patch size and noise range (262144 by default). */
+int dataset_load_temporal (const char *spec, const VaeConfig *c, Dataset *d,
+    VaeError *err);
 void dataset_clear (Dataset *d);
 void dataset_batch (const Dataset *d, const int *order, long pos, int batch,
     int pw, int ph, int augment, int binarize, double zoom_max,
     double zoom_prob, VaeRng *rng, float *out);
+/* The same rows' corrupted inputs and levels (a temporal dataset's). */
+void dataset_batch_inputs (const Dataset *d, const int *order, long pos,
+    int batch, float *xn, float *lv);
 void shuffle (int *order, int n, VaeRng *rng);
 
 /* The options and state of the commands that draw training samples,

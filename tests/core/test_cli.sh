@@ -106,6 +106,37 @@ else
   fail "DAE train/info: $(cat "$TMP/dae.err")"
 fi
 
+# temporal:DIR,N: the temporal stage's outputs on sequences moving over a
+# folder of pictures (two seeded random-texture PGMs here), trained on as
+# they come: the loss falls and the spec is recorded
+mkdir -p "$TMP/pics"
+for s in 1 2; do
+  { printf 'P5\n160 160\n255\n'
+    LC_ALL=C awk -v s=$s 'BEGIN { srand (s); for (i = 0; i < 25600; i++)
+      printf "%c", int (64 + 128 * (rand () + rand ()) / 2) }'
+  } > "$TMP/pics/$s.pgm"
+done
+T=$TMP/temporal.safetensors
+if timeout 120 "$VAE" train --kind dae --data "temporal:$TMP/pics,4096" \
+    --latent 32 --act relu --residual --noise-input --noise gaussian \
+    --noise-min 5 --noise-max 40 --norm-mean 0.5 --norm-scale 0.2 \
+    --steps 400 --batch 64 --lr 2e-3 --val-every 100 --log "$TMP/temporal.csv" \
+    --out "$T" 2>"$TMP/temporal.err" \
+    && "$VAE" info "$T" 2>/dev/null | grep -q "train.data *temporal:"; then
+  first=$(awk -F, 'NR == 2 { print $7 }' "$TMP/temporal.csv")
+  last=$(awk -F, 'END { print $7 }' "$TMP/temporal.csv")
+  if awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a) }'; then
+    pass "vae train --data temporal:DIR,N: validation loss $first -> $last"
+  else
+    fail "temporal data: validation loss did not fall ($first -> $last)"
+  fi
+else
+  fail "vae train --data temporal: $(cat "$TMP/temporal.err")"
+fi
+expect_error "temporal data, 0 samples" "temporal data" \
+  "$VAE" train --kind dae --data "temporal:$TMP/pics,0" --residual \
+  --noise-input --noise gaussian --out "$TMP/x.safetensors"
+
 # ---------------------------------------------------------- bad arguments
 printf 'this is not gzip, nor IDX' | gzip -c >"$TMP/garbage.gz"
 head -c 300 /dev/urandom >"$TMP/random.gz"
