@@ -1,0 +1,354 @@
+/* vaedenoise's per-frame flow: the frame's planes as jobs for the band
+ * pool, the temporal stage before them, the colour model's interleaved
+ * plane around them.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+
+#include "gstvaedenoise.h"
+#include "gstvaedenoiseengine.h"
+#include "gstvaedenoiselevel.h"
+#include "gstvaedenoisepriv.h"
+#include "gstvaecommon.h"
+#include "vae_pool.h"
+
+/* ------------------------------------------------------------- worker pool */
+
+
+/* Each plane in two phases: the bands share its tiles (a tile computes
+ * whole patch rows and writes the output rows they alone cover), then
+ * write the rows of their own band that two tiles share, from the common
+ * store.  A band claims the next tile
+ * until none is left, so a band slowed down (another process on its core)
+ * leaves its share to the others instead of holding them at the barrier.
+ * No patch is computed twice and the bytes depend neither on the number of
+ * bands nor on who computed which tile.  Every band reaches every barrier,
+ * failed or not. */
+static void
+gst_vae_denoise_run_band (GstVaeDenoise * self, gint band)
+{
+  VaeDenoiser *d = self->engine->dn[band];
+  gfloat *store = self->engine->store;
+  gint n = self->n_bands;
+  gint status = VAE_OK;
+
+  for (gint j = 0; j < self->n_jobs; j++) {
+    GstVaePlaneJob *job = &self->jobs[j];
+    gint r0 = (gint) ((gint64) job->height * band / n);
+    gint r1 = (gint) ((gint64) job->height * (band + 1) / n);
+    gint n_tiles = vae_denoiser_n_tiles (d, job->width, job->height);
+
+    if (n_tiles < 1)
+      status = VAE_ERR_ARG;
+    if (status == VAE_OK)
+      status = vae_denoiser_set_level_map (d, job->map, job->map_w,
+          job->map_h, job->cell_w, job->cell_h);
+    while (status == VAE_OK) {
+      gint t = g_atomic_int_add (&job->next_tile, 1);
+      if (t >= n_tiles)
+        break;
+      status = vae_denoiser_tile_u8 (d, job->src, job->src_stride,
+          job->dst, job->dst_stride, job->width, job->height, t, job->sigma,
+          store);
+    }
+    vae_pool_barrier (self->pool);
+    if (status == VAE_OK && r0 < r1)
+      status = vae_denoiser_blend_u8 (d, store, job->dst, job->dst_stride,
+          job->width, job->height, r0, r1);
+    if (status == VAE_OK && r0 < r1 && self->blend < 256) {
+      /* out = in + strength (denoised - in), in 1/256 steps */
+      for (gint y = r0; y < r1; y++) {
+        const guint8 *s = job->src + (gsize) y * job->src_stride;
+        guint8 *o = job->dst + (gsize) y * job->dst_stride;
+        gint k = self->blend;
+        for (gint x = 0; x < job->width; x++)
+          o[x] = (guint8) ((s[x] * (256 - k) + o[x] * k + 128) >> 8);
+      }
+    }
+    /* the next plane's tiles overwrite the store */
+    if (j + 1 < self->n_jobs)
+      vae_pool_barrier (self->pool);
+  }
+  self->band_status[band] = status;
+}
+
+/* Band 0 runs on the streaming thread and copies the passthrough chroma
+ * first, while the other bands start. */
+static void
+gst_vae_denoise_band_job (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+
+  if (band == 0 && self->copy_out != NULL) {
+    guint n_planes = GST_VIDEO_FRAME_N_PLANES (self->copy_in);
+    for (guint p = self->copy_from; p < n_planes; p++)
+      gst_video_frame_copy_plane (self->copy_out, self->copy_in, p);
+  }
+  gst_vae_denoise_run_band (self, band);
+}
+
+/* Runs the jobs already set up in self on all bands and waits for them. */
+static void
+gst_vae_denoise_pool_run (GstVaeDenoise * self, GstVideoFrame * copy_out,
+    GstVideoFrame * copy_in, gint copy_from)
+{
+  self->copy_out = copy_out;
+  self->copy_in = copy_in;
+  self->copy_from = copy_from;
+  vae_pool_run (self->pool, gst_vae_denoise_band_job, self);
+}
+
+/* -------------------------------------------------------------- streaming */
+
+static void
+add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
+    guint8 * dst, gint dst_stride, gint width, gint height, gfloat sigma)
+{
+  GstVaePlaneJob *j = &self->jobs[self->n_jobs++];
+
+  j->src = src;
+  j->src_stride = src_stride;
+  j->dst = dst;
+  j->dst_stride = dst_stride;
+  j->width = width;
+  j->height = height;
+  j->next_tile = 0;
+  j->sigma = sigma;
+  j->map = NULL;
+}
+
+/* One-plane models: the frame's planes as the bands' jobs: the luma, and
+ * with chroma the chroma planes (NV12/NV21's split into U and V first).
+ * With the temporal stage ts, the jobs read its averaged planes; the
+ * levels are always the frame's own. */
+static void
+gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
+    GstVideoFrame * out, gboolean chroma, gfloat level,
+    const GstVaeTemporal * ts)
+{
+  GstVaeEngine *e = self->engine;
+  gboolean ni = vae_model_config (e->model)->noise_input;
+  gint w = GST_VIDEO_FRAME_WIDTH (in), h = GST_VIDEO_FRAME_HEIGHT (in);
+  const guint8 *y = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
+  gint ys = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
+
+  self->n_jobs = 0;
+  add_job (self, ts ? ts->avg[0].data : y, ts ? ts->avg[0].stride : ys,
+      GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
+          0), w, h, gst_vae_plane_level (in, 0, y, ys, w, h, level, ni));
+  if (!chroma)
+    return;
+
+  if (e->uv != NULL) {
+    gsize sz = (gsize) e->cw * e->ch;
+
+    gst_vae_engine_split_uv (e, in);
+    for (guint c = 1; c <= 2; c++) {
+      guint8 *u = e->uv + (c - 1) * sz;
+      add_job (self, ts ? ts->avg[c].data : u, e->cw, e->uv + (c + 1) * sz,
+          e->cw, e->cw, e->ch, gst_vae_plane_level (in, c, u, e->cw, e->cw,
+              e->ch, level, ni));
+    }
+    return;
+  }
+  for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (in); p++) {
+    /* YV12's plane 1 is V */
+    guint comp = GST_VIDEO_FORMAT_INFO_PLANE (in->info.finfo, 2) == p ? 2 : 1;
+    const guint8 *c = GST_VIDEO_FRAME_PLANE_DATA (in, p);
+    gint cs = GST_VIDEO_FRAME_PLANE_STRIDE (in, p);
+    gint pw, ph;
+    gst_vae_frame_plane_size (in, p, &pw, &ph);
+    add_job (self, ts ? ts->avg[comp].data : c, ts ? ts->avg[comp].stride
+        : cs, GST_VIDEO_FRAME_PLANE_DATA (out, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph,
+        gst_vae_plane_level (in, comp, c, cs, pw, ph, level, ni));
+  }
+}
+
+/* The temporal stage's bands: each matches its rows of motion blocks, then,
+ * once all are matched, blends them. */
+static void
+gst_vae_denoise_temporal_band (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+  GstVaeTemporal *ts = self->engine->temporal;
+  gint n = vae_temporal_rows (ts->t);
+  gint r0 = n * band / self->n_bands, r1 = n * (band + 1) / self->n_bands;
+
+  vae_temporal_match (ts->t, ts->src, ts->sigma, r0, r1);
+  vae_pool_barrier (self->pool);
+  vae_temporal_blend (ts->t, ts->src, ts->avg, r0, r1);
+}
+
+/* The temporal stage on the working frame src: its planes (the luma alone
+ * without chroma) averaged with the past into e->temporal's planes. */
+static void
+gst_vae_denoise_temporal (GstVaeDenoise * self, GstVaeEngine * e,
+    const GstVideoFrame * src, gboolean chroma, gfloat level)
+{
+  gfloat sigma = gst_vae_plane_level (src, 0,
+      GST_VIDEO_FRAME_PLANE_DATA (src, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
+      GST_VIDEO_FRAME_HEIGHT (src), level, TRUE);
+
+  gst_vae_temporal_set_frame (e->temporal, src, chroma, sigma);
+  vae_pool_run (self->pool, gst_vae_denoise_temporal_band, self);
+  vae_temporal_done (e->temporal->t);
+}
+
+/* The jobs' level maps: the temporal stage's leftover noise, in each job's
+ * plane (luma, chroma, or a colour model's interleaved rows: 3 per 2 luma
+ * rows).  A model without maps gets the mean; a fresh frame none. */
+static void
+gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
+{
+  GstVaeTemporal *ts = e->temporal;
+  const gfloat *map;
+  gint mw, mh, c = VAE_TEMPORAL_CELL;
+
+  if (vae_temporal_fresh (ts->t))
+    return;
+  map = vae_temporal_levels (ts->t, &mw, &mh);
+  for (gint j = 0; j < self->n_jobs; j++) {
+    GstVaePlaneJob *job = &self->jobs[j];
+    if (!e->level_maps) {
+      job->sigma *= vae_temporal_mean_level (ts->t);
+      continue;
+    }
+    job->map = map;
+    job->map_w = mw;
+    job->map_h = mh;
+    job->cell_w = e->colour || j == 0 ? c : c >> ts->sx;
+    job->cell_h = e->colour ? c / 2 * 3 : j == 0 ? c : c >> ts->sy;
+  }
+}
+
+/* A colour model: the frame's planes (or the temporal stage's) interleaved
+ * into one, denoised, and taken apart again (with chroma passthrough, the
+ * luma alone: the chroma is copied, or for the converted path read from
+ * the converted input). */
+static void
+gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
+    GstVideoFrame * dst, gboolean chroma, gfloat level, gboolean temporal)
+{
+  GstVaeEngine *e = self->engine;
+
+  if (temporal)
+    gst_vae_engine_pack_averaged (e, src, e->temporal);
+  else
+    gst_vae_engine_pack (e, src);
+  self->n_jobs = 0;
+  add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
+      vae_model_config (e->model)->noise_input ? gst_vae_colour_level (src, level)
+      : 0.0f);
+  if (temporal)
+    gst_vae_denoise_set_maps (self, e);
+  gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+  gst_vae_engine_unpack (e, dst, chroma);
+  if (!chroma && e->conv == NULL)
+    for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
+      gst_video_frame_copy_plane (dst, src, p);
+}
+
+GstFlowReturn
+gst_vae_denoise_transform_frame (GstVideoFilter * filter,
+    GstVideoFrame * in, GstVideoFrame * out)
+{
+  GstVaeDenoise *self = GST_VAE_DENOISE (filter);
+  GstVaeEngine *e;
+  GstVideoFrame *src = in, *dst = out;  /* the planes denoised */
+  GstVaeDenoiseChroma chroma;
+  gfloat level, strength;
+  gboolean with_chroma, temporal, reset;
+  gint w, h, status = VAE_OK;
+
+  GST_OBJECT_LOCK (self);
+  level = self->noise_level;
+  strength = self->strength;
+  chroma = self->chroma;
+  temporal = self->temporal;
+  /* a DISCONT buffer, a flush, a seek or a gap: the past does not apply */
+  reset = self->temporal_reset
+      || GST_BUFFER_FLAG_IS_SET (in->buffer, GST_BUFFER_FLAG_DISCONT);
+  self->temporal_reset = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  /* strength went to 0 after this buffer was queued for transforming */
+  if (strength <= 0.0f) {
+    gst_video_frame_copy (out, in);
+    return GST_FLOW_OK;
+  }
+
+  g_mutex_lock (&self->engine_lock);
+  e = self->engine;
+  if (e == NULL || e->width != GST_VIDEO_FRAME_WIDTH (in)
+      || e->height != GST_VIDEO_FRAME_HEIGHT (in)) {
+    g_mutex_unlock (&self->engine_lock);
+    goto not_negotiated;
+  }
+
+  w = GST_VIDEO_FRAME_WIDTH (in);
+  h = GST_VIDEO_FRAME_HEIGHT (in);
+  if (reset)
+    gst_vae_temporal_reset (e->temporal);
+  if (e->conv != NULL) {
+    gst_vae_conv_to_yuv (e->conv, in);
+    src = &e->conv->in;
+    dst = &e->conv->out;
+  }
+  self->blend = MIN ((gint) lrintf (strength * 256.0f), 256);
+  with_chroma = GST_VIDEO_FRAME_N_PLANES (src) > 1
+      && (chroma == GST_VAE_DENOISE_CHROMA_DENOISE
+      || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
+  /* a colour model reads the chroma whether it writes it or not */
+  if (temporal)
+    gst_vae_denoise_temporal (self, e, src, with_chroma || e->colour, level);
+
+  if (e->colour) {
+    gst_vae_denoise_colour (self, src, dst, with_chroma, level, temporal);
+  } else {
+    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level,
+        temporal ? e->temporal : NULL);
+    if (temporal)
+      gst_vae_denoise_set_maps (self, e);
+    /* RGB's copied chroma is read from the converted input, not copied */
+    if (with_chroma || e->conv != NULL)
+      gst_vae_denoise_pool_run (self, NULL, NULL, 0);
+    else
+      gst_vae_denoise_pool_run (self, dst, src, 1);
+    if (with_chroma && e->uv != NULL)
+      gst_vae_engine_merge_uv (e, dst);
+  }
+  if (e->conv != NULL)
+    gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
+
+  for (gint i = 0; i < self->n_bands; i++) {
+    if (self->band_status[i] != VAE_OK)
+      status = self->band_status[i];
+  }
+  g_mutex_unlock (&self->engine_lock);
+
+  if (status != VAE_OK)
+    goto denoise_failed;
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("frame arrived without a denoiser for its size"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+denoise_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Denoising a %dx%d frame failed: %s", w, h,
+            vae_status_string (status)), (NULL));
+    return GST_FLOW_ERROR;
+  }
+}
