@@ -59,7 +59,6 @@
 #include "config.h"
 #endif
 
-
 #include "gstvaedenoise.h"
 #include "gstvaedenoiseengine.h"
 #include "gstvaedenoisepriv.h"
