@@ -26,12 +26,19 @@
  * Foreman) */
 #define N_MAX 16.0f
 #define N_MAX_MOVING 2.0f
-#define LAMBDA 4.0f             /* the cost of a pixel of shift, per unit σ */
+#define LAMBDA 4.0f
+/* motion that varies by more than SHEAR_LO pixels between neighbouring
+ * blocks lowers the weight of their prediction, fully by SHEAR_HI (a
+ * sweep on flower, Foreman and the 1080p street clip; the street's
+ * forward motion lost to per-frame denoising without it) */
+#define SHEAR_LO 4.0f
+#define SHEAR_HI 12.0f             /* the cost of a pixel of shift, per unit σ */
 /* half a pixel where a parabola through three sums puts the minimum
  * beyond this far from the whole pixel */
 #define HALF_AT 0.35f
 #define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
 #define MAX_SIDE 65536
+#define MAX_SIGMA 1000.0f       /* 8-bit units: far above any real noise */
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -491,6 +498,9 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
 {
   uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
 
+  /* NaN and levels below 0.5 start afresh; absurd ones are capped so the
+   * costs stay in range */
+  sigma = !(sigma >= 0.5f) ? 0.0f : sigma < MAX_SIGMA ? sigma : MAX_SIGMA;
   if (r0 == 0)
     t->sigma = sigma;
   for (int by = r0; by < r1; by++) {
@@ -544,6 +554,25 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
 
 /* -------------------------------------------------------------- blending */
 
+/* How much block (bx, by)'s vector differs from its neighbours', the
+ * largest city-block distance, in pixels. */
+static float
+shear (const VaeTemporal *t, int by, int bx)
+{
+  static const int nb[4][2] = { {-1, 0}, {1, 0}, {0, -1}, {0, 1} };
+  const int *v = t->mv + ((size_t) by * t->bw + bx) * 2;
+  int d = 0;
+  for (int k = 0; k < 4; k++) {
+    int x = bx + nb[k][0], y = by + nb[k][1];
+    const int *u;
+    if (x < 0 || x >= t->bw || y < 0 || y >= t->bh)
+      continue;
+    u = t->mv + ((size_t) y * t->bw + x) * 2;
+    d = MAX (d, abs (v[0] - u[0]) + abs (v[1] - u[1]));
+  }
+  return 0.5f * (float) d;      /* half pixels to pixels */
+}
+
 /* Cell weights for block rows [r0, r1): this frame's alpha, frames
  * averaged, noise variance and level. */
 static void
@@ -564,10 +593,15 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
         float nmax = v[0] == 0 && v[1] == 0 ? N_MAX : N_MAX_MOVING;
         /* the prediction's error: its noise and the block's bias; the
          * gain that weighs it against the frame's noise (Kalman's) */
-        float a0;
+        float a0, d = shear (t, (int) (b / t->bw), (int) (b % t->bw));
         p = var[t->from[c]] + t->bias[b];
         a0 = p / (p + s2);
         a0 = a0 > 1.0f / nmax ? a0 : 1.0f / nmax;
+        /* motion that varies between blocks (zoom, rotation, depth) varies
+         * inside them too: the prediction blurs, so weigh it less */
+        if (d > SHEAR_LO)
+          a0 += (1.0f - a0) * fminf (1.0f, (d - SHEAR_LO) / (SHEAR_HI
+                  - SHEAR_LO));
         a = r <= AGREE ? a0 : r >= FRESH ? 1.0f
             : a0 + (1.0f - a0) * (r - AGREE) / (FRESH - AGREE);
       }

@@ -59,7 +59,8 @@ void vae_temporal_reset (VaeTemporal *t);
 void vae_temporal_set_level_gain (VaeTemporal *t, float gain);
 
 /* One frame, src to dst (which may be src): sigma is the luma's noise
- * level in 8-bit units (below 0.5 the frame starts afresh).  Chroma planes
+ * level in 8-bit units (below 0.5, or NaN, the frame starts afresh; above
+ * 1000 it counts as 1000).  Chroma planes
  * whose src data is NULL are skipped (their averages are then stale: reset
  * before they are used again). */
 void vae_temporal_filter (VaeTemporal *t, const VaePlane *src,
