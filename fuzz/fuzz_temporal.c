@@ -237,6 +237,8 @@ typedef struct {
   uint64_t digest;
 } Run;
 
+/* 0, near 0.5, up to 65535 and negative (from about 5e8 up the stage's
+ * search converts 4σ to int out of range). */
 static float
 read_sigma (Reader *r)
 {
