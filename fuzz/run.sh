@@ -5,17 +5,19 @@
 #
 #   fuzz/run.sh                        build, replay regressions, fuzz 60 s each
 #   FUZZ_TIME=1800 fuzz/run.sh model   fuzz only the loader for 30 min
+#   FUZZ_TIME=120 fuzz/run.sh temporal
 #   FUZZ_RUNS=10000000 fuzz/run.sh model
 #   FUZZ_BUILD_ONLY=1 fuzz/run.sh
 #
 # Crashes land in $FUZZ_OUT/artifacts; copy a reproducer into
-# fuzz/regressions/ (replayed by the meson test 'fuzz_regressions').
+# fuzz/regressions/TARGET/ (replayed by the meson tests fuzz_*).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out=${FUZZ_OUT:-${TMPDIR:-/tmp}/gst-vae-fuzz}
 CLANG=${CLANG:-clang}
-mkdir -p "$out/artifacts" "$out/corpus-model" "$out/corpus-denoise"
+mkdir -p "$out/artifacts" "$out/corpus-model" "$out/corpus-denoise" \
+  "$out/corpus-temporal"
 
 pkgs="glib-2.0 json-glib-1.0 openblas libpng zlib"
 flags=(-std=c11 -g -O1 -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L
@@ -26,7 +28,7 @@ flags+=($(pkg-config --cflags $pkgs))
 # shellcheck disable=SC2046,SC2206
 libs=($(pkg-config --libs $pkgs) -lm)
 
-for t in model_load denoise; do
+for t in model_load denoise temporal; do
   src=$here/fuzz_$t.c
   if [[ ! $out/fuzz_$t -nt $src ]] || [[ -n $(find "$root/core" -newer "$out/fuzz_$t" -name '*.[ch]') ]]; then
     echo "run.sh: building $out/fuzz_$t"
@@ -43,15 +45,18 @@ export OPENBLAS_NUM_THREADS=1
 # Known crashers first: they must all pass.
 "$out/fuzz_model_load" -runs=0 "$here/regressions/model" 2>&1 | tail -1
 "$out/fuzz_denoise" -runs=0 "$here/regressions/denoise" 2>&1 | tail -1
+"$out/fuzz_temporal" -runs=0 "$here/regressions/temporal" 2>&1 | tail -1
 
-targets=("${@:-model denoise}")
+targets=("${@:-model denoise temporal}")
 # shellcheck disable=SC2068
 for t in ${targets[@]}; do
   case $t in
     model) bin=fuzz_model_load; corpus=("$out/corpus-model" "$here/corpus/model")
       extra=(-dict="$here/model.dict" -max_len=8192) ;;
     denoise) bin=fuzz_denoise; corpus=("$out/corpus-denoise"); extra=(-max_len=20000) ;;
-    *) echo "run.sh: unknown target $t (model, denoise)"; exit 2 ;;
+    temporal) bin=fuzz_temporal; corpus=("$out/corpus-temporal" "$here/corpus/temporal")
+      extra=(-max_len=4096) ;;
+    *) echo "run.sh: unknown target $t (model, denoise, temporal)"; exit 2 ;;
   esac
   args=(-artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 "${extra[@]}")
   [[ -n ${FUZZ_RUNS:-} ]] && args+=(-runs="$FUZZ_RUNS")
