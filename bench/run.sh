@@ -26,6 +26,14 @@
 #      repeats), and ffmpeg's hqdn3d, atadenoise and nlmeans on the same noisy
 #      I420 frames (all planes): fps, and RGB PSNR against the clean frames.
 #      Input: the camera clip in colour, Gaussian noise σ in each RGB channel.
+#   8. temporal: vaedenoise's default (temporal=true) against temporal=false
+#      and ffmpeg's temporal filters (hqdn3d, atadenoise, fftdnoiz prev=1:next=1),
+#      on the 1280x720 camera clip and the 1920x1080 one (a street scene, 54
+#      frames), each as I420 with RGB noise as in 7 (model=auto: the colour
+#      model) and as GRAY8 (its luma, σ=25 Gaussian noise: denoise-s),
+#      n-threads 1 and 2, in section 2's interleaved repeats: fps, the ratio
+#      to hqdn3d's fps, PSNR (RGB for I420, Y for GRAY8), and the targets
+#      ≥ 60 fps at 1280x720 and ≥ 30 fps at 1920x1080.
 # Every timing is repeated REPS times, interleaved (rep outer, configuration
 # inner) so drift on a shared machine hits all rows alike; min and median are
 # printed, ratios use medians.  gst-launch timings use its own "Execution ended
@@ -34,7 +42,7 @@
 #
 # Env (defaults in brackets): BUILD [build]  MODEL [models/denoise-s.safetensors]
 #   REPS [5]  CORE_REPS [REPS] runs of the core split  SWEEP_REPS [2 REPS + 1] runs of each size sweep row  FRAMES [120] clip length  GST_FRAMES [120] frames per gst run at 1280x720 (as many pixels at other sizes; GRAY8 clips repeated as needed, I420 and fp32 runs at most the clip)
-#   MID_FRAMES [30] (nlmeans, dctdnoiz)  SLOW_FRAMES [5] (bm3d)  TRAIN_REPS [3]
+#   MID_FRAMES [30] (nlmeans, dctdnoiz; fftdnoiz's PSNR)  SLOW_FRAMES [5] (bm3d; fftdnoiz's timings)  TRAIN_REPS [3]
 #   SHARED [../shared]  BENCH_WORK [${TMPDIR:-/tmp}/vae_bench]  OUT [bench/RESULTS.md]
 #   SGEMM_PEAK_SCRIPT [0] 1 = also run ../shared/tools/sgemm_peak.sh -q into the log
 #   ALT_STRIDES ["6 2"] extra vaedenoise PSNR/fps rows with these patch steps
@@ -44,8 +52,12 @@
 #   BENCH_SETUP [1] 0 = skip installing packages and building (else tools/setup-debian.sh, ffmpeg, time)
 #   COLOUR_MODEL [models/denoise-colour.safetensors] what model=auto loads for colour
 #              formats (a copy of it is put on GST_VAE_MODEL_PATH); without it
-#              section 7 is skipped, and the report says so
-#   SECTIONS [all] all, or colour: section 7 alone (clips, timings, report)
+#              sections 7 and 8 are skipped, and the report says so
+#   CAMERA_CLIP [SHARED/data/video/VID_1280x720_cabac_temporal_direct.264] the camera clip
+#   CAMERA_CLIP_1080 [SHARED/data/video/VID_1920x1080_cabac_temporal_direct.264] section 8's 1920x1080 clip
+#   TEMPORAL_PEERS ["hqdn3d atadenoise fftdnoiz"] section 8's ffmpeg filters (fftdnoiz, about a
+#              second a frame on two cores, takes about half its time; the speed ratios need hqdn3d)
+#   SECTIONS [all] all; colour: section 7 alone; temporal: section 8 alone (each: its clips, timings, report)
 # Needs: gst-launch-1.0, ffmpeg, /usr/bin/time, bc-free awk; /usr/bin/python3 with
 # torch for the training peer (skipped without it).
 set -euo pipefail
@@ -88,7 +100,7 @@ SECTIONS=${SECTIONS:-all}
 SWEEP="320x240 640x480 960x540 1280x720 1920x1080"
 
 die() { echo "bench: $*" >&2; exit 1; }
-[[ $SECTIONS == all || $SECTIONS == colour ]] || die "SECTIONS=$SECTIONS: all or colour"
+[[ $SECTIONS == all || $SECTIONS == colour || $SECTIONS == temporal ]] || die "SECTIONS=$SECTIONS: all, colour or temporal"
 [[ -x $TOOLS/peer_bench.sh ]] || die "no $TOOLS/peer_bench.sh (set SHARED)"
 # From a fresh clone on Debian 12 this one command is enough: unless
 # BENCH_SETUP=0 (the meson benchmark target, whose build is its own), the
@@ -166,6 +178,12 @@ gst_stat() {
     # shellcheck disable=SC2086
     echo "$(stats $v) $(printf '%s\n' $o | sort -g | tail -1)"
 }
+frames_for() { # size -> frames per gst run: GST_FRAMES at 1280x720, the same pixels at other sizes
+    local w=${1%x*} h=${1#*x}
+    awk -v p=$((w * h)) -v g="$GST_FRAMES" 'BEGIN{n=int(g*921600/p); if(n<10)n=10; print n}'
+}
+# verdict X TARGET OP -> met, **missed** or not measured
+verdict() { awk -v x="$1" -v t="$2" -v op="$3" 'BEGIN{ if (x=="" || x=="NA") print "not measured"; else if ((op==">=" && x+0>=t+0) || (op=="<=" && x+0<=t+0)) print "met"; else print "**missed**"}'; }
 
 # ------------------------------------------------------------- 7. colour
 # model=auto on a colour format loads denoise-colour.safetensors (and, for
@@ -184,8 +202,8 @@ if [[ -f $COLOUR_MODEL ]]; then
     COLOUR_LAYERS=$("$BUILD/tools/vae" info "$WORK/models/denoise-colour.safetensors" 2>/dev/null | awk '$1=="layers:"{$1=""; print substr($0,2)}')
     COLOUR=1
 else
-    say "colour rows skipped: no colour model at $COLOUR_MODEL (copy denoise-colour.safetensors into models/ or set COLOUR_MODEL)"
-    if [[ $SECTIONS == colour ]]; then die "SECTIONS=colour needs the colour model"; fi
+    say "colour and temporal rows skipped: no colour model at $COLOUR_MODEL (copy denoise-colour.safetensors into models/ or set COLOUR_MODEL)"
+    if [[ $SECTIONS != all ]]; then die "SECTIONS=$SECTIONS needs the colour model"; fi
 fi
 # The camera clip in colour: decoded to RGB (the clean frames), Gaussian noise
 # of σ added to each RGB channel (../shared/tools/addnoise.c, seed 1, rounded
@@ -194,6 +212,7 @@ fi
 # ffmpeg's swscale converts both ways with exact rounding and full chroma
 # interpolation; quality is RGB PSNR against the clean frames.
 COL_SIZE=1280x720
+COL_CAMERA=${CAMERA_CLIP:-$SHARED/data/video/VID_1280x720_cabac_temporal_direct.264}
 COL_CLIP=$WORK/colour/camera_${COL_SIZE}_${FRAMES}
 COL_SWS="flags=bicubic+accurate_rnd+full_chroma_int"
 # Peer settings from an RGB PSNR sweep on the first 12 frames (4 for nlmeans) of
@@ -210,47 +229,77 @@ COL_GST_FRAMES=$((GST_FRAMES < FRAMES ? GST_FRAMES : FRAMES))
 col_frames() { # peer frames -> the frames it runs (nlmeans: at most MID_FRAMES)
     if [[ $1 == nlmeans ]] && (($2 > MID_FRAMES)); then echo "$MID_FRAMES"; else echo "$2"; fi
 }
-col_src() { # I420|BGRx frames -> gst source of the noisy colour clip
-    local w=${COL_SIZE%x*} h=${COL_SIZE#*x}
+# The helpers below take a clip as SIZE and PREFIX (its files' common path),
+# section 7's by default; section 8 passes its own.
+col_src() { # I420|BGRx|GRAY8 frames [SIZE PREFIX] -> gst source of the noisy clip
+    local s=${3:-$COL_SIZE} p=${4:-$COL_CLIP}
+    local w=${s%x*} h=${s#*x}
     case $1 in
-    I420) echo "filesrc location=$COL_CLIP.noisy.i420 blocksize=$((w * h * 3 / 2)) num-buffers=$2 ! rawvideoparse format=i420 width=$w height=$h framerate=30/1 colorimetry=bt601" ;;
-    BGRx) echo "filesrc location=$COL_CLIP.noisy.bgrx blocksize=$((w * h * 4)) num-buffers=$2 ! rawvideoparse format=bgrx width=$w height=$h framerate=30/1" ;;
+    I420) echo "filesrc location=$p.noisy.i420 blocksize=$((w * h * 3 / 2)) num-buffers=$2 ! rawvideoparse format=i420 width=$w height=$h framerate=30/1 colorimetry=bt601" ;;
+    BGRx) echo "filesrc location=$p.noisy.bgrx blocksize=$((w * h * 4)) num-buffers=$2 ! rawvideoparse format=bgrx width=$w height=$h framerate=30/1" ;;
+    GRAY8) echo "filesrc location=$p.noisy.gray blocksize=$((w * h)) num-buffers=$2 ! rawvideoparse format=gray8 width=$w height=$h framerate=30/1" ;;
     esac
 }
+col_fmt() { # I420|GRAY8 -> "ffmpeg-pix_fmt file-suffix"
+    case $1 in I420) echo "yuv420p i420" ;; GRAY8) echo "gray gray" ;; esac
+}
+# colour_clips SIZE FRAMES CLIP PREFIX [BGRx] [GRAY8]: CLIP decoded at SIZE,
+# FRAMES frames (looped if it has fewer), into PREFIX.clean.rgb, .noisy.rgb and
+# .noisy.i420; with BGRx also .noisy.bgrx; with GRAY8 also .clean.gray (the
+# clean frames' luma, full range as ../shared/tools/peer_bench.sh's gray clips)
+# and .noisy.gray (σ on it, seed 1). A clip whose stream says full range
+# (the 1920x1080 camera clip) is decoded as such, others as limited range.
 colour_clips() {
-    local w=${COL_SIZE%x*} h=${COL_SIZE#*x} addnoise=$WORK/bin/addnoise
-    local clip=${CAMERA_CLIP:-$SHARED/data/video/VID_1280x720_cabac_temporal_direct.264}
-    say "== colour clips (camera, RGB σ=$SIGMA, $FRAMES frames) in $WORK/colour"
-    [[ -f $clip ]] || die "no camera clip at $clip (set CAMERA_CLIP)"
+    local s=$1 n=$2 clip=$3 p=$4 w=${1%x*} h=${1#*x} addnoise=$WORK/bin/addnoise range=tv x
+    shift 4
+    say "== colour clips (camera ${s}, RGB σ=$SIGMA, $n frames${*:+, also $*}) in $WORK/colour"
+    [[ -f $clip ]] || die "no camera clip at $clip (set CAMERA_CLIP or CAMERA_CLIP_1080)"
     mkdir -p "$WORK/colour" "$WORK/bin"
     if [[ ! -x $addnoise || $TOOLS/addnoise.c -nt $addnoise ]]; then
         cc -O2 -o "$addnoise" "$TOOLS/addnoise.c" -lm || die "cannot build $TOOLS/addnoise.c"
     fi
-    if [[ $(stat -c %s "$COL_CLIP.clean.rgb" 2>/dev/null) != $((w * h * 3 * FRAMES)) ]]; then
+    [[ $(ffprobe -v error -select_streams v:0 -show_entries stream=color_range -of csv=p=0 "$clip") == pc ]] && range=pc
+    if [[ $(stat -c %s "$p.clean.rgb" 2>/dev/null) != $((w * h * 3 * n)) ]]; then
         ffmpeg -nostdin -v error -stream_loop -1 -i "$clip" \
-            -vf "scale=$w:$h:in_color_matrix=bt601:in_range=tv:$COL_SWS,format=rgb24" \
-            -frames:v "$FRAMES" -f rawvideo -y "$COL_CLIP.tmp" && mv "$COL_CLIP.tmp" "$COL_CLIP.clean.rgb"
+            -vf "scale=$w:$h:in_color_matrix=bt601:in_range=$range:$COL_SWS,format=rgb24" \
+            -frames:v "$n" -f rawvideo -y "$p.tmp" && mv "$p.tmp" "$p.clean.rgb"
     fi
-    if [[ ! -s $COL_CLIP.noisy.bgrx || $COL_CLIP.noisy.bgrx -ot $COL_CLIP.clean.rgb ]]; then
-        "$addnoise" "$SIGMA" 1 <"$COL_CLIP.clean.rgb" >"$COL_CLIP.noisy.rgb"
-        ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -i "$COL_CLIP.noisy.rgb" \
-            -vf "scale=out_color_matrix=bt601:out_range=tv:$COL_SWS,format=yuv420p" -f rawvideo -y "$COL_CLIP.noisy.i420"
-        ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -i "$COL_CLIP.noisy.rgb" \
-            -pix_fmt bgr0 -f rawvideo -y "$COL_CLIP.tmp" && mv "$COL_CLIP.tmp" "$COL_CLIP.noisy.bgrx"
+    if [[ ! -s $p.noisy.i420 || $p.noisy.i420 -ot $p.clean.rgb ]]; then
+        "$addnoise" "$SIGMA" 1 <"$p.clean.rgb" >"$p.noisy.rgb"
+        ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s "$s" -i "$p.noisy.rgb" \
+            -vf "scale=out_color_matrix=bt601:out_range=tv:$COL_SWS,format=yuv420p" -f rawvideo -y "$p.tmp" \
+            && mv "$p.tmp" "$p.noisy.i420"
     fi
+    for x in "$@"; do
+        case $x in
+        BGRx)
+            if [[ ! -s $p.noisy.bgrx || $p.noisy.bgrx -ot $p.noisy.rgb ]]; then
+                ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s "$s" -i "$p.noisy.rgb" \
+                    -pix_fmt bgr0 -f rawvideo -y "$p.tmp" && mv "$p.tmp" "$p.noisy.bgrx"
+            fi ;;
+        GRAY8)
+            if [[ ! -s $p.noisy.gray || $p.noisy.gray -ot $p.clean.rgb ]]; then
+                ffmpeg -nostdin -v error -f rawvideo -pix_fmt rgb24 -s "$s" -i "$p.clean.rgb" \
+                    -vf "scale=$COL_SWS,format=gray" -f rawvideo -y "$p.clean.gray"
+                "$addnoise" "$SIGMA" 1 <"$p.clean.gray" >"$p.tmp" && mv "$p.tmp" "$p.noisy.gray"
+            fi ;;
+        esac
+    done
 }
-# one timed ffmpeg run (2 threads) of FILTER on the noisy I420 frames: ms per
-# frame from -benchmark's rtime (the transcode loop; the inputs are opened
-# before it, the first frame is inside it), appended to RUNS[KEY]
-ff_run() { # key frames filter
-    local key=$1 n=$2 o s b0 b1 w0 w1
+# one timed ffmpeg run (2 threads) of FILTER on the noisy frames (I420 by
+# default): ms per frame from -benchmark's rtime (the transcode loop; the
+# inputs are opened before it, the first frame is inside it), appended to
+# RUNS[KEY]
+ff_run() { # key frames filter [I420|GRAY8 SIZE PREFIX]
+    local key=$1 n=$2 sz=${5:-$COL_SIZE} p=${6:-$COL_CLIP} pf sfx o s b0 b1 w0 w1
+    read -r pf sfx < <(col_fmt "${4:-I420}")
     b0=$(busy_jiffies); w0=$(date +%s.%N)
-    o=$(ffmpeg -nostdin -hide_banner -nostats -benchmark -threads 2 -filter_threads 2 -f rawvideo -pix_fmt yuv420p \
-        -s $COL_SIZE -framerate 30 -i "$COL_CLIP.noisy.i420" -vf "$3" -frames:v "$n" -f null - 2>&1) \
+    o=$(ffmpeg -nostdin -hide_banner -nostats -benchmark -threads 2 -filter_threads 2 -f rawvideo -pix_fmt "$pf" \
+        -s "$sz" -framerate 30 -i "$p.noisy.$sfx" -vf "$3" -frames:v "$n" -f null - 2>&1) \
         || { log "FAILED: ffmpeg -vf $3"; log "$o"; return 0; }
     b1=$(busy_jiffies); w1=$(date +%s.%N)
     s=$(sed -n 's/^bench: utime=.* rtime=\([0-9.]*\)s$/\1/p' <<<"$o")
-    log "$key ${s:-NA} s: ffmpeg -vf $3 ($n frames)"
+    log "$key ${s:-NA} s: ffmpeg -vf $3 ($n frames of $p.noisy.$sfx)"
     [[ -n $s ]] || return 0
     RUNS[$key]+="$(awk -v s="$s" -v n="$n" 'BEGIN{printf "%.3f", s * 1000 / n}') "
     OTH[$key]+="$(busy_per_s "$b0" "$b1" "$w0" "$w1") "
@@ -266,14 +315,16 @@ colour_rep() {
     done
     for p in $COL_PEERS; do ff_run "col $p" "$(col_frames $p "$n")" "${COL_FILTER[$p]}"; done
 }
-# col_psnr PIX_FMT FILE FRAMES NAME: per-frame RGB PSNR against the clean frames
-# into $WORK/colour/psnr_NAME.txt (I420 back to RGB as it was made)
+# col_psnr PIX_FMT FILE FRAMES NAME [SIZE PREFIX]: per-frame PSNR against the
+# clean frames into $WORK/colour/psnr_NAME.txt: RGB PSNR (I420 back to RGB as
+# it was made), or for gray, luma PSNR against PREFIX.clean.gray
 col_psnr() {
-    local conv=format=rgb24 sf=$WORK/colour/psnr.stats
+    local sz=${5:-$COL_SIZE} p=${6:-$COL_CLIP} conv=format=rgb24 ref=rgb24 sf=$WORK/colour/psnr.stats
     [[ $1 == yuv420p ]] && conv="scale=in_color_matrix=bt601:in_range=tv:$COL_SWS,format=rgb24"
-    ffmpeg -nostdin -hide_banner -v error -f rawvideo -pix_fmt "$1" -s $COL_SIZE -framerate 30 -i "$2" \
-        -f rawvideo -pix_fmt rgb24 -s $COL_SIZE -framerate 30 -i "$COL_CLIP.clean.rgb" \
-        -lavfi "[0:v]${conv}[a];[1:v]format=rgb24[b];[a][b]psnr=stats_file=$sf" -frames:v "$3" -f null - >>"$LOG" 2>&1 \
+    [[ $1 == gray ]] && conv=format=gray ref=gray
+    ffmpeg -nostdin -hide_banner -v error -f rawvideo -pix_fmt "$1" -s "$sz" -framerate 30 -i "$2" \
+        -f rawvideo -pix_fmt $ref -s "$sz" -framerate 30 -i "$p.clean.${ref%24}" \
+        -lavfi "[0:v]${conv}[a];[1:v]format=${ref}[b];[a][b]psnr=stats_file=$sf" -frames:v "$3" -f null - >>"$LOG" 2>&1 \
         && awk '{for(i=1;i<=NF;i++){split($i,kv,":"); if(kv[1]=="psnr_avg") print (kv[2]=="inf"?99:kv[2])}}' "$sf" \
         >"$WORK/colour/psnr_$4.txt" || : >"$WORK/colour/psnr_$4.txt"
 }
@@ -374,6 +425,174 @@ colour_report() {
     done
     echo
 }
+# ----------------------------------------------------------- 8. temporal
+# vaedenoise's temporal stage (on by default) against temporal=false and
+# ffmpeg's temporal filters, at the two sizes the targets name, on clips
+# made as section 7's (colour_clips): the 1280x720 camera clip (section 7's
+# files when FRAMES is the same) and the 1920x1080 one, a street scene of 54
+# frames; each at most FRAMES frames and never looped (a loop would be a
+# scene cut). Each as I420 with RGB noise (model=auto: the colour model) and
+# as GRAY8, the clean frames' luma with σ on it (model=auto: denoise-s).
+TMP_SIZES="1280x720 1920x1080"
+TMP_PEERS=${TEMPORAL_PEERS:-hqdn3d atadenoise fftdnoiz}
+tmp_camera() { # size -> its camera clip
+    case $1 in
+    1280x720) echo "$COL_CAMERA" ;;
+    1920x1080) echo "${CAMERA_CLIP_1080:-$SHARED/data/video/VID_1920x1080_cabac_temporal_direct.264}" ;;
+    esac
+}
+# Peer settings: on I420 section 7's where it has them (hqdn3d, atadenoise);
+# fftdnoiz, on I420 (all planes) too, and all three on GRAY8 from
+# models/evaluate.sh's temporal_peer_filter (gray, σ=25; swept by
+# tools/eval_tune_peers.sh on a crop of the 1920x1080 clip). hqdn3d has no
+# gray input: yuvj444p is lossless from and back to full-range gray.
+declare -A TMP_FILTER=(
+    [I420 hqdn3d]=${COL_FILTER[hqdn3d]}
+    [I420 atadenoise]=${COL_FILTER[atadenoise]}
+    [I420 fftdnoiz]="fftdnoiz=sigma=100:block=32:prev=1:next=1"
+    [GRAY8 hqdn3d]="format=yuvj444p,hqdn3d=luma_spatial=80:chroma_spatial=0:luma_tmp=10:chroma_tmp=0"
+    [GRAY8 atadenoise]="atadenoise=0a=0.3:0b=1:s=15"
+    [GRAY8 fftdnoiz]="fftdnoiz=sigma=100:block=32:prev=1:next=1"
+)
+# the element's default and temporal=false
+declare -A TMP_PROPS=([default]="" [off]="temporal=false")
+declare -A TMP_N=() TMP_CLIP=()
+tmp_gst_frames() { # size -> frames per timed run: section 2's count, at most the clip
+    local n; n=$(frames_for "$1")
+    ((n > TMP_N[$1])) && n=${TMP_N[$1]}
+    echo "$n"
+}
+# peer frames cap -> the frames it runs: fftdnoiz (about a second a frame on
+# two cores) at most cap, SLOW_FRAMES timed, MID_FRAMES scored
+tmp_cap() { if [[ $1 == fftdnoiz ]] && (($2 > $3)); then echo "$3"; else echo "$2"; fi; }
+temporal_clips() {
+    local s clip n
+    for s in $TMP_SIZES; do
+        clip=$(tmp_camera "$s")
+        [[ -f $clip ]] || die "no camera clip at $clip (set CAMERA_CLIP or CAMERA_CLIP_1080)"
+        n=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$clip")
+        [[ $n =~ ^[0-9]+$ ]] || die "ffprobe cannot count the frames of $clip"
+        ((n > FRAMES)) && n=$FRAMES
+        TMP_N[$s]=$n TMP_CLIP[$s]=$WORK/colour/camera_${s}_$n
+        colour_clips "$s" "$n" "$clip" "${TMP_CLIP[$s]}" GRAY8
+    done
+    TMP_DEFAULT=$(gst-inspect-1.0 vaedenoise | awk '$1 == "temporal" {m = 1} m && /Default:/ {print $NF; exit}')
+}
+# one repeat of the temporal timings, vaedenoise and its peers back to back
+temporal_rep() {
+    local s n f t m p
+    for s in $TMP_SIZES; do
+        n=$(tmp_gst_frames "$s")
+        for f in I420 GRAY8; do
+            for t in 2 1; do
+                for m in default off; do
+                    # shellcheck disable=SC2046,SC2086
+                    gst_run "tmp $s $f $m $t" "$n" $(col_src $f "$n" "$s" "${TMP_CLIP[$s]}") \
+                        ! vaedenoise noise-level=$SIGMA ${TMP_PROPS[$m]} n-threads=$t ! fakesink sync=false
+                done
+            done
+            for p in $TMP_PEERS; do
+                ff_run "tmp $s $f $p" "$(tmp_cap $p "$n" "$SLOW_FRAMES")" "${TMP_FILTER[$f $p]}" $f "$s" "${TMP_CLIP[$s]}"
+            done
+        done
+    done
+}
+# the outputs scored, once, untimed: vaedenoise n-threads=2 (default and
+# temporal=false), the peers and the noisy input, over each whole clip
+# (fftdnoiz: its first MID_FRAMES frames)
+temporal_quality() {
+    local s n c f pf sfx out m p k
+    say "== temporal quality: PSNR over each clip (fftdnoiz at most $MID_FRAMES frames)"
+    for s in $TMP_SIZES; do
+        n=${TMP_N[$s]} c=${TMP_CLIP[$s]}
+        for f in I420 GRAY8; do
+            read -r pf sfx < <(col_fmt $f)
+            out=$WORK/colour/out_temporal.$sfx
+            col_psnr "$pf" "$c.noisy.$sfx" "$n" "tmp_${s}_${f}_noisy" "$s" "$c"
+            for m in default off; do
+                rm -f "$out"
+                # shellcheck disable=SC2046,SC2086
+                gst-launch-1.0 -q $(col_src $f "$n" "$s" "$c") ! vaedenoise noise-level=$SIGMA ${TMP_PROPS[$m]} n-threads=2 \
+                    ! filesink location="$out" >>"$LOG" 2>&1 || log "FAILED: vaedenoise $f $s ${TMP_PROPS[$m]} output"
+                col_psnr "$pf" "$out" "$n" "tmp_${s}_${f}_$m" "$s" "$c"
+            done
+            for p in $TMP_PEERS; do
+                k=$(tmp_cap $p "$n" "$MID_FRAMES")
+                rm -f "$out"
+                ffmpeg -nostdin -hide_banner -v error -threads 2 -filter_threads 2 -f rawvideo -pix_fmt "$pf" -s "$s" \
+                    -framerate 30 -i "$c.noisy.$sfx" -vf "${TMP_FILTER[$f $p]}" -frames:v "$k" -f rawvideo -pix_fmt "$pf" \
+                    -y "$out" 2>>"$LOG" || log "FAILED: ffmpeg -vf ${TMP_FILTER[$f $p]} ($f $s)"
+                col_psnr "$pf" "$out" "$k" "tmp_${s}_${f}_$p" "$s" "$c"
+            done
+            rm -f "$out"
+        done
+    done
+}
+# the targets' rows (| target | measured | verdict |), in this section's
+# report and in the Targets table: the default at n-threads=2, median fps
+tmp_target_rows() {
+    local s fps mi di mg dg vi vg
+    for s in "1280x720 60" "1920x1080 30"; do
+        fps=${s#* } s=${s% *}
+        read -r mi di _ < <(gst_stat "tmp $s I420 default 2")
+        read -r mg dg _ < <(gst_stat "tmp $s GRAY8 default 2")
+        vi=$(ratio 1000 "$di" %.1f) vg=$(ratio 1000 "$dg" %.1f)
+        echo "| ≥ $fps fps at ${s/x/×}: vaedenoise's default (temporal=${TMP_DEFAULT:-?}), n-threads=2, on the temporal section's clips | I420 (colour model) $(fmt "$vi" %.1f) fps median ($(fmt "$di") ms/frame; best run $(fmt "$(ratio 1000 "$mi")" %.1f)); GRAY8 (denoise-s) $(fmt "$vg" %.1f) fps median ($(fmt "$dg") ms/frame; best run $(fmt "$(ratio 1000 "$mg")" %.1f)) | $(verdict "$vi" "$fps" ">=") (I420), $(verdict "$vg" "$fps" ">=") (GRAY8) |"
+    done
+}
+temporal_report() {
+    local s f m t p n nt kt ks mn md ob hq ps vp label
+    echo "## Temporal: vaedenoise's temporal default against temporal=false and ffmpeg's temporal filters (1280×720 and 1920×1080, σ=$SIGMA)"
+    echo
+    if [[ $COLOUR != 1 ]]; then
+        echo "Not measured: no colour model at \`$COLOUR_MODEL\` (copy denoise-colour.safetensors into models/ or set COLOUR_MODEL)."
+        echo
+        return
+    fi
+    echo "Clips: the 1280×720 camera clip (a flower, ${TMP_N[1280x720]} frames) and the 1920×1080 one (\`$(basename "$(tmp_camera 1920x1080)")\`,"
+    echo "a street scene, ${TMP_N[1920x1080]} frames; full range, decoded as such), decoded to RGB as in the colour section, never looped."
+    echo "I420: Gaussian noise σ=$SIGMA in each RGB channel, then I420 (BT.601 limited range) as in the colour section; quality is"
+    echo "RGB PSNR against the clean frames. GRAY8: the clean frames' luma (swscale, full range), Gaussian noise σ=$SIGMA on it (seed 1,"
+    echo "rounded, clipped); quality is luma PSNR. PSNR: mean over frames of each frame's PSNR."
+    echo "\`vaedenoise noise-level=$SIGMA\` with model=auto (the colour model on I420, denoise-s on GRAY8) and its default"
+    echo "temporal=${TMP_DEFAULT:-?}, or with temporal=false. Timings: $REPS interleaved runs, min and median; gst-launch's PLAYING-to-EOS"
+    echo "time over frames − 1, ffmpeg's \`-benchmark\` rtime over frames (2 threads, \`-threads 2 -filter_threads 2\`; fftdnoiz timed on"
+    echo "$SLOW_FRAMES frames and scored on $MID_FRAMES at most). \`fps / hqdn3d\`: the row's median fps over ffmpeg hqdn3d's on the same clip in"
+    echo "this run. ffmpeg settings: on I420, hqdn3d and atadenoise as in the colour section (an RGB PSNR sweep on the 1280×720 frames);"
+    echo "fftdnoiz on I420 (all planes) and all three on GRAY8 from models/evaluate.sh's \`temporal_peer_filter\` (gray, σ=25,"
+    echo "swept by tools/eval_tune_peers.sh on a 640×360 crop of the 1920×1080 clip: tuned on these very GRAY8 frames' scene;"
+    echo "on I420 fftdnoiz meets less noise than it was tuned for). \`max busy\` as in the colour section."
+    echo
+    echo "| size | format | method | threads | frames timed / scored | ms/frame min / median | fps best / median | fps / hqdn3d (medians) | PSNR dB (I420: RGB, GRAY8: Y) | vaedenoise default's PSNR on those frames | max busy |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    for s in $TMP_SIZES; do
+        n=${TMP_N[$s]} nt=$(tmp_gst_frames "$s")
+        for f in I420 GRAY8; do
+            read -r _ hq _ < <(gst_stat "tmp $s $f hqdn3d")
+            echo "| ${s/x/×} | $f | noisy input | | – / $n | | | | $(col_psnr_mean "tmp_${s}_${f}_noisy") | | |"
+            for m in default off; do
+                for t in 2 1; do
+                    read -r mn md ob < <(gst_stat "tmp $s $f $m $t")
+                    if [[ $m == default ]]; then label="**vaedenoise noise-level=$SIGMA (default: temporal=${TMP_DEFAULT:-?})**"
+                    else label="vaedenoise noise-level=$SIGMA temporal=false"; fi
+                    ps=""; [[ $t == 2 ]] && ps=$(col_psnr_mean "tmp_${s}_${f}_$m")
+                    echo "| ${s/x/×} | $f | $label | $t | $nt / $([[ $t == 2 ]] && echo "$n" || echo –) | $(fmt "$mn") / $(fmt "$md") | $(fmt "$(ratio 1000 "$mn")" %.1f) / $(fmt "$(ratio 1000 "$md")" %.1f) | $(fmt "$(ratio "$hq" "$md")") | $ps | | $ob |"
+                done
+            done
+            for p in $TMP_PEERS; do
+                kt=$(tmp_cap $p "$nt" "$SLOW_FRAMES") ks=$(tmp_cap $p "$n" "$MID_FRAMES")
+                read -r mn md ob < <(gst_stat "tmp $s $f $p")
+                vp=""; ((ks < n)) && vp=$(col_psnr_mean "tmp_${s}_${f}_default" "$ks")
+                echo "| ${s/x/×} | $f | ffmpeg \`${TMP_FILTER[$f $p]}\` | 2 | $kt / $ks | $(fmt "$mn") / $(fmt "$md") | $(fmt "$(ratio 1000 "$mn")" %.1f) / $(fmt "$(ratio 1000 "$md")" %.1f) | $(fmt "$(ratio "$hq" "$md")") | $(col_psnr_mean "tmp_${s}_${f}_$p") | $vp | $ob |"
+            done
+        done
+    done
+    echo
+    echo "| target | measured | verdict |"
+    echo "| --- | --- | --- |"
+    tmp_target_rows
+    echo
+}
 # the report's title and its table of machine, run and models (sets b1,
 # RUN_S, LOAD1, CPU_MODEL, BLAS); report_header [SUBTITLE]
 report_header() {
@@ -407,7 +626,7 @@ report_write() {
 
 # SECTIONS=colour: section 7 alone, then its report
 if [[ $SECTIONS == colour ]]; then
-    colour_clips
+    colour_clips "$COL_SIZE" "$FRAMES" "$COL_CAMERA" "$COL_CLIP" BGRx
     say "== colour: vaedenoise and ffmpeg timings ($REPS interleaved repeats)"
     for ((r = 0; r < REPS; r++)); do
         colour_rep
@@ -415,6 +634,19 @@ if [[ $SECTIONS == colour ]]; then
     done
     colour_quality
     { report_header "colour rows only: SECTIONS=colour"; echo; colour_report; } >"$OUT.tmp"
+    report_write
+    exit 0
+fi
+# SECTIONS=temporal: section 8 alone, then its report
+if [[ $SECTIONS == temporal ]]; then
+    temporal_clips
+    say "== temporal: vaedenoise and ffmpeg timings ($REPS interleaved repeats)"
+    for ((r = 0; r < REPS; r++)); do
+        temporal_rep
+        say "   repeat $((r + 1))/$REPS done"
+    done
+    temporal_quality
+    { report_header "temporal rows only: SECTIONS=temporal"; echo; temporal_report; } >"$OUT.tmp"
     report_write
     exit 0
 fi
@@ -433,7 +665,10 @@ for s in 640x480 1280x720; do
             -vf format=yuv420p -f rawvideo -y "$i420"
     fi
 done
-if [[ $COLOUR == 1 ]]; then colour_clips; fi
+if [[ $COLOUR == 1 ]]; then
+    colour_clips "$COL_SIZE" "$FRAMES" "$COL_CAMERA" "$COL_CLIP" BGRx
+    temporal_clips
+fi
 
 # ------------------------------------------------ 1. sgemm peak, core split
 say "== core: sgemm peak and vae_denoiser_run_u8 vs its GEMMs (1280x720)"
@@ -529,10 +764,6 @@ src_i420() {
     local w=${1%x*} h=${1#*x}
     echo "filesrc location=$2 blocksize=$((w * h * 3 / 2)) num-buffers=$3 ! rawvideoparse format=i420 width=$w height=$h framerate=30/1"
 }
-frames_for() { # size -> frames per gst run: GST_FRAMES at 1280x720, the same pixels at other sizes
-    local w=${1%x*} h=${1#*x}
-    awk -v p=$((w * h)) -v g="$GST_FRAMES" 'BEGIN{n=int(g*921600/p); if(n<10)n=10; print n}'
-}
 i420_frames() { local n; n=$(frames_for "$1"); ((n > FRAMES)) && n=$FRAMES; echo "$n"; }
 # gray_clip SIZE FRAMES: the noisy clip, or where a run wants more frames than
 # it has, the clip repeated (made once), so every size's runs last about as long
@@ -569,8 +800,8 @@ for ((r = 0; r < REPS; r++)); do
         n=$(frames_for "$s")
         gst_run "dn GRAY8 $s 2" "$n" $(src_gray "$s" "$(gray_clip "$s" "$n")" "$n") ! $VAE n-threads=2 ! fakesink sync=false
     done
-    # section 7's timings, in the same repeats
-    if [[ $COLOUR == 1 ]]; then colour_rep; fi
+    # sections 7's and 8's timings, in the same repeats
+    if [[ $COLOUR == 1 ]]; then colour_rep; temporal_rep; fi
     say "   repeat $((r + 1))/$REPS done"
 done
 # The size sweep's fit is a ratio of five medians, each as noisy as its
@@ -643,7 +874,7 @@ psnr_y() { # a b size n -> mean of per-frame PSNR (y)
 }
 VAGUE_PSNR=$(psnr_y "$WORK/out/vague.gray" "$(clean_clip 1280x720)" 1280x720 "$FRAMES")
 rm -f "$WORK/out/vague.gray"
-if [[ $COLOUR == 1 ]]; then colour_quality; fi
+if [[ $COLOUR == 1 ]]; then colour_quality; temporal_quality; fi
 
 # ---------------------------------------- 4. vaeencode / vaesample, 5. training
 say "== training epoch: vae train vs PyTorch (1 and 2 threads, $TRAIN_REPS repeats)"
@@ -842,6 +1073,7 @@ for mdl in $ALT_MODELS; do
 done
 echo
 colour_report
+temporal_report
 echo "## Other elements (gst-launch, per frame, model: mnist-vae 784-400-20 trained one epoch in this run)"
 echo
 echo "| pipeline | frames | ms/frame min | ms/frame median | minus the same pipeline with identity |"
@@ -932,7 +1164,6 @@ best_ff=$( { awk '$1!~/^(vaedenoise|noisy_input|#|peer)/ && $9!="NA"{print $9, $
 best_p=${best_ff% *} best_n=${best_ff#* }
 best_frames=$(awk -v k="$best_n" '$1==k{print $4}' "$PEERS_OUT"); best_frames=${best_frames:-$FRAMES}
 vae_p=$(vae_first "$best_frames")
-verdict() { awk -v x="$1" -v t="$2" -v op="$3" 'BEGIN{ if (x=="" || x=="NA") print "not measured"; else if ((op==">=" && x+0>=t+0) || (op=="<=" && x+0<=t+0)) print "met"; else print "**missed**"}'; }
 np_min=""; np_max=""
 for s in $SWEEP; do
     read -r _ md _ < <(gst_stat "dn GRAY8 $s 2")
@@ -983,6 +1214,7 @@ fi
 echo "| frame time ≤ 1.3× pure GEMM time | 1 thread ${fg1}×, 2 threads ${fg2}× | $(verdict "$fg1" 1.3 "<=") (1), $(verdict "$fg2" 1.3 "<=") (2) |"
 echo "| cost linear in pixels | fit over 320×240…1920×1080 (least squares on relative residuals): ${fit_a} ms per frame + ${fit_b} ns per pixel, worst residual $(awk -v r="$fit_r" 'BEGIN{printf "%.1f%%", 100*r}') (plain least squares on ms: ${fita_a} ms + ${fita_b} ns per pixel, worst residual $(awk -v r="$fita_r" 'BEGIN{printf "%.1f%%", 100*r}')); ns/pixel from $np_min to $np_max (max/min $lin); on the best of the runs instead of the median: ${fitm_a} ms + ${fitm_b} ns per pixel, worst residual $(awk -v r="$fitm_r" 'BEGIN{printf "%.1f%%", 100*r}') | $(verdict "$fit_r" 0.05 "<=") (medians within 5%), $(verdict "$fitm_r" 0.05 "<=") (best runs) |"
 echo "| 2 threads ≥ 1.8× one (1280×720 GRAY8, gst) | ${sp}× | $(verdict "$sp" 1.8 ">=") |"
+if [[ $COLOUR == 1 ]]; then tmp_target_rows; fi
 echo "| training epoch ≥ 2× faster than PyTorch | 1 thread $(ratio "$td1" "$vd1")×, 2 threads $(ratio "$td2" "$vd2")× (PyTorch best epoch / ours) | $(verdict "$(ratio "$td1" "$vd1")" 2 ">=") (1), $(verdict "$(ratio "$td2" "$vd2")" 2 ">=") (2) |"
 read -r _ bd1 < <(epoch_stat "vae16 1"); read -r _ bd2 < <(epoch_stat "vae16 2")
 if [[ $bd1 != NA ]]; then
