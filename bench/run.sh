@@ -984,6 +984,8 @@ echo "above the threads the row asked for, something else was competing."
 echo
 echo "## vaedenoise end to end (gst-launch-1.0 … ! vaedenoise noise-level=25 ! fakesink sync=false)"
 echo
+echo "At the element's defaults, so with its temporal stage (temporal=true); section 8 has temporal=false beside it."
+echo
 echo "| size | format | n-threads | frames | ms/frame min | ms/frame median | fps (median) | ns/pixel | speed-up 2/1 | max busy |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 # grid_rows KEY SIZE LABEL: the 1- and 2-thread rows of one configuration
@@ -1043,6 +1045,7 @@ echo
 echo "Whole-process wall time (start-up and model load included, fastest of up to 5 for short runs)"
 echo "as \`../shared/tools/peer_bench.sh\` measures it; PSNR (Y, mean over frames) against the clean clip,"
 echo "over the frames each method ran; vaedenoise's PSNR over the same leading frames is beside it."
+echo "vaedenoise runs at its defaults, with its temporal stage."
 echo
 echo "| method | frames | fps | PSNR dB | vaedenoise PSNR on those frames | others |"
 echo "| --- | --- | --- | --- | --- | --- |"
