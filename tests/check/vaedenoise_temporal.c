@@ -1,7 +1,7 @@
-/* vaedenoise temporal=true: still frames average over time, every reset
- * event makes the next frame exactly the per-frame result, and the same
- * input gives the same bytes.  The shipped models come from
- * GST_VAE_MODEL_PATH; a test whose model is missing says so and skips. */
+/* vaedenoise temporal=true: still frames average over time; after every
+ * reset event the next frame is exactly a fresh element's.  The shipped
+ * models come from GST_VAE_MODEL_PATH; a test whose model is missing says
+ * so and skips. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -158,6 +158,21 @@ same_pixels (GstBuffer * a, GstBuffer * b, const GstVideoInfo * info)
   return same;
 }
 
+/* in (not taken) through a fresh element: model, temporal on, caps info. */
+static GstBuffer *
+fresh_output (const gchar * model, const GstVideoInfo * info, GstBuffer * in)
+{
+  GstVideoInfo i;
+  GstHarness *h = harness_full (model, TRUE, 2, &i,
+      GST_VIDEO_INFO_NAME (info), GST_VIDEO_INFO_WIDTH (info),
+      GST_VIDEO_INFO_HEIGHT (info));
+  GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+
+  fail_unless (out != NULL);
+  gst_harness_teardown (h);
+  return out;
+}
+
 /* Still frames, 10 of them, GRAY8 through denoise-s and I420 through the
  * colour model (model=auto): the temporal output's luma gains a real
  * margin over the per-frame one and keeps gaining after the second frame;
@@ -223,70 +238,112 @@ GST_START_TEST (test_temporal_still)
 
 GST_END_TEST;
 
-enum { EV_NONE, EV_FLUSH, EV_SEGMENT, EV_GAP, EV_DISCONT, EV_CAPS,
-  EV_PROPERTY, EV_N };
-static const gchar *ev_names[] = { "none", "flush", "segment", "gap",
-  "discont", "caps", "property" };
+enum
+{
+  EV_NONE, EV_FLUSH, EV_SEGMENT, EV_GAP, EV_STREAM_START, EV_DISCONT,
+  EV_CAPS_SIZE, EV_CAPS_RATE, EV_TEMPORAL, EV_TEMPORAL_OFF_ON, EV_MODEL_SAME,
+  EV_MODEL_OTHER, EV_N
+};
+static const gchar *ev_names[] = { "none", "flush", "segment (a seek)",
+  "gap", "stream-start", "discont", "caps (size)", "caps (frame rate)",
+  "temporal=true", "temporal off, a frame, on", "model (the same file)",
+  "model (another)"
+};
 
-/* Two still frames, then the event, then a third: after any event the
- * third frame is exactly the per-frame result; with none it is not (so
- * the check can fail). */
+G_STATIC_ASSERT (G_N_ELEMENTS (ev_names) == EV_N);
+
+/* Two moving frames, then the event, then a third: after any event the
+ * third frame is exactly what a fresh element gives for it (with the
+ * model in use then); with none it is not, so the check can fail. */
 GST_START_TEST (test_temporal_resets)
 {
   gchar *model = shipped (GRAY_MODEL, __func__);
+  gchar *other = model ? shipped (OTHER_MODEL,
+      "test_temporal_resets (model change to another)") : NULL;
 
   if (model == NULL)
     return;
   for (gint ev = EV_NONE; ev < EV_N; ev++) {
+    const gchar *ref_model = ev == EV_MODEL_OTHER ? other : model;
     GstVideoInfo info;
-    GstHarness *ht = harness (model, TRUE, &info);
-    GstHarness *hf = harness (model, FALSE, &info);
+    GstHarness *ht;
     GstBuffer *in, *ot, *of;
 
+    if (ref_model == NULL)
+      continue;
+    ht = harness (model, TRUE, &info);
     for (guint k = 0; k < 2; k++)
-      gst_buffer_unref (gst_harness_push_and_pull (ht, frame (&info, k, 0,
+      gst_buffer_unref (gst_harness_push_and_pull (ht, frame (&info, k, k,
                   SIGMA)));
     switch (ev) {
-      case EV_FLUSH:{         /* as a flushing seek: then a segment */
+      case EV_FLUSH:{         /* a flushing seek: then a segment */
         GstSegment seg;
         gst_segment_init (&seg, GST_FORMAT_TIME);
-        gst_harness_push_event (ht, gst_event_new_flush_start ());
-        gst_harness_push_event (ht, gst_event_new_flush_stop (TRUE));
-        gst_harness_push_event (ht, gst_event_new_segment (&seg));
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_flush_start ()));
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_flush_stop (TRUE)));
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_segment (&seg)));
         break;
       }
-      case EV_SEGMENT:{
+      case EV_SEGMENT:{       /* a non-flushing seek */
         GstSegment seg;
         gst_segment_init (&seg, GST_FORMAT_TIME);
-        gst_harness_push_event (ht, gst_event_new_segment (&seg));
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_segment (&seg)));
         break;
       }
       case EV_GAP:
-        gst_harness_push_event (ht, gst_event_new_gap (GST_SECOND / 15,
-                GST_SECOND / 30));
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_gap (GST_SECOND / 15, GST_SECOND / 30)));
         break;
-      case EV_CAPS:{
-        GstVideoInfo other;
-        /* another size for a frame, then back */
-        check_set_caps (ht, &other, "GRAY8", W / 2, H / 2);
-        in = gst_buffer_new_allocate (NULL, other.size, NULL);
-        gst_buffer_memset (in, 0, 100, other.size);
-        gst_buffer_unref (gst_harness_push_and_pull (ht, in));
+      case EV_STREAM_START:
+        fail_unless (gst_harness_push_event (ht,
+                gst_event_new_stream_start ("another")));
+        break;
+      case EV_CAPS_SIZE:{
+        /* a frame of another size (a new engine), then back */
+        GstVideoInfo small;
+        GstBuffer *b;
+        check_set_caps (ht, &small, "GRAY8", W / 2, H / 2);
+        b = gst_harness_push_and_pull (ht, frame (&small, 7, 0, SIGMA));
+        fail_unless (b != NULL);
+        gst_buffer_unref (b);
         check_set_caps (ht, &info, "GRAY8", W, H);
         break;
       }
-      case EV_PROPERTY:
+      case EV_CAPS_RATE:{
+        /* the same frames at 25 fps: the engine stays, the past goes */
+        GstVideoInfo i25 = info;
+        i25.fps_n = 25;
+        gst_harness_set_src_caps (ht, gst_video_info_to_caps (&i25));
+        break;
+      }
+      case EV_TEMPORAL:
         g_object_set (ht->element, "temporal", TRUE, NULL);
+        break;
+      case EV_TEMPORAL_OFF_ON:
+        g_object_set (ht->element, "temporal", FALSE, NULL);
+        gst_buffer_unref (gst_harness_push_and_pull (ht, frame (&info, 8, 2,
+                    SIGMA)));
+        g_object_set (ht->element, "temporal", TRUE, NULL);
+        break;
+      case EV_MODEL_SAME:
+        g_object_set (ht->element, "model", model, NULL);
+        break;
+      case EV_MODEL_OTHER:
+        g_object_set (ht->element, "model", other, NULL);
         break;
       default:
         break;
     }
-    in = frame (&info, 2, 0, SIGMA);
+    in = frame (&info, 2, 2, SIGMA);
     if (ev == EV_DISCONT)
       GST_BUFFER_FLAG_SET (in, GST_BUFFER_FLAG_DISCONT);
     ot = gst_harness_push_and_pull (ht, gst_buffer_ref (in));
-    of = gst_harness_push_and_pull (hf, gst_buffer_ref (in));
-    fail_unless (ot != NULL && of != NULL, "%s: no output", ev_names[ev]);
+    fail_unless (ot != NULL, "%s: no output", ev_names[ev]);
+    of = fresh_output (ref_model, &info, in);
     if (ev == EV_NONE)
       fail_if (same_pixels (ot, of, &info), "no event, yet no blend");
     else
@@ -296,8 +353,8 @@ GST_START_TEST (test_temporal_resets)
     gst_buffer_unref (ot);
     gst_buffer_unref (of);
     gst_harness_teardown (ht);
-    gst_harness_teardown (hf);
   }
+  g_free (other);
   g_free (model);
 }
 
