@@ -1,7 +1,8 @@
 /* vaedenoise temporal=true: still frames average over time; after every
  * reset event the next frame is exactly a fresh element's; a seek back
- * replays the same bytes.  The shipped models come from
- * GST_VAE_MODEL_PATH; a test whose model is missing says so and skips. */
+ * replays the same bytes; frames dropped by QoS leave the past as if they
+ * never came.  The shipped models come from GST_VAE_MODEL_PATH; a test
+ * whose model is missing says so and skips. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -409,6 +410,81 @@ GST_START_TEST (test_temporal_replay)
 
 GST_END_TEST;
 
+/* Frames 0-2, a QoS event saying frame 3 is late (basetransform drops
+ * every buffer whose running time is at most timestamp + diff), then
+ * frames 3-7 with frame 3 flagged discont when asked.  Frame 3 gives no
+ * output and the next output is marked DISCONT by basetransform. */
+static void
+push_with_drop (GstHarness * ht, const GstVideoInfo * info,
+    gboolean discont, GstBuffer ** out)
+{
+  GstBuffer *f3 = frame (info, 3, 3, SIGMA);
+
+  for (guint k = 0; k < 3; k++) {
+    out[k] = gst_harness_push_and_pull (ht, frame (info, k, k, SIGMA));
+    fail_unless (out[k] != NULL);
+  }
+  fail_unless (gst_harness_push_upstream_event (ht,
+          gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 1.5, PTS (3) - PTS (2),
+              PTS (2))));
+  if (discont)
+    GST_BUFFER_FLAG_SET (f3, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (ht, f3), GST_FLOW_OK);
+  /* the harness pushes in this thread: a transformed frame would be queued */
+  fail_unless_equals_int (gst_harness_buffers_in_queue (ht), 0);
+  out[3] = NULL;
+  for (guint k = 4; k < 8; k++) {
+    out[k] = gst_harness_push_and_pull (ht, frame (info, k, k, SIGMA));
+    fail_unless (out[k] != NULL, "no output for frame %u after the drop", k);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out[k]), PTS (k));
+    fail_unless (GST_BUFFER_FLAG_IS_SET (out[k], GST_BUFFER_FLAG_DISCONT)
+        == (k == 4), "frame %u: DISCONT %s", k, k == 4 ? "missing" :
+        "unexpected");
+  }
+}
+
+/* A frame dropped by QoS never reaches the temporal stage: the outputs
+ * are those of an element that never got it (frames 0-2, 4-7, none
+ * flagged), and differ from those of one that did. */
+GST_START_TEST (test_temporal_qos_drop)
+{
+  gchar *model = shipped (GRAY_MODEL, __func__);
+  GstVideoInfo info;
+  GstHarness *ht, *hr, *ha;
+  GstBuffer *out[8];
+
+  if (model == NULL)
+    return;
+  ht = harness (model, TRUE, &info);
+  hr = harness (model, TRUE, &info);
+  ha = harness (model, TRUE, &info);
+  push_with_drop (ht, &info, FALSE, out);
+  for (guint k = 0; k < 8; k++) {
+    GstBuffer *in = frame (&info, k, k, SIGMA);
+    GstBuffer *oa = gst_harness_push_and_pull (ha, gst_buffer_ref (in));
+
+    if (k != 3) {
+      GstBuffer *oref = gst_harness_push_and_pull (hr, gst_buffer_ref (in));
+      fail_if (GST_BUFFER_FLAG_IS_SET (oref, GST_BUFFER_FLAG_DISCONT));
+      fail_unless (same_pixels (out[k], oref, &info), "frame %u differs from "
+          "a run without frame 3", k);
+      if (k == 4)
+        fail_if (same_pixels (out[k], oa, &info), "frame 4 is the same "
+            "with and without frame 3");
+      gst_buffer_unref (oref);
+      gst_buffer_unref (out[k]);
+    }
+    gst_buffer_unref (oa);
+    gst_buffer_unref (in);
+  }
+  gst_harness_teardown (ht);
+  gst_harness_teardown (hr);
+  gst_harness_teardown (ha);
+  g_free (model);
+}
+
+GST_END_TEST;
+
 static Suite *
 temporal_suite (void)
 {
@@ -419,6 +495,7 @@ temporal_suite (void)
   tcase_add_loop_test (tc, test_temporal_still, 0, 2);
   tcase_add_test (tc, test_temporal_resets);
   tcase_add_loop_test (tc, test_temporal_replay, 0, 2);
+  tcase_add_test (tc, test_temporal_qos_drop);
   return s;
 }
 
