@@ -1,8 +1,9 @@
 /* vaedenoise temporal=true: still frames average over time; after every
  * reset event the next frame is exactly a fresh element's; a seek back
  * replays the same bytes; frames dropped by QoS leave the past as if they
- * never came.  The shipped models come from GST_VAE_MODEL_PATH; a test
- * whose model is missing says so and skips. */
+ * never came, a dropped DISCONT buffer still breaks it.  The shipped
+ * models come from GST_VAE_MODEL_PATH; a test whose model is missing says
+ * so and skips. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -485,6 +486,38 @@ GST_START_TEST (test_temporal_qos_drop)
 
 GST_END_TEST;
 
+/* A DISCONT buffer dropped by QoS still breaks the past: the frame after
+ * it is exactly a fresh element's, and the rest follow a run that began
+ * there. */
+GST_START_TEST (test_temporal_qos_discont)
+{
+  gchar *model = shipped (GRAY_MODEL, __func__);
+  GstVideoInfo info;
+  GstHarness *ht, *hr;
+  GstBuffer *out[8];
+
+  if (model == NULL)
+    return;
+  ht = harness (model, TRUE, &info);
+  hr = harness (model, TRUE, &info);
+  push_with_drop (ht, &info, TRUE, out);
+  for (guint k = 4; k < 8; k++) {
+    GstBuffer *oref = gst_harness_push_and_pull (hr, frame (&info, k, k,
+            SIGMA));
+    fail_unless (same_pixels (out[k], oref, &info), "frame %u blended with "
+        "the past before the dropped DISCONT buffer", k);
+    gst_buffer_unref (oref);
+  }
+  for (guint k = 0; k < 8; k++)
+    if (k != 3)
+      gst_buffer_unref (out[k]);
+  gst_harness_teardown (ht);
+  gst_harness_teardown (hr);
+  g_free (model);
+}
+
+GST_END_TEST;
+
 static Suite *
 temporal_suite (void)
 {
@@ -496,6 +529,7 @@ temporal_suite (void)
   tcase_add_test (tc, test_temporal_resets);
   tcase_add_loop_test (tc, test_temporal_replay, 0, 2);
   tcase_add_test (tc, test_temporal_qos_drop);
+  tcase_add_test (tc, test_temporal_qos_discont);
   return s;
 }
 
