@@ -1,9 +1,10 @@
 /* vaedenoise temporal=true: still frames average over time; after every
  * reset event the next frame is exactly a fresh element's; a seek back
  * replays the same bytes; frames dropped by QoS leave the past as if they
- * never came, a dropped DISCONT buffer still breaks it; odd sizes in
- * GRAY8, I420 and NV12 stay deterministic.  The shipped models come from
- * GST_VAE_MODEL_PATH; a test whose model is missing says so and skips. */
+ * never came, a dropped DISCONT buffer still breaks it; odd sizes and
+ * caps changes across GRAY8, I420 and NV12 stay deterministic.  The
+ * shipped models come from GST_VAE_MODEL_PATH; a test whose model is
+ * missing says so and skips. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -584,6 +585,51 @@ GST_START_TEST (test_temporal_odd_sizes)
 
 GST_END_TEST;
 
+/* model=auto through GRAY8 → I420 → NV12 at an odd size → GRAY8, three
+ * moving frames each: every run is what a fresh element gives for it. */
+GST_START_TEST (test_temporal_caps_changes)
+{
+  static const struct
+  {
+    const gchar *fmt;
+    gint w, h;
+  } runs[] = { {"GRAY8", W, H}, {"I420", W, H}, {"NV12", 33, 17},
+  {"GRAY8", W, H} };
+  GstVideoInfo info;
+  GstHarness *ht;
+  guint k = 0;
+
+  if (!have_auto (__func__))
+    return;
+  ht = harness_full ("auto", TRUE, 2, &info, runs[0].fmt, runs[0].w,
+      runs[0].h);
+  for (guint r = 0; r < G_N_ELEMENTS (runs); r++) {
+    GstVideoInfo ri;
+    GstHarness *hr = harness_full ("auto", TRUE, 2, &ri, runs[r].fmt,
+        runs[r].w, runs[r].h);
+
+    if (r > 0)
+      check_set_caps (ht, &info, runs[r].fmt, runs[r].w, runs[r].h);
+    for (guint j = 0; j < 3; j++, k++) {
+      GstBuffer *in = frame (&info, k, k, SIGMA);
+      GstBuffer *ot = gst_harness_push_and_pull (ht, gst_buffer_ref (in));
+      GstBuffer *oref = gst_harness_push_and_pull (hr, in);
+      fail_unless (ot != NULL, "%s %dx%d: no output", runs[r].fmt,
+          runs[r].w, runs[r].h);
+      fail_unless_equals_uint64 (gst_buffer_get_size (ot), info.size);
+      fail_unless (same_pixels (ot, oref, &info), "%s %dx%d: frame %u after "
+          "the change differs from a fresh element's", runs[r].fmt,
+          runs[r].w, runs[r].h, j);
+      gst_buffer_unref (ot);
+      gst_buffer_unref (oref);
+    }
+    gst_harness_teardown (hr);
+  }
+  gst_harness_teardown (ht);
+}
+
+GST_END_TEST;
+
 static Suite *
 temporal_suite (void)
 {
@@ -598,6 +644,7 @@ temporal_suite (void)
   tcase_add_test (tc, test_temporal_qos_discont);
   tcase_add_loop_test (tc, test_temporal_odd_sizes, 0,
       G_N_ELEMENTS (odd_sizes) * G_N_ELEMENTS (odd_formats));
+  tcase_add_test (tc, test_temporal_caps_changes);
   return s;
 }
 
