@@ -532,12 +532,20 @@ gst_vae_denoise_sink_event (GstBaseTransform * trans, GstEvent * event)
 
 /* Controlled properties (a GstController fading strength, say) take their
  * values at this buffer's stream time before it is transformed or passed
- * through. */
+ * through.  A DISCONT buffer starts the temporal stage afresh here, where
+ * every buffer passes: one that QoS then drops never reaches
+ * transform_frame, and basetransform only marks the next output buffer. */
 static void
 gst_vae_denoise_before_transform (GstBaseTransform * trans, GstBuffer * buf)
 {
+  GstVaeDenoise *self = GST_VAE_DENOISE (trans);
   GstClockTime stream_time;
 
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DISCONT)) {
+    GST_OBJECT_LOCK (self);
+    self->temporal_reset = TRUE;
+    GST_OBJECT_UNLOCK (self);
+  }
   if (trans->segment.format != GST_FORMAT_TIME)
     return;
   stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,

@@ -272,9 +272,9 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   strength = self->strength;
   chroma = self->chroma;
   temporal = self->temporal;
-  /* a DISCONT buffer, a flush, a seek or a gap: the past does not apply */
-  reset = self->temporal_reset
-      || GST_BUFFER_FLAG_IS_SET (in->buffer, GST_BUFFER_FLAG_DISCONT);
+  /* a DISCONT buffer (before_transform), a flush, a seek or a gap: the
+   * past does not apply */
+  reset = self->temporal_reset;
   self->temporal_reset = FALSE;
   GST_OBJECT_UNLOCK (self);
 
