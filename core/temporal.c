@@ -11,6 +11,7 @@
 #endif
 
 #define CELL VAE_TEMPORAL_CELL
+_Static_assert (CELL == 4, "blend_plane finds a sample's cell by a shift");
 #define BLOCK VAE_TEMPORAL_BLOCK
 #define RANGE_Q 4               /* the quarter-resolution search: ±16 px */
 #define RANGE_H 2               /* then half resolution, ±2 half pixels */
@@ -686,7 +687,7 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
   const float *prev = t->acc[p][t->cur];
   float *next = t->acc[p][!t->cur];
   int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
-  int bs = BLOCK >> sx, cs = CELL >> sx;
+  int bs = BLOCK >> sx, cshift = 2 - sx;    /* CELL >> sx samples a cell */
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;
@@ -704,7 +705,7 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
       int px = qx >> 2, py = qy >> 2;
       float a[BLOCK];
       for (int x = 0; x < k; x++)
-        a[x] = arow[(lx / CELL) + x / cs];
+        a[x] = arow[(lx / CELL) + (x >> cshift)];
       if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
         blend_run (n + x0, s + (size_t) x0 * src->step, src->step,
             prev + (size_t) py * w + px, prev + (size_t) (py + 1) * w + px,
