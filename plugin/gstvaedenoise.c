@@ -362,8 +362,12 @@ gst_vae_denoise_start (GstBaseTransform * trans)
       vae_model_free (model);
       goto load_failed;
     }
-    if (gst_vae_engine_check (colour, stride, precision, &msg) == NULL)
-      goto unusable;
+    /* it serves colour caps only: settings it cannot take (an odd stride,
+     * say) fail when such caps come, and GRAY8 still runs */
+    if (gst_vae_engine_check (colour, stride, precision, &msg) == NULL) {
+      GST_INFO_OBJECT (self, "%s: %s; colour caps will fail", path, msg);
+      g_clear_pointer (&msg, g_free);
+    }
   }
 
   g_mutex_lock (&self->load_lock);

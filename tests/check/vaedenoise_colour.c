@@ -329,6 +329,60 @@ GST_START_TEST (test_colour_chroma_passthrough)
 
 GST_END_TEST;
 
+/* model=auto with an odd stride: GRAY8 runs on the gray model, colour caps
+ * (the colour model's) end in a clear error. */
+static void
+check_auto_odd_stride (const gchar * format, gboolean runs)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=2 ! "
+      "video/x-raw,format=%s,width=32,height=24 ! vaedenoise model=auto "
+      "stride=3 ! fakesink", format);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg;
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  fail_unless (msg != NULL, "%s: no EOS or error", format);
+  if (runs) {
+    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS, "%s: an error",
+        format);
+  } else {
+    GError *err = NULL;
+    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR, "%s ran",
+        format);
+    gst_message_parse_error (msg, &err, NULL);
+    fail_unless (strstr (err->message, "even stride") != NULL, "error: %s",
+        err->message);
+    g_error_free (err);
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+GST_START_TEST (test_auto_odd_stride)
+{
+  const gchar *dir = g_getenv ("GST_VAE_MODEL_PATH");
+  gchar *c = dir ? g_build_filename (dir, "denoise-colour.safetensors",
+      NULL) : NULL;
+
+  if (c == NULL || !g_file_test (c, G_FILE_TEST_IS_REGULAR)) {
+    g_print ("SKIP test_auto_odd_stride: the shipped colour model is not "
+        "in GST_VAE_MODEL_PATH\n");
+    g_free (c);
+    return;
+  }
+  g_free (c);
+  check_auto_odd_stride ("GRAY8", TRUE);
+  check_auto_odd_stride ("I420", FALSE);
+}
+
+GST_END_TEST;
+
 /* An odd stride cannot keep the colour layout: a clear error at start. */
 GST_START_TEST (test_colour_odd_stride)
 {
@@ -518,6 +572,7 @@ colour_suite (void)
   tcase_add_test (tc, test_colour_estimate);
   tcase_add_test (tc, test_colour_chroma_passthrough);
   tcase_add_test (tc, test_colour_odd_stride);
+  tcase_add_test (tc, test_auto_odd_stride);
   tcase_add_test (tc, test_auto_caps_change);
   tcase_add_test (tc, test_colour_noise_removed);
   return s;
