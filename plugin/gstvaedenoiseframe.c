@@ -122,13 +122,13 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->map = NULL;
 }
 
-/* One-plane models: the frame's planes as the bands' jobs: the luma, and
- * with chroma the chroma planes (NV12/NV21's split into U and V first).
- * With the temporal stage ts, the jobs read its averaged planes; the
- * levels are always the frame's own. */
+/* One-plane models: the frame's planes as the bands' jobs: the luma (at
+ * its level ylevel), and with chroma the chroma planes (NV12/NV21's split
+ * into U and V first).  With the temporal stage ts, the jobs read its
+ * averaged planes; the levels are always the frame's own. */
 static void
 gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
-    GstVideoFrame * out, gboolean chroma, gfloat level,
+    GstVideoFrame * out, gboolean chroma, gfloat level, gfloat ylevel,
     const GstVaeTemporal * ts)
 {
   GstVaeEngine *e = self->engine;
@@ -140,7 +140,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   self->n_jobs = 0;
   add_job (self, ts ? ts->avg[0].data : y, ts ? ts->avg[0].stride : ys,
       GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
-          0), w, h, gst_vae_plane_level (in, 0, y, ys, w, h, level, ni));
+          0), w, h, ni ? ylevel : 0.0f);
   if (!chroma)
     return;
 
@@ -185,18 +185,14 @@ gst_vae_denoise_temporal_band (void *data, gint band)
   vae_temporal_blend (ts->t, ts->src, ts->avg, r0, r1);
 }
 
-/* The temporal stage on the working frame src: its planes (the luma alone
- * without chroma) averaged with the past into e->temporal's planes. */
+/* The temporal stage on the working frame src, whose luma's noise level is
+ * ylevel: its planes (the luma alone without chroma) averaged with the past
+ * into e->temporal's planes. */
 static void
 gst_vae_denoise_temporal (GstVaeDenoise * self, GstVaeEngine * e,
-    const GstVideoFrame * src, gboolean chroma, gfloat level)
+    const GstVideoFrame * src, gboolean chroma, gfloat ylevel)
 {
-  gfloat sigma = gst_vae_plane_level (src, 0,
-      GST_VIDEO_FRAME_PLANE_DATA (src, 0),
-      GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
-      GST_VIDEO_FRAME_HEIGHT (src), level, TRUE);
-
-  gst_vae_temporal_set_frame (e->temporal, src, chroma, sigma);
+  gst_vae_temporal_set_frame (e->temporal, src, chroma, ylevel);
   vae_pool_run (self->pool, gst_vae_denoise_temporal_band, self);
   vae_temporal_done (e->temporal->t);
 }
@@ -234,7 +230,7 @@ gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
  * the converted input). */
 static void
 gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
-    GstVideoFrame * dst, gboolean chroma, gfloat level, gboolean temporal)
+    GstVideoFrame * dst, gboolean chroma, gfloat ylevel, gboolean temporal)
 {
   GstVaeEngine *e = self->engine;
 
@@ -244,7 +240,7 @@ gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
     gst_vae_engine_pack (e, src);
   self->n_jobs = 0;
   add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
-      vae_model_config (e->model)->noise_input ? gst_vae_colour_level (src, level)
+      vae_model_config (e->model)->noise_input ? gst_vae_colour_level (ylevel)
       : 0.0f);
   if (temporal)
     gst_vae_denoise_set_maps (self, e);
@@ -263,7 +259,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   GstVaeEngine *e;
   GstVideoFrame *src = in, *dst = out;  /* the planes denoised */
   GstVaeDenoiseChroma chroma;
-  gfloat level, strength;
+  gfloat level, strength, ylevel = 0.0f;
   gboolean with_chroma, temporal, reset;
   gint w, h, status = VAE_OK;
 
@@ -305,14 +301,20 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   with_chroma = GST_VIDEO_FRAME_N_PLANES (src) > 1
       && (chroma == GST_VAE_DENOISE_CHROMA_DENOISE
       || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
+  /* the luma's noise level, estimated at most once a frame: the temporal
+   * stage's, the luma job's, and over its gain the colour model's */
+  if (temporal || vae_model_config (e->model)->noise_input)
+    ylevel = gst_vae_plane_level (src, 0, GST_VIDEO_FRAME_PLANE_DATA (src, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
+        GST_VIDEO_FRAME_HEIGHT (src), level, TRUE);
   /* a colour model reads the chroma whether it writes it or not */
   if (temporal)
-    gst_vae_denoise_temporal (self, e, src, with_chroma || e->colour, level);
+    gst_vae_denoise_temporal (self, e, src, with_chroma || e->colour, ylevel);
 
   if (e->colour) {
-    gst_vae_denoise_colour (self, src, dst, with_chroma, level, temporal);
+    gst_vae_denoise_colour (self, src, dst, with_chroma, ylevel, temporal);
   } else {
-    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level,
+    gst_vae_denoise_add_jobs (self, src, dst, with_chroma, level, ylevel,
         temporal ? e->temporal : NULL);
     if (temporal)
       gst_vae_denoise_set_maps (self, e);

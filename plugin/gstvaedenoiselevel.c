@@ -37,17 +37,10 @@ gst_vae_plane_level (const GstVideoFrame * f, guint comp,
 }
 
 gfloat
-gst_vae_colour_level (const GstVideoFrame * f, gfloat level)
+gst_vae_colour_level (gfloat ylevel)
 {
-  gfloat ref[3], gain[3];
+  gfloat ref[3];
 
   vae_noise_gains (0, 0, ref);
-  if (level < 0.0f)
-    return vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), GST_VIDEO_FRAME_WIDTH (f),
-        GST_VIDEO_FRAME_HEIGHT (f)) / ref[0];
-  if (GST_VIDEO_INFO_IS_GRAY (&f->info))
-    return level / ref[0];
-  gst_vae_noise_gains (&f->info, gain);
-  return level * gain[0] / ref[0];
+  return ylevel / ref[0];
 }

@@ -21,9 +21,9 @@ gfloat gst_vae_plane_level (const GstVideoFrame * f, guint comp,
     gboolean noise_input);
 
 /* A colour model's level: RGB σ in its training's BT.601 limited range,
- * from the given level (RGB σ on colour, the plane's σ on GRAY8) or the
- * luma's estimated noise. */
-gfloat gst_vae_colour_level (const GstVideoFrame * f, gfloat level);
+ * from the luma's level ylevel (gst_vae_plane_level's for component 0 with
+ * a noise input: the given level times the luma's gain, or its estimate). */
+gfloat gst_vae_colour_level (gfloat ylevel);
 
 G_END_DECLS
 #endif
