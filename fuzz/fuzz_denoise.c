@@ -12,56 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-typedef struct {
-  const uint8_t *p;
-  size_t n;
-} Reader;
-
-static unsigned
-take (Reader *r, unsigned bits)
-{
-  unsigned v = 0;
-  for (unsigned i = 0; i < (bits + 7) / 8; i++) {
-    v = (v << 8) | (r->n ? *r->p : 0);
-    if (r->n) {
-      r->p++;
-      r->n--;
-    }
-  }
-  return bits < 32 ? v & ((1u << bits) - 1) : v;
-}
 
 static VaeModel *models[6];   /* patch 4x4: plain, residual, noise-input, 3x5;
                                * convolutional (2 layers of 3x3, 16 channels);
                                * colour, 4x6 interleaved 4:2:0 */
-
-static VaeModel *
-tiny_model (int pw, int ph, int residual, int noise_input)
-{
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  c.kind = VAE_KIND_DAE;
-  c.img_w = pw;
-  c.img_h = ph;
-  c.n_in = pw * ph;
-  c.n_enc = 1;
-  c.enc[0] = 8;
-  c.n_latent = 6;
-  c.n_dec = 0;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_min = 0.0f;
-  c.noise_max = 0.2f;
-  c.residual = residual;
-  c.noise_input = noise_input;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
-  VaeModel *m = vae_model_new (&c, 1, &err);
-  if (m == NULL)
-    abort ();
-  return m;
-}
 
 static VaeModel *
 tiny_conv_model (void)

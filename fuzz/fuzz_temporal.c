@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define MAX_W 80
@@ -53,52 +55,7 @@ fail (int line, const char *what)
   abort ();
 }
 
-typedef struct {
-  const uint8_t *p;
-  size_t n;
-} Reader;
-
-static unsigned
-take (Reader *r, unsigned bits)
-{
-  unsigned v = 0;
-  for (unsigned i = 0; i < (bits + 7) / 8; i++) {
-    v = (v << 8) | (r->n ? *r->p : 0);
-    if (r->n) {
-      r->p++;
-      r->n--;
-    }
-  }
-  return bits < 32 ? v & ((1u << bits) - 1) : v;
-}
-
 static VaeModel *models[2];     /* noise-input DAEs, patch 4x4 and 3x5 */
-
-static VaeModel *
-tiny_model (int pw, int ph)
-{
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  c.kind = VAE_KIND_DAE;
-  c.img_w = pw;
-  c.img_h = ph;
-  c.n_in = pw * ph;
-  c.n_enc = 1;
-  c.enc[0] = 8;
-  c.n_latent = 6;
-  c.n_dec = 0;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_min = 0.0f;
-  c.noise_max = 0.2f;
-  c.residual = 1;
-  c.noise_input = 1;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
-  m = vae_model_new (&c, 1, &err);
-  CHECK (m != NULL, "tiny model");
-  return m;
-}
 
 typedef struct {
   int w, h, n_planes, sx, sy;
@@ -691,8 +648,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   uint64_t d0, d1;
 
   if (models[0] == NULL) {
-    models[0] = tiny_model (4, 4);
-    models[1] = tiny_model (3, 5);
+    models[0] = tiny_model (4, 4, 1, 1);
+    models[1] = tiny_model (3, 5, 1, 1);
     check_largest ();
   }
   check_refused (take (&r, 8));
