@@ -147,7 +147,9 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   if (e->uv != NULL) {
     gsize sz = (gsize) e->cw * e->ch;
 
-    gst_vae_engine_split_uv (e, in);
+    /* the split serves as the source, and for the chroma's estimates */
+    if (ts == NULL || (ni && level < 0.0f))
+      gst_vae_engine_split_uv (e, in);
     for (guint c = 1; c <= 2; c++) {
       guint8 *u = e->uv + (c - 1) * sz;
       add_job (self, ts ? ts->avg[c].data : u, e->cw, e->uv + (c + 1) * sz,
