@@ -2,13 +2,11 @@
  * method). */
 #include "vae_temporal.h"
 #include "vae_private.h"
+#include "temporal_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define CELL VAE_TEMPORAL_CELL
 _Static_assert (CELL == 4, "blend_plane finds a sample's cell by a shift");
@@ -61,6 +59,7 @@ struct VaeTemporal {
   float *ratio;                 /* (gh, gw) difference / noise's */
   float *bias;                  /* (bh, bw) the prediction's error variance
                                  * beyond its noise, the block's mean */
+  float *shear;                 /* (bh, bw) shear (), this frame's */
   int *from;                    /* (gh, gw) the cell the match came from */
   float *var[2];                /* (gh, gw) the average's error variance */
   float *alpha;                 /* (gh, gw) this frame's weight */
@@ -72,75 +71,12 @@ struct VaeTemporal {
   int use_sse2;
 };
 
-static int
-ssd_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
-{
-  int s = 0;
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      int d = (int) a[(size_t) y * as + x] - b[(size_t) y * bs + x];
-      s += d * d;
-    }
-  return s;
-}
-
-static int
-sad_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
-{
-  int s = 0;
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      s += abs ((int) a[(size_t) y * as + x] - b[(size_t) y * bs + x]);
-  return s;
-}
-
-#ifdef __SSE2__
-static inline int
-load32 (const uint8_t *p)
-{
-  int v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-#endif
-
-/* A block's sum of absolute differences: psadbw for 16-, 8- and 4-wide
- * rows. */
+/* A block's sum of absolute differences. */
 static int
 sad (const VaeTemporal *t, const uint8_t *a, int as, const uint8_t *b,
     int bs, int w, int h)
 {
-#ifdef __SSE2__
-  if (t->use_sse2 && w == 16) {
-    __m128i acc = _mm_setzero_si128 ();
-    for (int y = 0; y < h; y++)
-      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadu_si128 ((const void *)
-                  (a + (size_t) y * as)), _mm_loadu_si128 ((const void *)
-                  (b + (size_t) y * bs))));
-    return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
-            8));
-  }
-  if (t->use_sse2 && w == 4 && h == 4) {
-    __m128i va = _mm_setr_epi32 (load32 (a), load32 (a + as),
-        load32 (a + 2 * as), load32 (a + 3 * as));
-    __m128i vb = _mm_setr_epi32 (load32 (b), load32 (b + bs),
-        load32 (b + 2 * bs), load32 (b + 3 * bs));
-    __m128i acc = _mm_sad_epu8 (va, vb);
-    return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
-            8));
-  }
-  if (t->use_sse2 && w == 8) {
-    __m128i acc = _mm_setzero_si128 ();
-    for (int y = 0; y < h; y++)
-      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadl_epi64 ((const void *)
-                  (a + (size_t) y * as)), _mm_loadl_epi64 ((const void *)
-                  (b + (size_t) y * bs))));
-    return _mm_cvtsi128_si32 (acc);
-  }
-#else
-  (void) t;
-#endif
-  return sad_c (a, as, b, bs, w, h);
+  return vae_tk_sad (t->use_sse2, a, as, b, bs, w, h);
 }
 
 VaeTemporal *
@@ -193,6 +129,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->mv_last = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
   t->ratio = malloc (cells * sizeof (float));
   t->bias = calloc ((size_t) t->bw * t->bh, sizeof (float));
+  t->shear = calloc ((size_t) t->bw * t->bh, sizeof (float));
   t->from = malloc (cells * sizeof (int));
   t->alpha = malloc (cells * sizeof (float));
   t->level = malloc (cells * sizeof (float));
@@ -202,7 +139,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     if (t->var[i] == NULL)
       goto nomem;
   }
-  if (!t->ref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->from || !t->alpha
+  if (!t->ref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
       || !t->level || !t->n_fresh)
     goto nomem;
   for (size_t c = 0; c < cells; c++)
@@ -235,6 +172,7 @@ vae_temporal_free (VaeTemporal *t)
   free (t->mv_last);
   free (t->ratio);
   free (t->bias);
+  free (t->shear);
   free (t->from);
   free (t->alpha);
   free (t->level);
@@ -352,11 +290,7 @@ predict_block (const VaeTemporal *t, int x0, int y0, int bw, int bh,
 {
   const uint8_t *r = t->ref + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
       + (hv[0] >> 1);
-  int fx = hv[0] & 1, fy = hv[1] & 1, w = t->w;
-  for (int y = 0; y < bh; y++, r += w)
-    for (int x = 0; x < bw; x++)
-      pred[y * BLOCK + x] = (uint8_t) ((r[x] + r[x + fx] + r[x + fy * w]
-              + r[x + fx + fy * w] + 2) >> 2);
+  vae_tk_predict (t->use_sse2, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
 }
 
 /* The cost of shift v for the block at (x0, y0), bw × bh: its sum of
@@ -520,9 +454,15 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
           memcpy (blk + y * BLOCK, r, (size_t) bw);
       }
       double ssd = 0.0, vsum = 0.0;
-      int npx = 0;
+      int npx = 0, csad[16], cssd[16];
       match_block (t, blk, BLOCK, bx, by, sigma, v);
       predict_block (t, x0, y0, bw, bh, v, pred);
+      if (bw < BLOCK || bh < BLOCK)     /* pixels outside count nothing */
+        for (int y = 0; y < BLOCK; y++)
+          for (int x = 0; x < BLOCK; x++)
+            if (x >= bw || y >= bh)
+              blk[y * BLOCK + x] = pred[y * BLOCK + x] = 0;
+      vae_tk_cell_sums (t->use_sse2, blk, pred, 4, 4, csad, cssd);
       /* each cell against the average along v */
       for (int gy = y0 / CELL; gy < (y0 + bh + CELL - 1) / CELL; gy++)
         for (int gx = x0 / CELL; gx < (x0 + bw + CELL - 1) / CELL; gx++) {
@@ -531,15 +471,14 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
           int fx = MIN ((2 * cx0 + v[0] + CELL) / (2 * CELL), t->gw - 1);
           int fy = MIN ((2 * cy0 + v[1] + CELL) / (2 * CELL), t->gh - 1);
           size_t c = (size_t) gy * t->gw + gx, f = (size_t) fy * t->gw + fx;
-          size_t o = (size_t) (cy0 - y0) * BLOCK + (cx0 - x0);
-          int d = sad_c (blk + o, BLOCK, pred + o, BLOCK, cw, ch);
+          int k = (cy0 - y0) / CELL * 4 + (cx0 - x0) / CELL, d = csad[k];
           float e = MEAN_ABS * sqrtf (sigma * sigma + t->var[t->cur][f])
               * (float) (cw * ch);
           t->ratio[c] = (float) d / e;
           t->from[c] = (int) f;
           fresh += t->ratio[c] >= FRESH;
           if (t->ratio[c] < FRESH) {
-            ssd += ssd_c (blk + o, BLOCK, pred + o, BLOCK, cw, ch);
+            ssd += cssd[k];
             vsum += (double) t->var[t->cur][f] * (cw * ch);
             npx += cw * ch;
           }
@@ -584,6 +523,9 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
   float *vn = t->var[!t->cur];
   int gy1 = MIN (r1 * BLOCK / CELL, t->gh);
 
+  for (int by = r0; by < r1 && !fresh; by++)
+    for (int bx = 0; bx < t->bw; bx++)
+      t->shear[(size_t) by * t->bw + bx] = shear (t, by, bx);
   for (int gy = r0 * BLOCK / CELL; gy < gy1; gy++)
     for (int gx = 0; gx < t->gw; gx++) {
       size_t c = (size_t) gy * t->gw + gx;
@@ -594,7 +536,7 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
         float nmax = v[0] == 0 && v[1] == 0 ? N_MAX : N_MAX_MOVING;
         /* the prediction's error: its noise and the block's bias; the
          * gain that weighs it against the frame's noise (Kalman's) */
-        float a0, d = shear (t, (int) (b / t->bw), (int) (b % t->bw));
+        float a0, d = t->shear[b];
         p = var[t->from[c]] + t->bias[b];
         a0 = p / (p + s2);
         a0 = a0 > 1.0f / nmax ? a0 : 1.0f / nmax;
@@ -647,34 +589,6 @@ rows_to_u8 (const float *n, uint8_t *o, int w)
   }
 }
 
-/* n[x] = p + a[x] (s[x] − p) for x in [0, k), p the average bilinear at
- * quarter offsets (fx, fy) from row0 / row1 (row1 read where fy > 0), or
- * exactly s[x] where a[x] is 1. */
-static inline void
-blend_run (float *n, const uint8_t *s, int step, const float *row0,
-    const float *row1, int fx, int fy, const float *a, int k)
-{
-  float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
-  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
-  float in[BLOCK];
-
-  for (int x = 0; x < k; x++)
-    in[x] = s[(size_t) x * step];
-  if (fy == 0) {
-    for (int x = 0; x < k; x++) {
-      float p = row0[x] + wx * (r0b[x] - row0[x]);
-      n[x] = a[x] >= 1.0f ? in[x] : p + a[x] * (in[x] - p);
-    }
-  } else {
-    for (int x = 0; x < k; x++) {
-      float p = row0[x] + wx * (r0b[x] - row0[x]);
-      float q = row1[x] + wx * (r1b[x] - row1[x]);
-      p += wy * (q - p);
-      n[x] = a[x] >= 1.0f ? in[x] : p + a[x] * (in[x] - p);
-    }
-  }
-}
-
 /* Plane p's rows [y0, y1) (subsampled by sx, sy against the luma): each
  * block's run of samples moved from the average along its vector (in
  * quarter samples: half luma pixels, halved again where subsampled) to the
@@ -703,19 +617,16 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
       int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
       int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
       int px = qx >> 2, py = qy >> 2;
-      float a[BLOCK];
-      for (int x = 0; x < k; x++)
-        a[x] = arow[(lx / CELL) + (x >> cshift)];
+      const float *a = arow + lx / CELL;
       if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
-        blend_run (n + x0, s + (size_t) x0 * src->step, src->step,
-            prev + (size_t) py * w + px, prev + (size_t) (py + 1) * w + px,
-            qx & 3, qy & 3, a, k);
+        vae_tk_blend_run (t->use_sse2, n + x0, s + (size_t) x0 * src->step,
+            src->step, prev + (size_t) py * w + px,
+            prev + (size_t) (py + 1) * w + px, qx & 3, qy & 3, a, cshift, k);
       else
         for (int x = 0; x < k; x++) {
-          float in = s[(size_t) (x0 + x) * src->step];
-          float pr = a[x] >= 1.0f ? in : sample_q (prev, w, h, qx + 4 * x,
-              qy);
-          n[x0 + x] = pr + a[x] * (in - pr);
+          float in = s[(size_t) (x0 + x) * src->step], ax = a[x >> cshift];
+          float pr = ax >= 1.0f ? in : sample_q (prev, w, h, qx + 4 * x, qy);
+          n[x0 + x] = pr + ax * (in - pr);
         }
     }
     if (fresh)

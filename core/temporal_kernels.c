@@ -1,0 +1,298 @@
+/* The temporal stage's inner loops (temporal_kernels.h). */
+#include "temporal_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#ifndef PF
+#define PF 256
+#endif
+#endif
+
+/* ------------------------------------------------------------ plain C */
+
+static int
+sad_c (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
+{
+  int s = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      s += abs ((int) a[(size_t) y * as + x] - b[(size_t) y * bs + x]);
+  return s;
+}
+
+static void
+cell_sums_c (const uint8_t *a, const uint8_t *b, int cw, int ch, int *sad,
+    int *ssd)
+{
+  for (int gy = 0; gy < ch; gy++)
+    for (int gx = 0; gx < cw; gx++) {
+      int s = 0, q = 0;
+      for (int y = 4 * gy; y < 4 * gy + 4; y++)
+        for (int x = 4 * gx; x < 4 * gx + 4; x++) {
+          int d = (int) a[y * 16 + x] - b[y * 16 + x];
+          s += abs (d);
+          q += d * d;
+        }
+      sad[gy * cw + gx] = s;
+      ssd[gy * cw + gx] = q;
+    }
+}
+
+static void
+predict_c (const uint8_t *r, int rs, int fx, int fy, int bw, int bh,
+    uint8_t *pred)
+{
+  for (int y = 0; y < bh; y++, r += rs)
+    for (int x = 0; x < bw; x++)
+      pred[y * 16 + x] = (uint8_t) ((r[x] + r[x + fx] + r[x + fy * rs]
+              + r[x + fx + fy * rs] + 2) >> 2);
+}
+
+static void
+blend_run_c (float *n, const uint8_t *s, int step, const float *row0,
+    const float *row1, int fx, int fy, const float *cells, int cshift, int k)
+{
+  float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
+  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+
+  for (int x = 0; x < k; x++) {
+    float in = s[(size_t) x * step], a = cells[x >> cshift];
+    float p = row0[x] + wx * (r0b[x] - row0[x]);
+    if (fy > 0) {
+      float q = row1[x] + wx * (r1b[x] - row1[x]);
+      p += wy * (q - p);
+    }
+    n[x] = a >= 1.0f ? in : p + a * (in - p);
+  }
+}
+
+/* --------------------------------------------------------------- SSE2 */
+
+#ifdef __SSE2__
+static inline int
+load32 (const uint8_t *p)
+{
+  int v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static int
+hsum64 (__m128i acc)
+{
+  return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
+          8));
+}
+
+/* psadbw on 16-, 8- and 4-wide rows; -1 for other widths. */
+static int
+sad_sse2 (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
+{
+  __m128i acc = _mm_setzero_si128 ();
+
+  if (w == 16) {
+    for (int y = 0; y < h; y++)
+      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadu_si128 ((const void *)
+                  (a + (size_t) y * as)), _mm_loadu_si128 ((const void *)
+                  (b + (size_t) y * bs))));
+    return hsum64 (acc);
+  }
+  if (w == 4 && h == 4) {
+    __m128i va = _mm_setr_epi32 (load32 (a), load32 (a + as),
+        load32 (a + 2 * as), load32 (a + 3 * as));
+    __m128i vb = _mm_setr_epi32 (load32 (b), load32 (b + bs),
+        load32 (b + 2 * bs), load32 (b + 3 * bs));
+    return hsum64 (_mm_sad_epu8 (va, vb));
+  }
+  if (w == 8) {
+    for (int y = 0; y < h; y++)
+      acc = _mm_add_epi64 (acc, _mm_sad_epu8 (_mm_loadl_epi64 ((const void *)
+                  (a + (size_t) y * as)), _mm_loadl_epi64 ((const void *)
+                  (b + (size_t) y * bs))));
+    return _mm_cvtsi128_si32 (acc);
+  }
+  return -1;
+}
+
+/* [x0 + x1, x2 + x3, y0 + y1, y2 + y3] */
+static __m128i
+pair_sums (__m128i x, __m128i y)
+{
+  __m128 fx = _mm_castsi128_ps (x), fy = _mm_castsi128_ps (y);
+  __m128i e = _mm_castps_si128 (_mm_shuffle_ps (fx, fy, _MM_SHUFFLE (2, 0, 2,
+              0)));
+  __m128i o = _mm_castps_si128 (_mm_shuffle_ps (fx, fy, _MM_SHUFFLE (3, 1, 3,
+              1)));
+  return _mm_add_epi32 (e, o);
+}
+
+/* Four cells a row: |d| summed over the cell's rows in 16 bits, d² in
+ * pairs by pmaddwd, then pairs of pairs. */
+static void
+cell_sums_sse2 (const uint8_t *a, const uint8_t *b, int ch, int *sad,
+    int *ssd)
+{
+  const __m128i zero = _mm_setzero_si128 (), ones = _mm_set1_epi16 (1);
+
+  for (int gy = 0; gy < ch; gy++) {
+    __m128i alo = zero, ahi = zero, qlo = zero, qhi = zero;
+    for (int y = 4 * gy; y < 4 * gy + 4; y++) {
+      __m128i va = _mm_loadu_si128 ((const void *) (a + y * 16));
+      __m128i vb = _mm_loadu_si128 ((const void *) (b + y * 16));
+      __m128i d = _mm_or_si128 (_mm_subs_epu8 (va, vb), _mm_subs_epu8 (vb,
+              va));
+      __m128i lo = _mm_unpacklo_epi8 (d, zero), hi = _mm_unpackhi_epi8 (d,
+          zero);
+      alo = _mm_add_epi16 (alo, lo);
+      ahi = _mm_add_epi16 (ahi, hi);
+      qlo = _mm_add_epi32 (qlo, _mm_madd_epi16 (lo, lo));
+      qhi = _mm_add_epi32 (qhi, _mm_madd_epi16 (hi, hi));
+    }
+    _mm_storeu_si128 ((void *) (sad + 4 * gy),
+        pair_sums (_mm_madd_epi16 (alo, ones), _mm_madd_epi16 (ahi, ones)));
+    _mm_storeu_si128 ((void *) (ssd + 4 * gy), pair_sums (qlo, qhi));
+  }
+}
+
+static __m128i
+mean4 (__m128i a, __m128i b, __m128i c, __m128i d)
+{
+  const __m128i zero = _mm_setzero_si128 (), two = _mm_set1_epi16 (2);
+  __m128i lo = _mm_add_epi16 (_mm_add_epi16 (_mm_unpacklo_epi8 (a, zero),
+          _mm_unpacklo_epi8 (b, zero)), _mm_add_epi16 (_mm_unpacklo_epi8 (c,
+              zero), _mm_unpacklo_epi8 (d, zero)));
+  __m128i hi = _mm_add_epi16 (_mm_add_epi16 (_mm_unpackhi_epi8 (a, zero),
+          _mm_unpackhi_epi8 (b, zero)), _mm_add_epi16 (_mm_unpackhi_epi8 (c,
+              zero), _mm_unpackhi_epi8 (d, zero)));
+  lo = _mm_srli_epi16 (_mm_add_epi16 (lo, two), 2);
+  hi = _mm_srli_epi16 (_mm_add_epi16 (hi, two), 2);
+  return _mm_packus_epi16 (lo, hi);
+}
+
+static void
+predict_sse2 (const uint8_t *r, int rs, int fx, int fy, int bh,
+    uint8_t *pred)
+{
+  for (int y = 0; y < bh; y++, r += rs) {
+    __m128i a = _mm_loadu_si128 ((const void *) r);
+    __m128i b = _mm_loadu_si128 ((const void *) (r + fx));
+    __m128i c = _mm_loadu_si128 ((const void *) (r + fy * rs));
+    __m128i d = _mm_loadu_si128 ((const void *) (r + fx + fy * rs));
+    _mm_storeu_si128 ((void *) (pred + y * 16), mean4 (a, b, c, d));
+  }
+}
+
+/* k samples, k 8 or 16; cshift 1 or 2.  The samples go to floats in
+ * registers: a gather through memory would stall on store forwarding. */
+static void
+blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
+    const float *row1, int fx, int fy, const float *cells, int cshift, int k)
+{
+  const __m128i zero = _mm_setzero_si128 ();
+  const __m128 one = _mm_set1_ps (1.0f);
+  __m128 wx = _mm_set1_ps ((float) fx * 0.25f);
+  __m128 wy = _mm_set1_ps ((float) fy * 0.25f);
+  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+
+  _mm_prefetch ((const char *) (row0 + PF), _MM_HINT_T0);
+  _mm_prefetch ((const char *) (row1 + PF), _MM_HINT_T0);
+  for (int x8 = 0; x8 < k; x8 += 8) {
+    const uint8_t *q = s + (size_t) x8 * step;
+    __m128i w16 = step == 1
+        ? _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const void *) q), zero)
+        : _mm_setr_epi16 (q[0], q[step], q[2 * step], q[3 * step],
+        q[4 * step], q[5 * step], q[6 * step], q[7 * step]);
+    for (int h = 0; h < 2; h++) {
+      int x = x8 + 4 * h;
+      __m128 in = _mm_cvtepi32_ps (h ? _mm_unpackhi_epi16 (w16, zero)
+          : _mm_unpacklo_epi16 (w16, zero));
+      __m128 a, p, r0 = _mm_loadu_ps (row0 + x), m;
+      if (cshift == 2) {
+        a = _mm_set1_ps (cells[x >> 2]);
+      } else {
+        __m128 c2 = _mm_castpd_ps (_mm_load_sd ((const double *) (cells
+                    + (x >> 1))));
+        a = _mm_unpacklo_ps (c2, c2);
+      }
+      p = _mm_add_ps (r0, _mm_mul_ps (wx, _mm_sub_ps (_mm_loadu_ps (r0b + x),
+                  r0)));
+      if (fy > 0) {
+        __m128 r1 = _mm_loadu_ps (row1 + x);
+        __m128 p1 = _mm_add_ps (r1, _mm_mul_ps (wx,
+                _mm_sub_ps (_mm_loadu_ps (r1b + x), r1)));
+        p = _mm_add_ps (p, _mm_mul_ps (wy, _mm_sub_ps (p1, p)));
+      }
+      p = _mm_add_ps (p, _mm_mul_ps (a, _mm_sub_ps (in, p)));
+      m = _mm_cmpge_ps (a, one);
+      _mm_storeu_ps (n + x, _mm_or_ps (_mm_and_ps (m, in),
+              _mm_andnot_ps (m, p)));
+    }
+  }
+}
+#endif
+
+/* ------------------------------------------------------------ dispatch */
+
+int
+vae_tk_sad (int sse2, const uint8_t *a, int as, const uint8_t *b, int bs,
+    int w, int h)
+{
+#ifdef __SSE2__
+  if (sse2) {
+    int s = sad_sse2 (a, as, b, bs, w, h);
+    if (s >= 0)
+      return s;
+  }
+#else
+  (void) sse2;
+#endif
+  return sad_c (a, as, b, bs, w, h);
+}
+
+void
+vae_tk_cell_sums (int sse2, const uint8_t *a, const uint8_t *b, int cw,
+    int ch, int *sad, int *ssd)
+{
+#ifdef __SSE2__
+  if (sse2 && cw == 4) {
+    cell_sums_sse2 (a, b, ch, sad, ssd);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  cell_sums_c (a, b, cw, ch, sad, ssd);
+}
+
+void
+vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy, int bw,
+    int bh, uint8_t *pred)
+{
+#ifdef __SSE2__
+  if (sse2 && bw == 16) {
+    predict_sse2 (r, rs, fx, fy, bh, pred);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  predict_c (r, rs, fx, fy, bw, bh, pred);
+}
+
+void
+vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
+    const float *row0, const float *row1, int fx, int fy,
+    const float *cells, int cshift, int k)
+{
+#ifdef __SSE2__
+  if (sse2 && (k == 8 || k == 16) && (cshift == 1 || cshift == 2)) {
+    blend_run_sse2 (n, s, step, row0, row1, fx, fy, cells, cshift, k);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  blend_run_c (n, s, step, row0, row1, fx, fy, cells, cshift, k);
+}

@@ -1,0 +1,37 @@
+/* The temporal stage's inner loops (core/temporal_kernels.c): sums of
+ * differences, the half-pixel prediction and the blend of a run of
+ * samples, each in plain C and, where `sse2` is set, in SSE2.  Both give
+ * the same results to the bit.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef VAE_TEMPORAL_KERNELS_H
+#define VAE_TEMPORAL_KERNELS_H
+
+#include <stdint.h>
+
+/* Sum of absolute differences of two w × h byte blocks. */
+int vae_tk_sad (int sse2, const uint8_t *a, int as, const uint8_t *b, int bs,
+    int w, int h);
+
+/* The 4 × 4 cells of two blocks, rows 16 bytes apart: each cell's sum of
+ * absolute and of squared differences, cells row by row, cw × ch cells
+ * (whole cells only). */
+void vae_tk_cell_sums (int sse2, const uint8_t *a, const uint8_t *b, int cw,
+    int ch, int *sad, int *ssd);
+
+/* pred (rows 16 apart) = bw × bh pixels of r (rows rs apart) at (fx, fy)
+ * half pixels, fx and fy 0 or 1: the rounded mean of the 1, 2 or 4 pixels
+ * around. */
+void vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy,
+    int bw, int bh, uint8_t *pred);
+
+/* n[x] = p + a (s[x] − p) for x in [0, k), exactly s[x] where a ≥ 1: p the
+ * average bilinear at (fx, fy) quarter samples from row0 and row1 (row1 is
+ * read, so it must exist), a the weight of x's cell: cells[x >> cshift].
+ * s is a run of samples step bytes apart. */
+void vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
+    const float *row0, const float *row1, int fx, int fy,
+    const float *cells, int cshift, int k);
+
+#endif

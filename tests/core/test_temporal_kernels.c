@@ -1,0 +1,131 @@
+/* The temporal stage's kernels (core/temporal_kernels.c): on random data
+ * the SSE2 paths give the plain C ones' results to the bit, and the plain
+ * C ones agree with sums written out here. */
+#include "vae.h"
+#include "temporal_kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define N 4096
+
+static uint8_t a[N], b[N];
+static float fa[N];
+
+static void
+fill (VaeRng *r)
+{
+  for (int i = 0; i < N; i++) {
+    a[i] = (uint8_t) (vae_rng_uniform (r) * 256.0);
+    b[i] = (uint8_t) (vae_rng_uniform (r) * 256.0);
+    fa[i] = (float) (vae_rng_uniform (r) * 255.0);
+  }
+}
+
+static void
+check_sad (void)
+{
+  static const int sizes[][2] = { {16, 16}, {16, 7}, {8, 8}, {8, 3},
+  {4, 4}, {5, 4}, {13, 11}, {1, 1}
+  };
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    int w = sizes[i][0], h = sizes[i][1], want = 0;
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        want += abs ((int) a[y * 37 + x] - b[y * 41 + x]);
+    CHECK (vae_tk_sad (0, a, 37, b, 41, w, h) == want, "sad %dx%d: C",
+        w, h);
+    CHECK (vae_tk_sad (1, a, 37, b, 41, w, h) == want, "sad %dx%d: SSE2",
+        w, h);
+  }
+}
+
+static void
+check_cells (void)
+{
+  int s0[16], q0[16], s1[16], q1[16];
+  vae_tk_cell_sums (0, a, b, 4, 4, s0, q0);
+  vae_tk_cell_sums (1, a, b, 4, 4, s1, q1);
+  for (int c = 0; c < 16; c++) {
+    int s = 0, q = 0, y0 = c / 4 * 4, x0 = c % 4 * 4;
+    for (int y = y0; y < y0 + 4; y++)
+      for (int x = x0; x < x0 + 4; x++) {
+        int d = (int) a[y * 16 + x] - b[y * 16 + x];
+        s += abs (d);
+        q += d * d;
+      }
+    CHECK (s0[c] == s && q0[c] == q, "cell %d: C %d %d, want %d %d", c,
+        s0[c], q0[c], s, q);
+    CHECK (s1[c] == s && q1[c] == q, "cell %d: SSE2 %d %d, want %d %d", c,
+        s1[c], q1[c], s, q);
+  }
+}
+
+static void
+check_predict (void)
+{
+  for (int f = 0; f < 4; f++) {
+    int fx = f & 1, fy = f >> 1;
+    uint8_t p0[256], p1[256];
+    vae_tk_predict (0, a, 40, fx, fy, 16, 16, p0);
+    vae_tk_predict (1, a, 40, fx, fy, 16, 16, p1);
+    for (int y = 0; y < 16; y++)
+      for (int x = 0; x < 16; x++) {
+        const uint8_t *r = a + y * 40 + x;
+        int want = (r[0] + r[fx] + r[fy * 40] + r[fx + fy * 40] + 2) >> 2;
+        CHECK (p0[y * 16 + x] == want && p1[y * 16 + x] == want,
+            "predict (%d, %d) at %d, %d: %d / %d, want %d", fx, fy, x, y,
+            p0[y * 16 + x], p1[y * 16 + x], want);
+      }
+  }
+}
+
+static void
+check_blend (VaeRng *r)
+{
+  float cells[8];
+  for (int i = 0; i < 8; i++)   /* fresh, weights between, and none */
+    cells[i] = i == 1 ? 1.0f : i == 4 ? 0.0f : (float) vae_rng_uniform (r);
+  for (int k = 8; k <= 16; k += 8)
+    for (int cshift = 1; cshift <= 2; cshift++)
+      for (int step = 1; step <= 2; step++)
+        for (int f = 0; f < 16; f++) {
+          int fx = f & 3, fy = f >> 2, bad = 0;
+          float n0[16], n1[16];
+          vae_tk_blend_run (0, n0, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
+              cells, cshift, k);
+          vae_tk_blend_run (1, n1, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
+              cells, cshift, k);
+          for (int x = 0; x < k; x++) {
+            float a0 = cells[x >> cshift], in = b[3 + x * step];
+            bad += memcmp (&n0[x], &n1[x], sizeof (float)) != 0;
+            bad += a0 >= 1.0f && n0[x] != in;
+            /* whole samples: the average's own, towards the frame's */
+            bad += f == 0 && a0 < 1.0f && n0[x] != fa[7 + x] + a0 * (in
+                - fa[7 + x]);
+          }
+          CHECK (bad == 0, "blend k %d, cshift %d, step %d, (%d, %d): %d "
+              "samples differ", k, cshift, step, fx, fy, bad);
+        }
+}
+
+int
+main (void)
+{
+  VaeRng r;
+  vae_rng_seed (&r, 9);
+  for (int round = 0; round < 20; round++) {
+    fill (&r);
+    check_sad ();
+    check_cells ();
+    check_predict ();
+    check_blend (&r);
+  }
+  if (failures == 0)
+    printf ("temporal kernels: all checks passed\n");
+  return failures != 0;
+}
