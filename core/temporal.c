@@ -13,7 +13,13 @@ _Static_assert (CELL == 4, "blend_plane finds a sample's cell by a shift");
 #define BLOCK VAE_TEMPORAL_BLOCK
 #define RANGE_Q 4               /* the quarter-resolution search: ±16 px */
 #define RANGE_H 2               /* then half resolution, ±2 half pixels */
+_Static_assert (RANGE_H <= RANGE_Q, "search () sizes its grid by RANGE_Q");
 #define RANGE_F 1               /* then full resolution, ±1 pixel */
+#define PREFETCH 64             /* pixels ahead, when copying blocks */
+#define REFINE_STEPS 4          /* at most, each */
+#define MEMO (2 * (REFINE_STEPS * RANGE_F + 1) + 1)     /* the sums the
+                                                         * refinement and
+                                                         * parabola read */
 /* a cell agrees with the average up to a mean absolute difference of
  * AGREE times what noise alone gives, and starts afresh from FRESH times;
  * more than CUT of the cells afresh is a cut */
@@ -238,19 +244,24 @@ search (const VaeTemporal *t, const uint8_t *b, int bs, int bw, int bh,
   /* the shifts that keep the block in the plane */
   int dx0 = MAX (cx - r, -x0), dx1 = MIN (cx + r, w - bw - x0);
   int dy0 = MAX (cy - r, -y0), dy1 = MIN (cy + r, h - bh - y0);
-  int best = -1;
+  int best = -1, nx = dx1 - dx0 + 1, ny = dy1 - dy0 + 1;
+  int grid[(2 * RANGE_Q + 1) * (2 * RANGE_Q + 1)];
 
   v[0] = v[1] = 0;
+  if (nx < 1 || ny < 1)
+    return;
+  vae_tk_sad_grid (t->use_sse2, b, bs, ref + (size_t) (y0 + dy0) * w + x0
+      + dx0, w, bw, bh, nx, ny, grid);
   /* the centre first, then row by row */
   if (cx >= dx0 && cx <= dx1 && cy >= dy0 && cy <= dy1) {
-    best = sad (t, b, bs, ref + (size_t) (y0 + cy) * w + x0 + cx, w, bw, bh);
+    best = grid[(cy - dy0) * nx + cx - dx0];
     v[0] = cx;
     v[1] = cy;
   }
   for (int dy = dy0; dy <= dy1; dy++)
     for (int dx = dx0; dx <= dx1; dx++) {
-      int c = sad (t, b, bs, ref + (size_t) (y0 + dy) * w + x0 + dx, w, bw,
-          bh) + lambda * (abs (dx - cx) + abs (dy - cy));
+      int c = grid[(dy - dy0) * nx + dx - dx0]
+          + lambda * (abs (dx - cx) + abs (dy - cy));
       if (best < 0 || c < best) {
         best = c;
         v[0] = dx;
@@ -305,6 +316,21 @@ cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
     return -1;
   return sad (t, blk, bs, t->ref + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
       t->w, bw, bh) + lambda * (abs (v[0] - p[0]) + abs (v[1] - p[1]));
+}
+
+/* cost_of () without the lambda term, kept in memo: a MEMO × MEMO window
+ * of shifts centred on o (-2 for not yet taken). */
+static int
+memo_sad (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
+    int bw, int bh, const int *v, const int *o, int *memo)
+{
+  static const int zero[2] = { 0, 0 };
+  int i = v[0] - o[0] + MEMO / 2, j = v[1] - o[1] + MEMO / 2;
+  if (i < 0 || i >= MEMO || j < 0 || j >= MEMO)
+    return cost_of (t, blk, bs, x0, y0, bw, bh, v, zero, 0);
+  if (memo[j * MEMO + i] == -2)
+    memo[j * MEMO + i] = cost_of (t, blk, bs, x0, y0, bw, bh, v, zero, 0);
+  return memo[j * MEMO + i];
 }
 
 /* Block (bx, by)'s vector, the cheapest of: zero, the block's and its four
@@ -380,14 +406,21 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
       v[1] = cand[k][1];
     }
   }
-  for (int step = 0; step < 4 && best >= 0; step++) {
+  /* the refinement and the parabola read the sums around the winner, many
+   * twice: each is taken once */
+  int o[2] = { v[0], v[1] }, memo[MEMO * MEMO];
+  for (int i = 0; i < MEMO * MEMO; i++)
+    memo[i] = -2;
+  for (int step = 0; step < REFINE_STEPS && best >= 0; step++) {
     int c0[2] = { v[0], v[1] }, moved = 0;
     for (int dy = -RANGE_F; dy <= RANGE_F; dy++)
       for (int dx = -RANGE_F; dx <= RANGE_F; dx++) {
         int u[2] = { c0[0] + dx, c0[1] + dy }, c;
         if (dx == 0 && dy == 0)
           continue;
-        c = cost_of (t, blk, bs, x0, y0, bw, bh, u, centre, lambda);
+        c = memo_sad (t, blk, bs, x0, y0, bw, bh, u, o, memo);
+        if (c >= 0)
+          c += lambda * (abs (u[0] - centre[0]) + abs (u[1] - centre[1]));
         if (c >= 0 && c < best) {
           best = c;
           v[0] = u[0];
@@ -403,12 +436,12 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
    * three sums: comparing against interpolated pixels would favour them,
    * as interpolation halves their noise) */
   {
-    int zero[2] = { 0, 0 }, hv[2] = { 2 * v[0], 2 * v[1] };
+    int hv[2] = { 2 * v[0], 2 * v[1] };
     for (int a = 0; a < 2 && best >= 0; a++) {
       int um[2] = { v[0] - !a, v[1] - a }, up[2] = { v[0] + !a, v[1] + a };
-      int s0 = cost_of (t, blk, bs, x0, y0, bw, bh, v, zero, 0);
-      int sm = cost_of (t, blk, bs, x0, y0, bw, bh, um, zero, 0);
-      int sp = cost_of (t, blk, bs, x0, y0, bw, bh, up, zero, 0);
+      int s0 = memo_sad (t, blk, bs, x0, y0, bw, bh, v, o, memo);
+      int sm = memo_sad (t, blk, bs, x0, y0, bw, bh, um, o, memo);
+      int sp = memo_sad (t, blk, bs, x0, y0, bw, bh, up, o, memo);
       float curv = (float) (sm + sp - 2 * s0), off;
       if (sm < 0 || sp < 0 || curv <= 0.0f)
         continue;
@@ -450,6 +483,9 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
       for (int y = 0; y < bh; y++) {
         const uint8_t *r = luma_row (src, y0 + y, x0, x0 + bw,
             blk + y * BLOCK);
+        if (x0 + PREFETCH < t->w)       /* the frame is new to the caches */
+          __builtin_prefetch (src->data + (size_t) (y0 + y) * src->stride
+              + (size_t) (x0 + PREFETCH) * src->step);
         if (r != blk + y * BLOCK)
           memcpy (blk + y * BLOCK, r, (size_t) bw);
       }

@@ -79,7 +79,7 @@ load32 (const uint8_t *p)
   return v;
 }
 
-static int
+static inline int
 hsum64 (__m128i acc)
 {
   return _mm_cvtsi128_si32 (acc) + _mm_cvtsi128_si32 (_mm_srli_si128 (acc,
@@ -87,7 +87,7 @@ hsum64 (__m128i acc)
 }
 
 /* psadbw on 16-, 8- and 4-wide rows; -1 for other widths. */
-static int
+static inline int
 sad_sse2 (const uint8_t *a, int as, const uint8_t *b, int bs, int w, int h)
 {
   __m128i acc = _mm_setzero_si128 ();
@@ -234,6 +234,31 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
 #endif
 
 /* ------------------------------------------------------------ dispatch */
+
+void
+vae_tk_sad_grid (int sse2, const uint8_t *b, int bs, const uint8_t *r,
+    int rs, int w, int h, int nx, int ny, int *out)
+{
+#ifdef __SSE2__
+  if (sse2 && w == 4 && h == 4) {
+    for (int j = 0; j < ny; j++)
+      for (int i = 0; i < nx; i++)
+        out[j * nx + i] = sad_sse2 (b, bs, r + (size_t) j * rs + i, rs, 4, 4);
+    return;
+  }
+  if (sse2 && (w == 8 || w == 16)) {
+    for (int j = 0; j < ny; j++)
+      for (int i = 0; i < nx; i++)
+        out[j * nx + i] = sad_sse2 (b, bs, r + (size_t) j * rs + i, rs, w, h);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++)
+      out[j * nx + i] = sad_c (b, bs, r + (size_t) j * rs + i, rs, w, h);
+}
 
 int
 vae_tk_sad (int sse2, const uint8_t *a, int as, const uint8_t *b, int bs,

@@ -14,6 +14,11 @@
 int vae_tk_sad (int sse2, const uint8_t *a, int as, const uint8_t *b, int bs,
     int w, int h);
 
+/* out[j nx + i] = the sum of absolute differences of b and the block of r
+ * at column i, row j: nx × ny shifts at once. */
+void vae_tk_sad_grid (int sse2, const uint8_t *b, int bs, const uint8_t *r,
+    int rs, int w, int h, int nx, int ny, int *out);
+
 /* The 4 × 4 cells of two blocks, rows 16 bytes apart: each cell's sum of
  * absolute and of squared differences, cells row by row, cw × ch cells
  * (whole cells only). */
