@@ -32,6 +32,11 @@ _Static_assert (RANGE_H <= RANGE_Q, "search () sizes its grid by RANGE_Q");
 #define N_MAX 16.0f
 #define N_MAX_MOVING 2.0f
 #define LAMBDA 4.0f
+/* matched against the caller's denoised frame (vae_temporal_set_reference)
+ * the motion is surer: a lower lambda and a little more averaging where it
+ * moves (a sweep on flower, Foreman and the 1080p street clip) */
+#define N_MAX_MOVING_CLEAN 2.25f
+#define LAMBDA_CLEAN 2.0f
 /* motion that varies by more than SHEAR_LO pixels between neighbouring
  * blocks lowers the weight of their prediction, fully by SHEAR_HI (a
  * sweep on flower, Foreman and the 1080p street clip; the street's
@@ -55,7 +60,10 @@ struct VaeTemporal {
   float *acc[3][2];             /* (ph, pw) the average, last and new */
   int cur;                      /* acc[p][cur] is the last frame's */
   uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
-  uint8_t *href;                /* (hh, hw) it at half resolution */
+  uint8_t *dref;                /* (h, w) the caller's last denoised luma */
+  const uint8_t *mref;          /* what the search matches: ref or dref */
+  int feedback;                 /* the pyramid is dref's, not ref's */
+  uint8_t *href;                /* (hh, hw) mref at half resolution */
   uint8_t *qref;                /* (qh, qw) and at quarter resolution */
   int hw, hh, qw, qh;
   int bw, bh;                   /* motion blocks */
@@ -129,6 +137,8 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     }
   }
   t->ref = malloc (px);
+  t->dref = calloc (px, 1);
+  t->mref = t->ref;
   t->href = malloc ((size_t) t->hw * t->hh + 1);
   t->qref = malloc ((size_t) t->qw * t->qh + 1);
   t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
@@ -145,7 +155,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     if (t->var[i] == NULL)
       goto nomem;
   }
-  if (!t->ref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
+  if (!t->ref || !t->dref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
       || !t->level || !t->n_fresh)
     goto nomem;
   for (size_t c = 0; c < cells; c++)
@@ -172,6 +182,7 @@ vae_temporal_free (VaeTemporal *t)
     free (t->var[i]);
   }
   free (t->ref);
+  free (t->dref);
   free (t->href);
   free (t->qref);
   free (t->mv);
@@ -195,8 +206,11 @@ vae_temporal_set_level_gain (VaeTemporal *t, float gain)
 void
 vae_temporal_reset (VaeTemporal *t)
 {
-  if (t != NULL)
-    t->valid = 0;
+  if (t == NULL)
+    return;
+  t->valid = 0;
+  t->feedback = 0;
+  t->mref = t->ref;
 }
 
 int
@@ -221,14 +235,10 @@ luma_row (const VaePlane *src, int y, int x0, int x1, uint8_t *out)
 
 /* 2 × 2 means of a w × h block (w, h even) into (w / 2, h / 2). */
 static void
-halve (const uint8_t *src, int ss, int w, int h, uint8_t *dst, int ds)
+halve (const VaeTemporal *t, const uint8_t *src, int ss, int w, int h,
+    uint8_t *dst, int ds)
 {
-  for (int y = 0; y < h / 2; y++)
-    for (int x = 0; x < w / 2; x++) {
-      const uint8_t *p = src + (size_t) 2 * y * ss + 2 * x;
-      dst[(size_t) y * ds + x] = (uint8_t) ((p[0] + p[1] + p[ss] + p[ss + 1]
-              + 2) >> 2);
-    }
+  vae_tk_halve (t->use_sse2, src, ss, w, h, dst, ds);
 }
 
 /* The best shift of block b (bw × bh, rows bs apart) into ref (w × h) at
@@ -314,7 +324,7 @@ cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
   if (x0 + v[0] < 0 || x0 + v[0] + bw > t->w || y0 + v[1] < 0
       || y0 + v[1] + bh > t->h)
     return -1;
-  return sad (t, blk, bs, t->ref + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
+  return sad (t, blk, bs, t->mref + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
       t->w, bw, bh) + lambda * (abs (v[0] - p[0]) + abs (v[1] - p[1]));
 }
 
@@ -347,7 +357,8 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
   int x0 = bx * BLOCK, y0 = by * BLOCK;
   int bw = MIN (BLOCK, t->w - x0), bh = MIN (BLOCK, t->h - y0);
   int centre[2] = { 0, 0 };
-  int cand[7][2], n = 0, best = -1, lambda = MAX (1, (int) (sigma * LAMBDA));
+  int cand[7][2], n = 0, best = -1, lambda = MAX (1,
+      (int) (sigma * (t->feedback ? LAMBDA_CLEAN : LAMBDA)));
 
   cand[n][0] = cand[n][1] = 0;
   n++;
@@ -364,8 +375,8 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
       && (y0 + BLOCK) / 2 <= t->hh) {
     uint8_t hb[(BLOCK / 2) * (BLOCK / 2)], qb[(BLOCK / 4) * (BLOCK / 4)];
     int c[2] = { 0, 0 };
-    halve (blk, bs, BLOCK, BLOCK, hb, BLOCK / 2);
-    halve (hb, BLOCK / 2, BLOCK / 2, BLOCK / 2, qb, BLOCK / 4);
+    halve (t, blk, bs, BLOCK, BLOCK, hb, BLOCK / 2);
+    halve (t, hb, BLOCK / 2, BLOCK / 2, BLOCK / 2, qb, BLOCK / 4);
     if ((x0 + BLOCK) / 4 <= t->qw && (y0 + BLOCK) / 4 <= t->qh) {
       search (t, qb, BLOCK / 4, BLOCK / 4, BLOCK / 4, t->qref, t->qw, t->qh,
           x0 / 4, y0 / 4, 0, 0, RANGE_Q, MAX (1, (int) (sigma / 2.0f)), c);
@@ -569,7 +580,8 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
       float a = 1.0f, r = t->ratio[c], p = 0.0f;
       if (!fresh) {
         const int *v = t->mv + b * 2;
-        float nmax = v[0] == 0 && v[1] == 0 ? N_MAX : N_MAX_MOVING;
+        float nmax = v[0] == 0 && v[1] == 0 ? N_MAX : t->feedback
+            ? N_MAX_MOVING_CLEAN : N_MAX_MOVING;
         /* the prediction's error: its noise and the block's bias; the
          * gain that weighs it against the frame's noise (Kalman's) */
         float a0, d = t->shear[b];
@@ -696,11 +708,11 @@ blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
 
   blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h),
       fresh);
-  if (hy1 > hy0)
-    halve (t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
+  if (hy1 > hy0 && !t->feedback)
+    halve (t, t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
         2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
-  if (qy1 > qy0)
-    halve (t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
+  if (qy1 > qy0 && !t->feedback)
+    halve (t, t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
         2 * (qy1 - qy0), t->qref + (size_t) qy0 * t->qw, t->qw);
   for (int p = 1; p < t->n_planes; p++)
     if (src[p].data != NULL)
@@ -728,6 +740,24 @@ vae_temporal_blend (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
   blend_rows (t, src, dst, r0, r1, fresh);
   if (r0 == 0)
     t->fresh = fresh;
+}
+
+void
+vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma)
+{
+  for (int y = 0; y < t->h; y++) {
+    const uint8_t *r = luma->data + (size_t) y * luma->stride;
+    uint8_t *d = t->dref + (size_t) y * t->w;
+    if (luma->step == 1)
+      memcpy (d, r, (size_t) t->w);
+    else
+      for (int x = 0; x < t->w; x++)
+        d[x] = r[(size_t) x * luma->step];
+  }
+  halve (t, t->dref, t->w, 2 * t->hw, 2 * t->hh, t->href, t->hw);
+  halve (t, t->href, t->hw, 2 * t->qw, 2 * t->qh, t->qref, t->qw);
+  t->feedback = 1;
+  t->mref = t->dref;
 }
 
 void

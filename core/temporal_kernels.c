@@ -5,9 +5,7 @@
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
-#ifndef PF
-#define PF 256
-#endif
+#define PF 128                  /* floats ahead the blend prefetches */
 #endif
 
 /* ------------------------------------------------------------ plain C */
@@ -37,6 +35,17 @@ cell_sums_c (const uint8_t *a, const uint8_t *b, int cw, int ch, int *sad,
         }
       sad[gy * cw + gx] = s;
       ssd[gy * cw + gx] = q;
+    }
+}
+
+static void
+halve_c (const uint8_t *src, int ss, int w, int h, uint8_t *dst, int ds)
+{
+  for (int y = 0; y < h / 2; y++)
+    for (int x = 0; x < w / 2; x++) {
+      const uint8_t *p = src + (size_t) 2 * y * ss + 2 * x;
+      dst[(size_t) y * ds + x] = (uint8_t) ((p[0] + p[1] + p[ss] + p[ss + 1]
+              + 2) >> 2);
     }
 }
 
@@ -171,6 +180,35 @@ mean4 (__m128i a, __m128i b, __m128i c, __m128i d)
   return _mm_packus_epi16 (lo, hi);
 }
 
+/* 8 outputs a step: pairs of 16-bit column sums added by pmaddwd. */
+static void
+halve_sse2 (const uint8_t *src, int ss, int w, int h, uint8_t *dst, int ds)
+{
+  const __m128i zero = _mm_setzero_si128 (), ones = _mm_set1_epi16 (1);
+  const __m128i two = _mm_set1_epi16 (2);
+  int n8 = w / 2 / 8 * 8;
+
+  for (int y = 0; y < h / 2; y++) {
+    const uint8_t *r0 = src + (size_t) 2 * y * ss, *r1 = r0 + ss;
+    uint8_t *d = dst + (size_t) y * ds;
+    for (int x = 0; x < n8; x += 8) {
+      __m128i a = _mm_loadu_si128 ((const void *) (r0 + 2 * x));
+      __m128i b = _mm_loadu_si128 ((const void *) (r1 + 2 * x));
+      __m128i lo = _mm_add_epi16 (_mm_unpacklo_epi8 (a, zero),
+          _mm_unpacklo_epi8 (b, zero));
+      __m128i hi = _mm_add_epi16 (_mm_unpackhi_epi8 (a, zero),
+          _mm_unpackhi_epi8 (b, zero));
+      __m128i s = _mm_packs_epi32 (_mm_madd_epi16 (lo, ones),
+          _mm_madd_epi16 (hi, ones));
+      s = _mm_srli_epi16 (_mm_add_epi16 (s, two), 2);
+      _mm_storel_epi64 ((void *) (d + x), _mm_packus_epi16 (s, s));
+    }
+    for (int x = n8; x < w / 2; x++)
+      d[x] = (uint8_t) ((r0[2 * x] + r0[2 * x + 1] + r1[2 * x]
+              + r1[2 * x + 1] + 2) >> 2);
+  }
+}
+
 static void
 predict_sse2 (const uint8_t *r, int rs, int fx, int fy, int bh,
     uint8_t *pred)
@@ -289,6 +327,21 @@ vae_tk_cell_sums (int sse2, const uint8_t *a, const uint8_t *b, int cw,
   (void) sse2;
 #endif
   cell_sums_c (a, b, cw, ch, sad, ssd);
+}
+
+void
+vae_tk_halve (int sse2, const uint8_t *src, int ss, int w, int h,
+    uint8_t *dst, int ds)
+{
+#ifdef __SSE2__
+  if (sse2) {
+    halve_sse2 (src, ss, w, h, dst, ds);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  halve_c (src, ss, w, h, dst, ds);
 }
 
 void

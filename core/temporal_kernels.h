@@ -25,6 +25,11 @@ void vae_tk_sad_grid (int sse2, const uint8_t *b, int bs, const uint8_t *r,
 void vae_tk_cell_sums (int sse2, const uint8_t *a, const uint8_t *b, int cw,
     int ch, int *sad, int *ssd);
 
+/* dst (w / 2 × h / 2, rows ds apart) = the rounded means of src's 2 × 2
+ * squares (w × h, rows ss apart). */
+void vae_tk_halve (int sse2, const uint8_t *src, int ss, int w, int h,
+    uint8_t *dst, int ds);
+
 /* pred (rows 16 apart) = bw × bh pixels of r (rows rs apart) at (fx, fy)
  * half pixels, fx and fy 0 or 1: the rounded mean of the 1, 2 or 4 pixels
  * around. */

@@ -75,6 +75,12 @@ void vae_temporal_blend (VaeTemporal *t, const VaePlane *src,
     const VaePlane *dst, int r0, int r1);
 void vae_temporal_done (VaeTemporal *t);
 
+/* The denoised frame's luma (w × h), after vae_temporal_done: the next
+ * frame's motion search matches against it rather than against the noisy
+ * average, which places blocks better.  Once given, give one after every
+ * frame, until vae_temporal_reset. */
+void vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma);
+
 /* The last frame's leftover noise per cell, as a factor of the input's
  * times the gain (1: as noisy as the input), map_w × map_h cells of VAE_TEMPORAL_CELL
  * luma pixels. */

@@ -15,7 +15,9 @@
  * vae_temporal_blend on their own splits of the block rows, in any order,
  * then vae_temporal_done), each in place or not.  A tiny noise-conditional
  * DAE then denoises the averaged luma under the stage's level map, in fp32
- * and, where the CPU has it, bf16.  The script runs twice on new objects.
+ * and, where the CPU has it, bf16; a flag of the frame gives that
+ * denoised luma back as the next frame's reference
+ * (vae_temporal_set_reference).  The script runs twice on new objects.
  *
  * Checks beyond no crash and no sanitizer report: planes are allocated to
  * exactly the bytes their geometry allows; both objects give the same
@@ -534,6 +536,12 @@ frame (Run *s, Reader *r, int raw)
             0, c->h, s->sigma) == VAE_OK,
         "denoise");
     s->digest = hash (s->digest, s->den, (size_t) c->w * c->h);
+  }
+  /* the next frame matched against this one denoised */
+  if (flags & 16) {
+    VaePlane ref = { s->den, c->w, 1 };
+    vae_temporal_set_reference (s->t[0], &ref);
+    vae_temporal_set_reference (s->t[1], &ref);
   }
   s->after_reset = 0;
   s->n_frames++;

@@ -328,6 +328,9 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
     if (with_chroma && e->uv != NULL)
       gst_vae_engine_merge_uv (e, dst);
   }
+  /* the next frame's motion search matches against this one denoised */
+  if (temporal)
+    gst_vae_temporal_set_reference (e->temporal, dst);
   if (e->conv != NULL)
     gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
 

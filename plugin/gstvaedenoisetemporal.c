@@ -83,3 +83,13 @@ gst_vae_temporal_set_frame (GstVaeTemporal * t, const GstVideoFrame * frame,
     t->src[p].step = on ? GST_VIDEO_FRAME_COMP_PSTRIDE (frame, p) : 1;
   }
 }
+
+void
+gst_vae_temporal_set_reference (GstVaeTemporal * t, const GstVideoFrame * dst)
+{
+  VaePlane luma = { (guint8 *) GST_VIDEO_FRAME_COMP_DATA (dst, 0),
+    GST_VIDEO_FRAME_COMP_STRIDE (dst, 0), GST_VIDEO_FRAME_COMP_PSTRIDE (dst,
+        0)
+  };
+  vae_temporal_set_reference (t->t, &luma);
+}

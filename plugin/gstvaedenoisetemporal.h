@@ -38,5 +38,10 @@ void gst_vae_temporal_reset (GstVaeTemporal * t);
 void gst_vae_temporal_set_frame (GstVaeTemporal * t,
     const GstVideoFrame * frame, gboolean chroma, gfloat sigma);
 
+/* After the frame is denoised into dst: its luma is what the next frame's
+ * motion search matches against. */
+void gst_vae_temporal_set_reference (GstVaeTemporal * t,
+    const GstVideoFrame * dst);
+
 G_END_DECLS
 #endif

@@ -171,6 +171,37 @@ test_pan (void)
   vae_temporal_free (t);
 }
 
+/* The same pan matched against a denoised reference (here the clean
+ * frame, a perfect denoiser's) is followed as well; after a reset, with
+ * no references given, the stage follows it on its own average again
+ * (matching the stale reference instead would not). */
+static void
+test_pan_reference (void)
+{
+  static uint8_t clean[W * H], in[W * H], out[W * H];
+  VaeTemporal *t = new_t (W, H, 1, 0, 0);
+  VaePlane s = plane (in, W), d = plane (out, W), c = plane (clean, W);
+  double m[2];
+
+  for (int pass = 0; pass < 2; pass++) {
+    vae_temporal_reset (t);
+    for (int k = 0; k < 8; k++) {
+      for (int i = 0; i < W * H; i++)
+        clean[i] = scene (i % W, i / W, 3 * k + 40 * pass, -2 * k);
+      noisy (in, clean, W * H, 300 + k, SIGMA);
+      vae_temporal_filter (t, &s, &d, SIGMA);
+      if (pass == 0)
+        vae_temporal_set_reference (t, &c);
+    }
+    m[pass] = mse (out, clean, W, H, 16);
+  }
+  CHECK (m[0] < 400.0 / 2, "pan with references: error %.1f after 8 "
+      "frames (input 400, steady state 133)", m[0]);
+  CHECK (m[1] < 400.0 / 2, "pan after a reset, no references: error %.1f",
+      m[1]);
+  vae_temporal_free (t);
+}
+
 /* A bright square crossing a still scene: where it was, the output is the
  * scene again at once (no ghost); a cut to another scene is taken as it
  * is. */
@@ -401,6 +432,7 @@ main (void)
   make_texture ();
   test_still ();
   test_pan ();
+  test_pan_reference ();
   test_object_and_cut ();
   test_parts_and_sizes ();
   test_bad_args ();

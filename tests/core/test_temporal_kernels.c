@@ -66,6 +66,24 @@ check_cells (void)
 }
 
 static void
+check_halve (void)
+{
+  for (int w = 2; w <= 40; w += 6) {
+    uint8_t h0[20 * 10], h1[20 * 10];
+    vae_tk_halve (0, a, 41, w, 20, h0, 20);
+    vae_tk_halve (1, a, 41, w, 20, h1, 20);
+    for (int y = 0; y < 10; y++)
+      for (int x = 0; x < w / 2; x++) {
+        const uint8_t *p = a + 2 * y * 41 + 2 * x;
+        int want = (p[0] + p[1] + p[41] + p[42] + 2) >> 2;
+        CHECK (h0[y * 20 + x] == want && h1[y * 20 + x] == want,
+            "halve %d wide at %d, %d: %d / %d, want %d", w, x, y,
+            h0[y * 20 + x], h1[y * 20 + x], want);
+      }
+  }
+}
+
+static void
 check_predict (void)
 {
   for (int f = 0; f < 4; f++) {
@@ -122,6 +140,7 @@ main (void)
     fill (&r);
     check_sad ();
     check_cells ();
+    check_halve ();
     check_predict ();
     check_blend (&r);
   }
