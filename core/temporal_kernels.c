@@ -250,8 +250,8 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
       if (cshift == 2) {
         a = _mm_set1_ps (cells[x >> 2]);
       } else {
-        __m128 c2 = _mm_castpd_ps (_mm_load_sd ((const double *) (cells
-                    + (x >> 1))));
+        __m128 c2 = _mm_castsi128_ps (_mm_loadl_epi64 ((const void *)
+                (cells + (x >> 1))));
         a = _mm_unpacklo_ps (c2, c2);
       }
       p = _mm_add_ps (r0, _mm_mul_ps (wx, _mm_sub_ps (_mm_loadu_ps (r0b + x),
