@@ -65,9 +65,10 @@ struct VaeTemporal {
   int cur;                      /* acc[p][cur] is the last frame's */
   uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
   uint8_t *dref;                /* (h, w) the caller's last denoised luma */
-  const uint8_t *mref;          /* what the search matches: ref or dref */
-  int feedback;                 /* the pyramid is dref's, not ref's */
-  uint8_t *href;                /* (hh, hw) mref at half resolution */
+  int feedback;                 /* the search matches dref and its
+                                 * pyramid, not ref's */
+  uint8_t *href;                /* (hh, hw) what the search matches, at
+                                 * half resolution */
   uint8_t *qref;                /* (qh, qw) and at quarter resolution */
   int hw, hh, qw, qh;
   int bw, bh;                   /* motion blocks */
@@ -142,7 +143,6 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   }
   t->ref = malloc (px);
   t->dref = calloc (px, 1);
-  t->mref = t->ref;
   t->href = malloc ((size_t) t->hw * t->hh + 1);
   t->qref = malloc ((size_t) t->qw * t->qh + 1);
   t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
@@ -214,7 +214,6 @@ vae_temporal_reset (VaeTemporal *t)
     return;
   t->valid = 0;
   t->feedback = 0;
-  t->mref = t->ref;
 }
 
 int
@@ -319,16 +318,19 @@ predict_block (const VaeTemporal *t, int x0, int y0, int bw, int bh,
 }
 
 /* The cost of shift v for the block at (x0, y0), bw × bh: its sum of
- * absolute differences against the average plus lambda per pixel away
- * from p; -1 where the shifted block leaves the plane. */
+ * absolute differences against the reference (the average without one)
+ * plus lambda per pixel away from p; -1 where the shifted block leaves the
+ * plane. */
 static int
 cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
     int bw, int bh, const int *v, const int *p, int lambda)
 {
+  const uint8_t *r = t->feedback ? t->dref : t->ref;
+
   if (x0 + v[0] < 0 || x0 + v[0] + bw > t->w || y0 + v[1] < 0
       || y0 + v[1] + bh > t->h)
     return -1;
-  return sad (t, blk, bs, t->mref + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
+  return sad (t, blk, bs, r + (size_t) (y0 + v[1]) * t->w + x0 + v[0],
       t->w, bw, bh) + lambda * (abs (v[0] - p[0]) + abs (v[1] - p[1]));
 }
 
@@ -776,7 +778,6 @@ vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma)
   halve (t, t->dref, t->w, 2 * t->hw, 2 * t->hh, t->href, t->hw);
   halve (t, t->href, t->hw, 2 * t->qw, 2 * t->qh, t->qref, t->qw);
   t->feedback = 1;
-  t->mref = t->dref;
 }
 
 void
