@@ -3,14 +3,13 @@
 #include "vae_temporal.h"
 #include "vae_private.h"
 #include "temporal_kernels.h"
+#include "temporal_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CELL VAE_TEMPORAL_CELL
 _Static_assert (CELL == 4, "blend_plane finds a sample's cell by a shift");
-#define BLOCK VAE_TEMPORAL_BLOCK
 #define RANGE_Q 4               /* the quarter-resolution search: ±16 px */
 #define RANGE_H 2               /* then half resolution, ±2 half pixels */
 _Static_assert (RANGE_H <= RANGE_Q, "search () sizes its grid by RANGE_Q");
@@ -50,45 +49,8 @@ _Static_assert (RANGE_H <= RANGE_Q, "search () sizes its grid by RANGE_Q");
 /* half a pixel where a parabola through three sums puts the minimum
  * beyond this far from the whole pixel */
 #define HALF_AT 0.35f
-#define MEAN_ABS 0.79788456f    /* E|n| / σ for Gaussian n */
 #define MAX_SIDE 65536
 #define MAX_SIGMA 1000.0f       /* 8-bit units: far above any real noise */
-
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define CLAMP(v, lo, hi) ((v) < (lo) ? (lo) : (v) > (hi) ? (hi) : (v))
-
-struct VaeTemporal {
-  int w, h, n_planes, sx, sy;
-  int pw[3], ph[3];             /* plane sizes */
-  float *acc[3][2];             /* (ph, pw) the average, last and new */
-  int cur;                      /* acc[p][cur] is the last frame's */
-  uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
-  uint8_t *dref;                /* (h, w) the caller's last denoised luma */
-  int feedback;                 /* the search matches dref and its
-                                 * pyramid, not ref's */
-  uint8_t *href;                /* (hh, hw) what the search matches, at
-                                 * half resolution */
-  uint8_t *qref;                /* (qh, qw) and at quarter resolution */
-  int hw, hh, qw, qh;
-  int bw, bh;                   /* motion blocks */
-  int *mv, *mv_last;            /* (bh, bw, 2) this and the last frame's
-                                 * vectors */
-  int gw, gh;                   /* cells */
-  float *ratio;                 /* (gh, gw) difference / noise's */
-  float *bias;                  /* (bh, bw) the prediction's error variance
-                                 * beyond its noise, the block's mean */
-  float *shear;                 /* (bh, bw) shear (), this frame's */
-  int *from;                    /* (gh, gw) the cell the match came from */
-  float *var[2];                /* (gh, gw) the average's error variance */
-  float *alpha;                 /* (gh, gw) this frame's weight */
-  float *level;                 /* (gh, gw) leftover noise / input's */
-  int *n_fresh;                 /* (bh) cells afresh per block row */
-  float sigma;
-  float gain;                   /* the levels' scale */
-  int valid, fresh;
-  int use_sse2;
-};
 
 /* A block's sum of absolute differences. */
 static int
@@ -142,7 +104,8 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     }
   }
   t->ref = malloc (px);
-  t->dref = calloc (px, 1);
+  for (int i = 0; i < 2; i++)
+    t->dref[i] = calloc (px, 1);
   t->href = malloc ((size_t) t->hw * t->hh + 1);
   t->qref = malloc ((size_t) t->qw * t->qh + 1);
   t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
@@ -159,7 +122,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     if (t->var[i] == NULL)
       goto nomem;
   }
-  if (!t->ref || !t->dref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
+  if (!t->ref || !t->dref[0] || !t->dref[1] || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
       || !t->level || !t->n_fresh)
     goto nomem;
   for (size_t c = 0; c < cells; c++)
@@ -186,7 +149,8 @@ vae_temporal_free (VaeTemporal *t)
     free (t->var[i]);
   }
   free (t->ref);
-  free (t->dref);
+  free (t->dref[0]);
+  free (t->dref[1]);
   free (t->href);
   free (t->qref);
   free (t->mv);
@@ -296,16 +260,6 @@ median (int *a, int n)
   return n ? a[n / 2] : 0;
 }
 
-/* Whether the block (x0, y0, bw × bh) shifted by hv half pixels, and the
- * pixels its interpolation reads, lie in the plane. */
-static int
-half_fits (const VaeTemporal *t, int x0, int y0, int bw, int bh,
-    const int *hv)
-{
-  return x0 + (hv[0] >> 1) >= 0 && x0 + ((hv[0] + 1) >> 1) + bw <= t->w
-      && y0 + (hv[1] >> 1) >= 0 && y0 + ((hv[1] + 1) >> 1) + bh <= t->h;
-}
-
 /* The average's luma (rounded) under the block shifted by hv half pixels,
  * bilinear between pixels, into pred (rows BLOCK apart). */
 static void
@@ -325,7 +279,7 @@ static int
 cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
     int bw, int bh, const int *v, const int *p, int lambda)
 {
-  const uint8_t *r = t->feedback ? t->dref : t->ref;
+  const uint8_t *r = t->feedback ? t->dref[t->dcur] : t->ref;
 
   if (x0 + v[0] < 0 || x0 + v[0] + bw > t->w || y0 + v[1] < 0
       || y0 + v[1] + bh > t->h)
@@ -485,7 +439,7 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
     }
     v[0] = hv[0];
     v[1] = hv[1];
-    if (!half_fits (t, x0, y0, bw, bh, v)) {
+    if (!vae_temporal_half_fits (t, x0, y0, bw, bh, v)) {
       v[0] = 2 * (v[0] >> 1);
       v[1] = 2 * (v[1] >> 1);
     }
@@ -718,23 +672,31 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
   }
 }
 
-/* Block rows [r0, r1): the luma, its half and quarter planes for the next
- * frame's search, and the chroma under them. */
-static void
-blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
-    int r1, int fresh)
+void
+vae_temporal_halve_rows (VaeTemporal *t, const uint8_t *luma, int r0, int r1)
 {
   int hy0 = r0 * BLOCK / 2, hy1 = MIN (r1 * BLOCK / 2, t->hh);
   int qy0 = r0 * BLOCK / 4, qy1 = MIN (r1 * BLOCK / 4, t->qh);
 
-  blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h),
-      fresh);
-  if (hy1 > hy0 && !t->feedback)
-    halve (t, t->ref + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
+  if (hy1 > hy0)
+    halve (t, luma + (size_t) 2 * hy0 * t->w, t->w, 2 * t->hw,
         2 * (hy1 - hy0), t->href + (size_t) hy0 * t->hw, t->hw);
-  if (qy1 > qy0 && !t->feedback)
+  if (qy1 > qy0)
     halve (t, t->href + (size_t) 2 * qy0 * t->hw, t->hw, 2 * t->qw,
         2 * (qy1 - qy0), t->qref + (size_t) qy0 * t->qw, t->qw);
+}
+
+/* Block rows [r0, r1): the luma, its half and quarter planes for the next
+ * frame's search (unless the caller's denoised luma gives them), and the
+ * chroma under them. */
+static void
+blend_rows (VaeTemporal *t, const VaePlane *src, const VaePlane *dst, int r0,
+    int r1, int fresh)
+{
+  blend_plane (t, 0, &src[0], &dst[0], r0 * BLOCK, MIN (r1 * BLOCK, t->h),
+      fresh);
+  if (!t->feedback)
+    vae_temporal_halve_rows (t, t->ref, r0, r1);
   for (int p = 1; p < t->n_planes; p++)
     if (src[p].data != NULL)
       blend_plane (t, p, &src[p], &dst[p], (r0 * BLOCK) >> t->sy,
@@ -761,23 +723,6 @@ vae_temporal_blend (VaeTemporal *t, const VaePlane *src, const VaePlane *dst,
   blend_rows (t, src, dst, r0, r1, fresh);
   if (r0 == 0)
     t->fresh = fresh;
-}
-
-void
-vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma)
-{
-  for (int y = 0; y < t->h; y++) {
-    const uint8_t *r = luma->data + (size_t) y * luma->stride;
-    uint8_t *d = t->dref + (size_t) y * t->w;
-    if (luma->step == 1)
-      memcpy (d, r, (size_t) t->w);
-    else
-      for (int x = 0; x < t->w; x++)
-        d[x] = r[(size_t) x * luma->step];
-  }
-  halve (t, t->dref, t->w, 2 * t->hw, 2 * t->hh, t->href, t->hw);
-  halve (t, t->href, t->hw, 2 * t->qw, 2 * t->qh, t->qref, t->qw);
-  t->feedback = 1;
 }
 
 void

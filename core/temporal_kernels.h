@@ -1,6 +1,7 @@
 /* The temporal stage's inner loops (core/temporal_kernels.c): sums of
- * differences, the half-pixel prediction and the blend of a run of
- * samples, each in plain C and, where `sse2` is set, in SSE2.  Both give
+ * differences, the half-pixel prediction, the blend of a run of samples
+ * and the mix of the settled output, each in plain C and, where `sse2` is
+ * set, in SSE2.  Both give
  * the same results to the bit.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -43,5 +44,11 @@ void vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy,
 void vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
     const float *row0, const float *row1, int fx, int fy,
     const float *cells, int cshift, int k);
+
+/* o[x] = (o[x] (256 − k) + p[x] k + 128) >> 8 for x in [0, n): o moved
+ * towards p by k / 256 (k from 0 to 256), k that of x's 4-byte cell:
+ * k[x >> 2].  o is a run of bytes step apart, p contiguous. */
+void vae_tk_mix (int sse2, uint8_t *o, int step, const uint8_t *p,
+    const uint16_t *k, int n);
 
 #endif

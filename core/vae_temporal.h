@@ -9,7 +9,9 @@
  * Where most cells disagree the content cut: every cell starts afresh.
  * The cells' leftover noise, as a factor of the input's, is the level map
  * the denoiser then uses (vae_denoiser_set_level_map), so averaged regions
- * are denoised gently and fresh ones fully.
+ * are denoised gently and fresh ones fully.  The denoised luma then
+ * settles against the last one along the motion (less flicker) and is
+ * what the next frame's search matches against.
  *
  *   VaeTemporal *t = vae_temporal_new (w, h, 3, 1, 1, &err);  // I420
  *   for each frame:
@@ -17,7 +19,9 @@
  *     map = vae_temporal_levels (t, &mw, &mh);
  *     vae_denoiser_set_level_map (d, map, mw, mh, VAE_TEMPORAL_CELL,
  *         VAE_TEMPORAL_CELL);
- *     vae_denoiser_run_u8 (d, avg[0].data, …, sigma);
+ *     vae_denoiser_run_u8 (d, avg[0].data, …, sigma);   // into out
+ *     vae_temporal_settle (t, &out, 0, vae_temporal_rows (t));
+ *     vae_temporal_settle_done (t);
  *   vae_temporal_reset (t) on a seek, a gap, a new stream.
  *
  * The work splits by block rows for a pool of threads: for any split,
@@ -80,6 +84,18 @@ void vae_temporal_done (VaeTemporal *t);
  * average, which places blocks better.  Once given, give one after every
  * frame, until vae_temporal_reset. */
 void vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma);
+
+/* The same, settling the luma first (in place): each 4 × 4 cell that agrees
+ * with the last denoised luma moved along its block's vector, within a
+ * small part of the noise, takes up to half of it in.  The error left
+ * then changes less from frame to frame (less flicker), and is a little
+ * smaller.  Nothing moves after a reset, a cut or a frame without a
+ * reference before it.  In parts, as the blend: vae_temporal_settle on
+ * block rows [r0, r1) (any split, the same bytes), then
+ * vae_temporal_settle_done once. */
+void vae_temporal_settle (VaeTemporal *t, const VaePlane *luma, int r0,
+    int r1);
+void vae_temporal_settle_done (VaeTemporal *t);
 
 /* The last frame's leftover noise per cell, as a factor of the input's
  * times the gain (1: as noisy as the input), map_w × map_h cells of VAE_TEMPORAL_CELL

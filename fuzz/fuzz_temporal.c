@@ -17,11 +17,12 @@
  * DAE then denoises the averaged luma under the stage's level map, in fp32
  * and, where the CPU has it, bf16; a flag of the frame gives that
  * denoised luma back as the next frame's reference
- * (vae_temporal_set_reference).  The script runs twice on new objects.
+ * (vae_temporal_set_reference), another settles it first
+ * (vae_temporal_settle, in one call and in parts).  The script runs twice on new objects.
  *
  * Checks beyond no crash and no sanitizer report: planes are allocated to
  * exactly the bytes their geometry allows; both objects give the same
- * bytes, levels and freshness; bytes outside the samples written, chroma
+ * bytes, levels and freshness (and settled luma); bytes outside the samples written, chroma
  * planes skipped and the source (when not in place) stay untouched; a
  * fresh frame's output is its input and its levels 1; the first frame
  * after a reset and a frame at σ below 0.5 are fresh; levels are finite,
@@ -537,11 +538,24 @@ frame (Run *s, Reader *r, int raw)
         "denoise");
     s->digest = hash (s->digest, s->den, (size_t) c->w * c->h);
   }
-  /* the next frame matched against this one denoised */
-  if (flags & 16) {
+  /* the next frame matched against this one denoised, settled or not */
+  if ((flags & 48) == 16) {
     VaePlane ref = { s->den, c->w, 1 };
     vae_temporal_set_reference (s->t[0], &ref);
     vae_temporal_set_reference (s->t[1], &ref);
+  } else if (flags & 32) {
+    size_t len = (size_t) c->w * c->h;
+    VaePlane o0 = { s->luma, c->w, 1 }, o1 = { s->den, c->w, 1 };
+    memcpy (s->luma, s->den, len);
+    vae_temporal_settle (s->t[0], &o0, 0, rows);
+    n = split (sm ^ sb, rows, r0, r1);
+    for (int i = n - 1; i >= 0; i--)
+      vae_temporal_settle (s->t[1], &o1, r0[i], r1[i]);
+    vae_temporal_settle_done (s->t[0]);
+    vae_temporal_settle_done (s->t[1]);
+    CHECK (memcmp (s->luma, s->den, len) == 0, "settle: parts: other "
+        "bytes");
+    s->digest = hash (s->digest, s->den, len);
   }
   s->after_reset = 0;
   s->n_frames++;

@@ -226,6 +226,30 @@ gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
   }
 }
 
+/* The temporal stage's bands after denoising: each settles its rows of
+ * the denoised luma and keeps them as the next frame's reference. */
+static void
+gst_vae_denoise_settle_band (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+  GstVaeTemporal *ts = self->engine->temporal;
+  gint n = vae_temporal_rows (ts->t);
+
+  vae_temporal_settle (ts->t, &ts->out, n * band / self->n_bands,
+      n * (band + 1) / self->n_bands);
+}
+
+/* The denoised dst's luma settled against the last one along the motion,
+ * and kept: the next frame's search matches against it. */
+static void
+gst_vae_denoise_settle (GstVaeDenoise * self, GstVaeEngine * e,
+    GstVideoFrame * dst)
+{
+  gst_vae_temporal_set_output (e->temporal, dst);
+  vae_pool_run (self->pool, gst_vae_denoise_settle_band, self);
+  vae_temporal_settle_done (e->temporal->t);
+}
+
 /* A colour model: the frame's planes (or the temporal stage's) interleaved
  * into one, denoised, and taken apart again (with chroma passthrough, the
  * luma alone: the chroma is copied, or for the converted path read from
@@ -328,9 +352,9 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
     if (with_chroma && e->uv != NULL)
       gst_vae_engine_merge_uv (e, dst);
   }
-  /* the next frame's motion search matches against this one denoised */
+  /* less flicker; the next frame's motion search matches against it */
   if (temporal)
-    gst_vae_temporal_set_reference (e->temporal, dst);
+    gst_vae_denoise_settle (self, e, dst);
   if (e->conv != NULL)
     gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
 

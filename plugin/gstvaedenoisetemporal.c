@@ -85,11 +85,9 @@ gst_vae_temporal_set_frame (GstVaeTemporal * t, const GstVideoFrame * frame,
 }
 
 void
-gst_vae_temporal_set_reference (GstVaeTemporal * t, const GstVideoFrame * dst)
+gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst)
 {
-  VaePlane luma = { (guint8 *) GST_VIDEO_FRAME_COMP_DATA (dst, 0),
-    GST_VIDEO_FRAME_COMP_STRIDE (dst, 0), GST_VIDEO_FRAME_COMP_PSTRIDE (dst,
-        0)
-  };
-  vae_temporal_set_reference (t->t, &luma);
+  t->out.data = GST_VIDEO_FRAME_COMP_DATA (dst, 0);
+  t->out.stride = GST_VIDEO_FRAME_COMP_STRIDE (dst, 0);
+  t->out.step = GST_VIDEO_FRAME_COMP_PSTRIDE (dst, 0);
 }

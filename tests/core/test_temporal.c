@@ -426,6 +426,77 @@ test_level_map (void)
   vae_model_free (m);
 }
 
+/* Settling a denoiser's output (here the clean frame plus a little noise
+ * of its own) on a pan: the output's error changes less from frame to
+ * frame, along the motion, and is smaller; the bytes do not depend on the
+ * split into parts; on a cut and after a reset the output stays as it
+ * is. */
+static void
+test_settle (void)
+{
+  static uint8_t clean[W * H], in[W * H], out[3][W * H];
+  static int e[2][2][W * H];    /* [raw, settled][frame parity] errors */
+  VaeTemporal *t[2] = { new_t (W, H, 1, 0, 0), new_t (W, H, 1, 0, 0) };
+  VaePlane s = plane (in, W), d = plane (out[2], W);
+  double flicker[2] = { 0, 0 }, err[2] = { 0, 0 };
+
+  for (int k = 0; k < 10; k++) {
+    for (int i = 0; i < W * H; i++)
+      clean[i] = scene (i % W, i / W, 3 * k, -2 * k);
+    noisy (in, clean, W * H, 500 + k, SIGMA);
+    for (int j = 0; j < 2; j++) {
+      VaePlane o = plane (out[j], W);
+      int parts = j ? 3 : 1, rows = vae_temporal_rows (t[j]);
+      vae_temporal_filter (t[j], &s, &d, SIGMA);
+      noisy (out[j], clean, W * H, 600 + k, 2.0f);
+      for (int i = 0; i < W * H && j == 0; i++)
+        e[0][k & 1][i] = out[j][i] - clean[i];
+      for (int p = 0; p < parts; p++)
+        vae_temporal_settle (t[j], &o, rows * p / parts, rows * (p + 1)
+            / parts);
+      vae_temporal_settle_done (t[j]);
+    }
+    CHECK (memcmp (out[0], out[1], sizeof (out[0])) == 0, "settle: frame "
+        "%d's bytes depend on the split", k);
+    for (int i = 0; i < W * H; i++)
+      e[1][k & 1][i] = out[0][i] - clean[i];
+    if (k < 4)
+      continue;
+    for (int y = 16; y < H - 16; y++)
+      for (int x = 16; x < W - 16; x++) {
+        int i = y * W + x, ip = (y + 2) * W + x - 3;    /* a frame ago */
+        for (int j = 0; j < 2; j++) {
+          flicker[j] += abs (e[j][k & 1][i] - e[j][!(k & 1)][ip]);
+          err[j] += (double) e[j][k & 1][i] * e[j][k & 1][i];
+        }
+      }
+  }
+  /* with weight 1/2 throughout, the error's variance is a third of the
+   * output's, and the change a frame's a little over a third */
+  CHECK (flicker[1] < 0.7 * flicker[0], "settle: the error changes by "
+      "%.0f a frame settled, %.0f not", flicker[1], flicker[0]);
+  CHECK (err[1] < 0.7 * err[0], "settle: squared error %.0f settled, %.0f "
+      "not", err[1], err[0]);
+  /* a cut, then a reset: nothing to settle on */
+  for (int j = 0; j < 2; j++) {
+    VaePlane o = plane (out[0], W);
+    for (int i = 0; i < W * H; i++)
+      clean[i] = (uint8_t) (255 - scene (i % W, i / W, 40, 17));
+    noisy (in, clean, W * H, 700 + j, SIGMA);
+    if (j == 1)
+      vae_temporal_reset (t[0]);
+    vae_temporal_filter (t[0], &s, &d, SIGMA);
+    noisy (out[0], clean, W * H, 800 + j, 2.0f);
+    memcpy (out[1], out[0], sizeof (out[0]));
+    vae_temporal_settle (t[0], &o, 0, vae_temporal_rows (t[0]));
+    vae_temporal_settle_done (t[0]);
+    CHECK (memcmp (out[0], out[1], sizeof (out[0])) == 0, "settle: the "
+        "output moved %s", j ? "after a reset" : "on a cut");
+  }
+  vae_temporal_free (t[0]);
+  vae_temporal_free (t[1]);
+}
+
 int
 main (void)
 {
@@ -433,6 +504,7 @@ main (void)
   test_still ();
   test_pan ();
   test_pan_reference ();
+  test_settle ();
   test_object_and_cut ();
   test_parts_and_sizes ();
   test_bad_args ();
