@@ -84,6 +84,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->sy = shift_y;
   t->use_sse2 = vae_gemm_best_isa () != VAE_GEMM_BLAS;
   t->gain = 1.0f;
+  t->settle_scale = 1.0f;
   t->hw = w / 2;
   t->hh = h / 2;
   t->qw = t->hw / 2;
@@ -99,13 +100,12 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     t->ph[p] = p ? (h + shift_y) >> shift_y : h;
     for (int i = 0; i < 2; i++) {
       t->acc[p][i] = malloc ((size_t) t->pw[p] * t->ph[p] * sizeof (float));
-      if (t->acc[p][i] == NULL)
+      t->dref[p][i] = calloc ((size_t) t->pw[p] * t->ph[p], 1);
+      if (t->acc[p][i] == NULL || t->dref[p][i] == NULL)
         goto nomem;
     }
   }
   t->ref = malloc (px);
-  for (int i = 0; i < 2; i++)
-    t->dref[i] = calloc (px, 1);
   t->href = malloc ((size_t) t->hw * t->hh + 1);
   t->qref = malloc ((size_t) t->qw * t->qh + 1);
   t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
@@ -122,7 +122,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     if (t->var[i] == NULL)
       goto nomem;
   }
-  if (!t->ref || !t->dref[0] || !t->dref[1] || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
+  if (!t->ref || !t->href || !t->qref || !t->mv || !t->mv_last || !t->ratio || !t->bias || !t->shear || !t->from || !t->alpha
       || !t->level || !t->n_fresh)
     goto nomem;
   for (size_t c = 0; c < cells; c++)
@@ -143,14 +143,14 @@ vae_temporal_free (VaeTemporal *t)
   if (t == NULL)
     return;
   for (int p = 0; p < 3; p++)
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
       free (t->acc[p][i]);
+      free (t->dref[p][i]);
+    }
   for (int i = 0; i < 2; i++) {
     free (t->var[i]);
   }
   free (t->ref);
-  free (t->dref[0]);
-  free (t->dref[1]);
   free (t->href);
   free (t->qref);
   free (t->mv);
@@ -172,12 +172,19 @@ vae_temporal_set_level_gain (VaeTemporal *t, float gain)
 }
 
 void
+vae_temporal_set_settle_scale (VaeTemporal *t, float scale)
+{
+  t->settle_scale = scale > 0.0f ? scale : 1.0f;
+}
+
+void
 vae_temporal_reset (VaeTemporal *t)
 {
   if (t == NULL)
     return;
   t->valid = 0;
   t->feedback = 0;
+  t->cfeedback = 0;
 }
 
 int
@@ -279,7 +286,7 @@ static int
 cost_of (const VaeTemporal *t, const uint8_t *blk, int bs, int x0, int y0,
     int bw, int bh, const int *v, const int *p, int lambda)
 {
-  const uint8_t *r = t->feedback ? t->dref[t->dcur] : t->ref;
+  const uint8_t *r = t->feedback ? t->dref[0][t->dcur] : t->ref;
 
   if (x0 + v[0] < 0 || x0 + v[0] + bw > t->w || y0 + v[1] < 0
       || y0 + v[1] + bh > t->h)

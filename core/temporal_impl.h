@@ -20,12 +20,14 @@ struct VaeTemporal {
   float *acc[3][2];             /* (ph, pw) the average, last and new */
   int cur;                      /* acc[p][cur] is the last frame's */
   uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
-  uint8_t *dref[2];             /* (h, w) the caller's denoised luma: the
-                                 * last frame's, and this frame's once
+  uint8_t *dref[3][2];          /* (ph, pw) the caller's denoised planes:
+                                 * the last frame's, and this frame's once
                                  * settled (temporal_settle.c) */
-  int dcur;                     /* dref[dcur] is the last frame's */
-  int feedback;                 /* the search matches dref[dcur] and its
-                                 * pyramid, not ref's */
+  int dcur;                     /* dref[p][dcur] is the last frame's */
+  int feedback;                 /* the search matches dref[0][dcur] and
+                                 * its pyramid, not ref's */
+  int cfeedback, cnext;         /* dref[1, 2][dcur] hold the last frame's
+                                 * chroma; this frame's will */
   uint8_t *href;                /* (hh, hw) what the search matches, at
                                  * half resolution */
   uint8_t *qref;                /* (qh, qw) and at quarter resolution */
@@ -45,6 +47,7 @@ struct VaeTemporal {
   int *n_fresh;                 /* (bh) cells afresh per block row */
   float sigma;
   float gain;                   /* the levels' scale */
+  float settle_scale;           /* the settle's thresholds' */
   int valid, fresh;
   int use_sse2;
 };

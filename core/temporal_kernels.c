@@ -84,8 +84,7 @@ mix_c (uint8_t *o, int step, const uint8_t *p, const uint16_t *k, int n)
 {
   for (int x = 0; x < n; x++) {
     uint8_t *v = o + (size_t) x * step;
-    int kx = k[x >> 2];
-    *v = (uint8_t) ((*v * (256 - kx) + p[x] * kx + 128) >> 8);
+    *v = (uint8_t) ((*v * (256 - k[x]) + p[x] * k[x] + 128) >> 8);
   }
 }
 
@@ -280,27 +279,18 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
   }
 }
 
-/* mix_c on 16 bytes: o (256 - k) + p k + 128 fits 16 bits unsigned */
+/* mix_c on 8 bytes: o (256 - k) + p k + 128 fits 16 bits unsigned */
 static void
-mix_sse2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
+mix8_sse2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
 {
-  const __m128i z = _mm_setzero_si128 (), r = _mm_set1_epi16 (128);
-  const __m128i full = _mm_set1_epi16 (256);
-  __m128i ov = _mm_loadu_si128 ((const __m128i *) o);
-  __m128i pv = _mm_loadu_si128 ((const __m128i *) p);
-  __m128i klo = _mm_set_epi16 (k[1], k[1], k[1], k[1], k[0], k[0], k[0],
-      k[0]);
-  __m128i khi = _mm_set_epi16 (k[3], k[3], k[3], k[3], k[2], k[2], k[2],
-      k[2]);
-  __m128i lo = _mm_add_epi16 (_mm_mullo_epi16 (_mm_unpacklo_epi8 (ov, z),
-          _mm_sub_epi16 (full, klo)), _mm_mullo_epi16 (_mm_unpacklo_epi8 (pv,
-              z), klo));
-  __m128i hi = _mm_add_epi16 (_mm_mullo_epi16 (_mm_unpackhi_epi8 (ov, z),
-          _mm_sub_epi16 (full, khi)), _mm_mullo_epi16 (_mm_unpackhi_epi8 (pv,
-              z), khi));
-  lo = _mm_srli_epi16 (_mm_add_epi16 (lo, r), 8);
-  hi = _mm_srli_epi16 (_mm_add_epi16 (hi, r), 8);
-  _mm_storeu_si128 ((__m128i *) o, _mm_packus_epi16 (lo, hi));
+  const __m128i z = _mm_setzero_si128 ();
+  __m128i kv = _mm_loadu_si128 ((const __m128i *) k);
+  __m128i ov = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) o), z);
+  __m128i pv = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) p), z);
+  __m128i v = _mm_add_epi16 (_mm_mullo_epi16 (ov, _mm_sub_epi16
+          (_mm_set1_epi16 (256), kv)), _mm_mullo_epi16 (pv, kv));
+  v = _mm_srli_epi16 (_mm_add_epi16 (v, _mm_set1_epi16 (128)), 8);
+  _mm_storel_epi64 ((__m128i *) o, _mm_packus_epi16 (v, v));
 }
 #endif
 
@@ -412,13 +402,12 @@ void
 vae_tk_mix (int sse2, uint8_t *o, int step, const uint8_t *p,
     const uint16_t *k, int n)
 {
+  int x = 0;
 #ifdef __SSE2__
-  if (sse2 && step == 1 && n == 16) {
-    mix_sse2 (o, p, k);
-    return;
-  }
+  for (; sse2 && step == 1 && x + 8 <= n; x += 8)
+    mix8_sse2 (o + x, p + x, k + x);
 #else
   (void) sse2;
 #endif
-  mix_c (o, step, p, k, n);
+  mix_c (o + (size_t) x * step, step, p + x, k + x, n - x);
 }

@@ -45,9 +45,9 @@ void vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
     const float *row0, const float *row1, int fx, int fy,
     const float *cells, int cshift, int k);
 
-/* o[x] = (o[x] (256 − k) + p[x] k + 128) >> 8 for x in [0, n): o moved
- * towards p by k / 256 (k from 0 to 256), k that of x's 4-byte cell:
- * k[x >> 2].  o is a run of bytes step apart, p contiguous. */
+/* o[x] = (o[x] (256 − k[x]) + p[x] k[x] + 128) >> 8 for x in [0, n): o
+ * moved towards p by k / 256 (k from 0 to 256).  o is a run of bytes
+ * step apart, p contiguous. */
 void vae_tk_mix (int sse2, uint8_t *o, int step, const uint8_t *p,
     const uint16_t *k, int n);
 

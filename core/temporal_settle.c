@@ -10,91 +10,167 @@
 
 /* A cell whose mean absolute difference from the last output moved along
  * its block's vector is below SETTLE_LO σ takes SETTLE of it, none from
- * SETTLE_HI σ, in between in proportion (a sweep on flower and Foreman:
- * -10% and -7% flicker, +0.07 and +0.05 dB) */
+ * SETTLE_HI σ, in between in proportion; the chroma under it by the same
+ * difference against CHROMA_LO and CHROMA_HI.  Both pairs scale by the
+ * model's figure (vae_temporal_set_settle_scale).  A sweep on flower and
+ * Foreman, grey and colour: models/README.md. */
 #define SETTLE 0.5f
 #define SETTLE_LO 0.1f
 #define SETTLE_HI 0.25f
+#define CHROMA_LO 0.3f
+#define CHROMA_HI 0.5f
+
+/* The weight of a cell, in 1/256, whose difference is m σ. */
+static uint16_t
+weight (float m, float lo, float hi)
+{
+  return (uint16_t) (256.0f * SETTLE * CLAMP ((hi - m) / (hi - lo), 0.0f,
+          1.0f) + 0.5f);
+}
+
+/* pred (rows BLOCK apart) = w × h samples of r (rows rs apart) at (fx, fy)
+ * quarter samples, bilinear, rounded; the row and column beyond are read
+ * only where their weight is not 0. */
+static void
+predict_q (const uint8_t *r, int rs, int fx, int fy, int w, int h,
+    uint8_t *pred)
+{
+  int dx = fx > 0, dy = fy > 0 ? rs : 0;
+  int w00 = (4 - fx) * (4 - fy), w10 = fx * (4 - fy), w01 = (4 - fx) * fy;
+  int w11 = fx * fy;
+  for (int y = 0; y < h; y++, r += rs)
+    for (int x = 0; x < w; x++)
+      pred[y * BLOCK + x] = (uint8_t) ((w00 * r[x] + w10 * r[x + dx]
+              + w01 * r[x + dy] + w11 * r[x + dy + dx] + 8) >> 4);
+}
+
+/* Chroma plane p's samples under block (bx, by) moved towards the last
+ * output's along the block's vector (in quarter samples), each by the
+ * chroma weight of its luma cell, k (4 × 4 cells). */
+static void
+settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
+    const uint16_t k[4][4])
+{
+  const int *v = t->mv_last + ((size_t) by * t->bw + bx) * 2;
+  int sx = t->sx, sy = t->sy, w = t->pw[p], h = t->ph[p];
+  int x0 = (bx * BLOCK) >> sx, y0 = (by * BLOCK) >> sy;
+  int bw = MIN (BLOCK >> sx, w - x0), bh = MIN (BLOCK >> sy, h - y0);
+  int qx = sx ? v[0] : 2 * v[0], qy = sy ? v[1] : 2 * v[1];
+  int px = x0 + (qx >> 2), py = y0 + (qy >> 2), fx = qx & 3, fy = qy & 3;
+  uint8_t pred[BLOCK * BLOCK];
+  uint16_t kr[BLOCK];
+
+  if (bw < 1 || bh < 1 || px < 0 || py < 0 || px + bw + (fx > 0) > w
+      || py + bh + (fy > 0) > h)
+    return;
+  predict_q (t->dref[p][t->dcur] + (size_t) py * w + px, w, fx, fy, bw, bh,
+      pred);
+  for (int y = 0; y < bh; y++) {
+    const uint16_t *kc = k[MIN ((y << sy) / CELL, 3)];
+    for (int x = 0; x < bw; x++)
+      kr[x] = kc[MIN ((x << sx) / CELL, 3)];
+    vae_tk_mix (t->use_sse2, out->data + (size_t) (y0 + y) * out->stride
+        + (size_t) x0 * out->step, out->step, pred + y * BLOCK, kr, bw);
+  }
+}
 
 /* Block (bx, by) of out moved towards the last output along this frame's
- * vector, cell by cell. */
+ * vector, cell by cell by how well the luma agrees; the chroma too where
+ * given and the last frame's was kept. */
 static void
 settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
 {
   int x0 = bx * BLOCK, y0 = by * BLOCK;
   int bw = MIN (BLOCK, t->w - x0), bh = MIN (BLOCK, t->h - y0);
   const int *hv = t->mv_last + ((size_t) by * t->bw + bx) * 2;
+  const VaePlane *luma = &out[0];
   const uint8_t *r;
   uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
-  uint16_t k[BLOCK / CELL];
+  uint16_t k[4][4], kc[4][4], kr[BLOCK];
+  float z = t->settle_scale;
   int sad[16], ssd[16];
 
   if (!vae_temporal_half_fits (t, x0, y0, bw, bh, hv))
     return;
-  r = t->dref[t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
+  r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
       + (hv[0] >> 1);
   vae_tk_predict (t->use_sse2, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
   memset (blk, 0, sizeof blk);
   for (int y = 0; y < bh; y++) {
-    const uint8_t *o = out->data + (size_t) (y0 + y) * out->stride
-        + (size_t) x0 * out->step;
+    const uint8_t *o = luma->data + (size_t) (y0 + y) * luma->stride
+        + (size_t) x0 * luma->step;
     for (int x = 0; x < bw; x++)
-      blk[y * BLOCK + x] = o[(size_t) x * out->step];
+      blk[y * BLOCK + x] = o[(size_t) x * luma->step];
     for (int x = bw; x < BLOCK; x++)     /* pixels outside count nothing */
       pred[y * BLOCK + x] = 0;
   }
   for (int y = bh; y < BLOCK; y++)
     memset (pred + y * BLOCK, 0, BLOCK);
   vae_tk_cell_sums (t->use_sse2, blk, pred, 4, 4, sad, ssd);
-  for (int cy = 0; cy * CELL < bh; cy++) {
-    int ch = MIN (CELL, bh - cy * CELL);
-    for (int cx = 0; cx < BLOCK / CELL; cx++) {
-      int cw = MIN (CELL, bw - cx * CELL);
-      float m, b;
-      if (cw < 1) {
-        k[cx] = 0;
-        continue;
-      }
-      m = (float) sad[cy * 4 + cx] / ((float) (cw * ch) * t->sigma);
-      b = SETTLE * CLAMP ((SETTLE_HI - m) / (SETTLE_HI - SETTLE_LO), 0.0f,
-          1.0f);
-      k[cx] = (uint16_t) (256.0f * b + 0.5f);
+  for (int cy = 0; cy < 4; cy++)
+    for (int cx = 0; cx < 4; cx++) {
+      int cw = MIN (CELL, bw - cx * CELL), ch = MIN (CELL, bh - cy * CELL);
+      float m = cw < 1 || ch < 1 ? 1e9f : (float) sad[cy * 4 + cx]
+          / ((float) (cw * ch) * t->sigma);
+      k[cy][cx] = weight (m, z * SETTLE_LO, z * SETTLE_HI);
+      kc[cy][cx] = weight (m, z * CHROMA_LO, z * CHROMA_HI);
     }
-    for (int y = cy * CELL; y < cy * CELL + ch; y++)
-      vae_tk_mix (t->use_sse2, out->data + (size_t) (y0 + y) * out->stride
-          + (size_t) x0 * out->step, out->step, pred + y * BLOCK, k, bw);
+  for (int y = 0; y < bh; y++) {
+    for (int x = 0; x < bw; x++)
+      kr[x] = k[y / CELL][x / CELL];
+    vae_tk_mix (t->use_sse2, luma->data + (size_t) (y0 + y) * luma->stride
+        + (size_t) x0 * luma->step, luma->step, pred + y * BLOCK, kr, bw);
+  }
+  for (int p = 1; p < t->n_planes && t->cfeedback; p++)
+    if (out[p].data != NULL)
+      settle_chroma (t, &out[p], p, bx, by, kc);
+}
+
+/* Plane p's rows [y0, y1) of out into its new reference. */
+static void
+keep (VaeTemporal *t, const VaePlane *out, int p, int y0, int y1)
+{
+  int w = t->pw[p];
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *o = out->data + (size_t) y * out->stride;
+    uint8_t *d = t->dref[p][!t->dcur] + (size_t) y * w;
+    if (out->step == 1)
+      memcpy (d, o, (size_t) w);
+    else
+      for (int x = 0; x < w; x++)
+        d[x] = o[(size_t) x * out->step];
   }
 }
 
-/* Block rows [r0, r1) of out into the new reference and its pyramid,
- * settled first when smooth is set and there is a past to settle on. */
+/* Block rows [r0, r1) of out (its luma, and its chroma where given) into
+ * the new references and the luma's pyramid, settled first when smooth is
+ * set and there is a past to settle on. */
 static void
-keep_rows (VaeTemporal *t, const VaePlane *out, int smooth, int r0, int r1)
+keep_rows (VaeTemporal *t, const VaePlane *out, int n_planes, int smooth,
+    int r0, int r1)
 {
-  uint8_t *next = t->dref[!t->dcur];
-  int y1 = MIN (r1 * BLOCK, t->h);
+  int chroma = n_planes == 3 && t->n_planes == 3 && out[1].data != NULL
+      && out[2].data != NULL;
 
   smooth = smooth && t->feedback && t->valid && !t->fresh
       && t->sigma >= 0.5f;
   for (int by = r0; by < r1 && smooth; by++)
     for (int bx = 0; bx < t->bw; bx++)
       settle_block (t, out, bx, by);
-  for (int y = r0 * BLOCK; y < y1; y++) {
-    const uint8_t *o = out->data + (size_t) y * out->stride;
-    uint8_t *d = next + (size_t) y * t->w;
-    if (out->step == 1)
-      memcpy (d, o, (size_t) t->w);
-    else
-      for (int x = 0; x < t->w; x++)
-        d[x] = o[(size_t) x * out->step];
-  }
-  vae_temporal_halve_rows (t, next, r0, r1);
+  keep (t, &out[0], 0, r0 * BLOCK, MIN (r1 * BLOCK, t->h));
+  vae_temporal_halve_rows (t, t->dref[0][!t->dcur], r0, r1);
+  for (int p = 1; p < 3 && chroma; p++)
+    keep (t, &out[p], p, (r0 * BLOCK) >> t->sy, MIN ((r1 * BLOCK) >> t->sy,
+            t->ph[p]));
+  if (r0 == 0)
+    t->cnext = chroma;
 }
 
 void
-vae_temporal_settle (VaeTemporal *t, const VaePlane *out, int r0, int r1)
+vae_temporal_settle (VaeTemporal *t, const VaePlane *out, int n_planes,
+    int r0, int r1)
 {
-  keep_rows (t, out, 1, r0, r1);
+  keep_rows (t, out, n_planes, 1, r0, r1);
 }
 
 void
@@ -102,11 +178,12 @@ vae_temporal_settle_done (VaeTemporal *t)
 {
   t->dcur = !t->dcur;
   t->feedback = 1;
+  t->cfeedback = t->cnext;
 }
 
 void
 vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma)
 {
-  keep_rows (t, luma, 0, 0, t->bh);
+  keep_rows (t, luma, 1, 0, 0, t->bh);
   vae_temporal_settle_done (t);
 }

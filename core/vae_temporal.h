@@ -19,8 +19,8 @@
  *     map = vae_temporal_levels (t, &mw, &mh);
  *     vae_denoiser_set_level_map (d, map, mw, mh, VAE_TEMPORAL_CELL,
  *         VAE_TEMPORAL_CELL);
- *     vae_denoiser_run_u8 (d, avg[0].data, …, sigma);   // into out
- *     vae_temporal_settle (t, &out, 0, vae_temporal_rows (t));
+ *     vae_denoiser_run_u8 (d, avg[0].data, …, sigma);   // into out[0]
+ *     vae_temporal_settle (t, out, 3, 0, vae_temporal_rows (t));
  *     vae_temporal_settle_done (t);
  *   vae_temporal_reset (t) on a seek, a gap, a new stream.
  *
@@ -85,17 +85,23 @@ void vae_temporal_done (VaeTemporal *t);
  * frame, until vae_temporal_reset. */
 void vae_temporal_set_reference (VaeTemporal *t, const VaePlane *luma);
 
-/* The same, settling the luma first (in place): each 4 × 4 cell that agrees
- * with the last denoised luma moved along its block's vector, within a
- * small part of the noise, takes up to half of it in.  The error left
+/* The same, settling the output first (in place): each 4 × 4 luma cell
+ * that agrees with the last denoised luma moved along its block's vector,
+ * within a small part of the noise, takes up to half of it in, and so do
+ * the chroma samples under it where the chroma is given.  The error left
  * then changes less from frame to frame (less flicker), and is a little
  * smaller.  Nothing moves after a reset, a cut or a frame without a
- * reference before it.  In parts, as the blend: vae_temporal_settle on
- * block rows [r0, r1) (any split, the same bytes), then
- * vae_temporal_settle_done once. */
-void vae_temporal_settle (VaeTemporal *t, const VaePlane *luma, int r0,
-    int r1);
+ * reference before it; the chroma not after a frame given without.  out:
+ * n_planes planes (1: luma; 3: chroma too, a NULL chroma data for none).
+ * In parts, as the blend: vae_temporal_settle on block rows [r0, r1) (any
+ * split, the same bytes), then vae_temporal_settle_done once. */
+void vae_temporal_settle (VaeTemporal *t, const VaePlane *out, int n_planes,
+    int r0, int r1);
 void vae_temporal_settle_done (VaeTemporal *t);
+/* The differences up to which a cell settles, as a factor (default 1; not
+ * above 0: 1): a model whose output error is larger settles best with
+ * larger ones (each model's own figure). */
+void vae_temporal_set_settle_scale (VaeTemporal *t, float scale);
 
 /* The last frame's leftover noise per cell, as a factor of the input's
  * times the gain (1: as noisy as the input), map_w × map_h cells of VAE_TEMPORAL_CELL

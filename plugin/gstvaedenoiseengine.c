@@ -99,33 +99,51 @@ colour_buffers (GstVaeEngine * e, const VaeModel * model, gint w, gint h,
   return e->pin != NULL && e->pout != NULL && (!gray || e->neutral != NULL);
 }
 
+/* The model's metadata key as a number in [lo, hi] into *v (left as it
+ * is when the key is absent); FALSE with *msg set when it is not one. */
+static gboolean
+meta_number (const VaeModel * model, const gchar * key, gdouble lo,
+    gdouble hi, gdouble * v, gchar ** msg)
+{
+  const gchar *s = vae_model_get_meta (model, key);
+  gchar *end;
+  gdouble x;
+
+  if (s == NULL)
+    return TRUE;
+  x = g_ascii_strtod (s, &end);
+  if (end == s || *end != '\0' || !(x >= lo && x <= hi)) {
+    *msg = g_strdup_printf ("model metadata %s \"%s\" is not a number in "
+        "%g..%g", key, s, lo, hi);
+    return FALSE;
+  }
+  *v = x;
+  return TRUE;
+}
+
 /* The temporal stage over the working frames (the converted ones for
  * converted formats), whether the model takes its level map, and the
- * model's gain on it (denoise.temporal-gain). */
+ * model's own figures for it: its gain on the leftover noise it is told
+ * (denoise.temporal-gain, 0.5 .. 4) and the scale of the differences up
+ * to which its output settles (denoise.settle-scale, 0.25 .. 4). */
 static gboolean
 temporal_state (GstVaeEngine * e, const GstVideoInfo * info, gchar ** msg)
 {
   static const gfloat one = 1.0f;
+  gdouble gain = 1.0, settle = 1.0;
 
-  const gchar *gain = vae_model_get_meta (e->model, "denoise.temporal-gain");
-
+  if (!meta_number (e->model, "denoise.temporal-gain", 0.5, 4.0, &gain, msg)
+      || !meta_number (e->model, "denoise.settle-scale", 0.25, 4.0, &settle,
+          msg))
+    return FALSE;
   e->temporal = gst_vae_temporal_new (e->conv ? &e->conv->info : info, msg);
   if (e->temporal == NULL)
     return FALSE;
   e->level_maps = vae_denoiser_set_level_map (e->dn[0], &one, 1, 1, 1, 1)
       == VAE_OK;
   vae_denoiser_set_level_map (e->dn[0], NULL, 0, 0, 0, 0);
-  /* the model's own scale of the leftover noise it is told, 0.5 .. 4 */
-  if (gain != NULL) {
-    gchar *end;
-    gdouble g = g_ascii_strtod (gain, &end);
-    if (end == gain || *end != '\0' || !(g >= 0.5 && g <= 4.0)) {
-      *msg = g_strdup_printf ("model metadata denoise.temporal-gain \"%s\" "
-          "is not a number in 0.5..4", gain);
-      return FALSE;
-    }
-    vae_temporal_set_level_gain (e->temporal->t, (gfloat) g);
-  }
+  vae_temporal_set_level_gain (e->temporal->t, (gfloat) gain);
+  vae_temporal_set_settle_scale (e->temporal->t, (gfloat) settle);
   return TRUE;
 }
 

@@ -235,17 +235,18 @@ gst_vae_denoise_settle_band (void *data, gint band)
   GstVaeTemporal *ts = self->engine->temporal;
   gint n = vae_temporal_rows (ts->t);
 
-  vae_temporal_settle (ts->t, &ts->out, n * band / self->n_bands,
+  vae_temporal_settle (ts->t, ts->out, 3, n * band / self->n_bands,
       n * (band + 1) / self->n_bands);
 }
 
-/* The denoised dst's luma settled against the last one along the motion,
- * and kept: the next frame's search matches against it. */
+/* The denoised dst's luma (and its chroma, if denoised) settled against
+ * the last along the motion, and kept: the next frame's search matches
+ * against the luma. */
 static void
 gst_vae_denoise_settle (GstVaeDenoise * self, GstVaeEngine * e,
-    GstVideoFrame * dst)
+    GstVideoFrame * dst, gboolean chroma)
 {
-  gst_vae_temporal_set_output (e->temporal, dst);
+  gst_vae_temporal_set_output (e->temporal, dst, chroma);
   vae_pool_run (self->pool, gst_vae_denoise_settle_band, self);
   vae_temporal_settle_done (e->temporal->t);
 }
@@ -354,7 +355,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   }
   /* less flicker; the next frame's motion search matches against it */
   if (temporal)
-    gst_vae_denoise_settle (self, e, dst);
+    gst_vae_denoise_settle (self, e, dst, with_chroma);
   if (e->conv != NULL)
     gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
 

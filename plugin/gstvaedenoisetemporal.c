@@ -85,9 +85,13 @@ gst_vae_temporal_set_frame (GstVaeTemporal * t, const GstVideoFrame * frame,
 }
 
 void
-gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst)
+gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst,
+    gboolean chroma)
 {
-  t->out.data = GST_VIDEO_FRAME_COMP_DATA (dst, 0);
-  t->out.stride = GST_VIDEO_FRAME_COMP_STRIDE (dst, 0);
-  t->out.step = GST_VIDEO_FRAME_COMP_PSTRIDE (dst, 0);
+  for (gint p = 0; p < 3; p++) {
+    gboolean on = p == 0 || (chroma && p < t->n_planes);
+    t->out[p].data = on ? GST_VIDEO_FRAME_COMP_DATA (dst, p) : NULL;
+    t->out[p].stride = on ? GST_VIDEO_FRAME_COMP_STRIDE (dst, p) : 0;
+    t->out[p].step = on ? GST_VIDEO_FRAME_COMP_PSTRIDE (dst, p) : 1;
+  }
 }

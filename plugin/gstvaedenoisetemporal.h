@@ -20,7 +20,8 @@ typedef struct
   guint8 *buf;                  /* the averaged planes */
   VaePlane avg[3];
   VaePlane src[3];              /* the frame in flight's planes */
-  VaePlane out;                 /* and its denoised luma */
+  VaePlane out[3];              /* and its denoised planes (chroma's
+                                 * data NULL where passed through) */
   gboolean chroma;              /* its chroma is averaged too */
   gfloat sigma;                 /* its luma's noise level */
 } GstVaeTemporal;
@@ -39,10 +40,11 @@ void gst_vae_temporal_reset (GstVaeTemporal * t);
 void gst_vae_temporal_set_frame (GstVaeTemporal * t,
     const GstVideoFrame * frame, gboolean chroma, gfloat sigma);
 
-/* After the frame is denoised into dst: its luma is what the stage
- * settles (vae_temporal_settle) and the next frame's motion search then
- * matches against. */
-void gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst);
+/* After the frame is denoised into dst: its luma, and its chroma if
+ * denoised, are what the stage settles (vae_temporal_settle); the next
+ * frame's motion search then matches against the luma. */
+void gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst,
+    gboolean chroma);
 
 G_END_DECLS
 #endif

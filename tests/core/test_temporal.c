@@ -427,71 +427,107 @@ test_level_map (void)
 }
 
 /* Settling a denoiser's output (here the clean frame plus a little noise
- * of its own) on a pan: the output's error changes less from frame to
- * frame, along the motion, and is smaller; the bytes do not depend on the
- * split into parts; on a cut and after a reset the output stays as it
- * is. */
+ * of its own) on a pan of I420 frames: the error of the output, luma and
+ * chroma, changes less from frame to frame along the motion, and is
+ * smaller; the bytes do not depend on the split into parts; on a cut and
+ * after a reset the output stays as it is. */
+#define CW (W / 2)
+#define CH (H / 2)
+#define FRAME (W * H + 2 * CW * CH)
+
+static void
+pan_frame (uint8_t *f, int k)
+{
+  for (int i = 0; i < W * H; i++)
+    f[i] = scene (i % W, i / W, 4 * k, -2 * k);
+  for (int c = 0; c < 2; c++)
+    for (int i = 0; i < CW * CH; i++)
+      f[W * H + c * CW * CH + i] = (uint8_t) (64 + c * 64
+          + scene (i % CW + 50 * c, i / CW, 2 * k, -k) / 2);
+}
+
+static void
+planes (uint8_t *f, VaePlane *p)
+{
+  p[0] = plane (f, W);
+  p[1] = plane (f + W * H, CW);
+  p[2] = plane (f + W * H + CW * CH, CW);
+}
+
+/* The sums over the frame less a border of 16 luma pixels (8 chroma) of
+ * |error - error a frame ago, along the pan| (fl) and error² (sq), luma
+ * [0] and chroma [1]. */
+static void
+settle_sums (const int *e, const int *ep, double fl[2], double sq[2])
+{
+  for (int i = 0; i < FRAME; i++) {
+    int c = i >= W * H, j = c ? (i - W * H) % (CW * CH) : i;
+    int w = c ? CW : W, h = c ? CH : H, b = c ? 8 : 16;
+    int x = j % w, y = j / w, dx = c ? 2 : 4, dy = c ? 1 : 2;
+    if (x < b || x >= w - b || y < b || y >= h - b)
+      continue;
+    fl[c] += abs (e[i] - ep[i + dy * w - dx]);
+    sq[c] += (double) e[i] * e[i];
+  }
+}
+
 static void
 test_settle (void)
 {
-  static uint8_t clean[W * H], in[W * H], out[3][W * H];
-  static int e[2][2][W * H];    /* [raw, settled][frame parity] errors */
-  VaeTemporal *t[2] = { new_t (W, H, 1, 0, 0), new_t (W, H, 1, 0, 0) };
-  VaePlane s = plane (in, W), d = plane (out[2], W);
-  double flicker[2] = { 0, 0 }, err[2] = { 0, 0 };
+  static uint8_t clean[FRAME], in[FRAME], avg[FRAME], out[2][FRAME];
+  static int e[2][2][FRAME];    /* [raw, settled][frame parity] errors */
+  VaeTemporal *t[2] = { new_t (W, H, 3, 1, 1), new_t (W, H, 3, 1, 1) };
+  VaePlane s[3], d[3], o[2][3];
+  double fl[2][2] = { {0} }, sq[2][2] = { {0} };
 
+  planes (in, s);
+  planes (avg, d);
+  planes (out[0], o[0]);
+  planes (out[1], o[1]);
   for (int k = 0; k < 10; k++) {
-    for (int i = 0; i < W * H; i++)
-      clean[i] = scene (i % W, i / W, 3 * k, -2 * k);
-    noisy (in, clean, W * H, 500 + k, SIGMA);
+    pan_frame (clean, k);
+    noisy (in, clean, FRAME, 500 + k, SIGMA);
     for (int j = 0; j < 2; j++) {
-      VaePlane o = plane (out[j], W);
       int parts = j ? 3 : 1, rows = vae_temporal_rows (t[j]);
-      vae_temporal_filter (t[j], &s, &d, SIGMA);
-      noisy (out[j], clean, W * H, 600 + k, 2.0f);
-      for (int i = 0; i < W * H && j == 0; i++)
+      vae_temporal_filter (t[j], s, d, SIGMA);
+      noisy (out[j], clean, FRAME, 600 + k, 2.0f);
+      for (int i = 0; i < FRAME && j == 0; i++)
         e[0][k & 1][i] = out[j][i] - clean[i];
       for (int p = 0; p < parts; p++)
-        vae_temporal_settle (t[j], &o, rows * p / parts, rows * (p + 1)
+        vae_temporal_settle (t[j], o[j], 3, rows * p / parts, rows * (p + 1)
             / parts);
       vae_temporal_settle_done (t[j]);
     }
-    CHECK (memcmp (out[0], out[1], sizeof (out[0])) == 0, "settle: frame "
-        "%d's bytes depend on the split", k);
-    for (int i = 0; i < W * H; i++)
+    CHECK (memcmp (out[0], out[1], FRAME) == 0, "settle: frame %d's bytes "
+        "depend on the split", k);
+    for (int i = 0; i < FRAME; i++)
       e[1][k & 1][i] = out[0][i] - clean[i];
-    if (k < 4)
-      continue;
-    for (int y = 16; y < H - 16; y++)
-      for (int x = 16; x < W - 16; x++) {
-        int i = y * W + x, ip = (y + 2) * W + x - 3;    /* a frame ago */
-        for (int j = 0; j < 2; j++) {
-          flicker[j] += abs (e[j][k & 1][i] - e[j][!(k & 1)][ip]);
-          err[j] += (double) e[j][k & 1][i] * e[j][k & 1][i];
-        }
-      }
+    for (int j = 0; k >= 4 && j < 2; j++)
+      settle_sums (e[j][k & 1], e[j][!(k & 1)], fl[j], sq[j]);
   }
   /* with weight 1/2 throughout, the error's variance is a third of the
    * output's, and the change a frame's a little over a third */
-  CHECK (flicker[1] < 0.7 * flicker[0], "settle: the error changes by "
-      "%.0f a frame settled, %.0f not", flicker[1], flicker[0]);
-  CHECK (err[1] < 0.7 * err[0], "settle: squared error %.0f settled, %.0f "
-      "not", err[1], err[0]);
+  for (int c = 0; c < 2; c++) {
+    CHECK (fl[1][c] < 0.7 * fl[0][c], "settle: the %s error changes by "
+        "%.0f a frame settled, %.0f not", c ? "chroma" : "luma", fl[1][c],
+        fl[0][c]);
+    CHECK (sq[1][c] < 0.7 * sq[0][c], "settle: %s squared error %.0f "
+        "settled, %.0f not", c ? "chroma" : "luma", sq[1][c], sq[0][c]);
+  }
   /* a cut, then a reset: nothing to settle on */
   for (int j = 0; j < 2; j++) {
-    VaePlane o = plane (out[0], W);
-    for (int i = 0; i < W * H; i++)
-      clean[i] = (uint8_t) (255 - scene (i % W, i / W, 40, 17));
-    noisy (in, clean, W * H, 700 + j, SIGMA);
+    for (int i = 0; i < FRAME; i++)
+      clean[i] = (uint8_t) (255 - clean[(i * 7) % FRAME]);
+    noisy (in, clean, FRAME, 700 + j, SIGMA);
     if (j == 1)
       vae_temporal_reset (t[0]);
-    vae_temporal_filter (t[0], &s, &d, SIGMA);
-    noisy (out[0], clean, W * H, 800 + j, 2.0f);
-    memcpy (out[1], out[0], sizeof (out[0]));
-    vae_temporal_settle (t[0], &o, 0, vae_temporal_rows (t[0]));
+    vae_temporal_filter (t[0], s, d, SIGMA);
+    noisy (out[0], clean, FRAME, 800 + j, 2.0f);
+    memcpy (out[1], out[0], FRAME);
+    vae_temporal_settle (t[0], o[0], 3, 0, vae_temporal_rows (t[0]));
     vae_temporal_settle_done (t[0]);
-    CHECK (memcmp (out[0], out[1], sizeof (out[0])) == 0, "settle: the "
-        "output moved %s", j ? "after a reset" : "on a cut");
+    CHECK (memcmp (out[0], out[1], FRAME) == 0, "settle: the output moved "
+        "%s", j ? "after a reset" : "on a cut");
   }
   vae_temporal_free (t[0]);
   vae_temporal_free (t[1]);

@@ -131,28 +131,28 @@ check_blend (VaeRng *r)
         }
 }
 
-/* The mix: o moved towards p by k / 256 per 4-byte cell, k from 0 to
- * 256, written out here as a rounded weighted mean. */
+/* The mix: o moved towards p by k / 256 per byte, k from 0 to 256,
+ * written out here as a rounded weighted mean. */
 static void
 check_mix (void)
 {
-  static const int steps[] = { 1, 2 }, lens[] = { 16, 13, 4, 1 };
+  static const int steps[] = { 1, 2 }, lens[] = { 16, 13, 8, 1 };
   for (size_t si = 0; si < 2; si++)
     for (size_t li = 0; li < 4; li++)
       for (int sse2 = 0; sse2 < 2; sse2++) {
         int step = steps[si], n = lens[li], bad = 0;
         uint8_t o[32];
-        uint16_t k[4];
-        for (int c = 0; c < 4; c++)     /* ends and the middle */
-          k[c] = (uint16_t) (c == 0 ? 0 : c == 1 ? 256 : a[c] % 257);
+        uint16_t k[16];
+        for (int x = 0; x < 16; x++)    /* the ends and between */
+          k[x] = (uint16_t) (x == 0 ? 0 : x == 1 ? 256 : a[x] % 257);
         for (int x = 0; x < 2 * 16; x++)
           o[x] = a[100 + x];
         vae_tk_mix (sse2, o, step, b, k, n);
         for (int x = 0; x < 2 * 16; x++) {
           int want = a[100 + x], i = x / step;
           if (x % step == 0 && i < n)
-            want = (int) floor ((a[100 + x] * (256.0 - k[i / 4])
-                    + b[i] * (double) k[i / 4]) / 256.0 + 0.5);
+            want = (int) floor ((a[100 + x] * (256.0 - k[i]) + b[i]
+                    * (double) k[i]) / 256.0 + 0.5);
           bad += o[x] != want;
         }
         CHECK (bad == 0, "mix n %d, step %d, %s: %d bytes differ", n, step,
