@@ -80,6 +80,19 @@ blend_run_c (float *n, const uint8_t *s, int step, const float *row0,
 /* --------------------------------------------------------------- SSE2 */
 
 static void
+predict_q_c (const uint8_t *r, int rs, int fx, int fy, int w, int h,
+    uint8_t *pred)
+{
+  int dx = fx > 0, dy = fy > 0 ? rs : 0;
+  int w00 = (4 - fx) * (4 - fy), w10 = fx * (4 - fy), w01 = (4 - fx) * fy;
+  int w11 = fx * fy;
+  for (int y = 0; y < h; y++, r += rs)
+    for (int x = 0; x < w; x++)
+      pred[y * 16 + x] = (uint8_t) ((w00 * r[x] + w10 * r[x + dx]
+              + w01 * r[x + dy] + w11 * r[x + dy + dx] + 8) >> 4);
+}
+
+static void
 mix_c (uint8_t *o, int step, const uint8_t *p, const uint16_t *k, int n)
 {
   for (int x = 0; x < n; x++) {
@@ -279,6 +292,33 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
   }
 }
 
+/* predict_q_c on 8 samples a row: the weighted sum is at most 16 · 255 */
+static void
+predict_q8_sse2 (const uint8_t *r, int rs, int fx, int fy, int h,
+    uint8_t *pred)
+{
+  const __m128i z = _mm_setzero_si128 (), rnd = _mm_set1_epi16 (8);
+  int dx = fx > 0, dy = fy > 0 ? rs : 0;
+  __m128i w00 = _mm_set1_epi16 ((short) ((4 - fx) * (4 - fy)));
+  __m128i w10 = _mm_set1_epi16 ((short) (fx * (4 - fy)));
+  __m128i w01 = _mm_set1_epi16 ((short) ((4 - fx) * fy));
+  __m128i w11 = _mm_set1_epi16 ((short) (fx * fy));
+  for (int y = 0; y < h; y++, r += rs) {
+    __m128i a = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) r), z);
+    __m128i b = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) (r
+                + dx)), z);
+    __m128i c = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) (r
+                + dy)), z);
+    __m128i d = _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) (r
+                + dy + dx)), z);
+    __m128i v = _mm_add_epi16 (_mm_add_epi16 (_mm_mullo_epi16 (a, w00),
+            _mm_mullo_epi16 (b, w10)), _mm_add_epi16 (_mm_mullo_epi16 (c,
+                w01), _mm_mullo_epi16 (d, w11)));
+    v = _mm_srli_epi16 (_mm_add_epi16 (v, rnd), 4);
+    _mm_storel_epi64 ((__m128i *) (pred + y * 16), _mm_packus_epi16 (v, v));
+  }
+}
+
 /* mix_c on 8 bytes: o (256 - k) + p k + 128 fits 16 bits unsigned */
 static void
 mix8_sse2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
@@ -410,4 +450,20 @@ vae_tk_mix (int sse2, uint8_t *o, int step, const uint8_t *p,
   (void) sse2;
 #endif
   mix_c (o + (size_t) x * step, step, p + x, k + x, n - x);
+}
+
+void
+vae_tk_predict_q (int sse2, const uint8_t *r, int rs, int fx, int fy, int w,
+    int h, uint8_t *pred)
+{
+#ifdef __SSE2__
+  if (sse2 && (w == 8 || w == 16)) {
+    for (int x = 0; x < w; x += 8)
+      predict_q8_sse2 (r + x, rs, fx, fy, h, pred + x);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  predict_q_c (r, rs, fx, fy, w, h, pred);
 }

@@ -37,6 +37,12 @@ void vae_tk_halve (int sse2, const uint8_t *src, int ss, int w, int h,
 void vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy,
     int bw, int bh, uint8_t *pred);
 
+/* pred (rows 16 apart) = w × h samples of r (rows rs apart) at (fx, fy)
+ * quarter samples, fx and fy 0 to 3: bilinear, rounded; the column and
+ * row beyond are read only where their weight is not 0. */
+void vae_tk_predict_q (int sse2, const uint8_t *r, int rs, int fx, int fy,
+    int w, int h, uint8_t *pred);
+
 /* n[x] = p + a (s[x] − p) for x in [0, k), exactly s[x] where a ≥ 1: p the
  * average bilinear at (fx, fy) quarter samples from row0 and row1 (row1 is
  * read, so it must exist), a the weight of x's cell: cells[x >> cshift].

@@ -28,22 +28,6 @@ weight (float m, float lo, float hi)
           1.0f) + 0.5f);
 }
 
-/* pred (rows BLOCK apart) = w × h samples of r (rows rs apart) at (fx, fy)
- * quarter samples, bilinear, rounded; the row and column beyond are read
- * only where their weight is not 0. */
-static void
-predict_q (const uint8_t *r, int rs, int fx, int fy, int w, int h,
-    uint8_t *pred)
-{
-  int dx = fx > 0, dy = fy > 0 ? rs : 0;
-  int w00 = (4 - fx) * (4 - fy), w10 = fx * (4 - fy), w01 = (4 - fx) * fy;
-  int w11 = fx * fy;
-  for (int y = 0; y < h; y++, r += rs)
-    for (int x = 0; x < w; x++)
-      pred[y * BLOCK + x] = (uint8_t) ((w00 * r[x] + w10 * r[x + dx]
-              + w01 * r[x + dy] + w11 * r[x + dy + dx] + 8) >> 4);
-}
-
 /* Chroma plane p's samples under block (bx, by) moved towards the last
  * output's along the block's vector (in quarter samples), each by the
  * chroma weight of its luma cell, k (4 × 4 cells). */
@@ -63,12 +47,13 @@ settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
   if (bw < 1 || bh < 1 || px < 0 || py < 0 || px + bw + (fx > 0) > w
       || py + bh + (fy > 0) > h)
     return;
-  predict_q (t->dref[p][t->dcur] + (size_t) py * w + px, w, fx, fy, bw, bh,
-      pred);
+  vae_tk_predict_q (t->use_sse2, t->dref[p][t->dcur] + (size_t) py * w + px,
+      w, fx, fy, bw, bh, pred);
   for (int y = 0; y < bh; y++) {
     const uint16_t *kc = k[MIN ((y << sy) / CELL, 3)];
-    for (int x = 0; x < bw; x++)
-      kr[x] = kc[MIN ((x << sx) / CELL, 3)];
+    if (y == 0 || (y << sy) % CELL == 0)
+      for (int x = 0; x < bw; x++)
+        kr[x] = kc[MIN ((x << sx) / CELL, 3)];
     vae_tk_mix (t->use_sse2, out->data + (size_t) (y0 + y) * out->stride
         + (size_t) x0 * out->step, out->step, pred + y * BLOCK, kr, bw);
   }
@@ -95,17 +80,21 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
       + (hv[0] >> 1);
   vae_tk_predict (t->use_sse2, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
-  memset (blk, 0, sizeof blk);
+  if (bw < BLOCK || bh < BLOCK) {      /* pixels outside count nothing */
+    memset (blk, 0, sizeof blk);
+    for (int y = 0; y < BLOCK; y++)
+      for (int x = y < bh ? bw : 0; x < BLOCK; x++)
+        pred[y * BLOCK + x] = 0;
+  }
   for (int y = 0; y < bh; y++) {
     const uint8_t *o = luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step;
-    for (int x = 0; x < bw; x++)
-      blk[y * BLOCK + x] = o[(size_t) x * luma->step];
-    for (int x = bw; x < BLOCK; x++)     /* pixels outside count nothing */
-      pred[y * BLOCK + x] = 0;
+    if (luma->step == 1)
+      memcpy (blk + y * BLOCK, o, (size_t) bw);
+    else
+      for (int x = 0; x < bw; x++)
+        blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
-  for (int y = bh; y < BLOCK; y++)
-    memset (pred + y * BLOCK, 0, BLOCK);
   vae_tk_cell_sums (t->use_sse2, blk, pred, 4, 4, sad, ssd);
   for (int cy = 0; cy < 4; cy++)
     for (int cx = 0; cx < 4; cx++) {
@@ -116,8 +105,9 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       kc[cy][cx] = weight (m, z * CHROMA_LO, z * CHROMA_HI);
     }
   for (int y = 0; y < bh; y++) {
-    for (int x = 0; x < bw; x++)
-      kr[x] = k[y / CELL][x / CELL];
+    if (y % CELL == 0)
+      for (int x = 0; x < bw; x++)
+        kr[x] = k[y / CELL][x / CELL];
     vae_tk_mix (t->use_sse2, luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step, luma->step, pred + y * BLOCK, kr, bw);
   }

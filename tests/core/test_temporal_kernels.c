@@ -131,6 +131,35 @@ check_blend (VaeRng *r)
         }
 }
 
+/* The quarter-sample prediction against the bilinear weights written out,
+ * for every offset; the column and row beyond only where weighed. */
+static void
+check_predict_q (void)
+{
+  static const int widths[] = { 8, 16, 5 };
+  for (size_t wi = 0; wi < 3; wi++)
+    for (int fy = 0; fy < 4; fy++)
+      for (int fx = 0; fx < 4; fx++)
+        for (int sse2 = 0; sse2 < 2; sse2++) {
+          int w = widths[wi], h = 7, bad = 0;
+          uint8_t pred[16 * 16];
+          vae_tk_predict_q (sse2, a, 37, fx, fy, w, h, pred);
+          for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+              double v = (4 - fx) * (4 - fy) * (double) a[y * 37 + x];
+              if (fx)
+                v += fx * (4 - fy) * (double) a[y * 37 + x + 1];
+              if (fy)
+                v += (4 - fx) * fy * (double) a[(y + 1) * 37 + x];
+              if (fx && fy)
+                v += fx * fy * (double) a[(y + 1) * 37 + x + 1];
+              bad += pred[y * 16 + x] != (int) floor (v / 16.0 + 0.5);
+            }
+          CHECK (bad == 0, "predict_q w %d (%d, %d) %s: %d samples differ",
+              w, fx, fy, sse2 ? "SSE2" : "C", bad);
+        }
+}
+
 /* The mix: o moved towards p by k / 256 per byte, k from 0 to 256,
  * written out here as a rounded weighted mean. */
 static void
@@ -173,6 +202,7 @@ main (void)
     check_predict ();
     check_blend (&r);
     check_mix ();
+    check_predict_q ();
   }
   if (failures == 0)
     printf ("temporal kernels: all checks passed\n");
