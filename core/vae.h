@@ -603,6 +603,26 @@ void vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
     int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
     int h, int w_sub, int h_sub, VaeRng *rng);
 
+/* Packed 8-bit RGB (pstride bytes a pixel, R, G and B at byte offsets r,
+ * g and b) and BT.601 Y'CbCr, limited or full range, chroma 4:2:0 (sub)
+ * or 4:4:4 (chroma rows cs bytes apart), each value rounded.  4:2:0 chroma
+ * is centre-sited: the mean of each 2 × 2 down, 3/4 and 1/4 of the
+ * nearest two samples each way up.  Rows [row0, row1) (row0 even for
+ * 4:2:0: a band writes the chroma rows under its luma rows); back to RGB
+ * leaves the other bytes of each pixel (x or alpha) as they are.  Each
+ * call needs scratch of VAE_RGB_SCRATCH (w) floats of its own. */
+#define VAE_RGB_SCRATCH(w) (9 * ((size_t) (w) + 1))
+typedef struct {
+  int pstride, r, g, b;
+} VaeRgbLayout;
+void vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb,
+    int rgb_stride, int w, int h, int sub, int full, uint8_t *y, int ys,
+    uint8_t *u, uint8_t *v, int cs, int row0, int row1, float *scratch);
+void vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
+    const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
+    int full, uint8_t *rgb, int rgb_stride, int row0, int row1,
+    float *scratch);
+
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */
 float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);

@@ -7,6 +7,8 @@
 #include "gstvaedenoiseconv.h"
 #include "gstvaecommon.h"
 
+#include <string.h>
+
 static gboolean
 map_new_frame (GstVideoFrame * frame, GstVideoInfo * info)
 {
@@ -33,6 +35,7 @@ gst_vae_conv_free (GstVaeConv * rgb)
     gst_video_frame_unmap (&rgb->out);
   g_clear_pointer (&rgb->to_yuv, gst_video_converter_free);
   g_clear_pointer (&rgb->to_rgb, gst_video_converter_free);
+  g_free (rgb->scratch);
   g_free (rgb);
 }
 
@@ -68,10 +71,24 @@ gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
     yuv->colorimetry.matrix = GST_VIDEO_COLOR_MATRIX_BT601;
   }
 
-  rgb->to_yuv = gst_vae_converter_new (stream, yuv, n_threads);
-  rgb->to_rgb = gst_vae_converter_new (yuv, stream, n_threads);
-  if (rgb->to_yuv == NULL || rgb->to_rgb == NULL)
-    goto no_converter;
+  if (GST_VIDEO_INFO_IS_RGB (stream) && GST_VIDEO_INFO_N_PLANES (stream) == 1
+      && GST_VIDEO_FORMAT_INFO_BITS (finfo) == 8) {
+    gint w = GST_VIDEO_INFO_WIDTH (stream);
+    rgb->layout.pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0);
+    rgb->layout.r = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, GST_VIDEO_COMP_R);
+    rgb->layout.g = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, GST_VIDEO_COMP_G);
+    rgb->layout.b = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, GST_VIDEO_COMP_B);
+    rgb->full = !colour;
+    rgb->n_bands = MAX (n_threads, 1);
+    rgb->scratch = g_try_new (gfloat, rgb->n_bands * VAE_RGB_SCRATCH (w));
+    if (rgb->scratch == NULL)
+      goto too_big;
+  } else {
+    rgb->to_yuv = gst_vae_converter_new (stream, yuv, n_threads);
+    rgb->to_rgb = gst_vae_converter_new (yuv, stream, n_threads);
+    if (rgb->to_yuv == NULL || rgb->to_rgb == NULL)
+      goto no_converter;
+  }
   rgb->in_mapped = map_new_frame (&rgb->in, yuv);
   rgb->out_mapped = map_new_frame (&rgb->out, yuv);
   if (!rgb->in_mapped || !rgb->out_mapped)
@@ -99,35 +116,76 @@ too_big:
   }
 }
 
-void
-gst_vae_conv_to_yuv (GstVaeConv * rgb, const GstVideoFrame * in)
+gboolean
+gst_vae_conv_banded (const GstVaeConv * rgb)
 {
-  gst_video_converter_frame (rgb->to_yuv, in, &rgb->in);
+  return rgb->to_yuv == NULL;
 }
 
-/* Without denoised chroma the converter takes U and V from rgb->in, so
- * they are never copied.  It writes opaque alpha (Y444 has none); the
- * input's goes over it byte for byte.  x padding stays as the converter
- * writes it, as videoconvert does. */
+/* Rows [r0, r1) of band of n: split at even rows (4:2:0 chroma). */
+static void
+band_rows (gint h, gint band, gint n, gint * r0, gint * r1)
+{
+  *r0 = (gint) ((gint64) h * band / n) & ~1;
+  *r1 = band + 1 == n ? h : (gint) ((gint64) h * (band + 1) / n) & ~1;
+}
+
+void
+gst_vae_conv_to_yuv (GstVaeConv * rgb, const GstVideoFrame * in, gint band,
+    gint n_bands)
+{
+  GstVideoFrame *f = &rgb->in;
+  gint r0, r1;
+
+  if (rgb->to_yuv != NULL) {
+    gst_video_converter_frame (rgb->to_yuv, in, f);
+    return;
+  }
+  band_rows (GST_VIDEO_FRAME_HEIGHT (in), band, n_bands, &r0, &r1);
+  vae_rgb_to_ycc (&rgb->layout, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_WIDTH (in),
+      GST_VIDEO_FRAME_HEIGHT (in), !rgb->full, rgb->full,
+      GST_VIDEO_FRAME_PLANE_DATA (f, 0), GST_VIDEO_FRAME_PLANE_STRIDE (f, 0),
+      GST_VIDEO_FRAME_PLANE_DATA (f, 1), GST_VIDEO_FRAME_PLANE_DATA (f, 2),
+      GST_VIDEO_FRAME_PLANE_STRIDE (f, 1), r0, r1,
+      rgb->scratch + band * VAE_RGB_SCRATCH (GST_VIDEO_FRAME_WIDTH (in)));
+}
+
+/* Without denoised chroma U and V come from rgb->in, so the stream's
+ * chroma survives only subsampled (4:2:0 for colour models). */
 void
 gst_vae_conv_to_stream (GstVaeConv * rgb, const GstVideoFrame * in,
-    GstVideoFrame * out, gboolean chroma)
+    GstVideoFrame * out, gboolean chroma, gint band, gint n_bands)
 {
   const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
   guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 0);
   gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
   gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 0);
-  gint w = GST_VIDEO_FRAME_WIDTH (in);
+  gint w = GST_VIDEO_FRAME_WIDTH (in), r0 = 0, r1;
   GstVideoFrame yuv = rgb->out;
 
   if (!chroma) {
     yuv.data[1] = rgb->in.data[1];
     yuv.data[2] = rgb->in.data[2];
   }
-  gst_video_converter_frame (rgb->to_rgb, &yuv, out);
+  if (rgb->to_rgb != NULL) {
+    gst_video_converter_frame (rgb->to_rgb, &yuv, out);
+    r1 = GST_VIDEO_FRAME_HEIGHT (in);
+  } else {
+    band_rows (GST_VIDEO_FRAME_HEIGHT (in), band, n_bands, &r0, &r1);
+    /* the fourth byte (x or alpha) as it came in */
+    for (gint y = r0; y < r1 && rgb->pstride == 4; y++)
+      memcpy (d + (gsize) y * ds, s + (gsize) y * ss, (gsize) w * 4);
+    vae_ycc_to_rgb (&rgb->layout, yuv.data[0],
+        GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 0), yuv.data[1], yuv.data[2],
+        GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 1), w,
+        GST_VIDEO_FRAME_HEIGHT (in), !rgb->full, rgb->full, d, ds, r0, r1,
+        rgb->scratch + band * VAE_RGB_SCRATCH (w));
+    return;
+  }
   if (rgb->alpha < 0)
     return;
-  for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT (in); y++) {
+  for (gint y = r0; y < r1; y++) {
     const guint8 *sa = s + (gsize) y * ss + rgb->alpha;
     guint8 *da = d + (gsize) y * ds + rgb->alpha;
     for (gint x = 0; x < w; x++)

@@ -251,6 +251,40 @@ gst_vae_denoise_settle (GstVaeDenoise * self, GstVaeEngine * e,
   vae_temporal_settle_done (e->temporal->t);
 }
 
+/* The conversions' bands (packed RGB): to the working frame before, or
+ * back to the stream's after (self->conv_back), rows split between them. */
+static void
+gst_vae_denoise_conv_band (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+  GstVaeConv *c = self->engine->conv;
+
+  if (self->conv_back)
+    gst_vae_conv_to_stream (c, self->conv_in, self->conv_out,
+        self->conv_chroma, band, self->n_bands);
+  else
+    gst_vae_conv_to_yuv (c, self->conv_in, band, self->n_bands);
+}
+
+/* in to the working frame (back: the working frame to out). */
+static void
+gst_vae_denoise_convert (GstVaeDenoise * self, GstVaeConv * c,
+    GstVideoFrame * in, GstVideoFrame * out, gboolean back, gboolean chroma)
+{
+  if (!gst_vae_conv_banded (c)) {
+    if (back)
+      gst_vae_conv_to_stream (c, in, out, chroma, 0, 1);
+    else
+      gst_vae_conv_to_yuv (c, in, 0, 1);
+    return;
+  }
+  self->conv_in = in;
+  self->conv_out = out;
+  self->conv_back = back;
+  self->conv_chroma = chroma;
+  vae_pool_run (self->pool, gst_vae_denoise_conv_band, self);
+}
+
 /* A colour model: the frame's planes (or the temporal stage's) interleaved
  * into one, denoised, and taken apart again (with chroma passthrough, the
  * luma alone: the chroma is copied, or for the converted path read from
@@ -320,7 +354,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   if (reset)
     gst_vae_temporal_reset (e->temporal);
   if (e->conv != NULL) {
-    gst_vae_conv_to_yuv (e->conv, in);
+    gst_vae_denoise_convert (self, e->conv, in, NULL, FALSE, FALSE);
     src = &e->conv->in;
     dst = &e->conv->out;
   }
@@ -357,7 +391,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   if (temporal)
     gst_vae_denoise_settle (self, e, dst, with_chroma);
   if (e->conv != NULL)
-    gst_vae_conv_to_stream (e->conv, in, out, with_chroma);
+    gst_vae_denoise_convert (self, e->conv, in, out, TRUE, with_chroma);
 
   for (gint i = 0; i < self->n_bands; i++) {
     if (self->band_status[i] != VAE_OK)

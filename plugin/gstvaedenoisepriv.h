@@ -68,6 +68,9 @@ struct _GstVaeDenoise
   GstVideoFrame *copy_out;      /* passthrough planes copy_from.. of copy_in */
   GstVideoFrame *copy_in;
   guint copy_from;
+  /* the packed RGB conversion in flight (gst_vae_denoise_convert) */
+  GstVideoFrame *conv_in, *conv_out;
+  gboolean conv_back, conv_chroma;
 };
 
 /* gstvaedenoiseframe.c: the GstVideoFilter transform_frame vfunc */

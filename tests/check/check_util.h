@@ -1,6 +1,7 @@
 /* Helpers the vaedenoise gst-check suites share: a model loaded or the
- * test fails, a harness's caps from a format and size, and the suite's
- * temporary folder removed. Include after gstcheck.h, gstharness.h,
+ * test fails, a harness's caps from a format and size, packed RGB frames
+ * converted as the element promises, and the suite's temporary folder
+ * removed. Include after gstcheck.h, gstharness.h,
  * video.h and vae.h. */
 #ifndef VAE_CHECK_UTIL_H
 #define VAE_CHECK_UTIL_H
@@ -45,6 +46,62 @@ check_rmdir (const gchar * dir)
   if (d)
     g_dir_close (d);
   g_rmdir (dir);
+}
+
+/* What vaedenoise promises for packed RGB: the core's rounded BT.601
+ * conversions (vae_rgb_to_ycc), to 4:2:0 limited range for colour models
+ * (colour TRUE), else to 4:4:4 full range. */
+static inline VaeRgbLayout
+check_rgb_layout (const GstVideoInfo * info)
+{
+  const GstVideoFormatInfo *f = info->finfo;
+  VaeRgbLayout l = { GST_VIDEO_FORMAT_INFO_PSTRIDE (f, 0),
+    GST_VIDEO_FORMAT_INFO_POFFSET (f, GST_VIDEO_COMP_R),
+    GST_VIDEO_FORMAT_INFO_POFFSET (f, GST_VIDEO_COMP_G),
+    GST_VIDEO_FORMAT_INFO_POFFSET (f, GST_VIDEO_COMP_B)
+  };
+  return l;
+}
+
+static inline void
+check_rgb_to_yuv (const GstVideoFrame * rgb, GstVideoFrame * yuv,
+    gboolean colour)
+{
+  VaeRgbLayout l = check_rgb_layout (&rgb->info);
+  gfloat *scratch = g_new (gfloat, VAE_RGB_SCRATCH (GST_VIDEO_FRAME_WIDTH
+          (rgb)));
+
+  vae_rgb_to_ycc (&l, GST_VIDEO_FRAME_PLANE_DATA (rgb, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (rgb, 0), GST_VIDEO_FRAME_WIDTH (rgb),
+      GST_VIDEO_FRAME_HEIGHT (rgb), colour, !colour,
+      GST_VIDEO_FRAME_PLANE_DATA (yuv, 0), GST_VIDEO_FRAME_PLANE_STRIDE (yuv,
+          0), GST_VIDEO_FRAME_PLANE_DATA (yuv, 1),
+      GST_VIDEO_FRAME_PLANE_DATA (yuv, 2), GST_VIDEO_FRAME_PLANE_STRIDE (yuv,
+          1), 0, GST_VIDEO_FRAME_HEIGHT (rgb), scratch);
+  g_free (scratch);
+}
+
+/* yuv back into out, whose other bytes (x or alpha) are in's. */
+static inline void
+check_yuv_to_rgb (const GstVideoFrame * yuv, const GstVideoFrame * in,
+    GstVideoFrame * out, gboolean colour)
+{
+  VaeRgbLayout l = check_rgb_layout (&out->info);
+  gint w = GST_VIDEO_FRAME_WIDTH (out), h = GST_VIDEO_FRAME_HEIGHT (out);
+  gfloat *scratch = g_new (gfloat, VAE_RGB_SCRATCH (w));
+
+  for (gint y = 0; y < h; y++)
+    memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (out, 0) + (gsize) y
+        * GST_VIDEO_FRAME_PLANE_STRIDE (out, 0),
+        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (in, 0) + (gsize) y
+        * GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), (gsize) w * l.pstride);
+  vae_ycc_to_rgb (&l, GST_VIDEO_FRAME_PLANE_DATA (yuv, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 0), GST_VIDEO_FRAME_PLANE_DATA (yuv,
+          1), GST_VIDEO_FRAME_PLANE_DATA (yuv, 2),
+      GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 1), w, h, colour, !colour,
+      GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
+          0), 0, h, scratch);
+  g_free (scratch);
 }
 
 #endif

@@ -191,7 +191,8 @@ colour_reference (const VaeModel * m, GstBuffer * in,
     GstStructure *opts = gst_structure_new ("GstVideoConverter",
         GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD,
         GST_VIDEO_DITHER_NONE, NULL);
-    GstVideoConverter *to, *back;
+    GstVideoConverter *to = NULL, *back = NULL;
+    gboolean rgb = GST_VIDEO_INFO_IS_RGB (info);
     GstVideoInfo yi;
     GstBuffer *yb;
     GstVideoFrame fi;
@@ -201,35 +202,38 @@ colour_reference (const VaeModel * m, GstBuffer * in,
     yi.fps_n = info->fps_n;
     yi.fps_d = info->fps_d;
     yi.colorimetry = info->colorimetry;
-    if (GST_VIDEO_INFO_IS_RGB (info)) {
+    if (rgb) {
       yi.colorimetry.range = GST_VIDEO_COLOR_RANGE_16_235;
       yi.colorimetry.matrix = GST_VIDEO_COLOR_MATRIX_BT601;
     }
     yb = gst_buffer_new_allocate (NULL, yi.size, NULL);
-    to = gst_video_converter_new ((GstVideoInfo *) info, &yi,
-        gst_structure_copy (opts));
-    back = gst_video_converter_new (&yi, (GstVideoInfo *) info, opts);
-    fail_unless (to != NULL && back != NULL);
     fail_unless (gst_video_frame_map (&fi, (GstVideoInfo *) info, in,
             GST_MAP_READ));
     fail_unless (gst_video_frame_map (&fy, &yi, yb, GST_MAP_READWRITE));
-    gst_video_converter_frame (to, &fi, &fy);
-    core_420 (m, &fy, level);
-    gst_video_converter_frame (back, &fy, &fo);
-    if (GST_VIDEO_INFO_HAS_ALPHA (info)) {
-      gint a = GST_VIDEO_FRAME_COMP_POFFSET (&fi, GST_VIDEO_COMP_A);
-      gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&fi, GST_VIDEO_COMP_A);
-      for (gint y = 0; y < GST_VIDEO_FRAME_HEIGHT (&fi); y++)
-        for (gint x = 0; x < GST_VIDEO_FRAME_WIDTH (&fi); x++)
-          ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fo, 0))[y
-              * GST_VIDEO_FRAME_PLANE_STRIDE (&fo, 0) + x * ps + a] =
-              ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&fi, 0))[y
-              * GST_VIDEO_FRAME_PLANE_STRIDE (&fi, 0) + x * ps + a];
+    /* packed RGB: the core's conversions; 4:2:2 and 4:4:4 YUV: GStreamer's
+     * chroma resampling */
+    if (rgb) {
+      check_rgb_to_yuv (&fi, &fy, TRUE);
+    } else {
+      to = gst_video_converter_new ((GstVideoInfo *) info, &yi,
+          gst_structure_copy (opts));
+      back = gst_video_converter_new (&yi, (GstVideoInfo *) info,
+          gst_structure_copy (opts));
+      fail_unless (to != NULL && back != NULL);
+      gst_video_converter_frame (to, &fi, &fy);
     }
+    gst_structure_free (opts);
+    core_420 (m, &fy, level);
+    if (rgb)
+      check_yuv_to_rgb (&fy, &fi, &fo, TRUE);
+    else
+      gst_video_converter_frame (back, &fy, &fo);
     gst_video_frame_unmap (&fi);
     gst_video_frame_unmap (&fy);
-    gst_video_converter_free (to);
-    gst_video_converter_free (back);
+    if (to != NULL)
+      gst_video_converter_free (to);
+    if (back != NULL)
+      gst_video_converter_free (back);
     gst_buffer_unref (yb);
   }
   gst_video_frame_unmap (&fo);
