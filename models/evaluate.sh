@@ -47,7 +47,7 @@
 #   IMPULSE_TYPES ["salt-and-pepper masking"]  (baselines run even without a model)
 #   GEN_MODELS ["mnist-vae mnist-vae2d mnist-vae-deep frey-vae"]
 #   IWAE_MODELS ["mnist-vae mnist-vae-deep frey-vae"]  IWAE_K [5000]  IWAE_N [1000]
-#   COLOUR_FORMATS ["I420 Y444"]  the defaults' row runs in each; COLOUR_RUNS in the first
+#   COLOUR_FORMATS ["I420 Y444 RGB"]  the defaults' row runs in each; COLOUR_RUNS in the first
 #   COLOUR_RUNS ["-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"]
 #              vaedenoise property sets, one row each on the images and the clips
 #              ("-": the element's defaults; SIGMA: the column's σ)
@@ -100,7 +100,7 @@ TEMPORAL_PEERS=${TEMPORAL_PEERS:-"hqdn3d atadenoise fftdnoiz nlmeans"}
 TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
 TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
-COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444"}
+COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444 RGB"}
 COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"}
 COLOUR_PEERS=${COLOUR_PEERS:-"nlmeans hqdn3d bm3d"}
 COLOUR_BM3D_IMAGES=${COLOUR_BM3D_IMAGES:-4}
@@ -705,13 +705,19 @@ colour_rgb_src() {  # RAW W H -> gst-launch words of an rgb24 source
   echo filesrc "location=$1" "blocksize=$(($2 * $3 * 3))" ! rawvideoparse format=rgb \
     "width=$2" "height=$3" "plane-strides=<$(($2 * 3))>" framerate=30/1
 }
-colour_clip_gst() {  # NOISY W H OUT [PROPERTY...]: RGB ! I420 ! [vaedenoise PROPERTY...] ! RGB
-  local in=$1 w=$2 h=$3 out=$4 t=$EPOCHREALTIME den=()
+colour_clip_gst() {  # NOISY W H OUT [--rgb] [--denoise PROPERTY...]: RGB ! I420 ! [vaedenoise PROPERTY...] ! RGB
+  local in=$1 w=$2 h=$3 out=$4 t=$EPOCHREALTIME den=() rgb=0
   shift 4
+  [[ ${1:-} == --rgb ]] && { shift; rgb=1; }
   [[ ${1:-} == --denoise ]] && { shift; den=(! vaedenoise "$@" "n-threads=$THREADS"); }
-  gst-launch-1.0 -q $(colour_rgb_src "$in" "$w" "$h") ! videoconvert ! video/x-raw,format=I420 \
-    "${den[@]}" ! videoconvert ! video/x-raw,format=RGB ! filesink "location=$out" >/dev/null \
-    || die "colour: gst-launch ${den[*]:-(round trip)} failed on $in"
+  if ((rgb)); then   # RGB in and out: the element converts
+    gst-launch-1.0 -q $(colour_rgb_src "$in" "$w" "$h") "${den[@]}" ! filesink "location=$out" \
+      >/dev/null || die "colour: gst-launch ${den[*]} (RGB) failed on $in"
+  else
+    gst-launch-1.0 -q $(colour_rgb_src "$in" "$w" "$h") ! videoconvert ! video/x-raw,format=I420 \
+      "${den[@]}" ! videoconvert ! video/x-raw,format=RGB ! filesink "location=$out" >/dev/null \
+      || die "colour: gst-launch ${den[*]:-(round trip)} failed on $in"
+  fi
   CLIP_S=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{print b - a}')
 }
 colour_clip_ffmpeg() {  # NOISY W H OUT FILTER: rgb24 in and out, THREADS filter threads
@@ -848,6 +854,10 @@ part_colour() {
       VS[run$k|$clip]=$CLIP_S
       outs+=("$raw.run$k")
     done
+    note "colour: $clip defaults, RGB in and out"
+    colour_clip_gst "$raw.noisy" "$w" "$h" "$raw.rgbio" --rgb --denoise
+    VS[rgbio|$clip]=$CLIP_S
+    outs+=("$raw.rgbio")
     for peer in "${peers[@]}"; do
       [[ $peer == bm3d ]] && continue   # minutes a frame at 720p
       note "colour: $clip ffmpeg $peer"
@@ -902,8 +912,8 @@ part_colour() {
     done
     echo
     echo -n "The round trip alone, clean images through FMT and back to RGB (GStreamer videoconvert), no noise:"
-    for fmt in "${formats[@]}"; do echo -n " $fmt $(printf '%.2f' "${CR[clean-$fmt]}") dB;"; done
-    echo " the ${formats[0]} figure bounds every ${formats[0]} row (4:2:0 chroma), so the colour model's rows carry that loss too."
+    for fmt in "${formats[@]}"; do [[ $fmt == RGB ]] || echo -n " $fmt $(printf '%.2f' "${CR[clean-$fmt]}") dB;"; done
+    echo " the ${formats[0]} figure bounds every ${formats[0]} row, so the colour model's rows carry that loss too. It is mostly GStreamer's, not 4:2:0's: its converter truncates in both directions and returns RGB 1.5 to 4 levels dark (docs/internals.md). The RGB row has no videoconvert in its path: \\`pngdec\\` gives RGB and the element converts with its own rounded conversion."
     echo
     per_sigma() { local g out=""; for g in $SIGMAS; do out+="${out:+; }σ=$g \`$("$@" "$g" | sed 's/^format=[a-z0-9]*,//')\`"; done; echo "$out"; }
     echo "ffmpeg settings (not tuned on these images):"
@@ -940,6 +950,7 @@ part_colour() {
       echo "$row"; echo "$sep"
       local vkeys=(ctrip noisy trip ftrip) vlabels=("clean clip through I420 and back, no noise (the I420 ceiling)" "noisy input" "noisy input through I420 and back (GStreamer, no denoiser)" "noisy input through yuv420p and back (ffmpeg, no filter)")
       for k in "${!runs[@]}"; do vkeys+=("run$k"); vlabels+=("$(colour_run_label "${runs[$k]//SIGMA/$vg}")"); done
+      vkeys+=(rgbio); vlabels+=("\`vaedenoise\` defaults, RGB in and out (\`rawvideoparse format=rgb ! vaedenoise ! filesink\`: the element converts, no videoconvert)")
       for peer in "${peers[@]}"; do
         [[ $peer == bm3d ]] && continue
         vkeys+=("$peer"); vlabels+=("ffmpeg \`$(colour_peer_filter "$peer" "$vg" video | sed 's/^format=yuv420p,//')\`")
