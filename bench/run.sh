@@ -476,7 +476,8 @@ temporal_clips() {
         TMP_N[$s]=$n TMP_CLIP[$s]=$WORK/colour/camera_${s}_$n
         colour_clips "$s" "$n" "$clip" "${TMP_CLIP[$s]}" GRAY8
     done
-    TMP_DEFAULT=$(gst-inspect-1.0 vaedenoise | awk '$1 == "temporal" {m = 1} m && /Default:/ {print $NF; exit}')
+    # awk reads to the end: an early exit would kill gst-inspect with SIGPIPE
+    TMP_DEFAULT=$(gst-inspect-1.0 vaedenoise | awk '$1 == "temporal" {m = 1} m && !done && /Default:/ {print $NF; done = 1}')
 }
 # one repeat of the temporal timings, vaedenoise and its peers back to back
 temporal_rep() {

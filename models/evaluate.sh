@@ -1008,7 +1008,8 @@ temporal_peer_note() {
   esac
 }
 vaedenoise_default_model() {
-  gst-inspect-1.0 vaedenoise | awk '$1 == "model" {m = 1} m && /Default:/ {sub(/.*Default: "/, ""); sub(/".*/, ""); print; exit}'
+  # awk reads to the end: an early exit would kill gst-inspect with SIGPIPE
+  gst-inspect-1.0 vaedenoise | awk '$1 == "model" {m = 1} m && !done && /Default:/ {sub(/.*Default: "/, ""); sub(/".*/, ""); print; done = 1}'
 }
 part_temporal() {
   local t0=$SECONDS g=25 n=$TEMPORAL_FRAMES cut=$TEMPORAL_CUT clip w h raw k props m r line f fl

@@ -89,10 +89,11 @@ for n in "${names[@]}"; do
       --init "$OUT/$n.safetensors" --threads 2 --log "$OUT/$n-stride4.csv" \
       --out "$OUT/$n.safetensors"
     quantize $n --zoom-max 3 --zoom-prob 0.5
-    # The temporal stage's averages denoise best told 1.3 times their
-    # estimated leftover noise (a sweep of 1.0 / 1.15 / 1.3 / 1.45 on
-    # flower and Foreman at σ 25; the colour model's best is 1.0).
-    "$VAE" meta "$OUT/$n.safetensors" denoise.temporal-gain=1.3 ;;
+    # The temporal stage's averages denoise best told 1.15 times their
+    # estimated leftover noise (a sweep of 1.0 / 1.1 / 1.15 / 1.2 / 1.3 on
+    # flower and Foreman at σ 25 with the output settled; the colour
+    # model's best is 1.0).
+    "$VAE" meta "$OUT/$n.safetensors" denoise.temporal-gain=1.15 ;;
   denoise-colour) # colour default: one interleaved 4:2:0 patch (8x8 luma, 4x4 Cb,
                  # 4x4 Cr) and σ in, 97-768-96, RGB noise σ 0..55 as it shows in
                  # BT.601 limited-range Y'CbCr (core/noise.c), the denoise-s data
