@@ -57,7 +57,7 @@ static int
 sad (const VaeTemporal *t, const uint8_t *a, int as, const uint8_t *b,
     int bs, int w, int h)
 {
-  return vae_tk_sad (t->use_sse2, a, as, b, bs, w, h);
+  return vae_tk_sad (t->simd, a, as, b, bs, w, h);
 }
 
 VaeTemporal *
@@ -82,7 +82,8 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->n_planes = n_planes;
   t->sx = shift_x;
   t->sy = shift_y;
-  t->use_sse2 = vae_gemm_best_isa () != VAE_GEMM_BLAS;
+  t->simd = vae_gemm_best_isa () == VAE_GEMM_BLAS ? 0
+      : __builtin_cpu_supports ("avx2") ? 2 : 1;
   t->gain = 1.0f;
   t->settle_scale = 1.0f;
   t->hw = w / 2;
@@ -212,7 +213,7 @@ static void
 halve (const VaeTemporal *t, const uint8_t *src, int ss, int w, int h,
     uint8_t *dst, int ds)
 {
-  vae_tk_halve (t->use_sse2, src, ss, w, h, dst, ds);
+  vae_tk_halve (t->simd, src, ss, w, h, dst, ds);
 }
 
 /* The best shift of block b (bw × bh, rows bs apart) into ref (w × h) at
@@ -234,7 +235,7 @@ search (const VaeTemporal *t, const uint8_t *b, int bs, int bw, int bh,
   v[0] = v[1] = 0;
   if (nx < 1 || ny < 1)
     return;
-  vae_tk_sad_grid (t->use_sse2, b, bs, ref + (size_t) (y0 + dy0) * w + x0
+  vae_tk_sad_grid (t->simd, b, bs, ref + (size_t) (y0 + dy0) * w + x0
       + dx0, w, bw, bh, nx, ny, grid);
   /* the centre first, then row by row */
   if (cx >= dx0 && cx <= dx1 && cy >= dy0 && cy <= dy1) {
@@ -275,7 +276,7 @@ predict_block (const VaeTemporal *t, int x0, int y0, int bw, int bh,
 {
   const uint8_t *r = t->ref + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
       + (hv[0] >> 1);
-  vae_tk_predict (t->use_sse2, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
+  vae_tk_predict (t->simd, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
 }
 
 /* The cost of shift v for the block at (x0, y0), bw × bh: its sum of
@@ -491,7 +492,7 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
           for (int x = 0; x < BLOCK; x++)
             if (x >= bw || y >= bh)
               blk[y * BLOCK + x] = pred[y * BLOCK + x] = 0;
-      vae_tk_cell_sums (t->use_sse2, blk, pred, 4, 4, csad, cssd);
+      vae_tk_cell_sums (t->simd, blk, pred, 4, 4, csad, cssd);
       /* each cell against the average along v */
       for (int gy = y0 / CELL; gy < (y0 + bh + CELL - 1) / CELL; gy++)
         for (int gx = x0 / CELL; gx < (x0 + bw + CELL - 1) / CELL; gx++) {
@@ -649,7 +650,7 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
       int px = qx >> 2, py = qy >> 2;
       const float *a = arow + lx / CELL;
       if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
-        vae_tk_blend_run (t->use_sse2, n + x0, s + (size_t) x0 * src->step,
+        vae_tk_blend_run (t->simd, n + x0, s + (size_t) x0 * src->step,
             src->step, prev + (size_t) py * w + px,
             prev + (size_t) (py + 1) * w + px, qx & 3, qy & 3, a, cshift, k);
       else

@@ -49,7 +49,7 @@ struct VaeTemporal {
   float gain;                   /* the levels' scale */
   float settle_scale;           /* the settle's thresholds' */
   int valid, fresh;
-  int use_sse2;
+  int simd;                     /* kernels: 0 plain C, 1 SSE2, 2 AVX2 */
 };
 
 /* Whether the block (x0, y0, bw × bh) shifted by hv half pixels, and the

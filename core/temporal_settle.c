@@ -47,14 +47,14 @@ settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
   if (bw < 1 || bh < 1 || px < 0 || py < 0 || px + bw + (fx > 0) > w
       || py + bh + (fy > 0) > h)
     return;
-  vae_tk_predict_q (t->use_sse2, t->dref[p][t->dcur] + (size_t) py * w + px,
+  vae_tk_predict_q (t->simd, t->dref[p][t->dcur] + (size_t) py * w + px,
       w, fx, fy, bw, bh, pred);
   for (int y = 0; y < bh; y++) {
     const uint16_t *kc = k[MIN ((y << sy) / CELL, 3)];
     if (y == 0 || (y << sy) % CELL == 0)
       for (int x = 0; x < bw; x++)
         kr[x] = kc[MIN ((x << sx) / CELL, 3)];
-    vae_tk_mix (t->use_sse2, out->data + (size_t) (y0 + y) * out->stride
+    vae_tk_mix (t->simd, out->data + (size_t) (y0 + y) * out->stride
         + (size_t) x0 * out->step, out->step, pred + y * BLOCK, kr, bw);
   }
 }
@@ -73,13 +73,13 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
   uint16_t k[4][4], kc[4][4], kr[BLOCK];
   float z = t->settle_scale;
-  int sad[16], ssd[16];
+  int sad[16], ssd[16], any = 0, any_c = 0;
 
   if (!vae_temporal_half_fits (t, x0, y0, bw, bh, hv))
     return;
   r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
       + (hv[0] >> 1);
-  vae_tk_predict (t->use_sse2, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
+  vae_tk_predict (t->simd, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
   if (bw < BLOCK || bh < BLOCK) {      /* pixels outside count nothing */
     memset (blk, 0, sizeof blk);
     for (int y = 0; y < BLOCK; y++)
@@ -95,7 +95,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = 0; x < bw; x++)
         blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
-  vae_tk_cell_sums (t->use_sse2, blk, pred, 4, 4, sad, ssd);
+  vae_tk_cell_sums (t->simd, blk, pred, 4, 4, sad, ssd);
   for (int cy = 0; cy < 4; cy++)
     for (int cx = 0; cx < 4; cx++) {
       int cw = MIN (CELL, bw - cx * CELL), ch = MIN (CELL, bh - cy * CELL);
@@ -103,15 +103,17 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
           / ((float) (cw * ch) * t->sigma);
       k[cy][cx] = weight (m, z * SETTLE_LO, z * SETTLE_HI);
       kc[cy][cx] = weight (m, z * CHROMA_LO, z * CHROMA_HI);
+      any |= k[cy][cx];
+      any_c |= kc[cy][cx];
     }
-  for (int y = 0; y < bh; y++) {
+  for (int y = 0; y < bh && any; y++) {
     if (y % CELL == 0)
       for (int x = 0; x < bw; x++)
         kr[x] = k[y / CELL][x / CELL];
-    vae_tk_mix (t->use_sse2, luma->data + (size_t) (y0 + y) * luma->stride
+    vae_tk_mix (t->simd, luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step, luma->step, pred + y * BLOCK, kr, bw);
   }
-  for (int p = 1; p < t->n_planes && t->cfeedback; p++)
+  for (int p = 1; p < t->n_planes && t->cfeedback && any_c; p++)
     if (out[p].data != NULL)
       settle_chroma (t, &out[p], p, bx, by, kc);
 }

@@ -105,6 +105,7 @@ check_predict (void)
 static void
 check_blend (VaeRng *r)
 {
+  int avx2 = __builtin_cpu_supports ("avx2");
   float cells[8];
   for (int i = 0; i < 8; i++)   /* fresh, weights between, and none */
     cells[i] = i == 1 ? 1.0f : i == 4 ? 0.0f : (float) vae_rng_uniform (r);
@@ -113,14 +114,18 @@ check_blend (VaeRng *r)
       for (int step = 1; step <= 2; step++)
         for (int f = 0; f < 16; f++) {
           int fx = f & 3, fy = f >> 2, bad = 0;
-          float n0[16], n1[16];
+          float n0[16], n1[16], n2[16];
           vae_tk_blend_run (0, n0, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
               cells, cshift, k);
           vae_tk_blend_run (1, n1, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
               cells, cshift, k);
+          /* AVX2 where the CPU has it (every CPU of the project's machines) */
+          vae_tk_blend_run (avx2 ? 2 : 1, n2, b + 3, step, fa + 7, fa + 7
+              + 64, fx, fy, cells, cshift, k);
           for (int x = 0; x < k; x++) {
             float a0 = cells[x >> cshift], in = b[3 + x * step];
             bad += memcmp (&n0[x], &n1[x], sizeof (float)) != 0;
+            bad += memcmp (&n0[x], &n2[x], sizeof (float)) != 0;
             bad += a0 >= 1.0f && n0[x] != in;
             /* whole samples: the average's own, towards the frame's */
             bad += f == 0 && a0 < 1.0f && n0[x] != fa[7 + x] + a0 * (in
