@@ -913,7 +913,7 @@ part_colour() {
     echo
     echo -n "The round trip alone, clean images through FMT and back to RGB (GStreamer videoconvert), no noise:"
     for fmt in "${formats[@]}"; do [[ $fmt == RGB ]] || echo -n " $fmt $(printf '%.2f' "${CR[clean-$fmt]}") dB;"; done
-    echo " the ${formats[0]} figure bounds every ${formats[0]} row, so the colour model's rows carry that loss too. It is mostly GStreamer's, not 4:2:0's: its converter truncates in both directions and returns RGB 1.5 to 4 levels dark (docs/internals.md). The RGB row has no videoconvert in its path: \\`pngdec\\` gives RGB and the element converts with its own rounded conversion."
+    echo " the ${formats[0]} figure bounds every ${formats[0]} row, so the colour model's rows carry that loss too. It is mostly GStreamer's, not 4:2:0's: its converter truncates in both directions and returns RGB 1.5 to 4 levels dark (docs/internals.md). The RGB row has no videoconvert in its path: \`pngdec\` gives RGB and the element converts with its own rounded conversion."
     echo
     per_sigma() { local g out=""; for g in $SIGMAS; do out+="${out:+; }σ=$g \`$("$@" "$g" | sed 's/^format=[a-z0-9]*,//')\`"; done; echo "$out"; }
     echo "ffmpeg settings (not tuned on these images):"
