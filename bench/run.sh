@@ -395,13 +395,13 @@ colour_report() {
     echo
     echo "Quality and speed: RGB PSNR (mean over frames of each frame's PSNR over R, G and B) against the clean frames,"
     echo "I420 outputs converted back to RGB as the input was converted; ffmpeg filters on the noisy I420 (all planes),"
-    echo "2 threads (\`-threads 2 -filter_threads 2\`), settings from a PSNR sweep on these frames. The two round trips"
-    echo "below bound what an I420 and a BGRx output can score."
+    echo "2 threads (\`-threads 2 -filter_threads 2\`), settings from a PSNR sweep on these frames. The first round trip"
+    echo "below bounds what an I420 output can score; the second is GStreamer's videoconvert, which truncates (vaedenoise converts BGRx with its own rounded conversion instead)."
     echo
     echo "| method | frames timed / scored | ms/frame min / median | fps (median) | RGB PSNR dB | vaedenoise I420 PSNR on those frames | max busy |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     echo "| (clean frames → I420 → RGB, swscale: the I420 rows' ceiling) | – / $FRAMES | | | $(col_psnr_mean clean_i420) | | |"
-    echo "| (clean frames → I420 → RGB, GstVideoConverter as vaedenoise converts BGRx: the BGRx row's ceiling) | – / $FRAMES | | | $(col_psnr_mean clean_gstconv) | | |"
+    echo "| (clean frames → I420 → RGB, GStreamer's videoconvert, which vaedenoise no longer uses for BGRx) | – / $FRAMES | | | $(col_psnr_mean clean_gstconv) | | |"
     echo "| noisy input, RGB | – / $FRAMES | | | $(col_psnr_mean noisy_rgb) | | |"
     echo "| noisy input, I420 | – / $FRAMES | | | $(col_psnr_mean noisy_i420) | | |"
     for p in $COL_PEERS; do
