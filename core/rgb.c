@@ -45,18 +45,6 @@ matrix (int full, Matrix *m)
   m->g_cr = -m->r_cr * w[0][0] / w[0][1];
 }
 
-/* n floats, rounded and clipped, to bytes. */
-static void
-to_u8 (const float *v, uint8_t *o, int n)
-{
-  for (int x = 0; x < n; x++) {
-    float f = v[x] + 0.5f;
-    f = f > 0.0f ? f : 0.0f;
-    f = f < 255.0f ? f : 255.0f;
-    o[x] = (uint8_t) (int) f;
-  }
-}
-
 /* A row of n pixels into planar floats r, g, b (4-byte pixels as 32-bit
  * words, which vectorises; little-endian byte order). */
 static void
@@ -110,11 +98,11 @@ vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
     int j2 = sub ? MIN (j + 1, h - 1) : j;
     split_row (l, rgb + (size_t) j * rgb_stride, w, a[0], a[1], a[2]);
     mix3 (m.k[0], m.y_off, a[0], a[1], a[2], t, w);
-    to_u8 (t, y + (size_t) j * ys, w);
+    vae_floats_to_u8 (t, y + (size_t) j * ys, w);
     if (j2 != j) {
       split_row (l, rgb + (size_t) j2 * rgb_stride, w, b[0], b[1], b[2]);
       mix3 (m.k[0], m.y_off, b[0], b[1], b[2], t, w);
-      to_u8 (t, y + (size_t) j2 * ys, w);
+      vae_floats_to_u8 (t, y + (size_t) j2 * ys, w);
     }
     /* 4:2:0: the mean of each 2 × 2 (the last column and row repeated) */
     for (int c = 0; c < 3 && sub; c++) {
@@ -128,9 +116,9 @@ vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
     {
       float **c = sub ? mc : a;
       mix3 (m.k[1], 128.0f, c[0], c[1], c[2], t, cw);
-      to_u8 (t, u + (size_t) (sub ? j / 2 : j) * cs, cw);
+      vae_floats_to_u8 (t, u + (size_t) (sub ? j / 2 : j) * cs, cw);
       mix3 (m.k[2], 128.0f, c[0], c[1], c[2], t, cw);
-      to_u8 (t, v + (size_t) (sub ? j / 2 : j) * cs, cw);
+      vae_floats_to_u8 (t, v + (size_t) (sub ? j / 2 : j) * cs, cw);
     }
   }
 }
@@ -159,8 +147,8 @@ chroma_up (const uint8_t *c, int cs, int cw, int ch, int w, int yy,
 void
 vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
-    int full, uint8_t *rgb, int rgb_stride, int row0, int row1,
-    float *scratch)
+    int full, const uint8_t *src, int src_stride, uint8_t *rgb,
+    int rgb_stride, int row0, int row1, float *scratch)
 {
   Matrix m;
   int ps = l->pstride, cw = sub ? (w + 1) / 2 : w, ch = sub ? (h + 1) / 2 : h;
@@ -175,6 +163,8 @@ vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
   for (int j = row0; j < row1 && j < h; j++) {
     const uint8_t *yr = y + (size_t) j * ys;
     uint8_t *p = rgb + (size_t) j * rgb_stride;
+    /* the pixels whose fourth byte the output keeps */
+    const uint8_t *k4 = src ? src + (size_t) j * src_stride : p;
     if (sub) {
       chroma_up (u, cs, cw, ch, w, j, tmp, fu);
       chroma_up (v, cs, cw, ch, w, j, tmp, fv);
@@ -191,19 +181,19 @@ vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     }
     for (int x = 0; x < w; x++)
       out[x] = fy[x] + m.r_cr * fv[x];
-    to_u8 (out, o8, w);
+    vae_floats_to_u8 (out, o8, w);
     for (int x = 0; x < w; x++)
       out[x] = fy[x] + m.g_cb * fu[x] + m.g_cr * fv[x];
-    to_u8 (out, o8 + w, w);
+    vae_floats_to_u8 (out, o8 + w, w);
     for (int x = 0; x < w; x++)
       out[x] = fy[x] + m.b_cb * fu[x];
-    to_u8 (out, o8 + 2 * w, w);
+    vae_floats_to_u8 (out, o8 + 2 * w, w);
     if (WORDS && ps == 4) {
       int sr = 8 * l->r, sg = 8 * l->g, sb = 8 * l->b;
       uint32_t keep = ~((255u << sr) | (255u << sg) | (255u << sb));
       for (int x = 0; x < w; x++) {
         uint32_t q;
-        memcpy (&q, p + 4 * (size_t) x, 4);
+        memcpy (&q, k4 + 4 * (size_t) x, 4);
         q = (q & keep) | (uint32_t) o8[x] << sr | (uint32_t) o8[w + x] << sg
             | (uint32_t) o8[2 * w + x] << sb;
         memcpy (p + 4 * (size_t) x, &q, 4);
@@ -214,6 +204,10 @@ vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
       p[l->r] = o8[x];
       p[l->g] = o8[w + x];
       p[l->b] = o8[2 * w + x];
+      if (ps == 4 && src != NULL) {
+        int a = 6 - l->r - l->g - l->b;     /* the fourth byte's offset */
+        p[a] = k4[(size_t) x * 4 + a];
+      }
     }
   }
 }

@@ -607,19 +607,6 @@ to_u8 (float v)
   return (uint8_t) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
 }
 
-/* Floats to bytes, rounded and clipped, in a form the compiler
- * vectorises. */
-static void
-rows_to_u8 (const float *n, uint8_t *o, int w)
-{
-  for (int x = 0; x < w; x++) {
-    float v = n[x] + 0.5f;
-    v = v > 0.0f ? v : 0.0f;
-    v = v < 255.0f ? v : 255.0f;
-    o[x] = (uint8_t) (int) v;
-  }
-}
-
 /* Plane p's rows [y0, y1) (subsampled by sx, sy against the luma): each
  * block's run of samples moved from the average along its vector (in
  * quarter samples: half luma pixels, halved again where subsampled) to the
@@ -665,14 +652,14 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
         n[x] = s[(size_t) x * src->step];
     if (p == 0) {
       uint8_t *r = t->ref + (size_t) y * w;
-      rows_to_u8 (n, r, w);
+      vae_floats_to_u8 (n, r, w);
       if (dst->step == 1)
         memcpy (o, r, (size_t) w);
       else
         for (int x = 0; x < w; x++)
           o[(size_t) x * dst->step] = r[x];
     } else if (dst->step == 1) {
-      rows_to_u8 (n, o, w);
+      vae_floats_to_u8 (n, o, w);
     } else {
       for (int x = 0; x < w; x++)
         o[(size_t) x * dst->step] = to_u8 (n[x]);

@@ -608,9 +608,10 @@ void vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
  * or 4:4:4 (chroma rows cs bytes apart), each value rounded.  4:2:0 chroma
  * is centre-sited: the mean of each 2 × 2 down, 3/4 and 1/4 of the
  * nearest two samples each way up.  Rows [row0, row1) (row0 even for
- * 4:2:0: a band writes the chroma rows under its luma rows); back to RGB
- * leaves the other bytes of each pixel (x or alpha) as they are.  Each
- * call needs scratch of VAE_RGB_SCRATCH (w) floats of its own. */
+ * 4:2:0: a band writes the chroma rows under its luma rows).  Back to
+ * RGB, a 4-byte pixel's other byte (x or alpha) is src's (rows src_stride
+ * apart; src NULL: left as it is).  Each call needs scratch of
+ * VAE_RGB_SCRATCH (w) floats of its own. */
 #define VAE_RGB_SCRATCH(w) (9 * ((size_t) (w) + 1))
 typedef struct {
   int pstride, r, g, b;
@@ -620,8 +621,8 @@ void vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb,
     uint8_t *u, uint8_t *v, int cs, int row0, int row1, float *scratch);
 void vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
-    int full, uint8_t *rgb, int rgb_stride, int row0, int row1,
-    float *scratch);
+    int full, const uint8_t *src, int src_stride, uint8_t *rgb,
+    int rgb_stride, int row0, int row1, float *scratch);
 
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */

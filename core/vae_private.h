@@ -304,4 +304,17 @@ vae_sym_src (int t, int h, int w, int i, int j, int *sy, int *sx)
   *sx = b;
 }
 
+/* n floats to bytes, rounded (half up) and clipped to [0, 255], in a
+ * form the compiler vectorises. */
+static inline void
+vae_floats_to_u8 (const float *v, uint8_t *o, int n)
+{
+  for (int x = 0; x < n; x++) {
+    float f = v[x] + 0.5f;
+    f = f > 0.0f ? f : 0.0f;
+    f = f < 255.0f ? f : 255.0f;
+    o[x] = (uint8_t) (int) f;
+  }
+}
+
 #endif

@@ -174,12 +174,11 @@ gst_vae_conv_to_stream (GstVaeConv * rgb, const GstVideoFrame * in,
   } else {
     band_rows (GST_VIDEO_FRAME_HEIGHT (in), band, n_bands, &r0, &r1);
     /* the fourth byte (x or alpha) as it came in */
-    for (gint y = r0; y < r1 && rgb->pstride == 4; y++)
-      memcpy (d + (gsize) y * ds, s + (gsize) y * ss, (gsize) w * 4);
     vae_ycc_to_rgb (&rgb->layout, yuv.data[0],
         GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 0), yuv.data[1], yuv.data[2],
         GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 1), w,
-        GST_VIDEO_FRAME_HEIGHT (in), !rgb->full, rgb->full, d, ds, r0, r1,
+        GST_VIDEO_FRAME_HEIGHT (in), !rgb->full, rgb->full, s, ss, d, ds,
+        r0, r1,
         rgb->scratch + band * VAE_RGB_SCRATCH (w));
     return;
   }

@@ -90,15 +90,11 @@ check_yuv_to_rgb (const GstVideoFrame * yuv, const GstVideoFrame * in,
   gint w = GST_VIDEO_FRAME_WIDTH (out), h = GST_VIDEO_FRAME_HEIGHT (out);
   gfloat *scratch = g_new (gfloat, VAE_RGB_SCRATCH (w));
 
-  for (gint y = 0; y < h; y++)
-    memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (out, 0) + (gsize) y
-        * GST_VIDEO_FRAME_PLANE_STRIDE (out, 0),
-        (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (in, 0) + (gsize) y
-        * GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), (gsize) w * l.pstride);
   vae_ycc_to_rgb (&l, GST_VIDEO_FRAME_PLANE_DATA (yuv, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 0), GST_VIDEO_FRAME_PLANE_DATA (yuv,
           1), GST_VIDEO_FRAME_PLANE_DATA (yuv, 2),
       GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 1), w, h, colour, !colour,
+      GST_VIDEO_FRAME_PLANE_DATA (in, 0), GST_VIDEO_FRAME_PLANE_STRIDE (in, 0),
       GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
           0), 0, h, scratch);
   g_free (scratch);

@@ -1,6 +1,7 @@
 /* Packed RGB and BT.601 Y'CbCr (core/rgb.c): each value is the rounded
  * value of the formulas written out here in double precision; a round
- * trip of a smooth picture has no bias; the x or alpha bytes stay; the
+ * trip of a smooth picture has no bias; the x or alpha bytes stay or come
+ * from the source; the
  * bytes do not depend on the split into bands. */
 #include "vae.h"
 
@@ -97,7 +98,7 @@ check_inverse (const VaeRgbLayout *l, int sub, int full)
 
   memset (back, 0x5a, sizeof back);
   scratch[SCRATCH] = 12345.0f;
-  vae_ycc_to_rgb (l, &yp[0][0], W, &up[0][0], &vp[0][0], W, W, H, sub, full,
+  vae_ycc_to_rgb (l, &yp[0][0], W, &up[0][0], &vp[0][0], W, W, H, sub, full, NULL, 0,
       &back[0][0], W * PS, 0, H, scratch);
   CHECK (scratch[SCRATCH] == 12345.0f, "to RGB (sub %d): wrote past its "
       "scratch", sub);
@@ -118,6 +119,25 @@ check_inverse (const VaeRgbLayout *l, int sub, int full)
       bad);
   CHECK (l->pstride == 3 || kept == W * H, "to RGB: %d of %d fourth bytes "
       "kept", kept, W * H);
+  /* with a source, its fourth bytes; R, G and B the same */
+  {
+    static uint8_t again[H][W * PS];
+    int other = 0, fourth = 0;
+    memset (again, 0x5a, sizeof again);
+    vae_ycc_to_rgb (l, &yp[0][0], W, &up[0][0], &vp[0][0], W, W, H, sub,
+        full, &rgb[0][0], W * PS, &again[0][0], W * PS, 0, H, scratch);
+    for (int j = 0; j < H; j++)
+      for (int x = 0; x < W; x++)
+        for (int o = 0; o < l->pstride; o++) {
+          int i = x * l->pstride + o;
+          if (o == l->r || o == l->g || o == l->b)
+            other += again[j][i] != back[j][i];
+          else
+            fourth += again[j][i] != rgb[j][i];
+        }
+    CHECK (other == 0 && fourth == 0, "to RGB from a source: %d colour and "
+        "%d fourth bytes differ", other, fourth);
+  }
 }
 
 /* A smooth picture there and back: the mean error of each channel (a
@@ -136,7 +156,7 @@ check_round_trip (const VaeRgbLayout *l, int sub, int full)
             (uint8_t) (128 + 100 * sin (0.05 * x + 0.07 * j + 2 * c));
   vae_rgb_to_ycc (l, &rgb[0][0], W * PS, W, H, sub, full, &yp[0][0], W,
       &up[0][0], &vp[0][0], W, 0, H, scratch);
-  vae_ycc_to_rgb (l, &yp[0][0], W, &up[0][0], &vp[0][0], W, W, H, sub, full,
+  vae_ycc_to_rgb (l, &yp[0][0], W, &up[0][0], &vp[0][0], W, W, H, sub, full, NULL, 0,
       &back[0][0], W * PS, 0, H, scratch);
   for (int j = 0; j < H; j++)
     for (int x = 0; x < W; x++)
@@ -170,13 +190,13 @@ check_bands (const VaeRgbLayout *l)
       &u1[0][0], &v1[0][0], W, 0, H, scratch);
   memset (back, 0, sizeof back);
   memset (b1, 0, sizeof b1);
-  vae_ycc_to_rgb (l, &y1[0][0], W, &u1[0][0], &v1[0][0], W, W, H, 1, 0,
+  vae_ycc_to_rgb (l, &y1[0][0], W, &u1[0][0], &v1[0][0], W, W, H, 1, 0, NULL, 0,
       &b1[0][0], W * PS, 0, H, scratch);
   for (int i = 0; i < 3; i++)
     vae_rgb_to_ycc (l, &rgb[0][0], W * PS, W, H, 1, 0, &yp[0][0], W,
         &up[0][0], &vp[0][0], W, cut[i], cut[i + 1], scratch);
   for (int i = 0; i < 3; i++)
-    vae_ycc_to_rgb (l, &y1[0][0], W, &u1[0][0], &v1[0][0], W, W, H, 1, 0,
+    vae_ycc_to_rgb (l, &y1[0][0], W, &u1[0][0], &v1[0][0], W, W, H, 1, 0, NULL, 0,
         &back[0][0], W * PS, cut[i], cut[i + 1], scratch);
   CHECK (memcmp (y1, yp, sizeof y1) == 0 && memcmp (u1, up, sizeof u1) == 0
       && memcmp (v1, vp, sizeof v1) == 0, "bands: other Y'CbCr");
