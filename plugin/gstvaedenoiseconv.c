@@ -93,9 +93,6 @@ gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
   rgb->out_mapped = map_new_frame (&rgb->out, yuv);
   if (!rgb->in_mapped || !rgb->out_mapped)
     goto too_big;
-  rgb->alpha = GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo)
-      ? (gint) GST_VIDEO_FORMAT_INFO_POFFSET (finfo, GST_VIDEO_COMP_A) : -1;
-  rgb->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0);
   return rgb;
 
   /* ERRORS */
@@ -157,37 +154,25 @@ void
 gst_vae_conv_to_stream (GstVaeConv * rgb, const GstVideoFrame * in,
     GstVideoFrame * out, gboolean chroma, gint band, gint n_bands)
 {
-  const guint8 *s = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
-  guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, 0);
-  gint ss = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
-  gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, 0);
-  gint w = GST_VIDEO_FRAME_WIDTH (in), r0 = 0, r1;
+  gint w = GST_VIDEO_FRAME_WIDTH (in), r0, r1;
   GstVideoFrame yuv = rgb->out;
 
   if (!chroma) {
     yuv.data[1] = rgb->in.data[1];
     yuv.data[2] = rgb->in.data[2];
   }
+  /* 4:2:2 and 4:4:4 YUV: no alpha to carry */
   if (rgb->to_rgb != NULL) {
     gst_video_converter_frame (rgb->to_rgb, &yuv, out);
-    r1 = GST_VIDEO_FRAME_HEIGHT (in);
-  } else {
-    band_rows (GST_VIDEO_FRAME_HEIGHT (in), band, n_bands, &r0, &r1);
-    /* the fourth byte (x or alpha) as it came in */
-    vae_ycc_to_rgb (&rgb->layout, yuv.data[0],
-        GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 0), yuv.data[1], yuv.data[2],
-        GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 1), w,
-        GST_VIDEO_FRAME_HEIGHT (in), !rgb->full, rgb->full, s, ss, d, ds,
-        r0, r1,
-        rgb->scratch + band * VAE_RGB_SCRATCH (w));
     return;
   }
-  if (rgb->alpha < 0)
-    return;
-  for (gint y = r0; y < r1; y++) {
-    const guint8 *sa = s + (gsize) y * ss + rgb->alpha;
-    guint8 *da = d + (gsize) y * ds + rgb->alpha;
-    for (gint x = 0; x < w; x++)
-      da[x * rgb->pstride] = sa[x * rgb->pstride];
-  }
+  band_rows (GST_VIDEO_FRAME_HEIGHT (in), band, n_bands, &r0, &r1);
+  /* packed RGB: the fourth byte (x or alpha) as it came in */
+  vae_ycc_to_rgb (&rgb->layout, yuv.data[0],
+      GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 0), yuv.data[1], yuv.data[2],
+      GST_VIDEO_FRAME_PLANE_STRIDE (&yuv, 1), w, GST_VIDEO_FRAME_HEIGHT (in),
+      !rgb->full, rgb->full, GST_VIDEO_FRAME_PLANE_DATA (in, 0),
+      GST_VIDEO_FRAME_PLANE_STRIDE (in, 0), GST_VIDEO_FRAME_PLANE_DATA (out,
+          0), GST_VIDEO_FRAME_PLANE_STRIDE (out, 0), r0, r1,
+      rgb->scratch + band * VAE_RGB_SCRATCH (w));
 }

@@ -20,8 +20,6 @@ typedef struct
   GstVideoFrame in, out;        /* converted input, denoised planes */
   gboolean in_mapped, out_mapped;
   GstVideoConverter *to_yuv, *to_rgb;    /* NULL for packed RGB */
-  gint alpha;                   /* the alpha byte in a pixel, -1 without */
-  gint pstride;                 /* bytes per pixel */
   /* packed RGB: the project's own conversions (vae_rgb_to_ycc), on the
    * element's bands, each with its scratch row */
   VaeRgbLayout layout;
