@@ -114,6 +114,13 @@ check_new (const VaeModel *m, int max_w, int max_h, const VaeDenoiseOpts *o,
         "int8 weights (vae quantize)");
     return VAE_ERR_ARG;
   }
+  if (o->precision == VAE_PRECISION_INT8 && vae_quant_partial (m)
+      && !vae_denoise_bf16_fits (m)) {
+    vae_set_error (err, VAE_ERR_ARG, "int8 precision with this model (int8 "
+        "weights for its first %d of %d layers) needs a CPU with "
+        "AVX512_BF16 for the others", m->quant->n_layers, m->n_layers);
+    return VAE_ERR_ARG;
+  }
   return VAE_OK;
 }
 
@@ -125,18 +132,27 @@ choose_precision (VaeDenoiser *d)
   const VaeModel *m = d->m;
   VaePrecision p = d->o.precision;
 
-  d->bf16 = p == VAE_PRECISION_BF16
-      || (p == VAE_PRECISION_AUTO && vae_denoise_bf16_fits (m));
+  int partial = vae_quant_partial (m);
+
+  d->bf16 = p == VAE_PRECISION_BF16 || ((p == VAE_PRECISION_AUTO
+          || (p == VAE_PRECISION_INT8 && partial))
+      && vae_denoise_bf16_fits (m));
   /* auto: int8 for 8-bit planes where the model has int8 weights and the
    * CPU has AVX512_VNNI (vpdpbusd: more frames a second than bf16) or its
    * best float kernel is AVX2 (vpmaddubsw: more multiply-adds a cycle than
    * the FMA); not on AVX-512 CPUs without VNNI, where the AVX2 int8 kernel
    * would only match the float kernel's width (unmeasured).  Float planes
    * keep bf16 or fp32. */
-  d->i8 = p == VAE_PRECISION_INT8
+  d->i8 = !partial && (p == VAE_PRECISION_INT8
       || (p == VAE_PRECISION_AUTO && m->quant
           && (vae_gemm_i8_isa () >= VAE_GEMM_AVX512
-              || vae_gemm_best_isa () == VAE_GEMM_AVX2));
+              || vae_gemm_best_isa () == VAE_GEMM_AVX2)));
+  /* a model with int8 weights for its first layers only: the mixed path
+   * (layer 0 in int8, the rest in bf16) where the CPU has both, auto where
+   * the int8 kernel is VNNI or AMX (twice bf16's multiply-adds an
+   * instruction) */
+  d->mixed = partial && d->bf16 && (p == VAE_PRECISION_INT8
+      || (p == VAE_PRECISION_AUTO && vae_gemm_i8_isa () >= VAE_GEMM_AVX512));
   for (int v = 0; v < 256; v++) {
     d->lut[v] = vae_norm (&m->cfg, v / 255.0f);
     d->lut16[v] = vae_bf16_from_float (d->lut[v]);
@@ -238,6 +254,8 @@ precision_new (VaeDenoiser *d)
 {
   if (d->i8 && vae_denoise_i8_new (d) != VAE_OK)
     return VAE_ERR_NOMEM;
+  if (d->mixed && vae_denoise_mixed_new (d) != VAE_OK)
+    return VAE_ERR_NOMEM;
   return d->bf16 ? vae_denoise_bf16_new (d) : vae_denoise_f32_new (d);
 }
 
@@ -308,8 +326,8 @@ vae_denoiser_stride_rows (const VaeDenoiser *d)
 VaePrecision
 vae_denoiser_precision (const VaeDenoiser *d)
 {
-  return d->i8 ? VAE_PRECISION_INT8 : d->bf16 ? VAE_PRECISION_BF16
-      : VAE_PRECISION_FP32;
+  return d->i8 || d->mixed ? VAE_PRECISION_INT8 : d->bf16
+      ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
 }
 
 /* ------------------------------------------------------- the patch grid */
@@ -409,7 +427,10 @@ tile_compute (VaeDenoiser *d, const VaeGrid *g, const uint8_t *src8,
   } else if (d->bf16) {
     vae_denoise_bf16_gather (d, g, src8, srcf, src_stride, w, d->grid_h, k0,
         k1, z);
-    vae_denoise_bf16_forward (d, n, feat, z);
+    if (d->mixed && src8)
+      vae_denoise_mixed_forward (d, n, feat, z);
+    else
+      vae_denoise_bf16_forward (d, n, feat, z);
   } else {
     vae_denoise_f32_gather (d, g, src8, srcf, src_stride, w, k0, k1);
     vae_denoise_f32_forward (d, n, feat, z);

@@ -141,9 +141,10 @@ rows_convert (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
   }
 }
 
-/* Gathers patches [k0, k1) as bf16 into d->xb and sets their rows of z
- * (patch k0's first) to x − b (residual, x in float) or b, for
- * vae_denoise_bf16_forward.  The tile's source rows are converted once,
+/* Gathers patches [k0, k1) as bf16 into d->xb (on the mixed path, 8-bit
+ * planes' bytes into d->xq instead) and sets their rows of z (patch k0's
+ * first) to x − b (residual, x in float) or b, for
+ * vae_denoise_bf16_forward (or _mixed_forward).  The tile's source rows are converted once,
  * then each patch row is copied from them; planes smaller than a patch
  * (reflected) go pixel by pixel. */
 void
@@ -154,7 +155,7 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
   const VaeConfig *c = &d->m->cfg;
   const VaeLayer *Lo = &d->m->layers[d->m->n_layers - 1];
   const float *bo = d->m->params + Lo->b_off;
-  int P = c->n_in, res = c->residual, pw = d->pw;
+  int P = c->n_in, res = c->residual, pw = d->pw, q8 = d->mixed && src8;
   int y0 = d->ys[k0 / g->nx], y1 = d->ys[(k1 - 1) / g->nx] + d->ph;
 
   if (w >= pw && h >= d->ph && (size_t) (y1 - y0) * w <= d->row_cap) {
@@ -162,6 +163,7 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
     for (long k = k0; k < k1; k++) {
       int px = d->xs[k % g->nx], py = d->ys[k / g->nx];
       uint16_t *xb = d->xb + (size_t) (k - k0) * d->xb_ld;
+      uint8_t *xq = q8 ? d->xq + (size_t) (k - k0) * d->xq_ld : NULL;
       float *zk = z + (size_t) (k - k0) * P;
       if (pw == 8 && res) {
         /* the default patch: fixed-size copies the compiler vectorises */
@@ -169,7 +171,10 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
           size_t o = (size_t) (py + i - y0) * w + px;
           const float *rf = d->rowf + o, *b = bo + i * 8;
           float *zr = zk + i * 8;
-          memcpy (xb + i * 8, d->rowh + o, 8 * sizeof (uint16_t));
+          if (q8)
+            memcpy (xq + i * 8, src8 + (size_t) (py + i) * src_stride + px, 8);
+          else
+            memcpy (xb + i * 8, d->rowh + o, 8 * sizeof (uint16_t));
           for (int j = 0; j < 8; j++)
             zr[j] = rf[j] - b[j];
         }
@@ -179,7 +184,11 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
         size_t o = (size_t) (py + i - y0) * w + px;
         const float *rf = d->rowf + o, *b = bo + i * pw;
         float *zr = zk + i * pw;
-        memcpy (xb + i * pw, d->rowh + o, (size_t) pw * sizeof (uint16_t));
+        if (q8)
+          memcpy (xq + i * pw, src8 + (size_t) (py + i) * src_stride + px,
+              (size_t) pw);
+        else
+          memcpy (xb + i * pw, d->rowh + o, (size_t) pw * sizeof (uint16_t));
         if (res)
           for (int j = 0; j < pw; j++)
             zr[j] = rf[j] - b[j];
@@ -203,6 +212,8 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
           int v = src8[(size_t) sy * src_stride + xm[j]];
           x = d->lut[v];
           xh = d->lut16[v];
+          if (q8)
+            d->xq[(size_t) (k - k0) * d->xq_ld + o + j] = (uint8_t) v;
         } else {
           x = vae_norm (c, srcf[(size_t) sy * src_stride + xm[j]]);
           xh = vae_bf16_from_float (x);
@@ -215,27 +226,38 @@ vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
 }
 
 #ifdef HAVE_ROW_U8_BF16
-/* A level map's layer 0, ReLU: out = bf16 (max (a + f·w, 0)), 16 at a
- * time. */
+/* vae_denoise_relu_bf16, 16 at a time */
 __attribute__ ((target ("avx512f,avx512bf16,avx512bw,avx512vl")))
-static void
-level_relu_bf16 (const float *a, const float *w, float f, uint16_t *out,
+static int
+relu_bf16_avx512 (const float *a, const float *w, float f, uint16_t *out,
     int n)
 {
   const __m512 fv = _mm512_set1_ps (f), zero = _mm512_setzero_ps ();
   int j = 0;
   for (; j + 16 <= n; j += 16) {
-    __m512 v = _mm512_fmadd_ps (fv, _mm512_loadu_ps (w + j),
-        _mm512_loadu_ps (a + j));
+    __m512 v = _mm512_loadu_ps (a + j);
+    if (w)
+      v = _mm512_fmadd_ps (fv, _mm512_loadu_ps (w + j), v);
     _mm256_storeu_si256 ((void *) (out + j), (__m256i)
         _mm512_cvtneps_pbh (_mm512_max_ps (v, zero)));
   }
+  return j;
+}
+#endif
+
+void
+vae_denoise_relu_bf16 (const float *a, const float *w, float f,
+    uint16_t *out, int n)
+{
+  int j = 0;
+#ifdef HAVE_ROW_U8_BF16
+  j = relu_bf16_avx512 (a, w, f, out, n);
+#endif
   for (; j < n; j++) {
-    float v = a[j] + f * w[j];
+    float v = w ? a[j] + f * w[j] : a[j];
     out[j] = vae_bf16_from_float (v > 0.0f ? v : 0.0f);
   }
 }
-#endif
 
 /* Layer 0 under a level map: in float with the level input at 0, each
  * patch's level term and the activation added, then rounded to bf16 into
@@ -250,14 +272,12 @@ level0_bf16 (VaeDenoiser *d, int n)
   vae_denoise_fold_level (d, 0.0f);
   vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, a, NULL, h0, 0,
       d->bias0);
-#ifdef HAVE_ROW_U8_BF16
   if (L0->act == VAE_ACT_RELU) {
     for (int k = 0; k < n; k++)
-      level_relu_bf16 (a + (size_t) k * h0, d->wlevel, d->pfeat[k],
+      vae_denoise_relu_bf16 (a + (size_t) k * h0, d->wlevel, d->pfeat[k],
           d->hb[0] + (size_t) k * d->hb_ld[0], h0);
     return;
   }
-#endif
   vae_denoise_level_add (d, n, a, h0);
   for (int k = 0; k < n; k++)
     for (int j = 0; j < h0; j++)
@@ -271,10 +291,7 @@ level0_bf16 (VaeDenoiser *d, int n)
 void
 vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z)
 {
-  const VaeModel *m = d->m;
-  const VaeConfig *c = &m->cfg;
-  const VaeLayer *L0 = &m->layers[0];
-  int nl = m->n_layers, P = c->n_in;
+  const VaeLayer *L0 = &d->m->layers[0];
 
   if (d->lmap) {
     level0_bf16 (d, n);
@@ -283,6 +300,16 @@ vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z)
     vae_gemm_run_bf16 (n, d->xb, d->xb_ld, &d->gb[0], 1.0f, NULL, d->hb[0],
         d->hb_ld[0], L0->act == VAE_ACT_RELU, d->bias0);
   }
+  vae_denoise_bf16_after0 (d, n, z);
+}
+
+void
+vae_denoise_bf16_after0 (VaeDenoiser *d, int n, float *z)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  int nl = m->n_layers, P = c->n_in;
+
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];
     vae_gemm_run_bf16 (n, d->hb[l - 1], d->hb_ld[l - 1], &d->gb[l], 1.0f,

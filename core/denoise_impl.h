@@ -37,6 +37,10 @@ struct VaeDenoiser {
    * epilogue's scale and offset (qmul, qadd; layer 0's offset is set per
    * call, for the noise level) */
   int i8;
+  /* mixed (denoise_mixed.c): layer 0 in int8 (gq[0], xq, qmul[0] and
+   * qadd[0] for its float output) and the rest in bf16, for 8-bit planes
+   * of models with int8 weights for layer 0 only */
+  int mixed;
   VaeGemmB gq[VAE_MAX_LAYERS];
   int8_t *gbuf8;
   uint8_t *xq, *hq[VAE_MAX_LAYERS];
@@ -170,6 +174,16 @@ void vae_denoise_bf16_gather (VaeDenoiser *d, const VaeGrid *g,
     const uint8_t *src8, const float *srcf, int src_stride, int w, int h,
     long k0, long k1, float *z);
 void vae_denoise_bf16_forward (VaeDenoiser *d, int n, float feat, float *z);
+/* the layers after layer 0, on its output in d->hb[0] */
+void vae_denoise_bf16_after0 (VaeDenoiser *d, int n, float *z);
+/* out = bf16 (max (a + f·w, 0)) (w may be NULL: no f·w) */
+void vae_denoise_relu_bf16 (const float *a, const float *w, float f,
+    uint16_t *out, int n);
+
+/* denoise_mixed.c: 8-bit planes, after vae_denoise_bf16_new and its
+ * gather */
+int vae_denoise_mixed_new (VaeDenoiser *d);
+void vae_denoise_mixed_forward (VaeDenoiser *d, int n, float feat, float *z);
 
 /* denoise_i8.c: 8-bit planes only */
 int vae_denoise_i8_new (VaeDenoiser *d);

@@ -35,7 +35,7 @@ tensor_at (const VaeModel *m, int l, int kind, size_t *n, size_t *es,
     int *rows, int *cols)
 {
   const VaeLayer *L = &m->layers[l];
-  const VaeQuant *q = m->quant;
+  const VaeQuant *q = m->quant && l < m->quant->n_layers ? m->quant : NULL;
   *rows = L->n_out;
   *cols = 0;
   *es = 4;
@@ -59,7 +59,7 @@ tensor_at (const VaeModel *m, int l, int kind, size_t *n, size_t *es,
     case T_QB:
       return q ? q->bias[l] : NULL;
     default:
-      return q && l < m->n_layers - 1 ? q->act[l] : NULL;
+      return q && l < q->n_layers - 1 ? q->act[l] : NULL;
   }
 }
 
@@ -522,20 +522,32 @@ load_tensor (VaeModel *m, TensorTable *tt, const char *key, JsonNode *val,
       tt->data + b0, count, key, err);
 }
 
-/* Every tensor the model needs is there: the float ones always, and all
- * the quant.* ones of a quantised model, which must fit the int8 path. */
+/* Every tensor the model needs is there: the float ones always, and for a
+ * quantised model all the quant.* ones of its first nq layers (those with
+ * quant.L.weight, which must come first; act_scale where another int8
+ * layer follows); and the model must fit the int8 path. */
 static int
 check_complete (const VaeModel *m, const TensorTable *tt, VaeError *err)
 {
+  int nq = 0;
+  while (tt->quant && nq < m->n_layers && tt->seen[T_KINDS * nq + T_QW])
+    nq++;
   for (int id = 0; id < T_KINDS * m->n_layers; id++) {
     int l = id / T_KINDS, t = id % T_KINDS;
-    if (!tt->seen[id] && (t <= T_B || (tt->quant && (t != T_QA
-                    || l < m->n_layers - 1))))
+    int want = t <= T_B || (l < nq && (t != T_QA || l < nq - 1));
+    if (!tt->seen[id] && want)
       return vae_set_error (err, VAE_ERR_MISSING,
           "tensor %s.%d.%s is missing%s", tensor_name[t][0], l,
           tensor_name[t][1], t > T_B
-          ? " (a quantised model has all its quant.* tensors)" : "");
+          ? " (an int8 layer has all its quant.* tensors)" : "");
+    if (tt->seen[id] && !want)
+      return vae_set_error (err, VAE_ERR_JSON, "tensor %s.%d.%s is "
+          "unexpected: %s", tensor_name[t][0], l, tensor_name[t][1], nq == 0
+          ? "int8 layers start at layer 0" : "int8 layers come first, and "
+          "act_scale goes with an int8 layer followed by another");
   }
+  if (tt->quant)
+    m->quant->n_layers = nq;
   if (tt->quant && vae_quant_unfit (m))
     return vae_set_error (err, VAE_ERR_KIND, "quant.* tensors need %s",
         vae_quant_unfit (m));

@@ -294,6 +294,7 @@ vae_quant_new (const VaeModel *m)
   VaeQuant *q = calloc (1, sizeof *q);
   if (q == NULL)
     return NULL;
+  q->n_layers = m->n_layers;
   for (int l = 0; l < m->n_layers; l++) {
     const VaeLayer *L = &m->layers[l];
     size_t n = (size_t) L->n_out;
@@ -316,6 +317,12 @@ int
 vae_model_is_quantized (const VaeModel *m)
 {
   return m->quant != NULL;
+}
+
+int
+vae_model_int8_layers (const VaeModel *m)
+{
+  return m->quant ? m->quant->n_layers : 0;
 }
 
 void

@@ -132,6 +132,7 @@ typedef struct {
   double *h, *u;              /* (k + 1, k + 1) H, then U */
   double *row;                /* (k + 1) a row's weights and bias */
   double *blk;                /* (CAL_BLOCK, k + 1) calibration rows */
+  float *hf;                  /* (max width) a layer's output */
 } QuantScratch;
 
 static void
@@ -143,6 +144,7 @@ quant_scratch_free (QuantScratch *s)
   free (s->u);
   free (s->row);
   free (s->blk);
+  free (s->hf);
 }
 
 static int
@@ -157,7 +159,9 @@ quant_scratch_alloc (QuantScratch *s, const VaeModel *m, int n)
   s->u = malloc ((size_t) (maxw + 1) * (maxw + 1) * sizeof (double));
   s->row = malloc ((size_t) (maxw + 1) * sizeof (double));
   s->blk = malloc ((size_t) CAL_BLOCK * (maxw + 1) * sizeof (double));
-  return s->codes[0] && s->codes[1] && s->h && s->u && s->row && s->blk;
+  s->hf = malloc ((size_t) maxw * sizeof (float));
+  return s->codes[0] && s->codes[1] && s->h && s->u && s->row && s->blk
+      && s->hf;
 }
 
 /* Layer 0's input codes: the pixels in 8 bits, as a GRAY8 plane has them. */
@@ -223,44 +227,50 @@ quantize_rows (const VaeModel *m, VaeQuant *q, int l, const double *u,
   }
 }
 
-/* The quantised hidden layer l's activations on the calibration data:
- * their maxima into q->act[l] (pass 0), then their codes into out for the
- * next layer (pass 1). */
+/* Int8 layer l's output for one sample from its input codes u, into out
+ * (its n_out floats): the ReLU'd hidden activation, level term included,
+ * or the output layer's linear value. */
 static void
-activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
-    const float *levels, int n, uint8_t *out)
+int8_layer (const VaeModel *m, const VaeQuant *q, int l, const uint8_t *u,
+    float level, float *out)
 {
   const VaeConfig *c = &m->cfg;
   const VaeLayer *L = &m->layers[l];
   const float *W = m->params + L->w_off;
-  int k = q->k[l], no = L->n_out, P = c->n_in;
+  int k = q->k[l], last = l == m->n_layers - 1;
+
+  for (int j = 0; j < L->n_out; j++) {
+    const int8_t *qj = q->w[l] + (size_t) j * k;
+    int32_t acc = 0;
+    for (int r = 0; r < k; r++)
+      acc += (int32_t) u[r] * qj[r];
+    float v = acc * q->scale[l][j] + q->bias[l][j];
+    if (l == 0 && c->noise_input)
+      v += level / 255.0f / c->norm_scale * W[(size_t) j * L->n_in + c->n_in];
+    out[j] = last || v > 0.0f ? v : 0.0f;
+  }
+}
+
+/* The quantised hidden layer l's activations on the calibration data:
+ * their maxima into q->act[l] (pass 0), then their codes into out for the
+ * next layer (pass 1); h: scratch of the layer's width. */
+static void
+activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
+    const float *levels, int n, uint8_t *out, float *h)
+{
+  int k = q->k[l], no = m->layers[l].n_out;
 
   for (int pass = 0; pass < 2; pass++) {
     for (int j = 0; pass == 0 && j < no; j++)
       q->act[l][j] = 0.0f;
-    for (int i0 = 0; i0 < n; i0 += QUANT_BATCH) {
-      int b = n - i0 < QUANT_BATCH ? n - i0 : QUANT_BATCH;
-      for (int i = 0; i < b; i++) {
-        const uint8_t *ui = in + (size_t) (i0 + i) * k;
-        float lv = 0.0f;
-        if (l == 0 && c->noise_input)
-          lv = levels[i0 + i] / 255.0f / c->norm_scale;
-        for (int j = 0; j < no; j++) {
-          const int8_t *qj = q->w[l] + (size_t) j * k;
-          int32_t acc = 0;
-          for (int r = 0; r < k; r++)
-            acc += (int32_t) ui[r] * qj[r];
-          float v = acc * q->scale[l][j] + q->bias[l][j];
-          if (l == 0 && c->noise_input)
-            v += lv * W[(size_t) j * L->n_in + P];
-          v = v > 0.0f ? v : 0.0f;
-          if (pass == 0) {
-            q->act[l][j] = v > q->act[l][j] ? v : q->act[l][j];
-          } else {
-            float cv = nearbyintf (v / q->act[l][j]);
-            out[(size_t) (i0 + i) * no + j] = (uint8_t) (cv > 255.0f
-                ? 255.0f : cv);
-          }
+    for (int i = 0; i < n; i++) {
+      int8_layer (m, q, l, in + (size_t) i * k, levels ? levels[i] : 0.0f, h);
+      for (int j = 0; j < no; j++) {
+        if (pass == 0) {
+          q->act[l][j] = h[j] > q->act[l][j] ? h[j] : q->act[l][j];
+        } else {
+          float cv = nearbyintf (h[j] / q->act[l][j]);
+          out[(size_t) i * no + j] = (uint8_t) (cv > 255.0f ? 255.0f : cv);
         }
       }
     }
@@ -269,55 +279,70 @@ activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
   }
 }
 
-/* The RMS difference between the int8 network's outputs (from in, the
- * output layer's input codes) and the float network's on the calibration
- * samples, in 8-bit levels. */
+/* The RMS difference between the int8 network's outputs and the float
+ * network's on the calibration samples, in 8-bit levels.  in: the codes
+ * the last int8 layer takes; float layers after it take its output as
+ * floats. */
 static int
 int8_rms (const VaeModel *m, const VaeQuant *q, const uint8_t *in,
     const float *x, const float *levels, int n, double *rms, VaeError *err)
 {
   const VaeConfig *c = &m->cfg;
-  int nl = m->n_layers, no = m->layers[nl - 1].n_out, k = q->k[nl - 1];
-  int P = c->n_in;
+  int nl = m->n_layers, no = m->layers[nl - 1].n_out, lq = q->n_layers - 1;
+  int k = q->k[lq], hq = m->layers[lq].n_out, P = c->n_in;
   VaeWorkspace *ws = vae_workspace_new (m, QUANT_BATCH, 0, err);
+  VaeWorkspace *wq = vae_workspace_new (m, QUANT_BATCH, 0, err);
   float *lv = malloc (QUANT_BATCH * sizeof (float));
+  float *h = malloc ((size_t) QUANT_BATCH * hq * sizeof (float));
   double se = 0.0;
+  int rc = VAE_OK;
 
-  if (ws == NULL || lv == NULL) {
-    vae_workspace_free (ws);
-    free (lv);
-    return vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+  if (ws == NULL || wq == NULL || lv == NULL || h == NULL) {
+    rc = vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
+    goto out;
   }
   for (int i0 = 0; i0 < n; i0 += QUANT_BATCH) {
     int b = n - i0 < QUANT_BATCH ? n - i0 : QUANT_BATCH;
+    const float *y;
     for (int i = 0; i < b; i++)
       lv[i] = c->noise_input ? levels[i0 + i] / 255.0f : 0.0f;
     vae_load_input (m, ws, x + (size_t) i0 * P, b, lv, 0.0f);
     vae_net_forward (m, ws, ws->x, b, 0, nl);
     for (int i = 0; i < b; i++)
-      for (int j = 0; j < no; j++) {
-        const uint8_t *ui = in + (size_t) (i0 + i) * k;
-        const int8_t *qj = q->w[nl - 1] + (size_t) j * k;
-        int32_t acc = 0;
-        for (int r = 0; r < k; r++)
-          acc += (int32_t) ui[r] * qj[r];
-        double dv = acc * (double) q->scale[nl - 1][j] + q->bias[nl - 1][j]
-            - ws->act[nl - 1][(size_t) i * no + j];
-        se += dv * dv;
-      }
+      int8_layer (m, q, lq, in + (size_t) (i0 + i) * k, levels ? levels[i0
+              + i] : 0.0f, h + (size_t) i * hq);
+    y = h;
+    if (lq < nl - 1) {
+      vae_net_forward (m, wq, h, b, lq + 1, nl);
+      y = wq->act[nl - 1];
+    }
+    for (size_t i = 0; i < (size_t) b * no; i++) {
+      double dv = (double) y[i] - ws->act[nl - 1][i];
+      se += dv * dv;
+    }
   }
   *rms = sqrt (se / ((double) n * no)) * c->norm_scale * 255.0;
+out:
   vae_workspace_free (ws);
+  vae_workspace_free (wq);
   free (lv);
-  return VAE_OK;
+  free (h);
+  return rc;
 }
 
 int
 vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
     double *rms, VaeError *err)
 {
+  return vae_model_quantize_layers (m, x, levels, n, 0, rms, err);
+}
+
+int
+vae_model_quantize_layers (VaeModel *m, const float *x, const float *levels,
+    int n, int n_layers, double *rms, VaeError *err)
+{
   const char *why = vae_quant_unfit (m);
-  QuantScratch s = { { NULL, NULL }, NULL, NULL, NULL, NULL };
+  QuantScratch s = { { NULL, NULL }, NULL, NULL, NULL, NULL, NULL };
   VaeQuant *q = NULL;
   int rc = VAE_ERR_NOMEM;
 
@@ -325,14 +350,19 @@ vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
     return vae_set_error (err, VAE_ERR_KIND, "int8 weights need %s", why);
   if (n < 1 || x == NULL || (m->cfg.noise_input && levels == NULL))
     return vae_set_error (err, VAE_ERR_ARG, "no calibration samples");
+  if (n_layers < 0 || n_layers > m->n_layers)
+    return vae_set_error (err, VAE_ERR_ARG, "%d int8 layers: the model has "
+        "%d", n_layers, m->n_layers);
   q = vae_quant_new (m);
   if (!quant_scratch_alloc (&s, m, n) || q == NULL) {
     vae_set_error (err, VAE_ERR_NOMEM, "out of memory");
     goto out;
   }
   pixel_codes (x, (size_t) n * m->cfg.n_in, s.codes[0]);
+  if (n_layers > 0)
+    q->n_layers = n_layers;
   /* layers in order, each on the codes the quantised ones before it make */
-  for (int l = 0; l < m->n_layers; l++) {
+  for (int l = 0; l < q->n_layers; l++) {
     const uint8_t *in = s.codes[l & 1];
     int k = q->k[l];
     second_moments (in, n, k, s.blk, s.h);
@@ -342,10 +372,10 @@ vae_model_quantize (VaeModel *m, const float *x, const float *levels, int n,
       goto out;
     }
     quantize_rows (m, q, l, s.u, s.row);
-    if (l < m->n_layers - 1)
-      activation_codes (m, q, l, in, levels, n, s.codes[(l + 1) & 1]);
+    if (l < q->n_layers - 1)
+      activation_codes (m, q, l, in, levels, n, s.codes[(l + 1) & 1], s.hf);
   }
-  if (rms && (rc = int8_rms (m, q, s.codes[(m->n_layers - 1) & 1], x,
+  if (rms && (rc = int8_rms (m, q, s.codes[(q->n_layers - 1) & 1], x,
               levels, n, rms, err)) != VAE_OK)
     goto out;
   vae_quant_free (m->quant);

@@ -25,10 +25,13 @@ typedef struct {
  * codes fit an int16 (the AVX2 kernel's vpmaddubsw). */
 #define VAE_QUANT_WMAX 64
 typedef struct {
+  int n_layers;               /* layers [0, n_layers) have int8 weights: all
+                               * of them, or a first few whose output the
+                               * float layers after them take as floats */
   int k[VAE_MAX_LAYERS];
   int8_t *w[VAE_MAX_LAYERS];
   float *scale[VAE_MAX_LAYERS], *bias[VAE_MAX_LAYERS];
-  float *act[VAE_MAX_LAYERS]; /* hidden layers only */
+  float *act[VAE_MAX_LAYERS]; /* layers before the last int8 one */
 } VaeQuant;
 
 VaeQuant *vae_quant_new (const VaeModel *m);
@@ -52,6 +55,13 @@ struct VaeModel {
   char *meta_key[VAE_MAX_META];
   char *meta_val[VAE_MAX_META];
 };
+
+/* Whether the model has int8 weights for its first layers only. */
+static inline int
+vae_quant_partial (const VaeModel *m)
+{
+  return m->quant != NULL && m->quant->n_layers < m->n_layers;
+}
 
 struct VaeWorkspace {
   int max_batch;

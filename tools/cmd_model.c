@@ -52,8 +52,12 @@ cmd_info (int argc, char **argv)
   if (c->kind == VAE_KIND_SPARSE_AE)
     printf ("sparsity:    rho %g beta %g\n", c->sparse_rho, c->sparse_beta);
   printf ("normalise:   (x - %g) / %g\n", c->norm_mean, c->norm_scale);
-  if (vae_model_is_quantized (m))
+  if (vae_model_int8_layers (m) == vae_model_n_layers (m))
     printf ("int8:        weights for vaedenoise precision=int8 (quant.*)\n");
+  else if (vae_model_is_quantized (m))
+    printf ("int8:        weights for the first %d of %d layers (quant.*): "
+        "int8 there, bf16 after, in vaedenoise precision=int8\n",
+        vae_model_int8_layers (m), vae_model_n_layers (m));
   for (int i = 0; i < vae_model_n_meta (m); i++) {
     const char *k, *v;
     vae_model_meta_at (m, i, &k, &v);
@@ -302,19 +306,27 @@ out:
 
 /* Reads MODEL's options; 0, else said. */
 static int
-quantize_args (Sampler *sm, const char **out, int argc, char **argv)
+quantize_args (Sampler *sm, const char **out, int *layers, int argc,
+    char **argv)
 {
   if (argc < 1 || argv[0][0] == '-')
     return fail ("usage: vae quantize MODEL --data SPEC --out FILE "
-        "[--samples N] [--seed S] [--augment] [--zoom-max Z --zoom-prob P] "
-        "[--u8-fraction F]");
+        "[--layers N] [--samples N] [--seed S] [--augment] "
+        "[--zoom-max Z --zoom-prob P] [--u8-fraction F]");
   for (int i = 1; i < argc; i++) {
     int r = sampler_opt (sm, argc, argv, &i);
     if (r < 0)
       return 1;
     if (r > 0)
       continue;
-    if (strcmp (argv[i], "--out") == 0 && i + 1 < argc)
+    if (strcmp (argv[i], "--layers") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol (argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || v < 1 || v > 1000)
+        return fail ("quantize: --layers needs a count of layers, not %s",
+            argv[i]);
+      *layers = (int) v;
+    } else if (strcmp (argv[i], "--out") == 0 && i + 1 < argc)
       *out = argv[++i];
     else if (strcmp (argv[i], "--out") == 0)
       return fail ("quantize: --out needs a value");
@@ -344,6 +356,7 @@ int
 cmd_quantize (int argc, char **argv)
 {
   const char *out = NULL;
+  int layers = 0;
   Sampler sm = { .cmd = "quantize", .samples = 65536, .seed = 1,
     .zoom_max = 1.0, .zoom_prob = 0.0, .u8 = 1.0 };
   int rc = 1;
@@ -352,9 +365,9 @@ cmd_quantize (int argc, char **argv)
   const VaeConfig *c;
   float *x = NULL, *lv = NULL;
   double t0, rms = 0.0;
-  char sdesc[512];
+  char sdesc[512], lay[32] = "";
 
-  if (quantize_args (&sm, &out, argc, argv) != 0)
+  if (quantize_args (&sm, &out, &layers, argc, argv) != 0)
     return 1;
   m = vae_model_load (argv[0], &err);
   if (m == NULL)
@@ -370,13 +383,17 @@ cmd_quantize (int argc, char **argv)
   }
   draw_calibration (&sm, c, x, lv);
   t0 = g_get_monotonic_time () / 1e6;
-  if (vae_model_quantize (m, x, lv, (int) sm.samples, &rms, &err) != VAE_OK) {
+  if (vae_model_quantize_layers (m, x, lv, (int) sm.samples, layers, &rms,
+          &err) != VAE_OK) {
     fail ("quantize: %s", err.msg);
     goto out;
   }
-  g_snprintf (sdesc, sizeof sdesc, "int8 weights by GPTQ on %ld samples "
+  if (layers > 0)
+    g_snprintf (lay, sizeof lay, " (the first %d layer%s)", layers,
+        layers > 1 ? "s" : "");
+  g_snprintf (sdesc, sizeof sdesc, "int8 weights%s by GPTQ on %ld samples "
       "of %s, seed %ld%s, u8-fraction %g, zoom %g/%g; outputs %.3f levels "
-      "RMS from float's there", sm.samples, sm.data, sm.seed,
+      "RMS from float's there", lay, sm.samples, sm.data, sm.seed,
       sm.augment ? ", augmented" : "", sm.u8, sm.zoom_max, sm.zoom_prob,
       rms);
   vae_model_set_meta (m, "quant", sdesc);

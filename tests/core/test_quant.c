@@ -557,6 +557,232 @@ test_denoiser (int deep)
   free (o32);
 }
 
+/* ------------------------------------------------------ the mixed path */
+
+/* whether the n bytes of s occur in data */
+static int
+has_bytes (const void *data, size_t size, const char *s)
+{
+  size_t n = strlen (s);
+  for (size_t i = 0; i + n <= size; i++)
+    if (memcmp ((const char *) data + i, s, n) == 0)
+      return 1;
+  return 0;
+}
+
+static float
+bf16r (double v)
+{
+  return vae_bf16_to_float (vae_bf16_from_float ((float) v));
+}
+
+/* The mixed network on one 8×8 plane, evaluated here: layer 0 from its
+ * quant.0 tensors (exact sums, the float epilogue and level, ReLU), the
+ * later layers as the bf16 path computes them (inputs and weights rounded
+ * to bf16, sums in double); in bf16 = 0 they are in double throughout (the
+ * quantiser's RMS). */
+static void
+net_mixed (const VaeModel *m, const uint8_t *px, float sigma, int bf16,
+    float *out)
+{
+  const VaeConfig *c = vae_model_config (m);
+  const VaeQuant *q = m->quant;
+  int nl = vae_model_n_layers (m), k = 64;
+  double u[2][520];
+  for (int l = 0; l < nl; l++) {
+    int ni, no;
+    float *w, *b;
+    vae_model_layer ((VaeModel *) m, l, &ni, &no, NULL, &w, &b, NULL, NULL);
+    for (int j = 0; j < no; j++) {
+      double v;
+      if (l == 0) {
+        long acc = 0;
+        for (int i = 0; i < 64; i++)
+          acc += (long) px[i] * q->w[0][(size_t) j * 64 + i];
+        v = (double) q->scale[0][j] * acc + q->bias[0][j]
+            + w[(size_t) j * ni + 64] * (sigma / 255.0 / c->norm_scale);
+      } else {
+        v = b[j];
+        for (int i = 0; i < k; i++)
+          v += (bf16 ? bf16r (w[(size_t) j * ni + i]) : w[(size_t) j * ni
+                  + i]) * u[l & 1][i];
+      }
+      v = l < nl - 1 ? (v > 0 ? v : 0) : v;
+      u[(l + 1) & 1][j] = bf16 && l < nl - 1 ? bf16r (v) : v;
+    }
+    k = no;
+  }
+  for (int p = 0; p < 64; p++) {
+    double x = (px[p] / 255.0 - c->norm_mean) / c->norm_scale;
+    out[p] = (float) (((x - u[nl & 1][p]) * c->norm_scale + c->norm_mean)
+        * 255.0);
+  }
+}
+
+/* Int8 weights for layer 0 only: the quantiser's report, the file, the
+ * precision auto takes, the denoiser against the network evaluated here,
+ * level maps, batches. */
+static void
+test_mixed (void)
+{
+  enum { N = 4096, W = 96, HH = 64 };
+  VaeModel *m = make_dae (64, 1, 31), *m2;
+  VaeError err;
+  float *x = malloc ((size_t) N * 64 * sizeof (float));
+  float *lv = malloc (N * sizeof (float));
+  static uint8_t src[W * HH], a[W * HH], b[W * HH];
+  static float ones[(W / 8) * (HH / 8)];
+  VaeDenoiseOpts o = vae_denoise_opts_default ();
+  VaeDenoiser *d;
+  double rms = -1.0, se = 0.0;
+  void *data;
+  size_t size;
+  VaeRng r;
+  int worst = 0;
+
+  calib_data (N, 37, x, lv);
+  CHECK (vae_model_quantize_layers (m, x, lv, N, 4, NULL, &err)
+      == VAE_ERR_ARG, "4 int8 layers of 3 accepted");
+  CHECK (vae_model_quantize_layers (m, x, lv, N, 1, &rms, &err) == VAE_OK,
+      "quantize layer 0: %s", err.msg);
+  CHECK (m->quant && m->quant->n_layers == 1, "int8 layers: %d",
+      m->quant ? m->quant->n_layers : -1);
+  for (int i = 0; i < N; i++) {
+    uint8_t px[64];
+    float qo[64], fo[64];
+    for (int p = 0; p < 64; p++)
+      px[p] = (uint8_t) nearbyintf (x[(size_t) i * 64 + p] * 255.0f);
+    net_mixed (m, px, lv[i], 0, qo);
+    net_f (m, px, lv[i], fo);
+    for (int p = 0; p < 64; p++)
+      se += ((double) qo[p] - fo[p]) * ((double) qo[p] - fo[p]);
+  }
+  se = sqrt (se / N / 64);
+  printf ("int8 layer 0 against float outputs: RMS %.3f levels (reported "
+      "%.3f)\n", se, rms);
+  CHECK (se > 0.0 && fabs (rms - se) <= 1e-3 * se + 1e-4, "reported RMS %g, "
+      "measured here %g", rms, se);
+
+  /* the file keeps quant.0.* only (no act_scale: no int8 layer follows) */
+  CHECK (vae_model_save_to_memory (m, &data, &size, &err) == VAE_OK, "save");
+  CHECK (!has_bytes (data, size, "quant.1.")
+      && !has_bytes (data, size, "quant.0.act_scale")
+      && has_bytes (data, size, "quant.0.weight"), "the file's "
+      "int8 tensors are not layer 0's weight, scale and bias");
+  m2 = vae_model_load_from_memory (data, size, &err);
+  {
+    int h0;
+    vae_model_layer (m, 0, NULL, &h0, NULL, NULL, NULL, NULL, NULL);
+    CHECK (m2 && m2->quant && m2->quant->n_layers == 1
+        && memcmp (m2->quant->w[0], m->quant->w[0], (size_t) h0 * 64) == 0
+        && memcmp (m2->quant->scale[0], m->quant->scale[0], h0
+            * sizeof (float)) == 0 && memcmp (m2->quant->bias[0],
+            m->quant->bias[0], h0 * sizeof (float)) == 0, "reload: %s", m2
+        ? "layer 0's int8 tensors changed" : err.msg);
+  }
+  vae_model_free (m2);
+  free (data);
+  /* int8 layers must come first: all of layer 1's but its weights */
+  {
+    VaeModel *t = make_dae (64, 1, 31);
+    int8_t *keep;
+    vae_model_quantize (t, x, lv, 512, NULL, &err);
+    keep = t->quant->w[1];
+    t->quant->w[1] = NULL;
+    vae_model_save_to_memory (t, &data, &size, &err);
+    t->quant->w[1] = keep;
+    m2 = vae_model_load_from_memory (data, size, &err);
+    CHECK (m2 == NULL && strstr (err.msg, "come first"), "a gap in the int8 "
+        "layers: %s", m2 ? "loaded" : err.msg);
+    vae_model_free (m2);
+    vae_model_free (t);
+    free (data);
+  }
+
+  if (!vae_bf16_supported ()) {
+    o.precision = VAE_PRECISION_INT8;
+    d = vae_denoiser_new (m, W, HH, &o, &err);
+    CHECK (d == NULL && strstr (err.msg, "AVX512_BF16"), "int8 on layer 0 "
+        "without bf16: %s", d ? "accepted" : err.msg);
+    vae_denoiser_free (d);
+    printf ("the mixed path needs AVX512_BF16: its denoiser checks "
+        "skipped\n");
+    goto out;
+  }
+  o.precision = VAE_PRECISION_AUTO;
+  d = vae_denoiser_new (m, 8, 8, &o, &err);
+  {
+    VaePrecision want = vae_gemm_i8_isa () >= VAE_GEMM_AVX512
+        ? VAE_PRECISION_INT8 : VAE_PRECISION_BF16;
+    CHECK (d && vae_denoiser_precision (d) == want, "auto on int8 layer 0 "
+        "chose %d, want %d", d ? (int) vae_denoiser_precision (d) : -1,
+        (int) want);
+  }
+  vae_denoiser_free (d);
+  /* one patch against the network evaluated here */
+  o.precision = VAE_PRECISION_INT8;
+  d = vae_denoiser_new (m, 8, 8, &o, &err);
+  CHECK (d != NULL, "mixed denoiser: %s", d ? "" : err.msg);
+  vae_rng_seed (&r, 41);
+  for (int t = 0; d && t < 40; t++) {
+    uint8_t px[64], got[64];
+    float want[64], sigma = urand (&r, 0.0f, 50.0f);
+    for (int p = 0; p < 64; p++)
+      px[p] = (uint8_t) (x[(size_t) t * 64 + p] * 255.0f + 0.5f);
+    net_mixed (m, px, sigma, 1, want);
+    vae_denoiser_run_u8 (d, px, 8, got, 8, 8, 8, 0, 8, sigma);
+    for (int p = 0; p < 64; p++) {
+      float wv = want[p] < 0 ? 0 : want[p] > 255 ? 255 : want[p];
+      int dv = abs ((int) got[p] - (int) nearbyintf (wv));
+      worst = dv > worst ? dv : worst;
+    }
+  }
+  CHECK (worst <= 1, "mixed denoiser against the network evaluated here: "
+      "off by %d levels", worst);
+  vae_denoiser_free (d);
+
+  /* a plane: batches that split patch rows give the same bytes; a level
+   * map of ones is the plane's level (within a level: the level moves
+   * from the bias to each patch) */
+  for (int y = 0; y < HH; y++)
+    for (int xx = 0; xx < W; xx++) {
+      float v = 128 + 50 * sinf (xx * 0.2f) * cosf (y * 0.15f)
+          + 15 * vae_rng_normal (&r);
+      src[y * W + xx] = (uint8_t) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+  d = vae_denoiser_new (m, W, HH, &o, &err);
+  vae_denoiser_run_u8 (d, src, W, a, W, W, HH, 0, HH, 20.0f);
+  {
+    VaeDenoiseOpts ob = o;
+    VaeDenoiser *db;
+    ob.batch = 7;
+    db = vae_denoiser_new (m, W, HH, &ob, &err);
+    CHECK (db && vae_denoiser_run_u8 (db, src, W, b, W, W - 3, HH, 0, HH,
+            20.0f) == VAE_OK, "batch 7: %s", db ? "run failed" : err.msg);
+    vae_denoiser_run_u8 (d, src, W, a, W, W - 3, HH, 0, HH, 20.0f);
+    CHECK (memcmp_rows (a, b, W, W - 3, HH) == 0, "the mixed path in "
+        "batches of 7 differs");
+    vae_denoiser_free (db);
+  }
+  vae_denoiser_run_u8 (d, src, W, a, W, W, HH, 0, HH, 20.0f);
+  for (size_t i = 0; i < sizeof ones / sizeof ones[0]; i++)
+    ones[i] = 1.0f;
+  CHECK (vae_denoiser_set_level_map (d, ones, W / 8, HH / 8, 8, 8) == VAE_OK,
+      "set a map");
+  vae_denoiser_run_u8 (d, src, W, b, W, W, HH, 0, HH, 20.0f);
+  {
+    int k = 0;
+    for (int i = 0; i < W * HH; i++)
+      k = abs (a[i] - b[i]) > k ? abs (a[i] - b[i]) : k;
+    CHECK (k <= 1, "mixed: a map of ones differs by %d levels", k);
+  }
+  vae_denoiser_free (d);
+out:
+  vae_model_free (m);
+  free (x);
+  free (lv);
+}
+
 /* ------------------------------------------------------------- the file */
 
 static void
@@ -681,6 +907,7 @@ main (void)
   test_gptq ();
   test_denoiser (0);
   test_denoiser (1);
+  test_mixed ();
   test_file ();
   if (failures) {
     printf ("%d check(s) failed\n", failures);
