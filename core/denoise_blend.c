@@ -97,32 +97,31 @@ vae_denoise_window_sums (VaeDenoiser *d, int w, int h)
 }
 
 /* Row i of the n evenly spaced patches zk[0], zk[P], … (origins 0, s, 2s,
- * … from acc's first pixel) added to acc, for s ≤ p ≤ 2s: pixel j of the group
- * [g·s, g·s + s) takes patch g − 1's value j + s (when j + s < p), then
- * patch g's value j, the grid's order.  Unlike a loop over patches, no load
- * reads a store it half overlaps (which stalls store forwarding). */
+ * … from acc's first pixel) written to acc[0, (n − 1)·s + p), for s ≤ p ≤
+ * 2s: pixel j of the group [g·s, g·s + s) takes patch g − 1's value j + s
+ * (when j + s < p), then patch g's value j, the grid's order.  Unlike a
+ * loop over patches, no load reads a store it half overlaps (which stalls
+ * store forwarding), and nothing needs zeroing first. */
 static inline void
 blend_row (float *acc, const float *zk, const float *wr, int n, int P, int s,
     int p)
 {
   int t = p - s;              /* a patch's overhang into the next group */
   for (int j = 0; j < s; j++)
-    acc[j] += wr[j] * zk[j];
+    acc[j] = wr[j] * zk[j];
   for (int g = 1; g < n; g++) {
     float *a = acc + (size_t) g * s;
     const float *zl = zk + (size_t) (g - 1) * P + s, *zr = zk + (size_t) g * P;
-    for (int j = 0; j < t; j++) {
-      float v = a[j] + wr[s + j] * zl[j];
-      a[j] = v + wr[j] * zr[j];
-    }
+    for (int j = 0; j < t; j++)
+      a[j] = wr[s + j] * zl[j] + wr[j] * zr[j];
     for (int j = t; j < s; j++)
-      a[j] += wr[j] * zr[j];
+      a[j] = wr[j] * zr[j];
   }
   {
     float *a = acc + (size_t) n * s;
     const float *zl = zk + (size_t) (n - 1) * P + s;
     for (int j = 0; j < t; j++)
-      a[j] += wr[s + j] * zl[j];
+      a[j] = wr[s + j] * zl[j];
   }
 }
 
@@ -180,18 +179,20 @@ vae_denoise_hblend (const VaeDenoiser *d, const VaeGrid *g, const float *z,
   int nreg = d->xs[g->nx - 1] == (g->nx - 1) * s ? g->nx : g->nx - 1;
   int rows = w >= pw && s <= pw && pw <= 2 * s && nreg >= 1;
 
-  if (rows && pw == 8 && ph == 8 && s == 4) {  /* the default */
-    int x1 = 4 * nreg + 4;    /* past the rows' pixels: zeroed */
-    blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P);
+  if (rows) {
+    int x1 = (nreg - 1) * s + pw;     /* past the rows' pixels: zeroed */
+    if (pw == 8 && ph == 8 && s == 4) /* the default */
+      blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P);
+    else
+      for (int i = 0; i < ph; i++)
+        blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg,
+            P, s, pw);
     if (x1 < w)
       for (int i = 0; i < ph; i++)
         memset (strip + (size_t) i * w + x1, 0, (size_t) (w - x1)
             * sizeof (float));
   } else {
     memset (strip, 0, (size_t) ph * w * sizeof (float));
-    for (int i = 0; rows && i < ph; i++)
-      blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg, P,
-          s, pw);
   }
   /* then the flush patch, or every patch where the rows above do not
    * apply */
