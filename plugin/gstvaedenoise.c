@@ -677,18 +677,24 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * model's 7-bit weights (vae quantize) with exact int32 sums, the same
    * bytes on every CPU: the fastest with AVX512_VNNI (AMX-INT8 where the
    * CPU has it) or AVX2.  The speeds are in bench/RESULTS.md, the models'
-   * scores in each precision in models/README.md.  auto takes int8 where the model has int8 weights and the CPU has
-   * AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can, else
-   * fp32; bf16 on a CPU without it, or int8 with a model without int8
-   * weights, is an error at start.  Convolutional models always compute
-   * in fp32.  Takes effect at the next caps negotiation.
+   * scores in each precision in models/README.md.  A model with int8
+   * weights for its first layer only (denoise-colour) runs that layer in
+   * int8 and the others in bf16, which needs AVX512_BF16.  auto takes
+   * int8 where the model has int8 weights and the CPU has AVX512_VNNI or
+   * is AVX2 without AVX-512 (first layer only: AVX512_VNNI and
+   * AVX512_BF16), else bf16 where it can, else fp32; bf16 on a CPU without
+   * it, or int8 with a model without int8 weights, is an error at start.
+   * Convolutional models always compute in fp32.  Takes effect at the
+   * next caps negotiation.
    */
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
           "Arithmetic of patch models: auto (int8 where the model has int8 "
           "weights and the CPU AVX512_VNNI (on AMX where it has AMX-INT8), "
           "or AVX2 without AVX-512; else "
-          "bf16 where the CPU has AVX512_BF16; else fp32), fp32, bf16 or int8",
+          "bf16 where the CPU has AVX512_BF16; else fp32), fp32, bf16 or "
+          "int8 (for a model with int8 weights for its first layer only, "
+          "that layer in int8 and the rest in bf16)",
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
