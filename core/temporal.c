@@ -100,7 +100,8 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     t->pw[p] = p ? (w + shift_x) >> shift_x : w;
     t->ph[p] = p ? (h + shift_y) >> shift_y : h;
     for (int i = 0; i < 2; i++) {
-      t->acc[p][i] = malloc ((size_t) t->pw[p] * t->ph[p] * sizeof (float));
+      t->acc[p][i] = malloc ((size_t) t->pw[p] * t->ph[p]
+          * sizeof (uint16_t));
       t->dref[p][i] = calloc ((size_t) t->pw[p] * t->ph[p], 1);
       if (t->acc[p][i] == NULL || t->dref[p][i] == NULL)
         goto nomem;
@@ -586,25 +587,34 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
     }
 }
 
-/* The average's sample at (x4, y4) / 4, bilinear, clamped to the plane. */
+/* The average's sample at (x4, y4) / 4 in 8-bit units, bilinear, clamped
+ * to the plane. */
 static float
-sample_q (const float *a, int w, int h, int x4, int y4)
+sample_q (const uint16_t *a, int w, int h, int x4, int y4)
 {
+  const float u = 1.0f / VAE_TK_ACC_ONE;
   int x = x4 >> 2, y = y4 >> 2;
   float fx = (float) (x4 & 3) * 0.25f, fy = (float) (y4 & 3) * 0.25f;
   int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + 1, 0, w - 1);
   int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + 1, 0, h - 1);
-  float top = a[(size_t) ya * w + xa] + fx * (a[(size_t) ya * w + xb]
-      - a[(size_t) ya * w + xa]);
-  float bot = a[(size_t) yb * w + xa] + fx * (a[(size_t) yb * w + xb]
-      - a[(size_t) yb * w + xa]);
+  float ta = a[(size_t) ya * w + xa] * u, tb = a[(size_t) ya * w + xb] * u;
+  float ba = a[(size_t) yb * w + xa] * u, bb = a[(size_t) yb * w + xb] * u;
+  float top = ta + fx * (tb - ta), bot = ba + fx * (bb - ba);
   return top + fy * (bot - top);
 }
 
-static uint8_t
-to_u8 (float v)
+/* An average's sample, rounded to 8 bits. */
+static inline uint8_t
+acc_u8 (uint16_t v)
 {
-  return (uint8_t) (v <= 0.0f ? 0 : v >= 255.0f ? 255 : (int) (v + 0.5f));
+  return (uint8_t) ((v + VAE_TK_ACC_ONE / 2) / VAE_TK_ACC_ONE);
+}
+
+static void
+acc_row_u8 (const uint16_t *n, uint8_t *o, int w)
+{
+  for (int x = 0; x < w; x++)
+    o[x] = acc_u8 (n[x]);
 }
 
 /* Plane p's rows [y0, y1) (subsampled by sx, sy against the luma): each
@@ -616,15 +626,15 @@ static void
 blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
     int y0, int y1, int fresh)
 {
-  const float *prev = t->acc[p][t->cur];
-  float *next = t->acc[p][!t->cur];
+  const uint16_t *prev = t->acc[p][t->cur];
+  uint16_t *next = t->acc[p][!t->cur];
   int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
   int bs = BLOCK >> sx, cshift = 2 - sx;    /* CELL >> sx samples a cell */
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;
     uint8_t *o = dst->data + (size_t) y * dst->stride;
-    float *n = next + (size_t) y * w;
+    uint16_t *n = next + (size_t) y * w;
     int ly = MIN (y << sy, t->h - 1);
     const float *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
     const int *vrow = t->mv + (size_t) (ly / BLOCK) * t->bw * 2;
@@ -644,25 +654,26 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
         for (int x = 0; x < k; x++) {
           float in = s[(size_t) (x0 + x) * src->step], ax = a[x >> cshift];
           float pr = ax >= 1.0f ? in : sample_q (prev, w, h, qx + 4 * x, qy);
-          n[x0 + x] = pr + ax * (in - pr);
+          float v = ax >= 1.0f ? in : pr + ax * (in - pr);
+          n[x0 + x] = (uint16_t) (int32_t) (v * VAE_TK_ACC_ONE + 0.5f);
         }
     }
     if (fresh)
       for (int x = 0; x < w; x++)
-        n[x] = s[(size_t) x * src->step];
+        n[x] = (uint16_t) (s[(size_t) x * src->step] * VAE_TK_ACC_ONE);
     if (p == 0) {
       uint8_t *r = t->ref + (size_t) y * w;
-      vae_floats_to_u8 (n, r, w);
+      acc_row_u8 (n, r, w);
       if (dst->step == 1)
         memcpy (o, r, (size_t) w);
       else
         for (int x = 0; x < w; x++)
           o[(size_t) x * dst->step] = r[x];
     } else if (dst->step == 1) {
-      vae_floats_to_u8 (n, o, w);
+      acc_row_u8 (n, o, w);
     } else {
       for (int x = 0; x < w; x++)
-        o[(size_t) x * dst->step] = to_u8 (n[x]);
+        o[(size_t) x * dst->step] = acc_u8 (n[x]);
     }
   }
 }

@@ -17,7 +17,8 @@
 struct VaeTemporal {
   int w, h, n_planes, sx, sy;
   int pw[3], ph[3];             /* plane sizes */
-  float *acc[3][2];             /* (ph, pw) the average, last and new */
+  uint16_t *acc[3][2];          /* (ph, pw) the average, last and new, in
+                                 * units of 1 / VAE_TK_ACC_ONE */
   int cur;                      /* acc[p][cur] is the last frame's */
   uint8_t *ref;                 /* (h, w) the last average's luma, rounded */
   uint8_t *dref[3][2];          /* (ph, pw) the caller's denoised planes:

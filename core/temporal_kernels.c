@@ -6,7 +6,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #include <immintrin.h>
-#define PF 128                  /* floats ahead the blend prefetches */
+#define PF 128                  /* averages ahead the blend prefetches */
 #endif
 
 /* ------------------------------------------------------------ plain C */
@@ -61,20 +61,23 @@ predict_c (const uint8_t *r, int rs, int fx, int fy, int bw, int bh,
 }
 
 static void
-blend_run_c (float *n, const uint8_t *s, int step, const float *row0,
-    const float *row1, int fx, int fy, const float *cells, int cshift, int k)
+blend_run_c (uint16_t *n, const uint8_t *s, int step, const uint16_t *row0,
+    const uint16_t *row1, int fx, int fy, const float *cells, int cshift,
+    int k)
 {
+  const float u = 1.0f / VAE_TK_ACC_ONE;
   float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
-  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
 
   for (int x = 0; x < k; x++) {
     float in = s[(size_t) x * step], a = cells[x >> cshift];
-    float p = row0[x] + wx * (r0b[x] - row0[x]);
+    float r0 = row0[x] * u, p = r0 + wx * (r0b[x] * u - r0), v;
     if (fy > 0) {
-      float q = row1[x] + wx * (r1b[x] - row1[x]);
+      float r1 = row1[x] * u, q = r1 + wx * (r1b[x] * u - r1);
       p += wy * (q - p);
     }
-    n[x] = a >= 1.0f ? in : p + a * (in - p);
+    v = a >= 1.0f ? in : p + a * (in - p);
+    n[x] = (uint16_t) (int32_t) (v * VAE_TK_ACC_ONE + 0.5f);
   }
 }
 
@@ -103,6 +106,14 @@ mix_c (uint8_t *o, int step, const uint8_t *p, const uint16_t *k, int n)
 }
 
 #ifdef __SSE2__
+/* four averages to floats in sample units (exact: u is a power of 2) */
+static inline __m128
+ld4_u16 (const uint16_t *p, __m128 u)
+{
+  return _mm_mul_ps (_mm_cvtepi32_ps (_mm_unpacklo_epi16 (_mm_loadl_epi64
+              ((const void *) p), _mm_setzero_si128 ())), u);
+}
+
 static inline int
 load32 (const uint8_t *p)
 {
@@ -246,16 +257,21 @@ predict_sse2 (const uint8_t *r, int rs, int fx, int fy, int bh,
 }
 
 /* k samples, k 8 or 16; cshift 1 or 2.  The samples go to floats in
- * registers: a gather through memory would stall on store forwarding. */
+ * registers: a gather through memory would stall on store forwarding.
+ * Averages are at most 255 · VAE_TK_ACC_ONE, so signed packing keeps
+ * them. */
 static void
-blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
-    const float *row1, int fx, int fy, const float *cells, int cshift, int k)
+blend_run_sse2 (uint16_t *n, const uint8_t *s, int step,
+    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
+    const float *cells, int cshift, int k)
 {
   const __m128i zero = _mm_setzero_si128 ();
-  const __m128 one = _mm_set1_ps (1.0f);
+  const __m128 one = _mm_set1_ps (1.0f), u = _mm_set1_ps (1.0f
+      / VAE_TK_ACC_ONE), sc = _mm_set1_ps ((float) VAE_TK_ACC_ONE);
+  const __m128 half = _mm_set1_ps (0.5f);
   __m128 wx = _mm_set1_ps ((float) fx * 0.25f);
   __m128 wy = _mm_set1_ps ((float) fy * 0.25f);
-  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
 
   _mm_prefetch ((const char *) (row0 + PF), _MM_HINT_T0);
   _mm_prefetch ((const char *) (row1 + PF), _MM_HINT_T0);
@@ -265,11 +281,12 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
         ? _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const void *) q), zero)
         : _mm_setr_epi16 (q[0], q[step], q[2 * step], q[3 * step],
         q[4 * step], q[5 * step], q[6 * step], q[7 * step]);
+    __m128i o[2];
     for (int h = 0; h < 2; h++) {
       int x = x8 + 4 * h;
       __m128 in = _mm_cvtepi32_ps (h ? _mm_unpackhi_epi16 (w16, zero)
           : _mm_unpacklo_epi16 (w16, zero));
-      __m128 a, p, r0 = _mm_loadu_ps (row0 + x), m;
+      __m128 a, p, r0 = ld4_u16 (row0 + x, u), m, v;
       if (cshift == 2) {
         a = _mm_set1_ps (cells[x >> 2]);
       } else {
@@ -277,32 +294,38 @@ blend_run_sse2 (float *n, const uint8_t *s, int step, const float *row0,
                 (cells + (x >> 1))));
         a = _mm_unpacklo_ps (c2, c2);
       }
-      p = _mm_add_ps (r0, _mm_mul_ps (wx, _mm_sub_ps (_mm_loadu_ps (r0b + x),
+      p = _mm_add_ps (r0, _mm_mul_ps (wx, _mm_sub_ps (ld4_u16 (r0b + x, u),
                   r0)));
       if (fy > 0) {
-        __m128 r1 = _mm_loadu_ps (row1 + x);
+        __m128 r1 = ld4_u16 (row1 + x, u);
         __m128 p1 = _mm_add_ps (r1, _mm_mul_ps (wx,
-                _mm_sub_ps (_mm_loadu_ps (r1b + x), r1)));
+                _mm_sub_ps (ld4_u16 (r1b + x, u), r1)));
         p = _mm_add_ps (p, _mm_mul_ps (wy, _mm_sub_ps (p1, p)));
       }
       p = _mm_add_ps (p, _mm_mul_ps (a, _mm_sub_ps (in, p)));
       m = _mm_cmpge_ps (a, one);
-      _mm_storeu_ps (n + x, _mm_or_ps (_mm_and_ps (m, in),
-              _mm_andnot_ps (m, p)));
+      v = _mm_or_ps (_mm_and_ps (m, in), _mm_andnot_ps (m, p));
+      o[h] = _mm_cvttps_epi32 (_mm_add_ps (_mm_mul_ps (v, sc), half));
     }
+    _mm_storeu_si128 ((void *) (n + x8), _mm_packs_epi32 (o[0], o[1]));
   }
 }
 
 /* blend_run_sse2 8 samples at a time: the same operations in the same
  * order (no fused multiply-add), so the same bits */
 __attribute__ ((target ("avx2"))) static void
-blend_run_avx2 (float *n, const uint8_t *s, int step, const float *row0,
-    const float *row1, int fx, int fy, const float *cells, int cshift, int k)
+blend_run_avx2 (uint16_t *n, const uint8_t *s, int step,
+    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
+    const float *cells, int cshift, int k)
 {
-  const __m256 one = _mm256_set1_ps (1.0f);
+  const __m256 one = _mm256_set1_ps (1.0f), half = _mm256_set1_ps (0.5f);
+  const __m256 u = _mm256_set1_ps (1.0f / VAE_TK_ACC_ONE);
+  const __m256 sc = _mm256_set1_ps ((float) VAE_TK_ACC_ONE);
   __m256 wx = _mm256_set1_ps ((float) fx * 0.25f);
   __m256 wy = _mm256_set1_ps ((float) fy * 0.25f);
-  const float *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
+#define LD8(p) _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_cvtepu16_epi32 \
+      (_mm_loadu_si128 ((const void *) (p)))), u)
 
   _mm_prefetch ((const char *) (row0 + PF), _MM_HINT_T0);
   _mm_prefetch ((const char *) (row1 + PF), _MM_HINT_T0);
@@ -312,8 +335,9 @@ blend_run_avx2 (float *n, const uint8_t *s, int step, const float *row0,
         ? _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const void *) q))
         : _mm256_setr_epi32 (q[0], q[step], q[2 * step], q[3 * step],
         q[4 * step], q[5 * step], q[6 * step], q[7 * step]);
-    __m256 in = _mm256_cvtepi32_ps (w32), a, p, m;
-    __m256 r0 = _mm256_loadu_ps (row0 + x);
+    __m256 in = _mm256_cvtepi32_ps (w32), a, p, m, v;
+    __m256 r0 = LD8 (row0 + x);
+    __m256i o;
     if (cshift == 2) {
       a = _mm256_setr_m128 (_mm_set1_ps (cells[x >> 2]),
           _mm_set1_ps (cells[(x >> 2) + 1]));
@@ -322,18 +346,22 @@ blend_run_avx2 (float *n, const uint8_t *s, int step, const float *row0,
       a = _mm256_setr_m128 (_mm_unpacklo_ps (c4, c4), _mm_unpackhi_ps (c4,
               c4));
     }
-    p = _mm256_add_ps (r0, _mm256_mul_ps (wx, _mm256_sub_ps (_mm256_loadu_ps
-                (r0b + x), r0)));
+    p = _mm256_add_ps (r0, _mm256_mul_ps (wx, _mm256_sub_ps (LD8 (r0b + x),
+                r0)));
     if (fy > 0) {
-      __m256 r1 = _mm256_loadu_ps (row1 + x);
+      __m256 r1 = LD8 (row1 + x);
       __m256 p1 = _mm256_add_ps (r1, _mm256_mul_ps (wx,
-              _mm256_sub_ps (_mm256_loadu_ps (r1b + x), r1)));
+              _mm256_sub_ps (LD8 (r1b + x), r1)));
       p = _mm256_add_ps (p, _mm256_mul_ps (wy, _mm256_sub_ps (p1, p)));
     }
     p = _mm256_add_ps (p, _mm256_mul_ps (a, _mm256_sub_ps (in, p)));
     m = _mm256_cmp_ps (a, one, _CMP_GE_OQ);
-    _mm256_storeu_ps (n + x, _mm256_blendv_ps (p, in, m));
+    v = _mm256_blendv_ps (p, in, m);
+    o = _mm256_cvttps_epi32 (_mm256_add_ps (_mm256_mul_ps (v, sc), half));
+    _mm_storeu_si128 ((void *) (n + x), _mm_packs_epi32
+        (_mm256_castsi256_si128 (o), _mm256_extracti128_si256 (o, 1)));
   }
+#undef LD8
 }
 
 /* predict_q_c on 8 samples a row: the weighted sum is at most 16 · 255 */
@@ -467,8 +495,8 @@ vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy, int bw,
 }
 
 void
-vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
-    const float *row0, const float *row1, int fx, int fy,
+vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
+    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
     const float *cells, int cshift, int k)
 {
 #ifdef __SSE2__

@@ -43,12 +43,18 @@ void vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy,
 void vae_tk_predict_q (int sse2, const uint8_t *r, int rs, int fx, int fy,
     int w, int h, uint8_t *pred);
 
-/* n[x] = p + a (s[x] − p) for x in [0, k), exactly s[x] where a ≥ 1: p the
- * average bilinear at (fx, fy) quarter samples from row0 and row1 (row1 is
- * read, so it must exist), a the weight of x's cell: cells[x >> cshift].
- * s is a run of samples step bytes apart. */
-void vae_tk_blend_run (int sse2, float *n, const uint8_t *s, int step,
-    const float *row0, const float *row1, int fx, int fy,
+/* The running average's samples: 8-bit units times VAE_TK_ACC_ONE,
+ * rounded (16 bits: half the memory floats take, and the stage is bound by
+ * its memory). */
+#define VAE_TK_ACC_ONE 64
+
+/* n[x] = p + a (s[x] − p) for x in [0, k), exactly s[x] where a ≥ 1, in
+ * floats and stored as an average's sample (v · VAE_TK_ACC_ONE + 0.5,
+ * truncated): p the average bilinear at (fx, fy) quarter samples from
+ * row0 and row1 (row1 is read, so it must exist), a the weight of x's
+ * cell: cells[x >> cshift].  s is a run of samples step bytes apart. */
+void vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
+    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
     const float *cells, int cshift, int k);
 
 /* o[x] = (o[x] (256 − k[x]) + p[x] k[x] + 128) >> 8 for x in [0, n): o

@@ -14,7 +14,7 @@
 #define N 4096
 
 static uint8_t a[N], b[N];
-static float fa[N];
+static uint16_t ua[N];       /* averages, VAE_TK_ACC_ONE a level */
 
 static void
 fill (VaeRng *r)
@@ -22,7 +22,7 @@ fill (VaeRng *r)
   for (int i = 0; i < N; i++) {
     a[i] = (uint8_t) (vae_rng_uniform (r) * 256.0);
     b[i] = (uint8_t) (vae_rng_uniform (r) * 256.0);
-    fa[i] = (float) (vae_rng_uniform (r) * 255.0);
+    ua[i] = (uint16_t) (vae_rng_uniform (r) * 255.0 * VAE_TK_ACC_ONE);
   }
 }
 
@@ -106,6 +106,7 @@ static void
 check_blend (VaeRng *r)
 {
   int avx2 = __builtin_cpu_supports ("avx2");
+  const double u = 1.0 / VAE_TK_ACC_ONE;
   float cells[8];
   for (int i = 0; i < 8; i++)   /* fresh, weights between, and none */
     cells[i] = i == 1 ? 1.0f : i == 4 ? 0.0f : (float) vae_rng_uniform (r);
@@ -114,22 +115,26 @@ check_blend (VaeRng *r)
       for (int step = 1; step <= 2; step++)
         for (int f = 0; f < 16; f++) {
           int fx = f & 3, fy = f >> 2, bad = 0;
-          float n0[16], n1[16], n2[16];
-          vae_tk_blend_run (0, n0, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
-              cells, cshift, k);
-          vae_tk_blend_run (1, n1, b + 3, step, fa + 7, fa + 7 + 64, fx, fy,
-              cells, cshift, k);
+          uint16_t n0[16], n1[16], n2[16];
+          const uint16_t *r0 = ua + 7, *r1 = ua + 7 + 64;
+          vae_tk_blend_run (0, n0, b + 3, step, r0, r1, fx, fy, cells,
+              cshift, k);
+          vae_tk_blend_run (1, n1, b + 3, step, r0, r1, fx, fy, cells,
+              cshift, k);
           /* AVX2 where the CPU has it (every CPU of the project's machines) */
-          vae_tk_blend_run (avx2 ? 2 : 1, n2, b + 3, step, fa + 7, fa + 7
-              + 64, fx, fy, cells, cshift, k);
+          vae_tk_blend_run (avx2 ? 2 : 1, n2, b + 3, step, r0, r1, fx, fy,
+              cells, cshift, k);
           for (int x = 0; x < k; x++) {
-            float a0 = cells[x >> cshift], in = b[3 + x * step];
-            bad += memcmp (&n0[x], &n1[x], sizeof (float)) != 0;
-            bad += memcmp (&n0[x], &n2[x], sizeof (float)) != 0;
-            bad += a0 >= 1.0f && n0[x] != in;
-            /* whole samples: the average's own, towards the frame's */
-            bad += f == 0 && a0 < 1.0f && n0[x] != fa[7 + x] + a0 * (in
-                - fa[7 + x]);
+            double a0 = cells[x >> cshift], in = b[3 + x * step];
+            /* the bilinear average and the blend, in double */
+            double t = r0[x] * u + fx * 0.25 * (r0[x + 1] - r0[x]) * u;
+            double d = r1[x] * u + fx * 0.25 * (r1[x + 1] - r1[x]) * u;
+            double p = t + fy * 0.25 * (d - t);
+            double v = a0 >= 1.0 ? in : p + a0 * (in - p);
+            bad += n0[x] != n1[x] || n0[x] != n2[x];
+            bad += a0 >= 1.0 && n0[x] != b[3 + x * step] * VAE_TK_ACC_ONE;
+            /* rounded, up to float's few ulps of 255 (0.01 of a unit) */
+            bad += fabs (n0[x] - v * VAE_TK_ACC_ONE) > 0.51;
           }
           CHECK (bad == 0, "blend k %d, cshift %d, step %d, (%d, %d): %d "
               "samples differ", k, cshift, step, fx, fy, bad);
