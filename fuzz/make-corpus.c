@@ -148,6 +148,14 @@ main (int argc, char **argv)
     }
     put ("ok-dae-int8.safetensors", data, size);
     free (data);
+    /* and with int8 weights for layer 0 only */
+    if (vae_model_quantize_layers (m, x, lv, 64, 1, NULL, &err) != VAE_OK
+        || vae_model_save_to_memory (m, &data, &size, &err) != VAE_OK) {
+      fprintf (stderr, "make-corpus: int8 layer 0: %s\n", err.msg);
+      return 1;
+    }
+    put ("ok-dae-int8-layer0.safetensors", data, size);
+    free (data);
     vae_model_free (m);
   }
 
