@@ -114,13 +114,6 @@ check_new (const VaeModel *m, int max_w, int max_h, const VaeDenoiseOpts *o,
         "int8 weights (vae quantize)");
     return VAE_ERR_ARG;
   }
-  if (o->precision == VAE_PRECISION_INT8 && vae_quant_partial (m)
-      && !vae_denoise_bf16_fits (m)) {
-    vae_set_error (err, VAE_ERR_ARG, "int8 precision with this model (int8 "
-        "weights for its first %d of %d layers) needs a CPU with "
-        "AVX512_BF16 for the others", m->quant->n_layers, m->n_layers);
-    return VAE_ERR_ARG;
-  }
   return VAE_OK;
 }
 
@@ -147,12 +140,12 @@ choose_precision (VaeDenoiser *d)
       || (p == VAE_PRECISION_AUTO && m->quant
           && (vae_gemm_i8_isa () >= VAE_GEMM_AVX512
               || vae_gemm_best_isa () == VAE_GEMM_AVX2)));
-  /* a model with int8 weights for its first layers only: the mixed path
-   * (layer 0 in int8, the rest in bf16) where the CPU has both, auto where
-   * the int8 kernel is VNNI or AMX (twice bf16's multiply-adds an
-   * instruction) */
-  d->mixed = partial && d->bf16 && (p == VAE_PRECISION_INT8
-      || (p == VAE_PRECISION_AUTO && vae_gemm_i8_isa () >= VAE_GEMM_AVX512));
+  /* a model with int8 weights for its first layers only: the mixed path,
+   * layer 0 in int8 and the rest on the float path (bf16 where the CPU has
+   * it, else fp32); auto takes it where it takes int8 for a whole model */
+  d->mixed = partial && (p == VAE_PRECISION_INT8
+      || (p == VAE_PRECISION_AUTO && (vae_gemm_i8_isa () >= VAE_GEMM_AVX512
+              || vae_gemm_best_isa () == VAE_GEMM_AVX2)));
   for (int v = 0; v < 256; v++) {
     d->lut[v] = vae_norm (&m->cfg, v / 255.0f);
     d->lut16[v] = vae_bf16_from_float (d->lut[v]);
@@ -330,6 +323,16 @@ vae_denoiser_precision (const VaeDenoiser *d)
       ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
 }
 
+const char *
+vae_denoiser_arithmetic (const VaeDenoiser *d)
+{
+  if (d->mixed)
+    return d->bf16 ? "int8 for layer 0 (8-bit products, int32 sums), then "
+        "bf16" : "int8 for layer 0 (8-bit products, int32 sums), then fp32";
+  return d->i8 ? "int8 (8-bit products, int32 sums)" : d->bf16
+      ? "bf16 (AVX512_BF16 products, float sums)" : "fp32";
+}
+
 /* ------------------------------------------------------- the patch grid */
 
 int
@@ -433,7 +436,10 @@ tile_compute (VaeDenoiser *d, const VaeGrid *g, const uint8_t *src8,
       vae_denoise_bf16_forward (d, n, feat, z);
   } else {
     vae_denoise_f32_gather (d, g, src8, srcf, src_stride, w, k0, k1);
-    vae_denoise_f32_forward (d, n, feat, z);
+    if (d->mixed && src8)
+      vae_denoise_mixed_forward (d, n, feat, z);
+    else
+      vae_denoise_f32_forward (d, n, feat, z);
   }
 }
 

@@ -32,7 +32,8 @@ vae_denoise_f32_new (VaeDenoiser *d)
 }
 
 /* Patches [k0, k1) into ws->x in network units, reflected where the plane
- * is smaller than a patch. */
+ * is smaller than a patch; on the mixed path 8-bit planes' bytes also into
+ * d->xq. */
 void
 vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
     const uint8_t *src8, const float *srcf, int src_stride, int w, long k0,
@@ -50,12 +51,16 @@ vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
       const int *xm = d->xmap + px;
       if (src8) {
         const uint8_t *sr = src8 + (size_t) sy * src_stride;
+        uint8_t *q = d->mixed ? d->xq + (size_t) (k - k0) * d->xq_ld
+            + i * d->pw : NULL;
         if (px + d->pw <= w)
           for (int j = 0; j < d->pw; j++)
             xr[j] = d->lut[sr[px + j]];
         else
           for (int j = 0; j < d->pw; j++)
             xr[j] = d->lut[sr[xm[j]]];
+        for (int j = 0; q && j < d->pw; j++)
+          q[j] = sr[px + d->pw <= w ? px + j : xm[j]];
       } else {
         const float *sr = srcf + (size_t) sy * src_stride;
         for (int j = 0; j < d->pw; j++)
@@ -75,12 +80,9 @@ vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
 void
 vae_denoise_f32_forward (VaeDenoiser *d, int n, float feat, float *z)
 {
-  const VaeModel *m = d->m;
-  const VaeConfig *c = &m->cfg;
   VaeWorkspace *ws = d->ws;
-  const VaeLayer *L0 = &m->layers[0], *Lo = &m->layers[m->n_layers - 1];
-  const float *bo = m->params + Lo->b_off;
-  int nl = m->n_layers, P = c->n_in, ni = d->net_in, h0 = L0->n_out;
+  const VaeLayer *L0 = &d->m->layers[0];
+  int ni = d->net_in, h0 = L0->n_out;
 
   vae_denoise_fold_level (d, d->lmap ? 0.0f : feat);
   vae_gemm_run (n, ws->x, ni, &d->gb[0], 1.0f, ws->act[0], h0,
@@ -89,6 +91,19 @@ vae_denoise_f32_forward (VaeDenoiser *d, int n, float feat, float *z)
     vae_denoise_level_add (d, n, ws->act[0], h0);
   else if (L0->act != VAE_ACT_RELU)
     vae_act_forward (ws->act[0], (size_t) n * h0, L0->act);
+  vae_denoise_f32_after0 (d, n, z);
+}
+
+void
+vae_denoise_f32_after0 (VaeDenoiser *d, int n, float *z)
+{
+  const VaeModel *m = d->m;
+  const VaeConfig *c = &m->cfg;
+  VaeWorkspace *ws = d->ws;
+  const VaeLayer *Lo = &m->layers[m->n_layers - 1];
+  const float *bo = m->params + Lo->b_off;
+  int nl = m->n_layers, P = c->n_in, ni = d->net_in;
+
   for (int l = 1; l < nl - 1; l++) {
     const VaeLayer *L = &m->layers[l];
     vae_gemm_run (n, ws->act[l - 1], L->n_in, &d->gb[l], 1.0f, ws->act[l],

@@ -38,8 +38,8 @@ struct VaeDenoiser {
    * call, for the noise level) */
   int i8;
   /* mixed (denoise_mixed.c): layer 0 in int8 (gq[0], xq, qmul[0] and
-   * qadd[0] for its float output) and the rest in bf16, for 8-bit planes
-   * of models with int8 weights for layer 0 only */
+   * qadd[0] for its float output) and the rest in bf16 or fp32, for 8-bit
+   * planes of models with int8 weights for layer 0 only */
   int mixed;
   VaeGemmB gq[VAE_MAX_LAYERS];
   int8_t *gbuf8;
@@ -166,6 +166,9 @@ void vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
     const uint8_t *src8, const float *srcf, int src_stride, int w, long k0,
     long k1);
 void vae_denoise_f32_forward (VaeDenoiser *d, int n, float feat, float *z);
+/* the layers after layer 0, on its output in ws->act[0], and z from the
+ * patches in ws->x */
+void vae_denoise_f32_after0 (VaeDenoiser *d, int n, float *z);
 
 /* denoise_bf16.c; its gather also starts z (the forward adds into it) */
 int vae_denoise_bf16_fits (const VaeModel *m);
@@ -180,8 +183,8 @@ void vae_denoise_bf16_after0 (VaeDenoiser *d, int n, float *z);
 void vae_denoise_relu_bf16 (const float *a, const float *w, float f,
     uint16_t *out, int n);
 
-/* denoise_mixed.c: 8-bit planes, after vae_denoise_bf16_new and its
- * gather */
+/* denoise_mixed.c: 8-bit planes, after vae_denoise_bf16_new or _f32_new
+ * and their gather */
 int vae_denoise_mixed_new (VaeDenoiser *d);
 void vae_denoise_mixed_forward (VaeDenoiser *d, int n, float feat, float *z);
 

@@ -1,8 +1,9 @@
 /* The mixed path for 8-bit planes: layer 0 in int8 on the patches' pixels
- * (the model's quant.0 weights, exact int32 sums), its activations rounded
- * to bf16 and the later layers in bf16, as on the bf16 path.  For models
- * whose first layer keeps its precision in int8 but whose output layer
- * does not (denoise-colour: models/README.md). */
+ * (the model's quant.0 weights, exact int32 sums), the later layers as
+ * the float path computes them: in bf16 (the activations rounded to bf16)
+ * where the denoiser has that path, else in fp32.  For models whose first
+ * layer keeps its precision in int8 but whose output layer does not
+ * (denoise-colour: models/README.md). */
 #include "denoise_impl.h"
 
 #include <stdlib.h>
@@ -31,7 +32,27 @@ vae_denoise_mixed_new (VaeDenoiser *d)
   return VAE_OK;
 }
 
-/* The patches were gathered into d->xq and z set as for the bf16 path. */
+/* fp32 after layer 0: its values (ws->act[0]), the level and ReLU added,
+ * go on to the fp32 path's later layers. */
+static void
+forward_f32 (VaeDenoiser *d, int n, float *z)
+{
+  float *a = d->ws->act[0];
+  int h0 = d->m->layers[0].n_out;
+
+  vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0], a,
+      NULL, h0);
+  if (d->lmap) {
+    vae_denoise_level_add (d, n, a, h0);
+  } else {
+    for (size_t i = 0; i < (size_t) n * h0; i++)
+      a[i] = a[i] > 0.0f ? a[i] : 0.0f;
+  }
+  vae_denoise_f32_after0 (d, n, z);
+}
+
+/* The patches were gathered into d->xq and z (bf16) or ws->x (fp32) set
+ * as for the float path. */
 void
 vae_denoise_mixed_forward (VaeDenoiser *d, int n, float feat, float *z)
 {
@@ -48,6 +69,10 @@ vae_denoise_mixed_forward (VaeDenoiser *d, int n, float feat, float *z)
   for (int j = 0; j < h0; j++)
     d->qadd[0][j] = bq[j] + (c->noise_input ? feat * w0[(size_t) j * ni
             + c->n_in] : 0.0f);
+  if (!d->bf16) {
+    forward_f32 (d, n, z);
+    return;
+  }
   for (int k0 = 0; k0 < n; k0 += MIXED_PIECE) {
     int b = n - k0 < MIXED_PIECE ? n - k0 : MIXED_PIECE;
     vae_gemm_run_i8 (b, d->xq + (size_t) k0 * d->xq_ld, d->xq_ld, &d->gq[0],

@@ -519,6 +519,10 @@ int vae_denoiser_stride_rows (const VaeDenoiser *d);
 /* FP32, BF16 or INT8: what the denoiser computes 8-bit planes in (never
  * AUTO). */
 VaePrecision vae_denoiser_precision (const VaeDenoiser *d);
+/* The same in words, for logs: "fp32", "bf16 (...)", "int8 (...)", or for
+ * a model with int8 weights for layer 0 only "int8 for layer 0 (...), then
+ * bf16" (or fp32). */
+const char *vae_denoiser_arithmetic (const VaeDenoiser *d);
 /* 1 where this CPU runs the bf16 kernels (AVX512_BF16; not when the
  * environment's VAE_GEMM asks for less than AVX-512). */
 int vae_bf16_supported (void);

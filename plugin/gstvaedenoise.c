@@ -364,9 +364,12 @@ gst_vae_denoise_start (GstBaseTransform * trans)
     }
     /* it serves colour caps only: settings it cannot take (an odd stride,
      * say) fail when such caps come, and GRAY8 still runs */
-    if (gst_vae_engine_check (colour, stride, precision, &msg) == NULL) {
+    computing = gst_vae_engine_check (colour, stride, precision, &msg);
+    if (computing == NULL) {
       GST_INFO_OBJECT (self, "%s: %s; colour caps will fail", path, msg);
       g_clear_pointer (&msg, g_free);
+    } else {
+      GST_INFO_OBJECT (self, "colour model computing in %s", computing);
     }
   }
 
@@ -679,10 +682,10 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * CPU has it) or AVX2.  The speeds are in bench/RESULTS.md, the models'
    * scores in each precision in models/README.md.  A model with int8
    * weights for its first layer only (denoise-colour) runs that layer in
-   * int8 and the others in bf16, which needs AVX512_BF16.  auto takes
-   * int8 where the model has int8 weights and the CPU has AVX512_VNNI or
-   * is AVX2 without AVX-512 (first layer only: AVX512_VNNI and
-   * AVX512_BF16), else bf16 where it can, else fp32; bf16 on a CPU without
+   * int8 and the others in bf16 where the CPU has AVX512_BF16, else in
+   * fp32.  auto takes int8 where the model has int8 weights and the CPU
+   * has AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can,
+   * else fp32; bf16 on a CPU without
    * it, or int8 with a model without int8 weights, is an error at start.
    * Convolutional models always compute in fp32.  Takes effect at the
    * next caps negotiation.
@@ -694,7 +697,7 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
           "or AVX2 without AVX-512; else "
           "bf16 where the CPU has AVX512_BF16; else fp32), fp32, bf16 or "
           "int8 (for a model with int8 weights for its first layer only, "
-          "that layer in int8 and the rest in bf16)",
+          "that layer in int8 and the rest in bf16 or fp32)",
           GST_TYPE_VAE_DENOISE_PRECISION, DEFAULT_PROP_PRECISION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

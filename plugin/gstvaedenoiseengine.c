@@ -52,7 +52,7 @@ gst_vae_engine_check (const VaeModel * model, gint stride,
 {
   VaeDenoiseOpts o = engine_opts (stride, precision);
   VaeDenoiser *probe;
-  VaePrecision used;
+  const gchar *used;
   VaeError err;
 
   probe = vae_denoiser_new (model, 1, 1, &o, &err);
@@ -60,11 +60,9 @@ gst_vae_engine_check (const VaeModel * model, gint stride,
     *msg = g_strdup (err.msg);
     return NULL;
   }
-  used = vae_denoiser_precision (probe);
+  used = vae_denoiser_arithmetic (probe);
   vae_denoiser_free (probe);
-  return used == VAE_PRECISION_BF16 ? "bf16 (AVX512_BF16 products, float sums)"
-      : used == VAE_PRECISION_INT8 ? "int8 (8-bit products, int32 sums)"
-      : "fp32";
+  return used;
 }
 
 /* Whether a colour model takes the stream's planes as they are (4:2:0 or

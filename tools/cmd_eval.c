@@ -89,13 +89,6 @@ cmd_eval (int argc, char **argv)
 
 /* --------------------------------------------------------- eval-denoise */
 
-static const char *
-precision_text (VaePrecision p)
-{
-  return p == VAE_PRECISION_BF16 ? "bf16 products, float sums"
-      : p == VAE_PRECISION_INT8 ? "int8 products, int32 sums" : "fp32";
-}
-
 /* An 8-bit plane in and out, as GRAY8 in a pipeline (in: 8-bit values in
  * [0, 1]); the int8 path applies to these. */
 static int
@@ -145,8 +138,7 @@ eval_image (const VaeModel *m, const DenoiseArgs *a, const VaeDenoiseOpts *o,
     return 1;
   }
   if (i == 0)
-    printf ("# arithmetic: %s\n", precision_text (vae_denoiser_precision
-            (d)));
+    printf ("# arithmetic: %s\n", vae_denoiser_arithmetic (d));
   /* seeded per image, so any subset reproduces */
   vae_rng_seed (&r, a->seed * 1000003u + (guint64) i);
   for (size_t k = 0; k < n; k++) {

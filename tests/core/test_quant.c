@@ -580,7 +580,7 @@ bf16r (double v)
  * quant.0 tensors (exact sums, the float epilogue and level, ReLU), the
  * later layers as the bf16 path computes them (inputs and weights rounded
  * to bf16, sums in double); in bf16 = 0 they are in double throughout (the
- * quantiser's RMS). */
+ * quantiser's RMS, and the fp32 path up to float rounding). */
 static void
 net_mixed (const VaeModel *m, const uint8_t *px, float sigma, int bf16,
     float *out)
@@ -638,7 +638,7 @@ test_mixed (void)
   void *data;
   size_t size;
   VaeRng r;
-  int worst = 0;
+  int worst = 0, bf16;
 
   calib_data (N, 37, x, lv);
   CHECK (vae_model_quantize_layers (m, x, lv, N, 4, NULL, &err)
@@ -699,21 +699,15 @@ test_mixed (void)
     free (data);
   }
 
-  if (!vae_bf16_supported ()) {
-    o.precision = VAE_PRECISION_INT8;
-    d = vae_denoiser_new (m, W, HH, &o, &err);
-    CHECK (d == NULL && strstr (err.msg, "AVX512_BF16"), "int8 on layer 0 "
-        "without bf16: %s", d ? "accepted" : err.msg);
-    vae_denoiser_free (d);
-    printf ("the mixed path needs AVX512_BF16: its denoiser checks "
-        "skipped\n");
-    goto out;
-  }
+  /* the later layers in bf16 where the CPU has it, else fp32 */
+  bf16 = vae_bf16_supported ();
+  printf ("the mixed path's later layers in %s\n", bf16 ? "bf16" : "fp32");
   o.precision = VAE_PRECISION_AUTO;
   d = vae_denoiser_new (m, 8, 8, &o, &err);
   {
     VaePrecision want = vae_gemm_i8_isa () >= VAE_GEMM_AVX512
-        ? VAE_PRECISION_INT8 : VAE_PRECISION_BF16;
+        || vae_gemm_best_isa () == VAE_GEMM_AVX2 ? VAE_PRECISION_INT8 : bf16
+        ? VAE_PRECISION_BF16 : VAE_PRECISION_FP32;
     CHECK (d && vae_denoiser_precision (d) == want, "auto on int8 layer 0 "
         "chose %d, want %d", d ? (int) vae_denoiser_precision (d) : -1,
         (int) want);
@@ -729,7 +723,7 @@ test_mixed (void)
     float want[64], sigma = urand (&r, 0.0f, 50.0f);
     for (int p = 0; p < 64; p++)
       px[p] = (uint8_t) (x[(size_t) t * 64 + p] * 255.0f + 0.5f);
-    net_mixed (m, px, sigma, 1, want);
+    net_mixed (m, px, sigma, bf16, want);
     vae_denoiser_run_u8 (d, px, 8, got, 8, 8, 8, 0, 8, sigma);
     for (int p = 0; p < 64; p++) {
       float wv = want[p] < 0 ? 0 : want[p] > 255 ? 255 : want[p];
@@ -777,7 +771,6 @@ test_mixed (void)
     CHECK (k <= 1, "mixed: a map of ones differs by %d levels", k);
   }
   vae_denoiser_free (d);
-out:
   vae_model_free (m);
   free (x);
   free (lv);
