@@ -101,7 +101,7 @@ TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
 TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
 COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444 RGB"}
-COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"}
+COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-cnn.safetensors chroma=denoise"}
 COLOUR_PEERS=${COLOUR_PEERS:-"nlmeans hqdn3d bm3d"}
 COLOUR_BM3D_IMAGES=${COLOUR_BM3D_IMAGES:-4}
 COLOUR_CLIPS=${COLOUR_CLIPS:-"flower foreman"}
@@ -737,7 +737,7 @@ colour_anchor() {  # method sigma -> published CBSD68 average PSNR (papers' prot
 }
 part_colour() {
   local t0=$SECONDS s=cbsd68 vg=$COLOUR_VIDEO_SIGMA dir n nb bdir cw w g f k r name pipe line
-  local fmt peer tp clip src frames h raw row key lim a b cpu dirs outs
+  local fmt peer tp clip src frames h raw row key lim a b cpu dirs outs ra=()
   local formats=($COLOUR_FORMATS) peers=($COLOUR_PEERS) runs=() keys=() labels=() clips=() models=()
   need_gst
   command -v ffmpeg >/dev/null || die "colour: ffmpeg is needed (clips, peers, PSNR cross-check)"
@@ -747,9 +747,12 @@ part_colour() {
   declare -A RFMT=() RPROP=() CR=() CT=() VR=() VS=() VD=() VN=()
   for k in "${!runs[@]}"; do
     runs[$k]=$(echo ${runs[$k]})   # trim
-    keys+=("run$k"); RFMT[run$k]=${formats[0]}; RPROP[run$k]=${runs[$k]}
-    labels+=("$(colour_run_label "${runs[$k]}" "${formats[0]}")")
-    r=$(printf '%s\n' ${runs[$k]} | sed -n 's/^model=//p')
+    # a leading format=FMT runs the entry on FMT instead of the first format
+    fmt=${formats[0]} r=${runs[$k]}
+    if [[ $r == format=* ]]; then fmt=${r%% *}; fmt=${fmt#format=}; r=${r#format=$fmt}; r=$(echo ${r:--}); fi
+    keys+=("run$k"); RFMT[run$k]=$fmt; RPROP[run$k]=$r
+    labels+=("$(colour_run_label "$r" "$fmt")")
+    r=$(printf '%s\n' $r | sed -n 's/^model=//p')
     models+=("${r:-denoise-colour}")
   done
   for fmt in "${formats[@]:1}"; do
@@ -849,8 +852,10 @@ part_colour() {
     colour_clip_ffmpeg "$raw.noisy" "$w" "$h" "$raw.ftrip" format=yuv420p
     outs=("$raw.noisy" "$raw.ctrip" "$raw.trip" "$raw.ftrip")
     for k in "${!runs[@]}"; do
-      note "colour: $clip $(colour_run_label "${runs[$k]}")"
-      colour_clip_gst "$raw.noisy" "$w" "$h" "$raw.run$k" --denoise $(colour_props "${runs[$k]}" "$vg")
+      ra=(); [[ ${RFMT[run$k]} == RGB ]] && ra=(--rgb)
+      [[ ${RFMT[run$k]} == RGB || ${RFMT[run$k]} == I420 ]] || continue   # clips go through I420 or RGB
+      note "colour: $clip $(colour_run_label "${RPROP[run$k]}" "${RFMT[run$k]}")"
+      colour_clip_gst "$raw.noisy" "$w" "$h" "$raw.run$k" "${ra[@]}" --denoise $(colour_props "${RPROP[run$k]}" "$vg")
       VS[run$k|$clip]=$CLIP_S
       outs+=("$raw.run$k")
     done
@@ -913,7 +918,7 @@ part_colour() {
     echo
     echo -n "The round trip alone, clean images through FMT and back to RGB (GStreamer videoconvert), no noise:"
     for fmt in "${formats[@]}"; do [[ $fmt == RGB ]] || echo -n " $fmt $(printf '%.2f' "${CR[clean-$fmt]}") dB;"; done
-    echo " the ${formats[0]} figure bounds every ${formats[0]} row, so the colour model's rows carry that loss too. It is mostly GStreamer's, not 4:2:0's: its converter truncates in both directions and returns RGB 1.5 to 4 levels dark (docs/internals.md). The RGB row has no videoconvert in its path: \`pngdec\` gives RGB and the element converts with its own rounded conversion."
+    echo " the ${formats[0]} figure bounds every ${formats[0]} row, so the colour model's rows carry that loss too. It is mostly GStreamer's, not 4:2:0's: its converter truncates in both directions and returns RGB 1.5 to 4 levels dark (docs/internals.md). The RGB rows have no videoconvert in their path: \`pngdec\` gives RGB and the element converts with its own rounded conversion."
     echo
     per_sigma() { local g out=""; for g in $SIGMAS; do out+="${out:+; }σ=$g \`$("$@" "$g" | sed 's/^format=[a-z0-9]*,//')\`"; done; echo "$out"; }
     echo "ffmpeg settings (not tuned on these images):"
@@ -949,7 +954,10 @@ part_colour() {
       for clip in "${clips[@]}"; do row+=" ${VD[$clip]}, ${VN[$clip]} frames |"; sep+=" --- |"; done
       echo "$row"; echo "$sep"
       local vkeys=(ctrip noisy trip ftrip) vlabels=("clean clip through I420 and back, no noise (the I420 ceiling)" "noisy input" "noisy input through I420 and back (GStreamer, no denoiser)" "noisy input through yuv420p and back (ffmpeg, no filter)")
-      for k in "${!runs[@]}"; do vkeys+=("run$k"); vlabels+=("$(colour_run_label "${runs[$k]//SIGMA/$vg}")"); done
+      for k in "${!runs[@]}"; do
+        vkeys+=("run$k"); a=; [[ ${RFMT[run$k]} == RGB ]] && a="RGB in and out"
+        vlabels+=("$(colour_run_label "${RPROP[run$k]//SIGMA/$vg}" "$a")")
+      done
       vkeys+=(rgbio); vlabels+=("\`vaedenoise\` defaults, RGB in and out (\`rawvideoparse format=rgb ! vaedenoise ! filesink\`: the element converts, no videoconvert)")
       for peer in "${peers[@]}"; do
         [[ $peer == bm3d ]] && continue
