@@ -292,9 +292,9 @@ VaeModel *vae_model_prune (const VaeModel *m, int layer,
 int vae_model_quantize (VaeModel *m, const float *x, const float *levels,
     int n, double *rms, VaeError *err);
 /* The same for the first n_layers layers only (0: all): the float layers
- * after them take the last int8 layer's output as floats, in bf16 on the
- * denoiser's mixed path (a first layer in int8 where the later ones need
- * float weights). */
+ * after them take the last int8 layer's output as floats, in bf16 or fp32
+ * on the denoiser's mixed path (a first layer in int8 where the later ones
+ * need float weights). */
 int vae_model_quantize_layers (VaeModel *m, const float *x,
     const float *levels, int n, int n_layers, double *rms, VaeError *err);
 int vae_model_is_quantized (const VaeModel *m);

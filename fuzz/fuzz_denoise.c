@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +17,11 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static VaeModel *models[6];   /* patch 4x4: plain, residual, noise-input, 3x5;
+static VaeModel *models[8];   /* patch 4x4: plain, residual, noise-input, 3x5;
                                * convolutional (2 layers of 3x3, 16 channels);
-                               * colour, 4x6 interleaved 4:2:0 */
+                               * colour, 4x6 interleaved 4:2:0; with int8
+                               * weights: the noise-input 4x4 model (all
+                               * layers), the colour model (layer 0 only) */
 
 static VaeModel *
 tiny_conv_model (void)
@@ -45,30 +48,52 @@ tiny_conv_model (void)
   return m;
 }
 
-/* A colour model: 4 × 4 luma and 2 × 2 Cb and Cr, interleaved (4 × 6). */
+/* A colour model: 4 × 4 luma and 2 × 2 Cb and Cr, interleaved (4 × 6);
+ * ReLU throughout where relu is set (as int8 weights need). */
 static VaeModel *
-tiny_colour_model (void)
+tiny_colour_model (int relu)
 {
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  c.kind = VAE_KIND_DAE;
-  c.img_w = 4;
-  c.img_h = 6;
-  c.n_in = 24;
-  c.n_enc = 1;
-  c.enc[0] = 8;
-  c.n_latent = 6;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_max = 0.2f;
-  c.residual = 1;
-  c.noise_input = 1;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
+  VaeConfig c = tiny_config (4, 6, 1, 1);
   c.colour = VAE_COLOUR_YUV420;
-  m = vae_model_new (&c, 1, &err);
-  if (m == NULL)
+  if (relu)
+    c.act = c.code_act = VAE_ACT_RELU;
+  return tiny_new (&c);
+}
+
+/* The noise-input 4 × 4 model with ReLU throughout. */
+static VaeModel *
+tiny_relu_model (void)
+{
+  VaeConfig c = tiny_config (4, 4, 1, 1);
+  c.act = c.code_act = VAE_ACT_RELU;
+  return tiny_new (&c);
+}
+
+/* m with int8 weights for its first n_layers layers (0: all), calibrated
+ * on random bytes and levels. */
+static VaeModel *
+quantized (VaeModel *m, int n_layers)
+{
+  enum { N = 256 };
+  int ni = vae_model_config (m)->n_in;
+  float *x = malloc ((size_t) N * ni * sizeof (float)), lv[N];
+  VaeError err;
+  VaeRng r;
+
+  if (x == NULL)
     abort ();
+  vae_rng_seed (&r, 7);
+  for (int i = 0; i < N; i++) {
+    lv[i] = (float) (vae_rng_u64 (&r) % 51);
+    for (int p = 0; p < ni; p++)
+      x[(size_t) i * ni + p] = (float) (vae_rng_u64 (&r) % 256) / 255.0f;
+  }
+  if (vae_model_quantize_layers (m, x, lv, N, n_layers, NULL, &err)
+      != VAE_OK) {
+    fprintf (stderr, "fuzz_denoise: quantizing: %s\n", err.msg);
+    abort ();
+  }
+  free (x);
   return m;
 }
 
@@ -96,7 +121,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     models[2] = tiny_model (4, 4, 1, 1);
     models[3] = tiny_model (3, 5, 0, 1);
     models[4] = tiny_conv_model ();
-    models[5] = tiny_colour_model ();
+    models[5] = tiny_colour_model (0);
+    models[6] = quantized (tiny_relu_model (), 0);
+    models[7] = quantized (tiny_colour_model (1), 1);
   }
   which = take (&r, 2);
   w = 1 + take (&r, 7);         /* 1..128 */
@@ -116,6 +143,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (take (&r, 1)) {         /* a colour model takes even strides only */
     which = 5;
     o.stride &= ~1;
+  }
+  if (take (&r, 1)) {         /* int8: whole, or layer 0 then float */
+    which = take (&r, 1) ? 7 : 6;
+    o.stride &= which == 7 ? ~1 : ~0;
+    o.precision = take (&r, 1) ? VAE_PRECISION_INT8 : VAE_PRECISION_AUTO;
   }
 
   d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);

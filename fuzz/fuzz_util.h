@@ -29,15 +29,12 @@ take (Reader *r, unsigned bits)
   return bits < 32 ? v & ((1u << bits) - 1) : v;
 }
 
-/* A pw × ph dense DAE, 8 hidden units and a 6-unit code, random weights
- * (seed 1), normalised as the shipped models; aborts if it cannot be
- * made. */
-static VaeModel *
-tiny_model (int pw, int ph, int residual, int noise_input)
+/* A pw × ph dense DAE, 8 hidden units and a 6-unit code, normalised as
+ * the shipped models. */
+static VaeConfig
+tiny_config (int pw, int ph, int residual, int noise_input)
 {
   VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
   c.kind = VAE_KIND_DAE;
   c.img_w = pw;
   c.img_h = ph;
@@ -53,10 +50,25 @@ tiny_model (int pw, int ph, int residual, int noise_input)
   c.noise_input = noise_input;
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
-  m = vae_model_new (&c, 1, &err);
+  return c;
+}
+
+/* A model of c with random weights (seed 1); aborts if it cannot be made. */
+static VaeModel *
+tiny_new (const VaeConfig *c)
+{
+  VaeError err;
+  VaeModel *m = vae_model_new (c, 1, &err);
   if (m == NULL)
     abort ();
   return m;
+}
+
+static VaeModel *
+tiny_model (int pw, int ph, int residual, int noise_input)
+{
+  VaeConfig c = tiny_config (pw, ph, residual, noise_input);
+  return tiny_new (&c);
 }
 
 #endif /* FUZZ_UTIL_H */

@@ -63,5 +63,9 @@ main (int argc, char **argv)
     }
   }
   printf ("replayed %d inputs\n", n_files);
+  if (n_files == 0) {           /* a replay of nothing would always pass */
+    fprintf (stderr, "fuzz-replay: no inputs\n");
+    return 1;
+  }
   return rc;
 }
