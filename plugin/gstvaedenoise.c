@@ -14,12 +14,13 @@
  *
  * By default (model=auto) colour video goes through a colour model, which
  * takes each patch's luma and the chroma under it together (a 4:2:0 patch
- * interleaved into one plane): I420, YV12, NV12, NV21 directly, Y42B, Y444
- * and packed RGB through an I420 copy (RGB as BT.601 limited range), alpha
- * byte for byte.  GRAY8 goes through a one-plane model, which on colour
- * video denoises the luma and copies or denoises the chroma plane by plane
- * (#GstVaeDenoise:chroma); packed RGB is then converted to full-range
- * BT.601 Y444.
+ * interleaved into one plane): I420, YV12, NV12, NV21 directly, Y42B, Y444,
+ * packed 4:2:2 (YUY2, UYVY, YVYU) and packed RGB through an I420 copy (RGB
+ * as BT.601 limited range), alpha byte for byte.  GRAY8 goes through a
+ * one-plane model, which on colour video denoises the luma and copies or
+ * denoises the chroma plane by plane (#GstVaeDenoise:chroma); packed RGB is
+ * then converted to full-range BT.601 Y444, packed 4:2:2 unpacked to Y42B
+ * (its chroma untouched).
  *
  * The noise level σ is given with #GstVaeDenoise:noise-level, as the σ of
  * RGB noise per channel on colour video (each plane gets its share: Y
@@ -101,6 +102,7 @@ static const GstVaeModelNeeds model_needs = { "vaedenoise",
 
 #define GST_VAE_DENOISE_CAPS \
     GST_VIDEO_CAPS_MAKE ("{ GRAY8, I420, YV12, NV12, NV21, Y42B, Y444, " \
+        "YUY2, UYVY, YVYU, " \
         "RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR }")
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",

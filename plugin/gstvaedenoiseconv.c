@@ -1,6 +1,6 @@
 /* vaedenoise's conversions: RGB to Y444 (one-plane models) or I420 (colour
- * models), 4:2:2 and 4:4:4 YUV to I420 (colour models), and back, alpha
- * carried over.
+ * models), packed 4:2:2 YUV to Y42B (one-plane models), 4:2:2 and 4:4:4
+ * YUV to I420 (colour models), and back, alpha carried over.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -39,12 +39,13 @@ gst_vae_conv_free (GstVaeConv * rgb)
   g_free (rgb);
 }
 
-/* One-plane models: full-range BT.601 whatever the size: Y is then the
- * gray the models were trained on (Y = 0.299 R + 0.587 G + 0.114 B on all
- * 256 levels), the round trip loses the least, and a new frame size does
- * not change the result's character.  Colour models: from RGB, BT.601 in
- * limited range, as they were trained.  Transfer and primaries stay the
- * stream's: no gamma or gamut conversion happens. */
+/* One-plane models: from RGB full-range BT.601 whatever the size: Y is
+ * then the gray the models were trained on (Y = 0.299 R + 0.587 G + 0.114
+ * B on all 256 levels), the round trip loses the least, and a new frame
+ * size does not change the result's character; packed 4:2:2 unpacked to
+ * Y42B, no value changed.  Colour models: from RGB, BT.601 in limited
+ * range, as they were trained.  Transfer and primaries stay the stream's:
+ * no gamma or gamut conversion happens. */
 GstVaeConv *
 gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
     guint n_threads, gchar ** msg)
@@ -52,7 +53,9 @@ gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
   GstVaeConv *rgb = g_new0 (GstVaeConv, 1);
   GstVideoInfo *yuv = &rgb->info;
   const GstVideoFormatInfo *finfo = stream->finfo;
-  GstVideoFormat work = colour ? GST_VIDEO_FORMAT_I420 : GST_VIDEO_FORMAT_Y444;
+  GstVideoFormat work = colour ? GST_VIDEO_FORMAT_I420
+      : GST_VIDEO_INFO_IS_RGB (stream) ? GST_VIDEO_FORMAT_Y444
+      : GST_VIDEO_FORMAT_Y42B;
 
   if (!gst_video_info_set_interlaced_format (yuv, work,
           GST_VIDEO_INFO_INTERLACE_MODE (stream), GST_VIDEO_INFO_WIDTH (stream),
@@ -84,8 +87,12 @@ gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
     if (rgb->scratch == NULL)
       goto too_big;
   } else {
-    rgb->to_yuv = gst_vae_converter_new (stream, yuv, n_threads);
-    rgb->to_rgb = gst_vae_converter_new (yuv, stream, n_threads);
+    /* on two threads GStreamer 1.22's converter gave other YVYU bytes
+     * where its slices meet (641x479, row 240) than on one: packed 4:2:2
+     * converts on one thread, so n-threads does not change the output */
+    guint nt = GST_VIDEO_INFO_N_PLANES (stream) == 1 ? 1 : n_threads;
+    rgb->to_yuv = gst_vae_converter_new (stream, yuv, nt);
+    rgb->to_rgb = gst_vae_converter_new (yuv, stream, nt);
     if (rgb->to_yuv == NULL || rgb->to_rgb == NULL)
       goto no_converter;
   }

@@ -67,6 +67,14 @@ gst_vae_engine_check (const VaeModel * model, gint stride,
 
 /* Whether a colour model takes the stream's planes as they are (4:2:0 or
  * gray) or a converted I420 copy. */
+/* YUY2, UYVY, YVYU: luma and chroma in one plane */
+static gboolean
+is_packed_yuv (const GstVideoInfo * info)
+{
+  return GST_VIDEO_INFO_IS_YUV (info) && !GST_VIDEO_INFO_IS_GRAY (info)
+      && GST_VIDEO_INFO_N_PLANES (info) == 1;
+}
+
 static gboolean
 is_420_or_gray (const GstVideoInfo * info)
 {
@@ -192,7 +200,8 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     if (e->uv == NULL)
       goto too_big;
   }
-  if (GST_VIDEO_INFO_IS_RGB (info) || (e->colour && !is_420_or_gray (info))) {
+  if (GST_VIDEO_INFO_IS_RGB (info) || is_packed_yuv (info)
+      || (e->colour && !is_420_or_gray (info))) {
     e->conv = gst_vae_conv_new (info, e->colour, n, msg);
     if (e->conv == NULL) {
       gst_vae_engine_free (e);

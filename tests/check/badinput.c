@@ -229,7 +229,7 @@ GST_START_TEST (test_caps_refused)
   static const gchar *bad_for_planar[] = {
     "video/x-raw,format=RGB16,width=16,height=16,framerate=0/1",
     "video/x-raw,format=GRAY16_LE,width=16,height=16,framerate=0/1",
-    "video/x-raw,format=YUY2,width=16,height=16,framerate=0/1",
+    "video/x-raw,format=AYUV,width=16,height=16,framerate=0/1",
     "audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved",
     "video/x-raw(memory:GLMemory),format=GRAY8,width=16,height=16",
   };
@@ -242,11 +242,15 @@ GST_START_TEST (test_caps_refused)
   }
   fail_unless (accepts ("vaedenoise", dae_model,
           "video/x-raw,format=GRAY8,width=16,height=16,framerate=0/1"));
-  /* packed RGB: vaedenoise takes it, vaenoise not yet */
+  /* packed RGB and 4:2:2: vaedenoise takes them, vaenoise not yet */
   fail_unless (accepts ("vaedenoise", dae_model,
           "video/x-raw,format=BGRA,width=16,height=16,framerate=0/1"));
   fail_if (accepts ("vaenoise", NULL,
           "video/x-raw,format=BGRA,width=16,height=16,framerate=0/1"));
+  fail_unless (accepts ("vaedenoise", dae_model,
+          "video/x-raw,format=YUY2,width=16,height=16,framerate=0/1"));
+  fail_if (accepts ("vaenoise", NULL,
+          "video/x-raw,format=YUY2,width=16,height=16,framerate=0/1"));
   fail_if (accepts ("vaeencode", vae_model,
           "video/x-raw,format=v210,width=16,height=16,framerate=0/1"));
   fail_if (accepts ("vaeencode", vae_model, bad_for_planar[3]));

@@ -478,6 +478,77 @@ GST_START_TEST (test_chroma_denoise)
 
 GST_END_TEST;
 
+/* Component comp of a mapped frame (any pixel stride) as a plane of its
+ * own. */
+static guint8 *
+comp_plane (const GstVideoFrame * f, gint comp)
+{
+  gint cw = GST_VIDEO_FRAME_COMP_WIDTH (f, comp);
+  gint ch = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp);
+  gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp);
+  gint rs = GST_VIDEO_FRAME_COMP_STRIDE (f, comp);
+  const guint8 *d = GST_VIDEO_FRAME_COMP_DATA (f, comp);
+  guint8 *out = g_malloc ((gsize) cw * ch);
+
+  for (gint y = 0; y < ch; y++)
+    for (gint x = 0; x < cw; x++)
+      out[y * cw + x] = d[y * rs + x * ps];
+  return out;
+}
+
+/* Packed 4:2:2 (YUY2, UYVY, YVYU) with a one-plane model: the luma, and
+ * with chroma=denoise U and V, each give the core's plane; with chroma
+ * copied U and V come out byte for byte.  Odd sizes, one to three bands. */
+GST_START_TEST (test_packed_422)
+{
+  static const gchar *packed[] = { "YUY2", "UYVY", "YVYU" };
+  static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8} };
+  VaeModel *m = check_load (tiny_model);
+
+  for (guint f = 0; f < G_N_ELEMENTS (packed); f++)
+    for (gint chroma = 0; chroma < 2; chroma++) {
+      GstHarness *h = new_harness (tiny_model, 1 + (f + chroma) % 3);
+      g_object_set (h->element, "chroma", chroma, NULL);
+      for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+        gint w = sizes[s][0], hh = sizes[s][1];
+        GstVideoInfo info;
+        GstVideoFrame fi, fo;
+        GstBuffer *in, *out;
+
+        check_set_caps (h, &info, packed[f], w, hh);
+        in = make_buffer (&info, w * 7 + hh);
+        out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+        fail_unless (out != NULL, "no output for %s %dx%d", packed[f], w, hh);
+        fail_unless (gst_video_frame_map (&fi, &info, in, GST_MAP_READ));
+        fail_unless (gst_video_frame_map (&fo, &info, out, GST_MAP_READ));
+        for (gint c = 0; c < 3; c++) {
+          gint cw = GST_VIDEO_FRAME_COMP_WIDTH (&fi, c);
+          gint ch = GST_VIDEO_FRAME_COMP_HEIGHT (&fi, c);
+          guint8 *a = comp_plane (&fi, c), *b = comp_plane (&fo, c), *r;
+          if (c > 0 && !chroma) {
+            assert_plane_equal (a, cw, b, cw, cw, ch, "copied chroma", 0);
+          } else {
+            r = reference_plane (m, a, cw, cw, ch, plane_sigma (&info, c,
+                    25.0f));
+            assert_plane_equal (r, cw, b, cw, cw, ch, c ? "chroma" : "luma",
+                tolerance (h));
+            g_free (r);
+          }
+          g_free (a);
+          g_free (b);
+        }
+        gst_video_frame_unmap (&fi);
+        gst_video_frame_unmap (&fo);
+        gst_buffer_unref (in);
+        gst_buffer_unref (out);
+      }
+      gst_harness_teardown (h);
+    }
+  vae_model_free (m);
+}
+
+GST_END_TEST;
+
 /* A convolutional model through the element: every format and size
  * (frames of several tiles among them), chroma denoised too, with 1 to 3
  * bands, byte for byte the core's single call; stride is ignored. */
@@ -1445,6 +1516,7 @@ vaedenoise_suite (void)
   tcase_add_test (tc, test_full_hd);
   tcase_add_test (tc, test_model_stride);
   tcase_add_test (tc, test_chroma_denoise);
+  tcase_add_test (tc, test_packed_422);
   tcase_add_test (tc, test_conv_model);
   tcase_add_test (tc, test_resolution_change);
   tcase_add_test (tc, test_padded_strides);

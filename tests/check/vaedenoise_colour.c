@@ -15,8 +15,8 @@ static gchar *tmp_dir;
 static gchar *colour_model;     /* random weights, 8x8 luma, 4:2:0 */
 
 static const gchar *formats[] = {
-  "I420", "YV12", "NV12", "NV21", "Y42B", "Y444", "GRAY8",
-  "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR"
+  "I420", "YV12", "NV12", "NV21", "Y42B", "Y444", "YUY2", "UYVY", "YVYU",
+  "GRAY8", "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR"
 };
 
 static gchar *

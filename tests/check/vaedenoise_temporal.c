@@ -2,9 +2,9 @@
  * reset event the next frame is exactly a fresh element's; a seek back
  * replays the same bytes; frames dropped by QoS leave the past as if they
  * never came, a dropped DISCONT buffer still breaks it; odd sizes and
- * caps changes across GRAY8, I420 and NV12 stay deterministic.  The
- * shipped models come from GST_VAE_MODEL_PATH; a test whose model is
- * missing says so and skips. */
+ * caps changes across GRAY8, I420, NV12, YUY2 and UYVY stay
+ * deterministic.  The shipped models come from GST_VAE_MODEL_PATH; a test
+ * whose model is missing says so and skips. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -524,19 +524,21 @@ static const struct
   gint w, h;
 } odd_sizes[] = { {1, 1}, {3, 5}, {17, 9}, {641, 479} };
 
-static const gchar *odd_formats[] = { "GRAY8", "I420", "NV12" };
+static const gchar *odd_formats[] = { "GRAY8", "I420", "NV12", "YUY2" };
 
 #define N_ODD 4
 
-/* A size and format (model=auto: the colour model for I420 and NV12):
+/* A size and format (model=auto: the colour model for I420, NV12 and YUY2,
+ * the last through an I420 copy):
  * N_ODD still frames through two fresh elements (2 bands and 1) give
  * frames of the caps' size and the same bytes; against temporal=false the
  * first is the same and a later one not (on 1 and 15 pixels the noise
  * alone may look like a cut, so not every later one). */
 GST_START_TEST (test_temporal_odd_sizes)
 {
-  gint w = odd_sizes[__i__ / 3].w, hh = odd_sizes[__i__ / 3].h;
-  const gchar *fmt = odd_formats[__i__ % 3];
+  guint nf = G_N_ELEMENTS (odd_formats);
+  gint w = odd_sizes[__i__ / nf].w, hh = odd_sizes[__i__ / nf].h;
+  const gchar *fmt = odd_formats[__i__ % nf];
   GstVideoInfo info, i1, ip;
   GstHarness *ha, *hb, *hp;
   guint blended = 0;
@@ -585,8 +587,9 @@ GST_START_TEST (test_temporal_odd_sizes)
 
 GST_END_TEST;
 
-/* model=auto through GRAY8 → I420 → NV12 at an odd size → GRAY8, three
- * moving frames each: every run is what a fresh element gives for it. */
+/* model=auto through GRAY8 → I420 → NV12 at an odd size → UYVY → GRAY8,
+ * three moving frames each: every run is what a fresh element gives for
+ * it. */
 GST_START_TEST (test_temporal_caps_changes)
 {
   static const struct
@@ -594,7 +597,7 @@ GST_START_TEST (test_temporal_caps_changes)
     const gchar *fmt;
     gint w, h;
   } runs[] = { {"GRAY8", W, H}, {"I420", W, H}, {"NV12", 33, 17},
-  {"GRAY8", W, H} };
+  {"UYVY", W, H}, {"GRAY8", W, H} };
   GstVideoInfo info;
   GstHarness *ht;
   guint k = 0;
