@@ -90,8 +90,11 @@ void
 vae_conv_forward (const VaeModel *m, VaeWorkspace *ws, int batch)
 {
   const VaeConfig *c = &m->cfg;
-  int P = c->n_in, k = c->conv_kernel, cs = vae_conv_chunk (P);
+  int mh, mw, k = c->conv_kernel, P, cs;
 
+  vae_conv_map (c, &mh, &mw);
+  P = mh * mw;
+  cs = vae_conv_chunk (P);
   /* a few patches at a time, so that each im2col block is still in cache
    * when its GEMM reads it */
   for (int l = 0; l < m->n_layers; l++) {
@@ -100,7 +103,7 @@ vae_conv_forward (const VaeModel *m, VaeWorkspace *ws, int batch)
     int ci = L->n_in / (k * k);
     for (int i = 0; i < batch; i += cs)
       layer_forward (m, l, x + (size_t) i * P * ci,
-          batch - i < cs ? batch - i : cs, c->img_h, c->img_w, ws->col,
+          batch - i < cs ? batch - i : cs, mh, mw, ws->col,
           ws->act[l] + (size_t) i * P * L->n_out);
   }
 }
@@ -373,19 +376,19 @@ vae_conv_load_input (const VaeModel *m, const float *x, int n, int per,
     const float *levels, float level, float *dst)
 {
   const VaeConfig *c = &m->cfg;
+  int mh, mw, planes = vae_conv_map (c, &mh, &mw);
+  int ci = planes + (c->noise_input ? 1 : 0);
+  size_t P = (size_t) mh * mw;
+
   for (int i = 0; i < n; i++) {
     const float *s = x + (size_t) i * per;
-    if (c->noise_input) {
-      float *d = dst + (size_t) i * per * 2;
-      float f = (levels ? levels[i] : level) / c->norm_scale;
-      for (int p = 0; p < per; p++) {
-        d[2 * p] = vae_norm (c, s[p]);
-        d[2 * p + 1] = f;
-      }
-    } else {
-      float *d = dst + (size_t) i * per;
-      for (int p = 0; p < per; p++)
-        d[p] = vae_norm (c, s[p]);
+    float *d = dst + (size_t) i * P * ci;
+    float f = (levels ? levels[i] : level) / c->norm_scale;
+    for (size_t p = 0; p < P; p++, d += ci) {
+      for (int q = 0; q < planes; q++)
+        d[q] = vae_norm (c, s[vae_conv_index (c, mw, p, q)]);
+      if (c->noise_input)
+        d[planes] = f;
     }
   }
 }
@@ -396,9 +399,8 @@ vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
     int norm_batch)
 {
   const VaeConfig *c = &m->cfg;
-  int nl = m->n_layers, P = c->n_in, h = c->img_h, w = c->img_w;
-  int ci = ws->net_in, k = c->conv_kernel;
-  size_t n_pix = (size_t) batch * P;
+  int h, w, planes = vae_conv_map (c, &h, &w), P = h * w;
+  int nl = m->n_layers, ci = ws->net_in, k = c->conv_kernel;
   float invb = 1.0f / norm_batch;
   double total = 0.0;
   int cs;
@@ -406,22 +408,24 @@ vae_conv_loss_grad (VaeModel *m, VaeWorkspace *ws, float *grads,
   float *dy;
 
   memset (grads, 0, m->n_params * sizeof (float));
-  vae_conv_load_input (m, x_in, batch, P, level, 0.0f, ws->x);
+  vae_conv_load_input (m, x_in, batch, c->n_in, level, 0.0f, ws->x);
   vae_conv_forward (m, ws, batch);
   cs = vae_conv_chunk (P);
 
   /* the residual's loss: ½‖ŷ − (x̃ − x)‖² per patch, network units */
   y = ws->act[nl - 1];
   dy = ws->dact[nl - 1];
-  for (size_t p = 0; p < n_pix; p++) {
-    float t = ws->x[p * ci] - vae_norm (c, x_target[p]);
-    float d;
-    if (!c->residual)
-      t = vae_norm (c, x_target[p]);
-    d = y[p] - t;
-    total += 0.5 * (double) d * d;
-    dy[p] = d * invb;
-  }
+  for (int i = 0; i < batch; i++)
+    for (size_t p = 0; p < (size_t) P; p++)
+      for (int q = 0; q < planes; q++) {
+        size_t r = (size_t) i * P + p, o = r * planes + q;
+        float x = vae_norm (c, x_target[(size_t) i * c->n_in
+                + vae_conv_index (c, w, p, q)]);
+        float t = c->residual ? ws->x[r * ci + q] - x : x;
+        float d = y[o] - t;
+        total += 0.5 * (double) d * d;
+        dy[o] = d * invb;
+      }
 
   for (int l = nl - 1; l >= 0; l--) {
     const VaeLayer *L = &m->layers[l];

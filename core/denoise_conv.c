@@ -1,5 +1,9 @@
 /* Convolutional models: the plane in square tiles, each computed with a
- * halo so that its pixels get exactly their whole-plane values. */
+ * halo so that its pixels get exactly their whole-plane values.  A colour
+ * model's plane is the interleaved 4:2:0 one (vae.h), which the network
+ * sees as a map of its 2 × 3 blocks (vae_conv_map): tiles, halos and the
+ * network's padding are in blocks, the store and the output in the
+ * plane's values. */
 #include "denoise_impl.h"
 
 #include <math.h>
@@ -18,8 +22,12 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
-  int k = c->conv_kernel, ci = c->noise_input ? 2 : 1, maxin = 0;
-  int max_w = d->max_w, max_h = d->max_h;
+  int k = c->conv_kernel, maxin = 0, mh, mw, planes = vae_conv_map (c, &mh,
+      &mw);
+  int ci = planes + (c->noise_input ? 1 : 0);
+  /* the map of the largest plane, at least one block */
+  int max_w = c->colour ? (d->max_w + 1) / 2 : d->max_w;
+  int max_h = c->colour ? (d->max_h + 2) / 3 : d->max_h;
   size_t ew, eh, pad;
 
   d->conv = 1;
@@ -35,12 +43,12 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
   pad = (ew + k - 1) * (eh + k - 1);
   for (int l = 0; l < m->n_layers; l++)
     maxin = m->layers[l].n_in > maxin ? m->layers[l].n_in : maxin;
-  d->z_floats = (size_t) max_w * max_h;
+  d->z_floats = (size_t) d->max_w * d->max_h;
   d->cin = vae_aligned_alloc (pad * ci * sizeof (float));
   d->ca = vae_aligned_alloc (pad * c->conv_width * sizeof (float));
   d->cb = vae_aligned_alloc (pad * c->conv_width * sizeof (float));
   d->ccol = vae_aligned_alloc (ew * (size_t) maxin * sizeof (float));
-  d->cout = vae_aligned_alloc (ew * eh * sizeof (float));
+  d->cout = vae_aligned_alloc (ew * eh * planes * sizeof (float));
   d->wr = vae_aligned_alloc (vae_conv_repack_floats (m) * sizeof (float));
   if (!d->cin || !d->ca || !d->cb || !d->ccol || !d->cout || !d->wr) {
     vae_set_error (err, VAE_ERR_NOMEM, "cannot allocate a %dx%d denoiser",
@@ -49,6 +57,16 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
   }
   vae_conv_repack (m, d->wr);
   return VAE_OK;
+}
+
+/* The map of a w × h plane: its size in positions (blocks for colour). */
+static void
+conv_map_size (const VaeDenoiser *d, int *w, int *h)
+{
+  if (d->m->cfg.colour) {
+    *w /= 2;
+    *h /= 3;
+  }
 }
 
 static int
@@ -60,11 +78,13 @@ conv_tiles_x (const VaeDenoiser *d, int w)
 int
 vae_denoise_conv_plane_ok (const VaeDenoiser *d, int w, int h)
 {
+  if (d->m->cfg.colour && ((w & 1) || h % 3 != 0))
+    return 0;
   return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h;
 }
 
-/* Tile t of a w × h plane: its output pixels [x0, x1) × [y0, y1), and
- * with its halo, clipped to the plane, [ex0, ex1) × [ey0, ey1). */
+/* Tile t of a w × h map: its output positions [x0, x1) × [y0, y1), and
+ * with its halo, clipped to the map, [ex0, ex1) × [ey0, ey1). */
 typedef struct {
   int x0, y0, x1, y1, ex0, ey0, ex1, ey1;
 } ConvTile;
@@ -92,40 +112,55 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
-  const ConvTile tr = conv_tile_rect (d, w, h, t);
-  int x0 = tr.x0, y0 = tr.y0, x1 = tr.x1, y1 = tr.y1, ex0 = tr.ex0;
-  int ey0 = tr.ey0, ci = c->noise_input ? 2 : 1;
-  int ew = tr.ex1 - ex0, eh = tr.ey1 - ey0, r = c->conv_kernel / 2;
-  size_t prow = (size_t) (ew + 2 * r) * ci;
+  int mh, mw, planes = vae_conv_map (c, &mh, &mw), ci;
+  int map_w = w, map_h = h;
+  ConvTile tr;
+  int x0, y0, x1, y1, ex0, ey0, ew, eh, r = c->conv_kernel / 2;
+  size_t prow;
   float feat = sigma / 255.0f / c->norm_scale;
 
+  conv_map_size (d, &map_w, &map_h);
+  tr = conv_tile_rect (d, map_w, map_h, t);
+  x0 = tr.x0, y0 = tr.y0, x1 = tr.x1, y1 = tr.y1, ex0 = tr.ex0, ey0 = tr.ey0;
+  ew = tr.ex1 - ex0, eh = tr.ey1 - ey0;
+  ci = planes + (c->noise_input ? 1 : 0);
+  prow = (size_t) (ew + 2 * r) * ci;
   for (int y = 0; y < eh; y++) {
     float *dst = d->cin + (y + r) * prow + (size_t) r * ci;
-    if (src8) {
-      const uint8_t *sr = src8 + (size_t) (ey0 + y) * src_stride + ex0;
-      for (int x = 0; x < ew; x++)
-        dst[x * ci] = d->lut[sr[x]];
-    } else {
-      const float *sr = srcf + (size_t) (ey0 + y) * src_stride + ex0;
-      for (int x = 0; x < ew; x++)
-        dst[x * ci] = vae_norm (c, sr[x]);
+    for (int q = 0; q < planes; q++) {
+      /* plane q of position (x, y): a row and column of the plane */
+      size_t row = c->colour ? 3 * (size_t) (ey0 + y) + (q >> 1)
+          : (size_t) (ey0 + y);
+      int col = c->colour ? 2 * ex0 + (q & 1) : ex0, step = c->colour ? 2 : 1;
+      if (src8) {
+        const uint8_t *sr = src8 + row * src_stride + col;
+        for (int x = 0; x < ew; x++)
+          dst[x * ci + q] = d->lut[sr[x * step]];
+      } else {
+        const float *sr = srcf + row * src_stride + col;
+        for (int x = 0; x < ew; x++)
+          dst[x * ci + q] = vae_norm (c, sr[x * step]);
+      }
     }
-    if (ci == 2)
+    if (c->noise_input)
       for (int x = 0; x < ew; x++)
-        dst[x * 2 + 1] = feat;
+        dst[x * ci + planes] = feat;
   }
   vae_conv_plane_forward (m, d->wr, d->cin, eh, ew, d->ca, d->cb, d->ccol,
       d->cout);
   for (int y = y0; y < y1; y++) {
-    const float *o = d->cout + (size_t) (y - ey0) * ew + (x0 - ex0);
+    const float *o = d->cout + ((size_t) (y - ey0) * ew + (x0 - ex0))
+        * planes;
     const float *xi = d->cin + (y - ey0 + r) * prow
         + (size_t) (x0 - ex0 + r) * ci;
-    float *z = store + (size_t) y * w + x0;
-    if (c->residual)
+    for (int q = 0; q < planes; q++) {
+      size_t row = c->colour ? 3 * (size_t) y + (q >> 1) : (size_t) y;
+      int col = c->colour ? 2 * x0 + (q & 1) : x0, step = c->colour ? 2 : 1;
+      float *z = store + row * w + col;
       for (int x = 0; x < x1 - x0; x++)
-        z[x] = xi[x * ci] - o[x];
-    else
-      memcpy (z, o, (size_t) (x1 - x0) * sizeof (float));
+        z[x * step] = c->residual ? xi[x * ci + q] - o[x * planes + q]
+            : o[x * planes + q];
+    }
   }
 }
 
@@ -156,8 +191,11 @@ vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
     int dst_stride, int w, int h, int row0, int row1, float sigma,
     float *store)
 {
-  int ntx = conv_tiles_x (d, w);
-  for (int ty = row0 / d->tile; ty * d->tile < row1; ty++)
+  /* the map rows under plane rows [row0, row1) */
+  int map_w = w, map_h = h, per = d->m->cfg.colour ? 3 : 1, ntx;
+  conv_map_size (d, &map_w, &map_h);
+  ntx = conv_tiles_x (d, map_w);
+  for (int ty = row0 / per / d->tile; ty * d->tile * per < row1; ty++)
     for (int tx = 0; tx < ntx; tx++)
       conv_tile (d, src8, srcf, src_stride, w, h, ty * ntx + tx, sigma, store);
   conv_blend (d, store, dst8, dstf, dst_stride, w, row0, row1);
@@ -166,8 +204,10 @@ vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
 int
 vae_denoise_conv_n_tiles (const VaeDenoiser *d, int w, int h)
 {
-  return vae_denoise_conv_plane_ok (d, w, h)
-      ? conv_tiles_x (d, w) * ((h + d->tile - 1) / d->tile) : 0;
+  if (!vae_denoise_conv_plane_ok (d, w, h))
+    return 0;
+  conv_map_size (d, &w, &h);
+  return conv_tiles_x (d, w) * ((h + d->tile - 1) / d->tile);
 }
 
 int
@@ -192,12 +232,13 @@ vae_denoise_conv_blend_u8 (const VaeDenoiser *d, const float *store,
   return VAE_OK;
 }
 
-/* The pixels the network runs on: every tile's pixels and halo. */
+/* The positions the network runs on: every tile's and its halo's. */
 double
 vae_denoise_conv_pixels (const VaeDenoiser *d, int w, int h)
 {
   double pix = 0.0;
   int n = vae_denoise_conv_n_tiles (d, w, h);
+  conv_map_size (d, &w, &h);
   for (int t = 0; t < n; t++) {
     ConvTile r = conv_tile_rect (d, w, h, t);
     pix += (double) (r.ex1 - r.ex0) * (r.ey1 - r.ey0);

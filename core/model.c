@@ -125,11 +125,10 @@ vae_config_validate (const VaeConfig *c, VaeError *err)
     return vae_set_error (err, VAE_ERR_CONFIG,
         "denoising AEs use the Gaussian (MSE) loss");
   if (c->colour != VAE_COLOUR_NONE && (c->colour != VAE_COLOUR_YUV420
-          || c->kind != VAE_KIND_DAE || c->conv_depth != 0
-          || (c->img_w & 1) || c->img_h % 3 != 0
+          || c->kind != VAE_KIND_DAE || (c->img_w & 1) || c->img_h % 3 != 0
           || (c->noise != VAE_NOISE_GAUSSIAN && c->noise != VAE_NOISE_NONE)))
-    return vae_set_error (err, VAE_ERR_CONFIG, "a colour model is a dense "
-        "DAE with Gaussian noise on an even-wide patch whose height is a "
+    return vae_set_error (err, VAE_ERR_CONFIG, "a colour model is a DAE "
+        "with Gaussian noise on an even-wide patch whose height is a "
         "multiple of 3 (got %dx%d)", c->img_w, c->img_h);
   if (c->conv_depth != 0) {
     if (c->kind != VAE_KIND_DAE)
@@ -159,10 +158,12 @@ vae_config_layer_dims (const VaeConfig *c, int *n_in, int *n_out, int *n_enc)
   int n = 0, ne;
 
   if (c->conv_depth > 0) {
-    int kk = c->conv_kernel * c->conv_kernel;
+    int kk = c->conv_kernel * c->conv_kernel, mh, mw;
+    int planes = vae_conv_map (c, &mh, &mw);
     for (int l = 0; l < c->conv_depth; l++) {
-      n_in[l] = kk * (l == 0 ? 1 + (c->noise_input ? 1 : 0) : c->conv_width);
-      n_out[l] = l + 1 == c->conv_depth ? 1 : c->conv_width;
+      n_in[l] = kk * (l == 0 ? planes + (c->noise_input ? 1 : 0)
+          : c->conv_width);
+      n_out[l] = l + 1 == c->conv_depth ? planes : c->conv_width;
     }
     if (n_enc)
       *n_enc = c->conv_depth - 1;
@@ -463,11 +464,15 @@ vae_workspace_new (const VaeModel *m, int max_batch, int training,
   /* A convolutional model's matrices have a row per pixel of the batch's
    * patches, and im2col needs a (rows, k·k·c_in) buffer. */
   conv = m->cfg.conv_depth > 0;
-  rows = conv ? B * m->cfg.n_in : B;
+  rows = B;
   if (conv) {
+    int mh, mw, P;
+    vae_conv_map (&m->cfg, &mh, &mw);
+    P = mh * mw;
+    rows = B * P;
     ws->net_in = m->layers[0].n_in / (m->cfg.conv_kernel * m->cfg.conv_kernel);
-    crow = (size_t) m->cfg.n_in * (B < (size_t) vae_conv_chunk (m->cfg.n_in)
-        ? B : (size_t) vae_conv_chunk (m->cfg.n_in));
+    crow = (size_t) P * (B < (size_t) vae_conv_chunk (P)
+        ? B : (size_t) vae_conv_chunk (P));
     maxin = 0;
     for (int l = 0; l < m->n_layers; l++)
       if ((size_t) m->layers[l].n_in > maxin)
@@ -675,16 +680,22 @@ conv_reconstruct (const VaeModel *m, VaeWorkspace *ws, const float *x,
     int batch, float level, float *xhat)
 {
   const VaeConfig *c = &m->cfg;
-  int P = c->n_in, ci = ws->net_in;
+  int mh, mw, planes = vae_conv_map (c, &mh, &mw), P = mh * mw;
+  int ci = ws->net_in;
   const float *y;
 
-  vae_conv_load_input (m, x, batch, P, NULL, level, ws->x);
+  vae_conv_load_input (m, x, batch, c->n_in, NULL, level, ws->x);
   vae_conv_forward (m, ws, batch);
   y = ws->act[m->n_layers - 1];
-  for (size_t p = 0; p < (size_t) batch * P; p++) {
-    float v = c->residual ? ws->x[p * ci] - y[p] : y[p];
-    xhat[p] = v * c->norm_scale + c->norm_mean;
-  }
+  for (int i = 0; i < batch; i++)
+    for (size_t p = 0; p < (size_t) P; p++)
+      for (int q = 0; q < planes; q++) {
+        size_t r = (size_t) i * P + p;
+        float v = c->residual ? ws->x[r * ci + q] - y[r * planes + q]
+            : y[r * planes + q];
+        xhat[(size_t) i * c->n_in + vae_conv_index (c, mw, p, q)]
+            = v * c->norm_scale + c->norm_mean;
+      }
   return VAE_OK;
 }
 

@@ -205,14 +205,16 @@ typedef struct {
   float norm_mean, norm_scale;
   /* Convolutional DAE when conv_depth > 0: conv_depth 'same' (zero-padded)
    * conv_kernel × conv_kernel convolutions with conv_width channels (the
-   * last gives one), `act` between them, on a plane of any size; its input
-   * channels are the plane and, when noise_input, the level map.  img_w ×
-   * img_h is then the training patch.  Layer L's weight is (c_out, k, k,
+   * last gives one per input plane), `act` between them, on a plane of any
+   * size; its input channels are the plane and, when noise_input, the level
+   * map.  A colour one sees its interleaved 4:2:0 plane (below) in 2 × 3
+   * blocks, each a position with 6 planes: the two rows' luma pairs, then
+   * Cb and Cr.  img_w × img_h is then the training patch.  Layer L's weight is (c_out, k, k,
    * c_in) row-major, i.e. (n_out, n_in) with n_in = k·k·c_in, taps in raster
    * order and channels innermost; enc/dec and n_latent are unused (n_latent
    * holds conv_width). */
   int conv_depth, conv_width, conv_kernel;
-  /* Colour (VAE_COLOUR_YUV420): a dense Gaussian DAE on one 4:2:0 YCbCr
+  /* Colour (VAE_COLOUR_YUV420): a Gaussian DAE on one 4:2:0 YCbCr
    * patch (BT.601, limited range) of img_w × (2·img_h/3) luma pixels and
    * its two chroma blocks, interleaved as a plane img_w wide and img_h
    * tall: per chroma row k, luma rows 2k and 2k + 1, then Cb and Cr

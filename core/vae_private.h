@@ -245,6 +245,40 @@ void vae_load_input (const VaeModel *m, VaeWorkspace *ws, const float *x,
 float vae_rec_nll (const VaeModel *m, const float *y, const float *x_target,
     const float *x_norm_in, int net_in);
 
+/* A convolutional model's feature map: h × w positions of `planes` input
+ * values each.  A one-plane model's patch is its map (1 plane); a colour
+ * model's interleaved 4:2:0 patch (img_w × img_h, vae.h) goes in blocks of
+ * 2 × 3 values, one per position: its four luma pixels, Cb and Cr (6
+ * planes, half the luma resolution). */
+#define VAE_CONV_COLOUR_PLANES 6
+static inline int
+vae_conv_map (const VaeConfig *c, int *h, int *w)
+{
+  if (c->colour) {
+    *h = c->img_h / 3;
+    *w = c->img_w / 2;
+    return VAE_CONV_COLOUR_PLANES;
+  }
+  *h = c->img_h;
+  *w = c->img_w;
+  return 1;
+}
+
+/* The sample index of plane q at position p of a map w positions wide:
+ * for colour, q = 2·dy + dx of the block's 2 × 3 values (rows: two luma,
+ * then Cb Cr). */
+static inline size_t
+vae_conv_index (const VaeConfig *c, int w, size_t p, int q)
+{
+  size_t y, x;
+  if (!c->colour)
+    return p;
+  y = p / (size_t) w;
+  x = p % (size_t) w;
+  return (3 * y + (size_t) (q >> 1)) * (size_t) c->img_w + 2 * x
+      + (size_t) (q & 1);
+}
+
 /* Rows of im2col per GEMM in convolutional training (a block of a few MiB,
  * still in cache when its GEMM reads it): whole patches, at least one. */
 #define VAE_CONV_CHUNK_ROWS 4096

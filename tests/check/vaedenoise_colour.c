@@ -13,6 +13,7 @@
 
 static gchar *tmp_dir;
 static gchar *colour_model;     /* random weights, 8x8 luma, 4:2:0 */
+static gchar *colour_cnn;       /* convolutional, on 2x3 blocks of 4:2:0 */
 
 static const gchar *formats[] = {
   "I420", "YV12", "NV12", "NV21", "Y42B", "Y444", "YUY2", "UYVY", "YVYU",
@@ -44,6 +45,49 @@ write_colour_model (const gchar * name)
   c.colour = VAE_COLOUR_YUV420;
   m = vae_model_new (&c, 11, &err);
   if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
+    g_error ("cannot write %s: %s", path, err.msg);
+  vae_model_free (m);
+  return path;
+}
+
+/* A convolutional colour model: 3 layers of 3x3 with 8 channels on the
+ * interleaved plane's 2x3 blocks, random weights and biases. */
+static gchar *
+write_colour_cnn (const gchar * name)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  VaeRng r;
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+
+  c.kind = VAE_KIND_DAE;
+  c.img_w = 8;
+  c.img_h = 12;
+  c.n_in = 96;
+  c.conv_depth = 3;
+  c.conv_width = c.n_latent = 8;
+  c.conv_kernel = 3;
+  c.act = VAE_ACT_RELU;
+  c.noise = VAE_NOISE_GAUSSIAN;
+  c.noise_max = 50.0f / 255.0f;
+  c.residual = 1;
+  c.noise_input = 1;
+  c.norm_mean = 0.5f;
+  c.norm_scale = 0.2f;
+  c.colour = VAE_COLOUR_YUV420;
+  m = vae_model_new (&c, 12, &err);
+  if (m == NULL)
+    g_error ("cannot make %s: %s", path, err.msg);
+  vae_rng_seed (&r, 5);
+  for (gint l = 0; l < vae_model_n_layers (m); l++) {
+    gint no;
+    gfloat *b;
+    vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
+    for (gint j = 0; j < no; j++)
+      b[j] = 0.2f * (gfloat) vae_rng_normal (&r);
+  }
+  if (vae_model_save (m, path, &err) != VAE_OK)
     g_error ("cannot write %s: %s", path, err.msg);
   vae_model_free (m);
   return path;
@@ -270,6 +314,27 @@ GST_START_TEST (test_colour_formats)
     GstHarness *h = new_harness (colour_model, 2, 25.0f);
     for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
       run_one (h, m, formats[f], sizes[s][0], sizes[s][1], 25.0f);
+    gst_harness_teardown (h);
+  }
+  vae_model_free (m);
+}
+
+GST_END_TEST;
+
+/* A convolutional colour model through the element's colour path: every
+ * format and size on one to three bands, the level given and estimated,
+ * the core's bytes on the same planes. */
+GST_START_TEST (test_colour_cnn)
+{
+  static const gint sizes[][2] = { {1, 1}, {3, 5}, {641, 479}, {17, 8},
+    {2, 2}, {300, 200} };
+  VaeModel *m = check_load (colour_cnn);
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    gfloat level = f % 4 == 3 ? -1.0f : 25.0f;
+    GstHarness *h = new_harness (colour_cnn, 1 + f % 3, level);
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      run_one (h, m, formats[f], sizes[s][0], sizes[s][1], level);
     gst_harness_teardown (h);
   }
   vae_model_free (m);
@@ -558,6 +623,7 @@ colour_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_colour_formats);
+  tcase_add_test (tc, test_colour_cnn);
   tcase_add_test (tc, test_colour_estimate);
   tcase_add_test (tc, test_colour_chroma_passthrough);
   tcase_add_test (tc, test_colour_odd_stride);
@@ -576,10 +642,12 @@ main (int argc, char **argv)
   tmp_dir = g_dir_make_tmp ("vaedenoise-colour-XXXXXX", NULL);
   g_assert (tmp_dir != NULL);
   colour_model = write_colour_model ("colour.safetensors");
+  colour_cnn = write_colour_cnn ("colour-cnn.safetensors");
   n_failed = gst_check_run_suite (colour_suite (), "vaedenoise_colour",
       __FILE__);
   check_rmdir (tmp_dir);
   g_free (colour_model);
+  g_free (colour_cnn);
   g_free (tmp_dir);
   return n_failed;
 }

@@ -18,25 +18,46 @@
 static unsigned char side[1 << 20];
 static int n_side;
 
+/* Where input plane q of map position (py, px) sits in an h × w plane:
+ * the plane itself for one-plane models; for colour ones, vae.h's
+ * interleaved 4:2:0 layout taken in 2 × 3 blocks (rows 2k and 2k + 1 of
+ * luma, then Cb Cr alternating), q = 2 · row + column within the block. */
+static size_t
+ref_at (const VaeConfig *c, int w, int py, int px, int q)
+{
+  if (!c->colour)
+    return (size_t) py * w + px;
+  return (size_t) (3 * py + q / 2) * w + 2 * px + q % 2;
+}
+
 /* The network on one h × w plane (data units) at level lv; out gets the
- * network's output (h·w), network units. */
+ * network's output at each value of the plane, network units. */
 static void
 ref_forward (VaeModel *m, const float *x, int h, int w, float lv, double *out)
 {
   const VaeConfig *c = vae_model_config (m);
-  int k = c->conv_kernel, r = k / 2, cin = c->noise_input ? 2 : 1;
+  int planes = c->colour ? 6 : 1;
+  int k = c->conv_kernel, r = k / 2, cin = planes + (c->noise_input ? 1 : 0);
   static double a[MAXV], b[MAXV];
   double *cur = a, *nxt = b;
 
-  if ((size_t) h * w * (c->conv_width > 2 ? c->conv_width : 2) > MAXV) {
+  if (c->colour) {
+    h /= 3;
+    w /= 2;
+  }
+  if ((size_t) h * w * (c->conv_width > cin ? c->conv_width : cin) > MAXV) {
     CHECK (0, "reference plane %dx%d too large", w, h);
     return;
   }
-  for (int p = 0; p < h * w; p++) {
-    cur[p * cin] = ((double) x[p] - c->norm_mean) / c->norm_scale;
-    if (c->noise_input)
-      cur[p * cin + 1] = (double) lv / c->norm_scale;
-  }
+  for (int py = 0; py < h; py++)
+    for (int px = 0; px < w; px++) {
+      int p = py * w + px;
+      for (int q = 0; q < planes; q++)
+        cur[p * cin + q] = ((double) x[ref_at (c, c->colour ? 2 * w : w, py,
+                    px, q)] - c->norm_mean) / c->norm_scale;
+      if (c->noise_input)
+        cur[p * cin + planes] = (double) lv / c->norm_scale;
+    }
   for (int l = 0; l < vae_model_n_layers (m); l++) {
     int ni, no;
     VaeAct act;
@@ -65,7 +86,11 @@ ref_forward (VaeModel *m, const float *x, int h, int w, float lv, double *out)
     cur = nxt;
     nxt = t;
   }
-  memcpy (out, cur, (size_t) h * w * sizeof (double));
+  for (int py = 0; py < h; py++)
+    for (int px = 0; px < w; px++)
+      for (int q = 0; q < planes; q++)
+        out[ref_at (c, c->colour ? 2 * w : w, py, px, q)]
+            = cur[((size_t) py * w + px) * planes + q];
 }
 
 /* vae.h's DAE loss: mean over the batch of ½‖ŷ − t‖², t the noise x̃ − x
@@ -226,9 +251,15 @@ test_gradients (const char *name, VaeConfig cfg, int B, uint64_t seed)
 static void
 test_denoiser (VaeConfig cfg, const char *name)
 {
-  static const int sizes[][2] = { { 300, 200 }, { 1, 1 }, { 7, 5 },
+  static const int gray_sizes[][2] = { { 300, 200 }, { 1, 1 }, { 7, 5 },
     { 129, 3 }, { 2, 260 }, { 256, 128 }, { 145, 20 }, { 20, 145 },
     { 137, 130 } };
+  /* colour: even widths, heights a multiple of 3; maps of 1 × 1 to 2 × 3
+   * tiles */
+  static const int colour_sizes[][2] = { { 300, 201 }, { 2, 3 }, { 14, 15 },
+    { 258, 9 }, { 2, 390 }, { 256, 129 }, { 146, 21 }, { 20, 441 },
+    { 274, 396 } };
+  const int (*sizes)[2] = cfg.colour ? colour_sizes : gray_sizes;
   VaeError err;
   VaeModel *m = vae_model_new (&cfg, 9, &err), *m2;
   VaeRng rng;
@@ -259,7 +290,7 @@ test_denoiser (VaeConfig cfg, const char *name)
   free (buf);
 
   printf ("%s: denoiser against the direct convolution (σ = 20):\n", name);
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+  for (size_t s = 0; s < sizeof gray_sizes / sizeof gray_sizes[0]; s++) {
     int w = sizes[s][0], h = sizes[s][1], n_tiles;
     size_t n = (size_t) w * h;
     float *x = malloc (n * sizeof (float)), *y = malloc (n * sizeof (float));
@@ -313,6 +344,11 @@ test_denoiser (VaeConfig cfg, const char *name)
         == VAE_ERR_ARG, "tile past the end accepted");
     CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w + 1, h, 0, h, 20.0f)
         == VAE_ERR_ARG, "plane wider than the denoiser accepted");
+    if (cfg.colour && w > 2)    /* no half blocks */
+      CHECK (vae_denoiser_run_u8 (d, x8, w, a8, w, w - 1, h, 0, h, 20.0f)
+          == VAE_ERR_ARG && vae_denoiser_run_u8 (d, x8, w, a8, w, w, h - 1,
+              0, h - 1, 20.0f) == VAE_ERR_ARG, "a plane of half blocks "
+          "accepted");
     CHECK (vae_denoiser_flops (d, w, h) >= 2.0 * n * (2 * 9 * cfg.conv_width),
         "flops %g", vae_denoiser_flops (d, w, h));
     free (store);
@@ -369,6 +405,14 @@ main (void)
   /* 64x64 patches: one patch per im2col block, so the batch is chunked */
   test_gradients ("64x64 patches (chunked batch)",
       conv_cfg (2, 2, 3, 64, 64, VAE_ACT_TANH, 1, 1), 2, 5);
+  /* colour: the interleaved 4:2:0 patch in 2 × 3 blocks of 6 planes */
+  {
+    VaeConfig a = conv_cfg (3, 4, 3, 4, 6, VAE_ACT_RELU, 1, 1);
+    VaeConfig b = conv_cfg (2, 3, 3, 8, 9, VAE_ACT_TANH, 0, 0);
+    a.colour = b.colour = VAE_COLOUR_YUV420;
+    test_gradients ("colour 4x6 (2x2 blocks), level map", a, 2, 6);
+    test_gradients ("colour 8x9 (4x3 blocks), tanh", b, 3, 7);
+  }
   /* the im2col + sgemm path (5 channels), the direct kernel (16 and 32
    * channels: 3x3 with ReLU, 5x5 with leaky ReLU, the 1-channel output
    * through sgemm), and neither (tanh) */
@@ -378,6 +422,13 @@ main (void)
       "width 16, 5x5, lrelu");
   test_denoiser (conv_cfg (2, 16, 3, 8, 8, VAE_ACT_TANH, 1, 0),
       "width 16, tanh");
+  {
+    VaeConfig a = conv_cfg (3, 5, 3, 4, 6, VAE_ACT_RELU, 1, 1);
+    VaeConfig b = conv_cfg (3, 32, 3, 8, 9, VAE_ACT_RELU, 1, 1);
+    a.colour = b.colour = VAE_COLOUR_YUV420;
+    test_denoiser (a, "colour, width 5");
+    test_denoiser (b, "colour, width 32");
+  }
   {
     /* configurations the core must refuse */
     VaeConfig bad[6];
