@@ -193,73 +193,90 @@ direct_row (const float *restrict in, size_t in_row, int w, int ci, int k,
   }
 }
 
-/* The same on AVX-512, for widths that are a multiple of 32: 8 pixels × 32
- * channels of accumulators.  Each output is the same chain of FMAs over
- * (dy, j) in order, then + bias, so its bits equal direct_row's. */
+/* The same on AVX-512, for widths that are a multiple of 16: 8 pixels × 32
+ * channels of accumulators (× 16 for a last block of 16 channels).  Each
+ * output is the same chain of FMAs over (dy, j) in order, then + bias, so
+ * its bits equal direct_row's. */
 #define PX5 8
+
+/* Channels [cb, cb + 16·nv) of a row, nv 1 or 2 (a constant where it is
+ * inlined, so the compiler drops the unused half). */
+__attribute__ ((target ("avx512f"), always_inline)) static inline void
+direct_block512 (const float *restrict in, size_t in_row, int w, int ci,
+    int k, const float *restrict wr, const float *restrict bias, int co,
+    VaeAct act, float *restrict out, int cb, int nv)
+{
+  const __m512 zero = _mm512_setzero_ps ();
+  const __m512 slope = _mm512_set1_ps (act == VAE_ACT_LRELU
+      ? VAE_LRELU_SLOPE : act == VAE_ACT_RELU ? 0.0f : 1.0f);
+  const __m512 b0 = _mm512_loadu_ps (bias + cb);
+  const __m512 b1 = nv == 2 ? _mm512_loadu_ps (bias + cb + 16) : zero;
+  size_t kc = (size_t) k * ci;
+
+  for (int x = 0; x < w;) {
+    int n = w - x >= PX5 ? PX5 : 1;
+    __m512 a[PX5][2];
+#pragma GCC unroll 8
+    for (int p = 0; p < PX5; p++)
+      a[p][0] = a[p][1] = zero;
+    for (int dy = 0; dy < k; dy++) {
+      const float *ir = in + dy * in_row + (size_t) x * ci;
+      const float *wk = wr + (size_t) dy * kc * co + cb;
+      if (n == PX5) {
+        for (size_t j = 0; j < kc; j++) {
+          __m512 w0 = _mm512_loadu_ps (wk + j * co);
+          __m512 w1 = nv == 2 ? _mm512_loadu_ps (wk + j * co + 16) : zero;
+#pragma GCC unroll 8
+          for (int p = 0; p < PX5; p++) {
+            __m512 v = _mm512_set1_ps (ir[(size_t) p * ci + j]);
+            a[p][0] = _mm512_fmadd_ps (v, w0, a[p][0]);
+            if (nv == 2)
+              a[p][1] = _mm512_fmadd_ps (v, w1, a[p][1]);
+          }
+        }
+      } else {
+        for (size_t j = 0; j < kc; j++) {
+          __m512 v = _mm512_set1_ps (ir[j]);
+          a[0][0] = _mm512_fmadd_ps (v, _mm512_loadu_ps (wk + j * co),
+              a[0][0]);
+          if (nv == 2)
+            a[0][1] = _mm512_fmadd_ps (v, _mm512_loadu_ps (wk + j * co
+                    + 16), a[0][1]);
+        }
+      }
+    }
+    for (int p = 0; p < n; p++) {
+      float *o = out + (size_t) (x + p) * co + cb;
+      __m512 v0 = _mm512_add_ps (a[p][0], b0);
+      if (act != VAE_ACT_IDENTITY)
+        v0 = _mm512_max_ps (v0, _mm512_mul_ps (v0, slope));
+      _mm512_storeu_ps (o, v0);
+      if (nv == 2) {
+        __m512 v1 = _mm512_add_ps (a[p][1], b1);
+        if (act != VAE_ACT_IDENTITY)
+          v1 = _mm512_max_ps (v1, _mm512_mul_ps (v1, slope));
+        _mm512_storeu_ps (o + 16, v1);
+      }
+    }
+    x += n;
+  }
+}
 
 __attribute__ ((target ("avx512f"))) static void
 direct_row512 (const float *restrict in, size_t in_row, int w, int ci, int k,
     const float *restrict wr, const float *restrict bias, int co,
     VaeAct act, float *restrict out)
 {
-  const __m512 zero = _mm512_setzero_ps ();
-  const __m512 slope = _mm512_set1_ps (act == VAE_ACT_LRELU
-      ? VAE_LRELU_SLOPE : act == VAE_ACT_RELU ? 0.0f : 1.0f);
-  size_t kc = (size_t) k * ci;
-
-  for (int cb = 0; cb < co; cb += 32) {
-    const __m512 b0 = _mm512_loadu_ps (bias + cb);
-    const __m512 b1 = _mm512_loadu_ps (bias + cb + 16);
-    for (int x = 0; x < w;) {
-      int n = w - x >= PX5 ? PX5 : 1;
-      __m512 a[PX5][2];
-#pragma GCC unroll 8
-      for (int p = 0; p < PX5; p++)
-        a[p][0] = a[p][1] = zero;
-      for (int dy = 0; dy < k; dy++) {
-        const float *ir = in + dy * in_row + (size_t) x * ci;
-        const float *wk = wr + (size_t) dy * kc * co + cb;
-        if (n == PX5) {
-          for (size_t j = 0; j < kc; j++) {
-            __m512 w0 = _mm512_loadu_ps (wk + j * co);
-            __m512 w1 = _mm512_loadu_ps (wk + j * co + 16);
-#pragma GCC unroll 8
-            for (int p = 0; p < PX5; p++) {
-              __m512 v = _mm512_set1_ps (ir[(size_t) p * ci + j]);
-              a[p][0] = _mm512_fmadd_ps (v, w0, a[p][0]);
-              a[p][1] = _mm512_fmadd_ps (v, w1, a[p][1]);
-            }
-          }
-        } else {
-          for (size_t j = 0; j < kc; j++) {
-            __m512 v = _mm512_set1_ps (ir[j]);
-            a[0][0] = _mm512_fmadd_ps (v, _mm512_loadu_ps (wk + j * co),
-                a[0][0]);
-            a[0][1] = _mm512_fmadd_ps (v, _mm512_loadu_ps (wk + j * co + 16),
-                a[0][1]);
-          }
-        }
-      }
-      for (int p = 0; p < n; p++) {
-        float *o = out + (size_t) (x + p) * co + cb;
-        __m512 v0 = _mm512_add_ps (a[p][0], b0);
-        __m512 v1 = _mm512_add_ps (a[p][1], b1);
-        if (act != VAE_ACT_IDENTITY) {
-          v0 = _mm512_max_ps (v0, _mm512_mul_ps (v0, slope));
-          v1 = _mm512_max_ps (v1, _mm512_mul_ps (v1, slope));
-        }
-        _mm512_storeu_ps (o, v0);
-        _mm512_storeu_ps (o + 16, v1);
-      }
-      x += n;
-    }
-  }
+  int cb = 0;
+  for (; cb + 32 <= co; cb += 32)
+    direct_block512 (in, in_row, w, ci, k, wr, bias, co, act, out, cb, 2);
+  if (cb < co)
+    direct_block512 (in, in_row, w, ci, k, wr, bias, co, act, out, cb, 1);
 }
 #endif
 
-/* 0: im2col + GEMM; 1: the AVX2 direct kernel; 2: the AVX-512 one (widths
- * that are a multiple of 32).  Chosen once per layer and plane. */
+/* 0: im2col + GEMM; 1: the AVX2 direct kernel; 2: the AVX-512 one.
+ * Chosen once per layer and plane. */
 static int
 use_direct (const VaeLayer *L)
 {
@@ -268,8 +285,7 @@ use_direct (const VaeLayer *L)
           || L->act == VAE_ACT_LRELU || L->act == VAE_ACT_IDENTITY)
       || !vae_vec_fma_available ())
     return 0;
-  return L->n_out % 32 == 0 && vae_gemm_best_isa () == VAE_GEMM_AVX512
-      ? 2 : 1;
+  return vae_gemm_best_isa () == VAE_GEMM_AVX512 ? 2 : 1;
 #else
   (void) L;
   return 0;

@@ -12,7 +12,7 @@
 
 #include "check.h"
 
-#define MAXV (1 << 21)
+#define MAXV (1 << 22)
 
 /* pre-activation signs of the last forward, to spot kink crossings */
 static unsigned char side[1 << 20];
@@ -413,8 +413,8 @@ main (void)
     test_gradients ("colour 4x6 (2x2 blocks), level map", a, 2, 6);
     test_gradients ("colour 8x9 (4x3 blocks), tanh", b, 3, 7);
   }
-  /* the im2col + sgemm path (5 channels), the direct kernel (16 and 32
-   * channels: 3x3 with ReLU, 5x5 with leaky ReLU, the 1-channel output
+  /* the im2col + sgemm path (5 channels), the direct kernel (16, 32 and
+   * 48 channels: 3x3 with ReLU, 5x5 with leaky ReLU, the 1-channel output
    * through sgemm), and neither (tanh) */
   test_denoiser (conv_cfg (4, 5, 3, 8, 8, VAE_ACT_RELU, 1, 1), "width 5");
   test_denoiser (conv_cfg (3, 32, 3, 8, 8, VAE_ACT_RELU, 1, 1), "width 32");
@@ -422,6 +422,8 @@ main (void)
       "width 16, 5x5, lrelu");
   test_denoiser (conv_cfg (2, 16, 3, 8, 8, VAE_ACT_TANH, 1, 0),
       "width 16, tanh");
+  /* AVX-512: a block of 32 channels and one of 16 */
+  test_denoiser (conv_cfg (3, 48, 3, 8, 8, VAE_ACT_RELU, 1, 1), "width 48");
   {
     VaeConfig a = conv_cfg (3, 5, 3, 4, 6, VAE_ACT_RELU, 1, 1);
     VaeConfig b = conv_cfg (3, 32, 3, 8, 9, VAE_ACT_RELU, 1, 1);
