@@ -145,6 +145,21 @@ for n in "${names[@]}"; do
       --noise-min 0 --noise-max 55 --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 \
       --steps 14000 --val-every 1000 --checkpoint-every 1000 --threads 2 \
       --init "$OUT/$n.safetensors" --log "$OUT/$n-stage2.csv" --out "$OUT/$n.safetensors" ;;
+  denoise-colour-cnn) # candidate, NOT shipped (models/README.md): a convolutional
+                 # DAE on the interleaved 4:2:0 plane in 2x3 blocks (4 luma, Cb,
+                 # Cr: 6 planes at half the luma resolution, as FFDNet works) with
+                 # the σ map as a 7th; 8 layers of 3x3 convolutions with 48
+                 # channels (receptive field 34x34 luma pixels); 64x64-luma
+                 # patches, batch 32; the colour data and noise of denoise-colour
+                 # (RGB noise σ 0..55 as it shows in BT.601 limited-range Y'CbCr,
+                 # zoom, 8-bit rounding). --threads 2: 16,000 steps
+    colour_frames
+    T=2 train $n --kind dae --data "colour:build/colour-data/video,$DATA/denoise/kodak24" \
+      --act relu --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment \
+      --batch 32 --lr 1e-3 --lr-final 1e-5 --seed 1 --patch 64 --conv-depth 8 \
+      --conv-width 48 --conv-kernel 3 --noise gaussian --noise-min 0 --noise-max 55 \
+      --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --steps 16000 --val-every 1000 \
+      --checkpoint-every 1000 ;;
   denoise-m)     # candidate, NOT shipped: 10x10 patches, 101-512-100, at stride 8:
                  # the same 2.96 GFLOP per 1280x720 frame as denoise-s at stride 6.
                  # On the 20 held-out Train400 images (papers' protocol) it scored
