@@ -142,9 +142,22 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
           dst[x * ci + q] = vae_norm (c, sr[x * step]);
       }
     }
-    if (c->noise_input)
+    if (c->noise_input && d->lmap) {
+      /* each position at its cell's level (a block by its first row and
+       * column: cells hold whole blocks) */
+      int py = c->colour ? 3 * (ey0 + y) : ey0 + y;
+      int cy = py / d->lmap_ch < d->lmap_h ? py / d->lmap_ch : d->lmap_h - 1;
+      const float *lr = d->lmap + (size_t) cy * d->lmap_w;
+      for (int x = 0; x < ew; x++) {
+        int px = c->colour ? 2 * (ex0 + x) : ex0 + x;
+        int cx = px / d->lmap_cw < d->lmap_w ? px / d->lmap_cw
+            : d->lmap_w - 1;
+        dst[x * ci + planes] = feat * lr[cx];
+      }
+    } else if (c->noise_input) {
       for (int x = 0; x < ew; x++)
         dst[x * ci + planes] = feat;
+    }
   }
   vae_conv_plane_forward (m, d->wr, d->cin, eh, ew, d->ca, d->cb, d->ccol,
       d->cout);

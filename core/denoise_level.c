@@ -2,7 +2,8 @@
  * patch of a noise-conditional model sees its own level (the temporal
  * stage leaves less noise where frames were averaged).  Layer 0 then runs
  * with the level input at 0 and each patch's share added before its
- * activation. */
+ * activation.  A convolutional model takes the map as its level plane
+ * (denoise_conv.c). */
 #include "denoise_impl.h"
 
 #include <math.h>
@@ -18,11 +19,12 @@ vae_denoiser_set_level_map (VaeDenoiser *d, const float *map, int map_w,
     d->lmap = NULL;
     return VAE_OK;
   }
-  if (!m->cfg.noise_input || d->conv)
+  if (!m->cfg.noise_input)
     return VAE_ERR_KIND;
   if (map_w < 1 || map_h < 1 || cell_w < 1 || cell_h < 1)
     return VAE_ERR_ARG;
-  if (d->wlevel == NULL) {
+  /* a convolutional model reads its level map as an input plane */
+  if (d->wlevel == NULL && !d->conv) {
     const VaeLayer *L0 = &m->layers[0];
     const float *w0 = m->params + L0->w_off;
     /* made once, on the first map: the level column of layer 0 */

@@ -569,8 +569,10 @@ int vae_denoiser_blend_u8 (VaeDenoiser *d, const float *store, uint8_t *dst,
  * centre], the plane cut into cells of cell_w × cell_h pixels, map_w ×
  * map_h of them (row-major; the last row and column take the rest of the
  * plane).  The map is the caller's and must stay valid while the denoiser
- * runs; NULL goes back to one level per plane.  VAE_ERR_KIND for convolutional models and models
- * without a level input, VAE_ERR_ARG for empty sizes. */
+ * runs; NULL goes back to one level per plane.  A convolutional model
+ * reads it as its level plane, each pixel (or 2 × 3 block) at its cell's
+ * value.  VAE_ERR_KIND for models without a level input, VAE_ERR_ARG for
+ * empty sizes. */
 int vae_denoiser_set_level_map (VaeDenoiser *d, const float *map, int map_w,
     int map_h, int cell_w, int cell_h);
 

@@ -389,6 +389,69 @@ test_denoiser (VaeConfig cfg, const char *name)
   vae_model_free (m2);
 }
 
+/* A level map: a map of ones gives the plain run; a map whose left cells
+ * hold a and right ones b gives, wherever the receptive field stays on
+ * one side, the plain run at σ·a or σ·b. */
+static void
+test_level_map (VaeConfig cfg, const char *name)
+{
+  enum { W = 96, H = 48, CELL = 4, SPLIT = 12 };   /* SPLIT cells a */
+  VaeError err;
+  VaeModel *m = vae_model_new (&cfg, 21, &err);
+  int w = W, h = cfg.colour ? 3 * H / 2 : H;
+  int cw = CELL, ch = cfg.colour ? CELL / 2 * 3 : CELL;
+  int mw = w / cw, mh = (h + ch - 1) / ch;
+  int R = cfg.conv_depth * (cfg.conv_kernel / 2) * (cfg.colour ? 2 : 1);
+  size_t n = (size_t) w * h;
+  float *x = malloc (n * sizeof (float)), *ym = malloc (n * sizeof (float));
+  float *ya = malloc (n * sizeof (float)), *yb = malloc (n * sizeof (float));
+  float *ones = malloc ((size_t) mw * mh * sizeof (float));
+  float *split = malloc ((size_t) mw * mh * sizeof (float));
+  VaeDenoiser *d = m ? vae_denoiser_new (m, w, h, NULL, &err) : NULL;
+  VaeRng rng;
+  double worst = 0.0;
+
+  CHECK (d != NULL, "%s: %s", name, err.msg);
+  if (d == NULL)
+    return;
+  vae_rng_seed (&rng, 31);
+  for (size_t i = 0; i < n; i++)
+    x[i] = urand (&rng, 0.0f, 1.0f);
+  for (int i = 0; i < mw * mh; i++) {
+    ones[i] = 1.0f;
+    split[i] = i % mw < SPLIT ? 0.5f : 1.0f;
+  }
+  vae_denoiser_run_f32 (d, x, w, ya, w, w, h, 0, h, 20.0f);
+  CHECK (vae_denoiser_set_level_map (d, ones, mw, mh, cw, ch) == VAE_OK,
+      "%s: map refused", name);
+  vae_denoiser_run_f32 (d, x, w, ym, w, w, h, 0, h, 20.0f);
+  CHECK (memcmp (ya, ym, n * sizeof (float)) == 0, "%s: a map of ones "
+      "changes the output", name);
+  vae_denoiser_set_level_map (d, split, mw, mh, cw, ch);
+  vae_denoiser_run_f32 (d, x, w, ym, w, w, h, 0, h, 20.0f);
+  vae_denoiser_set_level_map (d, NULL, 0, 0, 0, 0);
+  vae_denoiser_run_f32 (d, x, w, ya, w, w, h, 0, h, 10.0f);
+  vae_denoiser_run_f32 (d, x, w, yb, w, w, h, 0, h, 20.0f);
+  for (int y = 0; y < h; y++)
+    for (int xx = 0; xx < w; xx++) {
+      size_t i = (size_t) y * w + xx;
+      /* the block's first column for colour: its two columns share it */
+      int bx = cfg.colour ? xx & ~1 : xx;
+      if (bx + R + (cfg.colour ? 1 : 0) < SPLIT * cw)
+        worst = fmax (worst, fabs (ym[i] - ya[i]));
+      else if (bx - R >= SPLIT * cw)
+        worst = fmax (worst, fabs (ym[i] - yb[i]));
+    }
+  printf ("%s: a split level map against plain runs: max |difference| "
+      "%.2e\n", name, worst);
+  CHECK (worst < 1e-6, "%s: split map differs by %.2e", name, worst);
+  CHECK (memcmp (ym, yb, n * sizeof (float)) != 0, "%s: the map changed "
+      "nothing", name);
+  vae_denoiser_free (d);
+  vae_model_free (m);
+  free (x); free (ym); free (ya); free (yb); free (ones); free (split);
+}
+
 int
 main (void)
 {
@@ -430,7 +493,9 @@ main (void)
     a.colour = b.colour = VAE_COLOUR_YUV420;
     test_denoiser (a, "colour, width 5");
     test_denoiser (b, "colour, width 32");
+    test_level_map (a, "colour");
   }
+  test_level_map (conv_cfg (3, 16, 3, 8, 8, VAE_ACT_RELU, 1, 1), "gray");
   {
     /* configurations the core must refuse */
     VaeConfig bad[6];
