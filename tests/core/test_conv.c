@@ -363,7 +363,7 @@ test_denoiser (VaeConfig cfg, const char *name)
     VaeWorkspace *ws = vae_workspace_new (m, B, 0, &err);
     VaeDenoiser *d = vae_denoiser_new (m, cfg.img_w, cfg.img_h, NULL, &err);
     float *x = malloc (sizeof (float) * B * P), *y = malloc (sizeof (float)
-        * B * P), one[64], mu[8];
+        * B * P), *one = malloc (sizeof (float) * P), mu[8];
     double worst = 0.0;
     for (int i = 0; i < B * P; i++)
       x[i] = urand (&rng, 0.0f, 1.0f);
@@ -382,6 +382,7 @@ test_denoiser (VaeConfig cfg, const char *name)
     CHECK (vae_model_check_prunable (m, 0, &err) == VAE_ERR_KIND, "prune");
     free (x);
     free (y);
+    free (one);
     vae_denoiser_free (d);
     vae_workspace_free (ws);
   }
