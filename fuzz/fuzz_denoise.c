@@ -17,14 +17,15 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static VaeModel *models[8];   /* patch 4x4: plain, residual, noise-input, 3x5;
+static VaeModel *models[9];   /* patch 4x4: plain, residual, noise-input, 3x5;
                                * convolutional (2 layers of 3x3, 16 channels);
                                * colour, 4x6 interleaved 4:2:0; with int8
                                * weights: the noise-input 4x4 model (all
-                               * layers), the colour model (layer 0 only) */
+                               * layers), the colour model (layer 0 only);
+                               * a convolutional colour model */
 
 static VaeModel *
-tiny_conv_model (void)
+tiny_conv_model (int colour)
 {
   VaeConfig c = vae_config_default ();
   VaeError err;
@@ -42,6 +43,11 @@ tiny_conv_model (void)
   c.noise_input = 1;
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
+  if (colour) {                 /* 8x12 interleaved: 4x4 blocks of 2x3 */
+    c.img_h = 12;
+    c.n_in = 96;
+    c.colour = VAE_COLOUR_YUV420;
+  }
   m = vae_model_new (&c, 1, &err);
   if (m == NULL)
     abort ();
@@ -120,10 +126,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     models[1] = tiny_model (4, 4, 1, 0);
     models[2] = tiny_model (4, 4, 1, 1);
     models[3] = tiny_model (3, 5, 0, 1);
-    models[4] = tiny_conv_model ();
+    models[4] = tiny_conv_model (0);
     models[5] = tiny_colour_model (0);
     models[6] = quantized (tiny_relu_model (), 0);
     models[7] = quantized (tiny_colour_model (1), 1);
+    models[8] = tiny_conv_model (1);
   }
   which = take (&r, 2);
   w = 1 + take (&r, 7);         /* 1..128 */
@@ -149,10 +156,27 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     o.stride &= which == 7 ? ~1 : ~0;
     o.precision = take (&r, 1) ? VAE_PRECISION_INT8 : VAE_PRECISION_AUTO;
   }
+  if (take (&r, 1)) {         /* a convolutional colour model: whole 2x3
+                               * blocks of the interleaved plane */
+    which = 8;
+    o.precision = VAE_PRECISION_AUTO;
+    w = w < 2 ? 2 : w & ~1;
+    h = h < 3 ? 3 : h - h % 3;
+    ss = ss < w ? w : ss;
+    ds = ds < w ? w : ds;
+    max_w = max_w < w ? w : max_w;
+    max_h = max_h < h ? h : max_h;
+    row0 %= h;
+    row1 = row1 > h ? h : row1;
+    row1 = row1 > row0 ? row1 : row0 + 1;
+  }
 
   d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);
-  if (d == NULL)
+  if (d == NULL) {
+    fprintf (stderr, "fuzz_denoise: model %d, %dx%d: %s\n", which, max_w,
+        max_h, err.msg);
     abort ();
+  }
   src = malloc (plane_bytes (ss, w, h));
   dst = malloc (plane_bytes (ds, w, h));
   for (size_t i = 0; i < plane_bytes (ss, w, h); i++)
