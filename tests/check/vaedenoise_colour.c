@@ -20,21 +20,17 @@ static const gchar *formats[] = {
   "GRAY8", "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB", "ABGR"
 };
 
-static gchar *
-write_colour_model (const gchar * name)
+/* The test colour models' common configuration: a residual,
+ * noise-conditional Gaussian DAE on 8x8-luma 4:2:0 patches (8x12
+ * interleaved), σ 0…50. */
+static VaeConfig
+colour_config (void)
 {
   VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
-
   c.kind = VAE_KIND_DAE;
   c.img_w = 8;
   c.img_h = 12;
   c.n_in = 96;
-  c.n_enc = 1;
-  c.enc[0] = 48;
-  c.n_latent = 32;
   c.act = c.code_act = VAE_ACT_RELU;
   c.noise = VAE_NOISE_GAUSSIAN;
   c.noise_max = 50.0f / 255.0f;
@@ -43,44 +39,24 @@ write_colour_model (const gchar * name)
   c.norm_mean = 0.5f;
   c.norm_scale = 0.2f;
   c.colour = VAE_COLOUR_YUV420;
-  m = vae_model_new (&c, 11, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
-  return path;
+  return c;
 }
 
-/* A convolutional colour model: 3 layers of 3x3 with 8 channels on the
- * interleaved plane's 2x3 blocks, random weights and biases. */
+/* A model of c with random weights (seed) and, where biased, random
+ * biases too, saved as name in the temporary folder. */
 static gchar *
-write_colour_cnn (const gchar * name)
+write_model (const VaeConfig * c, guint64 seed, gboolean biased,
+    const gchar * name)
 {
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  VaeRng r;
   gchar *path = g_build_filename (tmp_dir, name, NULL);
+  VaeError err;
+  VaeModel *m = vae_model_new (c, seed, &err);
+  VaeRng r;
 
-  c.kind = VAE_KIND_DAE;
-  c.img_w = 8;
-  c.img_h = 12;
-  c.n_in = 96;
-  c.conv_depth = 3;
-  c.conv_width = c.n_latent = 8;
-  c.conv_kernel = 3;
-  c.act = VAE_ACT_RELU;
-  c.noise = VAE_NOISE_GAUSSIAN;
-  c.noise_max = 50.0f / 255.0f;
-  c.residual = 1;
-  c.noise_input = 1;
-  c.norm_mean = 0.5f;
-  c.norm_scale = 0.2f;
-  c.colour = VAE_COLOUR_YUV420;
-  m = vae_model_new (&c, 12, &err);
   if (m == NULL)
     g_error ("cannot make %s: %s", path, err.msg);
   vae_rng_seed (&r, 5);
-  for (gint l = 0; l < vae_model_n_layers (m); l++) {
+  for (gint l = 0; biased && l < vae_model_n_layers (m); l++) {
     gint no;
     gfloat *b;
     vae_model_layer (m, l, NULL, &no, NULL, NULL, &b, NULL, NULL);
@@ -91,6 +67,29 @@ write_colour_cnn (const gchar * name)
     g_error ("cannot write %s: %s", path, err.msg);
   vae_model_free (m);
   return path;
+}
+
+/* The patch model: 97-48-32-96. */
+static gchar *
+write_colour_model (const gchar * name)
+{
+  VaeConfig c = colour_config ();
+  c.n_enc = 1;
+  c.enc[0] = 48;
+  c.n_latent = 32;
+  return write_model (&c, 11, FALSE, name);
+}
+
+/* A convolutional colour model: 3 layers of 3x3 with 8 channels on the
+ * interleaved plane's 2x3 blocks, random weights and biases. */
+static gchar *
+write_colour_cnn (const gchar * name)
+{
+  VaeConfig c = colour_config ();
+  c.conv_depth = 3;
+  c.conv_width = c.n_latent = 8;
+  c.conv_kernel = 3;
+  return write_model (&c, 12, TRUE, name);
 }
 
 static GstHarness *
