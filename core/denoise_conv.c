@@ -22,12 +22,11 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
-  int k = c->conv_kernel, maxin = 0, mh, mw, planes = vae_conv_map (c, &mh,
-      &mw);
+  int k = c->conv_kernel, maxin = 0, bw, bh;
+  int planes = vae_conv_block (c, &bw, &bh);
   int ci = planes + (c->noise_input ? 1 : 0);
   /* the map of the largest plane, at least one block */
-  int max_w = c->colour ? (d->max_w + 1) / 2 : d->max_w;
-  int max_h = c->colour ? (d->max_h + 2) / 3 : d->max_h;
+  int max_w = (d->max_w + bw - 1) / bw, max_h = (d->max_h + bh - 1) / bh;
   size_t ew, eh, pad;
 
   d->conv = 1;
@@ -59,14 +58,14 @@ vae_denoise_conv_new (VaeDenoiser *d, VaeError *err)
   return VAE_OK;
 }
 
-/* The map of a w × h plane: its size in positions (blocks for colour). */
+/* The map of a w × h plane: its size in positions (blocks). */
 static void
 conv_map_size (const VaeDenoiser *d, int *w, int *h)
 {
-  if (d->m->cfg.colour) {
-    *w /= 2;
-    *h /= 3;
-  }
+  int bw, bh;
+  vae_conv_block (&d->m->cfg, &bw, &bh);
+  *w /= bw;
+  *h /= bh;
 }
 
 static int
@@ -78,9 +77,10 @@ conv_tiles_x (const VaeDenoiser *d, int w)
 int
 vae_denoise_conv_plane_ok (const VaeDenoiser *d, int w, int h)
 {
-  if (d->m->cfg.colour && ((w & 1) || h % 3 != 0))
-    return 0;
-  return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h;
+  int bw, bh;
+  vae_conv_block (&d->m->cfg, &bw, &bh);
+  return w >= 1 && h >= 1 && w <= d->max_w && h <= d->max_h && w % bw == 0
+      && h % bh == 0;
 }
 
 /* Tile t of a w × h map: its output positions [x0, x1) × [y0, y1), and
@@ -112,7 +112,7 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
 {
   const VaeModel *m = d->m;
   const VaeConfig *c = &m->cfg;
-  int mh, mw, planes = vae_conv_map (c, &mh, &mw), ci;
+  int bw, bh, planes = vae_conv_block (c, &bw, &bh), ci;
   int map_w = w, map_h = h;
   ConvTile tr;
   int x0, y0, x1, y1, ex0, ey0, ew, eh, r = c->conv_kernel / 2;
@@ -128,28 +128,27 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
   for (int y = 0; y < eh; y++) {
     float *dst = d->cin + (y + r) * prow + (size_t) r * ci;
     for (int q = 0; q < planes; q++) {
-      /* plane q of position (x, y): a row and column of the plane */
-      size_t row = c->colour ? 3 * (size_t) (ey0 + y) + (q >> 1)
-          : (size_t) (ey0 + y);
-      int col = c->colour ? 2 * ex0 + (q & 1) : ex0, step = c->colour ? 2 : 1;
+      /* plane q of the blocks of map row ey0 + y: a row of the plane */
+      size_t row = (size_t) bh * (ey0 + y) + (size_t) (q / bw);
+      int col = bw * ex0 + q % bw;
       if (src8) {
         const uint8_t *sr = src8 + row * src_stride + col;
         for (int x = 0; x < ew; x++)
-          dst[x * ci + q] = d->lut[sr[x * step]];
+          dst[x * ci + q] = d->lut[sr[x * bw]];
       } else {
         const float *sr = srcf + row * src_stride + col;
         for (int x = 0; x < ew; x++)
-          dst[x * ci + q] = vae_norm (c, sr[x * step]);
+          dst[x * ci + q] = vae_norm (c, sr[x * bw]);
       }
     }
     if (c->noise_input && d->lmap) {
       /* each position at its cell's level (a block by its first row and
        * column: cells hold whole blocks) */
-      int py = c->colour ? 3 * (ey0 + y) : ey0 + y;
+      int py = bh * (ey0 + y);
       int cy = py / d->lmap_ch < d->lmap_h ? py / d->lmap_ch : d->lmap_h - 1;
       const float *lr = d->lmap + (size_t) cy * d->lmap_w;
       for (int x = 0; x < ew; x++) {
-        int px = c->colour ? 2 * (ex0 + x) : ex0 + x;
+        int px = bw * (ex0 + x);
         int cx = px / d->lmap_cw < d->lmap_w ? px / d->lmap_cw
             : d->lmap_w - 1;
         dst[x * ci + planes] = feat * lr[cx];
@@ -167,11 +166,10 @@ conv_tile (VaeDenoiser *d, const uint8_t *src8, const float *srcf,
     const float *xi = d->cin + (y - ey0 + r) * prow
         + (size_t) (x0 - ex0 + r) * ci;
     for (int q = 0; q < planes; q++) {
-      size_t row = c->colour ? 3 * (size_t) y + (q >> 1) : (size_t) y;
-      int col = c->colour ? 2 * x0 + (q & 1) : x0, step = c->colour ? 2 : 1;
-      float *z = store + row * w + col;
+      float *z = store + ((size_t) bh * y + (size_t) (q / bw)) * w
+          + bw * x0 + q % bw;
       for (int x = 0; x < x1 - x0; x++)
-        z[x * step] = c->residual ? xi[x * ci + q] - o[x * planes + q]
+        z[x * bw] = c->residual ? xi[x * ci + q] - o[x * planes + q]
             : o[x * planes + q];
     }
   }
@@ -205,10 +203,11 @@ vae_denoise_conv_rows (VaeDenoiser *d, const uint8_t *src8,
     float *store)
 {
   /* the map rows under plane rows [row0, row1) */
-  int map_w = w, map_h = h, per = d->m->cfg.colour ? 3 : 1, ntx;
+  int map_w = w, map_h = h, bw, bh, ntx;
+  vae_conv_block (&d->m->cfg, &bw, &bh);
   conv_map_size (d, &map_w, &map_h);
   ntx = conv_tiles_x (d, map_w);
-  for (int ty = row0 / per / d->tile; ty * d->tile * per < row1; ty++)
+  for (int ty = row0 / bh / d->tile; ty * d->tile * bh < row1; ty++)
     for (int tx = 0; tx < ntx; tx++)
       conv_tile (d, src8, srcf, src_stride, w, h, ty * ntx + tx, sigma, store);
   conv_blend (d, store, dst8, dstf, dst_stride, w, row0, row1);

@@ -53,14 +53,17 @@ vae_denoise_f32_gather (VaeDenoiser *d, const VaeGrid *g,
         const uint8_t *sr = src8 + (size_t) sy * src_stride;
         uint8_t *q = d->mixed ? d->xq + (size_t) (k - k0) * d->xq_ld
             + i * d->pw : NULL;
-        if (px + d->pw <= w)
+        if (px + d->pw <= w) {
           for (int j = 0; j < d->pw; j++)
             xr[j] = d->lut[sr[px + j]];
-        else
+          if (q)
+            memcpy (q, sr + px, (size_t) d->pw);
+        } else {
           for (int j = 0; j < d->pw; j++)
             xr[j] = d->lut[sr[xm[j]]];
-        for (int j = 0; q && j < d->pw; j++)
-          q[j] = sr[px + d->pw <= w ? px + j : xm[j]];
+          for (int j = 0; q && j < d->pw; j++)
+            q[j] = sr[xm[j]];
+        }
       } else {
         const float *sr = srcf + (size_t) sy * src_stride;
         for (int j = 0; j < d->pw; j++)

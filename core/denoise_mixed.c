@@ -32,22 +32,21 @@ vae_denoise_mixed_new (VaeDenoiser *d)
   return VAE_OK;
 }
 
-/* fp32 after layer 0: its values (ws->act[0]), the level and ReLU added,
- * go on to the fp32 path's later layers. */
+/* fp32 after layer 0: its values (ws->act[0]), the level and the
+ * activation added, go on to the fp32 path's later layers. */
 static void
 forward_f32 (VaeDenoiser *d, int n, float *z)
 {
+  const VaeLayer *L0 = &d->m->layers[0];
   float *a = d->ws->act[0];
-  int h0 = d->m->layers[0].n_out;
+  int h0 = L0->n_out;
 
   vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0], a,
       NULL, h0);
-  if (d->lmap) {
+  if (d->lmap)
     vae_denoise_level_add (d, n, a, h0);
-  } else {
-    for (size_t i = 0; i < (size_t) n * h0; i++)
-      a[i] = a[i] > 0.0f ? a[i] : 0.0f;
-  }
+  else
+    vae_act_forward (a, (size_t) n * h0, L0->act);
   vae_denoise_f32_after0 (d, n, z);
 }
 

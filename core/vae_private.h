@@ -245,38 +245,39 @@ void vae_load_input (const VaeModel *m, VaeWorkspace *ws, const float *x,
 float vae_rec_nll (const VaeModel *m, const float *y, const float *x_target,
     const float *x_norm_in, int net_in);
 
-/* A convolutional model's feature map: h × w positions of `planes` input
- * values each.  A one-plane model's patch is its map (1 plane); a colour
- * model's interleaved 4:2:0 patch (img_w × img_h, vae.h) goes in blocks of
- * 2 × 3 values, one per position: its four luma pixels, Cb and Cr (6
- * planes, half the luma resolution). */
-#define VAE_CONV_COLOUR_PLANES 6
+/* A convolutional model reads its plane in blocks of bw × bh values, one
+ * block per position of its feature map, plane q = bw·dy + dx of the
+ * block: 1 × 1 for a one-plane model; 2 × 3 for a colour model's
+ * interleaved 4:2:0 plane (vae.h), whose blocks hold four luma pixels, Cb
+ * and Cr (6 planes, half the luma resolution).  Returns the planes. */
+static inline int
+vae_conv_block (const VaeConfig *c, int *bw, int *bh)
+{
+  *bw = c->colour ? 2 : 1;
+  *bh = c->colour ? 3 : 1;
+  return *bw * *bh;
+}
+
+/* The feature map of a training patch: h × w positions. */
 static inline int
 vae_conv_map (const VaeConfig *c, int *h, int *w)
 {
-  if (c->colour) {
-    *h = c->img_h / 3;
-    *w = c->img_w / 2;
-    return VAE_CONV_COLOUR_PLANES;
-  }
-  *h = c->img_h;
-  *w = c->img_w;
-  return 1;
+  int bw, bh, planes = vae_conv_block (c, &bw, &bh);
+  *h = c->img_h / bh;
+  *w = c->img_w / bw;
+  return planes;
 }
 
-/* The sample index of plane q at position p of a map w positions wide:
- * for colour, q = 2·dy + dx of the block's 2 × 3 values (rows: two luma,
- * then Cb Cr). */
+/* The patch index of plane q at position p of a patch's map, w positions
+ * wide. */
 static inline size_t
 vae_conv_index (const VaeConfig *c, int w, size_t p, int q)
 {
-  size_t y, x;
-  if (!c->colour)
-    return p;
-  y = p / (size_t) w;
-  x = p % (size_t) w;
-  return (3 * y + (size_t) (q >> 1)) * (size_t) c->img_w + 2 * x
-      + (size_t) (q & 1);
+  int bw, bh;
+  size_t y = p / (size_t) w, x = p % (size_t) w;
+  vae_conv_block (c, &bw, &bh);
+  return ((size_t) bh * y + (size_t) (q / bw)) * (size_t) c->img_w
+      + (size_t) bw * x + (size_t) (q % bw);
 }
 
 /* Rows of im2col per GEMM in convolutional training (a block of a few MiB,

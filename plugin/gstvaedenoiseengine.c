@@ -65,8 +65,6 @@ gst_vae_engine_check (const VaeModel * model, gint stride,
   return used;
 }
 
-/* Whether a colour model takes the stream's planes as they are (4:2:0 or
- * gray) or a converted I420 copy. */
 /* YUY2, UYVY, YVYU: luma and chroma in one plane */
 static gboolean
 is_packed_yuv (const GstVideoInfo * info)
@@ -75,6 +73,8 @@ is_packed_yuv (const GstVideoInfo * info)
       && GST_VIDEO_INFO_N_PLANES (info) == 1;
 }
 
+/* Whether a colour model takes the stream's planes as they are (4:2:0 or
+ * gray) or a converted I420 copy. */
 static gboolean
 is_420_or_gray (const GstVideoInfo * info)
 {
