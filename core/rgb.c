@@ -1,10 +1,11 @@
 /* Packed 8-bit RGB to BT.601 Y'CbCr (4:2:0 or 4:4:4, limited or full
- * range) and back, rounded (vae.h).  Each row is taken apart into planar
+ * range) or to the opponent space, and back, rounded (vae.h).  Each row is taken apart into planar
  * floats first, so the arithmetic runs on contiguous arrays the compiler
  * vectorises.  4-byte pixels are read and written as 32-bit words where
  * the CPU is little-endian. */
 #include "vae_private.h"
 
+#include <math.h>
 #include <string.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -16,22 +17,35 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* The conversion's coefficients: rows Y, Cb, Cr of R, G, B weights scaled
- * to the range, and the inverse's: R from Cr, G from Cb and Cr, B from Cb,
- * per unit of Y and of chroma. */
+ * to the range, and the inverse's: R, G and B per unit of Cb and of Cr
+ * (and of Y: 1). */
 typedef struct {
   float k[3][3];
   float y_off, y_scale, c_scale;        /* code = off + scale · value */
-  float r_cr, g_cb, g_cr, b_cb;
+  float inv[3][2];
 } Matrix;
 
 static void
-matrix (int full, Matrix *m)
+matrix (int space, Matrix *m)
 {
   float w[3][3];
-  vae_ycc_weights (0, w);
+  int full = space != VAE_YCC_LIMITED;
+
   m->y_off = full ? 0.0f : 16.0f;
   m->y_scale = full ? 1.0f : 219.0f / 255.0f;
   m->c_scale = full ? 1.0f : 224.0f / 255.0f;
+  if (space == VAE_OPPONENT) {
+    static const float k[3][3] = { {1.0f / 3, 1.0f / 3, 1.0f / 3},
+    {0.5f, 0.0f, -0.5f}, {0.25f, -0.5f, 0.25f}
+    };
+    static const float inv[3][2] = { {1.0f, 2.0f / 3}, {0.0f, -4.0f / 3},
+    {-1.0f, 2.0f / 3}
+    };
+    memcpy (m->k, k, sizeof k);
+    memcpy (m->inv, inv, sizeof inv);
+    return;
+  }
+  vae_ycc_weights (0, w);
   for (int c = 0; c < 3; c++) {
     m->k[0][c] = w[0][c] * m->y_scale;
     m->k[1][c] = w[1][c] * m->c_scale;
@@ -39,10 +53,22 @@ matrix (int full, Matrix *m)
   }
   /* the inverse of BT.601's matrix, whose chroma rows are (B − Y) / 1.772
    * and (R − Y) / 1.402 */
-  m->r_cr = 2.0f * (1.0f - w[0][0]);
-  m->b_cb = 2.0f * (1.0f - w[0][2]);
-  m->g_cb = -m->b_cb * w[0][2] / w[0][1];
-  m->g_cr = -m->r_cr * w[0][0] / w[0][1];
+  m->inv[0][0] = 0.0f;
+  m->inv[0][1] = 2.0f * (1.0f - w[0][0]);
+  m->inv[2][0] = 2.0f * (1.0f - w[0][2]);
+  m->inv[2][1] = 0.0f;
+  m->inv[1][0] = -m->inv[2][0] * w[0][2] / w[0][1];
+  m->inv[1][1] = -m->inv[0][1] * w[0][0] / w[0][1];
+}
+
+void
+vae_space_noise_gains (int space, float gain[3])
+{
+  Matrix m;
+  matrix (space, &m);
+  for (int c = 0; c < 3; c++)
+    gain[c] = sqrtf (m.k[c][0] * m.k[c][0] + m.k[c][1] * m.k[c][1]
+        + m.k[c][2] * m.k[c][2]);
 }
 
 /* A row of n pixels into planar floats r, g, b (4-byte pixels as 32-bit
@@ -78,9 +104,35 @@ mix3 (const float *k, float off, const float *r, const float *g,
     out[x] = off + k[0] * r[x] + k[1] * g[x] + k[2] * b[x];
 }
 
+/* n floats to bytes, rounded half to even and clipped: the opponent
+ * space's chroma is a half for every odd R − B, which rounding half up
+ * would bias.  Adding and taking away 1.5 · 2^23 rounds a float so, and
+ * vectorises. */
+static void
+floats_to_u8_even (const float *v, uint8_t *o, int n)
+{
+  const float magic = 12582912.0f;
+  for (int x = 0; x < n; x++) {
+    float f = (v[x] + magic) - magic;
+    f = f > 0.0f ? f : 0.0f;
+    f = f < 255.0f ? f : 255.0f;
+    o[x] = (uint8_t) (int) f;
+  }
+}
+
+/* A row of the space: its own rounding. */
+static void
+to_u8 (int space, const float *v, uint8_t *o, int n)
+{
+  if (space == VAE_OPPONENT)
+    floats_to_u8_even (v, o, n);
+  else
+    vae_floats_to_u8 (v, o, n);
+}
+
 void
 vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
-    int w, int h, int sub, int full, uint8_t *y, int ys, uint8_t *u,
+    int w, int h, int sub, int space, uint8_t *y, int ys, uint8_t *u,
     uint8_t *v, int cs, int row0, int row1, float *scratch)
 {
   Matrix m;
@@ -92,17 +144,17 @@ vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
   for (int c = 0; c < 3; c++)
     mc[c] = scratch + 7 * w + c * cw;
 
-  matrix (full, &m);
+  matrix (space, &m);
   row1 = MIN (row1, h);
   for (int j = row0; j < row1; j += sub ? 2 : 1) {
     int j2 = sub ? MIN (j + 1, h - 1) : j;
     split_row (l, rgb + (size_t) j * rgb_stride, w, a[0], a[1], a[2]);
     mix3 (m.k[0], m.y_off, a[0], a[1], a[2], t, w);
-    vae_floats_to_u8 (t, y + (size_t) j * ys, w);
+    to_u8 (space, t, y + (size_t) j * ys, w);
     if (j2 != j) {
       split_row (l, rgb + (size_t) j2 * rgb_stride, w, b[0], b[1], b[2]);
       mix3 (m.k[0], m.y_off, b[0], b[1], b[2], t, w);
-      vae_floats_to_u8 (t, y + (size_t) j2 * ys, w);
+      to_u8 (space, t, y + (size_t) j2 * ys, w);
     }
     /* 4:2:0: the mean of each 2 × 2 (the last column and row repeated) */
     for (int c = 0; c < 3 && sub; c++) {
@@ -116,9 +168,9 @@ vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
     {
       float **c = sub ? mc : a;
       mix3 (m.k[1], 128.0f, c[0], c[1], c[2], t, cw);
-      vae_floats_to_u8 (t, u + (size_t) (sub ? j / 2 : j) * cs, cw);
+      to_u8 (space, t, u + (size_t) (sub ? j / 2 : j) * cs, cw);
       mix3 (m.k[2], 128.0f, c[0], c[1], c[2], t, cw);
-      vae_floats_to_u8 (t, v + (size_t) (sub ? j / 2 : j) * cs, cw);
+      to_u8 (space, t, v + (size_t) (sub ? j / 2 : j) * cs, cw);
     }
   }
 }
@@ -147,7 +199,7 @@ chroma_up (const uint8_t *c, int cs, int cw, int ch, int w, int yy,
 void
 vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
-    int full, const uint8_t *src, int src_stride, uint8_t *rgb,
+    int space, const uint8_t *src, int src_stride, uint8_t *rgb,
     int rgb_stride, int row0, int row1, float *scratch)
 {
   Matrix m;
@@ -157,7 +209,7 @@ vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
   uint8_t *o8 = (uint8_t *) (scratch + 5 * w);  /* 3 w bytes: R, G, B */
   float ys_inv, cs_inv;
 
-  matrix (full, &m);
+  matrix (space, &m);
   ys_inv = 1.0f / m.y_scale;
   cs_inv = 1.0f / m.c_scale;
   for (int j = row0; j < row1 && j < h; j++) {
@@ -179,15 +231,12 @@ vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
       fu[x] = (fu[x] - 128.0f) * cs_inv;
       fv[x] = (fv[x] - 128.0f) * cs_inv;
     }
-    for (int x = 0; x < w; x++)
-      out[x] = fy[x] + m.r_cr * fv[x];
-    vae_floats_to_u8 (out, o8, w);
-    for (int x = 0; x < w; x++)
-      out[x] = fy[x] + m.g_cb * fu[x] + m.g_cr * fv[x];
-    vae_floats_to_u8 (out, o8 + w, w);
-    for (int x = 0; x < w; x++)
-      out[x] = fy[x] + m.b_cb * fu[x];
-    vae_floats_to_u8 (out, o8 + 2 * w, w);
+    for (int c = 0; c < 3; c++) {
+      float ku = m.inv[c][0], kv = m.inv[c][1];
+      for (int x = 0; x < w; x++)
+        out[x] = fy[x] + ku * fu[x] + kv * fv[x];
+      vae_floats_to_u8 (out, o8 + c * w, w);
+    }
     if (WORDS && ps == 4) {
       int sr = 8 * l->r, sg = 8 * l->g, sb = 8 * l->b;
       uint32_t keep = ~((255u << sr) | (255u << sg) | (255u << sb));

@@ -619,9 +619,23 @@ void vae_noise_rgb_u8 (float sigma, int bt709, int full_range, uint8_t *y,
     int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
     int h, int w_sub, int h_sub, VaeRng *rng);
 
+/* The spaces packed RGB converts to: BT.601 Y'CbCr in limited or full
+ * range, or the opponent space: Y = (R + G + B) / 3, Cb = 128 + (R − B) /
+ * 2, Cr = 128 + (R − 2G + B) / 4.  The opponent space's rows are
+ * orthogonal, so RGB's white noise stays white and independent in each
+ * plane (as CBM3D uses it): plane by plane, a one-plane model then
+ * denoises each with all the noise there is. */
+enum {
+  VAE_YCC_LIMITED = 0,
+  VAE_YCC_FULL = 1,
+  VAE_OPPONENT = 2
+};
+/* The noise per unit of RGB noise σ in each plane of space (4:4:4). */
+void vae_space_noise_gains (int space, float gain[3]);
+
 /* Packed 8-bit RGB (pstride bytes a pixel, R, G and B at byte offsets r,
- * g and b) and BT.601 Y'CbCr, limited or full range, chroma 4:2:0 (sub)
- * or 4:4:4 (chroma rows cs bytes apart), each value rounded.  4:2:0 chroma
+ * g and b) and one of the spaces above, chroma 4:2:0 (sub) or 4:4:4
+ * (chroma rows cs bytes apart), each value rounded.  4:2:0 chroma
  * is centre-sited: the mean of each 2 × 2 down, 3/4 and 1/4 of the
  * nearest two samples each way up.  Rows [row0, row1) (row0 even for
  * 4:2:0: a band writes the chroma rows under its luma rows).  Back to
@@ -633,11 +647,11 @@ typedef struct {
   int pstride, r, g, b;
 } VaeRgbLayout;
 void vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb,
-    int rgb_stride, int w, int h, int sub, int full, uint8_t *y, int ys,
+    int rgb_stride, int w, int h, int sub, int space, uint8_t *y, int ys,
     uint8_t *u, uint8_t *v, int cs, int row0, int row1, float *scratch);
 void vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
-    int full, const uint8_t *src, int src_stride, uint8_t *rgb,
+    int space, const uint8_t *src, int src_stride, uint8_t *rgb,
     int rgb_stride, int row0, int row1, float *scratch);
 
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median

@@ -19,8 +19,9 @@
  * as BT.601 limited range), alpha byte for byte.  GRAY8 goes through a
  * one-plane model, which on colour video denoises the luma and copies or
  * denoises the chroma plane by plane (#GstVaeDenoise:chroma); packed RGB is
- * then converted to full-range BT.601 Y444, packed 4:2:2 unpacked to Y42B
- * (its chroma untouched).
+ * then converted to the opponent space's three planes ((R + G + B) / 3,
+ * (R − B) / 2, (R − 2G + B) / 4: each holds RGB noise independently),
+ * packed 4:2:2 unpacked to Y42B (its chroma untouched).
  *
  * The noise level σ is given with #GstVaeDenoise:noise-level, as the σ of
  * RGB noise per channel on colour video (each plane gets its share: Y
@@ -663,7 +664,8 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
   /**
    * GstVaeDenoise:chroma:
    *
-   * What happens to the chroma planes (for RGB, those of its Y444 copy).
+   * What happens to the chroma planes (for RGB with a one-plane model, the
+   * opponent space's second and third planes).
    */
   g_object_class_install_property (gobject_class, PROP_CHROMA,
       g_param_spec_enum ("chroma", "Chroma",

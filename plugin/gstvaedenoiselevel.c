@@ -18,22 +18,31 @@ gst_vae_noise_gains (const GstVideoInfo * info, gfloat gain[3])
 gfloat
 gst_vae_plane_level (const GstVideoFrame * f, guint comp,
     const guint8 * data, gint stride, gint w, gint h, gfloat level,
-    gboolean noise_input)
+    gboolean noise_input, const gfloat gain[3])
 {
-  gfloat gain[3];
-
   if (!noise_input)
     return 0.0f;
   if (level < 0.0f)
     return vae_estimate_noise_u8 (data, stride, w, h);
   if (GST_VIDEO_INFO_IS_GRAY (&f->info))
     return level;
-  gst_vae_noise_gains (&f->info, gain);
   if (comp == 0)
     return level * gain[0];
   return level * gain[comp] / sqrtf ((gfloat) (1 <<
           (GST_VIDEO_FORMAT_INFO_W_SUB (f->info.finfo, comp)
               + GST_VIDEO_FORMAT_INFO_H_SUB (f->info.finfo, comp))));
+}
+
+gfloat
+gst_vae_rgb_level (const GstVideoFrame * f, const gfloat gain[3])
+{
+  gfloat sum = 0.0f;
+
+  for (guint p = 0; p < 3; p++)
+    sum += vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (f, p), GST_VIDEO_FRAME_WIDTH (f),
+        GST_VIDEO_FRAME_HEIGHT (f)) / gain[p];
+  return sum / 3.0f;
 }
 
 gfloat

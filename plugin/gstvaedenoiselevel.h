@@ -14,11 +14,18 @@ void gst_vae_noise_gains (const GstVideoInfo * info, gfloat gain[3]);
 
 /* A one-plane model's level for component comp of f (its pixels data,
  * w × h): the given level, in RGB units on colour (scaled by the plane's
- * gain, its chroma's subsampling included), or with level < 0 the
- * plane's own estimate; 0 for a model without a noise input. */
+ * gain, of the 3 in gain, its chroma's subsampling included), or with
+ * level < 0 the plane's own estimate; 0 for a model without a noise
+ * input. */
 gfloat gst_vae_plane_level (const GstVideoFrame * f, guint comp,
     const guint8 * data, gint stride, gint w, gint h, gfloat level,
-    gboolean noise_input);
+    gboolean noise_input, const gfloat gain[3]);
+
+/* The RGB noise σ of a 4:4:4 frame whose planes hold it by gain (the
+ * opponent space's: independent in each): the mean of the planes' own
+ * estimates over their gains.  The flatter chroma planes steady the
+ * luma's, which detail lifts. */
+gfloat gst_vae_rgb_level (const GstVideoFrame * f, const gfloat gain[3]);
 
 /* A colour model's level: RGB σ in its training's BT.601 limited range,
  * from the luma's level ylevel (gst_vae_plane_level's for component 0 with

@@ -48,9 +48,9 @@ check_rmdir (const gchar * dir)
   g_rmdir (dir);
 }
 
-/* What vaedenoise promises for packed RGB: the core's rounded BT.601
- * conversions (vae_rgb_to_ycc), to 4:2:0 limited range for colour models
- * (colour TRUE), else to 4:4:4 full range. */
+/* What vaedenoise promises for packed RGB: the core's rounded conversions
+ * (vae_rgb_to_ycc), to BT.601 4:2:0 limited range for colour models
+ * (colour TRUE), else to the 4:4:4 opponent space. */
 static inline VaeRgbLayout
 check_rgb_layout (const GstVideoInfo * info)
 {
@@ -73,7 +73,8 @@ check_rgb_to_yuv (const GstVideoFrame * rgb, GstVideoFrame * yuv,
 
   vae_rgb_to_ycc (&l, GST_VIDEO_FRAME_PLANE_DATA (rgb, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (rgb, 0), GST_VIDEO_FRAME_WIDTH (rgb),
-      GST_VIDEO_FRAME_HEIGHT (rgb), colour, !colour,
+      GST_VIDEO_FRAME_HEIGHT (rgb), colour, colour ? VAE_YCC_LIMITED
+      : VAE_OPPONENT,
       GST_VIDEO_FRAME_PLANE_DATA (yuv, 0), GST_VIDEO_FRAME_PLANE_STRIDE (yuv,
           0), GST_VIDEO_FRAME_PLANE_DATA (yuv, 1),
       GST_VIDEO_FRAME_PLANE_DATA (yuv, 2), GST_VIDEO_FRAME_PLANE_STRIDE (yuv,
@@ -93,7 +94,8 @@ check_yuv_to_rgb (const GstVideoFrame * yuv, const GstVideoFrame * in,
   vae_ycc_to_rgb (&l, GST_VIDEO_FRAME_PLANE_DATA (yuv, 0),
       GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 0), GST_VIDEO_FRAME_PLANE_DATA (yuv,
           1), GST_VIDEO_FRAME_PLANE_DATA (yuv, 2),
-      GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 1), w, h, colour, !colour,
+      GST_VIDEO_FRAME_PLANE_STRIDE (yuv, 1), w, h, colour,
+      colour ? VAE_YCC_LIMITED : VAE_OPPONENT,
       GST_VIDEO_FRAME_PLANE_DATA (in, 0), GST_VIDEO_FRAME_PLANE_STRIDE (in, 0),
       GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
           0), 0, h, scratch);

@@ -1056,10 +1056,11 @@ alpha_bytes (const GstVideoFrame * src, GstVideoFrame * dst, gboolean check)
 }
 
 /* What the element promises for packed RGB with a one-plane model: the
- * frame converted by the core to full-range BT.601 Y444, its Y (and
- * with chroma its U and V) denoised by the core, each plane at
- * plane_sigma, or with sigma < 0 at its own estimate, converted back, the
- * input's fourth byte (x or alpha) copied. */
+ * frame converted by the core to the opponent space's three planes, the
+ * first (and with chroma all three) denoised by the core, each at sigma
+ * times the space's noise gain (vae_space_noise_gains), sigma < 0 taken
+ * as the mean of the three planes' estimates over their gains, converted
+ * back, the input's fourth byte (x or alpha) copied. */
 static GstBuffer *
 rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
     gfloat sigma, gboolean chroma)
@@ -1068,7 +1069,9 @@ rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
   GstVideoInfo yi;
   GstBuffer *yb, *out = gst_buffer_new_allocate (NULL, info->size, NULL);
   GstVideoFrame fi, fy, fo;
+  gfloat gain[3];
 
+  vae_space_noise_gains (VAE_OPPONENT, gain);
   gst_video_info_set_format (&yi, GST_VIDEO_FORMAT_Y444, w, h);
   yi.fps_n = info->fps_n;
   yi.fps_d = info->fps_d;
@@ -1082,11 +1085,17 @@ rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
   fail_unless (gst_video_frame_map (&fo, (GstVideoInfo *) info, out,
           GST_MAP_WRITE));
   check_rgb_to_yuv (&fi, &fy, FALSE);
+  if (sigma < 0.0f) {
+    gfloat sum = 0.0f;
+    for (gint p = 0; p < 3; p++)
+      sum += vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fy, p),
+          GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p), w, h) / gain[p];
+    sigma = sum / 3.0f;
+  }
   for (gint p = 0; p < (chroma ? 3 : 1); p++) {
     guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&fy, p);
     gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p);
-    guint8 *ref = reference_plane (m, d, ds, w, h, sigma < 0.0f
-        ? vae_estimate_noise_u8 (d, ds, w, h) : plane_sigma (&yi, p, sigma));
+    guint8 *ref = reference_plane (m, d, ds, w, h, sigma * gain[p]);
     for (gint y = 0; y < h; y++)
       memcpy (d + (gsize) y * ds, ref + (gsize) y * w, w);
     g_free (ref);
@@ -1157,7 +1166,8 @@ GST_START_TEST (test_rgb_formats)
 
 GST_END_TEST;
 
-/* GRAY8 to BGRx (noise estimated on the converted Y) and back. */
+/* GRAY8 to BGRx (noise estimated on the opponent planes, chroma copied
+ * and denoised) and back. */
 GST_START_TEST (test_rgb_caps_change)
 {
   VaeModel *m = check_load (tiny_model);
@@ -1166,6 +1176,9 @@ GST_START_TEST (test_rgb_caps_change)
   run_one (h, m, "GRAY8", 64, 48, FALSE);
   g_object_set (h->element, "noise-level", -1.0f, NULL);
   run_one_rgb (h, m, "BGRx", 64, 48, -1.0f, FALSE);
+  g_object_set (h->element, "chroma", 1, NULL);
+  run_one_rgb (h, m, "BGRx", 64, 48, -1.0f, TRUE);
+  g_object_set (h->element, "chroma", 0, NULL);
   g_object_set (h->element, "noise-level", 25.0f, NULL);
   run_one_rgb (h, m, "BGRx", 51, 29, 25.0f, FALSE);
   run_one (h, m, "GRAY8", 64, 48, FALSE);

@@ -1,5 +1,6 @@
-/* Packed RGB and BT.601 Y'CbCr (core/rgb.c): each value is the rounded
- * value of the formulas written out here in double precision; a round
+/* Packed RGB and BT.601 Y'CbCr or the opponent space (core/rgb.c): each
+ * value is the rounded value of the formulas written out here in double
+ * precision (the inverse by Cramer's rule); a round
  * trip of a smooth picture has no bias; the x or alpha bytes stay or come
  * from the source; the
  * bytes do not depend on the split into bands. */
@@ -32,12 +33,57 @@ near (int got, double v)
 
 static const double KR = 0.299, KB = 0.114, KG = 1 - 0.299 - 0.114;
 
+/* The space's rows: code = off + k · (R, G, B). */
+static void
+reference (int space, double k[3][3], double off[3])
+{
+  double ysc = space ? 1 : 219.0 / 255, csc = space ? 1 : 224.0 / 255;
+  double ycc[3][3] = { {KR, KG, KB},
+  {-KR / (2 * (1 - KB)), -KG / (2 * (1 - KB)), 0.5},
+  {0.5, -KG / (2 * (1 - KR)), -KB / (2 * (1 - KR))}
+  };
+  double opp[3][3] = { {1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.5, 0, -0.5},
+  {0.25, -0.5, 0.25}
+  };
+  for (int i = 0; i < 3; i++)
+    for (int c = 0; c < 3; c++)
+      k[i][c] = space == VAE_OPPONENT ? opp[i][c]
+          : ycc[i][c] * (i ? csc : ysc);
+  off[0] = space == VAE_YCC_LIMITED ? 16 : 0;
+  off[1] = off[2] = 128;
+}
+
+/* (r, g, b) from code values y, u and v, by Cramer's rule. */
+static void
+invert (int space, double y, double u, double v, double rgb_out[3])
+{
+  double k[3][3], off[3], d[3], det;
+  reference (space, k, off);
+  d[0] = y - off[0];
+  d[1] = u - off[1];
+  d[2] = v - off[2];
+  det = k[0][0] * (k[1][1] * k[2][2] - k[1][2] * k[2][1])
+      - k[0][1] * (k[1][0] * k[2][2] - k[1][2] * k[2][0])
+      + k[0][2] * (k[1][0] * k[2][1] - k[1][1] * k[2][0]);
+  for (int c = 0; c < 3; c++) {
+    double m[3][3];
+    memcpy (m, k, sizeof m);
+    for (int i = 0; i < 3; i++)
+      m[i][c] = d[i];
+    rgb_out[c] = (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])) / det;
+  }
+}
+
 static void
 check_forward (const VaeRgbLayout *l, int sub, int full)
 {
-  double ysc = full ? 1 : 219.0 / 255, csc = full ? 1 : 224.0 / 255;
+  double k[3][3], off[3];
   int bad = 0, cw = sub ? (W + 1) / 2 : W, ch = sub ? (H + 1) / 2 : H;
   float scratch[SCRATCH + 1];
+
+  reference (full, k, off);
 
   scratch[SCRATCH] = 12345.0f;
   vae_rgb_to_ycc (l, &rgb[0][0], W * PS, W, H, sub, full, &yp[0][0], W,
@@ -47,8 +93,8 @@ check_forward (const VaeRgbLayout *l, int sub, int full)
   for (int j = 0; j < H; j++)
     for (int x = 0; x < W; x++) {
       const uint8_t *p = &rgb[j][x * l->pstride];
-      bad += !near (yp[j][x], (full ? 0 : 16) + ysc * (KR * p[l->r] + KG
-              * p[l->g] + KB * p[l->b]));
+      bad += !near (yp[j][x], off[0] + k[0][0] * p[l->r] + k[0][1]
+          * p[l->g] + k[0][2] * p[l->b]);
     }
   for (int j = 0; j < ch; j++)
     for (int x = 0; x < cw; x++) {
@@ -64,9 +110,10 @@ check_forward (const VaeRgbLayout *l, int sub, int full)
           n++;
         }
       double r = c[0] / n, g = c[1] / n, b = c[2] / n;
-      double y = KR * r + KG * g + KB * b;
-      bad += !near (up[j][x], 128 + csc * (b - y) / (2 * (1 - KB)));
-      bad += !near (vp[j][x], 128 + csc * (r - y) / (2 * (1 - KR)));
+      bad += !near (up[j][x], off[1] + k[1][0] * r + k[1][1] * g + k[1][2]
+          * b);
+      bad += !near (vp[j][x], off[2] + k[2][0] * r + k[2][1] * g + k[2][2]
+          * b);
     }
   CHECK (bad == 0, "to Y'CbCr (sub %d, full %d): %d values off", sub, full,
       bad);
@@ -92,7 +139,6 @@ chroma_at (uint8_t c[H][W], int sub, int x, int y)
 static void
 check_inverse (const VaeRgbLayout *l, int sub, int full)
 {
-  double ysc = full ? 1 : 219.0 / 255, csc = full ? 1 : 224.0 / 255;
   float scratch[SCRATCH + 1];
   int bad = 0, kept = 0;
 
@@ -105,12 +151,11 @@ check_inverse (const VaeRgbLayout *l, int sub, int full)
   for (int j = 0; j < H; j++)
     for (int x = 0; x < W; x++) {
       const uint8_t *q = &back[j][x * l->pstride];
-      double y = (yp[j][x] - (full ? 0 : 16)) / ysc;
-      double cb = (chroma_at (up, sub, x, j) - 128) / csc;
-      double cr = (chroma_at (vp, sub, x, j) - 128) / csc;
-      double r = y + 2 * (1 - KR) * cr, b = y + 2 * (1 - KB) * cb;
-      double g = (y - KR * r - KB * b) / KG;
-      bad += !near (q[l->r], r) + !near (q[l->g], g) + !near (q[l->b], b);
+      double c[3];
+      invert (full, yp[j][x], chroma_at (up, sub, x, j), chroma_at (vp,
+              sub, x, j), c);
+      bad += !near (q[l->r], c[0]) + !near (q[l->g], c[1])
+          + !near (q[l->b], c[2]);
       for (int o = 0; o < PS; o++)
         kept += o != l->r && o != l->g && o != l->b && o < l->pstride
             && q[o] == 0x5a;
@@ -169,8 +214,9 @@ check_round_trip (const VaeRgbLayout *l, int sub, int full)
   for (int c = 0; c < 3; c++)
     CHECK (fabs (sum[c] / (W * H)) < 0.2, "round trip (sub %d, full %d): "
         "channel %d off by %.2f on average", sub, full, c, sum[c] / (W * H));
-  /* limited range's steps are 255/219 levels; 4:2:0 blurs the chroma */
-  CHECK (worst <= (sub ? 6 : full ? 1 : 2), "round trip (sub %d, full %d): "
+  /* limited range's steps are 255/219 levels, the opponent's chroma
+   * steps 2 and 4; 4:2:0 blurs the chroma */
+  CHECK (worst <= (sub ? 6 : full == VAE_YCC_FULL ? 1 : 2), "round trip (sub %d, full %d): "
       "an error of %d", sub, full, worst);
 }
 
@@ -213,7 +259,7 @@ main (void)
   vae_rng_seed (&r, 3);
   for (size_t i = 0; i < 3; i++)
     for (int sub = 0; sub < 2; sub++)
-      for (int full = 0; full < 2; full++) {
+      for (int full = 0; full <= VAE_OPPONENT; full++) {
         for (int j = 0; j < H; j++)
           for (int x = 0; x < W * PS; x++)
             rgb[j][x] = (uint8_t) (vae_rng_uniform (&r) * 256.0);
@@ -222,6 +268,20 @@ main (void)
         check_round_trip (&layouts[i], sub, full);
         check_bands (&layouts[i]);
       }
+  {
+    float g[3], ref[3];
+    vae_space_noise_gains (VAE_OPPONENT, g);
+    CHECK (fabsf (g[0] - 1 / sqrtf (3)) < 1e-6f && fabsf (g[1] - 1 / sqrtf (2))
+        < 1e-6f && fabsf (g[2] - sqrtf (6) / 4) < 1e-6f, "opponent gains "
+        "%g %g %g", g[0], g[1], g[2]);
+    for (int full = 0; full < 2; full++) {
+      vae_space_noise_gains (full, g);
+      vae_noise_gains (0, full, ref);
+      for (int c = 0; c < 3; c++)
+        CHECK (fabsf (g[c] - ref[c]) < 1e-5f, "space %d gain %d: %g, not "
+            "%g", full, c, g[c], ref[c]);
+    }
+  }
   if (failures == 0)
     printf ("rgb: all checks passed\n");
   return failures != 0;
