@@ -381,10 +381,6 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   if (temporal || vae_model_config (e->model)->noise_input) {
     gfloat gain[3];
     frame_gains (e, src, gain);
-    /* the opponent space's planes hold RGB noise by known gains: one
-     * estimate from all three, given to each plane as the level */
-    if (level < 0.0f && e->conv != NULL && e->conv->space == VAE_OPPONENT)
-      level = gst_vae_rgb_level (src, gain);
     ylevel = gst_vae_plane_level (src, 0, GST_VIDEO_FRAME_PLANE_DATA (src, 0),
         GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
         GST_VIDEO_FRAME_HEIGHT (src), level, TRUE, gain);

@@ -34,18 +34,6 @@ gst_vae_plane_level (const GstVideoFrame * f, guint comp,
 }
 
 gfloat
-gst_vae_rgb_level (const GstVideoFrame * f, const gfloat gain[3])
-{
-  gfloat sum = 0.0f;
-
-  for (guint p = 0; p < 3; p++)
-    sum += vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (f, p), GST_VIDEO_FRAME_WIDTH (f),
-        GST_VIDEO_FRAME_HEIGHT (f)) / gain[p];
-  return sum / 3.0f;
-}
-
-gfloat
 gst_vae_colour_level (gfloat ylevel)
 {
   gfloat ref[3];

@@ -21,12 +21,6 @@ gfloat gst_vae_plane_level (const GstVideoFrame * f, guint comp,
     const guint8 * data, gint stride, gint w, gint h, gfloat level,
     gboolean noise_input, const gfloat gain[3]);
 
-/* The RGB noise σ of a 4:4:4 frame whose planes hold it by gain (the
- * opponent space's: independent in each): the mean of the planes' own
- * estimates over their gains.  The flatter chroma planes steady the
- * luma's, which detail lifts. */
-gfloat gst_vae_rgb_level (const GstVideoFrame * f, const gfloat gain[3]);
-
 /* A colour model's level: RGB σ in its training's BT.601 limited range,
  * from the luma's level ylevel (gst_vae_plane_level's for component 0 with
  * a noise input: the given level times the luma's gain, or its estimate). */

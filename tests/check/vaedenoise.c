@@ -1058,9 +1058,9 @@ alpha_bytes (const GstVideoFrame * src, GstVideoFrame * dst, gboolean check)
 /* What the element promises for packed RGB with a one-plane model: the
  * frame converted by the core to the opponent space's three planes, the
  * first (and with chroma all three) denoised by the core, each at sigma
- * times the space's noise gain (vae_space_noise_gains), sigma < 0 taken
- * as the mean of the three planes' estimates over their gains, converted
- * back, the input's fourth byte (x or alpha) copied. */
+ * times the space's noise gain (vae_space_noise_gains), or with sigma < 0
+ * at its own estimate, converted back, the input's fourth byte (x or
+ * alpha) copied. */
 static GstBuffer *
 rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
     gfloat sigma, gboolean chroma)
@@ -1085,17 +1085,11 @@ rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
   fail_unless (gst_video_frame_map (&fo, (GstVideoInfo *) info, out,
           GST_MAP_WRITE));
   check_rgb_to_yuv (&fi, &fy, FALSE);
-  if (sigma < 0.0f) {
-    gfloat sum = 0.0f;
-    for (gint p = 0; p < 3; p++)
-      sum += vae_estimate_noise_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fy, p),
-          GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p), w, h) / gain[p];
-    sigma = sum / 3.0f;
-  }
   for (gint p = 0; p < (chroma ? 3 : 1); p++) {
     guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&fy, p);
     gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p);
-    guint8 *ref = reference_plane (m, d, ds, w, h, sigma * gain[p]);
+    guint8 *ref = reference_plane (m, d, ds, w, h, sigma < 0.0f
+        ? vae_estimate_noise_u8 (d, ds, w, h) : sigma * gain[p]);
     for (gint y = 0; y < h; y++)
       memcpy (d + (gsize) y * ds, ref + (gsize) y * w, w);
     g_free (ref);
