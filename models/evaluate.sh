@@ -48,7 +48,7 @@
 #   GEN_MODELS ["mnist-vae mnist-vae2d mnist-vae-deep frey-vae"]
 #   IWAE_MODELS ["mnist-vae mnist-vae-deep frey-vae"]  IWAE_K [5000]  IWAE_N [1000]
 #   COLOUR_FORMATS ["I420 Y444 RGB"]  the defaults' row runs in each; COLOUR_RUNS in the first
-#   COLOUR_RUNS ["-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise"]
+#   COLOUR_RUNS ["-;temporal=false;...;format=RGB model=denoise-s.safetensors chroma=denoise stride=6"] (line 104)
 #              vaedenoise property sets, one row each on the images and the clips
 #              ("-": the element's defaults; SIGMA: the column's σ)
 #   COLOUR_PEERS ["nlmeans hqdn3d bm3d"]  COLOUR_BM3D_IMAGES [4; 0 = all] (bm3d: ~25 s an image)
@@ -101,7 +101,7 @@ TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
 TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
 COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444 RGB"}
-COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-cnn.safetensors chroma=denoise"}
+COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-s.safetensors chroma=denoise;format=RGB model=denoise-s.safetensors chroma=denoise stride=6"}
 COLOUR_PEERS=${COLOUR_PEERS:-"nlmeans hqdn3d bm3d"}
 COLOUR_BM3D_IMAGES=${COLOUR_BM3D_IMAGES:-4}
 COLOUR_CLIPS=${COLOUR_CLIPS:-"flower foreman"}
