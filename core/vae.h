@@ -654,6 +654,22 @@ void vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     int space, const uint8_t *src, int src_stride, uint8_t *rgb,
     int rgb_stride, int row0, int row1, float *scratch);
 
+/* The guided filter (He, Sun and Tang): dst = mean(a) I + mean(b), where
+ * a and b fit p ≈ a I + b in each (2r + 1)² window, a = cov(I, p) /
+ * (var(I) + eps), b = mean(p) − a mean(I), and the means are taken over
+ * the same windows; windows at the edges repeat the edge samples.  With
+ * the denoised luma as the guide I it smooths a chroma plane p where the
+ * luma is flat and keeps its edges where the luma has them.  8-bit w × h
+ * planes (rows gs, ps, ds bytes apart; dst apart from both); rows [row0,
+ * row1) of dst, the same bytes for any split.  scratch: VAE_GUIDED_SCRATCH
+ * (w, r) floats. */
+#define VAE_GUIDED_CHUNK 32
+#define VAE_GUIDED_SCRATCH(w, r) \
+  ((6 * ((size_t) VAE_GUIDED_CHUNK + 4 * (size_t) (r)) + 7) * (size_t) (w))
+void vae_guided_filter_u8 (const uint8_t *guide, int gs, const uint8_t *p,
+    int ps, uint8_t *dst, int ds, int w, int h, int r, float eps, int row0,
+    int row1, float *scratch);
+
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
  * absolute deviation of the finest diagonal Haar detail (Donoho). */
 float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
