@@ -654,18 +654,21 @@ void vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     int space, const uint8_t *src, int src_stride, uint8_t *rgb,
     int rgb_stride, int row0, int row1, float *scratch);
 
-/* The guided filter (He, Sun and Tang): dst = mean(a) I + mean(b), where
- * a and b fit p ≈ a I + b in each (2r + 1)² window, a = cov(I, p) /
- * (var(I) + eps), b = mean(p) − a mean(I), and the means are taken over
- * the same windows; windows at the edges repeat the edge samples.  With
- * the denoised luma as the guide I it smooths a chroma plane p where the
- * luma is flat and keeps its edges where the luma has them.  8-bit w × h
- * planes (rows gs, ps, ds bytes apart; dst apart from both); rows [row0,
- * row1) of dst, the same bytes for any split.  scratch: VAE_GUIDED_SCRATCH
- * (w, r) floats. */
+/* The fast guided filter (He and Sun): with the denoised luma as the guide
+ * I it smooths a chroma plane p where the luma is flat and keeps its edges
+ * where the luma has them.  On the half-resolution planes (the means of
+ * 2 × 2 squares, the last column and row repeated) a and b fit p ≈ a I + b
+ * in each (2r + 1)² window: a = cov(I, p) / (var(I) + eps), b = mean(p) −
+ * a mean(I); their means over the same windows come back to full
+ * resolution centre-sited (3/4 of the nearer and 1/4 of the next sample
+ * each way) as A and B, and dst = A I + B, rounded.  Windows and samples
+ * clamp to the planes.  8-bit w × h planes (rows gs, ps, ds bytes apart;
+ * dst apart from both); rows [row0, row1) of dst, the same bytes for any
+ * split.  scratch: VAE_GUIDED_SCRATCH (w, r) floats. */
 #define VAE_GUIDED_CHUNK 32
 #define VAE_GUIDED_SCRATCH(w, r) \
-  ((6 * ((size_t) VAE_GUIDED_CHUNK + 4 * (size_t) (r)) + 7) * (size_t) (w))
+  ((8 * ((size_t) VAE_GUIDED_CHUNK / 2 + 3 + 4 * (size_t) (r)) + 8) \
+      * (((size_t) (w) + 1) / 2) + 3 * (size_t) (w))
 void vae_guided_filter_u8 (const uint8_t *guide, int gs, const uint8_t *p,
     int ps, uint8_t *dst, int ds, int w, int h, int r, float eps, int row0,
     int row1, float *scratch);

@@ -15,6 +15,8 @@ gst_vae_engine_free (GstVaeEngine * e)
   for (gint i = 0; i < e->n; i++)
     vae_denoiser_free (e->dn[i]);
   g_free (e->uv);
+  g_free (e->guided);
+  g_free (e->guided_scratch);
   g_free (e->pin);
   g_free (e->pout);
   g_free (e->neutral);
@@ -206,6 +208,14 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
     if (e->conv == NULL) {
       gst_vae_engine_free (e);
       return NULL;
+    }
+    if (e->conv->space == VAE_OPPONENT) {
+      gsize plane = (gsize) w * h;
+      e->guided = g_try_malloc (2 * plane);
+      e->guided_scratch = g_try_new (gfloat, (gsize) n
+          * VAE_GUIDED_SCRATCH (w, GST_VAE_GUIDED_RADIUS));
+      if (e->guided == NULL || e->guided_scratch == NULL)
+        goto too_big;
     }
   }
   if (!temporal_state (e, info, msg)) {

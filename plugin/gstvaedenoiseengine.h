@@ -40,9 +40,19 @@ typedef struct
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
   GstVaeConv *conv;             /* frames denoised in another format */
+  /* the opponent space's denoised chroma guided by its luma
+   * (vae_guided_filter_u8): 2 planes of width × height, and each band's
+   * scratch; NULL elsewhere */
+  guint8 *guided;
+  gfloat *guided_scratch;
   GstVaeTemporal *temporal;     /* the past of the working frames */
   gboolean level_maps;          /* the model takes a level per region */
 } GstVaeEngine;
+
+/* The guided filter of the opponent space's chroma: its radius at half
+ * resolution and eps (8-bit units squared of the luma), models/README.md */
+#define GST_VAE_GUIDED_RADIUS 1
+#define GST_VAE_GUIDED_EPS 100.0f
 
 /* Whether model denoises at all with stride and precision (the core
  * refuses some patch/stride combinations, and precisions the CPU or the

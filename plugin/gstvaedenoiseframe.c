@@ -240,6 +240,35 @@ gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
   }
 }
 
+/* The opponent space's bands after denoising: each filters its rows of
+ * the two chroma planes guided by the denoised luma, then, all filtered
+ * (their windows read the rows around), copies them back. */
+static void
+gst_vae_denoise_guide_band (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+  GstVaeEngine *e = self->engine;
+  GstVideoFrame *f = self->guide;
+  gint w = e->width, h = e->height;
+  gint r0 = (gint) ((gint64) h * band / self->n_bands);
+  gint r1 = (gint) ((gint64) h * (band + 1) / self->n_bands);
+  gsize plane = (gsize) w * h;
+
+  for (guint p = 1; p <= 2; p++)
+    vae_guided_filter_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), GST_VIDEO_FRAME_PLANE_DATA (f, p),
+        GST_VIDEO_FRAME_PLANE_STRIDE (f, p), e->guided + (p - 1) * plane, w,
+        w, h, GST_VAE_GUIDED_RADIUS, GST_VAE_GUIDED_EPS, r0, r1,
+        e->guided_scratch + band * VAE_GUIDED_SCRATCH (w,
+            GST_VAE_GUIDED_RADIUS));
+  vae_pool_barrier (self->pool);
+  for (guint p = 1; p <= 2; p++)
+    for (gint y = r0; y < r1; y++)
+      memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, p) + (gsize) y
+          * GST_VIDEO_FRAME_PLANE_STRIDE (f, p), e->guided + (p - 1) * plane
+          + (gsize) y * w, (gsize) w);
+}
+
 /* The temporal stage's bands after denoising: each settles its rows of
  * the denoised luma and keeps them as the next frame's reference. */
 static void
@@ -403,6 +432,12 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
       gst_vae_denoise_pool_run (self, dst, src, 1);
     if (with_chroma && e->uv != NULL)
       gst_vae_engine_merge_uv (e, dst);
+    /* the opponent space's chroma, denoised plane by plane, guided by
+     * the luma it shares edges with */
+    if (with_chroma && e->guided != NULL) {
+      self->guide = dst;
+      vae_pool_run (self->pool, gst_vae_denoise_guide_band, self);
+    }
   }
   /* less flicker; the next frame's motion search matches against it */
   if (temporal)

@@ -68,6 +68,7 @@ struct _GstVaeDenoise
   GstVideoFrame *copy_out;      /* passthrough planes copy_from.. of copy_in */
   GstVideoFrame *copy_in;
   guint copy_from;
+  GstVideoFrame *guide;         /* the frame whose chroma is guided */
   /* the packed RGB conversion in flight (gst_vae_denoise_convert) */
   GstVideoFrame *conv_in, *conv_out;
   gboolean conv_back, conv_chroma;

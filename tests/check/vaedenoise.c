@@ -17,6 +17,7 @@
 #include "vae.h"
 #include "vae_data.h"
 #include "check_util.h"
+#include "gstvaedenoiseengine.h"    /* GST_VAE_GUIDED_RADIUS, _EPS */
 
 static gchar *tmp_dir;
 static gchar *tiny_model;       /* residual, noise-conditional, 8x8 */
@@ -1059,8 +1060,9 @@ alpha_bytes (const GstVideoFrame * src, GstVideoFrame * dst, gboolean check)
  * frame converted by the core to the opponent space's three planes, the
  * first (and with chroma all three) denoised by the core, each at sigma
  * times the space's noise gain (vae_space_noise_gains), or with sigma < 0
- * at its own estimate, converted back, the input's fourth byte (x or
- * alpha) copied. */
+ * at its own estimate, with chroma the two chroma planes then guided by
+ * the denoised first (vae_guided_filter_u8), converted back, the input's
+ * fourth byte (x or alpha) copied. */
 static GstBuffer *
 rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
     gfloat sigma, gboolean chroma)
@@ -1093,6 +1095,20 @@ rgb_reference (const VaeModel * m, GstBuffer * in, const GstVideoInfo * info,
     for (gint y = 0; y < h; y++)
       memcpy (d + (gsize) y * ds, ref + (gsize) y * w, w);
     g_free (ref);
+  }
+  for (gint p = 1; p < 3 && chroma; p++) {
+    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (&fy, p);
+    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (&fy, p);
+    guint8 *g = g_malloc ((gsize) w * h);
+    gfloat *scratch = g_new (gfloat, VAE_GUIDED_SCRATCH (w,
+            GST_VAE_GUIDED_RADIUS));
+    vae_guided_filter_u8 (GST_VIDEO_FRAME_PLANE_DATA (&fy, 0),
+        GST_VIDEO_FRAME_PLANE_STRIDE (&fy, 0), d, ds, g, w, w, h,
+        GST_VAE_GUIDED_RADIUS, GST_VAE_GUIDED_EPS, 0, h, scratch);
+    for (gint y = 0; y < h; y++)
+      memcpy (d + (gsize) y * ds, g + (gsize) y * w, w);
+    g_free (scratch);
+    g_free (g);
   }
   check_yuv_to_rgb (&fy, &fi, &fo, FALSE);
   gst_video_frame_unmap (&fi);
@@ -1145,7 +1161,9 @@ GST_START_TEST (test_rgb_formats)
       run_one_rgb (h, m, rgb_formats[f], sizes[s][0], sizes[s][1], 25.0f,
           FALSE);
     g_object_set (h->element, "chroma", 1, NULL);
-    run_one_rgb (h, m, rgb_formats[f], 37, 23, 25.0f, TRUE);
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      run_one_rgb (h, m, rgb_formats[f], sizes[s][0], sizes[s][1], 25.0f,
+          TRUE);
     g_object_set (h->element, "strength", 0.0f, NULL);
     check_set_caps (h, &info, rgb_formats[f], 45, 31);
     in = make_buffer (&info, 9);
