@@ -20,8 +20,9 @@
  * one-plane model, which on colour video denoises the luma and copies or
  * denoises the chroma plane by plane (#GstVaeDenoise:chroma); packed RGB is
  * then converted to the opponent space's three planes ((R + G + B) / 3,
- * (R − B) / 2, (R − 2G + B) / 4: each holds RGB noise independently),
- * packed 4:2:2 unpacked to Y42B (its chroma untouched).
+ * (R − B) / 2, (R − 2G + B) / 4: each holds RGB noise independently), and
+ * denoised chroma goes through a guided filter with the denoised luma as
+ * the guide; packed 4:2:2 is unpacked to Y42B (its chroma untouched).
  *
  * The noise level σ is given with #GstVaeDenoise:noise-level, as the σ of
  * RGB noise per channel on colour video (each plane gets its share: Y
