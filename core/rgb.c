@@ -1,8 +1,8 @@
 /* Packed 8-bit RGB to BT.601 Y'CbCr (4:2:0 or 4:4:4, limited or full
- * range) or to the opponent space, and back, rounded (vae.h).  Each row is taken apart into planar
- * floats first, so the arithmetic runs on contiguous arrays the compiler
- * vectorises.  4-byte pixels are read and written as 32-bit words where
- * the CPU is little-endian. */
+ * range) or to the opponent space, and back, rounded (vae.h).  Each row is
+ * taken apart into planar floats first, so the arithmetic runs on
+ * contiguous arrays the compiler vectorises.  4-byte pixels are read and
+ * written as 32-bit words where the CPU is little-endian. */
 #include "vae_private.h"
 
 #include <math.h>

@@ -41,12 +41,12 @@ gst_vae_conv_free (GstVaeConv * rgb)
 }
 
 /* One-plane models: from RGB to the opponent space whatever the size: its
- * planes' noise is independent, so each plane's model removes all of it
- * (on CBSD68 at σ 25 denoise-cnn gained 0.43 dB over full-range BT.601;
- * models/README.md), and a new frame size does not change the result's
- * character; packed 4:2:2 unpacked to Y42B, no value changed.  Colour models: from RGB, BT.601 in limited
- * range, as they were trained.  Transfer and primaries stay the stream's:
- * no gamma or gamut conversion happens. */
+ * planes' noise is independent, so each plane's model sees all of it (the
+ * figures against full-range BT.601 are in models/README.md), and a new
+ * frame size does not change the result's character; packed 4:2:2
+ * unpacked to Y42B, no value changed.  Colour models: from RGB, BT.601 in
+ * limited range, as they were trained.  Transfer and primaries stay the
+ * stream's: no gamma or gamut conversion happens. */
 GstVaeConv *
 gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
     guint n_threads, gchar ** msg)

@@ -23,7 +23,7 @@ typedef struct
   /* packed RGB: the project's own conversions (vae_rgb_to_ycc), on the
    * element's bands, each with its scratch row */
   VaeRgbLayout layout;
-  gint space;                   /* VAE_YCC_LIMITED, VAE_YCC_FULL, VAE_OPPONENT */
+  gint space;                   /* VAE_YCC_LIMITED or VAE_OPPONENT */
   /* the noise per unit of RGB noise σ in each working plane */
   gfloat gain[3];
   gint n_bands;
@@ -34,8 +34,8 @@ typedef struct
  * I420 for colour models (from RGB BT.601 limited range, their training's;
  * from YUV the stream's colorimetry, so only the chroma is resampled), else
  * from RGB the opponent space's three planes (vae.h) in a Y444 frame, from
- * packed 4:2:2 Y42B.  Packed RGB converts with the
- * project's rounded conversions: GStreamer 1.22's converter truncates and
+ * packed 4:2:2 Y42B.  Packed RGB converts with the project's rounded
+ * conversions: GStreamer 1.22's converter truncates and
  * turns RGB about 1.5 to 4 levels dark there and back (docs/internals.md).
  * On failure returns NULL and sets *msg. */
 GstVaeConv *gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,

@@ -216,7 +216,8 @@ check_round_trip (const VaeRgbLayout *l, int sub, int full)
         "channel %d off by %.2f on average", sub, full, c, sum[c] / (W * H));
   /* limited range's steps are 255/219 levels, the opponent's chroma
    * steps 2 and 4; 4:2:0 blurs the chroma */
-  CHECK (worst <= (sub ? 6 : full == VAE_YCC_FULL ? 1 : 2), "round trip (sub %d, full %d): "
+  CHECK (worst <= (sub ? 6 : full == VAE_YCC_FULL ? 1 : 2), "round trip "
+      "(sub %d, full %d): "
       "an error of %d", sub, full, worst);
 }
 
