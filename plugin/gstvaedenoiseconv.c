@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gstvaedenoiseconv.h"
-#include "gstvaedenoiselevel.h"
 #include "gstvaecommon.h"
 
 #include <string.h>
@@ -97,10 +96,6 @@ gst_vae_conv_new (const GstVideoInfo * stream, gboolean colour,
     if (rgb->to_yuv == NULL || rgb->to_rgb == NULL)
       goto no_converter;
   }
-  if (rgb->to_yuv == NULL)
-    vae_space_noise_gains (rgb->space, rgb->gain);
-  else
-    gst_vae_noise_gains (yuv, rgb->gain);
   rgb->in_mapped = map_new_frame (&rgb->in, yuv);
   rgb->out_mapped = map_new_frame (&rgb->out, yuv);
   if (!rgb->in_mapped || !rgb->out_mapped)

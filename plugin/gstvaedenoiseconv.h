@@ -24,8 +24,6 @@ typedef struct
    * element's bands, each with its scratch row */
   VaeRgbLayout layout;
   gint space;                   /* VAE_YCC_LIMITED or VAE_OPPONENT */
-  /* the noise per unit of RGB noise σ in each working plane */
-  gfloat gain[3];
   gint n_bands;
   gfloat *scratch;
 } GstVaeConv;

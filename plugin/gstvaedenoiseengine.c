@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gstvaedenoiseengine.h"
+#include "gstvaedenoiselevel.h"
 
 #include <string.h>
 
@@ -218,6 +219,12 @@ gst_vae_engine_new (const VaeModel * model, const GstVideoInfo * info,
         goto too_big;
     }
   }
+  /* packed RGB: the project's own conversion's space; else the frame
+   * denoised, the stream's or its conversion's, by matrix and range */
+  if (e->conv != NULL && gst_vae_conv_banded (e->conv))
+    vae_space_noise_gains (e->conv->space, e->noise_gain);
+  else
+    gst_vae_noise_gains (e->conv ? &e->conv->info : info, e->noise_gain);
   if (!temporal_state (e, info, msg)) {
     gst_vae_engine_free (e);
     return NULL;

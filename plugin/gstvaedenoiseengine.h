@@ -40,6 +40,8 @@ typedef struct
   gint cw, ch;
   gfloat *store;                /* denoised patches of the plane in flight */
   GstVaeConv *conv;             /* frames denoised in another format */
+  /* the noise per unit of RGB noise σ in each plane denoised */
+  gfloat noise_gain[3];
   /* the opponent space's denoised chroma guided by its luma
    * (vae_guided_filter_u8): 2 planes of width × height, and each band's
    * scratch; NULL elsewhere */

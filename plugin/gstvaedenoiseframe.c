@@ -123,17 +123,6 @@ add_job (GstVaeDenoise * self, const guint8 * src, gint src_stride,
   j->map = NULL;
 }
 
-/* The noise per unit of RGB noise σ in each plane of f: the working
- * frame's space where the engine converts, else f's matrix and range. */
-static void
-frame_gains (const GstVaeEngine * e, const GstVideoFrame * f, gfloat gain[3])
-{
-  if (e->conv != NULL)
-    memcpy (gain, e->conv->gain, sizeof (e->conv->gain));
-  else
-    gst_vae_noise_gains (&f->info, gain);
-}
-
 /* One-plane models: the frame's planes as the bands' jobs: the luma (at
  * its level ylevel), and with chroma the chroma planes (NV12/NV21's split
  * into U and V first).  With the temporal stage ts, the jobs read its
@@ -148,9 +137,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   gint w = GST_VIDEO_FRAME_WIDTH (in), h = GST_VIDEO_FRAME_HEIGHT (in);
   const guint8 *y = GST_VIDEO_FRAME_PLANE_DATA (in, 0);
   gint ys = GST_VIDEO_FRAME_PLANE_STRIDE (in, 0);
-  gfloat gain[3];
 
-  frame_gains (e, in, gain);
   self->n_jobs = 0;
   add_job (self, ts ? ts->avg[0].data : y, ts ? ts->avg[0].stride : ys,
       GST_VIDEO_FRAME_PLANE_DATA (out, 0), GST_VIDEO_FRAME_PLANE_STRIDE (out,
@@ -168,7 +155,7 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
       guint8 *u = e->uv + (c - 1) * sz;
       add_job (self, ts ? ts->avg[c].data : u, e->cw, e->uv + (c + 1) * sz,
           e->cw, e->cw, e->ch, gst_vae_plane_level (in, c, u, e->cw, e->cw,
-              e->ch, level, ni, gain));
+              e->ch, level, ni, e->noise_gain));
     }
     return;
   }
@@ -182,7 +169,8 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     add_job (self, ts ? ts->avg[comp].data : c, ts ? ts->avg[comp].stride
         : cs, GST_VIDEO_FRAME_PLANE_DATA (out, p),
         GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph,
-        gst_vae_plane_level (in, comp, c, cs, pw, ph, level, ni, gain));
+        gst_vae_plane_level (in, comp, c, cs, pw, ph, level, ni,
+            e->noise_gain));
   }
 }
 
@@ -407,13 +395,10 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
       || (chroma == GST_VAE_DENOISE_CHROMA_AUTO && e->colour));
   /* the luma's noise level, estimated at most once a frame: the temporal
    * stage's, the luma job's, and over its gain the colour model's */
-  if (temporal || vae_model_config (e->model)->noise_input) {
-    gfloat gain[3];
-    frame_gains (e, src, gain);
+  if (temporal || vae_model_config (e->model)->noise_input)
     ylevel = gst_vae_plane_level (src, 0, GST_VIDEO_FRAME_PLANE_DATA (src, 0),
         GST_VIDEO_FRAME_PLANE_STRIDE (src, 0), GST_VIDEO_FRAME_WIDTH (src),
-        GST_VIDEO_FRAME_HEIGHT (src), level, TRUE, gain);
-  }
+        GST_VIDEO_FRAME_HEIGHT (src), level, TRUE, e->noise_gain);
   /* a colour model reads the chroma whether it writes it or not */
   if (temporal)
     gst_vae_denoise_temporal (self, e, src, with_chroma || e->colour, ylevel);
