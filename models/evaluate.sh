@@ -31,7 +31,8 @@
 #              noise each frame), σ=25 by vaenoise; PSNR and flicker (how much the
 #              error changes between frames) for vaedenoise settings and ffmpeg's
 #              hqdn3d, atadenoise, fftdnoiz and nlmeans on the same noisy frames,
-#              with fps; the static clip's frame 10 and the 5 frames after the cut.
+#              with fps; the static clip's frame 10 and the 5 frames after the cut;
+#              and, over several noise draws, how much of the error is systematic.
 #
 # Env (defaults in brackets):
 #   BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]
@@ -58,6 +59,8 @@
 #              vaedenoise property sets, one row each (no model= means the element's default)
 #   TEMPORAL_PEERS ["hqdn3d atadenoise fftdnoiz nlmeans"]  TEMPORAL_STILL [kodim05]
 #   TEMPORAL_STATIC_FRAME [10]  TEMPORAL_NLMEANS_FRAMES [0 = all] nlmeans frames on 720p clips
+#   TEMPORAL_SPLIT_CLIPS ["foreman flower"]  TEMPORAL_SPLIT_RUNS ["noise-level=25;noise-level=25 temporal=false"]
+#   TEMPORAL_DRAWS [8]  noise draws (seeds 1..N) for the systematic/random split
 #   SEED [1]  the papers' protocol seed (image i uses SEED*1000003+i); the elements'
 #              vaenoise uses seed=i for the i-th image (1-based) of a set; so does the
 #              colour part's numpy noise (frame t of a clip: seed t+1).
@@ -100,6 +103,9 @@ TEMPORAL_PEERS=${TEMPORAL_PEERS:-"hqdn3d atadenoise fftdnoiz nlmeans"}
 TEMPORAL_STILL=${TEMPORAL_STILL:-kodim05}
 TEMPORAL_STATIC_FRAME=${TEMPORAL_STATIC_FRAME:-10}
 TEMPORAL_NLMEANS_FRAMES=${TEMPORAL_NLMEANS_FRAMES:-0}
+TEMPORAL_SPLIT_CLIPS=${TEMPORAL_SPLIT_CLIPS-"foreman flower"}
+TEMPORAL_SPLIT_RUNS=${TEMPORAL_SPLIT_RUNS:-"noise-level=25;noise-level=25 temporal=false"}
+TEMPORAL_DRAWS=${TEMPORAL_DRAWS:-8}
 COLOUR_FORMATS=${COLOUR_FORMATS:-"I420 Y444 RGB"}
 COLOUR_RUNS=${COLOUR_RUNS:-"-;temporal=false;noise-level=SIGMA;stride=4;model=denoise-s.safetensors chroma=denoise;model=denoise-s.safetensors;model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-cnn.safetensors chroma=denoise;format=RGB model=denoise-s.safetensors chroma=denoise;format=RGB model=denoise-s.safetensors chroma=denoise stride=6"}
 COLOUR_PEERS=${COLOUR_PEERS:-"nlmeans hqdn3d bm3d"}
@@ -597,8 +603,8 @@ clip_src() {  # RAW W H -> gst-launch words of a GRAY8 source
   echo filesrc "location=$1" "blocksize=$(($2 * $3))" ! rawvideoparse format=gray8 \
     "width=$2" "height=$3" framerate=30/1
 }
-clip_noise() {  # CLEAN W H SIGMA NOISY: vaenoise seed=1 (each frame seeded from seed and its index)
-  gst-launch-1.0 -q $(clip_src "$1" "$2" "$3") ! vaenoise type=gaussian "sigma=$4" seed=1 \
+clip_noise() {  # CLEAN W H SIGMA NOISY [SEED]: vaenoise seed=SEED [1] (each frame seeded from seed and its index)
+  gst-launch-1.0 -q $(clip_src "$1" "$2" "$3") ! vaenoise type=gaussian "sigma=$4" "seed=${6:-1}" \
     ! filesink "location=$5" >/dev/null || die "vaenoise failed on $1"
 }
 CLIP_S=0   # wall seconds of the last clip_vaedenoise / clip_ffmpeg (whole process)
@@ -1019,6 +1025,60 @@ vaedenoise_default_model() {
   # awk reads to the end: an early exit would kill gst-inspect with SIGPIPE
   gst-inspect-1.0 vaedenoise | awk '$1 == "model" {m = 1} m && !done && /Default:/ {sub(/.*Default: "/, ""); sub(/".*/, ""); print; done = 1}'
 }
+# temporal_split CLIP W H RAW: each TEMPORAL_SPLIT_RUNS setting on TEMPORAL_DRAWS
+# noise draws of RAW.clean (seed 1 is RAW.noisy) into TSPLIT[j|CLIP] (the
+# "K n psnr flicker share sys_psnr sys_flicker" of eval_util.py clip-split).
+temporal_split() {
+  local clip=$1 w=$2 h=$3 raw=$4 j s splits=() outs
+  IFS=';' read -r -a splits <<< "$TEMPORAL_SPLIT_RUNS"
+  ((TEMPORAL_DRAWS >= 2)) || die "TEMPORAL_DRAWS=$TEMPORAL_DRAWS: the split needs at least 2 draws"
+  for ((s = 2; s <= TEMPORAL_DRAWS; s++)); do
+    note "temporal: $clip noise draw $s"
+    clip_noise "$raw.clean" "$w" "$h" 25 "$raw.noisy$s" "$s"
+  done
+  for j in "${!splits[@]}"; do
+    outs=()
+    for ((s = 1; s <= TEMPORAL_DRAWS; s++)); do
+      note "temporal: $clip draw $s vaedenoise ${splits[$j]}"
+      GST_VAE_MODEL_PATH=$MODELS_DIR${GST_VAE_MODEL_PATH:+:$GST_VAE_MODEL_PATH} \
+        clip_vaedenoise "$raw.noisy$( ((s > 1)) && echo "$s")" "$w" "$h" "$raw.split$s" ${splits[$j]}
+      outs+=("$raw.split$s")
+    done
+    TSPLIT[$j|$clip]=$("$PY" "$UTIL" clip-split "${w}x$h" "$raw.clean" "${outs[@]}") \
+      || die "temporal: clip-split failed on $clip"
+    rm -f "${outs[@]}"
+  done
+  for ((s = 2; s <= TEMPORAL_DRAWS; s++)); do rm -f "$raw.noisy$s"; done
+}
+
+# The split's table (TSPLIT, clips, CD, defm of part_temporal).
+temporal_split_table() {
+  local splits=() j clip row sep
+  IFS=';' read -r -a splits <<< "$TEMPORAL_SPLIT_RUNS"
+  [[ -n $TEMPORAL_SPLIT_CLIPS && ${#TSPLIT[@]} -gt 0 ]] || return 0
+  echo "### Systematic and random error over $TEMPORAL_DRAWS noise draws"
+  echo
+  echo "Each setting on $TEMPORAL_DRAWS draws of the noise (\`vaenoise seed=1…$TEMPORAL_DRAWS\`, otherwise as above; tools/eval_util.py clip-split). The systematic error is what stays the same for every draw (lost detail, blur); the rest is random (left-over noise). Cells: PSNR / flicker averaged over the draws; the systematic part's share of the mean squared error; the PSNR of the systematic error alone; the flicker of the mean of the outputs (the systematic error's flicker, plus 1/$TEMPORAL_DRAWS of the random part's variance)."
+  echo
+  row="| method |" sep="| --- |"
+  for clip in "${clips[@]}"; do
+    [[ " $TEMPORAL_SPLIT_CLIPS " == *" $clip "* ]] || continue
+    row+=" ${CD[$clip]}: PSNR / flicker | share | systematic PSNR / flicker |"; sep+=" --- | --- | --- |"
+  done
+  echo "$row"; echo "$sep"
+  for j in "${!splits[@]}"; do
+    if [[ ${splits[$j]} == *model=* ]]; then row="| \`${splits[$j]}\` |"
+    else row="| default \`$(model_label "$defm")\`, ${splits[$j]} |"; fi
+    for clip in "${clips[@]}"; do
+      [[ " $TEMPORAL_SPLIT_CLIPS " == *" $clip "* ]] || continue
+      row+=$(echo "${TSPLIT[$j|$clip]:-}" | awk 'NF < 7 {printf " – | – | – |"; next}
+        {printf " %.2f / %.2f | %.0f%% | %.2f / %.2f |", $3, $4, 100 * $5, $6, $7}')
+    done
+    echo "$row"
+  done
+  echo
+}
+
 part_temporal() {
   local t0=$SECONDS g=25 n=$TEMPORAL_FRAMES cut=$TEMPORAL_CUT clip w h raw k props m r line f fl
   local defm w2 label peer fr idx
@@ -1026,7 +1086,7 @@ part_temporal() {
   defm=$(vaedenoise_default_model)
   [[ -n $defm ]] || die "temporal: cannot read vaedenoise's default model from gst-inspect-1.0"
   mkdir -p "$WORK/temporal"
-  declare -A TR=() TS=() CW=() CH=() CN=() CD=() CF=()
+  declare -A TR=() TS=() CW=() CH=() CN=() CD=() CF=() TSPLIT=()
   local clips=() runs=() rlabels=() peers=($TEMPORAL_PEERS) models=()
   # runs: TEMPORAL_RUNS split on ';'
   IFS=';' read -r -a runs <<< "$TEMPORAL_RUNS"
@@ -1089,6 +1149,7 @@ part_temporal() {
       TR[$peer|$clip]=$(clip_metrics "$w" "$h" "$raw.clean" "$raw.out" $fr | cut -d' ' -f2-)
     done
     rm -f "$raw.out"
+    [[ " $TEMPORAL_SPLIT_CLIPS " == *" $clip "* ]] && temporal_split "$clip" "$w" "$h" "$raw"
   done
   # cells: TR values are "n psnr flicker [psnr_I ...]"
   cell_pf() { [[ -n ${TR[$1]:-} ]] || { echo "–"; return; }
@@ -1110,7 +1171,7 @@ part_temporal() {
       "Clips (luma only, decoded to GRAY8 by ffmpeg, \`-pix_fmt gray -f rawvideo\`), the first $n frames unless said: Foreman (\`BA1_FT_C.264\`); flower (\`VID_1280x720_cabac_temporal_direct.264\`, 300 frames in the file); scene cut: $cut frames of flower followed by the frames of \`Zhling_1280x720.264\` (an office scene), cut at frame $cut (0-based: frame $cut is Zhling's first)$( [[ -n ${CN[cut]:-} ]] && ((CN[cut] < n)) && echo ", ${CN[cut]} frames in all because the Zhling file holds only $((CN[cut] - cut)) frames"); static: \`kodak24/$TEMPORAL_STILL.png\` converted to gray by ffmpeg, as is, repeated $n times." \
       "Noise: \`vaenoise sigma=$g seed=1\` on the whole clip (rounded and clipped to 8 bits; each frame seeded from the seed and its index, so the noise is fresh every frame, also on the static clip). Every method reads the very same noisy frames: \`vaedenoise PROPERTIES n-threads=$THREADS\` (\`filesrc ! rawvideoparse format=gray8 ! vaedenoise ! filesink\`; by default the element averages each frame with the frames before it along the motion, \`temporal=false\` denoises each frame alone), the ffmpeg filters as \`ffmpeg -filter_threads $THREADS -f rawvideo -pix_fmt gray -s WxH -i noisy.raw -vf \"FILTER,format=gray\" -f rawvideo out.raw\`." \
       "Metrics (tools/eval_util.py clip), against the decoded clean clip: PSNR per frame (8-bit, peak 255), averaged over frames; **flicker** = the mean over all pixels and over all consecutive frame pairs (t−1, t) of |e_t − e_{t−1}|, where e_t = output_t − clean_t in 8-bit units (lower is steadier; an error that does not change gives 0; the noisy input's row gives the scale)." \
-      "Settings: TEMPORAL_CLIPS=\"$TEMPORAL_CLIPS\" TEMPORAL_FRAMES=$n TEMPORAL_CUT=$cut TEMPORAL_STILL=$TEMPORAL_STILL TEMPORAL_NLMEANS_FRAMES=$TEMPORAL_NLMEANS_FRAMES TEMPORAL_RUNS=\"$TEMPORAL_RUNS\" TEMPORAL_PEERS=\"$TEMPORAL_PEERS\"."
+      "Settings: TEMPORAL_CLIPS=\"$TEMPORAL_CLIPS\" TEMPORAL_FRAMES=$n TEMPORAL_CUT=$cut TEMPORAL_STILL=$TEMPORAL_STILL TEMPORAL_NLMEANS_FRAMES=$TEMPORAL_NLMEANS_FRAMES TEMPORAL_SPLIT_CLIPS=\"$TEMPORAL_SPLIT_CLIPS\" TEMPORAL_SPLIT_RUNS=\"$TEMPORAL_SPLIT_RUNS\" TEMPORAL_DRAWS=$TEMPORAL_DRAWS TEMPORAL_RUNS=\"$TEMPORAL_RUNS\" TEMPORAL_PEERS=\"$TEMPORAL_PEERS\"."
     echo "Models:"
     echo
     for m in $(printf '%s\n' "${models[@]}" | sort -u); do [[ -n $m ]] && echo "- $(model_desc "$m")"; done
@@ -1145,6 +1206,7 @@ part_temporal() {
       done
       echo
     fi
+    temporal_split_table
     echo "### Speed (frames per second, whole process: start-up, model load, file reading and writing included)"
     echo
     echo "$cpu, $THREADS threads (vaedenoise n-threads, ffmpeg filter threads); the machine is shared, so these are indications, not benchmarks (bench/run.sh is that)."

@@ -18,6 +18,16 @@
       the mean over pixels and over the n-1 consecutive pairs of
       |e_t - e_(t-1)|, i.e. how much the error changes from frame to frame
       (nan for one frame).  --frames: also the PSNR of those frames (0-based).
+  eval_util.py clip-split WxH CLEAN.raw OUT.raw OUT.raw [OUT.raw ...]
+      One method's outputs on K >= 2 independent noise draws of the same
+      clip: how much of its error is systematic (the same for every draw:
+      lost detail) and how much random (left-over noise).  Prints "K n
+      psnr flicker share sys_psnr sys_flicker": psnr and flicker as `clip`
+      gives them, averaged over the draws; share, the systematic part of
+      the mean squared error over all frames (bias² = (K·MSE(mean of the
+      outputs) − mean of the MSEs) / (K − 1), unbiased); sys_psnr, the
+      PSNR of that bias² alone; sys_flicker, the flicker of the mean of the
+      outputs (which still holds 1/K of the random part's variance).
   eval_util.py rgb-noise CLEAN_DIR OUT_DIR SIGMA
       RGB Gaussian noise on every PNG of CLEAN_DIR (sorted by name): image i
       (1-based) gets numpy default_rng(seed=i).normal(0, SIGMA, (h, w, 3)),
@@ -146,6 +156,39 @@ def cmd_metrics(args):
             print(f"{d} 0 nan nan")
 
 
+def read_clip(path, w, h):
+    x = np.fromfile(path, np.uint8)
+    if x.size % (w * h):
+        raise SystemExit(f"{path}: {x.size} bytes, not whole {w}x{h} GRAY8 frames")
+    return x.reshape(-1, h, w)
+
+
+def flicker(e):
+    """Mean |e_t - e_(t-1)| of an error clip (nan for one frame)."""
+    return float(np.abs(np.diff(e, axis=0)).mean()) if len(e) > 1 else math.nan
+
+
+def cmd_clip_split(args):
+    w, h = (int(v) for v in args[0].lower().split("x"))
+    clean = read_clip(args[1], w, h).astype(np.float64)
+    outs = [read_clip(p, w, h) for p in args[2:]]
+    n = min([len(clean)] + [len(x) for x in outs])
+    clean, k = clean[:n], len(outs)
+    ps, fl, mse, mean = [], [], [], np.zeros_like(clean)
+    for x in outs:
+        e = x[:n].astype(np.float64) - clean
+        ps.append(sum(psnr(x[t], clean[t]) for t in range(n)) / n)
+        fl.append(flicker(e))
+        mse.append(float(np.mean(e * e)))
+        mean += x[:n] / k
+    m = mean - clean
+    total = sum(mse) / k
+    bias2 = max(0.0, (k * float(np.mean(m * m)) - total) / (k - 1))
+    sys_psnr = 10.0 * math.log10(255.0 * 255.0 / bias2) if bias2 > 0 else math.inf
+    print(f"{k} {n} {sum(ps) / k:.4f} {sum(fl) / k:.4f} {bias2 / total:.4f} "
+          f"{sys_psnr:.4f} {flicker(m):.4f}")
+
+
 def cmd_clip(args):
     frames = []
     if "--frames" in args:
@@ -153,21 +196,12 @@ def cmd_clip(args):
         frames = [int(v) for v in args[i + 1].split(",") if v]
         args = args[:i] + args[i + 2:]
     w, h = (int(v) for v in args[0].lower().split("x"))
-    clean = np.fromfile(args[1], np.uint8)
-    if clean.size % (w * h):
-        raise SystemExit(f"{args[1]}: {clean.size} bytes, not whole {w}x{h} GRAY8 frames")
-    clean = clean.reshape(-1, h, w)
+    clean = read_clip(args[1], w, h)
     for path in args[2:]:
-        x = np.fromfile(path, np.uint8)
-        if x.size % (w * h):
-            raise SystemExit(f"{path}: {x.size} bytes, not whole {w}x{h} GRAY8 frames")
-        x = x.reshape(-1, h, w)
+        x = read_clip(path, w, h)
         n = min(len(x), len(clean))
         ps = [psnr(x[t], clean[t]) for t in range(n)]
-        fl = math.nan
-        if n > 1:
-            e = x[:n].astype(np.int16) - clean[:n].astype(np.int16)
-            fl = float(np.abs(np.diff(e, axis=0)).mean())
+        fl = flicker(x[:n].astype(np.int16) - clean[:n].astype(np.int16))
         sel = " ".join(f"{ps[t]:.4f}" if t < n else "nan" for t in frames)
         print(f"{path} {n} {sum(ps) / n:.4f} {fl:.4f}" + (" " + sel if sel else ""))
 
@@ -443,6 +477,8 @@ def main():
         print(f"{psnr(a, b):.4f} {ssim(a, b):.5f}")
     elif cmd == "clip" and len(args) >= 3:
         cmd_clip(args)
+    elif cmd == "clip-split" and len(args) >= 4:
+        cmd_clip_split(args)
     elif cmd == "rgb-noise" and len(args) == 3:
         cmd_rgb_noise(args)
     elif cmd == "rgb-metrics" and len(args) >= 2:
