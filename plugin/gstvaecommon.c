@@ -2,6 +2,8 @@
  * and loading, frame converters, the model-size gray frame, plane sizes. */
 #include "gstvaecommon.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY_STATIC (vae_common_debug);
 #define GST_CAT_DEFAULT vae_common_debug
 
@@ -244,9 +246,41 @@ gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
   gint comp[GST_VIDEO_MAX_COMPONENTS];
 
   gst_video_format_info_component (f->info.finfo, plane, comp);
-  *width_bytes = GST_VIDEO_FRAME_COMP_WIDTH (f, comp[0])
-      * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[0]);
+  *width_bytes = 0;
+  /* the widest component: a row of odd-width YUY2 ends with a whole
+   * Y U Y V group, which its chroma's width counts and its luma's not */
+  for (gint i = 0; i < GST_VIDEO_MAX_COMPONENTS && comp[i] >= 0; i++)
+    *width_bytes = MAX (*width_bytes, GST_VIDEO_FRAME_COMP_WIDTH (f, comp[i])
+        * GST_VIDEO_FRAME_COMP_PSTRIDE (f, comp[i]));
   *height = GST_VIDEO_FRAME_COMP_HEIGHT (f, comp[0]);
+}
+
+void
+gst_vae_frame_clear_padding (GstVideoFrame * f)
+{
+  guint n = GST_VIDEO_FRAME_N_PLANES (f);
+  guint8 *base = f->map[0].data, *end = base + f->map[0].size;
+  gboolean one_block = gst_buffer_n_memory (f->buffer) == 1;
+
+  for (guint p = 0; p < n; p++) {
+    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (f, p), *next = end;
+    gint s = GST_VIDEO_FRAME_PLANE_STRIDE (f, p), wb, h;
+
+    gst_vae_frame_plane_size (f, p, &wb, &h);
+    for (gint y = 0; y < h && s > wb; y++)
+      memset (d + (gsize) y * s + wb, 0, (gsize) (s - wb));
+    /* and, in a buffer of one block, what lies between this plane's last
+     * row and the next plane (NV12's luma of odd height has a row more
+     * than the picture) or the block's end */
+    if (!one_block || s <= 0 || d < base || d + (gsize) h * s > end)
+      continue;
+    for (guint q = 0; q < n; q++) {
+      guint8 *dq = GST_VIDEO_FRAME_PLANE_DATA (f, q);
+      if (dq >= d + (gsize) h * s && dq < next)
+        next = dq;
+    }
+    memset (d + (gsize) h * s, 0, (gsize) (next - (d + (gsize) h * s)));
+  }
 }
 
 GstVideoConverter *

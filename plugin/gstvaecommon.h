@@ -104,5 +104,10 @@ void gst_vae_gray_frame_clear (GstVaeGrayFrame * g);
 void gst_vae_frame_plane_size (const GstVideoFrame * f, guint plane,
     gint * width_bytes, gint * height);
 
+/* Zeroes the bytes past each row's samples up to the stride: an element
+ * that writes a fresh buffer leaves no stale memory in it, and its output
+ * bytes depend on its input alone. */
+void gst_vae_frame_clear_padding (GstVideoFrame * f);
+
 G_END_DECLS
 #endif

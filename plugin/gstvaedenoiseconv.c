@@ -21,6 +21,10 @@ map_new_frame (GstVideoFrame * frame, GstVideoInfo * info)
   /* the frame keeps its own reference until it is unmapped */
   ok = gst_video_frame_map (frame, info, buf, GST_MAP_READWRITE);
   gst_buffer_unref (buf);
+  /* converters read whole pixel groups: an odd-width row's missing pixel
+   * is then 0, not stale memory */
+  if (ok)
+    gst_vae_frame_clear_padding (frame);
   return ok;
 }
 

@@ -366,6 +366,7 @@ gst_vae_denoise_transform_frame (GstVideoFilter * filter,
   self->temporal_reset = FALSE;
   GST_OBJECT_UNLOCK (self);
 
+  gst_vae_frame_clear_padding (out);
   /* strength went to 0 after this buffer was queued for transforming */
   if (strength <= 0.0f) {
     gst_video_frame_copy (out, in);

@@ -725,6 +725,7 @@ gst_vae_sample_fill (GstPushSrc * psrc, GstBuffer * buf)
   if (!gst_video_frame_map (&out, &self->info, buf, GST_MAP_WRITE))
     goto map_failed;
   gst_video_converter_frame (self->tiles.convert, &self->tiles.frame, &out);
+  gst_vae_frame_clear_padding (&out);
   gst_video_frame_unmap (&out);
 
   GST_BUFFER_PTS (buf) = self->running_time;

@@ -12,37 +12,13 @@
 #include <unistd.h>
 
 #include "vae.h"
+#include "check_util.h"
 
 static const gchar *model_elements[] = { "vaedenoise", "vaeencode",
   "vaesample" };
 static const gchar *all_elements[] = { "vaedenoise", "vaenoise", "vaeencode",
   "vaesample" };
 static gchar *tmp_dir, *dae_model, *vae_model;
-
-static gchar *
-write_model (const gchar * name, VaeKind kind)
-{
-  VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
-
-  c.kind = kind;
-  c.img_w = c.img_h = 4;
-  c.n_in = 16;
-  c.n_latent = 4;
-  if (kind == VAE_KIND_DAE) {
-    c.noise = VAE_NOISE_GAUSSIAN;
-    c.noise_max = 0.2f;
-  } else {
-    c.likelihood = VAE_LIK_BERNOULLI;
-  }
-  m = vae_model_new (&c, 3, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
-  return path;
-}
 
 /* A one-buffer pipeline through the element with this model. */
 static gchar *
@@ -464,8 +440,8 @@ main (int argc, char **argv)
   gst_check_init (&argc, &argv);
   tmp_dir = g_dir_make_tmp ("vae-badinput-XXXXXX", NULL);
   g_assert (tmp_dir != NULL);
-  dae_model = write_model ("dae.safetensors", VAE_KIND_DAE);
-  vae_model = write_model ("vae.safetensors", VAE_KIND_VAE);
+  dae_model = check_tiny_model (tmp_dir, "dae.safetensors", VAE_KIND_DAE);
+  vae_model = check_tiny_model (tmp_dir, "vae.safetensors", VAE_KIND_VAE);
   n_failed = gst_check_run_suite (badinput_suite (), "badinput", __FILE__);
   g_unlink (dae_model);
   g_unlink (vae_model);

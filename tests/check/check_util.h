@@ -1,5 +1,5 @@
-/* Helpers the vaedenoise gst-check suites share: a model loaded or the
- * test fails, a harness's caps from a format and size, packed RGB frames
+/* Helpers the gst-check suites share: a model loaded or the test fails, a
+ * tiny model written, a harness's caps from a format and size, packed RGB frames
  * converted as the element promises, and the suite's temporary folder
  * removed. Include after gstcheck.h, gstharness.h,
  * video.h and vae.h. */
@@ -29,6 +29,33 @@ check_set_caps (GstHarness * h, GstVideoInfo * info, const gchar * fmt,
   info->fps_d = 1;
   caps = gst_video_info_to_caps (info);
   gst_harness_set_src_caps (h, caps);
+}
+
+/* A tiny random model of kind (a Gaussian DAE or a Bernoulli VAE on 4 × 4
+ * patches, 4 latents) saved as dir/name; the path (g_free). */
+static inline gchar *
+check_tiny_model (const gchar * dir, const gchar * name, VaeKind kind)
+{
+  VaeConfig c = vae_config_default ();
+  VaeError err;
+  VaeModel *m;
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  c.kind = kind;
+  c.img_w = c.img_h = 4;
+  c.n_in = 16;
+  c.n_latent = 4;
+  if (kind == VAE_KIND_DAE) {
+    c.noise = VAE_NOISE_GAUSSIAN;
+    c.noise_max = 0.2f;
+  } else {
+    c.likelihood = VAE_LIK_BERNOULLI;
+  }
+  m = vae_model_new (&c, 3, &err);
+  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
+    g_error ("cannot write %s: %s", path, err.msg);
+  vae_model_free (m);
+  return path;
 }
 
 /* dir and the files in it. */
