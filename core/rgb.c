@@ -1,8 +1,10 @@
 /* Packed 8-bit RGB to BT.601 Y'CbCr (4:2:0 or 4:4:4, limited or full
  * range) or to the opponent space, and back, rounded (vae.h).  Each row is
  * taken apart into planar floats first, so the arithmetic runs on
- * contiguous arrays the compiler vectorises.  4-byte pixels are read and
- * written as 32-bit words where the CPU is little-endian. */
+ * contiguous arrays the compiler vectorises, with an AVX2 clone of each
+ * loop where the CPU has AVX2 (VAE_AVX2_CLONE: the same bits).  4-byte
+ * pixels are read and written as 32-bit words where the CPU is
+ * little-endian. */
 #include "vae_private.h"
 
 #include <math.h>
@@ -73,7 +75,7 @@ vae_space_noise_gains (int space, float gain[3])
 
 /* A row of n pixels into planar floats r, g, b (4-byte pixels as 32-bit
  * words, which vectorises; little-endian byte order). */
-static void
+VAE_AVX2_CLONE static void
 split_row (const VaeRgbLayout *l, const uint8_t *p, int n, float *r, float *g,
     float *b)
 {
@@ -96,7 +98,7 @@ split_row (const VaeRgbLayout *l, const uint8_t *p, int n, float *r, float *g,
 }
 
 /* out = off + k · (r, g, b), n values. */
-static void
+VAE_AVX2_CLONE static void
 mix3 (const float *k, float off, const float *r, const float *g,
     const float *b, float *out, int n)
 {
@@ -108,7 +110,7 @@ mix3 (const float *k, float off, const float *r, const float *g,
  * space's chroma is a half for every odd R − B, which rounding half up
  * would bias.  Adding and taking away 1.5 · 2^23 rounds a float so, and
  * vectorises. */
-static void
+VAE_AVX2_CLONE static void
 floats_to_u8_even (const float *v, uint8_t *o, int n)
 {
   const float magic = 12582912.0f;
@@ -121,7 +123,7 @@ floats_to_u8_even (const float *v, uint8_t *o, int n)
 }
 
 /* A row of the space: its own rounding. */
-static void
+VAE_AVX2_CLONE static void
 to_u8 (int space, const float *v, uint8_t *o, int n)
 {
   if (space == VAE_OPPONENT)
@@ -130,7 +132,7 @@ to_u8 (int space, const float *v, uint8_t *o, int n)
     vae_floats_to_u8 (v, o, n);
 }
 
-void
+VAE_AVX2_CLONE void
 vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
     int w, int h, int sub, int space, uint8_t *y, int ys, uint8_t *u,
     uint8_t *v, int cs, int row0, int row1, float *scratch)
@@ -178,7 +180,7 @@ vae_rgb_to_ycc (const VaeRgbLayout *l, const uint8_t *rgb, int rgb_stride,
 /* Chroma row c (cw samples of a 4:2:0 plane of ch rows, cs apart) at luma
  * row yy, centre-sited and interpolated both ways into out (w values):
  * 3/4 of the nearer sample and 1/4 of the next, clamped; tmp holds cw. */
-static void
+VAE_AVX2_CLONE static void
 chroma_up (const uint8_t *c, int cs, int cw, int ch, int w, int yy,
     float *tmp, float *out)
 {
@@ -196,7 +198,7 @@ chroma_up (const uint8_t *c, int cs, int cw, int ch, int w, int yy,
     out[2 * cw - 1] = tmp[cw - 1];
 }
 
-void
+VAE_AVX2_CLONE void
 vae_ycc_to_rgb (const VaeRgbLayout *l, const uint8_t *y, int ys,
     const uint8_t *u, const uint8_t *v, int cs, int w, int h, int sub,
     int space, const uint8_t *src, int src_stride, uint8_t *rgb,
