@@ -13,7 +13,7 @@
 
 /* out[x] = the sum of v over x − r … x + r, indices clamped to [0, w):
  * tap by tap over the row's inside (which vectorises), the edges apart. */
-static void
+VAE_AVX2_CLONE static void
 hbox (const float *restrict v, int w, int r, float *restrict out)
 {
   int lo = MIN (r, w), hi = MAX (w - r, lo);
@@ -37,7 +37,7 @@ hbox (const float *restrict v, int w, int r, float *restrict out)
 
 /* out[x] = the sum over rows y − r … y + r (clamped to [0, h)) of rows,
  * whose row i holds row first + i, times scale. */
-static void
+VAE_AVX2_CLONE static void
 vbox (const float *restrict rows, int w, int first, int y, int h, int r,
     float scale, float *restrict out)
 {
@@ -54,7 +54,7 @@ vbox (const float *restrict rows, int w, int first, int y, int h, int r,
 
 /* The half-resolution row j of an 8-bit plane (w × h): the means of its
  * 2 × 2 squares, the last column and row repeated where w or h is odd. */
-static void
+VAE_AVX2_CLONE static void
 half_row (const uint8_t *src, int stride, int w, int h, int j, float *out)
 {
   const uint8_t *a = src + (size_t) MIN (2 * j, h - 1) * stride;
@@ -69,7 +69,7 @@ half_row (const uint8_t *src, int stride, int w, int h, int j, float *out)
 /* Row y of w values from half-resolution rows (hw wide, row i holding row
  * first + i of hh): centre-sited, 3/4 of the nearer and 1/4 of the next
  * sample each way, clamped; tmp holds hw. */
-static void
+VAE_AVX2_CLONE static void
 up_row (const float *rows, int hw, int first, int hh, int w, int y,
     float *tmp, float *out)
 {
@@ -91,7 +91,7 @@ up_row (const float *rows, int hw, int first, int hh, int w, int y,
     out[w - 1] = 0.75f * tmp[hw - 1] + 0.25f * tmp[hw - 2];
 }
 
-void
+VAE_AVX2_CLONE void
 vae_guided_filter_u8 (const uint8_t *guide, int gs, const uint8_t *p, int ps,
     uint8_t *dst, int ds, int w, int h, int r, float eps, int row0, int row1,
     float *scratch)
