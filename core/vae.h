@@ -673,8 +673,10 @@ void vae_guided_filter_u8 (const uint8_t *guide, int gs, const uint8_t *p,
     int ps, uint8_t *dst, int ds, int w, int h, int r, float eps, int row0,
     int row1, float *scratch);
 
-/* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: median
- * absolute deviation of the finest diagonal Haar detail (Donoho). */
+/* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: the
+ * noise in its flattest blocks, seen through a mask that cancels smooth
+ * structure (Immerkær); small planes: the median absolute deviation of the
+ * finest diagonal Haar detail (Donoho). */
 float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
 
 /* Number of multiply-adds per denoised frame, for GFLOPS figures. */

@@ -274,6 +274,33 @@ test_estimate (void)
     CHECK (fabsf (est / sigmas[k] - 1) < 0.10f,
         "sigma %g estimated as %g", sigmas[k], est);
   }
+  /* smooth structure (a ramp and a slow wave) and clipped areas (a black
+   * band) are not noise: σ 10 within 5% */
+  for (int k = 0; k < 2; k++) {
+    float est;
+    vae_rng_seed (&r, 50 + k);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        float v = 40.0f + 0.3f * x + 30.0f * sinf (0.05f * x + 0.03f * y)
+            + 10.0f * vae_rng_normal (&r);
+        if (k == 1 && y < h / 3)
+          v = 0.0f;
+        p[y * w + x] = (uint8_t) fminf (fmaxf (roundf (v), 0.0f), 255.0f);
+      }
+    est = vae_estimate_noise_u8 (p, w, w, h);
+    printf ("noise estimate on a ramp and wave%s + sigma 10: %.2f\n",
+        k ? " with a clipped band" : "", est);
+    CHECK (fabsf (est / 10.0f - 1) < 0.05f, "sigma 10 estimated as %g", est);
+  }
+  /* planes too small for blocks take the Haar estimate */
+  {
+    float est;
+    memset (p, 128, (size_t) w * h);
+    vae_rng_seed (&r, 60);
+    vae_noise_apply_u8 (VAE_NOISE_GAUSSIAN, 20.0f, p, 24, 24, 24, &r);
+    est = vae_estimate_noise_u8 (p, 24, 24, 24);
+    CHECK (fabsf (est / 20.0f - 1) < 0.25f, "24x24: sigma 20 as %g", est);
+  }
   /* the estimate looks only at its w × h: padding does not count */
   {
     uint8_t *q = malloc ((size_t) 300 * 200);
