@@ -675,9 +675,13 @@ void vae_guided_filter_u8 (const uint8_t *guide, int gs, const uint8_t *p,
 
 /* Robust σ estimate (8-bit units) of white Gaussian noise in a plane: the
  * noise in its flattest blocks, seen through a mask that cancels smooth
- * structure (Immerkær); small planes: the median absolute deviation of the
- * finest diagonal Haar detail (Donoho). */
+ * structure (Immerkær); small planes: vae_estimate_noise_haar_u8. */
 float vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h);
+/* The median absolute deviation of the finest diagonal Haar detail
+ * (Donoho).  Texture raises it, but it reads noise that a conversion has
+ * low-passed (subsampled chroma) less low than the block estimate does. */
+float vae_estimate_noise_haar_u8 (const uint8_t *src, int stride, int w,
+    int h);
 
 /* Number of multiply-adds per denoised frame, for GFLOPS figures. */
 double vae_denoiser_flops (const VaeDenoiser *d, int w, int h);

@@ -22,8 +22,10 @@ gst_vae_plane_level (const GstVideoFrame * f, guint comp,
 {
   if (!noise_input)
     return 0.0f;
+  /* chroma converted from RGB holds low-passed noise: the Haar estimate */
   if (level < 0.0f)
-    return vae_estimate_noise_u8 (data, stride, w, h);
+    return comp == 0 ? vae_estimate_noise_u8 (data, stride, w, h)
+        : vae_estimate_noise_haar_u8 (data, stride, w, h);
   if (GST_VIDEO_INFO_IS_GRAY (&f->info))
     return level;
   if (comp == 0)
