@@ -31,15 +31,27 @@ check_set_caps (GstHarness * h, GstVideoInfo * info, const gchar * fmt,
   gst_harness_set_src_caps (h, caps);
 }
 
+/* A random model of configuration c (seed 3) saved as dir/name; the path
+ * (g_free). */
+static inline gchar *
+check_save_model (const gchar * dir, const gchar * name, const VaeConfig * c)
+{
+  VaeError err;
+  VaeModel *m = vae_model_new (c, 3, &err);
+  gchar *path = g_build_filename (dir, name, NULL);
+
+  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
+    g_error ("cannot write %s: %s", path, err.msg);
+  vae_model_free (m);
+  return path;
+}
+
 /* A tiny random model of kind (a Gaussian DAE or a Bernoulli VAE on 4 × 4
  * patches, 4 latents) saved as dir/name; the path (g_free). */
 static inline gchar *
 check_tiny_model (const gchar * dir, const gchar * name, VaeKind kind)
 {
   VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (dir, name, NULL);
 
   c.kind = kind;
   c.img_w = c.img_h = 4;
@@ -51,11 +63,7 @@ check_tiny_model (const gchar * dir, const gchar * name, VaeKind kind)
   } else {
     c.likelihood = VAE_LIK_BERNOULLI;
   }
-  m = vae_model_new (&c, 3, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
-  return path;
+  return check_save_model (dir, name, &c);
 }
 
 /* dir and the files in it. */

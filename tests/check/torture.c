@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "vae.h"
+#include "check_util.h"
 
 static gchar *tmp_dir;
 static gchar *dae4, *dae6, *vae_model;
@@ -17,9 +18,6 @@ static gchar *
 write_model (const gchar * name, VaeKind kind, gint patch)
 {
   VaeConfig c = vae_config_default ();
-  VaeError err;
-  VaeModel *m;
-  gchar *path = g_build_filename (tmp_dir, name, NULL);
 
   c.kind = kind;
   c.img_w = c.img_h = patch;
@@ -37,11 +35,7 @@ write_model (const gchar * name, VaeKind kind, gint patch)
   } else {
     c.likelihood = VAE_LIK_BERNOULLI;
   }
-  m = vae_model_new (&c, 3, &err);
-  if (m == NULL || vae_model_save (m, path, &err) != VAE_OK)
-    g_error ("cannot write %s: %s", path, err.msg);
-  vae_model_free (m);
-  return path;
+  return check_save_model (tmp_dir, name, &c);
 }
 
 /* Fails on the first ERROR or WARNING message on the bus. */
