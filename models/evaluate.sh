@@ -1027,14 +1027,15 @@ vaedenoise_default_model() {
 }
 # temporal_split CLIP W H RAW: each TEMPORAL_SPLIT_RUNS setting on TEMPORAL_DRAWS
 # noise draws of RAW.clean (seed 1 is RAW.noisy) into TSPLIT[j|CLIP] (the
-# "K n psnr flicker share sys_psnr sys_flicker" of eval_util.py clip-split).
+# "K n psnr flicker share sys_psnr sys_flicker" of eval_util.py clip-split);
+# the noise level g is part_temporal's.
 temporal_split() {
   local clip=$1 w=$2 h=$3 raw=$4 j s splits=() outs
   IFS=';' read -r -a splits <<< "$TEMPORAL_SPLIT_RUNS"
   ((TEMPORAL_DRAWS >= 2)) || die "TEMPORAL_DRAWS=$TEMPORAL_DRAWS: the split needs at least 2 draws"
   for ((s = 2; s <= TEMPORAL_DRAWS; s++)); do
     note "temporal: $clip noise draw $s"
-    clip_noise "$raw.clean" "$w" "$h" 25 "$raw.noisy$s" "$s"
+    clip_noise "$raw.clean" "$w" "$h" "$g" "$raw.noisy$s" "$s"
   done
   for j in "${!splits[@]}"; do
     outs=()
