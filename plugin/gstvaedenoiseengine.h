@@ -42,9 +42,9 @@ typedef struct
   GstVaeConv *conv;             /* frames denoised in another format */
   /* the noise per unit of RGB noise σ in each plane denoised */
   gfloat noise_gain[3];
-  /* the opponent space's denoised chroma guided by its luma
-   * (vae_guided_filter_u8): 2 planes of width × height, and each band's
-   * scratch; NULL elsewhere */
+  /* the opponent space's denoised chroma, which the guided filter
+   * (vae_guided_filter_u8) then writes into the frame guided by its luma:
+   * 2 planes of width × height, and each band's scratch; NULL elsewhere */
   guint8 *guided;
   gfloat *guided_scratch;
   GstVaeTemporal *temporal;     /* the past of the working frames */

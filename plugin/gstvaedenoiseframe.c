@@ -9,7 +9,6 @@
 #endif
 
 #include <math.h>
-#include <string.h>
 
 #include "gstvaedenoise.h"
 #include "gstvaedenoiseengine.h"
@@ -164,11 +163,17 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
     guint comp = GST_VIDEO_FORMAT_INFO_PLANE (in->info.finfo, 2) == p ? 2 : 1;
     const guint8 *c = GST_VIDEO_FRAME_PLANE_DATA (in, p);
     gint cs = GST_VIDEO_FRAME_PLANE_STRIDE (in, p);
-    gint pw, ph;
+    guint8 *d = GST_VIDEO_FRAME_PLANE_DATA (out, p);
+    gint ds = GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph;
     gst_vae_frame_plane_size (in, p, &pw, &ph);
+    /* the opponent space's chroma goes to the guided filter, which then
+     * writes out's planes (gst_vae_denoise_guide_band) */
+    if (e->guided != NULL) {
+      d = e->guided + (gsize) (p - 1) * pw * ph;
+      ds = pw;
+    }
     add_job (self, ts ? ts->avg[comp].data : c, ts ? ts->avg[comp].stride
-        : cs, GST_VIDEO_FRAME_PLANE_DATA (out, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (out, p), pw, ph,
+        : cs, d, ds, pw, ph,
         gst_vae_plane_level (in, comp, c, cs, pw, ph, level, ni,
             e->noise_gain));
   }
@@ -229,8 +234,8 @@ gst_vae_denoise_set_maps (GstVaeDenoise * self, GstVaeEngine * e)
 }
 
 /* The opponent space's bands after denoising: each filters its rows of
- * the two chroma planes guided by the denoised luma, then, all filtered
- * (their windows read the rows around), copies them back. */
+ * the two denoised chroma planes (e->guided) into f, guided by f's
+ * denoised luma. */
 static void
 gst_vae_denoise_guide_band (void *data, gint band)
 {
@@ -244,17 +249,11 @@ gst_vae_denoise_guide_band (void *data, gint band)
 
   for (guint p = 1; p <= 2; p++)
     vae_guided_filter_u8 (GST_VIDEO_FRAME_PLANE_DATA (f, 0),
-        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), GST_VIDEO_FRAME_PLANE_DATA (f, p),
-        GST_VIDEO_FRAME_PLANE_STRIDE (f, p), e->guided + (p - 1) * plane, w,
-        w, h, GST_VAE_GUIDED_RADIUS, GST_VAE_GUIDED_EPS, r0, r1,
+        GST_VIDEO_FRAME_PLANE_STRIDE (f, 0), e->guided + (p - 1) * plane, w,
+        GST_VIDEO_FRAME_PLANE_DATA (f, p), GST_VIDEO_FRAME_PLANE_STRIDE (f,
+            p), w, h, GST_VAE_GUIDED_RADIUS, GST_VAE_GUIDED_EPS, r0, r1,
         e->guided_scratch + band * VAE_GUIDED_SCRATCH (w,
             GST_VAE_GUIDED_RADIUS));
-  vae_pool_barrier (self->pool);
-  for (guint p = 1; p <= 2; p++)
-    for (gint y = r0; y < r1; y++)
-      memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, p) + (gsize) y
-          * GST_VIDEO_FRAME_PLANE_STRIDE (f, p), e->guided + (p - 1) * plane
-          + (gsize) y * w, (gsize) w);
 }
 
 /* The temporal stage's bands after denoising: each settles its rows of
