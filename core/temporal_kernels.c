@@ -256,6 +256,28 @@ predict_sse2 (const uint8_t *r, int rs, int fx, int fy, int bh,
   }
 }
 
+/* predict_sse2 and psadbw in one pass: the prediction never reaches
+ * memory.  One or two pixels average exactly by pavgb. */
+static int
+sad_predict_sse2 (const uint8_t *b, const uint8_t *r, int rs, int fx,
+    int fy, int bh)
+{
+  __m128i acc = _mm_setzero_si128 ();
+  for (int y = 0; y < bh; y++, r += rs) {
+    __m128i p = _mm_loadu_si128 ((const void *) r);
+    if (fx && fy)
+      p = mean4 (p, _mm_loadu_si128 ((const void *) (r + 1)),
+          _mm_loadu_si128 ((const void *) (r + rs)),
+          _mm_loadu_si128 ((const void *) (r + 1 + rs)));
+    else if (fx || fy)
+      p = _mm_avg_epu8 (p, _mm_loadu_si128 ((const void *) (r + fx + fy
+                  * rs)));
+    acc = _mm_add_epi64 (acc, _mm_sad_epu8 (p, _mm_loadu_si128 ((const void
+                *) (b + y * 16))));
+  }
+  return hsum64 (acc);
+}
+
 /* k samples, k 8 or 16; cshift 1 or 2.  The samples go to floats in
  * registers: a gather through memory would stall on store forwarding.
  * Averages are at most 255 · VAE_TK_ACC_ONE, so signed packing keeps
@@ -492,6 +514,21 @@ vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy, int bw,
   (void) sse2;
 #endif
   predict_c (r, rs, fx, fy, bw, bh, pred);
+}
+
+int
+vae_tk_sad_predict (int sse2, const uint8_t *b, const uint8_t *r, int rs,
+    int fx, int fy, int bw, int bh)
+{
+  uint8_t pred[16 * 16];
+#ifdef __SSE2__
+  if (sse2 && bw == 16)
+    return sad_predict_sse2 (b, r, rs, fx, fy, bh);
+#else
+  (void) sse2;
+#endif
+  predict_c (r, rs, fx, fy, bw, bh, pred);
+  return sad_c (b, 16, pred, 16, bw, bh);
 }
 
 void

@@ -20,6 +20,15 @@
 #define CHROMA_LO 0.3f
 #define CHROMA_HI 0.5f
 
+/* The luma settles along its block's vector refined: both outputs are
+ * denoised, so the block's sums against the last output place it more
+ * surely than the match against the noisy frame did.  The vector moves by
+ * half pixels while that lowers the sum, at most REFINE_STEPS times.  The
+ * chroma and the next frame's search keep the matched vector: fed back,
+ * the refined one cost the 1920×1080 street clip (models/README.md). */
+#define REFINE_STEPS 2
+#define REFINE_SPAN (2 * REFINE_STEPS + 1)
+
 /* The weight of a cell, in 1/256, whose difference is m σ. */
 static uint16_t
 weight (float m, float lo, float hi)
@@ -59,17 +68,73 @@ settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
   }
 }
 
+/* The last output's luma under the block at (x0, y0), bw × bh, shifted by
+ * hv half pixels, into pred (rows BLOCK apart). */
+static void
+predict_last (const VaeTemporal *t, int x0, int y0, int bw, int bh,
+    const int *hv, uint8_t *pred)
+{
+  const uint8_t *r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1))
+      * t->w + x0 + (hv[0] >> 1);
+  vae_tk_predict (t->simd, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
+}
+
+/* blk's sum of absolute differences against the last output under the
+ * block at (x0, y0), bw × bh, shifted by hv half pixels. */
+static int
+sad_last (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
+    int bh, const int *hv)
+{
+  const uint8_t *r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1))
+      * t->w + x0 + (hv[0] >> 1);
+  return vae_tk_sad_predict (t->simd, blk, r, t->w, hv[0] & 1, hv[1] & 1,
+      bw, bh);
+}
+
+/* hv (which fits) moved by half pixels while that lowers blk's sum of
+ * absolute differences against the last output; each sum is taken once. */
+static void
+refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
+    int bh, int *hv)
+{
+  int memo[REFINE_SPAN * REFINE_SPAN], o[2] = { hv[0], hv[1] }, best;
+
+  for (int i = 0; i < REFINE_SPAN * REFINE_SPAN; i++)
+    memo[i] = -1;
+  best = sad_last (t, blk, x0, y0, bw, bh, hv);
+  memo[REFINE_SPAN * REFINE_SPAN / 2] = best;
+  for (int step = 0; step < REFINE_STEPS; step++) {
+    int c[2] = { hv[0], hv[1] }, moved = 0;
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        int u[2] = { c[0] + dx, c[1] + dy };
+        int *m = &memo[(u[1] - o[1] + REFINE_STEPS) * REFINE_SPAN + u[0]
+            - o[0] + REFINE_STEPS];
+        if (*m < 0 && vae_temporal_half_fits (t, x0, y0, bw, bh, u))
+          *m = sad_last (t, blk, x0, y0, bw, bh, u);
+        if (*m >= 0 && *m < best) {
+          best = *m;
+          hv[0] = u[0];
+          hv[1] = u[1];
+          moved = 1;
+        }
+      }
+    if (!moved)
+      break;
+  }
+}
+
 /* Block (bx, by) of out moved towards the last output along this frame's
- * vector, cell by cell by how well the luma agrees; the chroma too where
- * given and the last frame's was kept. */
+ * vector (the luma along it refined), cell by cell by how well the luma
+ * agrees; the chroma too where given and the last frame's was kept. */
 static void
 settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
 {
   int x0 = bx * BLOCK, y0 = by * BLOCK;
   int bw = MIN (BLOCK, t->w - x0), bh = MIN (BLOCK, t->h - y0);
-  const int *hv = t->mv_last + ((size_t) by * t->bw + bx) * 2;
+  const int *v = t->mv_last + ((size_t) by * t->bw + bx) * 2;
+  int hv[2] = { v[0], v[1] };
   const VaePlane *luma = &out[0];
-  const uint8_t *r;
   uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
   uint16_t k[4][4], kc[4][4], kr[BLOCK];
   float z = t->settle_scale;
@@ -77,15 +142,8 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
 
   if (!vae_temporal_half_fits (t, x0, y0, bw, bh, hv))
     return;
-  r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
-      + (hv[0] >> 1);
-  vae_tk_predict (t->simd, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
-  if (bw < BLOCK || bh < BLOCK) {      /* pixels outside count nothing */
+  if (bw < BLOCK || bh < BLOCK)        /* pixels outside count nothing */
     memset (blk, 0, sizeof blk);
-    for (int y = 0; y < BLOCK; y++)
-      for (int x = y < bh ? bw : 0; x < BLOCK; x++)
-        pred[y * BLOCK + x] = 0;
-  }
   for (int y = 0; y < bh; y++) {
     const uint8_t *o = luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step;
@@ -95,6 +153,12 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = 0; x < bw; x++)
         blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
+  refine (t, blk, x0, y0, bw, bh, hv);
+  predict_last (t, x0, y0, bw, bh, hv, pred);
+  if (bw < BLOCK || bh < BLOCK)
+    for (int y = 0; y < BLOCK; y++)
+      for (int x = y < bh ? bw : 0; x < BLOCK; x++)
+        pred[y * BLOCK + x] = 0;
   vae_tk_cell_sums (t->simd, blk, pred, 4, 4, sad, ssd);
   for (int cy = 0; cy < 4; cy++)
     for (int cx = 0; cx < 4; cx++) {

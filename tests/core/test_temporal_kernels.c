@@ -91,6 +91,17 @@ check_predict (void)
     uint8_t p0[256], p1[256];
     vae_tk_predict (0, a, 40, fx, fy, 16, 16, p0);
     vae_tk_predict (1, a, 40, fx, fy, 16, 16, p1);
+    for (int bw = 16; bw >= 5; bw -= 11) {
+      int want = 0;
+      for (int y = 0; y < 13; y++)
+        for (int x = 0; x < bw; x++)
+          want += abs ((int) b[y * 16 + x] - p0[y * 16 + x]);
+      CHECK (vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13) == want
+          && vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13) == want,
+          "sad_predict (%d, %d) %dx13: %d / %d, want %d", fx, fy, bw,
+          vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13),
+          vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13), want);
+    }
     for (int y = 0; y < 16; y++)
       for (int x = 0; x < 16; x++) {
         const uint8_t *r = a + y * 40 + x;
