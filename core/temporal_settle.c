@@ -68,15 +68,13 @@ settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
   }
 }
 
-/* The last output's luma under the block at (x0, y0), bw × bh, shifted by
- * hv half pixels, into pred (rows BLOCK apart). */
-static void
-predict_last (const VaeTemporal *t, int x0, int y0, int bw, int bh,
-    const int *hv, uint8_t *pred)
+/* The last output's luma at (x0, y0) shifted by hv half pixels, rounded
+ * down to whole ones. */
+static const uint8_t *
+last_at (const VaeTemporal *t, int x0, int y0, const int *hv)
 {
-  const uint8_t *r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1))
-      * t->w + x0 + (hv[0] >> 1);
-  vae_tk_predict (t->simd, r, t->w, hv[0] & 1, hv[1] & 1, bw, bh, pred);
+  return t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1)) * t->w + x0
+      + (hv[0] >> 1);
 }
 
 /* blk's sum of absolute differences against the last output under the
@@ -85,10 +83,8 @@ static int
 sad_last (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
     int bh, const int *hv)
 {
-  const uint8_t *r = t->dref[0][t->dcur] + (size_t) (y0 + (hv[1] >> 1))
-      * t->w + x0 + (hv[0] >> 1);
-  return vae_tk_sad_predict (t->simd, blk, r, t->w, hv[0] & 1, hv[1] & 1,
-      bw, bh);
+  return vae_tk_sad_predict (t->simd, blk, last_at (t, x0, y0, hv), t->w,
+      hv[0] & 1, hv[1] & 1, bw, bh);
 }
 
 /* hv (which fits) moved by half pixels while that lowers blk's sum of
@@ -154,7 +150,8 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
         blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
   refine (t, blk, x0, y0, bw, bh, hv);
-  predict_last (t, x0, y0, bw, bh, hv, pred);
+  vae_tk_predict (t->simd, last_at (t, x0, y0, hv), t->w, hv[0] & 1,
+      hv[1] & 1, bw, bh, pred);
   if (bw < BLOCK || bh < BLOCK)
     for (int y = 0; y < BLOCK; y++)
       for (int x = y < bh ? bw : 0; x < BLOCK; x++)
