@@ -35,7 +35,7 @@
 #              and, over several noise draws, how much of the error is systematic.
 #
 # Env (defaults in brackets):
-#   BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]
+#   BUILD [build]  VAE [$BUILD/tools/vae]  PLUGIN_DIR [$BUILD/plugin]  EVAL_SETUP [1: set up and build first]
 #   DATA [../shared/data]  MODELS_DIR [models]  PYTHON [/usr/bin/python3]
 #   OUT [models/eval; $WORK/out when QUICK or LIMIT is set]
 #   WORK [${TMPDIR:-/tmp}/vae_evaluate]  (noisy and denoised PNGs stay there)
@@ -121,6 +121,14 @@ export GST_PLUGIN_PATH=$PLUGIN_DIR GST_REGISTRY=$WORK/gst-registry.bin
 
 die() { echo "evaluate.sh: $*" >&2; exit 1; }
 note() { echo "evaluate.sh: $*" >&2; }
+# From a fresh clone on Debian 12 this one command is enough: unless
+# EVAL_SETUP=0, it first installs what it needs (tools/setup-debian.sh's
+# packages, ffmpeg for the clips and the peers, PIL for the PNG metrics)
+# and builds, or brings the build up to date with the tree.
+if [[ ${EVAL_SETUP:-1} != 0 ]]; then
+  SETUP_EXTRA_PKGS="ffmpeg python3-pil" BUILD_DIR=$BUILD "$ROOT/tools/setup-debian.sh" >&2 \
+    || die "set-up or build failed (tools/setup-debian.sh)"
+fi
 [[ -x $VAE ]] || die "no tool at $VAE (meson setup build && ninja -C build, or set VAE/BUILD)"
 "$PY" -c 'import numpy' 2>/dev/null || die "$PY needs numpy (apt-get install python3-numpy)"
 if [[ " $PARTS " == *" pipeline "* || " $PARTS " == *" impulse "* || " $PARTS " == *" colour "* ]]; then  # PNG metrics
