@@ -443,9 +443,7 @@ main (int argc, char **argv)
   dae_model = check_tiny_model (tmp_dir, "dae.safetensors", VAE_KIND_DAE);
   vae_model = check_tiny_model (tmp_dir, "vae.safetensors", VAE_KIND_VAE);
   n_failed = gst_check_run_suite (badinput_suite (), "badinput", __FILE__);
-  g_unlink (dae_model);
-  g_unlink (vae_model);
-  g_rmdir (tmp_dir);
+  check_rmdir (tmp_dir);
   g_free (dae_model);
   g_free (vae_model);
   g_free (tmp_dir);

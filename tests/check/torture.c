@@ -320,20 +320,18 @@ int
 main (int argc, char **argv)
 {
   int n_failed;
-  gchar *files[3];
 
   gst_check_init (&argc, &argv);
   tmp_dir = g_dir_make_tmp ("vae-torture-XXXXXX", NULL);
   g_assert (tmp_dir != NULL);
-  files[0] = dae4 = write_model ("dae4.safetensors", VAE_KIND_DAE, 4);
-  files[1] = dae6 = write_model ("dae6.safetensors", VAE_KIND_DAE, 6);
-  files[2] = vae_model = write_model ("vae.safetensors", VAE_KIND_VAE, 8);
+  dae4 = write_model ("dae4.safetensors", VAE_KIND_DAE, 4);
+  dae6 = write_model ("dae6.safetensors", VAE_KIND_DAE, 6);
+  vae_model = write_model ("vae.safetensors", VAE_KIND_VAE, 8);
   n_failed = gst_check_run_suite (torture_suite (), "torture", __FILE__);
-  for (gint i = 0; i < 3; i++) {
-    g_unlink (files[i]);
-    g_free (files[i]);
-  }
-  g_rmdir (tmp_dir);
+  check_rmdir (tmp_dir);
+  g_free (dae4);
+  g_free (dae6);
+  g_free (vae_model);
   g_free (tmp_dir);
   return n_failed;
 }
