@@ -168,6 +168,42 @@ blend_rows_8_4 (float *acc, size_t ld, const float *zk, const float *win,
         * ld4 (zk + (size_t) (n - 1) * P + 8 * i + 4));
 }
 
+/* blend_row for 8-pixel patches at stride 6 (the colour default), one
+ * 6-pixel group per step: its first 2 pixels sum two patches, the other 4
+ * take one, in vectors of two and four floats.  The same operations, so
+ * the same bits. */
+typedef float v2f __attribute__ ((vector_size (8)));
+
+static inline v2f
+ld2 (const float *p)
+{
+  v2f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+st2 (float *p, v2f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+static inline void
+blend_row_8_6 (float *acc, const float *zk, const float *wr, int n, int P)
+{
+  const v2f w0 = ld2 (wr), w6 = ld2 (wr + 6);
+  const v4f w2 = ld4 (wr + 2);
+  st2 (acc, w0 * ld2 (zk));
+  st4 (acc + 2, w2 * ld4 (zk + 2));
+  for (int g = 1; g < n; g++) {
+    float *a = acc + (size_t) g * 6;
+    const float *zr = zk + (size_t) g * P;
+    st2 (a, w6 * ld2 (zr - P + 6) + w0 * ld2 (zr));
+    st4 (a + 2, w2 * ld4 (zr + 2));
+  }
+  st2 (acc + (size_t) n * 6, w6 * ld2 (zk + (size_t) (n - 1) * P + 6));
+}
+
 /* One patch row's outputs z (nx patches) overlap-added along x into its
  * ph strip rows of w (zeroed here): each pixel's sum in the patches' order. */
 VAE_AVX2_CLONE void
@@ -183,6 +219,10 @@ vae_denoise_hblend (const VaeDenoiser *d, const VaeGrid *g, const float *z,
     int x1 = (nreg - 1) * s + pw;     /* past the rows' pixels: zeroed */
     if (pw == 8 && ph == 8 && s == 4) /* the default */
       blend_rows_8_4 (strip, (size_t) w, z, d->win, nreg, P);
+    else if (pw == 8 && s == 6)       /* the colour default */
+      for (int i = 0; i < ph; i++)
+        blend_row_8_6 (strip + (size_t) i * w, z + i * pw, d->win + i * pw,
+            nreg, P);
     else
       for (int i = 0; i < ph; i++)
         blend_row (strip + (size_t) i * w, z + i * pw, d->win + i * pw, nreg,
