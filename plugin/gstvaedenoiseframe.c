@@ -179,19 +179,21 @@ gst_vae_denoise_add_jobs (GstVaeDenoise * self, const GstVideoFrame * in,
   }
 }
 
-/* The temporal stage's bands: each matches its rows of motion blocks, then,
- * once all are matched, blends them. */
+/* The temporal stage's bands: each matches the rows of motion blocks it
+ * claims, then, once all are matched, blends the rows it claims.  The
+ * bytes do not depend on who took which row (vae_temporal.h). */
 static void
 gst_vae_denoise_temporal_band (void *data, gint band)
 {
   GstVaeDenoise *self = data;
   GstVaeTemporal *ts = self->engine->temporal;
-  gint n = vae_temporal_rows (ts->t);
-  gint r0 = n * band / self->n_bands, r1 = n * (band + 1) / self->n_bands;
+  gint n = vae_temporal_rows (ts->t), r;
 
-  vae_temporal_match (ts->t, ts->src, ts->sigma, r0, r1);
+  while ((r = g_atomic_int_add (&ts->next_match, 1)) < n)
+    vae_temporal_match (ts->t, ts->src, ts->sigma, r, r + 1);
   vae_pool_barrier (self->pool);
-  vae_temporal_blend (ts->t, ts->src, ts->avg, r0, r1);
+  while ((r = g_atomic_int_add (&ts->next_blend, 1)) < n)
+    vae_temporal_blend (ts->t, ts->src, ts->avg, r, r + 1);
 }
 
 /* The temporal stage on the working frame src, whose luma's noise level is
@@ -256,17 +258,18 @@ gst_vae_denoise_guide_band (void *data, gint band)
             GST_VAE_GUIDED_RADIUS));
 }
 
-/* The temporal stage's bands after denoising: each settles its rows of
- * the denoised luma and keeps them as the next frame's reference. */
+/* The temporal stage's bands after denoising: each settles the rows of
+ * the denoised luma it claims and keeps them as the next frame's
+ * reference. */
 static void
 gst_vae_denoise_settle_band (void *data, gint band)
 {
   GstVaeDenoise *self = data;
   GstVaeTemporal *ts = self->engine->temporal;
-  gint n = vae_temporal_rows (ts->t);
+  gint n = vae_temporal_rows (ts->t), r;
 
-  vae_temporal_settle (ts->t, ts->out, 3, n * band / self->n_bands,
-      n * (band + 1) / self->n_bands);
+  while ((r = g_atomic_int_add (&ts->next_settle, 1)) < n)
+    vae_temporal_settle (ts->t, ts->out, 3, r, r + 1);
 }
 
 /* The denoised dst's luma (and its chroma, if denoised) settled against

@@ -76,6 +76,7 @@ gst_vae_temporal_set_frame (GstVaeTemporal * t, const GstVideoFrame * frame,
     vae_temporal_reset (t->t);
   t->chroma = chroma;
   t->sigma = sigma;
+  t->next_match = t->next_blend = 0;
   for (gint p = 0; p < 3; p++) {
     gboolean on = p == 0 || (chroma && p < t->n_planes);
     t->src[p].data = on ? GST_VIDEO_FRAME_COMP_DATA (frame, p) : NULL;
@@ -88,6 +89,7 @@ void
 gst_vae_temporal_set_output (GstVaeTemporal * t, GstVideoFrame * dst,
     gboolean chroma)
 {
+  t->next_settle = 0;
   for (gint p = 0; p < 3; p++) {
     gboolean on = p == 0 || (chroma && p < t->n_planes);
     t->out[p].data = on ? GST_VIDEO_FRAME_COMP_DATA (dst, p) : NULL;

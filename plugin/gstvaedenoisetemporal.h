@@ -24,6 +24,10 @@ typedef struct
                                  * data NULL where passed through) */
   gboolean chroma;              /* its chroma is averaged too */
   gfloat sigma;                 /* its luma's noise level */
+  /* the next row of motion blocks to match, to blend and to settle: the
+   * bands claim rows one at a time (atomically), so a band slowed down
+   * leaves its share to the others */
+  gint next_match, next_blend, next_settle;
 } GstVaeTemporal;
 
 /* For frames of info (GRAY8 or YUV, planar or semi-planar); NULL with *msg
