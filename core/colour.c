@@ -105,19 +105,24 @@ fill_row (uint8_t *dst, const uint8_t *src, int w, int n)
 void
 vae_yuv420_pack (const uint8_t *y, int y_stride, const uint8_t *u,
     const uint8_t *v, int c_stride, int c_step, int w, int h, uint8_t *dst,
-    int dst_stride, int pack_w, int pack_h)
+    int dst_stride, int pack_w, int row0, int row1)
 {
   int cw = (w + 1) / 2, ch = (h + 1) / 2;
-  for (int k = 0; k < pack_h / 3; k++) {
+  for (int k = row0; k < row1; k++) {
     int y0 = 2 * k < h ? 2 * k : h - 1, y1 = 2 * k + 1 < h ? 2 * k + 1 : h - 1;
-    int kc = k < ch ? k : ch - 1;
+    int kc = k < ch ? k : ch - 1, j = 0;
     const uint8_t *ur = u + (size_t) kc * c_stride;
     const uint8_t *vr = v + (size_t) kc * c_stride;
     uint8_t *o = dst + (size_t) 3 * k * dst_stride;
     fill_row (o, y + (size_t) y0 * y_stride, w, pack_w);
     fill_row (o + dst_stride, y + (size_t) y1 * y_stride, w, pack_w);
     o += 2 * (size_t) dst_stride;
-    for (int j = 0; j < pack_w / 2; j++) {
+    if (c_step == 1)            /* planar: a loop the compiler vectorises */
+      for (; j < cw; j++) {
+        o[2 * j] = ur[j];
+        o[2 * j + 1] = vr[j];
+      }
+    for (; j < pack_w / 2; j++) {
       int jc = (j < cw ? j : cw - 1) * c_step;
       o[2 * j] = ur[jc];
       o[2 * j + 1] = vr[jc];
@@ -140,9 +145,15 @@ vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
       memcpy (y + (size_t) (2 * k + 1) * y_stride, s + src_stride,
           (size_t) w);
     s += 2 * (size_t) src_stride;
-    for (int j = 0; u != NULL && j < cw; j++) {
-      ur[j * c_step] = s[2 * j];
-      vr[j * c_step] = s[2 * j + 1];
-    }
+    if (u != NULL && c_step == 1)       /* planar, vectorised */
+      for (int j = 0; j < cw; j++) {
+        ur[j] = s[2 * j];
+        vr[j] = s[2 * j + 1];
+      }
+    else
+      for (int j = 0; u != NULL && j < cw; j++) {
+        ur[j * c_step] = s[2 * j];
+        vr[j * c_step] = s[2 * j + 1];
+      }
   }
 }

@@ -589,14 +589,16 @@ int vae_denoiser_run_f32_x8 (VaeDenoiser *d, const float *src, int src_stride,
  * patch pw × ph, the plane is pack_w × pack_h: 2·⌈w/2⌉ × 3·⌈h/2⌉, or the
  * patch where that is larger; the picture's last row and column fill it.
  * Chroma samples lie c_step bytes apart (1 planar, 2 for NV12's pairs:
- * u = uv, v = uv + 1; NV21 swaps them).  Unpack writes the chroma rows
- * [row0, row1) and their luma rows (use 0, ⌈h/2⌉ for the whole picture),
- * so bands may run apart; with u and v NULL, the luma alone. */
+ * u = uv, v = uv + 1; NV21 swaps them).  Both work on triples of plane
+ * rows [row0, row1), each a chroma row and its two luma rows: pack fills
+ * the plane's (use 0, pack_h / 3 for all of it), unpack writes the
+ * picture's (use 0, ⌈h/2⌉), so bands may run apart; unpack with u and v
+ * NULL writes the luma alone. */
 void vae_yuv420_packed_size (int w, int h, int pw, int ph, int *pack_w,
     int *pack_h);
 void vae_yuv420_pack (const uint8_t *y, int y_stride, const uint8_t *u,
     const uint8_t *v, int c_stride, int c_step, int w, int h, uint8_t *dst,
-    int dst_stride, int pack_w, int pack_h);
+    int dst_stride, int pack_w, int row0, int row1);
 void vae_yuv420_unpack (const uint8_t *src, int src_stride, uint8_t *y,
     int y_stride, uint8_t *u, uint8_t *v, int c_stride, int c_step, int w,
     int h, int row0, int row1);

@@ -318,39 +318,34 @@ frame_chroma (const GstVaeEngine * e, const GstVideoFrame * f, guint8 ** u,
 }
 
 void
-gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame)
+gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame,
+    const GstVaeTemporal * ts, gint band, gint n_bands)
 {
+  const guint8 *y = GST_VIDEO_FRAME_COMP_DATA (frame, 0);
+  gint ys = GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), n = e->pack_h / 3;
   guint8 *u, *v;
   gint cs, step;
 
   frame_chroma (e, frame, &u, &v, &cs, &step);
-  vae_yuv420_pack (GST_VIDEO_FRAME_COMP_DATA (frame, 0),
-      GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
-      e->height, e->pin, e->pack_w, e->pack_w, e->pack_h);
-}
-
-void
-gst_vae_engine_pack_averaged (const GstVaeEngine * e,
-    const GstVideoFrame * frame, const GstVaeTemporal * ts)
-{
-  guint8 *u, *v;
-  gint cs, step;
-
-  frame_chroma (e, frame, &u, &v, &cs, &step);
-  if (ts->chroma) {
+  if (ts != NULL) {
+    y = ts->avg[0].data;
+    ys = ts->avg[0].stride;
+  }
+  if (ts != NULL && ts->chroma) {
     u = ts->avg[1].data;
     v = ts->avg[2].data;
     cs = ts->avg[1].stride;
     step = 1;
   }
-  vae_yuv420_pack (ts->avg[0].data, ts->avg[0].stride, u, v, cs, step,
-      e->width, e->height, e->pin, e->pack_w, e->pack_w, e->pack_h);
+  vae_yuv420_pack (y, ys, u, v, cs, step, e->width, e->height, e->pin,
+      e->pack_w, e->pack_w, n * band / n_bands, n * (band + 1) / n_bands);
 }
 
 void
 gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
-    gboolean chroma)
+    gboolean chroma, gint band, gint n_bands)
 {
+  gint n = (e->height + 1) / 2;
   guint8 *u, *v;
   gint cs, step;
 
@@ -359,5 +354,5 @@ gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
     u = v = NULL;
   vae_yuv420_unpack (e->pout, e->pack_w, GST_VIDEO_FRAME_COMP_DATA (frame, 0),
       GST_VIDEO_FRAME_COMP_STRIDE (frame, 0), u, v, cs, step, e->width,
-      e->height, 0, (e->height + 1) / 2);
+      e->height, n * band / n_bands, n * (band + 1) / n_bands);
 }

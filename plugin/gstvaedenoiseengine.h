@@ -75,16 +75,15 @@ gboolean gst_vae_engine_fits (const GstVaeEngine * e,
     const VaeModel * model, const GstVideoInfo * info, gint n, gint stride,
     GstVaeDenoisePrecision precision);
 
-/* Colour: frame's Y, U and V (frame is the stream's, or e->conv->in) into
- * e->pin; e->pout's luma and (unless chroma is FALSE) chroma back into
- * frame. */
-void gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame);
-/* The same with the temporal stage's averaged luma, and chroma where it
- * averaged them. */
-void gst_vae_engine_pack_averaged (const GstVaeEngine * e,
-    const GstVideoFrame * frame, const GstVaeTemporal * ts);
+/* Colour: frame's Y, U and V (frame is the stream's, or e->conv->in), or
+ * with ts the temporal stage's averaged luma and the chroma where it
+ * averaged them, into e->pin; e->pout's luma and (unless chroma is FALSE)
+ * chroma back into frame.  Band band of n_bands does its share of the
+ * rows, so the bands may run at once. */
+void gst_vae_engine_pack (const GstVaeEngine * e, const GstVideoFrame * frame,
+    const GstVaeTemporal * ts, gint band, gint n_bands);
 void gst_vae_engine_unpack (const GstVaeEngine * e, GstVideoFrame * frame,
-    gboolean chroma);
+    gboolean chroma, gint band, gint n_bands);
 
 /* NV12/NV21: in's interleaved chroma into the U and V source planes, and
  * the denoised U and V planes back into out's. */

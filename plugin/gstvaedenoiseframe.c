@@ -318,6 +318,33 @@ gst_vae_denoise_convert (GstVaeDenoise * self, GstVaeConv * c,
   vae_pool_run (self->pool, gst_vae_denoise_conv_band, self);
 }
 
+/* The colour model's plane: packed from self->pack_frame (or the temporal
+ * stage's planes), or (pack_back) unpacked into it, rows split between
+ * the bands. */
+static void
+gst_vae_denoise_pack_band (void *data, gint band)
+{
+  GstVaeDenoise *self = data;
+
+  if (self->pack_back)
+    gst_vae_engine_unpack (self->engine, self->pack_frame, self->pack_chroma,
+        band, self->n_bands);
+  else
+    gst_vae_engine_pack (self->engine, self->pack_frame, self->pack_ts,
+        band, self->n_bands);
+}
+
+static void
+gst_vae_denoise_pack (GstVaeDenoise * self, GstVideoFrame * frame,
+    GstVaeTemporal * ts, gboolean back, gboolean chroma)
+{
+  self->pack_frame = frame;
+  self->pack_ts = ts;
+  self->pack_back = back;
+  self->pack_chroma = chroma;
+  vae_pool_run (self->pool, gst_vae_denoise_pack_band, self);
+}
+
 /* A colour model: the frame's planes (or the temporal stage's) interleaved
  * into one, denoised, and taken apart again (with chroma passthrough, the
  * luma alone: the chroma is copied, or for the converted path read from
@@ -328,10 +355,8 @@ gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
 {
   GstVaeEngine *e = self->engine;
 
-  if (temporal)
-    gst_vae_engine_pack_averaged (e, src, e->temporal);
-  else
-    gst_vae_engine_pack (e, src);
+  gst_vae_denoise_pack (self, src, temporal ? e->temporal : NULL, FALSE,
+      FALSE);
   self->n_jobs = 0;
   add_job (self, e->pin, e->pack_w, e->pout, e->pack_w, e->pack_w, e->pack_h,
       vae_model_config (e->model)->noise_input ? gst_vae_colour_level (ylevel)
@@ -339,7 +364,7 @@ gst_vae_denoise_colour (GstVaeDenoise * self, GstVideoFrame * src,
   if (temporal)
     gst_vae_denoise_set_maps (self, e);
   gst_vae_denoise_pool_run (self, NULL, NULL, 0);
-  gst_vae_engine_unpack (e, dst, chroma);
+  gst_vae_denoise_pack (self, dst, NULL, TRUE, chroma);
   if (!chroma && e->conv == NULL)
     for (guint p = 1; p < GST_VIDEO_FRAME_N_PLANES (src); p++)
       gst_video_frame_copy_plane (dst, src, p);

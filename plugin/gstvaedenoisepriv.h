@@ -72,6 +72,10 @@ struct _GstVaeDenoise
   /* the packed RGB conversion in flight (gst_vae_denoise_convert) */
   GstVideoFrame *conv_in, *conv_out;
   gboolean conv_back, conv_chroma;
+  /* the colour model's packing in flight (gst_vae_denoise_colour) */
+  GstVideoFrame *pack_frame;
+  GstVaeTemporal *pack_ts;
+  gboolean pack_back, pack_chroma;
 };
 
 /* gstvaedenoiseframe.c: the GstVideoFilter transform_frame vfunc */

@@ -186,7 +186,7 @@ core_420 (const VaeModel * m, GstVideoFrame * f, gfloat level)
   }
   vae_yuv420_pack (GST_VIDEO_FRAME_COMP_DATA (f, 0),
       GST_VIDEO_FRAME_COMP_STRIDE (f, 0), u, v, cs, step, w, h, pin, pw, pw,
-      ph);
+      0, ph / 3);
   /* the level: RGB σ of BT.601 limited range, as the model was trained */
   vae_noise_gains (0, 0, ref);
   vae_noise_gains (f->info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709,

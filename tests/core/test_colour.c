@@ -127,7 +127,9 @@ test_pack (int w, int h, int pw, int ph)
     /* planar: U in the row's first half, V in the second; NV12: pairs */
     const uint8_t *u = UV, *v = step == 1 ? UV + cw : UV + 1;
     uint8_t *u2 = UV2, *v2 = step == 1 ? UV2 + cw : UV2 + 1;
-    vae_yuv420_pack (Y, ys, u, v, cs, step, w, h, P, W, W, H);
+    /* in two bands of rows, as the element's threads pack */
+    vae_yuv420_pack (Y, ys, u, v, cs, step, w, h, P, W, W, 0, H / 6);
+    vae_yuv420_pack (Y, ys, u, v, cs, step, w, h, P, W, W, H / 6, H / 3);
     /* the layout: chroma row k's luma rows then Cb Cr pairs; the last
      * column and row fill what lies past the picture */
     for (int k = 0; k < H / 3; k++)
@@ -142,7 +144,8 @@ test_pack (int w, int h, int pw, int ph)
         if (failures > 20)
           goto out;
       }
-    vae_yuv420_unpack (P, W, Y2, ys, u2, v2, cs, step, w, h, 0, ch);
+    vae_yuv420_unpack (P, W, Y2, ys, u2, v2, cs, step, w, h, ch / 2, ch);
+    vae_yuv420_unpack (P, W, Y2, ys, u2, v2, cs, step, w, h, 0, ch / 2);
     for (int y = 0; y < h; y++)
       CHECK (memcmp (Y + y * ys, Y2 + y * ys, w) == 0, "%dx%d: luma row %d "
           "changed", w, h, y);
