@@ -428,6 +428,38 @@ mix8_sse2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
 }
 #endif
 
+/* sad_grid for 4 × 4 blocks at up to 9 columns and 8-wide blocks at up to
+ * 8: mpsadbw sums a 4-byte group against 8 shifts of a row at once (16-bit
+ * sums, exact: at most 8 rows of 8 · 255).  Each row of r is read 16
+ * bytes from its start. */
+__attribute__ ((target ("sse4.1"))) static void
+sad_grid_sse41 (const uint8_t *b, int bs, const uint8_t *r, int rs, int w,
+    int h, int nx, int ny, int *out)
+{
+  for (int j = 0; j < ny; j++) {
+    __m128i lo = _mm_setzero_si128 (), hi = _mm_setzero_si128 ();
+    uint16_t s[16];
+    for (int y = 0; y < h; y++) {
+      __m128i a = _mm_loadu_si128 ((const void *) (r + (size_t) (j + y)
+              * rs));
+      if (w == 4) {
+        __m128i q = _mm_cvtsi32_si128 (load32 (b + (size_t) y * bs));
+        lo = _mm_add_epi16 (lo, _mm_mpsadbw_epu8 (a, q, 0));  /* 0 .. 7 */
+        hi = _mm_add_epi16 (hi, _mm_mpsadbw_epu8 (a, q, 4));  /* 4 .. 11 */
+      } else {
+        __m128i q = _mm_loadl_epi64 ((const void *) (b + (size_t) y * bs));
+        /* bytes 0 .. 3 and 4 .. 7 of the block, each against 8 shifts */
+        lo = _mm_add_epi16 (lo, _mm_add_epi16 (_mm_mpsadbw_epu8 (a, q, 0),
+                _mm_mpsadbw_epu8 (a, q, 5)));
+      }
+    }
+    _mm_storeu_si128 ((void *) s, lo);
+    _mm_storeu_si128 ((void *) (s + 8), hi);
+    for (int i = 0; i < nx; i++)
+      out[j * nx + i] = i < 8 ? s[i] : s[i + 4];
+  }
+}
+
 /* ------------------------------------------------------------ dispatch */
 
 void
@@ -435,6 +467,11 @@ vae_tk_sad_grid (int sse2, const uint8_t *b, int bs, const uint8_t *r,
     int rs, int w, int h, int nx, int ny, int *out)
 {
 #ifdef __SSE2__
+  if (sse2 >= 2 && ((w == 4 && h == 4 && nx <= 9) || (w == 8 && h <= 8
+              && nx <= 8))) {
+    sad_grid_sse41 (b, bs, r, rs, w, h, nx, ny, out);
+    return;
+  }
   if (sse2 && w == 4 && h == 4) {
     for (int j = 0; j < ny; j++)
       for (int i = 0; i < nx; i++)

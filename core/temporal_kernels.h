@@ -16,7 +16,10 @@ int vae_tk_sad (int sse2, const uint8_t *a, int as, const uint8_t *b, int bs,
     int w, int h);
 
 /* out[j nx + i] = the sum of absolute differences of b and the block of r
- * at column i, row j: nx × ny shifts at once. */
+ * at column i, row j: nx × ny shifts at once.  Each row of r that a block
+ * covers must be readable VAE_TK_GRID_READ bytes from column 0 (pad the
+ * plane's end). */
+#define VAE_TK_GRID_READ 16
 void vae_tk_sad_grid (int sse2, const uint8_t *b, int bs, const uint8_t *r,
     int rs, int w, int h, int nx, int ny, int *out);
 

@@ -44,6 +44,36 @@ check_sad (void)
   }
 }
 
+/* Grids of shifts: every path's sums equal the sums written out (the
+ * SSE4.1 path where the CPU has AVX2, which reads 16 bytes a row) */
+static void
+check_sad_grid (void)
+{
+  static const int cases[][4] = { {4, 4, 9, 9}, {4, 4, 3, 7}, {4, 4, 8, 1},
+  {8, 8, 5, 5}, {8, 8, 8, 2}, {8, 3, 4, 4}, {16, 16, 3, 3}, {5, 4, 2, 2}
+  };
+  int out[81];
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    int w = cases[c][0], h = cases[c][1], nx = cases[c][2], ny = cases[c][3];
+    for (int simd = 0; simd <= 2; simd++) {
+      int bad = 0;
+      if (simd == 2 && !__builtin_cpu_supports ("avx2"))
+        continue;
+      vae_tk_sad_grid (simd, b, 19, a, 40, w, h, nx, ny, out);
+      for (int j = 0; j < ny; j++)
+        for (int i = 0; i < nx; i++) {
+          int want = 0;
+          for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+              want += abs ((int) b[y * 19 + x] - a[(j + y) * 40 + i + x]);
+          bad += out[j * nx + i] != want;
+        }
+      CHECK (bad == 0, "sad grid %dx%d at %dx%d shifts, path %d: %d sums "
+          "differ", w, h, nx, ny, simd, bad);
+    }
+  }
+}
+
 static void
 check_cells (void)
 {
@@ -218,6 +248,7 @@ main (void)
   for (int round = 0; round < 20; round++) {
     fill (&r);
     check_sad ();
+    check_sad_grid ();
     check_cells ();
     check_halve ();
     check_predict ();
