@@ -108,8 +108,9 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
     }
   }
   t->ref = malloc (px);
-  t->href = malloc ((size_t) t->hw * t->hh + VAE_TK_GRID_READ);
-  t->qref = malloc ((size_t) t->qw * t->qh + VAE_TK_GRID_READ);
+  /* zeroed: the grid kernel reads the padding (for shifts it drops) */
+  t->href = calloc ((size_t) t->hw * t->hh + VAE_TK_GRID_READ, 1);
+  t->qref = calloc ((size_t) t->qw * t->qh + VAE_TK_GRID_READ, 1);
   t->mv = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
   t->mv_last = calloc ((size_t) t->bw * t->bh * 2, sizeof (int));
   t->ratio = malloc (cells * sizeof (float));
