@@ -200,7 +200,12 @@ vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
   for (int j = 0; j < L0->n_out; j++)
     d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
             * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
-  if (d->lmap) {
+  if (d->lmap && L0->n_out % 16 == 0 && vae_gemm_run_i8_level (n, d->xq,
+          d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0], d->pfeat,
+          d->wlevel_q, d->hq[0], NULL, d->hq_ld[0])) {
+    /* the two steps below in the product's epilogue (level_codes'
+     * 16-wide path, so whole vectors only) */
+  } else if (d->lmap) {
     /* layer 0's values in code units, each patch's level added, then
      * coded as the kernels' epilogue codes them */
     float *a = d->ws->act[0];

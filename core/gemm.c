@@ -122,7 +122,7 @@ vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,
   __attribute__ ((target ("avx512f"), noinline)) static void                 \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
+      const void *x8)                                                         \
   {                                                                           \
     (void) mult;                                                              \
     (void) x8;                                                                \
@@ -175,7 +175,7 @@ KERNEL_AVX512 (col512_1, 1, COLS)
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
+      const void *x8)                                                         \
   {                                                                           \
     (void) mult;                                                              \
     (void) x8;                                                                \
@@ -253,7 +253,7 @@ vae_gemm_run (int m, const float *a, int lda, const VaeGemmB *pb, float alpha,
     float *c, int ldc, int relu, const float *bias)
 {
   Epi e = { 0, relu, bias == NULL, 0, alpha, bias, 0, NULL, NULL, 0, 0.0f,
-    0, 0 };
+    0, 0, NULL, NULL };
   if (m < 1 || pb->n < 1)
     return;
   if (pb->isa != VAE_GEMM_BLAS)

@@ -50,7 +50,7 @@ amx_codes_rows (const EpiI8 *q, int32_t (*acc)[32], int rows, void *c_,
 __attribute__ ((target (AMX_TARGET), noinline)) void
 vae_gemm_amx_32 (int k, const void *a_, int lda, const void *p_, void *c_,
     int ldc, int w, const Epi *e, const float *bias, const float *mult,
-    const uint8_t *x8)
+    const void *rx)
 {
   const uint8_t *a = a_;
   const int8_t *p = p_;
@@ -76,14 +76,14 @@ vae_gemm_amx_32 (int k, const void *a_, int lda, const void *p_, void *c_,
   _tile_stored (3, acc[16] + 16, 128);
   /* GCC's tile intrinsics do not tell the compiler they write memory */
   __asm__ volatile ("" : : "r" (acc) : "memory");
-  epi_i8_init (&q8, w, bias, mult);
+  epi_i8_init (&q8, e, w, bias, mult);
   int rows = e->rows ? e->rows : 32, r = 0;
-  if (e->out8 && w == 32)     /* a loop for each value of the flag */
+  if (e->out8 && !e->lrow && w == 32) /* a loop for each value of the flag */
     r = e->bounded ? amx_codes_rows (&q8, acc, rows, c_, ldc, 1)
         : amx_codes_rows (&q8, acc, rows, c_, ldc, 0);
   for (; r < rows; r++)
     epi_i8_row (e, &q8, _mm512_load_si512 (acc[r]), _mm512_load_si512
-        (acc[r] + 16), c_, ldc, r, x8);
+        (acc[r] + 16), c_, ldc, r, rx);
 }
 
 /* 32 rows × 32 columns of C in float from bf16 A and panels of pairs, as
@@ -94,7 +94,7 @@ vae_gemm_amx_32 (int k, const void *a_, int lda, const void *p_, void *c_,
 __attribute__ ((target (AMX_BF16_TARGET), noinline)) void
 vae_gemm_amx_bf16_32 (int k, const void *a_, int lda, const void *p_,
     void *c_, int ldc, int w, const Epi *e, const float *bias,
-    const float *mult, const uint8_t *x8)
+    const float *mult, const void *x8)
 {
   (void) mult;
   (void) x8;

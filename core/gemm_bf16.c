@@ -68,7 +68,7 @@ vae_gemm_packed_bf16 (int n, int k)
   __attribute__ ((target (BF16_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
+      const void *x8)                                                         \
   {                                                                           \
     (void) mult;                                                              \
     (void) x8;                                                                \
@@ -161,7 +161,7 @@ vae_gemm_run_bf16 (int m, const uint16_t *a, int lda, const VaeGemmB *pb,
 {
 #ifdef GEMM_X86
   Epi e = { 0, relu, bias == NULL && ch == NULL, ch != NULL, alpha, bias,
-    0, NULL, NULL, 0, 0.0f, 0, 0 };
+    0, NULL, NULL, 0, 0.0f, 0, 0, NULL, NULL };
   run_bf16 (ch == NULL, m, a, lda, pb, ch ? (void *) ch : (void *) c, ldc,
       &e);
 #else
@@ -401,7 +401,7 @@ vae_gemm_run_bf16_ta (int ta, int m, const uint16_t *a, int lda,
 {
 #ifdef GEMM_X86
   Epi e = { ta, 0, accumulate, 0, alpha, NULL, 0, NULL, NULL, 0, 0.0f, 0,
-    0 };
+    0, NULL, NULL };
   run_bf16 (!ta, m, a, lda, pb, c, ldc, &e);
 #else
   (void) ta; (void) m; (void) a; (void) lda; (void) pb; (void) alpha;

@@ -68,7 +68,7 @@ code_of (float v)
   __attribute__ ((target ("avx2,fma"), noinline)) static void                \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
+      const void *x8)                                                         \
   {                                                                           \
     const uint8_t *restrict a = a_;                                           \
     const int8_t *restrict p = p_;                                            \
@@ -130,7 +130,7 @@ code_of (float v)
         __m256 d0 = c0, d1 = c1;                                              \
         if (x8) {             /* the residual's input codes, x8·xa + bias */  \
           uint8_t xb[16];                                                     \
-          const uint8_t *xr = x8 + (size_t) r * e->ldx;                       \
+          const uint8_t *xr = (const uint8_t *) x8 + (size_t) r * e->ldx;     \
           if (w < 16) {                                                       \
             memset (xb, 0, sizeof xb);                                        \
             memcpy (xb, xr, (size_t) w);                                      \
@@ -176,7 +176,7 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
   __attribute__ ((target (VNNI_TARGET), noinline)) static void               \
   NAME (int k, const void *a_, int lda, const void *p_, void *c_, int ldc,    \
       int w, const Epi *e, const float *bias, const float *mult,              \
-      const uint8_t *x8)                                                      \
+      const void *x8)                                                         \
   {                                                                           \
     const uint8_t *restrict a = a_;                                           \
     const int8_t *restrict p = p_;                                            \
@@ -198,8 +198,8 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
         acc[r][1] = dpbusd (acc[r][1], av, b1);                               \
       }                                                                       \
     }                                                                         \
-    epi_i8_init (&q8, w, bias, mult);                                         \
-    if (MR % 2 == 0 && e->out8 && w == 32) {                                  \
+    epi_i8_init (&q8, e, w, bias, mult);                                      \
+    if (MR % 2 == 0 && e->out8 && !e->lrow && w == 32) {                      \
       _Pragma ("GCC unroll 16")                                               \
       for (int r = 0; r + 1 < MR; r += 2)                                     \
         epi_i8_codes2 (&q8, acc[r][0], acc[r][1], acc[r + 1][0],              \
@@ -276,6 +276,50 @@ codes_bounded (const VaeGemmB *pb, const float *mult, const float *add)
   return 1;
 }
 
+#ifdef GEMM_X86
+/* The product on the panels' kernels with epilogue e into out (es bytes an
+ * element): AMX's blocks of 32 rows and VNNI for the rest, or VNNI, or
+ * AVX2. */
+static void
+run_i8_kernels (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    Epi *e, void *out, size_t es, int ldc)
+{
+  if (pb->isa == VAE_GEMM_AMX && pb->k % 64 == 0 && m >= 32) {
+    int m32 = m / 32 * 32;
+    char *tail_out = (char *) out + (size_t) m32 * ldc * es;
+    vae_gemm_amx_begin ();
+    vae_gemm_kernels (&set_amx, m32, a, lda, pb, pb->q, out, ldc, e);
+    if (e->x8)
+      e->x8 += (size_t) m32 * e->ldx;
+    if (e->lrow)
+      e->lrow += m32;
+    if (m > m32 && pb->k <= AMX_TAIL_K) {
+      /* the last m % 32 rows: one more AMX block on a copy of them
+       * (rows past m zero), storing only theirs, where the VNNI kernels
+       * would take twice as long a row */
+      uint8_t tail[32 * AMX_TAIL_K] __attribute__ ((aligned (64)));
+      for (int r = 0; r < 32; r++) {
+        if (m32 + r < m)
+          memcpy (tail + (size_t) r * pb->k, a + (size_t) (m32 + r) * lda,
+              (size_t) pb->k);
+        else
+          memset (tail + (size_t) r * pb->k, 0, (size_t) pb->k);
+      }
+      e->rows = m - m32;
+      vae_gemm_kernels (&set_amx, 32, tail, pb->k, pb, pb->q, tail_out, ldc,
+          e);
+    } else if (m > m32) {
+      vae_gemm_kernels (&set_vnni, m - m32, a + (size_t) m32 * lda, lda, pb,
+          pb->q, tail_out, ldc, e);
+    }
+    vae_gemm_amx_end ();
+  } else {
+    vae_gemm_kernels (pb->isa >= VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,
+        lda, pb, pb->q, out, ldc, e);
+  }
+}
+#endif
+
 static void
 run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     const float *mult, const float *add, const uint8_t *x8, int ldx,
@@ -287,44 +331,32 @@ run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
   if (pb->isa != VAE_GEMM_BLAS) {
     Epi e = { 0, 0, add == NULL && c8 == NULL && x8 == NULL, 0, 1.0f, add,
       c8 != NULL, mult, x8, ldx, xa, 0, c8 && add && mult && codes_bounded (pb,
-          mult, add) };
-    void *out = c8 ? (void *) c8 : (void *) c;
-    if (pb->isa == VAE_GEMM_AMX && pb->k % 64 == 0 && m >= 32) {
-      int m32 = m / 32 * 32;
-      vae_gemm_amx_begin ();
-      vae_gemm_kernels (&set_amx, m32, a, lda, pb, pb->q, out, ldc, &e);
-      if (x8)
-        e.x8 = x8 + (size_t) m32 * ldx;
-      if (m > m32 && pb->k <= AMX_TAIL_K) {
-        /* the last m % 32 rows: one more AMX block on a copy of them
-         * (rows past m zero), storing only theirs, where the VNNI kernels
-         * would take twice as long a row */
-        uint8_t tail[32 * AMX_TAIL_K] __attribute__ ((aligned (64)));
-        size_t es = c8 ? 1 : sizeof (float);
-        for (int r = 0; r < 32; r++) {
-          if (m32 + r < m)
-            memcpy (tail + (size_t) r * pb->k, a + (size_t) (m32 + r) * lda,
-                (size_t) pb->k);
-          else
-            memset (tail + (size_t) r * pb->k, 0, (size_t) pb->k);
-        }
-        e.rows = m - m32;
-        vae_gemm_kernels (&set_amx, 32, tail, pb->k, pb, pb->q, (char *) out
-            + (size_t) m32 * ldc * es, ldc, &e);
-      } else if (m > m32) {
-        vae_gemm_kernels (&set_vnni, m - m32, a + (size_t) m32 * lda, lda, pb,
-            pb->q, (char *) out + (size_t) m32 * ldc * (c8 ? 1
-                : sizeof (float)), ldc, &e);
-      }
-      vae_gemm_amx_end ();
-    } else {
-      vae_gemm_kernels (pb->isa >= VAE_GEMM_AVX512 ? &set_vnni : &set_i8, m, a,
-          lda, pb, pb->q, out, ldc, &e);
-    }
+          mult, add), NULL, NULL };
+    run_i8_kernels (m, a, lda, pb, &e, c8 ? (void *) c8 : (void *) c,
+        c8 ? 1 : sizeof (float), ldc);
     return;
   }
 #endif
   run_i8_c (m, a, lda, pb, mult, add, x8, ldx, xa, c, c8, ldc);
+}
+
+int
+vae_gemm_run_i8_level (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
+    const float *mult, const float *add, const float *f, const float *w,
+    uint8_t *c8, uint16_t *c16, int ldc)
+{
+#ifdef GEMM_X86
+  if (pb->isa >= VAE_GEMM_AVX512 && (c16 == NULL
+          || vae_gemm_bf16_available ())) {
+    Epi e = { 0, 0, 0, c16 != NULL, 1.0f, add, c16 == NULL, mult, NULL, 0,
+      0.0f, 0, 0, f, w };
+    if (m > 0 && pb->n > 0)
+      run_i8_kernels (m, a, lda, pb, &e, c16 ? (void *) c16 : (void *) c8,
+          c16 ? sizeof (uint16_t) : 1, ldc);
+    return 1;
+  }
+#endif
+  return 0;
 }
 
 void

@@ -33,13 +33,18 @@ typedef struct {
   int bounded;                /* int8 codes: every acc·mult + bias lies in
                                * (−2³⁰, 2³⁰) (run_i8 checks), so the packs'
                                * saturation alone clamps */
+  /* int8 on AVX-512 and AMX: v = acc·mult + bias, then v + f·w with each
+   * row's f (lrow) and each column's w (lcol), into codes (out8: v + ½
+   * truncated, clamped to [0, 255]) or (out16) ReLU in bf16 */
+  const float *lrow, *lcol;
 } Epi;
 
 /* A block of rows of C (float, or bf16 when e->out16) against one packed
- * panel; A and the panel hold floats or bf16 as the kernel set says. */
+ * panel; A and the panel hold floats or bf16 as the kernel set says.
+ * rx: the block's first row of e->x8, or of e->lrow (a float each). */
 typedef void KernelFn (int k, const void *a, int lda, const void *p,
     void *c, int ldc, int w, const Epi *e, const float *bias,
-    const float *mult, const uint8_t *x8);
+    const float *mult, const void *rx);
 typedef KernelFn *Kernel;
 
 /* An instruction set's kernels: panel width, and row blocks from the
@@ -81,7 +86,8 @@ vae_gemm_kernels (const KernelSet *ks, int m, const void *a, int lda,
             (char *) c + ((size_t) i * ldc + j0) * ec, ldc,
             n - j0 < nr ? n - j0 : nr, e, e->bias ? e->bias + j0 : NULL,
             e->mult ? e->mult + j0 : NULL,
-            e->x8 ? e->x8 + (size_t) i * e->ldx + j0 : NULL);
+            e->x8 ? (const void *) (e->x8 + (size_t) i * e->ldx + j0)
+            : e->lrow ? (const void *) (e->lrow + i) : NULL);
       i += ks->mr[q];
     }
   }
@@ -106,7 +112,9 @@ void vae_blas_epi (int ta, int tb, int m, int n, int k, float alpha,
 
 #ifdef GEMM_X86
 #define BF16_TARGET "avx512f,avx512bf16,avx512bw,avx512vl"
-#define VNNI_TARGET "avx512f,avx512vnni,avx512bw,avx512vl"
+/* with AVX512_BF16 for the int8 epilogue's bf16 output, which only the
+ * mixed path asks for, on CPUs that have it */
+#define VNNI_TARGET "avx512f,avx512vnni,avx512bw,avx512vl,avx512bf16"
 
 /* gemm_amx.c: 32 rows × 32 columns of C on AMX tiles, int8 (the VNNI
  * panels) and bf16 (the vdpbf16ps panels), between a begin and an end that
@@ -175,29 +183,70 @@ lane_mask (int w)             /* lanes [0, w) set, w in [0, 8] */
  * the panel's scales, biases and masks, set once per block, then each
  * row's accumulators into floats or codes. */
 typedef struct {
-  __m512 s0, s1, c0, c1;
+  __m512 s0, s1, c0, c1, l0, l1;
   __mmask16 m0, m1;
   __mmask32 m32;
 } EpiI8;
 
 __attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
-epi_i8_init (EpiI8 *q, int w, const float *bias, const float *mult)
+epi_i8_init (EpiI8 *q, const Epi *e, int w, const float *bias,
+    const float *mult)
 {
   masks512 (w, &q->m0, &q->m1);
   q->m32 = (__mmask32) (w >= 32 ? 0xffffffffu : (1u << w) - 1);
   q->s0 = _mm512_maskz_loadu_ps (q->m0, mult);
   q->s1 = _mm512_maskz_loadu_ps (q->m1, mult + 16);
-  q->c0 = q->c1 = _mm512_setzero_ps ();
+  q->c0 = q->c1 = q->l0 = q->l1 = _mm512_setzero_ps ();
   if (bias) {
     q->c0 = _mm512_maskz_loadu_ps (q->m0, bias);
     q->c1 = _mm512_maskz_loadu_ps (q->m1, bias + 16);
+  }
+  if (e->lrow) {              /* the panel's columns: mult is e->mult's */
+    const float *lc = e->lcol + (mult - e->mult);
+    q->l0 = _mm512_maskz_loadu_ps (q->m0, lc);
+    q->l1 = _mm512_maskz_loadu_ps (q->m1, lc + 16);
+  }
+}
+
+/* Row r with its level (Epi's lrow): codes, or ReLU in bf16.  The
+ * operations of the float epilogue and then of the denoiser's level pass
+ * (denoise_i8.c, denoise_bf16.c), so the same bits as the two steps. */
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+epi_i8_level_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1,
+    void *c_, int ldc, int r, const float *lrow)
+{
+  const __m512 f = _mm512_set1_ps (lrow[r]), zero = _mm512_setzero_ps ();
+  __m512 v0 = _mm512_fmadd_ps (f, q->l0, _mm512_fmadd_ps (_mm512_cvtepi32_ps
+          (a0), q->s0, q->c0));
+  __m512 v1 = _mm512_fmadd_ps (f, q->l1, _mm512_fmadd_ps (_mm512_cvtepi32_ps
+          (a1), q->s1, q->c1));
+  if (e->out16) {
+    uint16_t *cr = (uint16_t *) c_ + (size_t) r * ldc;
+    _mm256_mask_storeu_epi16 (cr, q->m0, (__m256i) _mm512_cvtneps_pbh
+        (_mm512_max_ps (v0, zero)));
+    _mm256_mask_storeu_epi16 (cr + 16, q->m1, (__m256i) _mm512_cvtneps_pbh
+        (_mm512_max_ps (v1, zero)));
+  } else {
+    uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;
+    const __m512 half = _mm512_set1_ps (0.5f), top = _mm512_set1_ps (255.0f);
+    __m512i i0 = _mm512_cvttps_epi32 (_mm512_min_ps (_mm512_max_ps
+            (_mm512_add_ps (v0, half), zero), top));
+    __m512i i1 = _mm512_cvttps_epi32 (_mm512_min_ps (_mm512_max_ps
+            (_mm512_add_ps (v1, half), zero), top));
+    _mm_mask_storeu_epi8 (cr, q->m0, _mm512_cvtepi32_epi8 (i0));
+    _mm_mask_storeu_epi8 (cr + 16, q->m1, _mm512_cvtepi32_epi8 (i1));
   }
 }
 
 __attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
 epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
-    int ldc, int r, const uint8_t *x8)
+    int ldc, int r, const void *rx)
 {
+  const uint8_t *x8 = e->x8 ? rx : NULL;
+  if (e->lrow) {
+    epi_i8_level_row (e, q, a0, a1, c_, ldc, r, rx);
+    return;
+  }
   if (e->out8) {
     uint8_t *cr = (uint8_t *) c_ + (size_t) r * ldc;
     const __m512 top = _mm512_set1_ps (255.0f);

@@ -53,7 +53,7 @@ sgemm_epi (int ta, int tb, int m, int n, int k, float alpha, const float *a,
   }
   vae_gemm_pack_tb (&pb, buf, b, n, k, ldb, tb, isa);
   Epi e = { ta, relu, bias == NULL && beta != 0.0f, 0, alpha, bias, 0, NULL,
-    NULL, 0, 0.0f, 0, 0 };
+    NULL, 0, 0.0f, 0, 0, NULL, NULL };
   vae_gemm_run_epi (m, a, lda, &pb, c, ldc, &e);
 }
 

@@ -196,6 +196,14 @@ void vae_gemm_run_i8 (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
 void vae_gemm_run_i8_x (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     const float *mult, const float *add, const uint8_t *x8, int ldx,
     float xa, float *c, int ldc);
+/* vae_gemm_run_i8's float epilogue, then each row i's level term f[i]·w[j]
+ * added: into codes c8 (+ ½ truncated, clamped to [0, 255]) or, with c16,
+ * ReLU in bf16, without the floats reaching memory.  On the AVX-512 and
+ * AMX kernels only (and bf16 where the CPU has it); 0 where it cannot, and
+ * the caller takes the two steps, which give the same bits. */
+int vae_gemm_run_i8_level (int m, const uint8_t *a, int lda,
+    const VaeGemmB *pb, const float *mult, const float *add, const float *f,
+    const float *w, uint8_t *c8, uint16_t *c16, int ldc);
 float vae_bf16_to_float (uint16_t h);
 /* cblas_sgemm (row-major; ta, tb: 1 = transposed) on the same kernels,
  * B packed per call into the thread's own buffer (allocated once, as it

@@ -168,6 +168,93 @@ test_gemm (void)
   }
 }
 
+/* vae_gemm_run_i8_level: each row's level term after the float epilogue,
+ * into codes (+ ½ truncated, clamped) or ReLU in bf16, against the same
+ * operations written out; where the CPU's int8 kernels are not AVX-512
+ * (or AMX) it declines and leaves C alone. */
+static void
+level_case (int m, int n, int k, int bf16, VaeRng *r)
+{
+  int k4 = (k + 3) / 4 * 4, lda = k4 + 4, ldc = n + 3, bad = 0, done;
+  uint8_t *a = malloc ((size_t) m * lda), *c8 = malloc ((size_t) (m + 1)
+      * ldc);
+  uint16_t *c16 = malloc ((size_t) (m + 1) * ldc * sizeof (uint16_t));
+  int8_t *b = malloc ((size_t) n * k);
+  int8_t *buf = vae_aligned_alloc (vae_gemm_packed_i8 (n, k));
+  float *mult = malloc (n * sizeof (float)), *add = malloc (n * sizeof (float));
+  float *w = malloc (n * sizeof (float)), *f = malloc (m * sizeof (float));
+  VaeGemmB pb;
+
+  for (size_t i = 0; i < (size_t) m * lda; i++)
+    a[i] = (uint8_t) (vae_rng_u64 (r) & 255);
+  for (size_t i = 0; i < (size_t) n * k; i++)
+    b[i] = (int8_t) ((int) (vae_rng_u64 (r) % 129) - 64);
+  for (int j = 0; j < n; j++) {
+    mult[j] = urand (r, -2.0f, 2.0f) / (float) (k * 32);
+    add[j] = urand (r, -60.0f, 300.0f);
+    w[j] = urand (r, -40.0f, 40.0f);
+  }
+  for (int i = 0; i < m; i++)
+    f[i] = urand (r, 0.0f, 2.0f);
+  memset (c8, 77, (size_t) (m + 1) * ldc);
+  for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++)
+    c16[i] = 0x7777;
+  vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
+  done = vae_gemm_run_i8_level (m, a, lda, &pb, mult, add, f, w,
+      bf16 ? NULL : c8, bf16 ? c16 : NULL, ldc);
+  if (!done) {
+    CHECK (vae_gemm_i8_isa () < VAE_GEMM_AVX512 || (bf16
+            && !vae_bf16_supported ()), "the level epilogue declined on "
+        "AVX-512 kernels");
+    for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++)
+      bad += c8[i] != 77 || c16[i] != 0x7777;
+  }
+  for (int i = 0; i < m && done; i++)
+    for (int j = 0; j < n; j++) {
+      long acc = 0;
+      size_t o = (size_t) i * ldc + j;
+      for (int kk = 0; kk < k; kk++)
+        acc += (long) a[(size_t) i * lda + kk] * b[(size_t) j * k + kk];
+      float v = fmaf (f[i], w[j], fmaf ((float) acc, mult[j], add[j]));
+      if (bf16) {
+        bad += c16[o] != vae_bf16_from_float (v > 0.0f ? v : 0.0f);
+      } else {
+        float t = v + 0.5f;
+        t = t > 0.0f ? t : 0.0f;
+        bad += c8[o] != (uint8_t) (int) (t < 255.0f ? t : 255.0f);
+      }
+    }
+  for (int i = 0; i <= m && done; i++)   /* past n and the row past m */
+    for (int j = i < m ? n : 0; j < ldc; j++)
+      bad += bf16 ? c16[(size_t) i * ldc + j] != 0x7777
+          : c8[(size_t) i * ldc + j] != 77;
+  CHECK (bad == 0, "int8 GEMM with levels m=%d n=%d k=%d into %s: %d "
+      "elements differ", m, n, k, bf16 ? "bf16" : "codes", bad);
+  free (a);
+  free (b);
+  free (c8);
+  free (c16);
+  free (mult);
+  free (add);
+  free (w);
+  free (f);
+  vae_aligned_free (buf);
+}
+
+static void
+test_gemm_level (void)
+{
+  static const int shapes[][3] = {
+    { 1, 1, 1 }, { 7, 17, 9 }, { 6, 448, 64 }, { 9, 576, 96 },
+    { 33, 48, 7 }, { 70, 448, 64 }, { 37, 33, 128 }, { 64, 576, 96 },
+  };
+  VaeRng r;
+  vae_rng_seed (&r, 11);
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+    for (int bf16 = 0; bf16 < 2; bf16++)
+      level_case (shapes[s][0], shapes[s][1], shapes[s][2], bf16, &r);
+}
+
 /* ---------------------------------------------------------------- models */
 
 static VaeModel *
@@ -897,6 +984,7 @@ main (void)
 {
   openblas_set_num_threads (1);
   test_gemm ();
+  test_gemm_level ();
   test_gptq ();
   test_denoiser (0);
   test_denoiser (1);
