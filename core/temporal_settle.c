@@ -29,12 +29,15 @@
 #define REFINE_STEPS 2
 #define REFINE_SPAN (2 * REFINE_STEPS + 1)
 
-/* The weight of a cell, in 1/256, whose difference is m σ. */
-static uint16_t
+/* The weight of a cell, in 1/256, whose difference is m σ (branchless,
+ * so that a loop over cells vectorises). */
+static inline uint16_t
 weight (float m, float lo, float hi)
 {
-  return (uint16_t) (256.0f * SETTLE * CLAMP ((hi - m) / (hi - lo), 0.0f,
-          1.0f) + 0.5f);
+  float x = (hi - m) / (hi - lo);
+  x = x > 0.0f ? x : 0.0f;
+  x = x < 1.0f ? x : 1.0f;
+  return (uint16_t) (256.0f * SETTLE * x + 0.5f);
 }
 
 /* Chroma plane p's samples under block (bx, by) moved towards the last
@@ -133,7 +136,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   const VaePlane *luma = &out[0];
   uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
   uint16_t k[4][4], kc[4][4], kr[BLOCK];
-  float z = t->settle_scale;
+  float z = t->settle_scale, m[16];
   int sad[16], ssd[16], any = 0, any_c = 0;
 
   if (!vae_temporal_half_fits (t, x0, y0, bw, bh, hv))
@@ -157,16 +160,19 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = y < bh ? bw : 0; x < BLOCK; x++)
         pred[y * BLOCK + x] = 0;
   vae_tk_cell_sums (t->simd, blk, pred, 4, 4, sad, ssd);
-  for (int cy = 0; cy < 4; cy++)
-    for (int cx = 0; cx < 4; cx++) {
-      int cw = MIN (CELL, bw - cx * CELL), ch = MIN (CELL, bh - cy * CELL);
-      float m = cw < 1 || ch < 1 ? 1e9f : (float) sad[cy * 4 + cx]
-          / ((float) (cw * ch) * t->sigma);
-      k[cy][cx] = weight (m, z * SETTLE_LO, z * SETTLE_HI);
-      kc[cy][cx] = weight (m, z * CHROMA_LO, z * CHROMA_HI);
-      any |= k[cy][cx];
-      any_c |= kc[cy][cx];
-    }
+  for (int i = 0; i < 16; i++) {
+    int cw = MIN (CELL, bw - i % 4 * CELL), ch = MIN (CELL, bh - i / 4 * CELL);
+    m[i] = cw < 1 || ch < 1 ? 1e9f : (float) sad[i] / ((float) (cw * ch)
+        * t->sigma);
+  }
+  for (int i = 0; i < 16; i++) {
+    k[i / 4][i % 4] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
+    kc[i / 4][i % 4] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
+  }
+  for (int i = 0; i < 16; i++) {
+    any |= k[i / 4][i % 4];
+    any_c |= kc[i / 4][i % 4];
+  }
   for (int y = 0; y < bh && any; y++) {
     if (y % CELL == 0)
       for (int x = 0; x < bw; x++)
