@@ -117,7 +117,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->bias = calloc ((size_t) t->bw * t->bh, sizeof (float));
   t->shear = calloc ((size_t) t->bw * t->bh, sizeof (float));
   t->from = malloc (cells * sizeof (int));
-  t->alpha = malloc (cells * sizeof (float));
+  t->alpha = malloc (cells * sizeof (int16_t));
   t->level = malloc (cells * sizeof (float));
   t->n_fresh = calloc ((size_t) t->bh, sizeof (int));
   for (int i = 0; i < 2; i++) {
@@ -581,27 +581,26 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
         a = r <= AGREE ? a0 : r >= FRESH ? 1.0f
             : a0 + (1.0f - a0) * (r - AGREE) / (FRESH - AGREE);
       }
-      t->alpha[c] = a;
+      t->alpha[c] = vae_tk_weight (a);
       vn[c] = a >= 1.0f ? s2 : (1.0f - a) * (1.0f - a) * p + a * a * s2;
       t->level[c] = a >= 1.0f || s2 <= 0.0f ? 1.0f
           : fminf (1.0f, t->gain * sqrtf (vn[c] / s2));
     }
 }
 
-/* The average's sample at (x4, y4) / 4 in 8-bit units, bilinear, clamped
- * to the plane. */
-static float
+/* The average at (x4, y4) / 4 as vae_tk_blend_run interpolates it, the
+ * reads clamped to the plane. */
+static int
 sample_q (const uint16_t *a, int w, int h, int x4, int y4)
 {
-  const float u = 1.0f / VAE_TK_ACC_ONE;
-  int x = x4 >> 2, y = y4 >> 2;
-  float fx = (float) (x4 & 3) * 0.25f, fy = (float) (y4 & 3) * 0.25f;
+  int x = x4 >> 2, y = y4 >> 2, fx = x4 & 3, fy = y4 & 3;
   int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + 1, 0, w - 1);
   int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + 1, 0, h - 1);
-  float ta = a[(size_t) ya * w + xa] * u, tb = a[(size_t) ya * w + xb] * u;
-  float ba = a[(size_t) yb * w + xa] * u, bb = a[(size_t) yb * w + xb] * u;
-  float top = ta + fx * (tb - ta), bot = ba + fx * (bb - ba);
-  return top + fy * (bot - top);
+  int top = vae_tk_lerp4 (a[(size_t) ya * w + xa], a[(size_t) ya * w + xb],
+      fx);
+  int bot = vae_tk_lerp4 (a[(size_t) yb * w + xa], a[(size_t) yb * w + xb],
+      fx);
+  return vae_tk_lerp4 (top, bot, fy);
 }
 
 /* An average's sample, rounded to 8 bits. */
@@ -637,7 +636,7 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
     uint8_t *o = dst->data + (size_t) y * dst->stride;
     uint16_t *n = next + (size_t) y * w;
     int ly = MIN (y << sy, t->h - 1);
-    const float *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
+    const int16_t *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
     const int *vrow = t->mv + (size_t) (ly / BLOCK) * t->bw * 2;
     for (int x0 = 0; x0 < w && !fresh; x0 += bs) {
       int k = MIN (bs, w - x0), lx = MIN (x0 << sx, t->w - 1);
@@ -646,18 +645,16 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
       int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
       int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
       int px = qx >> 2, py = qy >> 2;
-      const float *a = arow + lx / CELL;
+      const int16_t *a = arow + lx / CELL;
       if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
         vae_tk_blend_run (t->simd, n + x0, s + (size_t) x0 * src->step,
             src->step, prev + (size_t) py * w + px,
             prev + (size_t) (py + 1) * w + px, qx & 3, qy & 3, a, cshift, k);
       else
-        for (int x = 0; x < k; x++) {
-          float in = s[(size_t) (x0 + x) * src->step], ax = a[x >> cshift];
-          float pr = ax >= 1.0f ? in : sample_q (prev, w, h, qx + 4 * x, qy);
-          float v = ax >= 1.0f ? in : pr + ax * (in - pr);
-          n[x0 + x] = (uint16_t) (int32_t) (v * VAE_TK_ACC_ONE + 0.5f);
-        }
+        for (int x = 0; x < k; x++)
+          n[x0 + x] = vae_tk_blend1 (sample_q (prev, w, h, qx + 4 * x, qy),
+              s[(size_t) (x0 + x) * src->step] * VAE_TK_ACC_ONE,
+              a[x >> cshift]);
     }
     if (fresh)
       for (int x = 0; x < w; x++)

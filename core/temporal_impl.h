@@ -43,7 +43,8 @@ struct VaeTemporal {
   float *shear;                 /* (bh, bw) shear (), this frame's */
   int *from;                    /* (gh, gw) the cell the match came from */
   float *var[2];                /* (gh, gw) the average's error variance */
-  float *alpha;                 /* (gh, gw) this frame's weight */
+  int16_t *alpha;               /* (gh, gw) this frame's weight
+                                 * (vae_tk_weight) */
   float *level;                 /* (gh, gw) leftover noise / input's */
   int *n_fresh;                 /* (bh) cells afresh per block row */
   float sigma;

@@ -1,6 +1,7 @@
 /* The temporal stage's inner loops (temporal_kernels.h). */
 #include "temporal_kernels.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -62,22 +63,16 @@ predict_c (const uint8_t *r, int rs, int fx, int fy, int bw, int bh,
 
 static void
 blend_run_c (uint16_t *n, const uint8_t *s, int step, const uint16_t *row0,
-    const uint16_t *row1, int fx, int fy, const float *cells, int cshift,
+    const uint16_t *row1, int fx, int fy, const int16_t *cells, int cshift,
     int k)
 {
-  const float u = 1.0f / VAE_TK_ACC_ONE;
-  float wx = (float) fx * 0.25f, wy = (float) fy * 0.25f;
-  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
-
+  int o = fx > 0;               /* the next column, read only if weighed */
   for (int x = 0; x < k; x++) {
-    float in = s[(size_t) x * step], a = cells[x >> cshift];
-    float r0 = row0[x] * u, p = r0 + wx * (r0b[x] * u - r0), v;
-    if (fy > 0) {
-      float r1 = row1[x] * u, q = r1 + wx * (r1b[x] * u - r1);
-      p += wy * (q - p);
-    }
-    v = a >= 1.0f ? in : p + a * (in - p);
-    n[x] = (uint16_t) (int32_t) (v * VAE_TK_ACC_ONE + 0.5f);
+    int p = vae_tk_lerp4 (row0[x], row0[x + o], fx);
+    if (fy > 0)
+      p = vae_tk_lerp4 (p, vae_tk_lerp4 (row1[x], row1[x + o], fx), fy);
+    n[x] = vae_tk_blend1 (p, s[(size_t) x * step] * VAE_TK_ACC_ONE,
+        cells[x >> cshift]);
   }
 }
 
@@ -106,14 +101,6 @@ mix_c (uint8_t *o, int step, const uint8_t *p, const uint16_t *k, int n)
 }
 
 #ifdef __SSE2__
-/* four averages to floats in sample units (exact: u is a power of 2) */
-static inline __m128
-ld4_u16 (const uint16_t *p, __m128 u)
-{
-  return _mm_mul_ps (_mm_cvtepi32_ps (_mm_unpacklo_epi16 (_mm_loadl_epi64
-              ((const void *) p), _mm_setzero_si128 ())), u);
-}
-
 static inline int
 load32 (const uint8_t *p)
 {
@@ -278,112 +265,57 @@ sad_predict_sse2 (const uint8_t *b, const uint8_t *r, int rs, int fx,
   return hsum64 (acc);
 }
 
-/* k samples, k 8 or 16; cshift 1 or 2.  The samples go to floats in
- * registers: a gather through memory would stall on store forwarding.
- * Averages are at most 255 · VAE_TK_ACC_ONE, so signed packing keeps
- * them. */
-static void
-blend_run_sse2 (uint16_t *n, const uint8_t *s, int step,
-    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
-    const float *cells, int cshift, int k)
+/* vae_tk_lerp4 on 16 lanes (8 used for k = 8) */
+__attribute__ ((target ("avx2"))) static inline __m256i
+lerp4_avx2 (__m256i a, __m256i b, int f)
 {
-  const __m128i zero = _mm_setzero_si128 ();
-  const __m128 one = _mm_set1_ps (1.0f), u = _mm_set1_ps (1.0f
-      / VAE_TK_ACC_ONE), sc = _mm_set1_ps ((float) VAE_TK_ACC_ONE);
-  const __m128 half = _mm_set1_ps (0.5f);
-  __m128 wx = _mm_set1_ps ((float) fx * 0.25f);
-  __m128 wy = _mm_set1_ps ((float) fy * 0.25f);
-  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
-
-  _mm_prefetch ((const char *) (row0 + PF), _MM_HINT_T0);
-  _mm_prefetch ((const char *) (row1 + PF), _MM_HINT_T0);
-  for (int x8 = 0; x8 < k; x8 += 8) {
-    const uint8_t *q = s + (size_t) x8 * step;
-    __m128i w16 = step == 1
-        ? _mm_unpacklo_epi8 (_mm_loadl_epi64 ((const void *) q), zero)
-        : _mm_setr_epi16 (q[0], q[step], q[2 * step], q[3 * step],
-        q[4 * step], q[5 * step], q[6 * step], q[7 * step]);
-    __m128i o[2];
-    for (int h = 0; h < 2; h++) {
-      int x = x8 + 4 * h;
-      __m128 in = _mm_cvtepi32_ps (h ? _mm_unpackhi_epi16 (w16, zero)
-          : _mm_unpacklo_epi16 (w16, zero));
-      __m128 a, p, r0 = ld4_u16 (row0 + x, u), m, v;
-      if (cshift == 2) {
-        a = _mm_set1_ps (cells[x >> 2]);
-      } else {
-        __m128 c2 = _mm_castsi128_ps (_mm_loadl_epi64 ((const void *)
-                (cells + (x >> 1))));
-        a = _mm_unpacklo_ps (c2, c2);
-      }
-      p = _mm_add_ps (r0, _mm_mul_ps (wx, _mm_sub_ps (ld4_u16 (r0b + x, u),
-                  r0)));
-      if (fy > 0) {
-        __m128 r1 = ld4_u16 (row1 + x, u);
-        __m128 p1 = _mm_add_ps (r1, _mm_mul_ps (wx,
-                _mm_sub_ps (ld4_u16 (r1b + x, u), r1)));
-        p = _mm_add_ps (p, _mm_mul_ps (wy, _mm_sub_ps (p1, p)));
-      }
-      p = _mm_add_ps (p, _mm_mul_ps (a, _mm_sub_ps (in, p)));
-      m = _mm_cmpge_ps (a, one);
-      v = _mm_or_ps (_mm_and_ps (m, in), _mm_andnot_ps (m, p));
-      o[h] = _mm_cvttps_epi32 (_mm_add_ps (_mm_mul_ps (v, sc), half));
-    }
-    _mm_storeu_si128 ((void *) (n + x8), _mm_packs_epi32 (o[0], o[1]));
-  }
+  __m256i m = _mm256_avg_epu16 (a, b);
+  return f == 0 ? a : f == 1 ? _mm256_avg_epu16 (a, m) : f == 2 ? m
+      : _mm256_avg_epu16 (m, b);
 }
 
-/* blend_run_sse2 8 samples at a time: the same operations in the same
- * order (no fused multiply-add), so the same bits */
+/* blend_run_c 16 samples a step (k 8 or 16; cshift 1 or 2): the same
+ * integer operations, so the same bits.  Averages stay below 2¹⁵ (255 ·
+ * VAE_TK_ACC_ONE), so the unsigned means and the signed product agree. */
 __attribute__ ((target ("avx2"))) static void
 blend_run_avx2 (uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
-    const float *cells, int cshift, int k)
+    const int16_t *cells, int cshift, int k)
 {
-  const __m256 one = _mm256_set1_ps (1.0f), half = _mm256_set1_ps (0.5f);
-  const __m256 u = _mm256_set1_ps (1.0f / VAE_TK_ACC_ONE);
-  const __m256 sc = _mm256_set1_ps ((float) VAE_TK_ACC_ONE);
-  __m256 wx = _mm256_set1_ps ((float) fx * 0.25f);
-  __m256 wy = _mm256_set1_ps ((float) fy * 0.25f);
-  const uint16_t *r0b = row0 + (fx > 0), *r1b = row1 + (fx > 0);
-#define LD8(p) _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_cvtepu16_epi32 \
-      (_mm_loadu_si128 ((const void *) (p)))), u)
+  const int o = fx > 0;
+  __m128i c4 = _mm_loadl_epi64 ((const void *) cells), c8;
+  __m256i a, in, p;
 
   _mm_prefetch ((const char *) (row0 + PF), _MM_HINT_T0);
   _mm_prefetch ((const char *) (row1 + PF), _MM_HINT_T0);
-  for (int x = 0; x < k; x += 8) {
-    const uint8_t *q = s + (size_t) x * step;
-    __m256i w32 = step == 1
-        ? _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const void *) q))
-        : _mm256_setr_epi32 (q[0], q[step], q[2 * step], q[3 * step],
-        q[4 * step], q[5 * step], q[6 * step], q[7 * step]);
-    __m256 in = _mm256_cvtepi32_ps (w32), a, p, m, v;
-    __m256 r0 = LD8 (row0 + x);
-    __m256i o;
-    if (cshift == 2) {
-      a = _mm256_setr_m128 (_mm_set1_ps (cells[x >> 2]),
-          _mm_set1_ps (cells[(x >> 2) + 1]));
-    } else {
-      __m128 c4 = _mm_loadu_ps (cells + (x >> 1));
-      a = _mm256_setr_m128 (_mm_unpacklo_ps (c4, c4), _mm_unpackhi_ps (c4,
-              c4));
-    }
-    p = _mm256_add_ps (r0, _mm256_mul_ps (wx, _mm256_sub_ps (LD8 (r0b + x),
-                r0)));
-    if (fy > 0) {
-      __m256 r1 = LD8 (row1 + x);
-      __m256 p1 = _mm256_add_ps (r1, _mm256_mul_ps (wx,
-              _mm256_sub_ps (LD8 (r1b + x), r1)));
-      p = _mm256_add_ps (p, _mm256_mul_ps (wy, _mm256_sub_ps (p1, p)));
-    }
-    p = _mm256_add_ps (p, _mm256_mul_ps (a, _mm256_sub_ps (in, p)));
-    m = _mm256_cmp_ps (a, one, _CMP_GE_OQ);
-    v = _mm256_blendv_ps (p, in, m);
-    o = _mm256_cvttps_epi32 (_mm256_add_ps (_mm256_mul_ps (v, sc), half));
-    _mm_storeu_si128 ((void *) (n + x), _mm_packs_epi32
-        (_mm256_castsi256_si128 (o), _mm256_extracti128_si256 (o, 1)));
+  /* the weights: 4 cells of 4 (luma) or of 2 samples (chroma) */
+  c8 = _mm_unpacklo_epi16 (c4, c4);
+  a = cshift == 2 ? _mm256_setr_m128i (_mm_unpacklo_epi32 (c8, c8),
+      _mm_unpackhi_epi32 (c8, c8)) : _mm256_castsi128_si256 (c8);
+  if (step == 1)
+    in = _mm256_cvtepu8_epi16 (k == 16 ? _mm_loadu_si128 ((const void *) s)
+        : _mm_loadl_epi64 ((const void *) s));
+  else {
+    __m128i v = _mm_setr_epi16 (s[0], s[step], s[2 * step], s[3 * step],
+        s[4 * step], s[5 * step], s[6 * step], s[7 * step]);
+    __m128i w = k == 16 ? _mm_setr_epi16 (s[8 * step], s[9 * step],
+        s[10 * step], s[11 * step], s[12 * step], s[13 * step],
+        s[14 * step], s[15 * step]) : _mm_setzero_si128 ();
+    in = _mm256_setr_m128i (v, w);
   }
-#undef LD8
+  in = _mm256_slli_epi16 (in, 6);
+  _Static_assert (VAE_TK_ACC_ONE == 64, "the shift above");
+#define LD(r) (k == 16 ? _mm256_loadu_si256 ((const void *) (r)) \
+      : _mm256_castsi128_si256 (_mm_loadu_si128 ((const void *) (r))))
+  p = lerp4_avx2 (LD (row0), LD (row0 + o), fx);
+  if (fy > 0)
+    p = lerp4_avx2 (p, lerp4_avx2 (LD (row1), LD (row1 + o), fx), fy);
+#undef LD
+  p = _mm256_add_epi16 (p, _mm256_mulhrs_epi16 (_mm256_sub_epi16 (in, p), a));
+  if (k == 16)
+    _mm256_storeu_si256 ((void *) n, p);
+  else
+    _mm_storeu_si128 ((void *) n, _mm256_castsi256_si128 (p));
 }
 
 /* predict_q_c on 8 samples a row: the weighted sum is at most 16 · 255 */
@@ -571,15 +503,11 @@ vae_tk_sad_predict (int sse2, const uint8_t *b, const uint8_t *r, int rs,
 void
 vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
-    const float *cells, int cshift, int k)
+    const int16_t *cells, int cshift, int k)
 {
 #ifdef __SSE2__
-  if (sse2 >= 2 && (k == 8 || k == 16) && (cshift == 1 || cshift == 2)) {
+  if (sse2 >= 2 && ((k == 16 && cshift == 2) || (k == 8 && cshift == 1))) {
     blend_run_avx2 (n, s, step, row0, row1, fx, fy, cells, cshift, k);
-    return;
-  }
-  if (sse2 && (k == 8 || k == 16) && (cshift == 1 || cshift == 2)) {
-    blend_run_sse2 (n, s, step, row0, row1, fx, fy, cells, cshift, k);
     return;
   }
 #else

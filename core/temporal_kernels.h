@@ -56,14 +56,45 @@ void vae_tk_predict_q (int sse2, const uint8_t *r, int rs, int fx, int fy,
  * its memory). */
 #define VAE_TK_ACC_ONE 64
 
-/* n[x] = p + a (s[x] − p) for x in [0, k), exactly s[x] where a ≥ 1, in
- * floats and stored as an average's sample (v · VAE_TK_ACC_ONE + 0.5,
- * truncated): p the average bilinear at (fx, fy) quarter samples from
- * row0 and row1 (row1 is read, so it must exist), a the weight of x's
- * cell: cells[x >> cshift].  s is a run of samples step bytes apart. */
+/* A blend weight a in [0, 1] as the blend takes it: a · 2¹⁵ rounded, at
+ * most 2¹⁵ − 1, which moves a sample all the way (vae_tk_blend_run). */
+#define VAE_TK_WEIGHT_ONE 32767
+static inline int16_t
+vae_tk_weight (float a)
+{
+  float q = a * 32768.0f + 0.5f;
+  return (int16_t) (!(a < 1.0f) || q >= VAE_TK_WEIGHT_ONE
+      ? VAE_TK_WEIGHT_ONE : a > 0.0f ? (int) q : 0);
+}
+
+/* n[x] = p + a (s[x] − p) for x in [0, k), in 16-bit fixed point on the
+ * average's units (VAE_TK_ACC_ONE a level): p the average at (fx, fy)
+ * quarter samples from row0 and row1 (row1 is read, so it must exist),
+ * each quarter step a rounded mean as pavgw takes it (vae_tk_lerp4); a
+ * the weight of x's cell, cells[x >> cshift] (vae_tk_weight), applied as
+ * pmulhrsw rounds: (d · a + 2¹⁴) >> 15.  A weight of VAE_TK_WEIGHT_ONE
+ * gives s[x] exactly.  s is a run of samples step bytes apart. */
 void vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
-    const float *cells, int cshift, int k);
+    const int16_t *cells, int cshift, int k);
+
+/* a to b by f quarters (f 0 to 3) in means rounded up: (a + b + 1) >> 1,
+ * once for a half, twice for a quarter */
+static inline int
+vae_tk_lerp4 (int a, int b, int f)
+{
+  int m = (a + b + 1) >> 1;
+  return f == 0 ? a : f == 1 ? (a + m + 1) >> 1 : f == 2 ? m
+      : (m + b + 1) >> 1;
+}
+
+/* one sample of vae_tk_blend_run: p the average, v the sample in the
+ * average's units, a the weight */
+static inline uint16_t
+vae_tk_blend1 (int p, int v, int a)
+{
+  return (uint16_t) (p + (((v - p) * a + 0x4000) >> 15));
+}
 
 /* o[x] = (o[x] (256 − k[x]) + p[x] k[x] + 128) >> 8 for x in [0, n): o
  * moved towards p by k / 256 (k from 0 to 256).  o is a run of bytes
