@@ -358,6 +358,20 @@ mix8_sse2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
   v = _mm_srli_epi16 (_mm_add_epi16 (v, _mm_set1_epi16 (128)), 8);
   _mm_storel_epi64 ((__m128i *) o, _mm_packus_epi16 (v, v));
 }
+
+/* and on 16 bytes */
+__attribute__ ((target ("avx2"))) static void
+mix16_avx2 (uint8_t *o, const uint8_t *p, const uint16_t *k)
+{
+  __m256i kv = _mm256_loadu_si256 ((const void *) k);
+  __m256i ov = _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const void *) o));
+  __m256i pv = _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const void *) p));
+  __m256i v = _mm256_add_epi16 (_mm256_mullo_epi16 (ov, _mm256_sub_epi16
+          (_mm256_set1_epi16 (256), kv)), _mm256_mullo_epi16 (pv, kv));
+  v = _mm256_srli_epi16 (_mm256_add_epi16 (v, _mm256_set1_epi16 (128)), 8);
+  _mm_storeu_si128 ((void *) o, _mm_packus_epi16 (_mm256_castsi256_si128
+          (v), _mm256_extracti128_si256 (v, 1)));
+}
 #endif
 
 /* sad_grid for 4 × 4 blocks at up to 9 columns and 8-wide blocks at up to
@@ -522,6 +536,8 @@ vae_tk_mix (int sse2, uint8_t *o, int step, const uint8_t *p,
 {
   int x = 0;
 #ifdef __SSE2__
+  for (; sse2 >= 2 && step == 1 && x + 16 <= n; x += 16)
+    mix16_avx2 (o + x, p + x, k + x);
   for (; sse2 && step == 1 && x + 8 <= n; x += 8)
     mix8_sse2 (o + x, p + x, k + x);
 #else
