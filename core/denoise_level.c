@@ -55,12 +55,24 @@ void
 vae_denoise_level_feats (VaeDenoiser *d, const VaeGrid *g, long k0, long k1,
     float feat)
 {
+  /* patch k is at column k % nx of patch row k / nx: both divisions once,
+   * then walked */
+  int ix = (int) (k0 % g->nx), iy = (int) (k0 / g->nx), cy = -1;
+  const float *row = NULL;
   for (long k = k0; k < k1; k++) {
-    int cx = (d->xs[k % g->nx] + d->pw / 2) / d->lmap_cw;
-    int cy = (d->ys[k / g->nx] + d->ph / 2) / d->lmap_ch;
+    if (cy < 0) {
+      cy = (d->ys[iy] + d->ph / 2) / d->lmap_ch;
+      cy = cy < d->lmap_h ? cy : d->lmap_h - 1;
+      row = d->lmap + (size_t) cy * d->lmap_w;
+    }
+    int cx = (d->xs[ix] + d->pw / 2) / d->lmap_cw;
     cx = cx < d->lmap_w ? cx : d->lmap_w - 1;
-    cy = cy < d->lmap_h ? cy : d->lmap_h - 1;
-    d->pfeat[k - k0] = feat * d->lmap[(size_t) cy * d->lmap_w + cx];
+    d->pfeat[k - k0] = feat * row[cx];
+    if (++ix == g->nx) {
+      ix = 0;
+      iy++;
+      cy = -1;
+    }
   }
 }
 
