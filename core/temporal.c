@@ -495,26 +495,37 @@ vae_temporal_match (VaeTemporal *t, const VaePlane *src, float sigma,
             if (x >= bw || y >= bh)
               blk[y * BLOCK + x] = pred[y * BLOCK + x] = 0;
       vae_tk_cell_sums (t->simd, blk, pred, 4, 4, csad, cssd);
-      /* each cell against the average along v */
+      /* each cell against the average along v: the cells gathered, their
+       * ratios in loops that vectorise, then taken in order */
+      int n = 0, ck[16], cf[16], area[16];
+      size_t cc[16];
+      float cv[16], ce[16], cr[16];
       for (int gy = y0 / CELL; gy < (y0 + bh + CELL - 1) / CELL; gy++)
         for (int gx = x0 / CELL; gx < (x0 + bw + CELL - 1) / CELL; gx++) {
           int cx0 = gx * CELL, cy0 = gy * CELL;
-          int cw = MIN (CELL, t->w - cx0), ch = MIN (CELL, t->h - cy0);
           int fx = MIN ((2 * cx0 + v[0] + CELL) / (2 * CELL), t->gw - 1);
           int fy = MIN ((2 * cy0 + v[1] + CELL) / (2 * CELL), t->gh - 1);
-          size_t c = (size_t) gy * t->gw + gx, f = (size_t) fy * t->gw + fx;
-          int k = (cy0 - y0) / CELL * 4 + (cx0 - x0) / CELL, d = csad[k];
-          float e = MEAN_ABS * sqrtf (sigma * sigma + t->var[t->cur][f])
-              * (float) (cw * ch);
-          t->ratio[c] = (float) d / e;
-          t->from[c] = (int) f;
-          fresh += t->ratio[c] >= FRESH;
-          if (t->ratio[c] < FRESH) {
-            ssd += cssd[k];
-            vsum += (double) t->var[t->cur][f] * (cw * ch);
-            npx += cw * ch;
-          }
+          area[n] = MIN (CELL, t->w - cx0) * MIN (CELL, t->h - cy0);
+          cc[n] = (size_t) gy * t->gw + gx;
+          cf[n] = fy * t->gw + fx;
+          ck[n] = (cy0 - y0) / CELL * 4 + (cx0 - x0) / CELL;
+          cv[n] = t->var[t->cur][cf[n]];
+          n++;
         }
+      for (int i = 0; i < n; i++)
+        ce[i] = MEAN_ABS * sqrtf (sigma * sigma + cv[i]) * (float) area[i];
+      for (int i = 0; i < n; i++)
+        cr[i] = (float) csad[ck[i]] / ce[i];
+      for (int i = 0; i < n; i++) {
+        t->ratio[cc[i]] = cr[i];
+        t->from[cc[i]] = cf[i];
+        fresh += cr[i] >= FRESH;
+        if (cr[i] < FRESH) {
+          ssd += cssd[ck[i]];
+          vsum += (double) cv[i] * area[i];
+          npx += area[i];
+        }
+      }
       /* beyond two standard deviations of what noise alone gives */
       t->bias[(size_t) by * t->bw + bx] = npx ? (float) fmax (0.0, (ssd
               - vsum * (1.0 + 2.0 * sqrt (2.0 / npx))) / npx
