@@ -247,7 +247,7 @@ predict_sse2 (const uint8_t *r, int rs, int fx, int fy, int bh,
  * memory.  One or two pixels average exactly by pavgb. */
 static int
 sad_predict_sse2 (const uint8_t *b, const uint8_t *r, int rs, int fx,
-    int fy, int bh)
+    int fy, int bh, uint8_t *pred)
 {
   __m128i acc = _mm_setzero_si128 ();
   for (int y = 0; y < bh; y++, r += rs) {
@@ -259,6 +259,8 @@ sad_predict_sse2 (const uint8_t *b, const uint8_t *r, int rs, int fx,
     else if (fx || fy)
       p = _mm_avg_epu8 (p, _mm_loadu_si128 ((const void *) (r + fx + fy
                   * rs)));
+    if (pred)
+      _mm_storeu_si128 ((void *) (pred + y * 16), p);
     acc = _mm_add_epi64 (acc, _mm_sad_epu8 (p, _mm_loadu_si128 ((const void
                 *) (b + y * 16))));
   }
@@ -501,15 +503,17 @@ vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy, int bw,
 
 int
 vae_tk_sad_predict (int sse2, const uint8_t *b, const uint8_t *r, int rs,
-    int fx, int fy, int bw, int bh)
+    int fx, int fy, int bw, int bh, uint8_t *pred)
 {
-  uint8_t pred[16 * 16];
+  uint8_t own[16 * 16];
 #ifdef __SSE2__
   if (sse2 && bw == 16)
-    return sad_predict_sse2 (b, r, rs, fx, fy, bh);
+    return sad_predict_sse2 (b, r, rs, fx, fy, bh, pred);
 #else
   (void) sse2;
 #endif
+  if (pred == NULL)
+    pred = own;
   predict_c (r, rs, fx, fy, bw, bh, pred);
   return sad_c (b, 16, pred, 16, bw, bh);
 }

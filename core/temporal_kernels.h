@@ -41,9 +41,10 @@ void vae_tk_predict (int sse2, const uint8_t *r, int rs, int fx, int fy,
     int bw, int bh, uint8_t *pred);
 
 /* The sum of absolute differences of b (rows 16 apart) and the bw × bh
- * pixels vae_tk_predict would give for r, rs, fx and fy. */
+ * pixels vae_tk_predict would give for r, rs, fx and fy; those pixels go
+ * to pred (rows 16 apart) unless it is NULL. */
 int vae_tk_sad_predict (int sse2, const uint8_t *b, const uint8_t *r,
-    int rs, int fx, int fy, int bw, int bh);
+    int rs, int fx, int fy, int bw, int bh, uint8_t *pred);
 
 /* pred (rows 16 apart) = w × h samples of r (rows rs apart) at (fx, fy)
  * quarter samples, fx and fy 0 to 3: bilinear, rounded; the column and

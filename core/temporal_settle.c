@@ -81,26 +81,32 @@ last_at (const VaeTemporal *t, int x0, int y0, const int *hv)
 }
 
 /* blk's sum of absolute differences against the last output under the
- * block at (x0, y0), bw × bh, shifted by hv half pixels. */
+ * block at (x0, y0), bw × bh, shifted by hv half pixels; that prediction
+ * into pred. */
 static int
 sad_last (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
-    int bh, const int *hv)
+    int bh, const int *hv, uint8_t *pred)
 {
   return vae_tk_sad_predict (t->simd, blk, last_at (t, x0, y0, hv), t->w,
-      hv[0] & 1, hv[1] & 1, bw, bh);
+      hv[0] & 1, hv[1] & 1, bw, bh, pred);
 }
 
 /* hv (which fits) moved by half pixels while that lowers blk's sum of
- * absolute differences against the last output; each sum is taken once. */
+ * absolute differences against the last output; each sum is taken once.
+ * The last output's pixels at the final hv into pred (rows BLOCK apart):
+ * each sum's prediction goes to a scratch block, which becomes pred when
+ * the sum is the best yet (a sum taken before never is: it was no better
+ * than the best then). */
 static void
 refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
-    int bh, int *hv)
+    int bh, int *hv, uint8_t *pred)
 {
   int memo[REFINE_SPAN * REFINE_SPAN], o[2] = { hv[0], hv[1] }, best;
+  uint8_t scratch[BLOCK * BLOCK], *p = pred, *s = scratch;
 
   for (int i = 0; i < REFINE_SPAN * REFINE_SPAN; i++)
     memo[i] = -1;
-  best = sad_last (t, blk, x0, y0, bw, bh, hv);
+  best = sad_last (t, blk, x0, y0, bw, bh, hv, p);
   memo[REFINE_SPAN * REFINE_SPAN / 2] = best;
   for (int step = 0; step < REFINE_STEPS; step++) {
     int c[2] = { hv[0], hv[1] }, moved = 0;
@@ -109,9 +115,14 @@ refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
         int u[2] = { c[0] + dx, c[1] + dy };
         int *m = &memo[(u[1] - o[1] + REFINE_STEPS) * REFINE_SPAN + u[0]
             - o[0] + REFINE_STEPS];
-        if (*m < 0 && vae_temporal_half_fits (t, x0, y0, bw, bh, u))
-          *m = sad_last (t, blk, x0, y0, bw, bh, u);
-        if (*m >= 0 && *m < best) {
+        int fresh_sum = *m < 0 && vae_temporal_half_fits (t, x0, y0, bw, bh,
+            u);
+        if (fresh_sum)
+          *m = sad_last (t, blk, x0, y0, bw, bh, u, s);
+        if (fresh_sum && *m < best) {
+          uint8_t *w = p;
+          p = s;
+          s = w;
           best = *m;
           hv[0] = u[0];
           hv[1] = u[1];
@@ -121,6 +132,8 @@ refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
     if (!moved)
       break;
   }
+  if (p != pred)
+    memcpy (pred, p, sizeof scratch);
 }
 
 /* Block (bx, by) of out moved towards the last output along this frame's
@@ -152,9 +165,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = 0; x < bw; x++)
         blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
-  refine (t, blk, x0, y0, bw, bh, hv);
-  vae_tk_predict (t->simd, last_at (t, x0, y0, hv), t->w, hv[0] & 1,
-      hv[1] & 1, bw, bh, pred);
+  refine (t, blk, x0, y0, bw, bh, hv, pred);
   if (bw < BLOCK || bh < BLOCK)
     for (int y = 0; y < BLOCK; y++)
       for (int x = y < bh ? bw : 0; x < BLOCK; x++)

@@ -126,11 +126,22 @@ check_predict (void)
       for (int y = 0; y < 13; y++)
         for (int x = 0; x < bw; x++)
           want += abs ((int) b[y * 16 + x] - p0[y * 16 + x]);
-      CHECK (vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13) == want
-          && vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13) == want,
+      CHECK (vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13, NULL) == want
+          && vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13, NULL) == want,
           "sad_predict (%d, %d) %dx13: %d / %d, want %d", fx, fy, bw,
-          vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13),
-          vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13), want);
+          vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13, NULL),
+          vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13, NULL), want);
+      /* and the prediction it stores, where asked */
+      for (int simd = 0; simd < 2; simd++) {
+        uint8_t ps[256];
+        int bad = 0;
+        vae_tk_sad_predict (simd, b, a, 40, fx, fy, bw, 13, ps);
+        for (int y = 0; y < 13; y++)
+          for (int x = 0; x < bw; x++)
+            bad += ps[y * 16 + x] != p0[y * 16 + x];
+        CHECK (bad == 0, "sad_predict (%d, %d) %dx13, path %d: %d pixels "
+            "stored differ", fx, fy, bw, simd, bad);
+      }
     }
     for (int y = 0; y < 16; y++)
       for (int x = 0; x < 16; x++) {
