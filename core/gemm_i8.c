@@ -346,8 +346,8 @@ vae_gemm_run_i8_level (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     uint8_t *c8, uint16_t *c16, int ldc)
 {
 #ifdef GEMM_X86
-  if (pb->isa >= VAE_GEMM_AVX512 && (c16 == NULL
-          || vae_gemm_bf16_available ())) {
+  if (pb->isa >= VAE_GEMM_AVX512 && (f != NULL || c16 != NULL)
+      && (c16 == NULL || vae_gemm_bf16_available ())) {
     Epi e = { 0, 0, 0, c16 != NULL, 1.0f, add, c16 == NULL, mult, NULL, 0,
       0.0f, 0, 0, f, w };
     if (m > 0 && pb->n > 0)

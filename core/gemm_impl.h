@@ -208,18 +208,21 @@ epi_i8_init (EpiI8 *q, const Epi *e, int w, const float *bias,
   }
 }
 
-/* Row r with its level (Epi's lrow): codes, or ReLU in bf16.  The
+/* Row r with its level (Epi's lrow, if any): codes, or ReLU in bf16.  The
  * operations of the float epilogue and then of the denoiser's level pass
  * (denoise_i8.c, denoise_bf16.c), so the same bits as the two steps. */
 __attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
 epi_i8_level_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1,
     void *c_, int ldc, int r, const float *lrow)
 {
-  const __m512 f = _mm512_set1_ps (lrow[r]), zero = _mm512_setzero_ps ();
-  __m512 v0 = _mm512_fmadd_ps (f, q->l0, _mm512_fmadd_ps (_mm512_cvtepi32_ps
-          (a0), q->s0, q->c0));
-  __m512 v1 = _mm512_fmadd_ps (f, q->l1, _mm512_fmadd_ps (_mm512_cvtepi32_ps
-          (a1), q->s1, q->c1));
+  const __m512 zero = _mm512_setzero_ps ();
+  __m512 v0 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a0), q->s0, q->c0);
+  __m512 v1 = _mm512_fmadd_ps (_mm512_cvtepi32_ps (a1), q->s1, q->c1);
+  if (lrow) {
+    const __m512 f = _mm512_set1_ps (lrow[r]);
+    v0 = _mm512_fmadd_ps (f, q->l0, v0);
+    v1 = _mm512_fmadd_ps (f, q->l1, v1);
+  }
   if (e->out16) {
     uint16_t *cr = (uint16_t *) c_ + (size_t) r * ldc;
     _mm256_mask_storeu_epi16 (cr, q->m0, (__m256i) _mm512_cvtneps_pbh
@@ -243,8 +246,8 @@ epi_i8_row (const Epi *e, const EpiI8 *q, __m512i a0, __m512i a1, void *c_,
     int ldc, int r, const void *rx)
 {
   const uint8_t *x8 = e->x8 ? rx : NULL;
-  if (e->lrow) {
-    epi_i8_level_row (e, q, a0, a1, c_, ldc, r, rx);
+  if (e->lrow || e->out16) {
+    epi_i8_level_row (e, q, a0, a1, c_, ldc, r, e->lrow ? rx : NULL);
     return;
   }
   if (e->out8) {

@@ -198,7 +198,8 @@ void vae_gemm_run_i8_x (int m, const uint8_t *a, int lda, const VaeGemmB *pb,
     float xa, float *c, int ldc);
 /* vae_gemm_run_i8's float epilogue, then each row i's level term f[i]·w[j]
  * added: into codes c8 (+ ½ truncated, clamped to [0, 255]) or, with c16,
- * ReLU in bf16, without the floats reaching memory.  On the AVX-512 and
+ * ReLU in bf16, without the floats reaching memory.  With c16, f may be
+ * NULL: no level term.  On the AVX-512 and
  * AMX kernels only (and bf16 where the CPU has it); 0 where it cannot, and
  * the caller takes the two steps, which give the same bits. */
 int vae_gemm_run_i8_level (int m, const uint8_t *a, int lda,

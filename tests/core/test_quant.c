@@ -169,9 +169,10 @@ test_gemm (void)
 }
 
 /* vae_gemm_run_i8_level: each row's level term after the float epilogue,
- * into codes (+ ½ truncated, clamped) or ReLU in bf16, against the same
- * operations written out; where the CPU's int8 kernels are not AVX-512
- * (or AMX) it declines and leaves C alone. */
+ * into codes (+ ½ truncated, clamped) or ReLU in bf16 (bf16 2: without
+ * the level term), against the same operations written out; where the
+ * CPU's int8 kernels are not AVX-512 (or AMX) it declines and leaves C
+ * alone. */
 static void
 level_case (int m, int n, int k, int bf16, VaeRng *r)
 {
@@ -200,8 +201,8 @@ level_case (int m, int n, int k, int bf16, VaeRng *r)
   for (size_t i = 0; i < (size_t) (m + 1) * ldc; i++)
     c16[i] = 0x7777;
   vae_gemm_pack_i8 (&pb, buf, b, n, k, k);
-  done = vae_gemm_run_i8_level (m, a, lda, &pb, mult, add, f, w,
-      bf16 ? NULL : c8, bf16 ? c16 : NULL, ldc);
+  done = vae_gemm_run_i8_level (m, a, lda, &pb, mult, add, bf16 == 2 ? NULL
+      : f, w, bf16 ? NULL : c8, bf16 ? c16 : NULL, ldc);
   if (!done) {
     CHECK (vae_gemm_i8_isa () < VAE_GEMM_AVX512 || (bf16
             && !vae_bf16_supported ()), "the level epilogue declined on "
@@ -215,7 +216,9 @@ level_case (int m, int n, int k, int bf16, VaeRng *r)
       size_t o = (size_t) i * ldc + j;
       for (int kk = 0; kk < k; kk++)
         acc += (long) a[(size_t) i * lda + kk] * b[(size_t) j * k + kk];
-      float v = fmaf (f[i], w[j], fmaf ((float) acc, mult[j], add[j]));
+      float v = fmaf ((float) acc, mult[j], add[j]);
+      if (bf16 != 2)
+        v = fmaf (f[i], w[j], v);
       if (bf16) {
         bad += c16[o] != vae_bf16_from_float (v > 0.0f ? v : 0.0f);
       } else {
@@ -229,7 +232,8 @@ level_case (int m, int n, int k, int bf16, VaeRng *r)
       bad += bf16 ? c16[(size_t) i * ldc + j] != 0x7777
           : c8[(size_t) i * ldc + j] != 77;
   CHECK (bad == 0, "int8 GEMM with levels m=%d n=%d k=%d into %s: %d "
-      "elements differ", m, n, k, bf16 ? "bf16" : "codes", bad);
+      "elements differ", m, n, k, bf16 == 2 ? "bf16, no level" : bf16
+      ? "bf16" : "codes", bad);
   free (a);
   free (b);
   free (c8);
@@ -251,7 +255,7 @@ test_gemm_level (void)
   VaeRng r;
   vae_rng_seed (&r, 11);
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-    for (int bf16 = 0; bf16 < 2; bf16++)
+    for (int bf16 = 0; bf16 < 3; bf16++)
       level_case (shapes[s][0], shapes[s][1], shapes[s][2], bf16, &r);
 }
 
