@@ -2,6 +2,7 @@
  * AVX512_BF16 GEMM. */
 #include "denoise_impl.h"
 
+#include <math.h>
 #include <string.h>
 
 int
@@ -254,7 +255,7 @@ vae_denoise_relu_bf16 (const float *a, const float *w, float f,
   j = relu_bf16_avx512 (a, w, f, out, n);
 #endif
   for (; j < n; j++) {
-    float v = w ? a[j] + f * w[j] : a[j];
+    float v = w ? fmaf (f, w[j], a[j]) : a[j];    /* fused, as above */
     out[j] = vae_bf16_from_float (v > 0.0f ? v : 0.0f);
   }
 }

@@ -6,6 +6,7 @@
 #include <emmintrin.h>
 #endif
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,7 +153,9 @@ level_codes_avx2 (const float *a, const float *w, float f, uint8_t *codes,
 #endif
 
 /* codes[j] = a[j] + f·w[j] rounded and clipped to [0, 255] (half up), on
- * the widest vectors the int8 kernels' ISA has */
+ * the widest vectors the int8 kernels' ISA has; the product and sum fused
+ * (as the AVX2 and AVX-512 loops and vae_gemm_run_i8_level take them)
+ * except in SSE2's 16-wide loop, which has no fused multiply-add */
 static void
 level_codes (const float *a, const float *w, float f, uint8_t *codes, int n)
 {
@@ -179,7 +182,7 @@ level_codes (const float *a, const float *w, float f, uint8_t *codes, int n)
   }
 #endif
   for (; j < n; j++) {
-    float v = a[j] + f * w[j] + 0.5f;
+    float v = fmaf (f, w[j], a[j]) + 0.5f;
     v = v > 0.0f ? v : 0.0f;
     codes[j] = (uint8_t) (int32_t) (v < 255.0f ? v : 255.0f);
   }
@@ -200,14 +203,12 @@ vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
   for (int j = 0; j < L0->n_out; j++)
     d->qadd[0][j] = (q->bias[0][j] + (c->noise_input ? feat
             * w0[(size_t) j * ni + c->n_in] : 0.0f)) / q->act[0][j];
-  if (d->lmap && L0->n_out % 16 == 0 && vae_gemm_run_i8_level (n, d->xq,
-          d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0], d->pfeat,
-          d->wlevel_q, d->hq[0], NULL, d->hq_ld[0])) {
-    /* the two steps below in the product's epilogue (level_codes'
-     * 16-wide path, so whole vectors only) */
-  } else if (d->lmap) {
-    /* layer 0's values in code units, each patch's level added, then
-     * coded as the kernels' epilogue codes them */
+  /* under a level map, layer 0's values in code units, each patch's level
+   * added, then coded: in the product's epilogue where the kernels can,
+   * else in two steps */
+  if (d->lmap && !vae_gemm_run_i8_level (n, d->xq, d->xq_ld, &d->gq[0],
+          d->qmul[0], d->qadd[0], d->pfeat, d->wlevel_q, d->hq[0], NULL,
+          d->hq_ld[0])) {
     float *a = d->ws->act[0];
     int h0 = L0->n_out;
     /* in pieces whose floats stay in cache until coded */
@@ -219,7 +220,7 @@ vae_denoise_i8_forward (VaeDenoiser *d, int n, float feat, float *z)
         level_codes (a + (size_t) k * h0, d->wlevel_q, d->pfeat[k0 + k],
             d->hq[0] + (size_t) (k0 + k) * d->hq_ld[0], h0);
     }
-  } else
+  } else if (!d->lmap)
     vae_gemm_run_i8 (n, d->xq, d->xq_ld, &d->gq[0], d->qmul[0], d->qadd[0],
         NULL, d->hq[0], d->hq_ld[0]);
   for (int l = 1; l < nl - 1; l++)

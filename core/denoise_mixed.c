@@ -73,9 +73,8 @@ vae_denoise_mixed_forward (VaeDenoiser *d, int n, float feat, float *z)
     return;
   }
   /* the loop below in the product's epilogue, with the level map's term
-   * where there is one (vae_denoise_relu_bf16's 16-wide path, so whole
-   * vectors only) */
-  if (h0 % 16 == 0 && vae_gemm_run_i8_level (n, d->xq, d->xq_ld, &d->gq[0],
+   * where there is one */
+  if (vae_gemm_run_i8_level (n, d->xq, d->xq_ld, &d->gq[0],
           d->qmul[0], d->qadd[0], d->lmap ? d->pfeat : NULL, d->wlevel, NULL,
           d->hb[0], d->hb_ld[0])) {
     vae_denoise_bf16_after0 (d, n, z);

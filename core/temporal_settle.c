@@ -93,16 +93,16 @@ sad_last (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
 
 /* hv (which fits) moved by half pixels while that lowers blk's sum of
  * absolute differences against the last output; each sum is taken once.
- * The last output's pixels at the final hv into pred (rows BLOCK apart):
- * each sum's prediction goes to a scratch block, which becomes pred when
- * the sum is the best yet (a sum taken before never is: it was no better
- * than the best then). */
-static void
+ * Returns the last output's pixels at the final hv (rows BLOCK apart), one
+ * of the two blocks of buf: each sum's prediction goes to the one not
+ * holding the best, and the two swap when the sum is the best yet (a sum
+ * taken before never is: it was no better than the best then). */
+static uint8_t *
 refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
-    int bh, int *hv, uint8_t *pred)
+    int bh, int *hv, uint8_t buf[2][BLOCK * BLOCK])
 {
   int memo[REFINE_SPAN * REFINE_SPAN], o[2] = { hv[0], hv[1] }, best;
-  uint8_t scratch[BLOCK * BLOCK], *p = pred, *s = scratch;
+  uint8_t *p = buf[0], *s = buf[1];
 
   for (int i = 0; i < REFINE_SPAN * REFINE_SPAN; i++)
     memo[i] = -1;
@@ -132,8 +132,7 @@ refine (const VaeTemporal *t, const uint8_t *blk, int x0, int y0, int bw,
     if (!moved)
       break;
   }
-  if (p != pred)
-    memcpy (pred, p, sizeof scratch);
+  return p;
 }
 
 /* Block (bx, by) of out moved towards the last output along this frame's
@@ -147,7 +146,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   const int *v = t->mv_last + ((size_t) by * t->bw + bx) * 2;
   int hv[2] = { v[0], v[1] };
   const VaePlane *luma = &out[0];
-  uint8_t blk[BLOCK * BLOCK], pred[BLOCK * BLOCK];
+  uint8_t blk[BLOCK * BLOCK], preds[2][BLOCK * BLOCK], *pred;
   uint16_t k[4][4], kc[4][4], kr[BLOCK];
   float z = t->settle_scale, m[16];
   int sad[16], ssd[16], any = 0, any_c = 0;
@@ -165,7 +164,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = 0; x < bw; x++)
         blk[y * BLOCK + x] = o[(size_t) x * luma->step];
   }
-  refine (t, blk, x0, y0, bw, bh, hv, pred);
+  pred = refine (t, blk, x0, y0, bw, bh, hv, preds);
   if (bw < BLOCK || bh < BLOCK)
     for (int y = 0; y < BLOCK; y++)
       for (int x = y < bh ? bw : 0; x < BLOCK; x++)
@@ -179,8 +178,6 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   for (int i = 0; i < 16; i++) {
     k[i / 4][i % 4] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
     kc[i / 4][i % 4] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
-  }
-  for (int i = 0; i < 16; i++) {
     any |= k[i / 4][i % 4];
     any_c |= kc[i / 4][i % 4];
   }
