@@ -133,6 +133,7 @@ typedef struct {
   double *row;                /* (k + 1) a row's weights and bias */
   double *blk;                /* (CAL_BLOCK, k + 1) calibration rows */
   float *hf;                  /* (max width) a layer's output */
+  uint8_t *dead;              /* (max width) the input units never active */
 } QuantScratch;
 
 static void
@@ -145,6 +146,7 @@ quant_scratch_free (QuantScratch *s)
   free (s->row);
   free (s->blk);
   free (s->hf);
+  free (s->dead);
 }
 
 static int
@@ -160,8 +162,9 @@ quant_scratch_alloc (QuantScratch *s, const VaeModel *m, int n)
   s->row = malloc ((size_t) (maxw + 1) * sizeof (double));
   s->blk = malloc ((size_t) CAL_BLOCK * (maxw + 1) * sizeof (double));
   s->hf = malloc ((size_t) maxw * sizeof (float));
+  s->dead = malloc ((size_t) maxw);
   return s->codes[0] && s->codes[1] && s->h && s->u && s->row && s->blk
-      && s->hf;
+      && s->hf && s->dead;
 }
 
 /* Layer 0's input codes: the pixels in 8 bits, as a GRAY8 plane has them. */
@@ -196,10 +199,15 @@ second_moments (const uint8_t *in, int n, int k, double *blk, double *h)
       h[(size_t) s * (k + 1) + r] = h[(size_t) r * (k + 1) + s];
 }
 
-/* Layer l's rows to codes, scales and biases with U from gptq_factor. */
+/* Layer l's rows to codes, scales and biases with U from gptq_factor.
+ * dead (l > 0): the input units never active on the calibration data.
+ * Their codes are all 0 there, so nothing bounds their weights; one large
+ * weight would set the whole row's scale and leave the others a few codes
+ * (two such units cost the colour model's output layer 3.8 levels RMS
+ * instead of 0.5).  They are clipped to the live weights' range. */
 static void
 quantize_rows (const VaeModel *m, VaeQuant *q, int l, const double *u,
-    double *row)
+    const uint8_t *dead, double *row)
 {
   const VaeConfig *c = &m->cfg;
   const VaeLayer *L = &m->layers[l];
@@ -213,14 +221,19 @@ quantize_rows (const VaeModel *m, VaeQuant *q, int l, const double *u,
   for (int j = 0; j < L->n_out; j++) {
     const float *wj = W + (size_t) j * L->n_in;
     double bias = bb[j];
+    double lim = 0.0;
     for (int i = 0; i < k; i++) {
       if (l == 0) {
         row[i] = wj[i] * a0;
         bias += wj[i] * c0;
       } else {
         row[i] = (double) wj[i] * q->act[l - 1][i];
+        lim = dead[i] ? lim : fmax (lim, fabs (row[i]));
       }
     }
+    for (int i = 0; l > 0 && i < k; i++)
+      if (dead[i])
+        row[i] = fmax (-lim, fmin (lim, row[i]));
     row[k] = bias;
     q->bias[l][j] = (float) gptq_row (row, k, u, q->w[l]
         + (size_t) j * k, &q->scale[l][j]);
@@ -251,12 +264,38 @@ int8_layer (const VaeModel *m, const VaeQuant *q, int l, const uint8_t *u,
   }
 }
 
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
+/* The n units' maxima in act to code scales, max / 255, and dead[j] set
+ * for the units never active.  Those take the live units' median scale,
+ * so that they have codes of a sensible step should they fire later.
+ * tmp: n floats of scratch. */
+static void
+activation_scales (float *act, int n, float *tmp, uint8_t *dead)
+{
+  int live = 0;
+  for (int j = 0; j < n; j++) {
+    dead[j] = !(act[j] > 0.0f);
+    if (!dead[j])
+      tmp[live++] = act[j];
+  }
+  qsort (tmp, (size_t) live, sizeof *tmp, cmp_float);
+  for (int j = 0; j < n; j++)
+    act[j] = (act[j] > 0.0f ? act[j] : live ? tmp[live / 2] : 255.0f)
+        / 255.0f;
+}
+
 /* The quantised hidden layer l's activations on the calibration data:
  * their maxima into q->act[l] (pass 0), then their codes into out for the
  * next layer (pass 1); h: scratch of the layer's width. */
 static void
 activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
-    const float *levels, int n, uint8_t *out, float *h)
+    const float *levels, int n, uint8_t *out, float *h, uint8_t *dead)
 {
   int k = q->k[l], no = m->layers[l].n_out;
 
@@ -274,8 +313,8 @@ activation_codes (const VaeModel *m, VaeQuant *q, int l, const uint8_t *in,
         }
       }
     }
-    for (int j = 0; pass == 0 && j < no; j++)
-      q->act[l][j] = q->act[l][j] > 0.0f ? q->act[l][j] / 255.0f : 1.0f;
+    if (pass == 0)
+      activation_scales (q->act[l], no, h, dead);
   }
 }
 
@@ -342,7 +381,7 @@ vae_model_quantize_layers (VaeModel *m, const float *x, const float *levels,
     int n, int n_layers, double *rms, VaeError *err)
 {
   const char *why = vae_quant_unfit (m);
-  QuantScratch s = { { NULL, NULL }, NULL, NULL, NULL, NULL, NULL };
+  QuantScratch s = { { NULL, NULL }, NULL, NULL, NULL, NULL, NULL, NULL };
   VaeQuant *q = NULL;
   int rc = VAE_ERR_NOMEM;
 
@@ -371,9 +410,10 @@ vae_model_quantize_layers (VaeModel *m, const float *x, const float *levels,
           "inputs' second moments are singular", l);
       goto out;
     }
-    quantize_rows (m, q, l, s.u, s.row);
+    quantize_rows (m, q, l, s.u, s.dead, s.row);
     if (l < q->n_layers - 1)
-      activation_codes (m, q, l, in, levels, n, s.codes[(l + 1) & 1], s.hf);
+      activation_codes (m, q, l, in, levels, n, s.codes[(l + 1) & 1], s.hf,
+          s.dead);
   }
   if (rms && (rc = int8_rms (m, q, s.codes[(q->n_layers - 1) & 1], x,
               levels, n, rms, err)) != VAE_OK)

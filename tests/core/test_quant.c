@@ -397,9 +397,8 @@ test_gptq (void)
     layer0_pre (m, q->w[0], q->scale[0], q->bias[0], x, lv, N, got);
     for (int i = 0; i < N; i++)
       mx = got[(size_t) i * H + j] > mx ? got[(size_t) i * H + j] : mx;
-    CHECK (mx == 0.0 ? q->act[0][j] == 1.0f
-        : fabs (q->act[0][j] * 255.0 - mx) <= 1e-4 * mx, "unit %d: act "
-        "scale %g, max %g", j, q->act[0][j], mx);
+    CHECK (mx > 0.0 && fabs (q->act[0][j] * 255.0 - mx) <= 1e-4 * mx,
+        "unit %d: act scale %g, max %g", j, q->act[0][j], mx);
     break;                    /* one unit is enough and N·H is big */
   }
   /* training drops the int8 weights, which no longer match */
@@ -410,6 +409,56 @@ test_gptq (void)
   free (lv);
   free (ref);
   free (got);
+}
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
+/* A hidden unit never active on the calibration data: its codes are all 0
+ * there, so its outgoing weights, however large, must not set the output
+ * layer's int8 row scales.  It takes the live units' median scale, and the
+ * int8 outputs stay as close to the float ones as without the weights. */
+static void
+test_dead_unit (void)
+{
+  enum { N = 4096, H = 32, DEAD = 5 };
+  VaeModel *m = make_dae (H, 0, 7);
+  VaeError err;
+  float *x = malloc ((size_t) N * 64 * sizeof (float)), *lv = malloc (N * sizeof (float));
+  float *w0, *b0, *w1, live[H];
+  double rms[2];
+  int n_live = 0;
+
+  calib_data (N, 13, x, lv);
+  vae_model_layer (m, 0, NULL, NULL, NULL, &w0, &b0, NULL, NULL);
+  vae_model_layer (m, 1, NULL, NULL, NULL, &w1, NULL, NULL, NULL);
+  b0[DEAD] = -1e4f;             /* never above 0 on data in [0, 1] */
+  for (int pass = 0; pass < 2; pass++) {
+    /* the dead unit's outgoing weights: 0, then 100 times the others' */
+    for (int o = 0; o < 64; o++)
+      w1[(size_t) o * H + DEAD] = pass ? 30.0f * (o % 2 ? 1 : -1) : 0.0f;
+    CHECK (vae_model_quantize (m, x, lv, N, &rms[pass], &err) == VAE_OK,
+        "quantize: %s", err.msg);
+  }
+  for (int j = 0; j < H; j++)
+    if (j != DEAD)
+      live[n_live++] = m->quant->act[0][j];
+  qsort (live, (size_t) n_live, sizeof *live, cmp_float);
+  CHECK (m->quant->act[0][DEAD] == live[n_live / 2], "the dead unit's act "
+      "scale %g, want the live units' median %g", m->quant->act[0][DEAD],
+      live[n_live / 2]);
+  printf ("int8 outputs with a dead unit: %.3f levels RMS without its "
+      "outgoing weights, %.3f with\n", rms[0], rms[1]);
+  CHECK (rms[0] > 0.0 && rms[1] <= 1.01 * rms[0], "a dead unit's outgoing "
+      "weights took the int8 error from %.3f to %.3f levels RMS", rms[0],
+      rms[1]);
+  vae_model_free (m);
+  free (x);
+  free (lv);
 }
 
 /* --------------------------------------------------------- the denoiser */
@@ -990,6 +1039,7 @@ main (void)
   test_gemm ();
   test_gemm_level ();
   test_gptq ();
+  test_dead_unit ();
   test_denoiser (0);
   test_denoiser (1);
   test_mixed ();
