@@ -2,10 +2,6 @@
  * codes (the VNNI, AVX2 or AMX int8 GEMM). */
 #include "denoise_impl.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +150,9 @@ level_codes_avx2 (const float *a, const float *w, float f, uint8_t *codes,
 
 /* codes[j] = a[j] + f·w[j] rounded and clipped to [0, 255] (half up), on
  * the widest vectors the int8 kernels' ISA has; the product and sum fused
- * (as the AVX2 and AVX-512 loops and vae_gemm_run_i8_level take them)
- * except in SSE2's 16-wide loop, which has no fused multiply-add */
+ * (as the AVX2 and AVX-512 loops and vae_gemm_run_i8_level take them), so
+ * every int8 ISA gives the same codes.  The plain C int8 path takes the
+ * scalar loop; its products cost far more than fmaf. */
 static void
 level_codes (const float *a, const float *w, float f, uint8_t *codes, int n)
 {
@@ -166,20 +163,6 @@ level_codes (const float *a, const float *w, float f, uint8_t *codes, int n)
     j = level_codes_avx512 (a, w, f, codes, n);
   else if (isa == VAE_GEMM_AVX2)
     j = level_codes_avx2 (a, w, f, codes, n);
-#endif
-#ifdef __SSE2__
-  const __m128 zero = _mm_setzero_ps (), top = _mm_set1_ps (255.0f);
-  const __m128 half = _mm_set1_ps (0.5f), fv = _mm_set1_ps (f);
-  for (; j + 16 <= n; j += 16) {
-    __m128i q[4];
-    for (int i = 0; i < 4; i++) {
-      __m128 v = _mm_add_ps (_mm_add_ps (_mm_loadu_ps (a + j + 4 * i),
-              _mm_mul_ps (fv, _mm_loadu_ps (w + j + 4 * i))), half);
-      q[i] = _mm_cvttps_epi32 (_mm_min_ps (_mm_max_ps (v, zero), top));
-    }
-    _mm_storeu_si128 ((void *) (codes + j), _mm_packus_epi16
-        (_mm_packs_epi32 (q[0], q[1]), _mm_packs_epi32 (q[2], q[3])));
-  }
 #endif
   for (; j < n; j++) {
     float v = fmaf (f, w[j], a[j]) + 0.5f;
