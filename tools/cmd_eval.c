@@ -202,9 +202,9 @@ cmd_eval_denoise (int argc, char **argv)
         "[--protocol paper|pipeline] [--stride S] [--ensemble 1|8] [--seed N] "
         "[--threads N] [--precision auto|fp32|bf16|int8]");
   vae_blas_threads (a.threads);
-  m = vae_model_load (a.model, &err);
+  m = load_gray_denoiser (a.model, "eval-denoise");
   if (m == NULL)
-    return fail ("%s: %s", a.model, err.msg);
+    return 1;
   if (vae_image_set_load_dir (set, &s, &err) != VAE_OK) {
     vae_model_free (m);
     return fail ("eval-denoise: %s", err.msg);

@@ -33,9 +33,9 @@ cmd_denoise (int argc, char **argv)
     return fail ("usage: vae denoise --model M [--sigma S|-1] [--stride S] "
         "[--ensemble 1|8] [--precision auto|fp32|bf16|int8] IN OUT.png");
   vae_blas_threads (a.threads);
-  m = vae_model_load (a.model, &err);
+  m = load_gray_denoiser (a.model, "denoise");
   if (m == NULL)
-    return fail ("%s: %s", a.model, err.msg);
+    return 1;
   if (vae_image_load (files[0], &im, &err) != VAE_OK) {
     vae_model_free (m);
     return fail ("%s", err.msg);
@@ -166,9 +166,9 @@ cmd_compare (int argc, char **argv)
   }
   if (!a.model || !in || !out)
     return fail ("usage: vae compare --model M [--sigma 25] [--crop WxH+X+Y] --out F.png IMAGE");
-  m = vae_model_load (a.model, &err);
+  m = load_gray_denoiser (a.model, "compare");
   if (m == NULL)
-    return fail ("%s: %s", a.model, err.msg);
+    return 1;
   if (vae_image_load (in, &im, &err) != VAE_OK) {
     vae_model_free (m);
     return fail ("%s", err.msg);

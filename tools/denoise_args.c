@@ -66,6 +66,28 @@ denoise_opts_from_args (const DenoiseArgs *a)
   return o;
 }
 
+/* The model for a command that denoises gray pictures, or NULL when said:
+ * a colour model reads an interleaved 4:2:0 plane, which a gray picture is
+ * not (its output would be garbage, not an error). */
+VaeModel *
+load_gray_denoiser (const char *path, const char *cmd)
+{
+  VaeError err;
+  VaeModel *m = vae_model_load (path, &err);
+  if (m == NULL) {
+    fail ("%s: %s", path, err.msg);
+    return NULL;
+  }
+  if (vae_model_config (m)->colour) {
+    fail ("%s: %s is a colour model, which denoises colour video through "
+        "vaedenoise; gray pictures need a one-plane model (denoise-s, "
+        "denoise-cnn)", cmd, path);
+    vae_model_free (m);
+    return NULL;
+  }
+  return m;
+}
+
 /* A denoiser for w × h planes, or for both orientations when the
  * self-ensemble will transpose them. */
 VaeDenoiser *

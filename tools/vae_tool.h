@@ -105,6 +105,7 @@ typedef struct {
 DenoiseArgs denoise_args_default (void);
 int parse_denoise_opt (DenoiseArgs *a, int *i, int argc, char **argv);
 VaeDenoiseOpts denoise_opts_from_args (const DenoiseArgs *a);
+VaeModel *load_gray_denoiser (const char *path, const char *cmd);
 VaeDenoiser *new_denoiser (const VaeModel *m, int w, int h,
     const VaeDenoiseOpts *o, int ensemble, VaeError *err);
 int denoise_float (VaeDenoiser *d, const float *in, float *out, int w, int h,

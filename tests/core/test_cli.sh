@@ -168,6 +168,21 @@ expect_error "synthetic data of 3 samples" "the count must be 16 to 1000000" \
   "$VAE" train --kind ae --data synthetic:3 --out "$TMP/x.safetensors"
 expect_error "eval on data of the wrong size" "samples have 32 values, the model takes 784" \
   "$VAE" eval --model "$ROOT/models/mnist-vae.safetensors" --data synthetic:64
+# a colour model reads interleaved 4:2:0 planes, not gray pictures
+C=$ROOT/models/denoise-colour.safetensors
+if [ -f "$C" ]; then
+  for cmd in denoise compare eval-denoise; do
+    case $cmd in
+    denoise) args=("$TMP/in.png" "$TMP/out.png") ;;
+    compare) args=(--out "$TMP/out.png" "$TMP/in.png") ;;
+    eval-denoise) args=(--set "$TMP") ;;
+    esac
+    expect_error "$cmd with the colour model" "is a colour model" \
+      "$VAE" "$cmd" --model "$C" "${args[@]}"
+  done
+else
+  echo "skip  colour model refused: no $C"
+fi
 
 # ------------------------------------------------------------ quantize
 if "$VAE" quantize "$TMP/dae.safetensors" --data synthetic:512 --samples 2048 \
