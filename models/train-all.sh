@@ -101,10 +101,9 @@ for n in "${names[@]}"; do
                  # street clip, 800,000 steps on one thread. Then the 192 hidden
                  # units never active on 262,144 patches pruned (768 -> 576: the
                  # same function), and stride 6 made its operating point (the
-                 # element's real-time one). int8 weights for layer 0 only:
-                 # models/README.md says why. A 300,000-step fine-tune with Train400 (gray) added
-                 # scored the same on CBSD68 and 0.34 dB lower on the flower
-                 # clip, so it is not part of the recipe.
+                 # element's real-time one). A 300,000-step fine-tune with
+                 # Train400 (gray) added scored the same on CBSD68 and 0.34 dB
+                 # lower on the flower clip, so it is not part of the recipe.
     colour_frames
     train $n --kind dae --data "colour:build/colour-data/street,$DATA/denoise/kodak24" \
       --act relu --residual --noise-input --norm-mean 0.5 --norm-scale 0.2 --augment \
@@ -116,13 +115,11 @@ for n in "${names[@]}"; do
       --data "colour:build/colour-data/video,$DATA/denoise/kodak24,$DATA/denoise/train400" \
       --keep 576 --augment --zoom-max 3 --zoom-prob 0.5 --u8-fraction 0.5 --samples 262144 \
       --seed 1 --out "$OUT/$n.safetensors"
-    # int8 weights for layer 0 only (vaedenoise runs it in int8 and the output
-    # layer in bf16, where the CPU has AVX512_BF16 and VNNI): calibrated by
-    # GPTQ on noisy colour patches of the training data, as 8-bit frames
-    # have them. The output layer loses too much in int8: models/README.md.
+    # int8 weights: calibrated by GPTQ on noisy colour patches of the
+    # training data, as 8-bit frames have them.
     "$VAE" quantize "$OUT/$n.safetensors" \
       --data "colour:build/colour-data/video,$DATA/denoise/kodak24,$DATA/denoise/train400" \
-      --layers 1 --augment --zoom-max 3 --zoom-prob 0.5 --samples 65536 --seed 1 \
+      --augment --zoom-max 3 --zoom-prob 0.5 --samples 65536 --seed 1 \
       --out "$OUT/$n.safetensors"
     # Its output settles against the last frame's up to 0.75 times the
     # default differences (a sweep of 0.25 to 1.5 on colour flower,

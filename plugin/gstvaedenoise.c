@@ -686,9 +686,9 @@ gst_vae_denoise_class_init (GstVaeDenoiseClass * klass)
    * bytes on every CPU: the fastest with AVX512_VNNI (AMX-INT8 where the
    * CPU has it) or AVX2.  The speeds are in bench/RESULTS.md, the models'
    * scores in each precision in models/README.md.  A model with int8
-   * weights for its first layer only (denoise-colour) runs that layer in
-   * int8 and the others in bf16 where the CPU has AVX512_BF16, else in
-   * fp32.  auto takes int8 where the model has int8 weights and the CPU
+   * weights for its first layer only (`vae quantize --layers 1`) runs
+   * that layer in int8 and the others in bf16 where the CPU has
+   * AVX512_BF16, else in fp32.  auto takes int8 where the model has int8 weights and the CPU
    * has AVX512_VNNI or is AVX2 without AVX-512, else bf16 where it can,
    * else fp32; bf16 on a CPU without
    * it, or int8 with a model without int8 weights, is an error at start.
