@@ -17,12 +17,13 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static VaeModel *models[9];   /* patch 4x4: plain, residual, noise-input, 3x5;
+static VaeModel *models[10];  /* patch 4x4: plain, residual, noise-input, 3x5;
                                * convolutional (2 layers of 3x3, 16 channels);
                                * colour, 4x6 interleaved 4:2:0; with int8
                                * weights: the noise-input 4x4 model (all
                                * layers), the colour model (layer 0 only);
-                               * a convolutional colour model */
+                               * a convolutional colour model; the colour
+                               * model with int8 weights for all layers */
 
 static VaeModel *
 tiny_conv_model (int colour)
@@ -131,6 +132,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     models[6] = quantized (tiny_relu_model (), 0);
     models[7] = quantized (tiny_colour_model (1), 1);
     models[8] = tiny_conv_model (1);
+    models[9] = quantized (tiny_colour_model (1), 0);
   }
   which = take (&r, 2);
   w = 1 + take (&r, 7);         /* 1..128 */
@@ -169,6 +171,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     row0 %= h;
     row1 = row1 > h ? h : row1;
     row1 = row1 > row0 ? row1 : row0 + 1;
+  }
+  if (take (&r, 1)) {         /* the colour model in int8 throughout, as
+                               * the shipped colour default */
+    which = 9;
+    o.stride &= ~1;
+    o.precision = take (&r, 1) ? VAE_PRECISION_INT8 : VAE_PRECISION_AUTO;
   }
 
   d = vae_denoiser_new (models[which], max_w, max_h, &o, &err);
