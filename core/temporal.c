@@ -599,21 +599,6 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
     }
 }
 
-/* The average at (x4, y4) / 4 as vae_tk_blend_run interpolates it, the
- * reads clamped to the plane. */
-static int
-sample_q (const uint16_t *a, int w, int h, int x4, int y4)
-{
-  int x = x4 >> 2, y = y4 >> 2, fx = x4 & 3, fy = y4 & 3;
-  int xa = CLAMP (x, 0, w - 1), xb = CLAMP (x + 1, 0, w - 1);
-  int ya = CLAMP (y, 0, h - 1), yb = CLAMP (y + 1, 0, h - 1);
-  int top = vae_tk_lerp4 (a[(size_t) ya * w + xa], a[(size_t) ya * w + xb],
-      fx);
-  int bot = vae_tk_lerp4 (a[(size_t) yb * w + xa], a[(size_t) yb * w + xb],
-      fx);
-  return vae_tk_lerp4 (top, bot, fy);
-}
-
 /* An average's sample, rounded to 8 bits. */
 static inline uint8_t
 acc_u8 (uint16_t v)
@@ -637,37 +622,23 @@ static void
 blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
     int y0, int y1, int fresh)
 {
-  const uint16_t *prev = t->acc[p][t->cur];
   uint16_t *next = t->acc[p][!t->cur];
   int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
-  int bs = BLOCK >> sx, cshift = 2 - sx;    /* CELL >> sx samples a cell */
+  /* CELL >> sx samples a cell */
+  const VaeTkBlendPlane bp = { t->acc[p][t->cur], w, h, sx, sy, t->w, BLOCK,
+    CELL, BLOCK >> sx, 2 - sx
+  };
+  _Static_assert (CELL == 4, "the cell shift above");
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;
     uint8_t *o = dst->data + (size_t) y * dst->stride;
     uint16_t *n = next + (size_t) y * w;
     int ly = MIN (y << sy, t->h - 1);
-    const int16_t *arow = t->alpha + (size_t) (ly / CELL) * t->gw;
-    const int *vrow = t->mv + (size_t) (ly / BLOCK) * t->bw * 2;
-    for (int x0 = 0; x0 < w && !fresh; x0 += bs) {
-      int k = MIN (bs, w - x0), lx = MIN (x0 << sx, t->w - 1);
-      const int *v = vrow + (lx / BLOCK) * 2;
-      /* the shift in quarter samples */
-      int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
-      int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
-      int px = qx >> 2, py = qy >> 2;
-      const int16_t *a = arow + lx / CELL;
-      if (px >= 0 && py >= 0 && px + k < w && py + 1 < h)
-        vae_tk_blend_run (t->simd, n + x0, s + (size_t) x0 * src->step,
-            src->step, prev + (size_t) py * w + px,
-            prev + (size_t) (py + 1) * w + px, qx & 3, qy & 3, a, cshift, k);
-      else
-        for (int x = 0; x < k; x++)
-          n[x0 + x] = vae_tk_blend1 (sample_q (prev, w, h, qx + 4 * x, qy),
-              s[(size_t) (x0 + x) * src->step] * VAE_TK_ACC_ONE,
-              a[x >> cshift]);
-    }
-    if (fresh)
+    if (!fresh)
+      vae_tk_blend_row (t->simd, &bp, y, n, s, src->step, t->mv + (size_t)
+          (ly / BLOCK) * t->bw * 2, t->alpha + (size_t) (ly / CELL) * t->gw);
+    else
       for (int x = 0; x < w; x++)
         n[x] = (uint16_t) (s[(size_t) x * src->step] * VAE_TK_ACC_ONE);
     if (p == 0) {

@@ -76,6 +76,70 @@ blend_run_c (uint16_t *n, const uint8_t *s, int step, const uint16_t *row0,
   }
 }
 
+/* The average at (x4, y4) / 4 as the blend interpolates it, the reads
+ * clamped to the plane. */
+static int
+sample_q (const uint16_t *a, int w, int h, int x4, int y4)
+{
+  int x = x4 >> 2, y = y4 >> 2, fx = x4 & 3, fy = y4 & 3;
+  int xa = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
+  int xb = x + 1 < 0 ? 0 : x + 1 > w - 1 ? w - 1 : x + 1;
+  int ya = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
+  int yb = y + 1 < 0 ? 0 : y + 1 > h - 1 ? h - 1 : y + 1;
+  int top = vae_tk_lerp4 (a[(size_t) ya * w + xa], a[(size_t) ya * w + xb],
+      fx);
+  int bot = vae_tk_lerp4 (a[(size_t) yb * w + xa], a[(size_t) yb * w + xb],
+      fx);
+  return vae_tk_lerp4 (top, bot, fy);
+}
+
+typedef void (*BlendRunFn) (uint16_t *n, const uint8_t *s, int step,
+    const uint16_t *row0, const uint16_t *row1, int fx, int fy,
+    const int16_t *cells, int cshift, int k);
+
+/* vae_tk_blend_row with run, which takes whole runs (k = bs) when full is
+ * set, blend_run_c the others: the loop every kernel shares, inlined into
+ * each so that a run costs no call. */
+static inline __attribute__ ((always_inline)) void
+blend_row_with (BlendRunFn run, int full, const VaeTkBlendPlane *bp, int y,
+    uint16_t *n, const uint8_t *s, int step, const int *vrow,
+    const int16_t *arow)
+{
+  int w = bp->w, h = bp->h, sx = bp->sx, sy = bp->sy;
+  int bs = bp->bs, cshift = bp->cshift;
+  const uint16_t *prev = bp->prev;
+
+  for (int x0 = 0; x0 < w; x0 += bs) {
+    int k = w - x0 < bs ? w - x0 : bs;
+    int lx = x0 << sx < bp->lw - 1 ? x0 << sx : bp->lw - 1;
+    const int *v = vrow + (lx / bp->block) * 2;
+    int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
+    int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
+    int px = qx >> 2, py = qy >> 2;
+    const int16_t *a = arow + lx / bp->cell;
+    if (px >= 0 && py >= 0 && px + k < w && py + 1 < h) {
+      const uint16_t *r0 = prev + (size_t) py * w + px;
+      if (full && k == bs)
+        run (n + x0, s + (size_t) x0 * step, step, r0, r0 + w, qx & 3,
+            qy & 3, a, cshift, k);
+      else
+        blend_run_c (n + x0, s + (size_t) x0 * step, step, r0, r0 + w,
+            qx & 3, qy & 3, a, cshift, k);
+    } else {
+      for (int x = 0; x < k; x++)
+        n[x0 + x] = vae_tk_blend1 (sample_q (prev, w, h, qx + 4 * x, qy),
+            s[(size_t) (x0 + x) * step] * VAE_TK_ACC_ONE, a[x >> cshift]);
+    }
+  }
+}
+
+static void
+blend_row_c (const VaeTkBlendPlane *bp, int y, uint16_t *n, const uint8_t *s,
+    int step, const int *vrow, const int16_t *arow)
+{
+  blend_row_with (blend_run_c, 0, bp, y, n, s, step, vrow, arow);
+}
+
 /* --------------------------------------------------------------- SSE2 */
 
 static void
@@ -279,7 +343,7 @@ lerp4_avx2 (__m256i a, __m256i b, int f)
 /* blend_run_c 16 samples a step (k 8 or 16; cshift 1 or 2): the same
  * integer operations, so the same bits.  Averages stay below 2¹⁵ (255 ·
  * VAE_TK_ACC_ONE), so the unsigned means and the signed product agree. */
-__attribute__ ((target ("avx2"))) static void
+__attribute__ ((target ("avx2"))) static inline void
 blend_run_avx2 (uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
     const int16_t *cells, int cshift, int k)
@@ -318,6 +382,14 @@ blend_run_avx2 (uint16_t *n, const uint8_t *s, int step,
     _mm256_storeu_si256 ((void *) n, p);
   else
     _mm_storeu_si128 ((void *) n, _mm256_castsi256_si128 (p));
+}
+
+/* vae_tk_blend_row with blend_run_avx2 inlined for whole runs */
+__attribute__ ((target ("avx2"))) static void
+blend_row_avx2 (const VaeTkBlendPlane *bp, int y, uint16_t *n,
+    const uint8_t *s, int step, const int *vrow, const int16_t *arow)
+{
+  blend_row_with (blend_run_avx2, 1, bp, y, n, s, step, vrow, arow);
 }
 
 /* predict_q_c on 8 samples a row: the weighted sum is at most 16 · 255 */
@@ -532,6 +604,23 @@ vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
   (void) sse2;
 #endif
   blend_run_c (n, s, step, row0, row1, fx, fy, cells, cshift, k);
+}
+
+void
+vae_tk_blend_row (int sse2, const VaeTkBlendPlane *bp, int y, uint16_t *n,
+    const uint8_t *s, int step, const int *vrow, const int16_t *arow)
+{
+#ifdef __SSE2__
+  /* the runs blend_run_avx2 takes */
+  if (sse2 >= 2 && ((bp->bs == 16 && bp->cshift == 2) || (bp->bs == 8
+              && bp->cshift == 1))) {
+    blend_row_avx2 (bp, y, n, s, step, vrow, arow);
+    return;
+  }
+#else
+  (void) sse2;
+#endif
+  blend_row_c (bp, y, n, s, step, vrow, arow);
 }
 
 void

@@ -1,5 +1,5 @@
 /* The temporal stage's inner loops (core/temporal_kernels.c): sums of
- * differences, the half-pixel prediction, the blend of a run of samples
+ * differences, the half-pixel prediction, the blend of a run of samples (and of a row of runs)
  * and the mix of the settled output, each in plain C and, where `sse2` is
  * set, in SSE2 (the blend at 2 in AVX2).  All give the same results to
  * the bit.
@@ -78,6 +78,25 @@ vae_tk_weight (float a)
 void vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
     const int16_t *cells, int cshift, int k);
+
+/* One plane of the blend as vae_tk_blend_row reads it. */
+typedef struct {
+  const uint16_t *prev;         /* the average, w × h */
+  int w, h;                     /* the plane's size */
+  int sx, sy;                   /* its subsampling against the luma */
+  int lw, block, cell;          /* the luma's width, its block and cell */
+  int bs, cshift;               /* a block's samples, log2 of a cell's */
+} VaeTkBlendPlane;
+
+/* Row y of a plane's blend: each block's run of samples (bs of them)
+ * moved from the average along its vector vrow[2 (lx / block)] (in
+ * half luma pixels; lx the run's first luma column) to the frame by each
+ * cell's weight, arow[lx / cell] on.  Runs whose bilinear reads leave the
+ * plane go sample by sample, clamped to it.  n: the row's w new averages;
+ * s: its samples, step bytes apart. */
+void vae_tk_blend_row (int sse2, const VaeTkBlendPlane *bp, int y,
+    uint16_t *n, const uint8_t *s, int step, const int *vrow,
+    const int16_t *arow);
 
 /* a to b by f quarters (f 0 to 3) in means rounded up: (a + b + 1) >> 1,
  * once for a half, twice for a quarter */

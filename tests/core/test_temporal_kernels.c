@@ -198,6 +198,67 @@ check_blend (VaeRng *r)
         }
 }
 
+/* The clamped bilinear average at (x4, y4) / 4, written out. */
+static int
+at_q (const uint16_t *p, int w, int h, int x4, int y4)
+{
+  int x = x4 >> 2, y = y4 >> 2, fx = x4 & 3, fy = y4 & 3, v[2];
+  for (int j = 0; j < 2; j++) {
+    int yy = y + j < 0 ? 0 : y + j >= h ? h - 1 : y + j;
+    int xa = x < 0 ? 0 : x >= w ? w - 1 : x;
+    int xb = x + 1 < 0 ? 0 : x + 1 >= w ? w - 1 : x + 1;
+    v[j] = vae_tk_lerp4 (p[yy * w + xa], p[yy * w + xb], fx);
+  }
+  return vae_tk_lerp4 (v[0], v[1], fy);
+}
+
+/* A row of the blend, luma (16-sample runs, 4-sample cells) and 4:2:0
+ * chroma (8 and 2): the AVX2 path gives the plain C one's bits, and both
+ * the blend of each sample from the clamped bilinear average, runs inside
+ * the plane and runs leaving it (vectors up to 12 pixels), a short last
+ * run among them. */
+static void
+check_blend_row (VaeRng *r)
+{
+  enum { LW = 70, LH = 20, BW = (LW + 15) / 16 };
+  int avx2 = __builtin_cpu_supports ("avx2");
+  int vrow[BW * 2];
+  int16_t arow[(LW + 3) / 4];
+  int runs_inside[2] = { 0, 0 };
+  for (int i = 0; i < BW * 2; i++)
+    vrow[i] = (int) (vae_rng_uniform (r) * 49.0) - 24;
+  for (int i = 0; i < (LW + 3) / 4; i++)
+    arow[i] = vae_tk_weight (i % 5 == 0 ? 1.0f : (float) vae_rng_uniform (r));
+  for (int sub = 0; sub <= 1; sub++)
+    for (int step = 1; step <= 2; step++)
+      for (int y = 0; y < LH >> sub; y += 3) {
+        int w = (LW + sub) >> sub, h = LH >> sub, bad = 0, inside = 0;
+        const VaeTkBlendPlane bp = { ua, w, h, sub, sub, LW, 16, 4, 16 >> sub,
+          2 - sub
+        };
+        uint16_t n0[LW], n2[LW];
+        vae_tk_blend_row (0, &bp, y, n0, b + 5, step, vrow, arow);
+        vae_tk_blend_row (avx2 ? 2 : 1, &bp, y, n2, b + 5, step, vrow, arow);
+        for (int x = 0; x < w; x++) {
+          int lx = x << sub < LW - 1 ? x << sub : LW - 1;
+          const int *v = vrow + (lx / 16) * 2;
+          int x0 = x / (16 >> sub) * (16 >> sub);
+          int qx = 4 * x0 + (sub ? v[0] : 2 * v[0]) + 4 * (x - x0);
+          int qy = 4 * y + (sub ? v[1] : 2 * v[1]);
+          int want = vae_tk_blend1 (at_q (ua, w, h, qx, qy),
+              b[5 + x * step] * VAE_TK_ACC_ONE, arow[lx / 4]);
+          bad += n0[x] != want || n2[x] != want;
+          inside += x == x0 && qx >= 0 && qy >= 0 && (qx >> 2) + (16 >> sub)
+              < w && (qy >> 2) + 1 < h && (qx & 3 || qy & 3);
+        }
+        CHECK (bad == 0, "blend row %d, %s, step %d: %d samples differ", y,
+            sub ? "chroma" : "luma", step, bad);
+        runs_inside[sub] += inside;
+      }
+  CHECK (runs_inside[0] > 0 && runs_inside[1] > 0, "no shifted run inside "
+      "the plane (luma %d, chroma %d)", runs_inside[0], runs_inside[1]);
+}
+
 /* The quarter-sample prediction against the bilinear weights written out,
  * for every offset; the column and row beyond only where weighed. */
 static void
@@ -271,6 +332,7 @@ main (void)
     check_halve ();
     check_predict ();
     check_blend (&r);
+    check_blend_row (&r);
     check_mix ();
     check_predict_q ();
   }
