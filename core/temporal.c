@@ -624,11 +624,9 @@ blend_plane (VaeTemporal *t, int p, const VaePlane *src, const VaePlane *dst,
 {
   uint16_t *next = t->acc[p][!t->cur];
   int w = t->pw[p], h = t->ph[p], sx = p ? t->sx : 0, sy = p ? t->sy : 0;
-  /* CELL >> sx samples a cell */
   const VaeTkBlendPlane bp = { t->acc[p][t->cur], w, h, sx, sy, t->w, BLOCK,
-    CELL, BLOCK >> sx, 2 - sx
+    CELL
   };
-  _Static_assert (CELL == 4, "the cell shift above");
 
   for (int y = y0; y < y1; y++) {
     const uint8_t *s = src->data + (size_t) y * src->stride;

@@ -76,16 +76,20 @@ blend_run_c (uint16_t *n, const uint8_t *s, int step, const uint16_t *row0,
   }
 }
 
+static inline int
+clampi (int v, int n)           /* v in [0, n) */
+{
+  return v < 0 ? 0 : v > n - 1 ? n - 1 : v;
+}
+
 /* The average at (x4, y4) / 4 as the blend interpolates it, the reads
  * clamped to the plane. */
 static int
 sample_q (const uint16_t *a, int w, int h, int x4, int y4)
 {
   int x = x4 >> 2, y = y4 >> 2, fx = x4 & 3, fy = y4 & 3;
-  int xa = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  int xb = x + 1 < 0 ? 0 : x + 1 > w - 1 ? w - 1 : x + 1;
-  int ya = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  int yb = y + 1 < 0 ? 0 : y + 1 > h - 1 ? h - 1 : y + 1;
+  int xa = clampi (x, w), xb = clampi (x + 1, w);
+  int ya = clampi (y, h), yb = clampi (y + 1, h);
   int top = vae_tk_lerp4 (a[(size_t) ya * w + xa], a[(size_t) ya * w + xb],
       fx);
   int bot = vae_tk_lerp4 (a[(size_t) yb * w + xa], a[(size_t) yb * w + xb],
@@ -106,7 +110,7 @@ blend_row_with (BlendRunFn run, int full, const VaeTkBlendPlane *bp, int y,
     const int16_t *arow)
 {
   int w = bp->w, h = bp->h, sx = bp->sx, sy = bp->sy;
-  int bs = bp->bs, cshift = bp->cshift;
+  int bs = bp->block >> sx, cshift = __builtin_ctz ((unsigned) bp->cell) - sx;
   const uint16_t *prev = bp->prev;
 
   for (int x0 = 0; x0 < w; x0 += bs) {
@@ -611,9 +615,10 @@ vae_tk_blend_row (int sse2, const VaeTkBlendPlane *bp, int y, uint16_t *n,
     const uint8_t *s, int step, const int *vrow, const int16_t *arow)
 {
 #ifdef __SSE2__
-  /* the runs blend_run_avx2 takes */
-  if (sse2 >= 2 && ((bp->bs == 16 && bp->cshift == 2) || (bp->bs == 8
-              && bp->cshift == 1))) {
+  /* the runs blend_run_avx2 takes: 16 samples in cells of 4, or 8 in
+   * cells of 2 */
+  int bs = bp->block >> bp->sx, cs = bp->cell >> bp->sx;
+  if (sse2 >= 2 && ((bs == 16 && cs == 4) || (bs == 8 && cs == 2))) {
     blend_row_avx2 (bp, y, n, s, step, vrow, arow);
     return;
   }

@@ -84,12 +84,12 @@ typedef struct {
   const uint16_t *prev;         /* the average, w × h */
   int w, h;                     /* the plane's size */
   int sx, sy;                   /* its subsampling against the luma */
-  int lw, block, cell;          /* the luma's width, its block and cell */
-  int bs, cshift;               /* a block's samples, log2 of a cell's */
+  int lw, block, cell;          /* the luma's width, its block and cell
+                                 * (powers of 2) */
 } VaeTkBlendPlane;
 
-/* Row y of a plane's blend: each block's run of samples (bs of them)
- * moved from the average along its vector vrow[2 (lx / block)] (in
+/* Row y of a plane's blend: each block's run of samples (block >> sx of
+ * them) moved from the average along its vector vrow[2 (lx / block)] (in
  * half luma pixels; lx the run's first luma column) to the frame by each
  * cell's weight, arow[lx / cell] on.  Runs whose bilinear reads leave the
  * plane go sample by sample, clamped to it.  n: the row's w new averages;

@@ -233,9 +233,7 @@ check_blend_row (VaeRng *r)
     for (int step = 1; step <= 2; step++)
       for (int y = 0; y < LH >> sub; y += 3) {
         int w = (LW + sub) >> sub, h = LH >> sub, bad = 0, inside = 0;
-        const VaeTkBlendPlane bp = { ua, w, h, sub, sub, LW, 16, 4, 16 >> sub,
-          2 - sub
-        };
+        const VaeTkBlendPlane bp = { ua, w, h, sub, sub, LW, 16, 4 };
         uint16_t n0[LW], n2[LW];
         vae_tk_blend_row (0, &bp, y, n0, b + 5, step, vrow, arow);
         vae_tk_blend_row (avx2 ? 2 : 1, &bp, y, n2, b + 5, step, vrow, arow);
