@@ -270,6 +270,17 @@ median (int *a, int n)
   return n ? a[n / 2] : 0;
 }
 
+/* Whether v is one of the first n candidates: a shift's cost is the same
+ * each time, so a repeat (a pan gives one vector six times) never wins. */
+static int
+listed (const int (*cand)[2], int n, const int *v)
+{
+  for (int k = 0; k < n; k++)
+    if (cand[k][0] == v[0] && cand[k][1] == v[1])
+      return 1;
+  return 0;
+}
+
 /* The average's luma (rounded) under the block shifted by hv half pixels,
  * bilinear between pixels, into pred (rows BLOCK apart). */
 static void
@@ -360,7 +371,7 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
   v[0] = v[1] = 0;
   for (int k = 0; k < n; k++) {
     int c;
-    if (k > 0 && cand[k][0] == cand[0][0] && cand[k][1] == cand[0][1])
+    if (listed (cand, k, cand[k]))
       continue;
     c = cost_of (t, blk, bs, x0, y0, bw, bh, cand[k], centre, lambda);
     if (c >= 0 && (best < 0 || c < best)) {
@@ -393,7 +404,7 @@ match_block (VaeTemporal *t, const uint8_t *blk, int bs, int bx, int by,
         c);
     u[0] = 2 * c[0];
     u[1] = 2 * c[1];
-    if (!(u[0] == cand[0][0] && u[1] == cand[0][1])) {
+    if (!listed (cand, n, u)) {
       cs = cost_of (t, blk, bs, x0, y0, bw, bh, u, centre, lambda);
       if (cs >= 0 && (best < 0 || cs < best)) {
         best = cs;
@@ -556,6 +567,14 @@ shear (const VaeTemporal *t, int by, int bx)
   return 0.5f * (float) d;      /* half pixels to pixels */
 }
 
+/* fminf (1, x), NaN included, inlined (fminf is a call without
+ * -ffinite-math-only) */
+static inline float
+min1 (float x)
+{
+  return x < 1.0f ? x : 1.0f;
+}
+
 /* Cell weights for block rows [r0, r1): this frame's alpha, frames
  * averaged, noise variance and level. */
 static void
@@ -587,15 +606,14 @@ cell_weights (VaeTemporal *t, int r0, int r1, int fresh)
         /* motion that varies between blocks (zoom, rotation, depth) varies
          * inside them too: the prediction blurs, so weigh it less */
         if (d > SHEAR_LO)
-          a0 += (1.0f - a0) * fminf (1.0f, (d - SHEAR_LO) / (SHEAR_HI
-                  - SHEAR_LO));
+          a0 += (1.0f - a0) * min1 ((d - SHEAR_LO) / (SHEAR_HI - SHEAR_LO));
         a = r <= AGREE ? a0 : r >= FRESH ? 1.0f
             : a0 + (1.0f - a0) * (r - AGREE) / (FRESH - AGREE);
       }
       t->alpha[c] = vae_tk_weight (a);
       vn[c] = a >= 1.0f ? s2 : (1.0f - a) * (1.0f - a) * p + a * a * s2;
       t->level[c] = a >= 1.0f || s2 <= 0.0f ? 1.0f
-          : fminf (1.0f, t->gain * sqrtf (vn[c] / s2));
+          : min1 (t->gain * sqrtf (vn[c] / s2));
     }
 }
 
