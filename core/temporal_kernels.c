@@ -110,17 +110,19 @@ blend_row_with (BlendRunFn run, int full, const VaeTkBlendPlane *bp, int y,
     const int16_t *arow)
 {
   int w = bp->w, h = bp->h, sx = bp->sx, sy = bp->sy;
-  int bs = bp->block >> sx, cshift = __builtin_ctz ((unsigned) bp->cell) - sx;
+  int bshift = __builtin_ctz ((unsigned) bp->block);
+  int lshift = __builtin_ctz ((unsigned) bp->cell);     /* of a luma cell */
+  int bs = bp->block >> sx, cshift = lshift - sx;
   const uint16_t *prev = bp->prev;
 
   for (int x0 = 0; x0 < w; x0 += bs) {
     int k = w - x0 < bs ? w - x0 : bs;
     int lx = x0 << sx < bp->lw - 1 ? x0 << sx : bp->lw - 1;
-    const int *v = vrow + (lx / bp->block) * 2;
+    const int *v = vrow + (lx >> bshift) * 2;
     int qx = 4 * x0 + (sx ? v[0] : 2 * v[0]);
     int qy = 4 * y + (sy ? v[1] : 2 * v[1]);
     int px = qx >> 2, py = qy >> 2;
-    const int16_t *a = arow + lx / bp->cell;
+    const int16_t *a = arow + (lx >> lshift);
     if (px >= 0 && py >= 0 && px + k < w && py + 1 < h) {
       const uint16_t *r0 = prev + (size_t) py * w + px;
       if (full && k == bs)
