@@ -50,8 +50,119 @@ vae_estimate_noise_haar_u8 (const uint8_t *src, int stride, int w, int h)
 #define EST_SCALE 0.848f
 #define EST_MARGIN 40
 
+/* A block's sums: of the mask's squared responses, of the pixels under
+ * its centres, and whether one of those is clipped (0 or 255). */
+typedef struct {
+  uint32_t ss;                  /* at most 64 · 2040² */
+  int sum, clipped;
+} EstBlock;
+
+/* The first row of block row by, and the column of block bx's first
+ * pixel: the mask's centres are at odd rows and columns. */
+static const uint8_t *
+est_at (const uint8_t *src, int stride, int bx, int by)
+{
+  return src + (size_t) (2 * by * EST_BLOCK) * stride + 2 * bx * EST_BLOCK;
+}
+
+static EstBlock
+est_block_c (const uint8_t *src, int stride, int bx, int by)
+{
+  EstBlock b = { 0, 0, 0 };
+  const uint8_t *a = est_at (src, stride, bx, by);
+
+  for (int j = 0; j < EST_BLOCK; j++, a += 2 * (size_t) stride) {
+    const uint8_t *c = a + stride, *e = c + stride;
+    for (int x = 1; x < 2 * EST_BLOCK; x += 2) {
+      int r = a[x - 1] - 2 * a[x] + a[x + 1] - 2 * c[x - 1] + 4 * c[x]
+          - 2 * c[x + 1] + e[x - 1] - 2 * e[x] + e[x + 1];
+      b.ss += (uint32_t) (r * r);
+      b.clipped |= c[x] == 0 || c[x] == 255;
+      b.sum += c[x];
+    }
+  }
+  return b;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EST_X86 1
+#include <immintrin.h>
+
+/* One row of the mask's horizontal pass, for 16 centres 2 pixels apart
+ * from r + 1: r[x − 1] − 2 r[x] + r[x + 1], in 16 bits; the centres
+ * themselves to *mid.  Reads r[0 … 32]. */
+__attribute__ ((target ("avx2"))) static inline __m256i
+est_row_avx2 (const uint8_t *r, __m256i *mid)
+{
+  const __m256i lo = _mm256_set1_epi16 (0xff);
+  __m256i l0 = _mm256_loadu_si256 ((const void *) r);
+  __m256i l1 = _mm256_loadu_si256 ((const void *) (r + 1));
+  __m256i left = _mm256_and_si256 (l0, lo), right = _mm256_srli_epi16 (l1, 8);
+  *mid = _mm256_srli_epi16 (l0, 8);
+  return _mm256_sub_epi16 (_mm256_add_epi16 (left, right),
+      _mm256_slli_epi16 (*mid, 1));
+}
+
+/* est_block_c for blocks bx and bx + 1 at once: the same integer sums.
+ * The responses fit 16 bits (|r| ≤ 8 · 255), their squares' pairwise
+ * sums 32. */
+__attribute__ ((target ("avx2"))) static void
+est_pair_avx2 (const uint8_t *src, int stride, int bx, int by, EstBlock b[2])
+{
+  const __m256i zero = _mm256_setzero_si256 (), white = _mm256_set1_epi16
+      (255);
+  __m256i ss = zero, sum = zero, clip = zero, mid, unused;
+  const uint8_t *a = est_at (src, stride, bx, by);
+
+  for (int j = 0; j < EST_BLOCK; j++, a += 2 * (size_t) stride) {
+    __m256i ha = est_row_avx2 (a, &unused);
+    __m256i hc = est_row_avx2 (a + stride, &mid);
+    __m256i he = est_row_avx2 (a + 2 * (size_t) stride, &unused);
+    __m256i r = _mm256_sub_epi16 (_mm256_add_epi16 (ha, he),
+        _mm256_slli_epi16 (hc, 1));
+    ss = _mm256_add_epi32 (ss, _mm256_madd_epi16 (r, r));
+    sum = _mm256_add_epi16 (sum, mid);
+    clip = _mm256_or_si256 (clip, _mm256_or_si256 (_mm256_cmpeq_epi16 (mid,
+                zero), _mm256_cmpeq_epi16 (mid, white)));
+  }
+  /* each half of the registers is one block */
+  sum = _mm256_madd_epi16 (sum, _mm256_set1_epi16 (1));
+  for (int k = 0; k < 2; k++) {
+    __m128i s = k ? _mm256_extracti128_si256 (ss, 1)
+        : _mm256_castsi256_si128 (ss);
+    __m128i m = k ? _mm256_extracti128_si256 (sum, 1)
+        : _mm256_castsi256_si128 (sum);
+    __m128i c = k ? _mm256_extracti128_si256 (clip, 1)
+        : _mm256_castsi256_si128 (clip);
+    s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, 0x4e));
+    s = _mm_add_epi32 (s, _mm_shuffle_epi32 (s, 0xb1));
+    m = _mm_add_epi32 (m, _mm_shuffle_epi32 (m, 0x4e));
+    m = _mm_add_epi32 (m, _mm_shuffle_epi32 (m, 0xb1));
+    b[k].ss = (uint32_t) _mm_cvtsi128_si32 (s);
+    b[k].sum = _mm_cvtsi128_si32 (m);
+    b[k].clipped = _mm_movemask_epi8 (c) != 0;
+  }
+}
+#endif
+
+/* Block b into the histogram of block RMS if it counts: 1 if so. */
+static int
+est_count (uint32_t *hist, const EstBlock *b)
+{
+  double rms;
+
+  if (b->clipped || b->sum <= EST_MARGIN * EST_BLOCK * EST_BLOCK
+      || b->sum >= (255 - EST_MARGIN) * EST_BLOCK * EST_BLOCK)
+    return 0;
+  /* the mask's gain on white noise is 6 */
+  rms = sqrt ((double) b->ss / (EST_BLOCK * EST_BLOCK)) / 6.0;
+  hist[(int) fmin (rms * EST_STEP, EST_BINS - 1)]++;
+  return 1;
+}
+
 float
-vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
+vae_estimate_noise_u8_isa (const uint8_t *src, int stride, int w, int h,
+    int avx2)
 {
   int nx = (w - 1) / 2 / EST_BLOCK, ny = (h - 1) / 2 / EST_BLOCK;
   uint32_t hist[EST_BINS];
@@ -61,29 +172,20 @@ vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
     return vae_estimate_noise_haar_u8 (src, stride, w, h);
   memset (hist, 0, sizeof hist);
   for (int by = 0; by < ny; by++)
-    for (int bx = 0; bx < nx; bx++) {
-      uint64_t ss = 0;
-      int clipped = 0, sum = 0;
-      for (int j = 0; j < EST_BLOCK; j++) {
-        int y = 1 + 2 * (by * EST_BLOCK + j);
-        const uint8_t *a = src + (size_t) (y - 1) * stride;
-        const uint8_t *c = a + stride, *e = c + stride;
-        for (int i = 0; i < EST_BLOCK; i++) {
-          int x = 1 + 2 * (bx * EST_BLOCK + i);
-          int r = a[x - 1] - 2 * a[x] + a[x + 1] - 2 * c[x - 1] + 4 * c[x]
-              - 2 * c[x + 1] + e[x - 1] - 2 * e[x] + e[x + 1];
-          ss += (uint64_t) (r * r);
-          clipped |= c[x] == 0 || c[x] == 255;
-          sum += c[x];
-        }
-      }
-      if (!clipped && sum > EST_MARGIN * EST_BLOCK * EST_BLOCK
-          && sum < (255 - EST_MARGIN) * EST_BLOCK * EST_BLOCK) {
-        /* the mask's gain on white noise is 6 */
-        double rms = sqrt ((double) ss / (EST_BLOCK * EST_BLOCK)) / 6.0;
-        hist[(int) fmin (rms * EST_STEP, EST_BINS - 1)]++;
-        n++;
-      }
+    for (int bx = 0; bx < nx;) {
+      EstBlock b[2];
+      int k = 1;
+#ifdef EST_X86
+      /* a pair reads 4 EST_BLOCK + 1 columns: inside the plane */
+      if (avx2 && bx + 1 < nx) {
+        est_pair_avx2 (src, stride, bx, by, b);
+        k = 2;
+      } else
+#endif
+        b[0] = est_block_c (src, stride, bx, by);
+      for (int i = 0; i < k; i++)
+        n += est_count (hist, &b[i]);
+      bx += k;
     }
   if (n < EST_MIN_BLOCKS)
     return vae_estimate_noise_haar_u8 (src, stride, w, h);
@@ -94,4 +196,22 @@ vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
       return i == 0 ? 0.0f : (float) ((i + 0.5) / EST_STEP) / EST_SCALE;
   }
   return 0.0f;
+}
+
+int
+vae_estimate_noise_avx2 (void)
+{
+#ifdef EST_X86
+  return vae_gemm_best_isa () != VAE_GEMM_BLAS
+      && __builtin_cpu_supports ("avx2");
+#else
+  return 0;
+#endif
+}
+
+float
+vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
+{
+  return vae_estimate_noise_u8_isa (src, stride, w, h,
+      vae_estimate_noise_avx2 ());
 }
