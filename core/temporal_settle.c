@@ -147,7 +147,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   int hv[2] = { v[0], v[1] };
   const VaePlane *luma = &out[0];
   uint8_t blk[BLOCK * BLOCK], preds[2][BLOCK * BLOCK], *pred;
-  uint16_t k[4][4], kc[4][4], kr[BLOCK];
+  uint16_t k[4][4], kc[4][4], kr[BLOCK], *kf = k[0], *kcf = kc[0];
   float z = t->settle_scale, m[16];
   int sad[16], ssd[16], any = 0, any_c = 0;
 
@@ -158,7 +158,9 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   for (int y = 0; y < bh; y++) {
     const uint8_t *o = luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step;
-    if (luma->step == 1)
+    if (luma->step == 1 && bw == BLOCK)
+      memcpy (blk + y * BLOCK, o, BLOCK);       /* inlined */
+    else if (luma->step == 1)
       memcpy (blk + y * BLOCK, o, (size_t) bw);
     else
       for (int x = 0; x < bw; x++)
@@ -170,16 +172,25 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
       for (int x = y < bh ? bw : 0; x < BLOCK; x++)
         pred[y * BLOCK + x] = 0;
   vae_tk_cell_sums (t->simd, blk, pred, 4, 4, sad, ssd);
+  /* whole blocks in loops that vectorise */
+  if (bw == BLOCK && bh == BLOCK) {
+    float den = (float) (CELL * CELL) * t->sigma;
+    for (int i = 0; i < 16; i++)
+      m[i] = (float) sad[i] / den;
+  } else
+    for (int i = 0; i < 16; i++) {
+      int cw = MIN (CELL, bw - i % 4 * CELL);
+      int ch = MIN (CELL, bh - i / 4 * CELL);
+      m[i] = cw < 1 || ch < 1 ? 1e9f : (float) sad[i] / ((float) (cw * ch)
+          * t->sigma);
+    }
+  for (int i = 0; i < 16; i++)
+    kf[i] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
+  for (int i = 0; i < 16; i++)
+    kcf[i] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
   for (int i = 0; i < 16; i++) {
-    int cw = MIN (CELL, bw - i % 4 * CELL), ch = MIN (CELL, bh - i / 4 * CELL);
-    m[i] = cw < 1 || ch < 1 ? 1e9f : (float) sad[i] / ((float) (cw * ch)
-        * t->sigma);
-  }
-  for (int i = 0; i < 16; i++) {
-    k[i / 4][i % 4] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
-    kc[i / 4][i % 4] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
-    any |= k[i / 4][i % 4];
-    any_c |= kc[i / 4][i % 4];
+    any |= kf[i];
+    any_c |= kcf[i];
   }
   for (int y = 0; y < bh && any; y++) {
     if (y % CELL == 0)
