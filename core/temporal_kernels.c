@@ -337,6 +337,38 @@ sad_predict_sse2 (const uint8_t *b, const uint8_t *r, int rs, int fx,
   return hsum64 (acc);
 }
 
+/* sad_predict_sse2's four-pixel means (fx and fy both 1) in AVX2: each
+ * row's sums of horizontal pairs are taken once and serve the two
+ * predicted rows they lie between. */
+__attribute__ ((target ("avx2"))) static int
+sad_predict4_avx2 (const uint8_t *b, const uint8_t *r, int rs, int bh,
+    uint8_t *pred)
+{
+#define PAIRS(q) _mm256_add_epi16 (_mm256_cvtepu8_epi16 (_mm_loadu_si128 \
+        ((const void *) (q))), _mm256_cvtepu8_epi16 (_mm_loadu_si128 \
+        ((const void *) ((q) + 1))))
+  const __m256i two = _mm256_set1_epi16 (2);
+  __m256i top = PAIRS (r), bot;
+  __m128i acc = _mm_setzero_si128 ();
+
+  for (int y = 0; y < bh; y++, top = bot) {
+    __m256i m;
+    __m128i p;
+    r += rs;
+    bot = PAIRS (r);
+    m = _mm256_srli_epi16 (_mm256_add_epi16 (_mm256_add_epi16 (top, bot),
+            two), 2);
+    p = _mm_packus_epi16 (_mm256_castsi256_si128 (m),
+        _mm256_extracti128_si256 (m, 1));
+    if (pred)
+      _mm_storeu_si128 ((void *) (pred + y * 16), p);
+    acc = _mm_add_epi64 (acc, _mm_sad_epu8 (p, _mm_loadu_si128 ((const void
+                *) (b + y * 16))));
+  }
+#undef PAIRS
+  return hsum64 (acc);
+}
+
 /* vae_tk_lerp4 on 16 lanes (8 used for k = 8) */
 __attribute__ ((target ("avx2"))) static inline __m256i
 lerp4_avx2 (__m256i a, __m256i b, int f)
@@ -585,6 +617,8 @@ vae_tk_sad_predict (int sse2, const uint8_t *b, const uint8_t *r, int rs,
 {
   uint8_t own[16 * 16];
 #ifdef __SSE2__
+  if (sse2 >= 2 && bw == 16 && fx && fy)
+    return sad_predict4_avx2 (b, r, rs, bh, pred);
   if (sse2 && bw == 16)
     return sad_predict_sse2 (b, r, rs, fx, fy, bh, pred);
 #else

@@ -1,8 +1,9 @@
 /* The temporal stage's inner loops (core/temporal_kernels.c): sums of
  * differences, the half-pixel prediction, the blend of a run of samples
  * (and of a row of runs) and the mix of the settled output, each in plain
- * C and, where `sse2` is set, in SSE2 (the blend at 2 in AVX2).  All give
- * the same results to the bit.
+ * C and, where `sse2` is set, in SSE2 (at 2 the blend, and the sums
+ * against four-pixel means, in AVX2).  All give the same results to the
+ * bit.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

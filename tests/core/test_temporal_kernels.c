@@ -116,6 +116,8 @@ check_halve (void)
 static void
 check_predict (void)
 {
+  int avx2 = __builtin_cpu_supports ("avx2") != 0;
+
   for (int f = 0; f < 4; f++) {
     int fx = f & 1, fy = f >> 1;
     uint8_t p0[256], p1[256];
@@ -126,13 +128,14 @@ check_predict (void)
       for (int y = 0; y < 13; y++)
         for (int x = 0; x < bw; x++)
           want += abs ((int) b[y * 16 + x] - p0[y * 16 + x]);
-      CHECK (vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13, NULL) == want
-          && vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13, NULL) == want,
-          "sad_predict (%d, %d) %dx13: %d / %d, want %d", fx, fy, bw,
-          vae_tk_sad_predict (0, b, a, 40, fx, fy, bw, 13, NULL),
-          vae_tk_sad_predict (1, b, a, 40, fx, fy, bw, 13, NULL), want);
+      /* each path: C, SSE2 and (where the CPU has it) AVX2 */
+      for (int simd = 0; simd < 2 + avx2; simd++) {
+        int got = vae_tk_sad_predict (simd, b, a, 40, fx, fy, bw, 13, NULL);
+        CHECK (got == want, "sad_predict (%d, %d) %dx13, path %d: %d, want "
+            "%d", fx, fy, bw, simd, got, want);
+      }
       /* and the prediction it stores, where asked */
-      for (int simd = 0; simd < 2; simd++) {
+      for (int simd = 0; simd < 2 + avx2; simd++) {
         uint8_t ps[256];
         int bad = 0;
         vae_tk_sad_predict (simd, b, a, 40, fx, fy, bw, 13, ps);
