@@ -273,7 +273,7 @@ median (int *a, int n)
 /* Whether v is one of the first n candidates: a shift's cost is the same
  * each time, so a repeat (a pan gives one vector six times) never wins. */
 static int
-listed (const int (*cand)[2], int n, const int *v)
+listed (int (*cand)[2], int n, const int *v)
 {
   for (int k = 0; k < n; k++)
     if (cand[k][0] == v[0] && cand[k][1] == v[1])
