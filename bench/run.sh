@@ -26,8 +26,9 @@
 #      repeats), and ffmpeg's hqdn3d, atadenoise and nlmeans on the same noisy
 #      I420 frames (all planes): fps, and RGB PSNR against the clean frames.
 #      Input: the camera clip in colour, Gaussian noise σ in each RGB channel.
-#   8. temporal: vaedenoise's default (temporal=true) against temporal=false
-#      and ffmpeg's temporal filters (hqdn3d, atadenoise, fftdnoiz prev=1:next=1),
+#   8. temporal: vaedenoise's default (temporal=true; at noise-level=σ, and
+#      at its defaults outright, the level estimated each frame) against
+#      temporal=false and ffmpeg's temporal filters (hqdn3d, atadenoise, fftdnoiz prev=1:next=1),
 #      on the 1280x720 camera clip and the 1920x1080 one (a street scene, 54
 #      frames), each as I420 with RGB noise as in 7 (model=auto: the colour
 #      model) and as GRAY8 (its luma, σ=25 Gaussian noise: denoise-s),
@@ -454,8 +455,10 @@ declare -A TMP_FILTER=(
     [GRAY8 atadenoise]="atadenoise=0a=0.3:0b=1:s=15"
     [GRAY8 fftdnoiz]="fftdnoiz=sigma=100:block=32:prev=1:next=1"
 )
-# the element's default and temporal=false
-declare -A TMP_PROPS=([default]="" [off]="temporal=false")
+# the element's default and temporal=false at noise-level=$SIGMA, and its
+# defaults outright (the level estimated each frame; two threads only)
+declare -A TMP_PROPS=([default]="" [off]="temporal=false" [est]="noise-level=-1")
+tmp_threads() { if [[ $1 == est ]]; then echo 2; else echo 2 1; fi; }
 declare -A TMP_N=() TMP_CLIP=()
 tmp_gst_frames() { # size -> frames per timed run: section 2's count, at most the clip
     local n; n=$(frames_for "$1")
@@ -486,7 +489,8 @@ temporal_rep() {
         n=$(tmp_gst_frames "$s")
         for f in I420 GRAY8; do
             for t in 2 1; do
-                for m in default off; do
+                for m in default off est; do
+                    [[ $(tmp_threads $m) == *$t* ]] || continue
                     # shellcheck disable=SC2046,SC2086
                     gst_run "tmp $s $f $m $t" "$n" $(col_src $f "$n" "$s" "${TMP_CLIP[$s]}") \
                         ! vaedenoise noise-level=$SIGMA ${TMP_PROPS[$m]} n-threads=$t ! fakesink sync=false
@@ -510,7 +514,7 @@ temporal_quality() {
             read -r pf sfx < <(col_fmt $f)
             out=$WORK/colour/out_temporal.$sfx
             col_psnr "$pf" "$c.noisy.$sfx" "$n" "tmp_${s}_${f}_noisy" "$s" "$c"
-            for m in default off; do
+            for m in default off est; do
                 rm -f "$out"
                 # shellcheck disable=SC2046,SC2086
                 gst-launch-1.0 -q $(col_src $f "$n" "$s" "$c") ! vaedenoise noise-level=$SIGMA ${TMP_PROPS[$m]} n-threads=2 \
@@ -532,13 +536,16 @@ temporal_quality() {
 # the targets' rows (| target | measured | verdict |), in this section's
 # report and in the Targets table: the default at n-threads=2, median fps
 tmp_target_rows() {
-    local s fps mi di mg dg vi vg
+    local s fps mi di mg dg vi vg m how
     for s in "1280x720 60" "1920x1080 30"; do
         fps=${s#* } s=${s% *}
-        read -r mi di _ < <(gst_stat "tmp $s I420 default 2")
-        read -r mg dg _ < <(gst_stat "tmp $s GRAY8 default 2")
+        for m in default est; do
+        [[ $m == default ]] && how="noise-level=$SIGMA" || how="noise level estimated"
+        read -r mi di _ < <(gst_stat "tmp $s I420 $m 2")
+        read -r mg dg _ < <(gst_stat "tmp $s GRAY8 $m 2")
         vi=$(ratio 1000 "$di" %.1f) vg=$(ratio 1000 "$dg" %.1f)
-        echo "| ≥ $fps fps at ${s/x/×}: vaedenoise's default (temporal=${TMP_DEFAULT:-?}), n-threads=2, on the temporal section's clips | I420 (colour model) $(fmt "$vi" %.1f) fps median ($(fmt "$di") ms/frame; best run $(fmt "$(ratio 1000 "$mi")" %.1f)); GRAY8 (denoise-s) $(fmt "$vg" %.1f) fps median ($(fmt "$dg") ms/frame; best run $(fmt "$(ratio 1000 "$mg")" %.1f)) | $(verdict "$vi" "$fps" ">=") (I420), $(verdict "$vg" "$fps" ">=") (GRAY8) |"
+        echo "| ≥ $fps fps at ${s/x/×}: vaedenoise's default (temporal=${TMP_DEFAULT:-?}), $how, n-threads=2, on the temporal section's clips | I420 (colour model) $(fmt "$vi" %.1f) fps median ($(fmt "$di") ms/frame; best run $(fmt "$(ratio 1000 "$mi")" %.1f)); GRAY8 (denoise-s) $(fmt "$vg" %.1f) fps median ($(fmt "$dg") ms/frame; best run $(fmt "$(ratio 1000 "$mg")" %.1f)) | $(verdict "$vi" "$fps" ">=") (I420), $(verdict "$vg" "$fps" ">=") (GRAY8) |"
+        done
     done
 }
 temporal_report() {
@@ -571,11 +578,14 @@ temporal_report() {
         for f in I420 GRAY8; do
             read -r _ hq _ < <(gst_stat "tmp $s $f hqdn3d")
             echo "| ${s/x/×} | $f | noisy input | | – / $n | | | | $(col_psnr_mean "tmp_${s}_${f}_noisy") | | |"
-            for m in default off; do
-                for t in 2 1; do
+            for m in default est off; do
+                for t in $(tmp_threads $m); do
                     read -r mn md ob < <(gst_stat "tmp $s $f $m $t")
-                    if [[ $m == default ]]; then label="**vaedenoise noise-level=$SIGMA (default: temporal=${TMP_DEFAULT:-?})**"
-                    else label="vaedenoise noise-level=$SIGMA temporal=false"; fi
+                    case $m in
+                        default) label="**vaedenoise noise-level=$SIGMA (default: temporal=${TMP_DEFAULT:-?})**" ;;
+                        est) label="vaedenoise at its defaults (noise level estimated each frame)" ;;
+                        *) label="vaedenoise noise-level=$SIGMA temporal=false" ;;
+                    esac
                     ps=""; [[ $t == 2 ]] && ps=$(col_psnr_mean "tmp_${s}_${f}_$m")
                     echo "| ${s/x/×} | $f | $label | $t | $nt / $([[ $t == 2 ]] && echo "$n" || echo –) | $(fmt "$mn") / $(fmt "$md") | $(fmt "$(ratio 1000 "$mn")" %.1f) / $(fmt "$(ratio 1000 "$md")" %.1f) | $(fmt "$(ratio "$hq" "$md")") | $ps | | $ob |"
                 done
