@@ -207,6 +207,15 @@ dpbusd (__m512i acc, __m512i a, __m512i b)
             e->bounded);                                                      \
       return;                                                                 \
     }                                                                         \
+    if (MR % 2 == 0 && e->out8 && e->lrow && w == 32) {                       \
+      const float *lr = x8;   /* the block's levels */                        \
+      _Pragma ("GCC unroll 16")                                               \
+      for (int r = 0; r + 1 < MR; r += 2)                                     \
+        epi_i8_level_codes2 (&q8, acc[r][0], acc[r][1], acc[r + 1][0],        \
+            acc[r + 1][1], lr[r], lr[r + 1], (uint8_t *) c_ + (size_t) r      \
+            * ldc, ldc);                                                      \
+      return;                                                                 \
+    }                                                                         \
     _Pragma ("GCC unroll 16")                                                 \
     for (int r = 0; r < MR; r++)                                              \
       epi_i8_row (e, &q8, acc[r][0], acc[r][1], c_, ldc, r, x8);              \

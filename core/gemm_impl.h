@@ -317,6 +317,35 @@ epi_i8_codes2 (const EpiI8 *q, __m512i a00, __m512i a01, __m512i a10,
   _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
           1));
 }
+
+/* epi_i8_codes2 for rows with levels (Epi's lrow: f0 and f1 the two
+ * rows'): epi_i8_level_row's operations up to w = v + f·l + ½, then
+ * truncated and clamped by the packs: the same bytes.  min (255, w) keeps
+ * NaN, which converts to INT_MIN and packs to 0, the byte max (w, 0)
+ * gives; w ≤ −1 truncates to a negative, which packs to 0 too; w in
+ * (−1, 255] truncates as the clamped w does. */
+__attribute__ ((target (VNNI_TARGET), always_inline)) static inline void
+epi_i8_level_codes2 (const EpiI8 *q, __m512i a00, __m512i a01, __m512i a10,
+    __m512i a11, float f0, float f1, uint8_t *cr, int ldc)
+{
+  const __m512 top = _mm512_set1_ps (255.0f), half = _mm512_set1_ps (0.5f);
+  const __m512 g0 = _mm512_set1_ps (f0), g1 = _mm512_set1_ps (f1);
+  const __m512i order = _mm512_setr_epi32 (0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+      10, 14, 3, 7, 11, 15);
+#define W(A, S, C, L, G) _mm512_add_ps (_mm512_fmadd_ps (G, q->L,             \
+          _mm512_fmadd_ps (_mm512_cvtepi32_ps (A), q->S, q->C)), half)
+#define CODE(A, S, C, L, G) _mm512_cvttps_epi32 (_mm512_min_ps (top,          \
+          W (A, S, C, L, G)))
+  __m512i b = _mm512_permutexvar_epi32 (order, _mm512_packus_epi16
+      (_mm512_packs_epi32 (CODE (a00, s0, c0, l0, g0), CODE (a01, s1, c1, l1,
+                  g0)), _mm512_packs_epi32 (CODE (a10, s0, c0, l0, g1),
+              CODE (a11, s1, c1, l1, g1))));
+#undef CODE
+#undef W
+  _mm256_storeu_si256 ((void *) cr, _mm512_castsi512_si256 (b));
+  _mm256_storeu_si256 ((void *) (cr + ldc), _mm512_extracti64x4_epi64 (b,
+          1));
+}
 #endif
 
 #endif
