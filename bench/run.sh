@@ -488,6 +488,12 @@ temporal_rep() {
     for s in $TMP_SIZES; do
         n=$(tmp_gst_frames "$s")
         for f in I420 GRAY8; do
+            # untimed: the first run after the peers (fftdnoiz keeps both
+            # cores busy for seconds) was always the default's, and took up
+            # to 1.8 times as long as the same pipeline right after it
+            # shellcheck disable=SC2046
+            gst-launch-1.0 -q $(col_src $f 10 "$s" "${TMP_CLIP[$s]}") ! vaedenoise noise-level=$SIGMA \
+                ! fakesink sync=false >>"$LOG" 2>&1 || log "FAILED: warm-up vaedenoise $f $s"
             for t in 2 1; do
                 for m in default off est; do
                     [[ $(tmp_threads $m) == *$t* ]] || continue
