@@ -546,11 +546,11 @@ tmp_target_rows() {
     for s in "1280x720 60" "1920x1080 30"; do
         fps=${s#* } s=${s% *}
         for m in default est; do
-        [[ $m == default ]] && how="noise-level=$SIGMA" || how="noise level estimated"
-        read -r mi di _ < <(gst_stat "tmp $s I420 $m 2")
-        read -r mg dg _ < <(gst_stat "tmp $s GRAY8 $m 2")
-        vi=$(ratio 1000 "$di" %.1f) vg=$(ratio 1000 "$dg" %.1f)
-        echo "| ≥ $fps fps at ${s/x/×}: vaedenoise's default (temporal=${TMP_DEFAULT:-?}), $how, n-threads=2, on the temporal section's clips | I420 (colour model) $(fmt "$vi" %.1f) fps median ($(fmt "$di") ms/frame; best run $(fmt "$(ratio 1000 "$mi")" %.1f)); GRAY8 (denoise-s) $(fmt "$vg" %.1f) fps median ($(fmt "$dg") ms/frame; best run $(fmt "$(ratio 1000 "$mg")" %.1f)) | $(verdict "$vi" "$fps" ">=") (I420), $(verdict "$vg" "$fps" ">=") (GRAY8) |"
+            [[ $m == default ]] && how="noise-level=$SIGMA" || how="noise level estimated"
+            read -r mi di _ < <(gst_stat "tmp $s I420 $m 2")
+            read -r mg dg _ < <(gst_stat "tmp $s GRAY8 $m 2")
+            vi=$(ratio 1000 "$di" %.1f) vg=$(ratio 1000 "$dg" %.1f)
+            echo "| ≥ $fps fps at ${s/x/×}: vaedenoise's default (temporal=${TMP_DEFAULT:-?}), $how, n-threads=2, on the temporal section's clips | I420 (colour model) $(fmt "$vi" %.1f) fps median ($(fmt "$di") ms/frame; best run $(fmt "$(ratio 1000 "$mi")" %.1f)); GRAY8 (denoise-s) $(fmt "$vg" %.1f) fps median ($(fmt "$dg") ms/frame; best run $(fmt "$(ratio 1000 "$mg")" %.1f)) | $(verdict "$vi" "$fps" ">=") (I420), $(verdict "$vg" "$fps" ">=") (GRAY8) |"
         done
     done
 }

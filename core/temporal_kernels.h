@@ -75,7 +75,8 @@ vae_tk_weight (float a)
  * each quarter step a rounded mean as pavgw takes it (vae_tk_lerp4); a
  * the weight of x's cell, cells[x >> cshift] (vae_tk_weight), applied as
  * pmulhrsw rounds: (d · a + 2¹⁴) >> 15.  A weight of VAE_TK_WEIGHT_ONE
- * gives s[x] exactly.  s is a run of samples step bytes apart. */
+ * gives s[x] exactly.  s is a run of samples step bytes apart.  The run
+ * that vae_tk_blend_row inlines, on its own for the tests. */
 void vae_tk_blend_run (int sse2, uint16_t *n, const uint8_t *s, int step,
     const uint16_t *row0, const uint16_t *row1, int fx, int fy,
     const int16_t *cells, int cshift, int k);

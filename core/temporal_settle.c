@@ -42,10 +42,10 @@ weight (float m, float lo, float hi)
 
 /* Chroma plane p's samples under block (bx, by) moved towards the last
  * output's along the block's vector (in quarter samples), each by the
- * chroma weight of its luma cell, k (4 × 4 cells). */
+ * chroma weight of its luma cell, k (4 × 4 cells, row by row). */
 static void
 settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
-    const uint16_t k[4][4])
+    const uint16_t k[16])
 {
   const int *v = t->mv_last + ((size_t) by * t->bw + bx) * 2;
   int sx = t->sx, sy = t->sy, w = t->pw[p], h = t->ph[p];
@@ -62,7 +62,7 @@ settle_chroma (VaeTemporal *t, const VaePlane *out, int p, int bx, int by,
   vae_tk_predict_q (t->simd, t->dref[p][t->dcur] + (size_t) py * w + px,
       w, fx, fy, bw, bh, pred);
   for (int y = 0; y < bh; y++) {
-    const uint16_t *kc = k[MIN ((y << sy) / CELL, 3)];
+    const uint16_t *kc = k + 4 * MIN ((y << sy) / CELL, 3);
     if (y == 0 || (y << sy) % CELL == 0)
       for (int x = 0; x < bw; x++)
         kr[x] = kc[MIN ((x << sx) / CELL, 3)];
@@ -147,7 +147,7 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
   int hv[2] = { v[0], v[1] };
   const VaePlane *luma = &out[0];
   uint8_t blk[BLOCK * BLOCK], preds[2][BLOCK * BLOCK], *pred;
-  uint16_t k[4][4], kc[4][4], kr[BLOCK], *kf = k[0], *kcf = kc[0];
+  uint16_t k[16], kc[16], kr[BLOCK];    /* cells row by row */
   float z = t->settle_scale, m[16];
   int sad[16], ssd[16], any = 0, any_c = 0;
 
@@ -185,17 +185,17 @@ settle_block (VaeTemporal *t, const VaePlane *out, int bx, int by)
           * t->sigma);
     }
   for (int i = 0; i < 16; i++)
-    kf[i] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
+    k[i] = weight (m[i], z * SETTLE_LO, z * SETTLE_HI);
   for (int i = 0; i < 16; i++)
-    kcf[i] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
+    kc[i] = weight (m[i], z * CHROMA_LO, z * CHROMA_HI);
   for (int i = 0; i < 16; i++) {
-    any |= kf[i];
-    any_c |= kcf[i];
+    any |= k[i];
+    any_c |= kc[i];
   }
   for (int y = 0; y < bh && any; y++) {
     if (y % CELL == 0)
       for (int x = 0; x < bw; x++)
-        kr[x] = k[y / CELL][x / CELL];
+        kr[x] = k[y / CELL * 4 + x / CELL];
     vae_tk_mix (t->simd, luma->data + (size_t) (y0 + y) * luma->stride
         + (size_t) x0 * luma->step, luma->step, pred + y * BLOCK, kr, bw);
   }
