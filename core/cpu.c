@@ -25,6 +25,7 @@ typedef struct {
   int bf16;                   /* vdpbf16ps for the bf16 products */
   int bf16_amx;               /* AMX-BF16 for bf16 training */
   VaeGemmIsa i8;              /* the int8 kernels (BLAS: plain C) */
+  int simd;                   /* the small loops' (vae_cpu_simd) */
 } GemmCpu;
 
 static int
@@ -121,11 +122,14 @@ probe (GemmCpu *cpu)
       && __builtin_cpu_supports ("avx512vl");
   cpu->bf16_amx = bf16_amx (cpu->bf16, &amx);
   cpu->i8 = i8_isa (cpu->best, &amx);
+  cpu->simd = cpu->best == VAE_GEMM_BLAS ? 0
+      : __builtin_cpu_supports ("avx2") ? 2 : 1;
 #else
   cpu->best = float_isa ();
   cpu->bf16 = 0;
   cpu->bf16_amx = 0;
   cpu->i8 = VAE_GEMM_BLAS;
+  cpu->simd = 0;
 #endif
 }
 
@@ -163,4 +167,10 @@ VaeGemmIsa
 vae_gemm_i8_isa (void)
 {
   return gemm_cpu ()->i8;
+}
+
+int
+vae_cpu_simd (void)
+{
+  return gemm_cpu ()->simd;
 }

@@ -198,20 +198,9 @@ vae_estimate_noise_u8_isa (const uint8_t *src, int stride, int w, int h,
   return 0.0f;
 }
 
-int
-vae_estimate_noise_avx2 (void)
-{
-#ifdef EST_X86
-  return vae_gemm_best_isa () != VAE_GEMM_BLAS
-      && __builtin_cpu_supports ("avx2");
-#else
-  return 0;
-#endif
-}
-
 float
 vae_estimate_noise_u8 (const uint8_t *src, int stride, int w, int h)
 {
   return vae_estimate_noise_u8_isa (src, stride, w, h,
-      vae_estimate_noise_avx2 ());
+      vae_cpu_simd () >= 2);
 }

@@ -82,8 +82,7 @@ vae_temporal_new (int w, int h, int n_planes, int shift_x, int shift_y,
   t->n_planes = n_planes;
   t->sx = shift_x;
   t->sy = shift_y;
-  t->simd = vae_gemm_best_isa () == VAE_GEMM_BLAS ? 0
-      : __builtin_cpu_supports ("avx2") ? 2 : 1;
+  t->simd = vae_cpu_simd ();
   t->gain = 1.0f;
   t->settle_scale = 1.0f;
   t->hw = w / 2;

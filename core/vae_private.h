@@ -134,12 +134,14 @@ typedef struct {
 /* the CPU's best, or a lesser one named by the environment's VAE_GEMM */
 VaeGemmIsa vae_gemm_best_isa (void);
 
+/* The vector loops outside the GEMMs (the temporal stage's kernels, the
+ * noise estimate): 0 plain C (VAE_GEMM=blas, or no AVX2 and FMA), 1 SSE2,
+ * 2 AVX2.  Read once, with the GEMMs' choices. */
+int vae_cpu_simd (void);
 /* noise_estimate.c: vae_estimate_noise_u8 on the plain C loop, or with
- * avx2 set on AVX2 (the same result); whether it takes AVX2 here (the CPU
- * has it, and VAE_GEMM is not blas). */
+ * avx2 set on AVX2 (the same result). */
 float vae_estimate_noise_u8_isa (const uint8_t *src, int stride, int w,
     int h, int avx2);
-int vae_estimate_noise_avx2 (void);
 /* floats for vae_gemm_pack's buf (64-byte aligned) */
 size_t vae_gemm_packed_floats (int n, int k);
 void vae_gemm_pack (VaeGemmB *pb, float *buf, const float *b, int n, int k,

@@ -335,7 +335,7 @@ test_estimate_isa (void)
   VaeRng r;
   int tried = 0, differ = 0;
 
-  if (!vae_estimate_noise_avx2 ()) {
+  if (vae_cpu_simd () < 2) {
     printf ("noise estimate: no AVX2 here, the C loop alone\n");
     return;
   }
